@@ -1,0 +1,144 @@
+/**
+ * Turns argv, `ETCDUP_*` environment variables and an optional config file into one set of flag
+ * values for a command, with flags winning over the environment and the environment over the file.
+ * Every malformed input becomes a usage error (exit 2) that names the flag, variable or key.
+ */
+import { parseArgs } from "node:util";
+import { readFileSync } from "node:fs";
+import { usageError } from "../errors.ts";
+import { type CommandSpec, envName, type FlagSource, type FlagSpec, type FlagValues } from "./spec.ts";
+
+/** The merged result of {@link parseCommand}. */
+export interface ParsedCommand {
+  values: FlagValues;
+  sources: Record<string, FlagSource>;
+  positionals: string[];
+}
+
+type ParseArgsError = Error & { code?: string };
+
+function flagError(spec: CommandSpec, err: ParseArgsError): Error {
+  const msg = err.message.replace(/\. To specify a positional argument.*$/s, "");
+  const hint = `Run 'etcdup ${spec.name} --help' for the flags it takes.`;
+  switch (err.code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+      return usageError("unknown-flag", `etcdup ${spec.name}: ${msg}`, hint);
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
+      return usageError("bad-flag-value", `etcdup ${spec.name}: ${msg}`, hint);
+    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
+      return usageError("unexpected-argument", `etcdup ${spec.name}: ${msg}`, hint);
+    default:
+      return usageError("bad-arguments", `etcdup ${spec.name}: ${msg}`, hint);
+  }
+}
+
+/** Parses a boolean written in an env var or config file ("1", "true", "yes", "0", "false", "no"). */
+function parseBool(raw: unknown, where: string): boolean {
+  if (typeof raw === "boolean") return raw;
+  const s = String(raw).trim().toLowerCase();
+  if (["1", "true", "yes", "on"].includes(s)) return true;
+  if (["0", "false", "no", "off", ""].includes(s)) return false;
+  throw usageError("bad-boolean", `${where} must be true or false, got '${String(raw)}'`, "Use 1/true/yes or 0/false/no.");
+}
+
+/** Coerces one env or config value to the flag's type. */
+function coerce(flag: FlagSpec, raw: unknown, where: string): string | boolean | string[] {
+  if (flag.type === "boolean") return parseBool(raw, where);
+  if (flag.multiple) {
+    const items = Array.isArray(raw) ? raw : String(raw).split(",");
+    return items.map((v) => String(v).trim()).filter((v) => v !== "");
+  }
+  if (typeof raw === "object" && raw !== null) {
+    throw usageError("bad-config-value", `${where} must be a single value, got ${JSON.stringify(raw)}`);
+  }
+  return String(raw);
+}
+
+/** Reads and parses a YAML/JSON config file into a mapping of flag names to values. */
+async function readConfig(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw usageError("config-unreadable", `cannot read config file ${path}: ${(err as Error).message}`,
+      "Check the path given to --config.");
+  }
+  const { parse } = await import("yaml");
+  let data: unknown;
+  try {
+    data = parse(text);
+  } catch (err) {
+    throw usageError("config-invalid", `config file ${path} is not valid YAML: ${(err as Error).message}`,
+      "Fix the syntax; keys are the flag names without dashes, e.g. 'version: v3.6.6'.");
+  }
+  if (data === null || data === undefined) return {};
+  if (typeof data !== "object" || Array.isArray(data)) {
+    throw usageError("config-invalid", `config file ${path} must be a mapping of flag names to values`,
+      "Write one 'flag-name: value' per line.");
+  }
+  return data as Record<string, unknown>;
+}
+
+/**
+ * Parses `argv` for `spec` (strict: unknown flags are errors), then fills unset flags from
+ * `ETCDUP_*` variables in `env` and from the `--config` file.
+ */
+export async function parseCommand(
+  spec: CommandSpec,
+  argv: string[],
+  env: Record<string, string | undefined>,
+): Promise<ParsedCommand> {
+  const options: Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }> = {};
+  for (const [name, f] of Object.entries(spec.flags)) {
+    options[name] = { type: f.type, ...(f.multiple ? { multiple: true } : {}), ...(f.short ? { short: f.short } : {}) };
+  }
+  let parsed: { values: Record<string, unknown>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: spec.positionals !== undefined });
+  } catch (err) {
+    throw flagError(spec, err as ParseArgsError);
+  }
+  const values: FlagValues = {};
+  const sources: Record<string, FlagSource> = {};
+  for (const [name, v] of Object.entries(parsed.values)) {
+    if (v === undefined) continue;
+    values[name] = v as string | boolean | string[];
+    sources[name] = "flag";
+  }
+  if (values.help) return { values, sources, positionals: parsed.positionals };
+
+  for (const [name, f] of Object.entries(spec.flags)) {
+    const raw = env[envName(name)];
+    if (f.flagOnly || name in values || raw === undefined) continue;
+    values[name] = coerce(f, raw, `environment variable ${envName(name)}`);
+    sources[name] = "env";
+  }
+
+  if (typeof values.config === "string") {
+    const config = await readConfig(values.config);
+    for (const [key, raw] of Object.entries(config)) {
+      const f = spec.flags[key];
+      if (!f || f.flagOnly) {
+        throw usageError("config-unknown-key", `config file ${values.config}: unknown key '${key}' for 'etcdup ${spec.name}'`,
+          `Keys are the flag names of 'etcdup ${spec.name} --help' without the leading dashes.`);
+      }
+      if (key in values || raw === null || raw === undefined) continue;
+      values[key] = coerce(f, raw, `config key '${key}' in ${values.config}`);
+      sources[key] = "config";
+    }
+  }
+
+  const pos = spec.positionals;
+  const n = parsed.positionals.length;
+  if (pos && ((pos.min !== undefined && n < pos.min) || (pos.max !== undefined && n > pos.max))) {
+    throw usageError("bad-arguments", `etcdup ${spec.name}: expected ${describeCount(pos)} ${pos.name}, got ${n}`,
+      `Usage: ${spec.usage}`);
+  }
+  return { values, sources, positionals: parsed.positionals };
+}
+
+function describeCount(pos: { min?: number; max?: number }): string {
+  if (pos.min === pos.max) return `${pos.min}`;
+  if (pos.max === undefined) return `at least ${pos.min ?? 0}`;
+  return `${pos.min ?? 0} to ${pos.max}`;
+}

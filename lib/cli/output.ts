@@ -1,0 +1,151 @@
+/**
+ * All user-facing output goes through an {@link Output}: human lines on a TTY (colour unless NO_COLOR,
+ * a progress bar for downloads), plain lines when piped, JSON lines with `--json`, and only warnings
+ * and errors with `--quiet`. Log lines go to stderr; results (plans, tables, config) go to stdout.
+ */
+import type { EtcdupError } from "../errors.ts";
+
+/** How output is rendered. */
+export type OutputMode = "tty" | "plain" | "json" | "quiet";
+
+/** A running progress indicator for a byte stream. */
+export interface Progress {
+  /** Adds `n` bytes to the count. */
+  advance(n: number): void;
+  /** Ends the bar (or prints the one summary line when not on a TTY). */
+  done(): void;
+}
+
+/** The sink every command writes to. */
+export interface Output {
+  readonly mode: OutputMode;
+  /** A step of the work, e.g. "verified sha256 against the embedded manifest". */
+  step(message: string, data?: Record<string, unknown>): void;
+  /** Extra detail; hidden in quiet mode. */
+  info(message: string, data?: Record<string, unknown>): void;
+  /** Something the user should know even in quiet mode. */
+  warn(message: string, data?: Record<string, unknown>): void;
+  /** A byte-stream progress bar (TTY only; a single line elsewhere). */
+  progress(label: string, totalBytes?: number): Progress;
+  /** The command's result: `human` is printed to stdout in human modes, `data` as one JSON line with --json. */
+  result(data: unknown, human: string): void;
+  /** Reports a failure (always shown). */
+  error(err: EtcdupError): void;
+}
+
+/** Options deciding the {@link OutputMode}. */
+export interface OutputOptions {
+  json?: boolean;
+  quiet?: boolean;
+  /** Environment to read NO_COLOR / ETCDUP_QUIET from; defaults to Deno.env. */
+  env?: Record<string, string | undefined>;
+  /** Whether stderr is a terminal; defaults to Deno.stderr.isTerminal(). */
+  isTty?: boolean;
+  /** Where lines go (tests); defaults to Deno's stdout/stderr. */
+  write?: { stdout(s: string): void; stderr(s: string): void };
+}
+
+const encoder = new TextEncoder();
+const defaultWrite = {
+  stdout: (s: string) => void Deno.stdout.writeSync(encoder.encode(s)),
+  stderr: (s: string) => void Deno.stderr.writeSync(encoder.encode(s)),
+};
+
+/** Picks the mode from flags and environment: --json > --quiet/ETCDUP_QUIET > TTY > plain. */
+export function outputMode(opts: OutputOptions): OutputMode {
+  const env = opts.env ?? Deno.env.toObject();
+  if (opts.json) return "json";
+  if (opts.quiet || (env.ETCDUP_QUIET ?? "") !== "" && env.ETCDUP_QUIET !== "0") return "quiet";
+  const tty = opts.isTty ?? Deno.stderr.isTerminal();
+  return tty ? "tty" : "plain";
+}
+
+/** Formats a byte count as a short human string ("12.3 MiB"). */
+export function formatBytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB"];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${v} ${units[i]}` : `${v.toFixed(1)} ${units[i]}`;
+}
+
+/** Creates the {@link Output} for the given options. */
+export function createOutput(opts: OutputOptions = {}): Output {
+  const env = opts.env ?? Deno.env.toObject();
+  const mode = outputMode(opts);
+  const write = opts.write ?? defaultWrite;
+  const colour = mode === "tty" && (env.NO_COLOR ?? "") === "";
+  const paint = (code: string, s: string) => (colour ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const jsonLine = (obj: Record<string, unknown>) => write.stdout(JSON.stringify(obj) + "\n");
+  const human = mode === "tty" || mode === "plain";
+
+  return {
+    mode,
+    step(message, data) {
+      if (mode === "json") jsonLine({ event: "step", message, ...data });
+      else if (human) write.stderr(`${paint("32", "==>")} ${message}\n`);
+    },
+    info(message, data) {
+      if (mode === "json") jsonLine({ event: "info", message, ...data });
+      else if (human) write.stderr(`    ${message}\n`);
+    },
+    warn(message, data) {
+      if (mode === "json") jsonLine({ event: "warning", message, ...data });
+      else write.stderr(`${paint("33", "warning:")} ${message}\n`);
+    },
+    progress(label, totalBytes) {
+      const started = performance.now();
+      let seen = 0;
+      let lastDraw = 0;
+      const draw = (final: boolean) => {
+        const secs = Math.max((performance.now() - started) / 1000, 0.001);
+        const rate = seen / secs;
+        if (mode === "tty") {
+          const width = 30;
+          const frac = totalBytes ? Math.min(seen / totalBytes, 1) : 0;
+          const bar = totalBytes
+            ? "#".repeat(Math.round(frac * width)).padEnd(width, ".")
+            : "".padEnd(width, final ? "#" : ".");
+          const eta = totalBytes && rate > 0 && !final ? ` ETA ${Math.ceil((totalBytes - seen) / rate)}s` : "";
+          const total = totalBytes ? `/${formatBytes(totalBytes)}` : "";
+          write.stderr(
+            `\r    ${label} [${bar}] ${formatBytes(seen)}${total} ${formatBytes(rate)}/s${eta}\x1b[K` +
+              (final ? "\n" : ""),
+          );
+        } else if (final && mode === "plain") {
+          write.stderr(`    ${label}: ${formatBytes(seen)} in ${secs.toFixed(1)}s (${formatBytes(rate)}/s)\n`);
+        } else if (final && mode === "json") {
+          jsonLine({ event: "download", label, bytes: seen, seconds: Number(secs.toFixed(3)) });
+        }
+      };
+      return {
+        advance(n) {
+          seen += n;
+          const now = performance.now();
+          if (mode === "tty" && now - lastDraw > 100) {
+            lastDraw = now;
+            draw(false);
+          }
+        },
+        done() {
+          draw(true);
+        },
+      };
+    },
+    result(data, humanText) {
+      if (mode === "json") jsonLine({ event: "result", result: data });
+      else if (humanText !== "") write.stdout(humanText.endsWith("\n") ? humanText : humanText + "\n");
+    },
+    error(err) {
+      if (mode === "json") {
+        jsonLine({ event: "error", ...err.toJSON() });
+        return;
+      }
+      write.stderr(`${paint("31", "error:")} ${err.message}\n`);
+      if (err.hint) write.stderr(`${paint("36", "hint:")} ${err.hint}\n`);
+    },
+  };
+}

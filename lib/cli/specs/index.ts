@@ -1,0 +1,20 @@
+/** The registry of every command, in the order `etcdup --help` lists them. */
+import type { CommandSpec } from "../spec.ts";
+import { installSpec } from "./install.ts";
+import { downloadSpec } from "./download.ts";
+import { certsSpecs } from "./certs.ts";
+import { joinSpec } from "./join.ts";
+import { upgradeSpec } from "./upgrade.ts";
+import { uninstallSpec } from "./uninstall.ts";
+import { statusSpec } from "./status.ts";
+
+/** All commands; subcommands carry a two-word name ("certs check"). */
+export const commands: CommandSpec[] = [
+  installSpec,
+  downloadSpec,
+  ...certsSpecs,
+  joinSpec,
+  upgradeSpec,
+  uninstallSpec,
+  statusSpec,
+];

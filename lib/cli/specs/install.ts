@@ -1,0 +1,106 @@
+/** Flags of `etcdup install`. */
+import type { CommandSpec, FlagSpec } from "../spec.ts";
+import { configFlag, outputFlags, rootFlag } from "./common.ts";
+
+/** Where the release comes from and how it is trusted; shared with `download` and `upgrade`. */
+export const releaseFlags: Record<string, FlagSpec> = {
+  version: {
+    type: "string",
+    value: "V",
+    description: "etcd version (v3.6.6, 3.5.30) or alias (latest, latest-3.5, latest-3.6).",
+    defaultText: "the newest v3.6.x in the embedded manifest",
+  },
+  arch: { type: "string", value: "ARCH", description: "amd64 or arm64.", defaultText: "this machine's" },
+  mirror: {
+    type: "string",
+    value: "URL",
+    description: "Release base URL; {version} and {arch} are filled in if present.",
+    defaultText: "https://github.com/etcd-io/etcd/releases/download",
+  },
+  "mirror-ca": { type: "string", value: "FILE", description: "Extra CA bundle (PEM) to trust for the mirror's TLS." },
+  tarball: { type: "string", value: "FILE", description: "Install from this local release tarball (air-gapped)." },
+  bundle: {
+    type: "string",
+    value: "DIR",
+    description: "Install from a directory made by 'etcdup download' (picks the right version and arch).",
+  },
+  sha256: {
+    type: "string",
+    value: "HEX",
+    description: "Expected SHA-256 of the tarball; your own decision, it wins over the manifest (with a warning).",
+  },
+};
+
+/** Certificate flags; shared with `certs`. */
+export const pkiFlags: Record<string, FlagSpec> = {
+  "pki-dir": { type: "string", value: "DIR", description: "Where certificates and keys live.", defaultText: "/etc/etcd/pki" },
+  layout: {
+    type: "string",
+    value: "NAME",
+    description: "File names and CNs: 'etcd' (/etc/etcd/pki) or 'kubeadm' (/etc/kubernetes/pki/etcd).",
+    defaultText: "etcd",
+  },
+  "key-algorithm": {
+    type: "string",
+    value: "ALG",
+    description: "ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096 or ed25519.",
+    defaultText: "ecdsa-p256",
+  },
+  san: { type: "string", multiple: true, value: "NAME|IP", description: "Extra subject alternative name for server and peer certificates." },
+  "cert-days": { type: "string", value: "N", description: "Validity of leaf certificates in days.", defaultText: "365" },
+  "ca-days": { type: "string", value: "N", description: "Validity of a new CA in days.", defaultText: "3650" },
+  "ca-from": { type: "string", value: "FILE", description: "Use the CA exported by 'etcdup certs export' (cluster nodes share one CA)." },
+  "ca-cert": { type: "string", value: "FILE", description: "Use this existing CA certificate (PEM), with --ca-key." },
+  "ca-key": { type: "string", value: "FILE", description: "Private key (PEM) of --ca-cert." },
+};
+
+/** Member and cluster flags; shared with `join`. */
+export const memberFlags: Record<string, FlagSpec> = {
+  name: { type: "string", value: "NAME", description: "Member name.", defaultText: "the short hostname" },
+  "advertise-address": {
+    type: "string",
+    value: "IP",
+    description: "Address other members and clients use to reach this node.",
+    defaultText: "the first non-loopback address",
+  },
+  "initial-cluster": {
+    type: "string",
+    value: "LIST",
+    description: "Static bootstrap: name1=https://ip1:2380,name2=... (this node included).",
+  },
+  "cluster-token": { type: "string", value: "TOKEN", description: "Initial cluster token.", defaultText: "derived from --initial-cluster" },
+  "client-port": { type: "string", value: "PORT", description: "Client port.", defaultText: "2379" },
+  "peer-port": { type: "string", value: "PORT", description: "Peer port.", defaultText: "2380" },
+};
+
+/** Paths and service flags; shared with `join` and `upgrade`. */
+export const hostFlags: Record<string, FlagSpec> = {
+  "bin-dir": { type: "string", value: "DIR", description: "Where etcd, etcdctl and etcdutl go.", defaultText: "/usr/local/bin" },
+  "data-dir": { type: "string", value: "DIR", description: "etcd's data directory.", defaultText: "/var/lib/etcd" },
+  "no-start": { type: "boolean", description: "Write everything, enable the unit, but do not start etcd." },
+  "dry-run": { type: "boolean", description: "Print the plan (files, owners, modes, users, service actions) and exit.", flagOnly: true },
+  "health-timeout": { type: "string", value: "SECONDS", description: "How long to wait for etcd to be healthy.", defaultText: "60" },
+};
+
+/** `etcdup install`. */
+export const installSpec: CommandSpec = {
+  name: "install",
+  summary: "Download, verify and install etcd with a full TLS PKI as a systemd service.",
+  usage: "etcdup install [flags]",
+  details: `Examples:
+  etcdup install                                   # newest v3.6.x, TLS everywhere, started and health-checked
+  etcdup install --version latest-3.5 --san etcd.example.com
+  etcdup install --tarball ./etcd-v3.6.6-linux-amd64.tar.gz   # air-gapped
+  etcdup install --root /mnt/image --no-start      # bake into an image`,
+  flags: {
+    ...releaseFlags,
+    ...hostFlags,
+    ...pkiFlags,
+    ...memberFlags,
+    ...rootFlag,
+    ...configFlag,
+    "print-config": { type: "boolean", description: "Print the merged configuration (flags > env > file) and exit.", flagOnly: true },
+    ...outputFlags,
+  },
+  load: () => import("../../commands/install.ts"),
+};

@@ -1,0 +1,76 @@
+/**
+ * etcdup entry point: argv -> command -> exit code. This is the only place that exits; every failure
+ * arrives here as an EtcdupError and leaves with its documented exit status.
+ */
+import { asEtcdupError, Exit, type ExitCode, usageError } from "./lib/errors.ts";
+import { createOutput, type Output } from "./lib/cli/output.ts";
+import { parseCommand } from "./lib/cli/args.ts";
+import { type CommandSpec, renderHelp } from "./lib/cli/spec.ts";
+import { commands } from "./lib/cli/specs/index.ts";
+import { COMMIT, VERSION } from "./lib/version.ts";
+
+function topHelp(): string {
+  const width = Math.max(...commands.map((c) => c.name.length)) + 2;
+  return [
+    "etcdup: turn a Linux host into a running, TLS-secured etcd node.",
+    "",
+    "Usage: etcdup <command> [flags]",
+    "",
+    "Commands:",
+    ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    "",
+    "Run 'etcdup <command> --help' for a command's flags. Every flag can also be set as ETCDUP_<FLAG>.",
+    "Exit codes: 0 ok, 1 failure, 2 usage, 3 verification failed, 4 unhealthy, 5 network,",
+    "            6 check found problems, 7 host not fit for the operation.",
+    "",
+  ].join("\n");
+}
+
+/** Finds the command named by the leading words of argv ("certs renew" before "certs"). */
+function findCommand(argv: string[]): { spec: CommandSpec; rest: string[] } | undefined {
+  const two = argv.slice(0, 2).join(" ");
+  const byTwo = commands.find((c) => c.name === two);
+  if (byTwo) return { spec: byTwo, rest: argv.slice(2) };
+  const byOne = commands.find((c) => c.name === argv[0]);
+  return byOne ? { spec: byOne, rest: argv.slice(1) } : undefined;
+}
+
+/** Runs etcdup with `argv` and returns the exit status. */
+export async function main(argv: string[], env: Record<string, string | undefined>): Promise<ExitCode> {
+  const out: Output = createOutput({ json: argv.includes("--json"), quiet: argv.includes("--quiet"), env });
+  try {
+    if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
+      const target = argv[0] === "help" && argv.length > 1 ? findCommand(argv.slice(1)) : undefined;
+      out.result({ help: true }, target ? renderHelp(target.spec) : topHelp());
+      return argv.length === 0 ? Exit.usage : Exit.ok;
+    }
+    if (argv[0] === "--version" || argv[0] === "-V" || argv[0] === "version") {
+      out.result({ version: VERSION, commit: COMMIT }, `etcdup ${VERSION} (${COMMIT})`);
+      return Exit.ok;
+    }
+    const found = findCommand(argv);
+    if (!found) {
+      const group = commands.filter((c) => c.name.startsWith(`${argv[0]} `)).map((c) => c.name);
+      throw group.length > 0
+        ? usageError("unknown-command", `'etcdup ${argv.slice(0, 2).join(" ")}' needs a subcommand`,
+          `One of: ${group.join(", ")}.`)
+        : usageError("unknown-command", `unknown command '${argv[0]}'`, "Run 'etcdup --help' for the commands.");
+    }
+    const parsed = await parseCommand(found.spec, found.rest, env);
+    if (parsed.values.help) {
+      out.result({ help: true }, renderHelp(found.spec));
+      return Exit.ok;
+    }
+    const mod = await found.spec.load();
+    return await mod.run({ ...parsed, env, out });
+  } catch (err) {
+    const e = asEtcdupError(err);
+    out.error(e);
+    if (env.ETCDUP_DEBUG && err instanceof Error) console.error(err.stack);
+    return e.exit;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args, Deno.env.toObject()));
+}
