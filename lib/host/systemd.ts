@@ -1,0 +1,113 @@
+/**
+ * systemd behind a small interface. On the live host it runs `systemctl`/`journalctl`; under `--root DIR`
+ * it only enables units inside the tree (`systemctl --root DIR enable`) and never starts, stops or reloads
+ * anything, so an image build or a test never touches the running host.
+ */
+import { EtcdupError, Exit } from "../errors.ts";
+import type { HostRoot } from "./fs.ts";
+
+/** What etcdup asks of the service manager. */
+export interface ServiceManager {
+  /** Whether units really run (false under `--root`: start/stop/restart are then no-ops). */
+  readonly live: boolean;
+  /** `systemctl daemon-reload`. */
+  daemonReload(): Promise<void>;
+  /** `systemctl enable UNIT` (under `--root`: `systemctl --root DIR enable UNIT`). */
+  enable(unit: string): Promise<void>;
+  /** `systemctl disable UNIT`. */
+  disable(unit: string): Promise<void>;
+  /**
+   * `systemctl start UNIT`. With `noBlock` it returns once the job is queued (a member of a new cluster
+   * cannot finish starting before its peers do); the caller then waits for health itself.
+   */
+  start(unit: string, opts?: StartOptions): Promise<void>;
+  /** `systemctl restart UNIT` (same options as start). */
+  restart(unit: string, opts?: StartOptions): Promise<void>;
+  /** `systemctl stop UNIT`. */
+  stop(unit: string): Promise<void>;
+  /** Whether the unit is active (`systemctl is-active`). */
+  isActive(unit: string): Promise<boolean>;
+  /** Whether the unit is enabled (`systemctl is-enabled`). */
+  isEnabled(unit: string): Promise<boolean>;
+  /** The last `lines` lines of the unit's journal (empty when unavailable). */
+  journalTail(unit: string, lines: number): Promise<string>;
+}
+
+/** How to start or restart a unit. */
+export interface StartOptions {
+  /** Pass `--no-block`: do not wait for the unit to report ready. */
+  noBlock?: boolean;
+}
+
+/** Result of one command. */
+interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function run(cmd: string, args: string[]): Promise<RunResult> {
+  let result: Deno.CommandOutput;
+  try {
+    result = await new Deno.Command(cmd, { args, stdin: "null", stdout: "piped", stderr: "piped" }).output();
+  } catch (err) {
+    throw new EtcdupError({
+      code: "systemd-missing",
+      message: `cannot run ${cmd}: ${(err as Error).message}`,
+      hint: "etcdup needs systemd (systemctl) on the host; use --root DIR to build an image without it.",
+      exit: Exit.precondition,
+      cause: err,
+    });
+  }
+  const dec = new TextDecoder();
+  return { code: result.code, stdout: dec.decode(result.stdout), stderr: dec.decode(result.stderr) };
+}
+
+async function mustRun(cmd: string, args: string[]): Promise<void> {
+  const r = await run(cmd, args);
+  if (r.code !== 0) {
+    throw new EtcdupError({
+      code: "systemctl-failed",
+      message: `'${cmd} ${args.join(" ")}' failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`,
+      hint: "See 'journalctl -xe' and 'systemctl status' for the reason.",
+    });
+  }
+}
+
+/** The service manager for `host`: real systemctl on the live host, enable-only under `--root`. */
+export function serviceManager(host: HostRoot): ServiceManager {
+  if (!host.isLive) {
+    const none = () => Promise.resolve();
+    return {
+      live: false,
+      daemonReload: none,
+      enable: (unit) => mustRun("systemctl", ["--root", host.root, "enable", unit]),
+      disable: (unit) => mustRun("systemctl", ["--root", host.root, "disable", unit]),
+      start: none,
+      restart: none,
+      stop: none,
+      isActive: () => Promise.resolve(false),
+      isEnabled: async (unit) =>
+        (await run("systemctl", ["--root", host.root, "is-enabled", unit])).code === 0,
+      journalTail: () => Promise.resolve(""),
+    };
+  }
+  return {
+    live: true,
+    daemonReload: () => mustRun("systemctl", ["daemon-reload"]),
+    enable: (unit) => mustRun("systemctl", ["enable", unit]),
+    disable: (unit) => mustRun("systemctl", ["disable", unit]),
+    start: (unit, opts) => mustRun("systemctl", [...(opts?.noBlock ? ["--no-block"] : []), "start", unit]),
+    restart: (unit, opts) =>
+      mustRun("systemctl", [...(opts?.noBlock ? ["--no-block"] : []), "restart", unit]),
+    stop: (unit) => mustRun("systemctl", ["stop", unit]),
+    isActive: async (unit) => (await run("systemctl", ["is-active", "--quiet", unit])).code === 0,
+    isEnabled: async (unit) => (await run("systemctl", ["is-enabled", "--quiet", unit])).code === 0,
+    journalTail: async (unit, lines) => {
+      const r = await run("journalctl", ["-u", unit, "-n", String(lines), "--no-pager"]).catch(() =>
+        undefined
+      );
+      return r?.stdout ?? "";
+    },
+  };
+}
