@@ -52,9 +52,16 @@ export async function main(argv: string[], env: Record<string, string | undefine
     if (!found) {
       const group = commands.filter((c) => c.name.startsWith(`${argv[0]} `)).map((c) => c.name);
       throw group.length > 0
-        ? usageError("unknown-command", `'etcdup ${argv.slice(0, 2).join(" ")}' needs a subcommand`,
-          `One of: ${group.join(", ")}.`)
-        : usageError("unknown-command", `unknown command '${argv[0]}'`, "Run 'etcdup --help' for the commands.");
+        ? usageError(
+          "unknown-command",
+          `'etcdup ${argv.slice(0, 2).join(" ")}' needs a subcommand`,
+          `One of: ${group.join(", ")}.`,
+        )
+        : usageError(
+          "unknown-command",
+          `unknown command '${argv[0]}'`,
+          "Run 'etcdup --help' for the commands.",
+        );
     }
     const parsed = await parseCommand(found.spec, found.rest, env);
     if (parsed.values.help) {

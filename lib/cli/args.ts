@@ -38,7 +38,11 @@ function parseBool(raw: unknown, where: string): boolean {
   const s = String(raw).trim().toLowerCase();
   if (["1", "true", "yes", "on"].includes(s)) return true;
   if (["0", "false", "no", "off", ""].includes(s)) return false;
-  throw usageError("bad-boolean", `${where} must be true or false, got '${String(raw)}'`, "Use 1/true/yes or 0/false/no.");
+  throw usageError(
+    "bad-boolean",
+    `${where} must be true or false, got '${String(raw)}'`,
+    "Use 1/true/yes or 0/false/no.",
+  );
 }
 
 /** Coerces one env or config value to the flag's type. */
@@ -60,21 +64,30 @@ async function readConfig(path: string): Promise<Record<string, unknown>> {
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    throw usageError("config-unreadable", `cannot read config file ${path}: ${(err as Error).message}`,
-      "Check the path given to --config.");
+    throw usageError(
+      "config-unreadable",
+      `cannot read config file ${path}: ${(err as Error).message}`,
+      "Check the path given to --config.",
+    );
   }
   const { parse } = await import("yaml");
   let data: unknown;
   try {
     data = parse(text);
   } catch (err) {
-    throw usageError("config-invalid", `config file ${path} is not valid YAML: ${(err as Error).message}`,
-      "Fix the syntax; keys are the flag names without dashes, e.g. 'version: v3.6.6'.");
+    throw usageError(
+      "config-invalid",
+      `config file ${path} is not valid YAML: ${(err as Error).message}`,
+      "Fix the syntax; keys are the flag names without dashes, e.g. 'version: v3.6.6'.",
+    );
   }
   if (data === null || data === undefined) return {};
   if (typeof data !== "object" || Array.isArray(data)) {
-    throw usageError("config-invalid", `config file ${path} must be a mapping of flag names to values`,
-      "Write one 'flag-name: value' per line.");
+    throw usageError(
+      "config-invalid",
+      `config file ${path} must be a mapping of flag names to values`,
+      "Write one 'flag-name: value' per line.",
+    );
   }
   return data as Record<string, unknown>;
 }
@@ -90,11 +103,20 @@ export async function parseCommand(
 ): Promise<ParsedCommand> {
   const options: Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }> = {};
   for (const [name, f] of Object.entries(spec.flags)) {
-    options[name] = { type: f.type, ...(f.multiple ? { multiple: true } : {}), ...(f.short ? { short: f.short } : {}) };
+    options[name] = {
+      type: f.type,
+      ...(f.multiple ? { multiple: true } : {}),
+      ...(f.short ? { short: f.short } : {}),
+    };
   }
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
-    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: spec.positionals !== undefined });
+    parsed = parseArgs({
+      args: argv,
+      options,
+      strict: true,
+      allowPositionals: spec.positionals !== undefined,
+    });
   } catch (err) {
     throw flagError(spec, err as ParseArgsError);
   }
@@ -119,8 +141,11 @@ export async function parseCommand(
     for (const [key, raw] of Object.entries(config)) {
       const f = spec.flags[key];
       if (!f || f.flagOnly) {
-        throw usageError("config-unknown-key", `config file ${values.config}: unknown key '${key}' for 'etcdup ${spec.name}'`,
-          `Keys are the flag names of 'etcdup ${spec.name} --help' without the leading dashes.`);
+        throw usageError(
+          "config-unknown-key",
+          `config file ${values.config}: unknown key '${key}' for 'etcdup ${spec.name}'`,
+          `Keys are the flag names of 'etcdup ${spec.name} --help' without the leading dashes.`,
+        );
       }
       if (key in values || raw === null || raw === undefined) continue;
       values[key] = coerce(f, raw, `config key '${key}' in ${values.config}`);
@@ -131,8 +156,11 @@ export async function parseCommand(
   const pos = spec.positionals;
   const n = parsed.positionals.length;
   if (pos && ((pos.min !== undefined && n < pos.min) || (pos.max !== undefined && n > pos.max))) {
-    throw usageError("bad-arguments", `etcdup ${spec.name}: expected ${describeCount(pos)} ${pos.name}, got ${n}`,
-      `Usage: ${spec.usage}`);
+    throw usageError(
+      "bad-arguments",
+      `etcdup ${spec.name}: expected ${describeCount(pos)} ${pos.name}, got ${n}`,
+      `Usage: ${spec.usage}`,
+    );
   }
   return { values, sources, positionals: parsed.positionals };
 }

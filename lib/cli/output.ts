@@ -109,14 +109,18 @@ export function createOutput(opts: OutputOptions = {}): Output {
           const bar = totalBytes
             ? "#".repeat(Math.round(frac * width)).padEnd(width, ".")
             : "".padEnd(width, final ? "#" : ".");
-          const eta = totalBytes && rate > 0 && !final ? ` ETA ${Math.ceil((totalBytes - seen) / rate)}s` : "";
+          const eta = totalBytes && rate > 0 && !final
+            ? ` ETA ${Math.ceil((totalBytes - seen) / rate)}s`
+            : "";
           const total = totalBytes ? `/${formatBytes(totalBytes)}` : "";
           write.stderr(
             `\r    ${label} [${bar}] ${formatBytes(seen)}${total} ${formatBytes(rate)}/s${eta}\x1b[K` +
               (final ? "\n" : ""),
           );
         } else if (final && mode === "plain") {
-          write.stderr(`    ${label}: ${formatBytes(seen)} in ${secs.toFixed(1)}s (${formatBytes(rate)}/s)\n`);
+          write.stderr(
+            `    ${label}: ${formatBytes(seen)} in ${secs.toFixed(1)}s (${formatBytes(rate)}/s)\n`,
+          );
         } else if (final && mode === "json") {
           jsonLine({ event: "download", label, bytes: seen, seconds: Number(secs.toFixed(3)) });
         }

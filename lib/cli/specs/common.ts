@@ -3,7 +3,11 @@ import type { FlagSpec } from "../spec.ts";
 
 /** Output flags every command takes. */
 export const outputFlags: Record<string, FlagSpec> = {
-  json: { type: "boolean", description: "Print JSON lines (events and the result) instead of text.", flagOnly: true },
+  json: {
+    type: "boolean",
+    description: "Print JSON lines (events and the result) instead of text.",
+    flagOnly: true,
+  },
   quiet: { type: "boolean", short: "q", description: "Print only warnings and errors." },
   help: { type: "boolean", short: "h", description: "Show this help.", flagOnly: true },
 };
@@ -13,7 +17,8 @@ export const rootFlag: Record<string, FlagSpec> = {
   root: {
     type: "string",
     value: "DIR",
-    description: "Operate on the tree under DIR instead of the live host (image builds, tests). Never starts services.",
+    description:
+      "Operate on the tree under DIR instead of the live host (image builds, tests). Never starts services.",
   },
 };
 
