@@ -1,0 +1,99 @@
+/**
+ * The backup taken before an upgrade: `etcdctl snapshot save` over mutual TLS into a dated directory, then
+ * verified by reading it back with `etcdutl snapshot status` (etcd 3.4 has no etcdutl: `etcdctl snapshot
+ * status` there). A snapshot that cannot be read back stops the upgrade before anything is replaced.
+ */
+import * as path from "node:path";
+import { EtcdupError, Exit } from "../errors.ts";
+import type { TlsClient } from "../etcd/health.ts";
+
+/** What `snapshot status -w json` reports about a snapshot file. */
+export interface SnapshotStatus {
+  hash: number;
+  revision: number;
+  totalKey: number;
+  totalSize: number;
+}
+
+/** A saved and verified snapshot. */
+export interface Snapshot {
+  /** Real path of the snapshot file. */
+  file: string;
+  status: SnapshotStatus;
+  /** The tool that read it back. */
+  verifiedWith: "etcdutl" | "etcdctl";
+}
+
+/** Where the backups of one upgrade go, under etcdup's state directory (target path). */
+export const BACKUP_ROOT = "/var/lib/etcdup/backups";
+
+/**
+ * The dated backup directory (target path) of an upgrade started at `now` from `fromVersion`.
+ * @example backupDirFor(new Date("2026-11-25T15:43:40Z"), "v3.4.23")
+ * // "/var/lib/etcdup/backups/20261125T154340Z-v3.4.23"
+ */
+export function backupDirFor(now: Date, fromVersion: string): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return `${BACKUP_ROOT}/${stamp}-${fromVersion}`;
+}
+
+async function runTool(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(argv[0], {
+    args: argv.slice(1),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { ETCDCTL_API: "3" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/**
+ * Saves a snapshot of the member at `client.endpoints[0]` to `file` (a real path in an existing private
+ * directory) with the etcdctl in `realBinDir`, and reads it back with etcdutl (or etcdctl when there is none).
+ */
+export async function saveSnapshot(realBinDir: string, client: TlsClient, file: string): Promise<Snapshot> {
+  const etcdctl = path.join(realBinDir, "etcdctl");
+  const tls = [`--cacert=${client.caFile}`, `--cert=${client.certFile}`, `--key=${client.keyFile}`];
+  const saved = await runTool([
+    etcdctl,
+    `--endpoints=${client.endpoints[0]}`,
+    ...tls,
+    "snapshot",
+    "save",
+    file,
+  ]);
+  if (saved.code !== 0) {
+    throw new EtcdupError({
+      code: "snapshot-failed",
+      message: `etcdctl snapshot save ${file} failed (exit ${saved.code}): ${
+        (saved.stderr || saved.stdout).trim()
+      }`,
+      hint:
+        "etcd must be running and healthy before an upgrade; check 'etcdup status' and 'journalctl -u etcd'.",
+      exit: Exit.failure,
+    });
+  }
+  const etcdutl = path.join(realBinDir, "etcdutl");
+  const hasEtcdutl = await Deno.stat(etcdutl).then(() => true, () => false);
+  const reader = hasEtcdutl ? etcdutl : etcdctl;
+  const read = await runTool([reader, "snapshot", "status", file, "-w", "json"]);
+  let status: SnapshotStatus | undefined;
+  try {
+    status = read.code === 0 ? JSON.parse(read.stdout) as SnapshotStatus : undefined;
+  } catch {
+    status = undefined;
+  }
+  if (!status || typeof status.revision !== "number") {
+    throw new EtcdupError({
+      code: "snapshot-unverified",
+      message: `${path.basename(reader)} snapshot status ${file} could not read the snapshot back: ${
+        (read.stderr || read.stdout).trim()
+      }`,
+      hint: "Nothing was changed. Check free space in /var/lib/etcdup and etcd's health, then retry.",
+      exit: Exit.verification,
+    });
+  }
+  return { file, status, verifiedWith: hasEtcdutl ? "etcdutl" : "etcdctl" };
+}
