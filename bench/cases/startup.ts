@@ -1,0 +1,52 @@
+/**
+ * CLI start-up: `etcdup --help` and `--version` wall time as `deno run` with the runtime permissions of
+ * permissions.ts, and as the compiled binary when dist/ has one for this machine. The floor is the same
+ * runtime running an empty module, so the ratio is what etcdup's own module graph costs.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { RUNTIME_PERMISSIONS } from "../../permissions.ts";
+import { repeat, runCommand } from "../support/measure.ts";
+import type { Bench } from "../support/context.ts";
+import type { Row } from "../support/report.ts";
+
+const REPO = path.resolve(new URL("../..", import.meta.url).pathname);
+
+/** The compiled binary for this machine's architecture, when `deno task build` has made one. */
+export function compiledBinary(): string | undefined {
+  const arch = Deno.build.arch === "aarch64" ? "arm64" : "amd64";
+  const bin = path.join(REPO, "dist", `etcdup-linux-${arch}`);
+  return fs.existsSync(bin) ? bin : undefined;
+}
+
+/** `deno run` argv for etcdup from source, with the permissions the binary is compiled with. */
+export function denoRunArgv(): string[] {
+  return [Deno.execPath(), "run", ...RUNTIME_PERMISSIONS, path.join(REPO, "main.ts")];
+}
+
+/** The start-up bench. */
+export const startupBench: Bench = {
+  name: "startup",
+  title: "CLI start-up: etcdup --help / --version",
+  async run(ctx) {
+    const times = ctx.times(15, 3);
+    const empty = path.join(ctx.workDir, "empty.ts");
+    fs.writeFileSync(empty, "");
+    const floor = await repeat(times, () => runCommand([Deno.execPath(), "run", empty]));
+    const label = "deno run of an empty module (runtime floor)";
+    const rows: Row[] = [];
+    const variants: [string, string[]][] = [["deno run main.ts", denoRunArgv()]];
+    const bin = compiledBinary();
+    if (bin) variants.push([`compiled ${path.basename(bin)}`, [bin]]);
+    else {ctx.out.warn(
+        "startup: no dist/etcdup-linux-* binary (run 'deno task build'); measuring deno run only",
+      );}
+    for (const [how, argv] of variants) {
+      for (const flag of ["--help", "--version"]) {
+        const ours = await repeat(times, () => runCommand([...argv, flag]));
+        rows.push({ bench: "start-up", case: `${how} ${flag}`, ours, baseline: floor, baselineLabel: label });
+      }
+    }
+    return rows;
+  },
+};

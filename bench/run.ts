@@ -1,0 +1,99 @@
+/**
+ * `deno task bench [--quick] [--only NAME]... [--json]`: measures etcdup against the manual procedure an
+ * operator would script (curl, sha256sum, tar, openssl, systemctl) and prints medians, ratios, peak RSS and
+ * the machine as one Markdown table (the figures recorded in bench/README.md). `--quick` is CI's smoke
+ * mode: few runs, smaller inputs. Targets are reported, never enforced: the exit status is 0 unless a bench
+ * broke (a command failed), then 1.
+ */
+import { parseArgs } from "node:util";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { asEtcdupError, Exit, type ExitCode, usageError } from "../lib/errors.ts";
+import { createOutput } from "../lib/cli/output.ts";
+import { etcdFixture } from "../tests/support/etcd_fixtures.ts";
+import { haveGnuTime } from "./support/measure.ts";
+import { machineInfo, renderMachine } from "./support/machine.ts";
+import { renderTable, type Row } from "./support/report.ts";
+import type { Bench, BenchContext } from "./support/context.ts";
+import { startupBench } from "./cases/startup.ts";
+
+/** Every bench, in report order. */
+export const BENCHES: readonly Bench[] = [startupBench];
+
+const REPO = path.resolve(new URL("..", import.meta.url).pathname);
+
+/** Runs the benches selected by `argv` and returns the exit status. */
+export async function main(argv: string[]): Promise<ExitCode> {
+  const out = createOutput({ json: argv.includes("--json") });
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        quick: { type: "boolean" },
+        only: { type: "string", multiple: true },
+        json: { type: "boolean" },
+      },
+      strict: true,
+    });
+    const only = values.only ?? [];
+    const unknown = only.filter((n) => !BENCHES.some((b) => b.name === n));
+    if (unknown.length > 0) {
+      throw usageError(
+        "bad-bench",
+        `--only: unknown bench '${unknown[0]}'`,
+        `One of: ${BENCHES.map((b) => b.name).join(", ")}.`,
+      );
+    }
+    const selected = BENCHES.filter((b) => only.length === 0 || only.includes(b.name));
+    return await runBenches(selected, values.quick ?? false, out);
+  } catch (err) {
+    out.error(asEtcdupError(err));
+    return asEtcdupError(err).exit;
+  }
+}
+
+async function runBenches(selected: readonly Bench[], quick: boolean, out: ReturnType<typeof createOutput>) {
+  if (!haveGnuTime()) out.warn("bench: /usr/bin/time is missing (apt-get install time): no peak RSS figures");
+  const cacheDir = path.join(REPO, ".cache", "bench");
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "etcdup-bench-"));
+  const started = performance.now();
+  const rows: Row[] = [];
+  let broken = 0;
+  try {
+    out.step("preparing the etcd release fixture (built once, then cached)");
+    const fixture = await etcdFixture("sid");
+    const machine = await machineInfo({ etcd: fixture.version });
+    const ctx: BenchContext = {
+      quick,
+      out,
+      workDir,
+      cacheDir,
+      fixture,
+      times: (full, quickRuns = 2) => quick ? { runs: quickRuns, warmup: 0 } : { runs: full, warmup: 1 },
+    };
+    for (const bench of selected) {
+      out.step(`${bench.name}: ${bench.title}`);
+      try {
+        rows.push(...await bench.run(ctx));
+      } catch (err) {
+        broken++;
+        out.error(asEtcdupError(err));
+      }
+    }
+    const secs = ((performance.now() - started) / 1000).toFixed(1);
+    const mode = quick ? "quick (smoke) mode: few runs, small inputs; not figures to record" : "full mode";
+    out.result(
+      { mode: quick ? "quick" : "full", machine, rows, seconds: Number(secs), broken },
+      [`etcdup bench, ${mode}, ${secs} s`, renderMachine(machine), "", renderTable(rows), ""].join("\n"),
+    );
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+  return broken > 0 ? Exit.failure : Exit.ok;
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

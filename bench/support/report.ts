@@ -1,0 +1,94 @@
+/**
+ * Bench results as data and as a Markdown table (pasted as-is into bench/README.md): medians, ranges,
+ * the ratio to the manual baseline, peak RSS, and whether the issue's target was met. Targets are
+ * reported, never enforced: a bench fails only when something breaks.
+ */
+import type { Measurement } from "./measure.ts";
+import { ratio } from "./stats.ts";
+
+/** A goal from the issue: a ratio to the baseline or an absolute wall time (medians). */
+export interface Target {
+  /** etcdup median / baseline median must be at most this. */
+  maxRatio?: number;
+  /** etcdup median wall time must be below this many milliseconds. */
+  maxMs?: number;
+}
+
+/** One measured case, optionally compared with the manual procedure. */
+export interface Row {
+  /** Which bench, e.g. "fetch+verify+extract". */
+  bench: string;
+  /** What was measured, e.g. "etcd 3.5.30 tarball (20 MiB)". */
+  case: string;
+  ours: Measurement;
+  /** The manual procedure, when the case has one. */
+  baseline?: Measurement;
+  /** What the baseline is, e.g. "curl + sha256sum -c + tar xzf". */
+  baselineLabel?: string;
+  target?: Target;
+}
+
+/** Milliseconds as "85 ms" or "1.23 s". */
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${ms.toFixed(ms < 10 ? 1 : 0)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** KiB as "41.2 MiB". */
+export function formatKiB(kib: number): string {
+  return `${(kib / 1024).toFixed(1)} MiB`;
+}
+
+function timeCell(m: Measurement | undefined): string {
+  if (!m) return "";
+  return `${formatMs(m.ms.median)} (${formatMs(m.ms.min)}–${formatMs(m.ms.max)}, n=${m.ms.n})`;
+}
+
+function rssCell(m: Measurement | undefined): string {
+  return m?.rssKiB ? formatKiB(m.rssKiB.median) : "";
+}
+
+/** Whether a row met its target: "yes", "NO" or "" when it has none. */
+export function verdict(row: Row): string {
+  const t = row.target;
+  if (!t) return "";
+  const okRatio = t.maxRatio === undefined ||
+    (row.baseline !== undefined && ratio(row.ours.ms, row.baseline.ms) <= t.maxRatio);
+  const okMs = t.maxMs === undefined || row.ours.ms.median < t.maxMs;
+  return okRatio && okMs ? "yes" : "NO";
+}
+
+function targetText(t: Target | undefined): string {
+  if (!t) return "";
+  return [
+    t.maxRatio !== undefined ? `≤ ${t.maxRatio}x` : "",
+    t.maxMs !== undefined ? `< ${formatMs(t.maxMs)}` : "",
+  ]
+    .filter((s) => s !== "").join(", ");
+}
+
+/** The rows as one Markdown table. */
+export function renderTable(rows: readonly Row[]): string {
+  const head = [
+    "bench",
+    "case",
+    "etcdup median (range)",
+    "manual median (range)",
+    "ratio",
+    "etcdup peak RSS",
+    "manual peak RSS",
+    "target",
+    "met",
+  ];
+  const lines = rows.map((r) => [
+    r.bench,
+    r.case,
+    timeCell(r.ours),
+    r.baseline ? `${timeCell(r.baseline)}${r.baselineLabel ? ` — ${r.baselineLabel}` : ""}` : "",
+    r.baseline ? `${ratio(r.ours.ms, r.baseline.ms).toFixed(2)}x` : "",
+    rssCell(r.ours),
+    rssCell(r.baseline),
+    targetText(r.target),
+    verdict(r),
+  ]);
+  return [head, head.map(() => "---"), ...lines].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
+}
