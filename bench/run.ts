@@ -17,9 +17,10 @@ import { machineInfo, renderMachine } from "./support/machine.ts";
 import { renderTable, type Row } from "./support/report.ts";
 import type { Bench, BenchContext } from "./support/context.ts";
 import { startupBench } from "./cases/startup.ts";
+import { pkiBench } from "./cases/pki.ts";
 
 /** Every bench, in report order. */
-export const BENCHES: readonly Bench[] = [startupBench];
+export const BENCHES: readonly Bench[] = [pkiBench, startupBench];
 
 const REPO = path.resolve(new URL("..", import.meta.url).pathname);
 

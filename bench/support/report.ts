@@ -33,6 +33,11 @@ export function formatMs(ms: number): string {
   return ms < 1000 ? `${ms.toFixed(ms < 10 ? 1 : 0)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
 
+/** A ratio with two significant digits: "0.42x", "1.2x", "0.015x", "25x". */
+export function formatRatio(r: number): string {
+  return `${r >= 10 ? r.toFixed(0) : r.toPrecision(2)}x`;
+}
+
 /** KiB as "41.2 MiB". */
 export function formatKiB(kib: number): string {
   return `${(kib / 1024).toFixed(1)} MiB`;
@@ -84,7 +89,7 @@ export function renderTable(rows: readonly Row[]): string {
     r.case,
     timeCell(r.ours),
     r.baseline ? `${timeCell(r.baseline)}${r.baselineLabel ? ` — ${r.baselineLabel}` : ""}` : "",
-    r.baseline ? `${ratio(r.ours.ms, r.baseline.ms).toFixed(2)}x` : "",
+    r.baseline ? formatRatio(ratio(r.ours.ms, r.baseline.ms)) : "",
     rssCell(r.ours),
     rssCell(r.baseline),
     targetText(r.target),
