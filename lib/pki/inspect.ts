@@ -1,0 +1,309 @@
+/**
+ * Inspecting certificates and keys: SANs, key algorithm, chain to a CA, key match, SAN coverage, expiry,
+ * and file owner/mode problems. The primitives serve planning (what to keep) and `certs check` (what to
+ * report); {@link inspectPki} reads a whole layout and never throws for a broken file: it reports it.
+ */
+import "reflect-metadata";
+import * as x509 from "@peculiar/x509";
+import { createPublicKey } from "node:crypto";
+import type { HostRoot } from "../host/fs.ts";
+import { asEtcdupError } from "../errors.ts";
+import { describeKeyObject } from "./algorithms.ts";
+import { type LoadedKey, parseCertificates, parsePrivateKey } from "./pem.ts";
+import type { LeafProfile, LeafRole } from "./profiles.ts";
+
+/** Subject alternative names, IPs in canonical text form. */
+export interface Sans {
+  dns: string[];
+  ips: string[];
+}
+
+/**
+ * The canonical text of an IPv4 or IPv6 address (IPv6 compressed, lower case), or undefined when `s`
+ * is not an address.
+ * @example normalizeIp("0:0:0:0:0:0:0:1") // "::1"
+ */
+export function normalizeIp(s: string): string | undefined {
+  const bare = s.trim().replace(/^\[(.*)\]$/, "$1");
+  if (/^[0-9.]+$/.test(bare)) {
+    const parts = bare.split(".");
+    if (
+      parts.length !== 4 || parts.some((p) => p === "" || Number(p) > 255 || (p.length > 1 && p[0] === "0"))
+    ) {
+      return undefined;
+    }
+    return parts.map(Number).join(".");
+  }
+  if (!bare.includes(":") || !/^[0-9a-fA-F:.]+$/.test(bare)) return undefined;
+  try {
+    return new URL(`http://[${bare}]/`).hostname.slice(1, -1);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The DNS names and IP addresses in a certificate's SAN extension. */
+export function certSans(cert: x509.X509Certificate): Sans {
+  const ext = cert.getExtension(x509.SubjectAlternativeNameExtension);
+  const sans: Sans = { dns: [], ips: [] };
+  for (const n of ext?.names.items ?? []) {
+    if (n.type === "dns") sans.dns.push(n.value.toLowerCase());
+    if (n.type === "ip") sans.ips.push(normalizeIp(n.value) ?? n.value);
+  }
+  return sans;
+}
+
+/** The requested names a certificate does not cover (DNS compared case-insensitively, IPs canonically). */
+export function missingSans(cert: x509.X509Certificate, wanted: Sans): string[] {
+  const have = certSans(cert);
+  return [
+    ...wanted.dns.filter((d) => !have.dns.includes(d.toLowerCase())),
+    ...wanted.ips.filter((ip) => !have.ips.includes(normalizeIp(ip) ?? ip)),
+  ];
+}
+
+/** The key algorithm of a certificate's public key ("ecdsa-p256", "rsa-2048", ...). */
+export function certKeyAlgorithm(cert: x509.X509Certificate): string {
+  const key = createPublicKey({ key: Buffer.from(cert.publicKey.rawData), format: "der", type: "spki" });
+  return describeKeyObject(key);
+}
+
+/** Whether `key` is the private key of `cert`. */
+export function keyMatches(cert: x509.X509Certificate, key: LoadedKey): boolean {
+  const spki = createPublicKey({ key: Buffer.from(cert.publicKey.rawData), format: "der", type: "spki" })
+    .export({ type: "spki", format: "der" }) as Uint8Array;
+  return Buffer.from(spki).equals(Buffer.from(key.spki));
+}
+
+/** Whether `cert` was issued by `ca`: names match and `ca`'s key verifies the signature. */
+export async function issuedBy(cert: x509.X509Certificate, ca: x509.X509Certificate): Promise<boolean> {
+  if (cert.issuer !== ca.subject) return false;
+  try {
+    return await cert.verify({ publicKey: ca.publicKey, signatureOnly: true });
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `cert` was issued by any of `cas` (a trust bundle). */
+export async function chainsTo(cert: x509.X509Certificate, cas: x509.X509Certificate[]): Promise<boolean> {
+  for (const ca of cas) if (await issuedBy(cert, ca)) return true;
+  return false;
+}
+
+/** Whole days from `now` until `date` (negative once past). */
+export function daysUntil(date: Date, now: Date): number {
+  return Math.floor((date.getTime() - now.getTime()) / 86_400_000);
+}
+
+/** One problem found by {@link inspectPki}; `code` is stable, `message` names the file and the fix. */
+export interface Problem {
+  code:
+    | "missing"
+    | "bad-pem"
+    | "expired"
+    | "expiring"
+    | "not-yet-valid"
+    | "wrong-ca"
+    | "key-mismatch"
+    | "key-missing"
+    | "san-drift"
+    | "key-readable"
+    | "key-owner"
+    | "cert-writable";
+  message: string;
+}
+
+/** What {@link inspectPki} found for one certificate. */
+export interface CertInspection {
+  role: "ca" | LeafRole;
+  certPath: string;
+  keyPath: string;
+  present: boolean;
+  subject?: string;
+  issuer?: string;
+  sans?: Sans;
+  keyAlgorithm?: string;
+  serial?: string;
+  notBefore?: string;
+  notAfter?: string;
+  daysLeft?: number;
+  /** Leaves: chains to the CA bundle. */
+  chains?: boolean;
+  keyMatches?: boolean;
+  /** Leaves with SANs: covers the host's current names (when given). */
+  sansCover?: boolean;
+  /** Number of certificates in the CA file (2 during a CA rotation). */
+  bundleSize?: number;
+  problems: Problem[];
+}
+
+/** Options of {@link inspectPki}. */
+export interface InspectOptions {
+  now: Date;
+  /** Report certificates expiring within this many days. */
+  warnDays: number;
+  /** The host's current names; server and peer certificates must cover them. */
+  hostSans?: Sans;
+  etcdUid: number;
+  etcdGid: number;
+}
+
+function readSafely<T>(fn: () => T, problems: Problem[]): T | undefined {
+  try {
+    return fn();
+  } catch (err) {
+    problems.push({ code: "bad-pem", message: asEtcdupError(err).message });
+    return undefined;
+  }
+}
+
+function modeProblems(
+  host: HostRoot,
+  keyPath: string,
+  certPath: string,
+  ownerUid: number,
+): Problem[] {
+  const problems: Problem[] = [];
+  const k = host.stat(keyPath);
+  if (k && (k.mode & 0o077) !== 0) {
+    problems.push({
+      code: "key-readable",
+      message: `${keyPath} is mode ${
+        k.mode.toString(8).padStart(4, "0")
+      }: group/other can read the private key (want 0600)`,
+    });
+  }
+  if (k && k.uid !== ownerUid) {
+    problems.push({
+      code: "key-owner",
+      message: `${keyPath} is owned by uid ${k.uid}, want uid ${ownerUid}`,
+    });
+  }
+  const c = host.stat(certPath);
+  if (c && (c.mode & 0o022) !== 0) {
+    problems.push({
+      code: "cert-writable",
+      message: `${certPath} is mode ${
+        c.mode.toString(8).padStart(4, "0")
+      }: others can replace it (want 0644)`,
+    });
+  }
+  return problems;
+}
+
+function validityProblems(cert: x509.X509Certificate, path: string, opts: InspectOptions): Problem[] {
+  const days = daysUntil(cert.notAfter, opts.now);
+  if (cert.notAfter.getTime() <= opts.now.getTime()) {
+    return [{ code: "expired", message: `${path} expired on ${cert.notAfter.toISOString()}` }];
+  }
+  if (cert.notBefore.getTime() > opts.now.getTime()) {
+    return [{
+      code: "not-yet-valid",
+      message: `${path} is not valid before ${cert.notBefore.toISOString()}`,
+    }];
+  }
+  if (days < opts.warnDays) {
+    return [{
+      code: "expiring",
+      message:
+        `${path} expires in ${days} days (${cert.notAfter.toISOString()}), within the ${opts.warnDays}-day window`,
+    }];
+  }
+  return [];
+}
+
+function describe(cert: x509.X509Certificate, now: Date): Partial<CertInspection> {
+  return {
+    subject: cert.subject,
+    issuer: cert.issuer,
+    sans: certSans(cert),
+    keyAlgorithm: certKeyAlgorithm(cert),
+    serial: cert.serialNumber,
+    notBefore: cert.notBefore.toISOString(),
+    notAfter: cert.notAfter.toISOString(),
+    daysLeft: daysUntil(cert.notAfter, now),
+  };
+}
+
+/** Reads and checks one certificate/key pair; `cas` is the CA bundle leaves must chain to. */
+async function inspectOne(
+  host: HostRoot,
+  role: CertInspection["role"],
+  certPath: string,
+  keyPath: string,
+  ownerUid: number,
+  cas: x509.X509Certificate[] | undefined,
+  wantSans: Sans | undefined,
+  opts: InspectOptions,
+): Promise<{ inspection: CertInspection; certs?: x509.X509Certificate[] }> {
+  const problems: Problem[] = [];
+  const base: CertInspection = { role, certPath, keyPath, present: false, problems };
+  const certText = host.readText(certPath);
+  if (certText === undefined) {
+    problems.push({ code: "missing", message: `${certPath} does not exist` });
+    return { inspection: base };
+  }
+  const certs = readSafely(() => parseCertificates(certText, certPath), problems);
+  if (!certs) return { inspection: { ...base, present: true } };
+  const cert = certs[0];
+  const inspection: CertInspection = { ...base, present: true, ...describe(cert, opts.now) };
+  if (role === "ca") inspection.bundleSize = certs.length;
+  problems.push(...validityProblems(cert, certPath, opts));
+
+  const keyText = host.readText(keyPath);
+  if (keyText === undefined) {
+    problems.push({ code: "key-missing", message: `${keyPath} (the key of ${certPath}) does not exist` });
+  } else {
+    const key = readSafely(() => parsePrivateKey(keyText, keyPath), problems);
+    if (key) {
+      inspection.keyMatches = keyMatches(cert, key);
+      if (!inspection.keyMatches) {
+        problems.push({ code: "key-mismatch", message: `${keyPath} is not the private key of ${certPath}` });
+      }
+    }
+    problems.push(...modeProblems(host, keyPath, certPath, ownerUid));
+  }
+  if (cas) {
+    inspection.chains = await chainsTo(cert, cas);
+    if (!inspection.chains) {
+      problems.push({
+        code: "wrong-ca",
+        message: `${certPath} (issuer '${cert.issuer}') does not chain to the CA in the trust bundle`,
+      });
+    }
+  }
+  if (wantSans) {
+    const missing = missingSans(cert, wantSans);
+    inspection.sansCover = missing.length === 0;
+    if (missing.length > 0) {
+      problems.push({
+        code: "san-drift",
+        message: `${certPath} does not cover this host's current name(s) ${missing.join(", ")}`,
+      });
+    }
+  }
+  return { inspection, certs };
+}
+
+/**
+ * Inspects the CA (first certificate of the CA file; the rest is the trust bundle) and every leaf of
+ * `profiles`: each entry lists its problems, an empty list meaning healthy.
+ */
+export async function inspectPki(
+  host: HostRoot,
+  ca: { certPath: string; keyPath: string },
+  profiles: LeafProfile[],
+  opts: InspectOptions,
+): Promise<CertInspection[]> {
+  const caResult = await inspectOne(host, "ca", ca.certPath, ca.keyPath, 0, undefined, undefined, opts);
+  const out = [caResult.inspection];
+  for (const p of profiles) {
+    const owner = p.keyOwner === "etcd" ? opts.etcdUid : 0;
+    const sans = p.withSans ? opts.hostSans : undefined;
+    out.push(
+      (await inspectOne(host, p.role, p.certPath, p.keyPath, owner, caResult.certs, sans, opts)).inspection,
+    );
+  }
+  return out;
+}
