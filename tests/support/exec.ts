@@ -17,6 +17,8 @@ export interface ExecOptions {
   env?: Record<string, string>;
   /** Text written to the command's standard input. */
   input?: string;
+  /** Kill the command and fail after this many milliseconds. */
+  timeoutMs?: number;
 }
 
 /**
@@ -24,6 +26,7 @@ export interface ExecOptions {
  * @example const { code, stdout } = await exec(["ip", "netns", "list"]);
  */
 export async function exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  const signal = opts.timeoutMs === undefined ? undefined : AbortSignal.timeout(opts.timeoutMs);
   const child = new Deno.Command(argv[0], {
     args: argv.slice(1),
     cwd: opts.cwd,
@@ -31,6 +34,7 @@ export async function exec(argv: readonly string[], opts: ExecOptions = {}): Pro
     stdin: opts.input === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
+    signal,
   }).spawn();
   if (opts.input !== undefined) {
     const writer = child.stdin.getWriter();
@@ -38,6 +42,9 @@ export async function exec(argv: readonly string[], opts: ExecOptions = {}): Pro
     await writer.close();
   }
   const out = await child.output();
+  if (signal?.aborted) {
+    throw new Error(`${argv.join(" ")} did not finish within ${opts.timeoutMs} ms`);
+  }
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
