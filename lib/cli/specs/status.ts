@@ -1,12 +1,25 @@
-/** Flags of `etcdup status`. (Owned by the status work; fill in its flags.) */
+/** Flags of `etcdup status`. */
 import type { CommandSpec } from "../spec.ts";
 import { configFlag, outputFlags, rootFlag } from "./common.ts";
 
-/** `etcdup status`. */
+/** `etcdup status`: version, service, health, certificate expiry and drift; exit 6 when something is wrong. */
 export const statusSpec: CommandSpec = {
   name: "status",
-  summary: "TODO",
+  summary: "Show the installed version, service state, health over mTLS, certificate expiry and drift.",
   usage: "etcdup status [flags]",
-  flags: { ...rootFlag, ...configFlag, ...outputFlags },
+  details:
+    `Exits 0 when etcd is active and healthy, no certificate expires within --expiry-days and every file
+etcdup wrote is as it wrote it; 6 otherwise (7 when etcdup never installed etcd here).`,
+  flags: {
+    "expiry-days": {
+      type: "string",
+      value: "N",
+      description: "Report certificates expiring within N days as a problem.",
+      defaultText: "30",
+    },
+    ...rootFlag,
+    ...configFlag,
+    ...outputFlags,
+  },
   load: () => import("../../commands/status.ts"),
 };

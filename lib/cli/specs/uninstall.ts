@@ -1,12 +1,28 @@
-/** Flags of `etcdup uninstall`. (Owned by the uninstall work; fill in its flags.) */
+/** Flags of `etcdup uninstall`. */
 import type { CommandSpec } from "../spec.ts";
 import { configFlag, outputFlags, rootFlag } from "./common.ts";
 
-/** `etcdup uninstall`. */
+/** `etcdup uninstall`: remove exactly what etcdup wrote, keep data and PKI unless --purge. */
 export const uninstallSpec: CommandSpec = {
   name: "uninstall",
-  summary: "TODO",
-  usage: "etcdup uninstall [flags]",
-  flags: { ...rootFlag, ...configFlag, ...outputFlags },
+  summary:
+    "Stop etcd and remove what etcdup wrote (user-edited files are kept); data and PKI stay unless --purge.",
+  usage: "etcdup uninstall [--purge] [flags]",
+  details:
+    `Only files recorded in /var/lib/etcdup/state.json are touched, and only when their content is still
+what etcdup wrote: files you edited are kept and listed. Running it again is harmless.
+On a cluster member the member is first removed from the cluster, unless it is the last one or --keep-member.`,
+  flags: {
+    purge: { type: "boolean", description: "Also delete the data directory (all keys!) and the PKI." },
+    "keep-member": { type: "boolean", description: "Do not remove this member from its cluster first." },
+    "dry-run": {
+      type: "boolean",
+      description: "Print what would be removed and kept, change nothing.",
+      flagOnly: true,
+    },
+    ...rootFlag,
+    ...configFlag,
+    ...outputFlags,
+  },
   load: () => import("../../commands/uninstall.ts"),
 };
