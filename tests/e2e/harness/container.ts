@@ -8,7 +8,7 @@
  * The container shares the host's network namespace unless `netns` names one from network.ts.
  */
 import * as path from "node:path";
-import { exec, type ExecResult } from "../../support/exec.ts";
+import { exec, execOk, type ExecResult } from "../../support/exec.ts";
 import { waitUntil, within } from "../../support/wait.ts";
 import { baseRootfs } from "./rootfs.ts";
 
@@ -109,7 +109,7 @@ export class Container {
       const overlay = `lowerdir=${lower},upperdir=${path.join(dir, "upper")},workdir=${
         path.join(dir, "work")
       }`;
-      await mustRun(["mount", "-t", "overlay", "overlay", "-o", overlay, ct.rootfs]);
+      await execOk(["mount", "-t", "overlay", "overlay", "-o", overlay, ct.rootfs]);
       await Deno.writeTextFile(ct.path("/etc/hostname"), `${hostname}\n`);
       await Deno.writeTextFile(ct.path("/etc/hosts"), `127.0.1.1\t${hostname}\n`, { append: true });
       await ct.#start();
@@ -286,11 +286,6 @@ async function findInit(nspawnPid: number): Promise<number | undefined> {
     if (comm.trim() === "systemd") return pid;
   }
   return undefined;
-}
-
-async function mustRun(argv: string[]): Promise<void> {
-  const r = await exec(argv);
-  if (r.code !== 0) throw new Error(`${argv.join(" ")} exited ${r.code}: ${r.stderr.trim()}`);
 }
 
 function alive(pid: number): boolean {
