@@ -1,0 +1,223 @@
+/**
+ * etcd's cluster and maintenance API over mutual TLS, through the v3 JSON gateway every member serves on
+ * its client URLs (`POST /v3/cluster/member/list`, `.../add`, `.../promote`, `.../remove`,
+ * `/v3/maintenance/status`, `/v3/maintenance/alarm`). The gateway needs no etcdctl on the host and speaks
+ * the same protocol etcdctl does; uint64 IDs travel as decimal strings and are kept as strings here.
+ */
+import { request } from "undici";
+import type { Agent } from "undici";
+import { EtcdupError, Exit } from "../errors.ts";
+import { checkHealth, type EndpointHealth, tlsAgent, type TlsClient } from "../etcd/health.ts";
+
+/** One member as the member list reports it. A member added but not yet started has no name. */
+export interface Member {
+  /** Member ID (uint64, decimal string). */
+  id: string;
+  name: string;
+  peerUrls: string[];
+  clientUrls: string[];
+  isLearner: boolean;
+}
+
+/** The member list and who answered it. */
+export interface MemberList {
+  clusterId: string;
+  /** The member whose endpoint answered. */
+  memberId: string;
+  members: Member[];
+}
+
+/** What `/v3/maintenance/status` says about one member. */
+export interface MemberStatusReport {
+  memberId: string;
+  version: string;
+  dbSize: number;
+  dbSizeInUse: number;
+  /** ID of the leader this member follows ("0" when it knows none). */
+  leader: string;
+  raftIndex: number;
+  raftTerm: number;
+  raftAppliedIndex: number;
+  isLearner: boolean;
+  /** Errors the member reports about itself (e.g. an alarm). */
+  errors: string[];
+}
+
+/** An active alarm on a member. */
+export interface Alarm {
+  memberId: string;
+  /** `NOSPACE` or `CORRUPT`. */
+  alarm: string;
+}
+
+/** An error answered by etcd itself (as opposed to an unreachable endpoint). */
+export class EtcdApiError extends Error {
+  /** gRPC status code. */
+  readonly grpcCode: number;
+  /** The endpoint that answered. */
+  readonly endpoint: string;
+
+  constructor(endpoint: string, grpcCode: number, message: string) {
+    super(message);
+    this.name = "EtcdApiError";
+    this.grpcCode = grpcCode;
+    this.endpoint = endpoint;
+  }
+}
+
+interface RawMember {
+  ID?: string;
+  name?: string;
+  peerURLs?: string[];
+  clientURLs?: string[];
+  isLearner?: boolean;
+}
+
+interface RawHeader {
+  cluster_id?: string;
+  member_id?: string;
+}
+
+function toMember(raw: RawMember): Member {
+  return {
+    id: raw.ID ?? "0",
+    name: raw.name ?? "",
+    peerUrls: raw.peerURLs ?? [],
+    clientUrls: raw.clientURLs ?? [],
+    isLearner: raw.isLearner === true,
+  };
+}
+
+/**
+ * A client for the cluster API of one cluster. Calls go to the endpoints in order: an endpoint that cannot
+ * be reached is skipped, an answer from etcd (even an error) is final. Close it when done.
+ * @example
+ * const api = new ClusterApi({ endpoints: ["https://10.0.0.1:2379"], caFile, certFile, keyFile });
+ * try { console.log((await api.memberList()).members.map((m) => m.name)); } finally { await api.close(); }
+ */
+export class ClusterApi {
+  readonly endpoints: string[];
+  readonly #agent: Agent;
+
+  constructor(client: TlsClient) {
+    if (client.endpoints.length === 0) throw new Error("internal: ClusterApi needs at least one endpoint");
+    this.endpoints = [...client.endpoints];
+    this.#agent = tlsAgent(client);
+  }
+
+  /** Releases the connections. */
+  close(): Promise<void> {
+    return this.#agent.close();
+  }
+
+  /** POSTs `body` to `path` on `endpoint` and returns the parsed answer; throws EtcdApiError for etcd's errors. */
+  async #post<T>(endpoint: string, path: string, body: unknown): Promise<T> {
+    const res = await request(new URL(path, endpoint), {
+      dispatcher: this.#agent,
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    const text = await res.body.text();
+    let data: Record<string, unknown>;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      throw new EtcdApiError(endpoint, -1, `HTTP ${res.statusCode} from ${endpoint}${path}: ${text.trim()}`);
+    }
+    if (res.statusCode !== 200) {
+      const message = String(data.message ?? data.error ?? `HTTP ${res.statusCode}`);
+      throw new EtcdApiError(endpoint, Number(data.code ?? -1), message);
+    }
+    return data as T;
+  }
+
+  /** Tries the endpoints in order until one answers; throws a network EtcdupError when none can be reached. */
+  async #call<T>(path: string, body: unknown, endpoints = this.endpoints): Promise<T> {
+    const failures: string[] = [];
+    for (const endpoint of endpoints) {
+      try {
+        return await this.#post<T>(endpoint, path, body);
+      } catch (err) {
+        if (err instanceof EtcdApiError) throw err;
+        const e = err as Error & { code?: string };
+        failures.push(`${endpoint}: ${e.code ? `${e.code} ` : ""}${e.message}`);
+      }
+    }
+    throw new EtcdupError({
+      code: "cluster-unreachable",
+      message: `no etcd endpoint answered ${path} (${failures.join("; ")})`,
+      hint:
+        "Check the endpoint URLs, that the members are running, and that this host's client certificate " +
+        "is from the cluster's CA.",
+      exit: Exit.network,
+    });
+  }
+
+  /** The member list (`linearizable` asks the leader, so a just-added member is never missed). */
+  async memberList(linearizable = true): Promise<MemberList> {
+    const r = await this.#call<{ header?: RawHeader; members?: RawMember[] }>(
+      "/v3/cluster/member/list",
+      { linearizable },
+    );
+    return {
+      clusterId: r.header?.cluster_id ?? "0",
+      memberId: r.header?.member_id ?? "0",
+      members: (r.members ?? []).map(toMember),
+    };
+  }
+
+  /** Adds a member with these peer URLs; returns it (with its new ID) and the member list after the add. */
+  async memberAdd(peerUrls: string[], isLearner: boolean): Promise<{ member: Member; members: Member[] }> {
+    const r = await this.#call<{ member?: RawMember; members?: RawMember[] }>(
+      "/v3/cluster/member/add",
+      { peerURLs: peerUrls, isLearner },
+    );
+    return { member: toMember(r.member ?? {}), members: (r.members ?? []).map(toMember) };
+  }
+
+  /** Promotes a learner to a voting member (etcd refuses while the learner is not in sync with the leader). */
+  async memberPromote(id: string): Promise<void> {
+    await this.#call("/v3/cluster/member/promote", { ID: id });
+  }
+
+  /** Removes a member from the cluster, asking `endpoints` (default: this client's) in order. */
+  async memberRemove(id: string, endpoints = this.endpoints): Promise<void> {
+    await this.#call("/v3/cluster/member/remove", { ID: id }, endpoints);
+  }
+
+  /** `/health` of one endpoint, as `etcdctl endpoint health` asks it. */
+  health(endpoint: string): Promise<EndpointHealth> {
+    return checkHealth(endpoint, this.#agent);
+  }
+
+  /** The status of the member serving `endpoint` (only that endpoint is asked). */
+  async status(endpoint: string): Promise<MemberStatusReport> {
+    const r = await this.#call<Record<string, unknown> & { header?: RawHeader }>(
+      "/v3/maintenance/status",
+      {},
+      [endpoint],
+    );
+    return {
+      memberId: r.header?.member_id ?? "0",
+      version: String(r.version ?? ""),
+      dbSize: Number(r.dbSize ?? 0),
+      dbSizeInUse: Number(r.dbSizeInUse ?? 0),
+      leader: String(r.leader ?? "0"),
+      raftIndex: Number(r.raftIndex ?? 0),
+      raftTerm: Number(r.raftTerm ?? 0),
+      raftAppliedIndex: Number(r.raftAppliedIndex ?? 0),
+      isLearner: r.isLearner === true,
+      errors: (r.errors as string[] | undefined) ?? [],
+    };
+  }
+
+  /** Active alarms across the cluster. */
+  async alarms(): Promise<Alarm[]> {
+    const r = await this.#call<{ alarms?: { memberID?: string; alarm?: string }[] }>(
+      "/v3/maintenance/alarm",
+      { action: "GET" },
+    );
+    return (r.alarms ?? []).map((a) => ({ memberId: a.memberID ?? "0", alarm: a.alarm ?? "NONE" }));
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * Runtime reconfiguration with etcd's own member API: find this node in the member list by its peer URLs,
+ * add it (as a learner by default) only when it is not there yet, render the `ETCD_INITIAL_CLUSTER` an
+ * existing cluster expects, promote once the learner has caught up, and remove a member on the way out.
+ * Every step is safe to repeat, so a join or uninstall killed at any point can simply be run again.
+ */
+import { EtcdupError, Exit } from "../errors.ts";
+import { type ClusterApi, EtcdApiError, type Member } from "./api.ts";
+import { type ClusterMember, normalizeUrl } from "./topology.ts";
+
+/**
+ * The member whose peer URLs include any of `peerUrls` (compared normalised), or undefined.
+ * @example findMemberByPeerUrls(list.members, ["https://10.0.0.4:2380"])?.id
+ */
+export function findMemberByPeerUrls(
+  members: readonly Member[],
+  peerUrls: readonly string[],
+): Member | undefined {
+  const mine = new Set(peerUrls.map((u) => normalizeUrl(u, "peer URL")));
+  return members.find((m) => m.peerUrls.some((u) => mine.has(normalizeUrl(u, "peer URL"))));
+}
+
+/**
+ * The member list as `ETCD_INITIAL_CLUSTER` for a member joining an existing cluster: every member with
+ * every peer URL (etcd checks the count and the URLs against the live cluster), this member under
+ * `selfName`, other members not started yet (no name) under a `pending-<id>` placeholder.
+ * Throws when another member already uses `selfName`.
+ */
+export function existingClusterMembers(
+  members: readonly Member[],
+  selfId: string,
+  selfName: string,
+): ClusterMember[] {
+  const clash = members.find((m) => m.id !== selfId && m.name === selfName);
+  if (clash) {
+    throw new EtcdupError({
+      code: "member-name-taken",
+      message: `another member (${clash.peerUrls.join(",")}) is already named '${selfName}'`,
+      hint: "Pick a unique --name for this node.",
+      exit: Exit.usage,
+    });
+  }
+  return members.map((m) => ({
+    name: m.id === selfId ? selfName : m.name || `pending-${m.id}`,
+    peerUrls: m.peerUrls.map((u) => normalizeUrl(u, "peer URL")),
+  }));
+}
+
+/** How long to keep retrying a reconfiguration that etcd refuses for a passing reason. */
+export interface RetryOptions {
+  /** Give up after this long. */
+  timeoutMs: number;
+  /** Pause between attempts; default 500 ms. */
+  intervalMs?: number;
+  /** Called on each refused attempt with etcd's reason (for progress output). */
+  onWait?: (reason: string) => void;
+}
+
+/**
+ * etcd's refusals that pass by themselves: a member connected less than 5 s ago ("unhealthy cluster"), a
+ * learner still catching up, an election under way, a busy or timed-out request.
+ */
+const TRANSIENT =
+  /unhealthy cluster|in sync with leader|not ready|leader changed|no leader|timed out|too many requests/;
+
+/**
+ * Runs `fn` until it succeeds, retrying while etcd answers with a {@link TRANSIENT} refusal; other answers
+ * and the last refusal at the deadline become an EtcdupError naming `what`.
+ */
+async function retrying<T>(what: string, code: string, opts: RetryOptions, fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + opts.timeoutMs;
+  while (true) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof EtcdApiError) || !TRANSIENT.test(err.message) || Date.now() >= deadline) {
+        throw memberApiError(code, what, err);
+      }
+      opts.onWait?.(err.message);
+    }
+    await new Promise((r) =>
+      setTimeout(r, Math.min(opts.intervalMs ?? 500, Math.max(deadline - Date.now(), 0)))
+    );
+  }
+}
+
+/** What {@link ensureMember} found or did. */
+export interface EnsuredMember {
+  /** This node's member entry. */
+  self: Member;
+  /** The whole member list, this node included. */
+  members: Member[];
+  /** Whether this call added the member (false: it was already there, e.g. on a re-run). */
+  added: boolean;
+}
+
+/**
+ * Makes sure a member with `peerUrls` is in the cluster: found by peer URL, else added (as a learner when
+ * `learner`). A member already there is left as it is, learner or not.
+ */
+export async function ensureMember(
+  api: ClusterApi,
+  peerUrls: string[],
+  learner: boolean,
+  opts: RetryOptions,
+): Promise<EnsuredMember> {
+  const before = await api.memberList();
+  const existing = findMemberByPeerUrls(before.members, peerUrls);
+  if (existing) return { self: existing, members: before.members, added: false };
+  const added = await retrying(
+    `adding ${peerUrls.join(",")} to the cluster failed`,
+    "member-add-failed",
+    opts,
+    () => api.memberAdd(peerUrls, learner),
+  );
+  return { self: added.member, members: added.members, added: true };
+}
+
+/**
+ * Promotes learner `id` to a voting member, retrying while etcd says it is not yet in sync with the leader.
+ * A member that is already a voter counts as done, so a re-run after a promotion is a no-op.
+ */
+export async function promoteWhenReady(api: ClusterApi, id: string, opts: RetryOptions): Promise<void> {
+  await retrying(`promoting member ${id} failed`, "member-promote-failed", opts, async () => {
+    try {
+      await api.memberPromote(id);
+    } catch (err) {
+      if (err instanceof EtcdApiError && /can only promote a learner member$/.test(err.message)) return;
+      throw err;
+    }
+  });
+}
+
+/** What {@link removeSelf} did. */
+export type RemoveOutcome =
+  /** The member was removed from the cluster. */
+  | { kind: "removed"; id: string; remaining: number }
+  /** It is the only member: nothing to remove from. */
+  | { kind: "last-member"; id: string }
+  /** No member has these peer URLs (already removed, e.g. on a re-run). */
+  | { kind: "not-a-member" };
+
+/**
+ * Removes the member with `peerUrls` from its cluster, asking the other members first (this node's own
+ * endpoint may be the one going away), unless it is the last member. For `etcdup uninstall`.
+ * @example
+ * const api = new ClusterApi({ endpoints: state.clientUrls, caFile, certFile, keyFile });
+ * try { const r = await removeSelf(api, state.peerUrls); } finally { await api.close(); }
+ */
+export async function removeSelf(
+  api: ClusterApi,
+  peerUrls: string[],
+  opts: RetryOptions = { timeoutMs: 10_000 },
+): Promise<RemoveOutcome> {
+  const list = await api.memberList();
+  const self = findMemberByPeerUrls(list.members, peerUrls);
+  if (!self) return { kind: "not-a-member" };
+  const others = list.members.filter((m) => m.id !== self.id);
+  if (others.length === 0) return { kind: "last-member", id: self.id };
+  const endpoints = [...others.flatMap((m) => m.clientUrls), ...api.endpoints];
+  const removed = await retrying(
+    `removing member ${self.name || self.id} failed`,
+    "member-remove-failed",
+    opts,
+    async () => {
+      try {
+        await api.memberRemove(self.id, endpoints);
+        return true;
+      } catch (err) {
+        if (err instanceof EtcdApiError && /member not found/.test(err.message)) return false;
+        throw err;
+      }
+    },
+  );
+  return removed ? { kind: "removed", id: self.id, remaining: others.length } : { kind: "not-a-member" };
+}
+
+/** Wraps an error answered by etcd into an EtcdupError that names the operation; passes others through. */
+function memberApiError(code: string, what: string, err: unknown): unknown {
+  if (!(err instanceof EtcdApiError)) return err;
+  const [hint, exit] = /in sync with leader/.test(err.message)
+    ? [
+      "The new member has not caught up with the leader yet: check the network between the members and " +
+      "'journalctl -u etcd', then re-run the same command (it resumes) or raise --health-timeout.",
+      Exit.health,
+    ]
+    : /not enough started members|unhealthy cluster/.test(err.message)
+    ? [
+      "etcd refuses a change while members are down or just (re)connected: bring them back and retry.",
+      Exit.failure,
+    ]
+    : ["Check the members with 'etcdup status' and their journals.", Exit.failure];
+  return new EtcdupError({
+    code,
+    message: `${what}: ${err.message} (answered by ${err.endpoint})`,
+    hint,
+    exit,
+    cause: err,
+  });
+}
