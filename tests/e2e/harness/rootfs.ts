@@ -10,7 +10,7 @@ import { execOk } from "../../support/exec.ts";
 const CACHE_DIR = path.resolve(new URL("../../../.cache/rootfs", import.meta.url).pathname);
 const SUITE = "bookworm";
 /** Bump when {@link prepareRootfs} changes: the image folder is named after it, so a new recipe builds anew. */
-const RECIPE = "1";
+const RECIPE = "2";
 const STAMP = ".etcdup-rootfs";
 
 let cached: Promise<string> | undefined;
@@ -37,7 +37,7 @@ async function loadOrBuild(): Promise<string> {
     await execOk([
       "debootstrap",
       "--variant=minbase",
-      "--include=systemd,systemd-sysv,dbus",
+      "--include=systemd,systemd-sysv,dbus,curl,ca-certificates",
       SUITE,
       tmp,
       "http://deb.debian.org/debian",
