@@ -1,0 +1,84 @@
+/**
+ * The CA export file carried between the nodes of a cluster (`etcdup certs export --out FILE`, read by
+ * `install --ca-from FILE` and `certs rotate-ca --ca-from FILE`): the CA certificate then its PKCS#8 key,
+ * PEM, in one file written 0600. Also reads an existing CA given as `--ca-cert` + `--ca-key`.
+ */
+import { EtcdupError, Exit } from "../errors.ts";
+import { certificatePem, parseCertificates, parsePrivateKey, privateKeyPem, signingKey } from "./pem.ts";
+
+/** A CA as PEM texts, with the name of where it came from (for messages). */
+export interface CaSource {
+  certPem: string;
+  keyPem: string;
+  source: string;
+}
+
+/** The export file's text: a header comment, the CA certificate, its key. */
+export async function renderCaExport(certPem: string, keyPem: string, now: Date): Promise<string> {
+  const cert = parseCertificates(certPem, "CA certificate")[0];
+  const key = await signingKey(parsePrivateKey(keyPem, "CA key"), "CA key");
+  return [
+    `# etcdup CA export (${cert.subject}, serial ${cert.serialNumber}, valid until ${cert.notAfter.toISOString()})`,
+    `# written ${now.toISOString()}. This file holds the CA private key: keep it 0600, delete it once used.`,
+    certificatePem(cert) + (await privateKeyPem(key)),
+  ].join("\n");
+}
+
+function readLocal(file: string, flag: string): string {
+  try {
+    return Deno.readTextFileSync(file);
+  } catch (err) {
+    throw new EtcdupError({
+      code: "ca-unreadable",
+      message: `${flag} ${file}: cannot read it (${(err as Error).message})`,
+      hint: `Check the path given to ${flag}.`,
+      exit: Exit.usage,
+      cause: err,
+    });
+  }
+}
+
+/**
+ * Splits an export file's text into the CA certificate and key; `where` names the file in errors.
+ * @example splitCaExport(Deno.readTextFileSync("ca-export.pem"), "ca-export.pem").keyPem
+ */
+export function splitCaExport(text: string, where: string): CaSource {
+  const cert = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\r?\n?/);
+  const key = text.match(/-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]+?-----END \1PRIVATE KEY-----\r?\n?/);
+  if (!cert || !key) {
+    throw new EtcdupError({
+      code: "bad-ca-export",
+      message: `${where}: not an etcdup CA export (it needs a CA certificate and its private key)`,
+      hint:
+        "Make it with 'etcdup certs export --out FILE' on a node of the cluster, or pass --ca-cert and --ca-key.",
+      exit: Exit.usage,
+    });
+  }
+  return { certPem: cert[0], keyPem: key[0], source: where };
+}
+
+/**
+ * Reads the CA named by `--ca-from FILE` or `--ca-cert FILE` + `--ca-key FILE` (local paths, not under
+ * --root), or returns undefined when none is given. Content is checked later, when it is loaded.
+ */
+export function readCaFlags(
+  flags: { caFrom?: string; caCert?: string; caKey?: string },
+): CaSource | undefined {
+  if (flags.caFrom) return splitCaExport(readLocal(flags.caFrom, "--ca-from"), flags.caFrom);
+  if (flags.caCert && flags.caKey) {
+    return {
+      certPem: readLocal(flags.caCert, "--ca-cert"),
+      keyPem: readLocal(flags.caKey, "--ca-key"),
+      source: `${flags.caCert} + ${flags.caKey}`,
+    };
+  }
+  if (flags.caCert || flags.caKey) {
+    throw new EtcdupError({
+      code: "incomplete-ca",
+      message: `--${flags.caCert ? "ca-key" : "ca-cert"} is missing`,
+      hint: "--ca-cert and --ca-key go together.",
+      exit: Exit.usage,
+    });
+  }
+  return undefined;
+}

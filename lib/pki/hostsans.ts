@@ -1,0 +1,20 @@
+/**
+ * The names a host's server and peer certificates must cover: localhost, the host name and FQDN, the
+ * loopback addresses and every routable interface address. `certs check` compares certificates with it
+ * (SAN drift after an address or name change) and `certs renew` adds it.
+ */
+import type { HostFacts } from "../plan/facts.ts";
+import type { Sans } from "./inspect.ts";
+import { mergeSans } from "./plan.ts";
+
+/**
+ * The host's own names from its facts.
+ * @example hostSans({ hostname: "n1", addresses: [{ address: "10.0.0.5", family: "IPv4" }], cpu: "x86_64", isRoot: true })
+ * // { dns: ["localhost", "n1"], ips: ["127.0.0.1", "::1", "10.0.0.5"] }
+ */
+export function hostSans(facts: HostFacts): Sans {
+  return mergeSans({
+    dns: ["localhost", facts.hostname, ...(facts.fqdn ? [facts.fqdn] : [])],
+    ips: ["127.0.0.1", "::1", ...facts.addresses.map((a) => a.address)],
+  });
+}
