@@ -1,0 +1,78 @@
+/**
+ * The CLI's contract as a user meets it, run as a real process (the compiled binary when ETCDUP_CMD names
+ * one): help and version exit 0, usage mistakes exit 2 naming the mistake, and --json errors are one line.
+ */
+import assert from "node:assert/strict";
+import { runEtcdup } from "./etcdup_cmd.ts";
+import { commands } from "../../lib/cli/specs/index.ts";
+import { COMMIT, VERSION } from "../../lib/version.ts";
+
+Deno.test("--help lists every command and exits 0; no arguments prints it and exits 2", async () => {
+  const help = await runEtcdup(["--help"]);
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /^Usage: etcdup <command> \[flags\]$/m);
+  for (const c of commands) assert.match(help.stdout, new RegExp(`^  ${c.name} +\\S`, "m"));
+  const none = await runEtcdup([]);
+  assert.equal(none.code, 2);
+  assert.equal(none.stdout, help.stdout);
+});
+
+Deno.test("'install --help' and 'help install' show the flags with their ETCDUP_ variables", async () => {
+  for (const argv of [["install", "--help"], ["help", "install"]]) {
+    const r = await runEtcdup(argv);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Usage: etcdup install \[flags\]$/m);
+    assert.match(r.stdout, /--version V .*env ETCDUP_VERSION/);
+    assert.match(r.stdout, /--print-config/);
+  }
+});
+
+Deno.test("--version prints the baked-in version and commit, also as JSON", async () => {
+  // A compiled binary carries its own build's commit; from source it is assets/build-info.json's.
+  const fromSource = Deno.env.get("ETCDUP_CMD") === undefined;
+  const r = await runEtcdup(["--version"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stdout,
+    fromSource ? new RegExp(`^etcdup ${VERSION} \\(${COMMIT}\\)\n$`) : /^etcdup \S+ \(\S+\)\n$/,
+  );
+  const j = await runEtcdup(["--version", "--json"]);
+  const event = JSON.parse(j.stdout);
+  assert.equal(event.event, "result");
+  assert.equal(typeof event.result.version, "string");
+  assert.equal(typeof event.result.commit, "string");
+});
+
+Deno.test("usage mistakes exit 2 and name the mistake", async () => {
+  const cases: [string[], Record<string, string>, RegExp][] = [
+    [["bogus"], {}, /unknown command 'bogus'/],
+    [["certs"], {}, /'etcdup certs' needs a subcommand/],
+    [["install", "--bogus"], {}, /--bogus/],
+    [["install", "--version"], {}, /--version/],
+    [["install"], { ETCDUP_NO_START: "maybe" }, /ETCDUP_NO_START must be true or false/],
+    [
+      ["install", "--config", "/nonexistent/etcdup.yaml"],
+      {},
+      /cannot read config file \/nonexistent\/etcdup\.yaml/,
+    ],
+  ];
+  for (const [argv, env, message] of cases) {
+    const r = await runEtcdup(argv, env);
+    assert.equal(r.code, 2, `${argv.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.match(r.stderr, /^hint: /m, `${argv.join(" ")} gives a hint`);
+  }
+});
+
+Deno.test("with --json a usage error is one JSON line with code, message, hint and exit", async () => {
+  const r = await runEtcdup(["install", "--bogus", "--json"]);
+  assert.equal(r.code, 2);
+  const lines = r.stdout.trim().split("\n");
+  assert.equal(lines.length, 1, r.stdout);
+  const e = JSON.parse(lines[0]);
+  assert.equal(e.event, "error");
+  assert.equal(e.code, "unknown-flag");
+  assert.equal(e.exit, 2);
+  assert.match(e.message, /--bogus/);
+  assert.equal(typeof e.hint, "string");
+});

@@ -1,0 +1,87 @@
+/**
+ * Start-up stays light: the modules main.ts loads before a command body (everything `--help` and
+ * `--version` run) are the CLI core only. The static import graph from main.ts (dynamic `import()` and
+ * type-only edges cut, as at run time) must hold no npm package (x509, undici, tar-stream, yaml) and no
+ * module outside main.ts, lib/errors.ts, lib/version.ts, lib/cli/ and assets/. Command specs may import
+ * specs only; their bodies load through `load()`.
+ */
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { REPO } from "./etcdup_cmd.ts";
+
+interface InfoDep {
+  specifier: string;
+  isDynamic?: boolean;
+  code?: { specifier?: string };
+}
+interface InfoModule {
+  specifier: string;
+  dependencies?: InfoDep[];
+}
+
+/** Specifiers main.ts loads without running a dynamic import, from `deno info --json`. */
+async function staticGraph(entry: string): Promise<{ reached: Set<string>; dynamic: Set<string> }> {
+  const out = await new Deno.Command(Deno.execPath(), { args: ["info", "--json", entry], cwd: REPO })
+    .output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const info = JSON.parse(new TextDecoder().decode(out.stdout));
+  const redirects: Record<string, string> = info.redirects ?? {};
+  const byName = new Map<string, InfoModule>(info.modules.map((m: InfoModule) => [m.specifier, m]));
+  const reached = new Set<string>();
+  const dynamic = new Set<string>();
+  const queue = [...info.roots];
+  while (queue.length > 0) {
+    const spec = queue.pop()!;
+    if (reached.has(spec)) continue;
+    reached.add(spec);
+    for (const dep of byName.get(redirects[spec] ?? spec)?.dependencies ?? []) {
+      const target = dep.code?.specifier;
+      if (!target) continue; // type-only import: erased at run time
+      (dep.isDynamic ? dynamic : { add: (s: string) => queue.push(s) }).add(target);
+    }
+  }
+  return { reached, dynamic };
+}
+
+Deno.test("--help and --version load no PKI, network, tar or YAML library: main.ts's static graph is the CLI core", async () => {
+  const { reached, dynamic } = await staticGraph(path.join(REPO, "main.ts"));
+  const root = new URL(`file://${REPO}/`).href;
+  const allowed = [
+    /^main\.ts$/,
+    /^lib\/errors\.ts$/,
+    /^lib\/version\.ts$/,
+    /^lib\/cli\/[^/]+\.ts$/,
+    /^lib\/cli\/specs\/[^/]+\.ts$/,
+    /^assets\//,
+  ];
+  const offenders = [...reached].filter((s) => {
+    if (s.startsWith("node:")) return false;
+    if (!s.startsWith(root)) return true; // npm:, jsr:, https: — a library in the start-up path
+    return !allowed.some((re) => re.test(s.slice(root.length)));
+  });
+  assert.deepEqual(offenders, [], "modules loaded before any command runs");
+  assert.ok(reached.has(`${root}lib/cli/specs/index.ts`));
+  const bodies = [...dynamic].filter((s) => s.startsWith(`${root}lib/commands/`));
+  assert.ok(bodies.length >= 7, `command bodies are loaded lazily: ${bodies.join(", ")}`);
+});
+
+Deno.test("the graph walk sees a static npm import and tells a dynamic one apart", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "etcdup-graph-" });
+  try {
+    Deno.writeTextFileSync(`${dir}/lazy.ts`, "export const x = 1;\n");
+    Deno.writeTextFileSync(
+      `${dir}/entry.ts`,
+      'import { parse } from "npm:yaml@2.9.1";\nimport type { x } from "./lazy.ts";\n' +
+        'export const f = () => import("./lazy.ts");\nexport type X = typeof x;\nexport { parse };\n',
+    );
+    const { reached, dynamic } = await staticGraph(`${dir}/entry.ts`);
+    assert.ok([...reached].some((s) => s.startsWith("npm:")), [...reached].join(", "));
+    assert.ok(
+      !reached.has(`file://${dir}/lazy.ts`),
+      "type-only and dynamic imports are not loaded at start-up",
+    );
+    assert.ok(dynamic.has(`file://${dir}/lazy.ts`));
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
