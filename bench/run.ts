@@ -18,9 +18,10 @@ import { renderTable, type Row } from "./support/report.ts";
 import type { Bench, BenchContext } from "./support/context.ts";
 import { startupBench } from "./cases/startup.ts";
 import { pkiBench } from "./cases/pki.ts";
+import { installBench } from "./cases/install.ts";
 
 /** Every bench, in report order. */
-export const BENCHES: readonly Bench[] = [pkiBench, startupBench];
+export const BENCHES: readonly Bench[] = [pkiBench, installBench, startupBench];
 
 const REPO = path.resolve(new URL("..", import.meta.url).pathname);
 
