@@ -1,0 +1,47 @@
+/**
+ * Applying file decisions to a host: write what differs (atomically, owner and mode first), fix owner
+ * and mode where only those differ, and put etcdup's new content beside a file the operator edited.
+ */
+import * as path from "node:path";
+import { type HostRoot, sha256Hex } from "./fs.ts";
+import { decideFile, type DesiredFile, type FileAction } from "../plan/diff.ts";
+import type { OwnedFile } from "./state.ts";
+
+/** A desired file with the action applying takes. */
+export interface FileDecision {
+  file: DesiredFile;
+  action: FileAction;
+}
+
+/** Suffix of the file etcdup writes beside a file the operator edited. */
+export const NEW_SUFFIX = ".etcdup-new";
+
+/** Decides every file against what `host` holds and what etcdup recorded writing. */
+export function decideFiles(
+  host: HostRoot,
+  files: DesiredFile[],
+  recorded: Record<string, OwnedFile>,
+): FileDecision[] {
+  return files.map((file) => {
+    const st = host.stat(file.path);
+    const data = st?.isFile ? host.read(file.path) : undefined;
+    const current = st && data
+      ? { sha256: sha256Hex(data), uid: st.uid, gid: st.gid, mode: st.mode }
+      : undefined;
+    return { file, action: decideFile(file, current, recorded[file.path]) };
+  });
+}
+
+/** Applies decisions; parents of new files are created root 0755. */
+export function applyDecisions(host: HostRoot, decisions: FileDecision[]): void {
+  for (const { file, action } of decisions) {
+    const own = { uid: file.uid, gid: file.gid, mode: file.mode };
+    const dir = path.dirname(file.path);
+    if (action !== "keep" && host.stat(dir) === undefined) {
+      host.ensureDir(dir, { uid: 0, gid: 0, mode: 0o755 });
+    }
+    if (action === "create" || action === "update") host.writeAtomic(file.path, file.content, own);
+    else if (action === "fix-owner-mode") host.setOwnership(file.path, own);
+    else if (action === "keep-edited") host.writeAtomic(file.path + NEW_SUFFIX, file.content, own);
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The static-bootstrap member list (`--initial-cluster name=https://ip:port,...`): parsing with errors
+ * that name the flag, rendering back, and the cluster token derived from it.
+ */
+import { createHash } from "node:crypto";
+import { isIP, isIPv6 } from "node:net";
+import { usageError } from "../errors.ts";
+
+/** One member of an initial cluster. */
+export interface ClusterMember {
+  name: string;
+  /** Peer URL, e.g. `https://10.0.0.1:2380`. */
+  peerUrl: string;
+  /** The URL's host without brackets. */
+  host: string;
+}
+
+/**
+ * Parses an initial-cluster list. Peer URLs must be https with an explicit IP and port; names are unique.
+ * @example parseInitialCluster("n1=https://10.0.0.1:2380")[0].host // "10.0.0.1"
+ */
+export function parseInitialCluster(raw: string, flag = "initial-cluster"): ClusterMember[] {
+  const hint = "Write name1=https://10.0.0.1:2380,name2=https://10.0.0.2:2380 (this node included).";
+  const members: ClusterMember[] = [];
+  for (const item of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const eq = item.indexOf("=");
+    const name = item.slice(0, eq).trim();
+    const url = item.slice(eq + 1).trim();
+    if (eq <= 0 || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name)) {
+      throw usageError("bad-initial-cluster", `--${flag}: '${item}' is not name=URL`, hint);
+    }
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw usageError("bad-initial-cluster", `--${flag}: '${url}' (member ${name}) is not a URL`, hint);
+    }
+    const host = parsed.hostname.replace(/^\[(.*)\]$/, "$1");
+    if (parsed.protocol !== "https:" || isIP(host) === 0 || parsed.port === "" || parsed.pathname !== "/") {
+      throw usageError(
+        "bad-initial-cluster",
+        `--${flag}: '${url}' (member ${name}) must be https://IP:PORT`,
+        "Peers talk TLS with certificates issued for their IP addresses; give the address and port.",
+      );
+    }
+    if (members.some((m) => m.name === name)) {
+      throw usageError("bad-initial-cluster", `--${flag}: member '${name}' is listed twice`, hint);
+    }
+    const normHost = isIPv6(host) ? host.toLowerCase() : host;
+    members.push({
+      name,
+      host: normHost,
+      peerUrl: `https://${isIPv6(host) ? `[${normHost}]` : host}:${parsed.port}`,
+    });
+  }
+  if (members.length === 0) throw usageError("bad-initial-cluster", `--${flag} is empty`, hint);
+  return members;
+}
+
+/** Renders members back to etcd's `name=url,...` form. */
+export function formatInitialCluster(members: ClusterMember[]): string {
+  return members.map((m) => `${m.name}=${m.peerUrl}`).join(",");
+}
+
+/**
+ * A cluster token every member derives alike from the same member list (order-independent), so the
+ * operator need not invent one: "etcd-" and 16 hex digits of its SHA-256.
+ */
+export function deriveClusterToken(members: ClusterMember[]): string {
+  const canon = members.map((m) => `${m.name}=${m.peerUrl}`).sort().join(",");
+  return "etcd-" + createHash("sha256").update(canon).digest("hex").slice(0, 16);
+}

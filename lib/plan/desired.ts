@@ -1,0 +1,89 @@
+/**
+ * The configuration files the plan wants on the host (unit, /etc/default/etcd, etcdctl profile), with
+ * content, owner and mode. Pure: rendering from the plan and the PKI paths only.
+ */
+import * as path from "node:path";
+import { sha256Hex } from "../host/fs.ts";
+import { type EtcdConfig, renderEnvFile } from "../etcd/env.ts";
+import { renderProfile, renderUnit } from "../etcd/unit.ts";
+import type { PkiPaths } from "../pki/layout.ts";
+import type { DesiredFile } from "./diff.ts";
+import type { InstallPlan } from "./types.ts";
+
+/** etcd's configuration from the plan and the PKI paths. */
+export function etcdConfig(plan: InstallPlan, pki: PkiPaths): EtcdConfig {
+  const m = plan.member;
+  return {
+    name: m.name,
+    dataDir: plan.paths.dataDir,
+    listenClientUrls: m.listenClientUrls,
+    advertiseClientUrls: m.advertiseClientUrls,
+    listenPeerUrls: m.listenPeerUrls,
+    advertisePeerUrls: m.advertisePeerUrls,
+    listenMetricsUrls: [`http://127.0.0.1:${m.metricsPort}`],
+    initialCluster: m.initialCluster,
+    initialClusterState: m.initialClusterState,
+    initialClusterToken: m.clusterToken,
+    caFile: pki.caCert,
+    serverCert: pki.serverCert,
+    serverKey: pki.serverKey,
+    peerCert: pki.peerCert,
+    peerKey: pki.peerKey,
+  };
+}
+
+/** The client URL etcdctl and the health check use: the loopback listener (in the server cert's SANs). */
+export function localClientUrl(plan: InstallPlan): string {
+  return plan.member.listenClientUrls[plan.member.listenClientUrls.length - 1];
+}
+
+/** A root-owned text file. */
+function rootFile(p: string, content: string, mode: number, readByEtcd: boolean): DesiredFile {
+  return {
+    path: p,
+    content,
+    sha256: sha256Hex(content),
+    uid: 0,
+    gid: 0,
+    mode,
+    protectEdits: true,
+    readByEtcd,
+  };
+}
+
+/** The unit, env file and profile for `plan` (all root 0644; they hold paths, no secrets). */
+export function configFiles(plan: InstallPlan, pki: PkiPaths): DesiredFile[] {
+  const p = plan.paths;
+  return [
+    rootFile(
+      p.unitFile,
+      renderUnit({
+        unitFile: p.unitFile,
+        etcdBin: path.join(p.binDir, "etcd"),
+        dataDir: p.dataDir,
+        envFile: p.envFile,
+        envLocalFile: p.envLocalFile,
+      }),
+      0o644,
+      true,
+    ),
+    rootFile(
+      p.envFile,
+      renderEnvFile(etcdConfig(plan, pki), plan.release.version, p),
+      0o644,
+      true,
+    ),
+    rootFile(
+      p.profileFile,
+      renderProfile({
+        profileFile: p.profileFile,
+        endpoints: [localClientUrl(plan)],
+        caCert: pki.caCert,
+        cert: pki.adminCert,
+        key: pki.adminKey,
+      }),
+      0o644,
+      false,
+    ),
+  ];
+}

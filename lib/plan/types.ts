@@ -1,0 +1,91 @@
+/**
+ * The InstallPlan: every decision `etcdup install` makes, taken once from flags and host facts and
+ * validated, before anything touches the host. Everything after planning reads only this.
+ */
+import type { KeyAlgorithm } from "../pki/algorithms.ts";
+
+/** Where the release tarball comes from. */
+export type PlannedSource =
+  | { kind: "mirror"; baseUrl: string; caFile?: string }
+  | { kind: "tarball"; path: string }
+  | { kind: "bundle"; dir: string };
+
+/** The release to install. */
+export interface PlannedRelease {
+  /** Exact version, e.g. "v3.6.6" (aliases are resolved while planning). */
+  version: string;
+  arch: "amd64" | "arm64";
+  source: PlannedSource;
+  /** Operator-given SHA-256 (`--sha256`), which wins over the manifest. */
+  sha256?: string;
+}
+
+/** An address in a URL: IPv6 literals are bracketed. */
+export type UrlHost = string;
+
+/** This member and the cluster it bootstraps. */
+export interface PlannedMember {
+  name: string;
+  /** The IP other members and clients reach this node on. */
+  advertiseAddress: string;
+  clientPort: number;
+  peerPort: number;
+  /** Loopback port for /metrics and /health over plain http. */
+  metricsPort: number;
+  listenClientUrls: string[];
+  advertiseClientUrls: string[];
+  listenPeerUrls: string[];
+  advertisePeerUrls: string[];
+  /** `name=https://ip:port,...`, this member included. */
+  initialCluster: string;
+  initialClusterState: "new" | "existing";
+  clusterToken: string;
+}
+
+/** How the PKI is made. */
+export interface PlannedPki {
+  layout: "etcd" | "kubeadm";
+  pkiDir: string;
+  algorithm: KeyAlgorithm;
+  certDays: number;
+  caDays: number;
+  /** SANs of the server and peer certificates. */
+  sans: { dns: string[]; ips: string[] };
+  /** Where an existing CA comes from, if not generated here. */
+  caSource?: { kind: "export"; file: string } | { kind: "pair"; certFile: string; keyFile: string };
+}
+
+/** Target paths of everything install writes. */
+export interface PlannedPaths {
+  binDir: string;
+  dataDir: string;
+  unitFile: string;
+  envFile: string;
+  /** The operator's overrides, read after envFile; etcdup never writes it. */
+  envLocalFile: string;
+  profileFile: string;
+  completionFile: string;
+}
+
+/** What happens to the service. */
+export interface PlannedService {
+  unit: string;
+  /** Start (or restart) and wait for health; false with --no-start or --root. */
+  start: boolean;
+  healthTimeoutMs: number;
+}
+
+/** The whole, validated plan of `etcdup install`. */
+export interface InstallPlan {
+  /** Host root: "/" or the --root directory. */
+  root: string;
+  release: PlannedRelease;
+  member: PlannedMember;
+  pki: PlannedPki;
+  paths: PlannedPaths;
+  service: PlannedService;
+  /** The system account etcd runs as. */
+  user: { name: string; home: string };
+  /** Things the planner decided that the operator should know (e.g. a fallback address). */
+  notes: string[];
+}
