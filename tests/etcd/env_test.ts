@@ -1,0 +1,157 @@
+/**
+ * Version-aware /etc/default/etcd: the settings per etcd minor, and the proof that counts: a real etcd of
+ * each fixture version starts with exactly the rendered file as its environment, serves /health over
+ * mutual TLS with certificates from planPki, and refuses a client without a certificate.
+ */
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { connect } from "node:tls";
+import { envSettings, type EtcdConfig, parseEnvFile, renderEnvFile } from "../../lib/etcd/env.ts";
+import { waitHealthy } from "../../lib/etcd/health.ts";
+import { HostRoot } from "../../lib/host/fs.ts";
+import { planPki } from "../../lib/pki/plan.ts";
+import { applyPki } from "../../lib/pki/apply.ts";
+import { etcdFixture, type FixtureSuite } from "../support/etcd_fixtures.ts";
+import { execOk } from "../support/exec.ts";
+
+const files = { envFile: "/etc/default/etcd", envLocalFile: "/etc/default/etcd.local" };
+
+function config(
+  pkiDir: string,
+  dataDir: string,
+  ports: { client: number; peer: number; metrics: number },
+): EtcdConfig {
+  return {
+    name: "n1",
+    dataDir,
+    listenClientUrls: [`https://127.0.0.1:${ports.client}`],
+    advertiseClientUrls: [`https://127.0.0.1:${ports.client}`],
+    listenPeerUrls: [`https://127.0.0.1:${ports.peer}`],
+    advertisePeerUrls: [`https://127.0.0.1:${ports.peer}`],
+    listenMetricsUrls: [`http://127.0.0.1:${ports.metrics}`],
+    initialCluster: `n1=https://127.0.0.1:${ports.peer}`,
+    initialClusterState: "new",
+    initialClusterToken: "etcd-test",
+    caFile: `${pkiDir}/ca.crt`,
+    serverCert: `${pkiDir}/server.crt`,
+    serverKey: `${pkiDir}/server.key`,
+    peerCert: `${pkiDir}/peer.crt`,
+    peerKey: `${pkiDir}/peer.key`,
+  };
+}
+
+const keys = (version: string) =>
+  envSettings(config("/p", "/d", { client: 1, peer: 2, metrics: 3 }), version).map(([k]) => k);
+
+Deno.test("env: 3.4 enforces TLS 1.2 through cipher suites and asks for the zap logger", () => {
+  const k = keys("v3.4.23");
+  assert.ok(k.includes("ETCD_CIPHER_SUITES"));
+  assert.ok(k.includes("ETCD_LOGGER"));
+  assert.ok(!k.includes("ETCD_TLS_MIN_VERSION"));
+  assert.ok(k.includes("ETCD_EXPERIMENTAL_INITIAL_CORRUPT_CHECK"));
+});
+
+Deno.test("env: 3.5 sets ETCD_TLS_MIN_VERSION; 3.6 uses feature gates instead of experimental flags", () => {
+  const k35 = keys("v3.5.30");
+  assert.ok(k35.includes("ETCD_TLS_MIN_VERSION") && !k35.includes("ETCD_CIPHER_SUITES"));
+  assert.ok(k35.includes("ETCD_EXPERIMENTAL_INITIAL_CORRUPT_CHECK"));
+  const k36 = keys("v3.6.6");
+  assert.ok(k36.includes("ETCD_TLS_MIN_VERSION"));
+  assert.ok(k36.includes("ETCD_FEATURE_GATES"));
+  assert.ok(
+    !k36.some((x) => x.startsWith("ETCD_EXPERIMENTAL_") || x === "ETCD_ENABLE_V2" || x === "ETCD_LOGGER"),
+  );
+});
+
+Deno.test("env: every setting is ETCD_*, unique, and the file parses back to the same values", () => {
+  for (const version of ["v3.4.23", "v3.5.30", "v3.6.6"]) {
+    const cfg = config("/etc/etcd/pki", "/var/lib/etcd", { client: 2379, peer: 2380, metrics: 2381 });
+    const settings = envSettings(cfg, version);
+    assert.equal(new Set(settings.map(([k]) => k)).size, settings.length);
+    assert.ok(settings.every(([k]) => k.startsWith("ETCD_")));
+    const text = renderEnvFile(cfg, version, files);
+    assert.deepEqual(parseEnvFile(text), Object.fromEntries(settings));
+    assert.match(text, /\/etc\/default\/etcd\.local/);
+    assert.equal(parseEnvFile(text).ETCD_LISTEN_METRICS_URLS, "http://127.0.0.1:2381");
+  }
+});
+
+/** Ports nobody else in the suite uses: a per-process random block. */
+function ports(): { client: number; peer: number; metrics: number } {
+  const base = 30000 + Math.floor(Math.random() * 2000) * 3;
+  return { client: base, peer: base + 1, metrics: base + 2 };
+}
+
+/** TLS handshake without a client certificate: etcd must end the connection (no data flows). */
+async function refusedWithoutClientCert(port: number, ca: string): Promise<boolean> {
+  return await new Promise((resolve) => {
+    const sock = connect({ host: "127.0.0.1", port, ca, servername: "localhost" }, () => {
+      sock.write("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    });
+    sock.on("data", () => {
+      sock.destroy();
+      resolve(false);
+    });
+    sock.on("error", () => resolve(true));
+    sock.on("close", () => resolve(true));
+  });
+}
+
+for (const suite of ["bookworm", "sid"] as FixtureSuite[]) {
+  Deno.test(`env: real etcd (${suite} fixture) runs from the rendered file and serves mutual TLS only`, async () => {
+    const fx = await etcdFixture(suite);
+    const dir = await Deno.makeTempDir({ prefix: "etcdup-env-" });
+    let child: Deno.ChildProcess | undefined;
+    try {
+      await execOk(["tar", "xzf", fx.tarball, "-C", dir]);
+      const etcd = path.join(dir, `etcd-${fx.version}-linux-amd64`, "etcd");
+      const host = new HostRoot(path.join(dir, "root"));
+      await Deno.mkdir(host.root);
+      const pki = await planPki({
+        layout: "etcd",
+        pkiDir: "/pki",
+        algorithm: "ecdsa-p256",
+        memberName: "n1",
+        sans: { dns: ["localhost"], ips: ["127.0.0.1"] },
+        certDays: 30,
+        caDays: 60,
+        etcdUid: Deno.uid() ?? 0,
+        etcdGid: Deno.gid() ?? 0,
+        now: new Date(),
+      }, host);
+      applyPki(pki, host, new Date());
+      const p = ports();
+      const cfg = config(host.resolve("/pki"), path.join(dir, "data"), p);
+      const env = parseEnvFile(renderEnvFile(cfg, fx.version, files));
+      child = new Deno.Command(etcd, { env, clearEnv: true, stdout: "null", stderr: "piped" }).spawn();
+      await waitHealthy({
+        endpoints: [`https://127.0.0.1:${p.client}`],
+        caFile: host.resolve(pki.paths.caCert),
+        certFile: host.resolve(pki.paths.adminCert),
+        keyFile: host.resolve(pki.paths.adminKey),
+        timeoutMs: 20_000,
+      });
+      const ca = await Deno.readTextFile(host.resolve(pki.paths.caCert));
+      assert.equal(
+        await refusedWithoutClientCert(p.client, ca),
+        true,
+        "a client without a certificate was served",
+      );
+      const metrics = await fetch(`http://127.0.0.1:${p.metrics}/health`);
+      assert.equal(metrics.status, 200);
+      await metrics.body?.cancel();
+    } finally {
+      if (child) {
+        child.kill("SIGKILL");
+        const err = await new Response(child.stderr).text();
+        await child.status;
+        if (/unrecognized environment variable/.test(err)) {
+          assert.fail(
+            `etcd ${suite} warned about a rendered variable:\n${err.match(/.*unrecognized.*/g)?.join("\n")}`,
+          );
+        }
+      }
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
