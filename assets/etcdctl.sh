@@ -1,4 +1,4 @@
-# @PROFILE_FILE@: written by etcdup. etcdctl reaches the local etcd over mutual TLS with the admin
+# Written by etcdup as @PROFILE_FILE@. etcdctl reaches the local etcd over mutual TLS with the admin
 # client certificate, which only root can read, so only root's shells get these variables.
 # etcdctl refuses a flag next to its ETCDCTL_* variable (e.g. --endpoints with ETCDCTL_ENDPOINTS):
 # unset the variable for that command, e.g. env -u ETCDCTL_ENDPOINTS etcdctl --endpoints ... .
