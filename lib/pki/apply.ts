@@ -16,17 +16,28 @@ export function backupStamp(now: Date): string {
 export interface ApplyResult {
   /** Target paths written or fixed. */
   written: string[];
+  /** Files that did not exist before. */
+  created: string[];
+  /** Replaced files and where their old content was kept. */
+  backups: { path: string; backup: string }[];
   /** Backup directory, when something was replaced. */
   backupDir?: string;
 }
 
+/** A fresh backup directory for this run (a suffix when one of the same second exists). */
+function newBackupDir(host: HostRoot, pkiDir: string, now: Date): string {
+  const base = path.join(pkiDir, "backup", backupStamp(now));
+  let dir = base;
+  for (let n = 2; host.stat(dir) !== undefined; n++) dir = `${base}-${n}`;
+  host.ensureDir(dir, { uid: 0, gid: 0, mode: 0o700 });
+  return dir;
+}
+
 /** Applies `plan` to `host`; files with action "keep" are not touched. */
 export function applyPki(plan: PkiPlan, host: HostRoot, now: Date): ApplyResult {
-  const dirOwner = { uid: 0, gid: 0, mode: 0o755 };
-  const written: string[] = [];
-  let backupDir: string | undefined;
+  const result: ApplyResult = { written: [], created: [], backups: [] };
   for (const dir of new Set(plan.files.filter((f) => f.action !== "keep").map((f) => path.dirname(f.path)))) {
-    if (host.stat(dir) === undefined) host.ensureDir(dir, dirOwner);
+    if (host.stat(dir) === undefined) host.ensureDir(dir, { uid: 0, gid: 0, mode: 0o755 });
   }
   for (const f of plan.files) {
     const own = { uid: f.uid, gid: f.gid, mode: f.mode };
@@ -34,20 +45,28 @@ export function applyPki(plan: PkiPlan, host: HostRoot, now: Date): ApplyResult 
     if (f.action === "fix-owner") {
       host.setOwnership(f.path, own);
     } else {
-      const old = f.action === "replace" ? host.read(f.path) : undefined;
       const st = host.stat(f.path);
-      if (old !== undefined && st) {
-        backupDir ??= path.join(plan.paths.dir, "backup", backupStamp(now));
-        if (host.stat(backupDir) === undefined) host.ensureDir(backupDir, { uid: 0, gid: 0, mode: 0o700 });
-        host.writeAtomic(path.join(backupDir, path.basename(f.path)), old, {
-          uid: st.uid,
-          gid: st.gid,
-          mode: st.mode,
-        });
+      const old = st ? host.read(f.path) : undefined;
+      if (st && old !== undefined) {
+        result.backupDir ??= newBackupDir(host, plan.paths.dir, now);
+        const backup = path.join(result.backupDir, path.basename(f.path));
+        host.writeAtomic(backup, old, { uid: st.uid, gid: st.gid, mode: st.mode });
+        result.backups.push({ path: f.path, backup });
+      } else {
+        result.created.push(f.path);
       }
       host.writeAtomic(f.path, f.content, own);
     }
-    written.push(f.path);
+    result.written.push(f.path);
   }
-  return { written, backupDir };
+  return result;
+}
+
+/** Undoes {@link applyPki}: puts every backup back (same owner and mode) and removes created files. */
+export function restorePki(result: ApplyResult, host: HostRoot): void {
+  for (const { path: p, backup } of result.backups) {
+    const st = host.stat(backup)!;
+    host.writeAtomic(p, host.read(backup)!, { uid: st.uid, gid: st.gid, mode: st.mode });
+  }
+  for (const p of result.created) host.remove(p);
 }

@@ -116,7 +116,8 @@ export interface Problem {
 
 /** What {@link inspectPki} found for one certificate. */
 export interface CertInspection {
-  role: "ca" | LeafRole;
+  /** "ca", a {@link LeafRole}, or "client:NAME" for other certificates in the PKI directory. */
+  role: "ca" | LeafRole | `client:${string}`;
   certPath: string;
   keyPath: string;
   present: boolean;
@@ -162,7 +163,7 @@ function modeProblems(
   host: HostRoot,
   keyPath: string,
   certPath: string,
-  ownerUid: number,
+  ownerUid: number | undefined,
 ): Problem[] {
   const problems: Problem[] = [];
   const k = host.stat(keyPath);
@@ -174,7 +175,7 @@ function modeProblems(
       }: group/other can read the private key (want 0600)`,
     });
   }
-  if (k && k.uid !== ownerUid) {
+  if (k && ownerUid !== undefined && k.uid !== ownerUid) {
     problems.push({
       code: "key-owner",
       message: `${keyPath} is owned by uid ${k.uid}, want uid ${ownerUid}`,
@@ -226,13 +227,18 @@ function describe(cert: x509.X509Certificate, now: Date): Partial<CertInspection
   };
 }
 
-/** Reads and checks one certificate/key pair; `cas` is the CA bundle leaves must chain to. */
-async function inspectOne(
+/**
+ * Reads and checks one certificate/key pair; `cas` is the CA bundle a leaf must chain to (undefined for
+ * the CA itself), `wantSans` the names it must cover (undefined: not checked). Returns the parsed
+ * certificates too (the CA file's bundle).
+ */
+export async function inspectPair(
   host: HostRoot,
   role: CertInspection["role"],
   certPath: string,
   keyPath: string,
-  ownerUid: number,
+  /** The uid the key must belong to; undefined: any owner. */
+  ownerUid: number | undefined,
   cas: x509.X509Certificate[] | undefined,
   wantSans: Sans | undefined,
   opts: InspectOptions,
@@ -287,22 +293,31 @@ async function inspectOne(
 }
 
 /**
- * Inspects the CA (first certificate of the CA file; the rest is the trust bundle) and every leaf of
- * `profiles`: each entry lists its problems, an empty list meaning healthy.
+ * Inspects the CA (first certificate of the CA file; the rest is the trust bundle), every leaf of
+ * `profiles`, and `others` (client pairs, any key owner): each entry lists its problems, an empty list
+ * meaning healthy.
  */
 export async function inspectPki(
   host: HostRoot,
   ca: { certPath: string; keyPath: string },
   profiles: LeafProfile[],
   opts: InspectOptions,
+  others: { name: string; certPath: string; keyPath: string }[] = [],
 ): Promise<CertInspection[]> {
-  const caResult = await inspectOne(host, "ca", ca.certPath, ca.keyPath, 0, undefined, undefined, opts);
+  const caResult = await inspectPair(host, "ca", ca.certPath, ca.keyPath, 0, undefined, undefined, opts);
   const out = [caResult.inspection];
   for (const p of profiles) {
     const owner = p.keyOwner === "etcd" ? opts.etcdUid : 0;
     const sans = p.withSans ? opts.hostSans : undefined;
     out.push(
-      (await inspectOne(host, p.role, p.certPath, p.keyPath, owner, caResult.certs, sans, opts)).inspection,
+      (await inspectPair(host, p.role, p.certPath, p.keyPath, owner, caResult.certs, sans, opts)).inspection,
+    );
+  }
+  for (const o of others) {
+    const role = `client:${o.name}` as const;
+    out.push(
+      (await inspectPair(host, role, o.certPath, o.keyPath, undefined, caResult.certs, undefined, opts))
+        .inspection,
     );
   }
   return out;

@@ -41,7 +41,7 @@ export function randomSerial(): string {
 }
 
 /** Distinguished name text for a CN and optional O, e.g. "CN=admin, O=system:masters". */
-function distinguishedName(commonName: string, organization?: string): string {
+export function distinguishedName(commonName: string, organization?: string): string {
   const esc = (v: string) => v.replace(/([,+"\\<>;=])/g, "\\$1");
   return [`CN=${esc(commonName)}`, ...(organization ? [`O=${esc(organization)}`] : [])].join(", ");
 }
@@ -73,9 +73,10 @@ export async function issueCa(p: CaParams): Promise<x509.X509Certificate> {
 
 /** Parameters of {@link issueLeaf}. */
 export interface LeafParams {
-  commonName: string;
-  organization?: string;
-  usages: Usage[];
+  /** Subject: DN text (see {@link distinguishedName}) or the exact Name of a certificate being renewed. */
+  subject: string | x509.Name;
+  /** Extended key usages: names of {@link Usage} or OIDs. */
+  usages: (Usage | string)[];
   sans: { dns: string[]; ips: string[] };
   publicKey: CryptoKey;
   /** The algorithm of `publicKey`: RSA leaves also get keyEncipherment. */
@@ -97,7 +98,7 @@ async function caKeyId(ca: x509.X509Certificate): Promise<string> {
  * (+ keyEncipherment for RSA), the given EKUs, SANs when any, SKI and AKI.
  */
 export async function issueLeaf(p: LeafParams): Promise<x509.X509Certificate> {
-  const eku = p.usages.map((u) => x509.ExtendedKeyUsage[u]);
+  const eku = p.usages.map((u) => (x509.ExtendedKeyUsage as Record<string, string>)[u] ?? u);
   const keyUsage = x509.KeyUsageFlags.digitalSignature |
     (isRsa(p.keyAlgorithm) ? x509.KeyUsageFlags.keyEncipherment : 0);
   const sans = [
@@ -106,7 +107,7 @@ export async function issueLeaf(p: LeafParams): Promise<x509.X509Certificate> {
   ];
   return await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
-    subject: distinguishedName(p.commonName, p.organization),
+    subject: p.subject,
     issuer: p.ca.cert.subjectName,
     notBefore: p.validity.notBefore,
     notAfter: p.validity.notAfter,

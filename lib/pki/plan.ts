@@ -11,7 +11,7 @@ import * as x509 from "@peculiar/x509";
 import { EtcdupError, Exit, usageError } from "../errors.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { asKeyAlgorithm, generateKeyPair, type KeyAlgorithm, keyParams } from "./algorithms.ts";
-import { issueCa, issueLeaf, type Signer, validity } from "./issue.ts";
+import { distinguishedName, issueCa, issueLeaf, type Signer, validity } from "./issue.ts";
 import { certSans, chainsTo, daysUntil, keyMatches, missingSans, normalizeIp, type Sans } from "./inspect.ts";
 import { type Layout, type PkiPaths, pkiPaths } from "./layout.ts";
 import {
@@ -80,7 +80,7 @@ export interface PkiPlan {
 }
 
 /** Owner/mode of certificates (0644 root). */
-const CERT_OWNER = { uid: 0, gid: 0, mode: 0o644 };
+export const CERT_OWNER = { uid: 0, gid: 0, mode: 0o644 };
 
 function checkDays(flag: string, days: number): void {
   if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS) {
@@ -198,8 +198,8 @@ function caFiles(
   ];
 }
 
-/** Keep-or-fix for an existing file with the wanted owner and mode. */
-function keptFile(
+/** An existing file planned with the wanted owner and mode: "keep" when they are right, else "fix-owner". */
+export function keptFile(
   host: HostRoot,
   path: string,
   content: string,
@@ -366,8 +366,7 @@ export async function issueProfile(
     notes.push(`${profile.role} certificate ends with the CA on ${ca.cert.notAfter.toISOString()}`);
   }
   const cert = await issueLeaf({
-    commonName: profile.commonName,
-    organization: profile.organization,
+    subject: distinguishedName(profile.commonName, profile.organization),
     usages: profile.usages,
     sans: profile.withSans ? sans : { dns: [], ips: [] },
     publicKey: key?.publicKey ?? pair!.publicKey,
@@ -383,7 +382,7 @@ export async function issueProfile(
 }
 
 /** The public CryptoKey of a loaded key, when etcdup can issue for its algorithm. */
-async function publicOf(
+export async function publicOf(
   key: LoadedKey,
 ): Promise<{ publicKey: CryptoKey; algorithm: KeyAlgorithm } | undefined> {
   const algorithm = asKeyAlgorithm(key.algorithm);
@@ -392,8 +391,11 @@ async function publicOf(
   return { publicKey, algorithm };
 }
 
-/** Plans one leaf. */
-async function planLeaf(
+/**
+ * Plans one leaf of a layout: kept when valid, else (re)issued from `ca` with the union of its old SANs
+ * and the requested ones. Appends what it decided to `notes`.
+ */
+export async function planLeaf(
   req: PkiRequest,
   host: HostRoot,
   profile: LeafProfile,
@@ -457,4 +459,30 @@ export async function planPki(req: PkiRequest, host: HostRoot): Promise<PkiPlan>
     files.push(...await planLeaf(req, host, profile, ca, notes));
   }
   return { paths, files, notes, changed: files.some((f) => f.action !== "keep") };
+}
+
+/**
+ * Checks a plan before anything is put in place: every new leaf certificate chains to `signer` (default:
+ * the first certificate of the plan's CA file) and matches its planned key. Throws a verification error (exit 3)
+ * naming the file otherwise.
+ */
+export async function verifyPlan(plan: PkiPlan, signer?: x509.X509Certificate): Promise<void> {
+  const caFile = plan.files.find((f) => f.role === "ca-cert");
+  const ca = signer ?? (caFile ? parseCertificates(caFile.content, caFile.path)[0] : undefined);
+  for (const f of plan.files) {
+    if (!f.role.endsWith("-cert") || f.role === "ca-cert" || f.action === "keep") continue;
+    const cert = parseCertificates(f.content, f.path)[0];
+    const keyFile = plan.files.find((k) => k.role === f.role.replace(/-cert$/, "-key"));
+    const fail = (what: string) =>
+      new EtcdupError({
+        code: "renewal-unsafe",
+        message: `the new ${f.path} ${what}; nothing was replaced`,
+        hint: "This is a bug in etcdup; re-run with ETCDUP_DEBUG=1 and report it.",
+        exit: Exit.verification,
+      });
+    if (ca && !(await chainsTo(cert, [ca]))) throw fail("does not verify against the CA");
+    if (keyFile && !keyMatches(cert, parsePrivateKey(keyFile.content, keyFile.path))) {
+      throw fail("does not match its key");
+    }
+  }
 }

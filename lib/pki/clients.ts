@@ -1,0 +1,198 @@
+/**
+ * Client certificates beyond a layout's own (`certs issue-client NAME`): issuing one for another program
+ * (kube-apiserver, a backup job, monitoring), finding those already in the PKI directory, and reissuing
+ * one from a CA keeping its subject, extended key usages and SANs (renewal, CA rotation).
+ */
+import "reflect-metadata";
+import * as x509 from "@peculiar/x509";
+import * as path from "node:path";
+import type { HostRoot } from "../host/fs.ts";
+import { EtcdupError, Exit, usageError } from "../errors.ts";
+import { generateKeyPair, type KeyAlgorithm } from "./algorithms.ts";
+import { certSans, type Sans } from "./inspect.ts";
+import { distinguishedName, issueLeaf, validity } from "./issue.ts";
+import type { PkiPaths } from "./layout.ts";
+import { certificatePem, parseCertificates, parsePrivateKey, privateKeyPem } from "./pem.ts";
+import { CERT_OWNER, type LoadedCa, mergeSans, type PlannedFile, publicOf } from "./plan.ts";
+
+/** A certificate and key named NAME.crt / NAME.key. */
+export interface ClientPair {
+  name: string;
+  certPath: string;
+  keyPath: string;
+}
+
+/** The pair NAME in `dir`. */
+export function clientPair(dir: string, name: string): ClientPair {
+  return { name, certPath: path.join(dir, `${name}.crt`), keyPath: path.join(dir, `${name}.key`) };
+}
+
+/** Base names of `paths` (ca, server, peer, admin/healthcheck-client): not usable as client names. */
+function reservedNames(paths: PkiPaths): string[] {
+  return [paths.caCert, paths.serverCert, paths.peerCert, paths.adminCert, paths.apiserverClientCert]
+    .filter((p): p is string => p !== undefined)
+    .map((p) => path.basename(p, ".crt"));
+}
+
+/** Checks a client NAME: a plain file name, not one of the layout's own. */
+export function checkClientName(name: string, paths: PkiPaths): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name.length > 64) {
+    throw usageError(
+      "bad-client-name",
+      `client name '${name}' must be letters, digits, '.', '_' or '-'`,
+      "e.g. 'etcdup certs issue-client backup'.",
+    );
+  }
+  if (reservedNames(paths).includes(name)) {
+    throw usageError(
+      "bad-client-name",
+      `client name '${name}' is one of the layout's own certificates`,
+      `Renew it with 'etcdup certs renew ${name === "healthcheck-client" ? "admin" : name}' instead.`,
+    );
+  }
+}
+
+/** Client pairs in `paths.dir` other than the layout's own (a NAME.crt with a NAME.key beside it). */
+export function clientPairs(host: HostRoot, paths: PkiPaths): ClientPair[] {
+  let names: string[];
+  try {
+    names = [...Deno.readDirSync(host.resolve(paths.dir))].filter((e) => e.isFile && e.name.endsWith(".crt"))
+      .map((e) => e.name.slice(0, -4));
+  } catch {
+    return [];
+  }
+  const reserved = reservedNames(paths);
+  return names.filter((n) => !reserved.includes(n)).sort().map((n) => clientPair(paths.dir, n))
+    .filter((p) => host.stat(p.keyPath) !== undefined);
+}
+
+/** What `certs issue-client` asks for. */
+export interface ClientRequest {
+  pair: ClientPair;
+  commonName: string;
+  organization?: string;
+  days: number;
+  algorithm: KeyAlgorithm;
+  now: Date;
+  backdateMinutes?: number;
+}
+
+function window(ca: LoadedCa, now: Date, days: number, backdateMinutes?: number) {
+  const win = validity(now, days, backdateMinutes);
+  if (win.notAfter.getTime() > ca.signer.cert.notAfter.getTime()) win.notAfter = ca.signer.cert.notAfter;
+  return win;
+}
+
+/** Plans a new client certificate (clientAuth) and key (0600 root); refuses to overwrite an existing pair. */
+export async function planNewClient(
+  req: ClientRequest,
+  host: HostRoot,
+  ca: LoadedCa,
+): Promise<PlannedFile[]> {
+  for (const p of [req.pair.certPath, req.pair.keyPath]) {
+    if (host.stat(p) !== undefined) {
+      throw new EtcdupError({
+        code: "client-exists",
+        message: `${p} already exists`,
+        hint: `Renew it with 'etcdup certs renew ${req.pair.name}', or pick another name or --out directory.`,
+        exit: Exit.precondition,
+      });
+    }
+  }
+  const keys = await generateKeyPair(req.algorithm);
+  const cert = await issueLeaf({
+    subject: distinguishedName(req.commonName, req.organization),
+    usages: ["clientAuth"],
+    sans: { dns: [], ips: [] },
+    publicKey: keys.publicKey,
+    keyAlgorithm: req.algorithm,
+    ca: ca.signer,
+    validity: window(ca, req.now, req.days, req.backdateMinutes),
+  });
+  return [
+    {
+      path: req.pair.certPath,
+      content: certificatePem(cert),
+      ...CERT_OWNER,
+      role: `client:${req.pair.name}-cert`,
+      action: "create",
+    },
+    {
+      path: req.pair.keyPath,
+      content: await privateKeyPem(keys.privateKey),
+      uid: 0,
+      gid: 0,
+      mode: 0o600,
+      role: `client:${req.pair.name}-key`,
+      action: "create",
+    },
+  ];
+}
+
+/** Options of {@link planReissue}. */
+export interface ReissueOptions {
+  days: number;
+  /** Algorithm of a new key. */
+  algorithm: KeyAlgorithm;
+  reuseKeys: boolean;
+  /** Names to add to the certificate's SANs. */
+  addSans?: Sans;
+  now: Date;
+  backdateMinutes?: number;
+}
+
+/**
+ * Plans reissuing an existing pair from `ca`, keeping the certificate's subject, extended key usages and
+ * SANs (plus `addSans`), with a new key unless `reuseKeys`. The key keeps its owner and mode.
+ */
+export async function planReissue(
+  pair: { certPath: string; keyPath: string; role: string },
+  host: HostRoot,
+  ca: LoadedCa,
+  opts: ReissueOptions,
+): Promise<PlannedFile[]> {
+  const certText = host.readText(pair.certPath);
+  const keyText = host.readText(pair.keyPath);
+  if (certText === undefined || keyText === undefined) {
+    throw new EtcdupError({
+      code: "missing-pair",
+      message: `cannot renew ${pair.certPath}: ${
+        certText === undefined ? pair.certPath : pair.keyPath
+      } does not exist`,
+      hint: "Issue it anew ('etcdup certs issue-client NAME', or 'etcdup install' for the layout's own).",
+      exit: Exit.precondition,
+    });
+  }
+  const old = parseCertificates(certText, pair.certPath)[0];
+  const oldKey = parsePrivateKey(keyText, pair.keyPath);
+  const eku = old.getExtension(x509.ExtendedKeyUsageExtension)?.usages.map(String) ?? ["clientAuth"];
+  const reuse = opts.reuseKeys ? await publicOf(oldKey) : undefined;
+  const fresh = reuse ? undefined : await generateKeyPair(opts.algorithm);
+  const cert = await issueLeaf({
+    subject: old.subjectName,
+    usages: eku,
+    sans: mergeSans(certSans(old), opts.addSans ?? { dns: [], ips: [] }),
+    publicKey: reuse?.publicKey ?? fresh!.publicKey,
+    keyAlgorithm: reuse?.algorithm ?? opts.algorithm,
+    ca: ca.signer,
+    validity: window(ca, opts.now, opts.days, opts.backdateMinutes),
+  });
+  const st = host.stat(pair.keyPath)!;
+  const keyOwn = { uid: st.uid, gid: st.gid, mode: st.mode & 0o077 ? 0o600 : st.mode };
+  return [
+    {
+      path: pair.certPath,
+      content: certificatePem(cert),
+      ...CERT_OWNER,
+      role: `${pair.role}-cert`,
+      action: "replace",
+    },
+    {
+      path: pair.keyPath,
+      content: fresh ? await privateKeyPem(fresh.privateKey) : keyText,
+      ...keyOwn,
+      role: `${pair.role}-key`,
+      action: fresh ? "replace" : (keyOwn.mode === st.mode ? "keep" : "fix-owner"),
+    },
+  ];
+}

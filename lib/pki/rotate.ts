@@ -1,0 +1,146 @@
+/**
+ * CA rotation in two steps, without downtime for the node. Start: a new CA (generated, or given with
+ * --ca-from/--ca-cert), the CA file becomes a trust bundle holding the new CA then the old one, the CA
+ * key becomes the new CA's, and every leaf (the layout's and the client pairs in the PKI directory) is
+ * reissued from the new CA; clients holding old-CA certificates are still accepted. Finish: every leaf
+ * must chain to the new CA; the old CA is dropped from the bundle, and old-CA clients are refused.
+ */
+import { EtcdupError, Exit } from "../errors.ts";
+import type { HostRoot } from "../host/fs.ts";
+import { clientPairs, planReissue } from "./clients.ts";
+import type { CaSource } from "./export.ts";
+import { chainsTo } from "./inspect.ts";
+import { pkiPaths } from "./layout.ts";
+import { certificatePem, parseCertificates, privateKeyPem } from "./pem.ts";
+import {
+  CERT_OWNER,
+  loadCa,
+  type LoadedCa,
+  newCa,
+  type PkiPlan,
+  type PkiRequest,
+  planLeaf,
+  validateRequest,
+} from "./plan.ts";
+import { LEAF_ROLES, leafProfiles } from "./profiles.ts";
+
+function loadCurrent(req: PkiRequest, host: HostRoot): Promise<LoadedCa> {
+  const paths = pkiPaths(req.layout, req.pkiDir);
+  const cert = host.readText(paths.caCert);
+  const key = host.readText(paths.caKey);
+  if (cert === undefined || key === undefined) {
+    throw new EtcdupError({
+      code: "no-ca",
+      message: `no CA to rotate: ${cert === undefined ? paths.caCert : paths.caKey} does not exist`,
+      hint: "Check --pki-dir/--layout/--root; 'etcdup install' creates the PKI.",
+      exit: Exit.precondition,
+    });
+  }
+  return loadCa(cert, key, { cert: paths.caCert, key: paths.caKey }, req.now);
+}
+
+/** Plans the start of a rotation to `given` (or a new CA of `req.algorithm`, `req.caDays`). */
+export async function planRotation(req: PkiRequest, host: HostRoot, given?: CaSource): Promise<PkiPlan> {
+  validateRequest(req);
+  const paths = pkiPaths(req.layout, req.pkiDir);
+  const old = await loadCurrent(req, host);
+  if (old.bundle.length > 1) {
+    throw new EtcdupError({
+      code: "rotation-in-progress",
+      message: `${paths.caCert} already trusts ${old.bundle.length} CAs: a rotation is in progress`,
+      hint: "Finish it first with 'etcdup certs rotate-ca --finish'.",
+      exit: Exit.precondition,
+    });
+  }
+  const notes: string[] = [];
+  let next: LoadedCa;
+  let keyPem: string;
+  if (given) {
+    next = await loadCa(given.certPem, given.keyPem, { cert: given.source, key: given.source }, req.now);
+    if (Buffer.from(next.signer.cert.rawData).equals(Buffer.from(old.signer.cert.rawData))) {
+      throw new EtcdupError({
+        code: "same-ca",
+        message: `${given.source} is the CA already in use`,
+        hint: "Give a different CA, or omit --ca-from/--ca-cert to generate one.",
+        exit: Exit.usage,
+      });
+    }
+    keyPem = await privateKeyPem(next.signer.key);
+    notes.push(`rotating to the given CA '${next.signer.cert.subject}' from ${given.source}`);
+  } else {
+    const made = await newCa(req.layout, req.algorithm, req.caDays, req.now, req.backdateMinutes);
+    next = made.loaded;
+    keyPem = made.keyPem;
+    notes.push(`issued new CA (${req.algorithm}, ${req.caDays} days)`);
+  }
+  const bundle = certificatePem(next.signer.cert) + certificatePem(old.signer.cert);
+  const files: PkiPlan["files"] = [
+    { path: paths.caCert, content: bundle, ...CERT_OWNER, role: "ca-cert", action: "replace" },
+    {
+      path: paths.caKey,
+      content: keyPem,
+      uid: 0,
+      gid: 0,
+      mode: 0o600,
+      role: "ca-key",
+      action: "replace",
+    },
+  ];
+  notes.push(`${paths.caCert} now trusts the new and the old CA until 'rotate-ca --finish'`);
+  const leafReq: PkiRequest = { ...req, reissue: [...LEAF_ROLES] };
+  for (const profile of leafProfiles(req.layout, paths, req.memberName)) {
+    files.push(...await planLeaf(leafReq, host, profile, next, notes));
+  }
+  for (const pair of clientPairs(host, paths)) {
+    files.push(
+      ...await planReissue({ ...pair, role: `client:${pair.name}` }, host, next, {
+        days: req.certDays,
+        algorithm: req.algorithm,
+        reuseKeys: req.reuseKeys ?? false,
+        now: req.now,
+        backdateMinutes: req.backdateMinutes,
+      }),
+    );
+    notes.push(`reissued client ${pair.name} from the new CA`);
+  }
+  return { paths, files, notes, changed: true };
+}
+
+/** Plans the end of a rotation: every leaf chains to the new CA, the old CA leaves the bundle. */
+export async function planRotationFinish(req: PkiRequest, host: HostRoot): Promise<PkiPlan> {
+  const paths = pkiPaths(req.layout, req.pkiDir);
+  const ca = await loadCurrent(req, host);
+  if (ca.bundle.length === 1) {
+    return { paths, files: [], notes: ["no rotation in progress: the CA file holds one CA"], changed: false };
+  }
+  const leaves = [
+    ...leafProfiles(req.layout, paths, req.memberName).map((p) => p.certPath),
+    ...clientPairs(host, paths).map((p) => p.certPath),
+  ];
+  const stale: string[] = [];
+  for (const certPath of leaves) {
+    const text = host.readText(certPath);
+    if (text === undefined) continue;
+    if (!(await chainsTo(parseCertificates(text, certPath)[0], [ca.signer.cert]))) stale.push(certPath);
+  }
+  if (stale.length > 0) {
+    throw new EtcdupError({
+      code: "rotation-incomplete",
+      message: `not issued by the new CA yet: ${stale.join(", ")}`,
+      hint: "Reissue them with 'etcdup certs renew' before dropping the old CA.",
+      exit: Exit.precondition,
+    });
+  }
+  return {
+    paths,
+    files: [{
+      path: paths.caCert,
+      content: certificatePem(ca.signer.cert),
+      ...CERT_OWNER,
+      role: "ca-cert",
+      action: "replace",
+    }],
+    notes: [`dropped ${ca.bundle.length - 1} old CA(s) from ${paths.caCert}`],
+    changed: true,
+  };
+}
