@@ -1,9 +1,162 @@
-/** `etcdup status` (placeholder until its work lands). */
-import { EtcdupError } from "../errors.ts";
+/**
+ * `etcdup status`: what etcdup installed (from the state record), the unit's state, health over mutual TLS,
+ * the cluster as this member sees it, certificate expiry, and drift from the record. Exits 6 when anything
+ * needs attention, so it can serve as a monitoring check.
+ */
 import type { CommandContext } from "../cli/spec.ts";
-import type { ExitCode } from "../errors.ts";
+import { ClusterApi } from "../cluster/api.ts";
+import { type ClusterStatus, clusterStatus, formatClusterStatus } from "../cluster/status.ts";
+import { EtcdupError, Exit, type ExitCode, usageError } from "../errors.ts";
+import type { EndpointHealth } from "../etcd/health.ts";
+import { HostRoot } from "../host/fs.ts";
+import { type InstallState, readState, STATE_FILE } from "../host/state.ts";
+import { serviceManager } from "../host/systemd.ts";
+import { type CertInspection, inspectPki } from "../pki/inspect.ts";
+import { type Layout, pkiPaths } from "../pki/layout.ts";
+import { leafProfiles } from "../pki/profiles.ts";
+import { adminClient } from "../upgrade/client.ts";
+import { compareFiles, drifted, type DriftEntry, observeFiles } from "../upgrade/drift.ts";
 
-/** Not built yet. */
-export function run(_ctx: CommandContext): Promise<ExitCode> {
-  return Promise.reject(new EtcdupError({ code: "not-implemented", message: "etcdup status is not built yet" }));
+/** Everything `status` found; the `--json` result. */
+interface StatusReport {
+  installed: Pick<
+    InstallState,
+    "version" | "arch" | "name" | "binDir" | "dataDir" | "pkiDir" | "layout" | "updatedAt"
+  >;
+  service: { unit: string; active: boolean; enabled: boolean; live: boolean };
+  health: EndpointHealth[];
+  /** The cluster as this member's endpoints show it (absent when etcd is not running here). */
+  cluster?: ClusterStatus;
+  /** Why the cluster could not be asked, if it could not. */
+  clusterError?: string;
+  certificates: { role: string; path: string; notAfter?: string; daysLeft?: number; problems: string[] }[];
+  drift: DriftEntry[];
+  problems: string[];
+}
+
+function certSummary(c: CertInspection): StatusReport["certificates"][number] {
+  return {
+    role: c.role,
+    path: c.certPath,
+    notAfter: c.notAfter,
+    daysLeft: c.daysLeft,
+    problems: c.problems.map((p) => p.message),
+  };
+}
+
+function render(r: StatusReport): string {
+  const i = r.installed;
+  const lines = [
+    `etcd ${i.version} (${i.arch}), member ${i.name}, recorded ${i.updatedAt}`,
+    `service: ${r.service.unit} ${
+      r.service.live ? (r.service.active ? "active" : "INACTIVE") : "(not live: --root)"
+    }, ${r.service.enabled ? "enabled" : "NOT enabled"}`,
+    ...r.health.map((h) => `health: ${h.endpoint} ${h.healthy ? "healthy" : `UNHEALTHY (${h.error})`}`),
+  ];
+  if (r.cluster) lines.push(formatClusterStatus(r.cluster));
+  if (r.clusterError) lines.push(`cluster: unavailable (${r.clusterError})`);
+  lines.push("certificates:");
+  for (const c of r.certificates) {
+    const when = c.notAfter ? `expires ${c.notAfter.slice(0, 10)} (${c.daysLeft} days)` : "unreadable";
+    lines.push(`  ${c.role.padEnd(16)} ${when}  ${c.path}`);
+  }
+  const drift = drifted(r.drift);
+  lines.push(drift.length === 0 ? "drift: none" : "drift:");
+  for (const d of drift) lines.push(`  ${d.status.padEnd(9)} ${d.path}`);
+  lines.push(r.problems.length === 0 ? "ok: nothing needs attention" : "problems:");
+  for (const p of r.problems) lines.push(`  - ${p}`);
+  return lines.join("\n");
+}
+
+/** Runs `etcdup status`. */
+export async function run(ctx: CommandContext): Promise<ExitCode> {
+  const { values, out } = ctx;
+  const host = new HostRoot(typeof values.root === "string" ? values.root : "/");
+  const rawDays = typeof values["expiry-days"] === "string" ? values["expiry-days"] : "30";
+  const warnDays = Number(rawDays);
+  if (!/^\d+$/.test(rawDays)) {
+    throw usageError(
+      "bad-expiry-days",
+      `--expiry-days: '${rawDays}' is not a whole number of days`,
+      "E.g. --expiry-days 30.",
+    );
+  }
+  const state = readState(host);
+  if (!state) {
+    throw new EtcdupError({
+      code: "not-installed",
+      message: `etcdup has not installed etcd here (${host.resolve(STATE_FILE)} does not exist)`,
+      hint: "Run 'etcdup install' first.",
+      exit: Exit.precondition,
+    });
+  }
+  const problems: string[] = [];
+  const svc = serviceManager(host);
+  const service = {
+    unit: state.unit,
+    live: svc.live,
+    active: await svc.isActive(state.unit),
+    enabled: await svc.isEnabled(state.unit),
+  };
+  if (svc.live && !service.active) problems.push(`${state.unit} is not active`);
+  if (!service.enabled) problems.push(`${state.unit} is not enabled`);
+
+  let health: EndpointHealth[] = [];
+  let cluster: ClusterStatus | undefined;
+  let clusterError: string | undefined;
+  if (svc.live && service.active) {
+    const api = new ClusterApi(adminClient(host, state));
+    try {
+      health = await Promise.all(api.endpoints.map((e) => api.health(e)));
+      cluster = await clusterStatus(api).catch((err: Error) => {
+        clusterError = err.message;
+        return undefined;
+      });
+    } finally {
+      await api.close();
+    }
+    for (const h of health) if (!h.healthy) problems.push(`${h.endpoint} is unhealthy: ${h.error}`);
+    if (clusterError) problems.push(`cluster: ${clusterError}`);
+    if (cluster && !cluster.healthy) problems.push("the cluster is not healthy (see the table)");
+  }
+
+  const paths = pkiPaths(state.layout as Layout, state.pkiDir);
+  const etcdOwner = state.files[paths.serverKey] ?? host.stat(paths.serverKey) ?? { uid: 0, gid: 0 };
+  const certs = await inspectPki(
+    host,
+    { certPath: paths.caCert, keyPath: paths.caKey },
+    leafProfiles(state.layout as Layout, paths, state.name),
+    {
+      now: new Date(),
+      warnDays,
+      etcdUid: etcdOwner.uid,
+      etcdGid: etcdOwner.gid,
+    },
+  );
+  for (const c of certs) for (const p of c.problems) problems.push(p.message);
+
+  const drift = compareFiles(state.files, observeFiles(host, state.files));
+  for (const d of drifted(drift)) problems.push(`${d.path} is ${d.status} since etcdup wrote it`);
+
+  const report: StatusReport = {
+    installed: {
+      version: state.version,
+      arch: state.arch,
+      name: state.name,
+      binDir: state.binDir,
+      dataDir: state.dataDir,
+      pkiDir: state.pkiDir,
+      layout: state.layout,
+      updatedAt: state.updatedAt,
+    },
+    service,
+    health,
+    cluster,
+    clusterError,
+    certificates: certs.map(certSummary),
+    drift: drifted(drift),
+    problems,
+  };
+  out.result(report, render(report));
+  return problems.length === 0 ? Exit.ok : Exit.check;
 }

@@ -1,9 +1,132 @@
-/** `etcdup uninstall` (placeholder until its work lands). */
-import { EtcdupError } from "../errors.ts";
+/**
+ * `etcdup uninstall`: stops and disables the unit, then removes the files the state record says etcdup wrote,
+ * except the ones whose content changed since (kept and reported); the data dir, the PKI and the backups stay
+ * unless `--purge`. A cluster member first leaves its cluster (unless `--keep-member`). The record is removed last, so an interrupted uninstall can simply be run again.
+ */
+import * as fs from "node:fs";
 import type { CommandContext } from "../cli/spec.ts";
-import type { ExitCode } from "../errors.ts";
+import type { Output } from "../cli/output.ts";
+import { ClusterApi } from "../cluster/api.ts";
+import { removeSelf } from "../cluster/membership.ts";
+import { EtcdupError, Exit, type ExitCode } from "../errors.ts";
+import { HostRoot } from "../host/fs.ts";
+import { type InstallState, readState, STATE_DIR, STATE_FILE } from "../host/state.ts";
+import { serviceManager } from "../host/systemd.ts";
+import { compareFiles, observeFiles } from "../upgrade/drift.ts";
+import { adminClient } from "../upgrade/client.ts";
+import { BACKUP_ROOT } from "../upgrade/snapshot.ts";
+import { planUninstall, type UninstallPlan } from "../upgrade/uninstall_plan.ts";
 
-/** Not built yet. */
-export function run(_ctx: CommandContext): Promise<ExitCode> {
-  return Promise.reject(new EtcdupError({ code: "not-implemented", message: "etcdup uninstall is not built yet" }));
+/** Removes a directory if it is empty; returns whether it was removed. */
+function removeIfEmpty(host: HostRoot, dir: string): boolean {
+  try {
+    fs.rmdirSync(host.resolve(dir));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes this member from its cluster (etcd's member API, asked through the other members) before it
+ * stops; a single-member cluster has nothing to leave. Without a running etcd it can only say what to do.
+ */
+async function leaveCluster(
+  state: InstallState,
+  host: HostRoot,
+  active: boolean,
+  out: Output,
+): Promise<void> {
+  const peers = state.initialCluster.split(",").filter((m) => m.trim() !== "").length;
+  if (!active) {
+    if (peers > 1) {
+      out.warn(
+        `etcd is not running, so member ${state.name} was not removed from its cluster: run 'etcdctl member remove <ID>' on another member`,
+      );
+    }
+    return;
+  }
+  const api = new ClusterApi(adminClient(host, state));
+  try {
+    const outcome = await removeSelf(api, state.peerUrls);
+    if (outcome.kind === "removed") {
+      out.step(
+        `removed member ${state.name} (${outcome.id}) from the cluster; ${outcome.remaining} member(s) remain`,
+      );
+    }
+  } finally {
+    await api.close();
+  }
+}
+
+/** The human summary of a plan (dry run) or of what was done. */
+function describe(plan: UninstallPlan, done: boolean): string {
+  const lines: string[] = [];
+  const list = (title: string, items: string[]) => {
+    if (items.length === 0) return;
+    lines.push(title, ...items.map((p) => `  ${p}`));
+  };
+  list(done ? "Removed:" : "Would remove:", [
+    ...plan.remove,
+    ...plan.removeTrees.map((t) => `${t}/ (everything)`),
+  ]);
+  list("Kept, edited since etcdup wrote them:", plan.keptEdited);
+  list("Kept (use --purge to delete):", [...plan.keptDirs.map((d) => `${d}/`), ...plan.keptPki]);
+  list("Already gone:", plan.alreadyGone);
+  return lines.join("\n");
+}
+
+/** Runs `etcdup uninstall`. */
+export async function run(ctx: CommandContext): Promise<ExitCode> {
+  const { values, out } = ctx;
+  const host = new HostRoot(typeof values.root === "string" ? values.root : "/");
+  const purge = values.purge === true;
+  const state = readState(host);
+  if (!state) {
+    out.result(
+      { uninstalled: false, reason: "no-state" },
+      `Nothing to uninstall: ${
+        host.resolve(STATE_FILE)
+      } does not exist (etcdup installed nothing here, or it was already removed).`,
+    );
+    return Exit.ok;
+  }
+  const plan = planUninstall(state, compareFiles(state.files, observeFiles(host, state.files)), { purge });
+  if (purge) plan.removeTrees.push(BACKUP_ROOT);
+  if (values["dry-run"] === true) {
+    out.result({ dryRun: true, plan }, describe(plan, false));
+    return Exit.ok;
+  }
+  if (host.isLive && Deno.uid() !== 0) {
+    throw new EtcdupError({
+      code: "not-root",
+      message: "etcdup uninstall must run as root on the live host",
+      hint: "Run it with sudo, or use --root DIR for a tree that is not the running system.",
+      exit: Exit.precondition,
+    });
+  }
+
+  const svc = serviceManager(host);
+  const active = await svc.isActive(plan.unit);
+  if (values["keep-member"] !== true) await leaveCluster(state, host, active, out);
+  if (active) {
+    out.step(`stopping ${plan.unit}`);
+    await svc.stop(plan.unit);
+  }
+  if (await svc.isEnabled(plan.unit)) {
+    out.step(`disabling ${plan.unit}`);
+    await svc.disable(plan.unit);
+  }
+  for (const p of plan.remove) host.remove(p);
+  for (const t of plan.removeTrees) fs.rmSync(host.resolve(t), { recursive: true, force: true });
+  for (const d of plan.removeIfEmpty) removeIfEmpty(host, d);
+  out.step(
+    `removed ${plan.remove.length} file(s) etcdup wrote${purge ? ", the data dir, PKI and backups" : ""}`,
+  );
+  if (svc.live) await svc.daemonReload();
+  for (const p of plan.keptEdited) out.warn(`kept ${p}: edited since etcdup wrote it`, { path: p });
+  host.remove(STATE_FILE);
+  removeIfEmpty(host, STATE_DIR);
+  out.result({ uninstalled: true, purge, plan }, describe(plan, true));
+  return Exit.ok;
 }

@@ -6,13 +6,7 @@
  * (https://etcd.io/docs/v3.6/downgrades/downgrade_3_6/: `etcdctl downgrade validate` and `enable` first).
  */
 import { EtcdupError, Exit, usageError } from "../errors.ts";
-
-/** A parsed etcd version. */
-export interface EtcdVersion {
-  major: number;
-  minor: number;
-  patch: number;
-}
+import { type EtcdVersion, parseEtcdVersion } from "../etcd/version.ts";
 
 /** What kind of step an upgrade is. */
 export type StepKind = "same" | "patch" | "minor" | "patch-downgrade" | "minor-downgrade";
@@ -47,15 +41,14 @@ export const MINIMUM_PATCH_BEFORE_MINOR: Readonly<Record<string, MinimumPatch>> 
 const FIRST_MINOR_WITH_DOWNGRADE_API = 6;
 
 /**
- * Parses "v3.5.30" or "3.5.30".
- * @example parseEtcdVersion("v3.5.30") // { major: 3, minor: 5, patch: 30 }
+ * Parses a version given by the user ("v3.5.30" or "3.5.30"); anything else is a usage error.
+ * @example parseVersionArg("v3.5.30") // { major: 3, minor: 5, patch: 30 }
  */
-export function parseEtcdVersion(v: string): EtcdVersion {
-  const m = /^v?(\d+)\.(\d+)\.(\d+)$/.exec(v.trim());
-  if (!m) {
+export function parseVersionArg(v: string): EtcdVersion {
+  if (!/^v?\d+\.\d+\.\d+$/.test(v.trim())) {
     throw usageError("bad-version", `'${v}' is not an etcd version`, "Give a version like v3.5.30.");
   }
-  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) };
+  return parseEtcdVersion(v);
 }
 
 /** Formats a version as "vMAJOR.MINOR.PATCH". */
@@ -82,8 +75,8 @@ export function checkUpgradePath(
   to: string,
   opts: { allowDowngrade?: boolean } = {},
 ): UpgradeStep {
-  const a = parseEtcdVersion(from);
-  const b = parseEtcdVersion(to);
+  const a = parseVersionArg(from);
+  const b = parseVersionArg(to);
   const [fromV, toV] = [formatVersion(a), formatVersion(b)];
   const step = (kind: StepKind, notes: string[] = []): UpgradeStep => ({ from: fromV, to: toV, kind, notes });
   if (a.major !== b.major) {

@@ -6,6 +6,7 @@
 import * as path from "node:path";
 import { EtcdupError, Exit } from "../errors.ts";
 import type { TlsClient } from "../etcd/health.ts";
+import { connectionFlags, runTool } from "./etcdctl.ts";
 
 /** What `snapshot status -w json` reports about a snapshot file. */
 export interface SnapshotStatus {
@@ -37,33 +38,12 @@ export function backupDirFor(now: Date, fromVersion: string): string {
   return `${BACKUP_ROOT}/${stamp}-${fromVersion}`;
 }
 
-async function runTool(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(argv[0], {
-    args: argv.slice(1),
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { ETCDCTL_API: "3" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
 /**
  * Saves a snapshot of the member at `client.endpoints[0]` to `file` (a real path in an existing private
  * directory) with the etcdctl in `realBinDir`, and reads it back with etcdutl (or etcdctl when there is none).
  */
 export async function saveSnapshot(realBinDir: string, client: TlsClient, file: string): Promise<Snapshot> {
-  const etcdctl = path.join(realBinDir, "etcdctl");
-  const tls = [`--cacert=${client.caFile}`, `--cert=${client.certFile}`, `--key=${client.keyFile}`];
-  const saved = await runTool([
-    etcdctl,
-    `--endpoints=${client.endpoints[0]}`,
-    ...tls,
-    "snapshot",
-    "save",
-    file,
-  ]);
+  const saved = await runTool(realBinDir, "etcdctl", [...connectionFlags(client), "snapshot", "save", file]);
   if (saved.code !== 0) {
     throw new EtcdupError({
       code: "snapshot-failed",
@@ -75,10 +55,9 @@ export async function saveSnapshot(realBinDir: string, client: TlsClient, file: 
       exit: Exit.failure,
     });
   }
-  const etcdutl = path.join(realBinDir, "etcdutl");
-  const hasEtcdutl = await Deno.stat(etcdutl).then(() => true, () => false);
-  const reader = hasEtcdutl ? etcdutl : etcdctl;
-  const read = await runTool([reader, "snapshot", "status", file, "-w", "json"]);
+  const hasEtcdutl = await Deno.stat(path.join(realBinDir, "etcdutl")).then(() => true, () => false);
+  const reader = hasEtcdutl ? "etcdutl" : "etcdctl";
+  const read = await runTool(realBinDir, reader, ["snapshot", "status", file, "-w", "json"]);
   let status: SnapshotStatus | undefined;
   try {
     status = read.code === 0 ? JSON.parse(read.stdout) as SnapshotStatus : undefined;
@@ -88,12 +67,12 @@ export async function saveSnapshot(realBinDir: string, client: TlsClient, file: 
   if (!status || typeof status.revision !== "number") {
     throw new EtcdupError({
       code: "snapshot-unverified",
-      message: `${path.basename(reader)} snapshot status ${file} could not read the snapshot back: ${
+      message: `${reader} snapshot status ${file} could not read the snapshot back: ${
         (read.stderr || read.stdout).trim()
       }`,
       hint: "Nothing was changed. Check free space in /var/lib/etcdup and etcd's health, then retry.",
       exit: Exit.verification,
     });
   }
-  return { file, status, verifiedWith: hasEtcdutl ? "etcdutl" : "etcdctl" };
+  return { file, status, verifiedWith: reader };
 }

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { checkUpgradePath, parseEtcdVersion } from "../../lib/upgrade/paths.ts";
+import { checkUpgradePath, parseVersionArg } from "../../lib/upgrade/paths.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
 
 /** Asserts that `fn` throws an EtcdupError with this code and exit status. */
@@ -16,10 +16,10 @@ function refusedWith(fn: () => unknown, code: string, exit: number = Exit.precon
 }
 
 Deno.test("versions parse with or without v, and junk is a usage error", () => {
-  assertEquals(parseEtcdVersion("v3.5.30"), { major: 3, minor: 5, patch: 30 });
-  assertEquals(parseEtcdVersion("3.4.23"), { major: 3, minor: 4, patch: 23 });
-  refusedWith(() => parseEtcdVersion("3.5"), "bad-version", Exit.usage);
-  refusedWith(() => parseEtcdVersion("latest"), "bad-version", Exit.usage);
+  assertEquals(parseVersionArg("v3.5.30"), { major: 3, minor: 5, patch: 30 });
+  assertEquals(parseVersionArg("3.4.23"), { major: 3, minor: 4, patch: 23 });
+  refusedWith(() => parseVersionArg("3.5"), "bad-version", Exit.usage);
+  refusedWith(() => parseVersionArg("latest"), "bad-version", Exit.usage);
 });
 
 Deno.test("same version, patch upgrades and single-minor upgrades are allowed", () => {
@@ -34,7 +34,7 @@ Deno.test("same version, patch upgrades and single-minor upgrades are allowed", 
 
 Deno.test("skipping a minor is refused with the way forward", () => {
   const e = refusedWith(() => checkUpgradePath("v3.4.23", "v3.6.6"), "unsupported-upgrade-path");
-  assertEquals(e.hint?.includes("latest-3.5"), true, e.hint);
+  assertEquals(e.hint?.includes("latest-3.5"), true, e.hint ?? "");
   refusedWith(() => checkUpgradePath("v3.5.40", "v4.0.0"), "unsupported-upgrade-path");
 });
 
