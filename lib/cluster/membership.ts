@@ -94,6 +94,12 @@ export interface EnsuredMember {
   added: boolean;
 }
 
+/** Options of {@link ensureMember}. */
+export interface EnsureOptions extends RetryOptions {
+  /** Called just before adding (not when the member is found): throw to refuse the add. */
+  beforeAdd?: () => void;
+}
+
 /**
  * Makes sure a member with `peerUrls` is in the cluster: found by peer URL, else added (as a learner when
  * `learner`). A member already there is left as it is, learner or not.
@@ -102,11 +108,12 @@ export async function ensureMember(
   api: ClusterApi,
   peerUrls: string[],
   learner: boolean,
-  opts: RetryOptions,
+  opts: EnsureOptions,
 ): Promise<EnsuredMember> {
   const before = await api.memberList();
   const existing = findMemberByPeerUrls(before.members, peerUrls);
   if (existing) return { self: existing, members: before.members, added: false };
+  opts.beforeAdd?.();
   const added = await retrying(
     `adding ${peerUrls.join(",")} to the cluster failed`,
     "member-add-failed",

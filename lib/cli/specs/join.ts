@@ -1,12 +1,42 @@
-/** Flags of `etcdup join`. (Owned by the join work; fill in its flags.) */
+/** Flags of `etcdup join`. */
 import type { CommandSpec } from "../spec.ts";
-import { configFlag, outputFlags, rootFlag } from "./common.ts";
+import { configFlag, outputFlags } from "./common.ts";
+import { hostFlags, memberFlags, pkiFlags, releaseFlags } from "./install.ts";
 
-/** `etcdup join`. */
+/** `etcdup join`: install this node as a new member of a running cluster, through etcd's member API. */
 export const joinSpec: CommandSpec = {
   name: "join",
-  summary: "TODO",
-  usage: "etcdup join [flags]",
-  flags: { ...rootFlag, ...configFlag, ...outputFlags },
+  summary: "Install etcd here and add this node to a running cluster (learner first, then promoted).",
+  usage: "etcdup join https://MEMBER:2379 [https://MEMBER2:2379 ...] --ca-from FILE [flags]",
+  details:
+    `Does everything 'etcdup install' does, with the cluster's CA (--ca-from, from 'etcdup certs export'
+on a member), then: finds this node in the member list by its peer URL or adds it (as a learner unless
+--no-learner), writes ETCD_INITIAL_CLUSTER_STATE=existing with the live member list, starts etcd, waits
+until it is healthy, and promotes the learner once it has caught up with the leader.
+
+Interrupted at any point, run the same command again: it finds the member it added and finishes the job.
+It never deletes a data directory; one left by a former membership stops the join with a hint instead.
+
+Examples:
+  etcdup certs export --output /tmp/ca.export                  # on a member
+  etcdup join https://10.0.0.1:2379 --ca-from /tmp/ca.export   # on the new node`,
+  positionals: { min: 1, name: "ENDPOINT" },
+  flags: {
+    ...releaseFlags,
+    "bin-dir": hostFlags["bin-dir"],
+    "data-dir": hostFlags["data-dir"],
+    "health-timeout": hostFlags["health-timeout"],
+    ...pkiFlags,
+    name: memberFlags.name,
+    "advertise-address": memberFlags["advertise-address"],
+    "client-port": memberFlags["client-port"],
+    "peer-port": memberFlags["peer-port"],
+    "no-learner": {
+      type: "boolean",
+      description: "Add this node as a voting member at once instead of a learner promoted when caught up.",
+    },
+    ...configFlag,
+    ...outputFlags,
+  },
   load: () => import("../../commands/join.ts"),
 };
