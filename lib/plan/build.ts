@@ -1,0 +1,269 @@
+/**
+ * Flags + host facts -> the validated {@link InstallPlan}. Pure: it reads nothing from the host, so every
+ * rule is unit-tested. Every bad value is a usage error naming its flag.
+ */
+import * as path from "node:path";
+import { isIP, isIPv6 } from "node:net";
+import { usageError } from "../errors.ts";
+import type { FlagValues } from "../cli/spec.ts";
+import { DEFAULT_KEY_ALGORITHM, parseKeyAlgorithm } from "../pki/algorithms.ts";
+import { defaultPkiDir, parseLayout } from "../pki/layout.ts";
+import { hostSans } from "../pki/hostsans.ts";
+import type { Sans } from "../pki/inspect.ts";
+import { mergeSans, splitSans } from "../pki/plan.ts";
+import type { HostFacts } from "./facts.ts";
+import type { InstallPlan, PlannedMember, PlannedPki, PlannedRelease, PlannedSource } from "./types.ts";
+import * as v from "./validate.ts";
+import { deriveClusterToken, formatInitialCluster, parseInitialCluster } from "./cluster.ts";
+
+/** Where the official releases are downloaded from by default. */
+export const DEFAULT_MIRROR = "https://github.com/etcd-io/etcd/releases/download";
+
+/** Fixed target paths of the files install writes outside the bin, data and PKI dirs. */
+export const FIXED_PATHS = {
+  unitFile: "/etc/systemd/system/etcd.service",
+  envFile: "/etc/default/etcd",
+  envLocalFile: "/etc/default/etcd.local",
+  profileFile: "/etc/profile.d/etcdctl.sh",
+  completionFile: "/usr/share/bash-completion/completions/etcdctl",
+} as const;
+
+/** The metrics/health port on loopback. */
+export const METRICS_PORT = 2381;
+
+const str = (values: FlagValues, k: string): string | undefined => {
+  const x = values[k];
+  return typeof x === "string" && x.trim() !== "" ? x.trim() : undefined;
+};
+const list = (values: FlagValues, k: string): string[] => {
+  const x = values[k];
+  return (Array.isArray(x) ? x : typeof x === "string" ? [x] : []).flatMap((s) => s.split(",")).map((s) =>
+    s.trim()
+  ).filter(Boolean);
+};
+
+/** Maps Deno's CPU name to a release arch, or undefined when etcd publishes none for it. */
+export function releaseArch(cpu: string): "amd64" | "arm64" | undefined {
+  return cpu === "x86_64" ? "amd64" : cpu === "aarch64" ? "arm64" : undefined;
+}
+
+/** Reads `etcd-vX.Y.Z-linux-ARCH.tar.gz` file names. */
+export function tarballName(file: string): { version: string; arch: string } | undefined {
+  const m = /^etcd-(v\d+\.\d+\.\d+)-linux-([a-z0-9]+)\.tar\.gz$/.exec(path.basename(file));
+  return m ? { version: m[1], arch: m[2] } : undefined;
+}
+
+function planRelease(values: FlagValues, facts: HostFacts, resolveVersion: VersionResolver): PlannedRelease {
+  const given = ["mirror", "tarball", "bundle"].filter((k) => str(values, k) !== undefined);
+  if (given.length > 1) {
+    throw usageError(
+      "conflicting-sources",
+      `--${given[0]} and --${given[1]} cannot be used together`,
+      "Pick one source: --mirror URL (download), --tarball FILE or --bundle DIR (air-gapped).",
+    );
+  }
+  if (str(values, "mirror-ca") && !str(values, "mirror") && given.length > 0) {
+    throw usageError("mirror-ca-without-mirror", `--mirror-ca only applies to --mirror downloads`);
+  }
+  const archRaw = str(values, "arch");
+  const arch = archRaw ?? releaseArch(facts.cpu);
+  if (arch !== "amd64" && arch !== "arm64") {
+    throw archRaw
+      ? usageError("bad-arch", `--arch: '${archRaw}' is not supported`, "Use amd64 or arm64.")
+      : usageError(
+        "unsupported-arch",
+        `etcd publishes no release for this CPU (${facts.cpu})`,
+        "Pass --arch.",
+      );
+  }
+  let source: PlannedSource;
+  let fromName: string | undefined;
+  const tarball = str(values, "tarball");
+  const bundle = str(values, "bundle");
+  const mirror = str(values, "mirror");
+  if (tarball) {
+    source = { kind: "tarball", path: v.localFile(tarball) };
+    fromName = tarballName(tarball)?.version;
+  } else if (bundle) {
+    source = { kind: "bundle", dir: v.localFile(bundle) };
+  } else {
+    if (mirror && !/^https?:\/\//.test(mirror)) {
+      throw usageError("bad-mirror", `--mirror: '${mirror}' is not an http(s) URL`, `E.g. ${DEFAULT_MIRROR}`);
+    }
+    const caFile = str(values, "mirror-ca");
+    source = {
+      kind: "mirror",
+      baseUrl: mirror ?? DEFAULT_MIRROR,
+      ...(caFile ? { caFile: v.localFile(caFile) } : {}),
+    };
+  }
+  const requested = str(values, "version");
+  const version = requested ? resolveVersion(requested) : fromName ?? resolveVersion(undefined);
+  const sha = str(values, "sha256");
+  return { version, arch, source, ...(sha ? { sha256: v.sha256("sha256", sha) } : {}) };
+}
+
+function planMember(values: FlagValues, facts: HostFacts, notes: string[]): PlannedMember {
+  const name = v.memberName("name", str(values, "name") ?? facts.hostname);
+  const clientPort = v.port("client-port", str(values, "client-port") ?? "2379");
+  const peerPort = v.port("peer-port", str(values, "peer-port") ?? "2380");
+  if (clientPort === peerPort || clientPort === METRICS_PORT || peerPort === METRICS_PORT) {
+    throw usageError(
+      "port-clash",
+      `--client-port ${clientPort} and --peer-port ${peerPort} must differ from each other and from ${METRICS_PORT}`,
+      `Port ${METRICS_PORT} serves metrics and /health on loopback.`,
+    );
+  }
+  const clusterRaw = str(values, "initial-cluster");
+  const cluster = clusterRaw ? parseInitialCluster(clusterRaw) : undefined;
+  const self = cluster?.find((m) => m.name === name);
+  if (cluster && !self) {
+    throw usageError(
+      "self-not-in-cluster",
+      `--initial-cluster does not list this member '${name}'`,
+      `Add ${name}=https://<this node's IP>:${peerPort}, or pass --name with the name used there.`,
+    );
+  }
+  const advRaw = str(values, "advertise-address");
+  let advertiseAddress: string;
+  if (advRaw) advertiseAddress = v.ipAddress("advertise-address", advRaw);
+  else if (self && facts.addresses.some((a) => a.address === self.host)) advertiseAddress = self.host;
+  else if (facts.addresses.length > 0) advertiseAddress = facts.addresses[0].address;
+  else {
+    advertiseAddress = "127.0.0.1";
+    notes.push(
+      "no routable address found: etcd advertises 127.0.0.1 (pass --advertise-address for other hosts)",
+    );
+  }
+  const adv = v.urlHost(advertiseAddress);
+  const selfPeerUrl = `https://${adv}:${peerPort}`;
+  if (self && self.peerUrl !== selfPeerUrl) {
+    throw usageError(
+      "cluster-url-mismatch",
+      `--initial-cluster gives ${name}=${self.peerUrl}, but this node advertises ${selfPeerUrl}`,
+      "Pass --advertise-address and --peer-port matching this member's entry.",
+    );
+  }
+  const members = cluster ?? [{ name, peerUrl: selfPeerUrl, host: advertiseAddress }];
+  const loopback = isIPv6(advertiseAddress) ? "[::1]" : "127.0.0.1";
+  const local = advertiseAddress === "127.0.0.1" || advertiseAddress === "::1";
+  const token = str(values, "cluster-token");
+  if (token !== undefined && !/^[A-Za-z0-9._-]{1,128}$/.test(token)) {
+    throw usageError(
+      "bad-cluster-token",
+      `--cluster-token: '${token}' has characters etcd would mangle`,
+      "Use letters, digits, '.', '_' or '-'.",
+    );
+  }
+  return {
+    name,
+    advertiseAddress,
+    clientPort,
+    peerPort,
+    metricsPort: METRICS_PORT,
+    listenClientUrls: local
+      ? [`https://${adv}:${clientPort}`]
+      : [`https://${adv}:${clientPort}`, `https://${loopback}:${clientPort}`],
+    advertiseClientUrls: [`https://${adv}:${clientPort}`],
+    listenPeerUrls: [selfPeerUrl],
+    advertisePeerUrls: [selfPeerUrl],
+    initialCluster: formatInitialCluster(members),
+    initialClusterState: "new",
+    clusterToken: token ?? deriveClusterToken(members),
+  };
+}
+
+/** SANs of server and peer certs: the host's own names and addresses, the advertise address, --san extras. */
+function planSans(values: FlagValues, facts: HostFacts, member: PlannedMember): Sans {
+  const extra = list(values, "san").map((s) => {
+    const bare = s.replace(/^\[(.*)\]$/, "$1");
+    if (isIP(bare) !== 0) return v.ipAddress("san", bare);
+    if (v.isDnsName(s.replace(/^\*\./, ""))) return s.toLowerCase();
+    throw usageError("bad-san", `--san: '${s}' is neither an IP address nor a DNS name`);
+  });
+  return mergeSans(hostSans(facts), { dns: [], ips: [member.advertiseAddress] }, splitSans(extra));
+}
+
+function planPki(values: FlagValues, facts: HostFacts, member: PlannedMember): PlannedPki {
+  const layout = parseLayout(str(values, "layout") ?? "etcd");
+  const pkiDir = v.absolutePath("pki-dir", str(values, "pki-dir") ?? defaultPkiDir(layout));
+  const certDays = v.positiveInt("cert-days", str(values, "cert-days") ?? "365");
+  const caDays = v.positiveInt("ca-days", str(values, "ca-days") ?? "3650");
+  if (certDays > caDays) {
+    throw usageError(
+      "cert-outlives-ca",
+      `--cert-days ${certDays} is longer than --ca-days ${caDays}`,
+      "A certificate cannot outlive its CA; lower --cert-days.",
+    );
+  }
+  const caFrom = str(values, "ca-from");
+  const caCert = str(values, "ca-cert");
+  const caKey = str(values, "ca-key");
+  if (caFrom && (caCert || caKey)) {
+    throw usageError(
+      "conflicting-ca",
+      "--ca-from and --ca-cert/--ca-key cannot be used together",
+      "Give the exported CA file, or the certificate and key pair.",
+    );
+  }
+  if (Boolean(caCert) !== Boolean(caKey)) {
+    throw usageError(
+      "incomplete-ca",
+      `--${caCert ? "ca-key" : "ca-cert"} is missing`,
+      "--ca-cert and --ca-key go together.",
+    );
+  }
+  return {
+    layout,
+    pkiDir,
+    algorithm: parseKeyAlgorithm(str(values, "key-algorithm") ?? DEFAULT_KEY_ALGORITHM),
+    certDays,
+    caDays,
+    sans: planSans(values, facts, member),
+    ...(caFrom ? { caSource: { kind: "export" as const, file: v.localFile(caFrom) } } : {}),
+    ...(caCert && caKey
+      ? { caSource: { kind: "pair" as const, certFile: v.localFile(caCert), keyFile: v.localFile(caKey) } }
+      : {}),
+  };
+}
+
+/**
+ * Turns a `--version` value (or undefined for the default) into an exact version, e.g. the embedded
+ * manifest's `resolveVersion`; throws a usage error for an unknown alias.
+ */
+export type VersionResolver = (requested: string | undefined) => string;
+
+/**
+ * Builds the install plan from merged flag values and host facts, validating every flag.
+ * @example buildPlan({ version: "v3.5.30", "no-start": true }, facts, "/", resolveVersion).member.listenClientUrls
+ */
+export function buildPlan(
+  values: FlagValues,
+  facts: HostFacts,
+  root: string,
+  resolveVersion: VersionResolver,
+): InstallPlan {
+  const notes: string[] = [];
+  const release = planRelease(values, facts, resolveVersion);
+  const member = planMember(values, facts, notes);
+  const pki = planPki(values, facts, member);
+  const binDir = v.absolutePath("bin-dir", str(values, "bin-dir") ?? "/usr/local/bin");
+  const dataDir = v.absolutePath("data-dir", str(values, "data-dir") ?? "/var/lib/etcd");
+  const timeout = v.positiveInt("health-timeout", str(values, "health-timeout") ?? "60", 3600);
+  const live = path.resolve(root) === "/";
+  if (!live) notes.push(`--root ${root}: the unit is enabled inside the tree, etcd is not started`);
+  return {
+    root: path.resolve(root),
+    release,
+    member,
+    pki,
+    paths: { binDir, dataDir, ...FIXED_PATHS },
+    service: {
+      unit: "etcd.service",
+      start: live && values["no-start"] !== true,
+      healthTimeoutMs: timeout * 1000,
+    },
+    user: { name: "etcd", home: "/var/lib/etcd" },
+    notes,
+  };
+}
