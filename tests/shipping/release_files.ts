@@ -18,18 +18,22 @@ export const STAND_IN = `#!/bin/sh
 `;
 
 /** SHA256SUMS text naming `bytes` for both architectures. */
-export function sumsFor(bytes: string): string {
+export function sumsFor(bytes: string | Uint8Array): string {
   const hex = createHash("sha256").update(bytes).digest("hex");
   return `${hex}  etcdup-linux-amd64\n${hex}  etcdup-linux-arm64\n`;
 }
 
 /** The files install.sh expects at ETCDUP_BASE_URL, plus install.sh itself. */
-export function releaseFiles(binary: string, sums = sumsFor(binary)): Record<string, string | Uint8Array> {
+export function releaseFiles(
+  binary: string | Uint8Array,
+  sums = sumsFor(binary),
+): Record<string, string | Uint8Array> {
   const enc = new TextEncoder();
+  const bytes = typeof binary === "string" ? enc.encode(binary) : binary;
   return {
     "/install.sh": INSTALL_SH,
-    "/etcdup-linux-amd64": enc.encode(binary),
-    "/etcdup-linux-arm64": enc.encode(binary),
+    "/etcdup-linux-amd64": bytes,
+    "/etcdup-linux-arm64": bytes,
     "/SHA256SUMS": enc.encode(sums),
   };
 }
