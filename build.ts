@@ -140,9 +140,10 @@ export function sha256sums(files: readonly string[]): string {
     .map((f) => `${sha256File(f)}  ${path.basename(f)}\n`).join("");
 }
 
-/** Runs a command in `cwd`, returning its exit code and output. */
-async function run(cmd: string, args: string[], cwd: string, env?: Record<string, string>) {
-  const out = await new Deno.Command(cmd, { args, cwd, env, stdout: "piped", stderr: "piped" }).output();
+/** Runs a command in `cwd` (killed after a minute), returning its exit code and output. */
+async function run(cmd: string, args: string[], cwd: string) {
+  const signal = AbortSignal.timeout(60_000);
+  const out = await new Deno.Command(cmd, { args, cwd, signal, stdout: "piped", stderr: "piped" }).output();
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
@@ -241,9 +242,11 @@ async function compileTarget(
   if (res.code !== 0) {
     fs.rmSync(outFile, { force: true });
     if (!runtime && /Setting up base binary|dl\.deno\.land|denort/i.test(stderr)) {
-      const why = stderr.split("\n").find((l) => /error sending request|dns error|No such file/i.test(l))
-        ?.trim();
-      throw missingRuntimeError(target, why ?? "");
+      const why = stderr.split("\n").find((l) => /error sending request|dns error|No such file/i.test(l));
+      const other = opts.env.DENORT_BIN
+        ? `; DENORT_BIN=${opts.env.DENORT_BIN} is not for ${target.triple}`
+        : "";
+      throw missingRuntimeError(target, (why ?? "").replace(/^\s*\d+:\s*/, "").trim() + other);
     }
     throw new EtcdupError({
       code: "compile-failed",
@@ -270,7 +273,8 @@ async function compileTarget(
       fs.rmSync(outFile, { force: true });
       throw new EtcdupError({
         code: "binary-broken",
-        message: `the compiled ${outFile} does not run: '--version' exited ${smoke.code} printing ` +
+        message:
+          `the compiled etcdup for ${target.triple} does not run: '--version' exited ${smoke.code} printing ` +
           `${JSON.stringify((smoke.stdout + smoke.stderr).trim().slice(0, 200))}, expected '${opts.expect}'`,
         hint: runtime
           ? `${runtime.source}=${runtime.path} is not a working denort ${Deno.version.deno} for ${target.triple}.`
