@@ -11,7 +11,8 @@ import { EtcdupError, Exit } from "../errors.ts";
 import { ClusterApi } from "./api.ts";
 import type { TlsClient } from "../etcd/health.ts";
 import { ensureMember, existingClusterMembers, promoteWhenReady } from "./membership.ts";
-import { formatInitialCluster, normalizeUrl } from "./topology.ts";
+import { formatInitialCluster } from "../plan/cluster.ts";
+import { normalizeUrl } from "./urls.ts";
 
 /**
  * The client URLs of running members given to `etcdup join`, normalised; usage errors name the bad one.

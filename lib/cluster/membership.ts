@@ -6,7 +6,8 @@
  */
 import { EtcdupError, Exit } from "../errors.ts";
 import { type ClusterApi, EtcdApiError, type Member } from "./api.ts";
-import { type ClusterMember, normalizeUrl } from "./topology.ts";
+import type { ClusterMember } from "../plan/cluster.ts";
+import { normalizeUrl } from "./urls.ts";
 
 /**
  * The member whose peer URLs include any of `peerUrls` (compared normalised), or undefined.
@@ -22,7 +23,7 @@ export function findMemberByPeerUrls(
 
 /**
  * The member list as `ETCD_INITIAL_CLUSTER` for a member joining an existing cluster: every member with
- * every peer URL (etcd checks the count and the URLs against the live cluster), this member under
+ * each of its peer URLs (etcd checks the count and the URLs against the live cluster), this member under
  * `selfName`, other members not started yet (no name) under a `pending-<id>` placeholder.
  * Throws when another member already uses `selfName`.
  */
@@ -40,10 +41,13 @@ export function existingClusterMembers(
       exit: Exit.usage,
     });
   }
-  return members.map((m) => ({
-    name: m.id === selfId ? selfName : m.name || `pending-${m.id}`,
-    peerUrls: m.peerUrls.map((u) => normalizeUrl(u, "peer URL")),
-  }));
+  return members.flatMap((m) =>
+    m.peerUrls.map((u) => {
+      const peerUrl = normalizeUrl(u, "peer URL");
+      const host = new URL(peerUrl).hostname.replace(/^\[(.*)\]$/, "$1");
+      return { name: m.id === selfId ? selfName : m.name || `pending-${m.id}`, peerUrl, host };
+    })
+  );
 }
 
 /** How long to keep retrying a reconfiguration that etcd refuses for a passing reason. */

@@ -7,7 +7,7 @@ import {
   promoteWhenReady,
   removeSelf,
 } from "../../lib/cluster/membership.ts";
-import { formatInitialCluster } from "../../lib/cluster/topology.ts";
+import { formatInitialCluster } from "../../lib/plan/cluster.ts";
 import { waitHealthy } from "../../lib/etcd/health.ts";
 import { EtcdupError } from "../../lib/errors.ts";
 import { execOk } from "../support/exec.ts";
