@@ -53,7 +53,12 @@ export function tarballName(file: string): { version: string; arch: string } | u
   return m ? { version: m[1], arch: m[2] } : undefined;
 }
 
-function planRelease(values: FlagValues, facts: HostFacts, resolveVersion: VersionResolver): PlannedRelease {
+/** The release part of a plan from the release flags; `etcdup upgrade` reads its flags with it too. */
+export function planRelease(
+  values: FlagValues,
+  facts: HostFacts,
+  resolveVersion: VersionResolver,
+): PlannedRelease {
   const given = ["mirror", "tarball", "bundle"].filter((k) => str(values, k) !== undefined);
   if (given.length > 1) {
     throw usageError(
