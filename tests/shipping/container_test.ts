@@ -3,7 +3,7 @@
  * `curl -fsSL URL/install.sh | sh -s -- ARGS` against a loopback HTTPS release (the test CA trusted through
  * curl's own CURL_CA_BUNDLE), refusing a checksum mismatch, then the README's cloud-init example run as
  * user data. etcdup is the compiled binary when ETCDUP_CMD names one; otherwise install.sh ships a stand-in
- * that records its arguments, and the cloud-init run ships a two-line wrapper that runs this source tree
+ * that records its arguments, and the cloud-init run ships the e2e harness's script that runs this source tree
  * with Deno (bind-mounted read-only), so the real CLI answers inside the container either way.
  */
 import assert from "node:assert/strict";
@@ -11,28 +11,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Container } from "../e2e/harness/container.ts";
 import { serveFiles, startHttpsServer, type TestServer } from "../support/https_server.ts";
-import { RUNTIME_PERMISSIONS } from "../../permissions.ts";
-import { etcdupArgv, REPO } from "./etcdup_cmd.ts";
+import { etcdupUnderTest } from "../e2e/harness/etcdup.ts";
+import { REPO } from "./etcdup_cmd.ts";
 import { releaseFiles, STAND_IN, sumsFor } from "./release_files.ts";
 import { runUserData } from "./cloud_init.ts";
 
 const COMPILED = Deno.env.get("ETCDUP_CMD");
-const DENO_DIR = Deno.env.get("DENO_DIR") ?? path.join(Deno.env.get("HOME") ?? "/root", ".cache/deno");
 const CA = "/root/test-ca.pem";
 const EXAMPLE = path.join(REPO, "examples/cloud-init.yaml");
 const RELEASES = "https://github.com/etcdup/etcdup/releases/latest/download";
-
-/** What the release serves as etcdup when there is no compiled binary: this tree run by Deno. */
-const SOURCE_WRAPPER = `#!/bin/sh
-exec /opt/deno/deno run --no-lock ${RUNTIME_PERMISSIONS.join(" ")} ${REPO}/main.ts "$@"
-`;
-
-/** Binds that let {@link SOURCE_WRAPPER} run inside the container. */
-const SOURCE_BINDS = [
-  { host: Deno.execPath(), container: "/opt/deno/deno", readOnly: true },
-  { host: REPO, container: REPO, readOnly: true },
-  { host: DENO_DIR, container: "/root/.cache/deno" },
-];
 
 /** Serves install.sh, `binary` as both architectures and SHA256SUMS (`sums`, default the true one). */
 async function withServer<T>(
@@ -49,7 +36,6 @@ async function withServer<T>(
 }
 
 Deno.test("install.sh in a systemd container: a mismatch installs nothing; curl | sh -s -- ARGS installs and runs etcdup install", async () => {
-  etcdupArgv(); // says which etcdup the shipping tests run
   const binary = COMPILED ? fs.readFileSync(COMPILED) : STAND_IN;
   const ct = await Container.boot({ name: "shipsh" });
   try {
@@ -89,8 +75,10 @@ Deno.test("install.sh in a systemd container: a mismatch installs nothing; curl 
 });
 
 Deno.test("the README's cloud-init example, run as user data, fetches etcdup and feeds it /etc/etcdup.yaml", async () => {
-  const binary = COMPILED ? fs.readFileSync(COMPILED) : SOURCE_WRAPPER;
-  const ct = await Container.boot({ name: "shipci", binds: COMPILED ? [] : SOURCE_BINDS });
+  const etcdup = await etcdupUnderTest();
+  console.log(`cloud-init runs etcdup as: ${etcdup.description}`);
+  const binary = COMPILED ? fs.readFileSync(COMPILED) : etcdup.script;
+  const ct = await Container.boot({ name: "shipci", binds: COMPILED ? [] : etcdup.binds });
   try {
     await withServer(binary, undefined, async (server) => {
       await ct.copyIn(server.caFile, CA);

@@ -22,6 +22,8 @@ export interface EtcdupUnderTest {
    * @example const r = await etcdup.run(ct, ["install", "--dry-run"]);
    */
   run(ct: Container, args: readonly string[], opts?: ContainerExecOptions): Promise<ExecResult>;
+  /** A POSIX sh script that runs etcdup under test with its own arguments, to stand where an installer puts etcdup. */
+  script: string;
 }
 
 const PROJECT = path.resolve(new URL("../../..", import.meta.url).pathname);
@@ -79,9 +81,11 @@ function command(
   argv: string[],
   env: Record<string, string>,
 ): EtcdupUnderTest {
+  const assignments = Object.entries(env).map(([k, v]) => `${k}=${v}`);
   return {
     description,
     binds,
     run: (ct, args, opts = {}) => ct.exec([...argv, ...args], { ...opts, env: { ...env, ...opts.env } }),
+    script: `#!/bin/sh\nexec env ${[...assignments, ...argv].join(" ")} "$@"\n`,
   };
 }
