@@ -3,7 +3,8 @@
  * one): help and version exit 0, usage mistakes exit 2 naming the mistake, and --json errors are one line.
  */
 import assert from "node:assert/strict";
-import { runEtcdup } from "./etcdup_cmd.ts";
+import { REPO, runEtcdup } from "./etcdup_cmd.ts";
+import { Exit } from "../../lib/errors.ts";
 import { commands } from "../../lib/cli/specs/index.ts";
 import { COMMIT, VERSION } from "../../lib/version.ts";
 
@@ -75,4 +76,22 @@ Deno.test("with --json a usage error is one JSON line with code, message, hint a
   assert.equal(e.exit, 2);
   assert.match(e.message, /--bogus/);
   assert.equal(typeof e.hint, "string");
+});
+
+Deno.test("exit codes are stable and the README documents each one", () => {
+  assert.deepEqual({ ...Exit }, {
+    ok: 0,
+    failure: 1,
+    usage: 2,
+    verification: 3,
+    health: 4,
+    network: 5,
+    check: 6,
+    precondition: 7,
+  });
+  const readme = Deno.readTextFileSync(`${REPO}/README.md`);
+  const table = readme.slice(readme.indexOf("## Exit codes"));
+  for (const code of Object.values(Exit)) {
+    assert.match(table, new RegExp(`^\\| ${code} \\| \\S`, "m"), `exit ${code}`);
+  }
 });
