@@ -125,6 +125,11 @@ export class Container {
     return this.#init;
   }
 
+  /** Real path of the overlay's upper layer: every file created or changed in the container since it was made. */
+  get changes(): string {
+    return path.join(this.#dir, "upper");
+  }
+
   /** The nspawn and boot messages so far (the tail), for failure reports. */
   get log(): string {
     return this.#log;
