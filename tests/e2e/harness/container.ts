@@ -195,6 +195,12 @@ export class Container {
     await this.#stopped();
   }
 
+  /** Boots the container again after {@link kill}, on the same disk, and waits for it. */
+  async start(): Promise<void> {
+    if (this.#nspawn) throw new Error(`container ${this.name} is already running`);
+    await this.#start();
+  }
+
   /** Kills the container if it runs, unmounts and removes its disk. Idempotent; call it in `finally`. */
   async destroy(): Promise<void> {
     if (this.#nspawn) {
