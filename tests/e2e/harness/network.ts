@@ -3,9 +3,14 @@
  * never touched: a "switch" namespace holding a bridge, and one namespace per host joined to it by a veth pair
  * (`eth0` inside the host namespace, with an address on the network's /24). Boot a container in a host's
  * namespace with `Container.boot({ netns: host.netns })`. {@link Network.destroy} (in `finally`) deletes every
- * namespace, which takes the links with them.
+ * namespace, which takes the links with them; namespaces left by a test process that died are deleted when the
+ * next network is created.
  */
 import { exec, execOk } from "../../support/exec.ts";
+
+/** Namespaces of this module are `etcdup-sw-<pid>-<rand>` and `etcdup-h<n>-<pid>-<rand>`. */
+const NAME = /^etcdup-(?:sw|h\d+)-(\d+)-[0-9a-f]+$/;
+let swept: Promise<void> | undefined;
 
 /** One host's place on a {@link Network}. */
 export interface NetworkHost {
@@ -25,7 +30,7 @@ export class Network {
 
   private constructor(prefix: string) {
     this.prefix = prefix;
-    this.#id = crypto.randomUUID().slice(0, 6);
+    this.#id = `${Deno.pid}-${crypto.randomUUID().slice(0, 4)}`;
     this.#switch = `etcdup-sw-${this.#id}`;
   }
 
@@ -36,6 +41,8 @@ export class Network {
    * try { const a = await net.addHost(); /* a.netns, a.address *\/ } finally { await net.destroy(); }
    */
   static async create(prefix = "10.88.0"): Promise<Network> {
+    swept ??= sweepStale();
+    await swept;
     const net = new Network(prefix);
     try {
       await execOk(["ip", "netns", "add", net.#switch]);
@@ -88,5 +95,16 @@ export class Network {
       await exec(["ip", "netns", "delete", ns]);
     }
     this.#hosts = [];
+  }
+}
+
+/** Deletes the namespaces of networks whose test process died without destroying them. */
+async function sweepStale(): Promise<void> {
+  for (const line of (await exec(["ip", "netns", "list"])).stdout.split("\n")) {
+    const name = line.split(" ")[0];
+    const pid = NAME.exec(name)?.[1];
+    if (pid && Number(pid) !== Deno.pid && !(await Deno.stat(`/proc/${pid}`).then(() => true, () => false))) {
+      await exec(["ip", "netns", "delete", name]);
+    }
   }
 }
