@@ -350,13 +350,14 @@ async function reissueReason(
   return undefined;
 }
 
-/** Issues one leaf from `ca` with `keys` (or a new pair of `req.algorithm`). */
-export async function issueProfile(
+/** Issues one leaf from `ca` with `key` (or a new pair of `req.algorithm`), keeping `subject` when given. */
+async function issueProfile(
   req: PkiRequest,
   profile: LeafProfile,
   ca: Signer,
   sans: Sans,
   key?: { publicKey: CryptoKey; algorithm: KeyAlgorithm },
+  subject?: x509.Name,
 ): Promise<{ certPem: string; keyPem?: string; notes: string[] }> {
   const notes: string[] = [];
   const pair = key ? undefined : await generateKeyPair(req.algorithm);
@@ -366,7 +367,7 @@ export async function issueProfile(
     notes.push(`${profile.role} certificate ends with the CA on ${ca.cert.notAfter.toISOString()}`);
   }
   const cert = await issueLeaf({
-    subject: distinguishedName(profile.commonName, profile.organization),
+    subject: subject ?? distinguishedName(profile.commonName, profile.organization),
     usages: profile.usages,
     sans: profile.withSans ? sans : { dns: [], ips: [] },
     publicKey: key?.publicKey ?? pair!.publicKey,
@@ -410,6 +411,7 @@ export async function planLeaf(
   let reason: string | undefined = certText === undefined ? undefined : "key file missing";
   let sans = req.sans;
   let reuse: LoadedKey | undefined;
+  let subject: x509.Name | undefined;
   if (certText !== undefined && keyText !== undefined) {
     const cert = parseCertificates(certText, profile.certPath)[0];
     const key = parsePrivateKey(keyText, profile.keyPath);
@@ -421,10 +423,11 @@ export async function planLeaf(
       ];
     }
     sans = mergeSans(certSans(cert), req.sans);
+    subject = cert.subjectName;
     if (req.reuseKeys) reuse = key;
   }
   const reusable = reuse ? await publicOf(reuse) : undefined;
-  const issued = await issueProfile(req, profile, ca.signer, sans, reusable);
+  const issued = await issueProfile(req, profile, ca.signer, sans, reusable, subject);
   notes.push(reason ? `reissued ${profile.role}: ${reason}` : `issued ${profile.role}`, ...issued.notes);
   const certAction = certText === undefined ? "create" : "replace";
   const keyAction = keyText === undefined ? "create" : "replace";

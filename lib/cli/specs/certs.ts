@@ -1,20 +1,193 @@
-/** Flags of the `etcdup certs` subcommands. (Owned by the certs work; fill in their flags.) */
-import type { CommandSpec } from "../spec.ts";
+/** Flags of the `etcdup certs` subcommands: check, renew, issue-client, rotate-ca, export. */
+import type { CommandModule, CommandSpec, FlagSpec } from "../spec.ts";
 import { configFlag, outputFlags, rootFlag } from "./common.ts";
+import { pkiFlags } from "./install.ts";
 
-const sub = (name: string, summary: string): CommandSpec => ({
-  name: `certs ${name}`,
-  summary,
-  usage: `etcdup certs ${name} [flags]`,
-  flags: { ...rootFlag, ...configFlag, ...outputFlags },
-  load: () => import("../../commands/certs.ts"),
-});
+type Sub = "check" | "renew" | "issueClient" | "rotateCa" | "export";
+
+/** Loads one subcommand's body from lib/commands/certs.ts. */
+const loader = (sub: Sub) => async (): Promise<CommandModule> =>
+  (await import("../../commands/certs.ts")).certsCommands[sub];
+
+/** Where the PKI is: every subcommand takes these. */
+const whereFlags: Record<string, FlagSpec> = {
+  layout: pkiFlags.layout,
+  "pki-dir": pkiFlags["pki-dir"],
+  ...rootFlag,
+};
+
+/** Restarting etcd after new certificates are in place (renew, rotate-ca). */
+const reloadFlags: Record<string, FlagSpec> = {
+  "no-restart": {
+    type: "boolean",
+    description: "Put the files in place but do not restart etcd (restart it yourself to load them).",
+  },
+  "health-timeout": {
+    type: "string",
+    value: "SECONDS",
+    description: "How long to wait for etcd to be healthy over mTLS after the restart.",
+    defaultText: "60",
+  },
+};
+
+const backdate: Record<string, FlagSpec> = {
+  backdate: {
+    type: "string",
+    value: "MINUTES",
+    description: "Start validity this many minutes in the past (clock skew between hosts).",
+    defaultText: "5",
+  },
+};
+
+const common = { ...configFlag, ...outputFlags };
 
 /** `etcdup certs ...` subcommands. */
 export const certsSpecs: CommandSpec[] = [
-  sub("check", "TODO"),
-  sub("renew", "TODO"),
-  sub("issue-client", "TODO"),
-  sub("rotate-ca", "TODO"),
-  sub("export", "TODO"),
+  {
+    name: "certs check",
+    summary:
+      "Inspect every certificate: expiry, chain, key match, SAN drift, file modes. Exit 6 on problems.",
+    usage: "etcdup certs check [flags]",
+    details: `Checks the CA, server, peer and admin certificates (kubeadm layout: also apiserver-etcd-client)
+and every other NAME.crt/NAME.key pair in the PKI directory. Problems: expired, expiring within --warn-days,
+not chaining to the CA, key not matching, SANs not covering this host's current names and addresses (plus
+--san), a group/world-readable key, a key owned by the wrong user. Exit status 6 when any is found, so it
+can run from a timer or a monitoring check. Examples:
+  etcdup certs check
+  etcdup certs check --warn-days 60 --json`,
+    flags: {
+      ...whereFlags,
+      "warn-days": {
+        type: "string",
+        value: "N",
+        description: "Flag certificates that expire within N days.",
+        defaultText: "30",
+      },
+      san: {
+        type: "string",
+        multiple: true,
+        value: "NAME|IP",
+        description: "Also require server and peer certificates to cover this name.",
+      },
+      ...common,
+    },
+    load: loader("check"),
+  },
+  {
+    name: "certs renew",
+    summary: "Reissue leaf certificates from the existing CA, then restart etcd and wait for health.",
+    usage: "etcdup certs renew [all|server|peer|admin|apiserver-client|NAME...] [flags]",
+    details: `Keeps each certificate's subject, SANs and key usages, adds --san names and this host's current
+names and addresses to server and peer, with new keys unless --reuse-keys. NAME renews a client pair made
+by 'certs issue-client'. Old files are kept under <pki-dir>/backup/<UTC time>/. New certificates are
+verified against the CA and their keys before anything is replaced; when etcd is running it is restarted
+and must answer healthy over mTLS with the new admin certificate, else the old files are put back.
+Examples:
+  etcdup certs renew                  # all of the layout's certificates
+  etcdup certs renew server peer --san etcd.example.com`,
+    positionals: { min: 0, name: "certificate" },
+    flags: {
+      ...whereFlags,
+      "key-algorithm": { ...pkiFlags["key-algorithm"], defaultText: "the installed one" },
+      san: pkiFlags.san,
+      "cert-days": pkiFlags["cert-days"],
+      "reuse-keys": {
+        type: "boolean",
+        description: "Keep the existing private keys instead of making new ones.",
+      },
+      name: {
+        type: "string",
+        value: "NAME",
+        description: "Member name (CN of server and peer).",
+        defaultText: "the installed one, else the short hostname",
+      },
+      ...backdate,
+      ...reloadFlags,
+      ...common,
+    },
+    load: loader("renew"),
+  },
+  {
+    name: "certs issue-client",
+    summary: "Issue a client certificate for another program (kube-apiserver, backups, monitoring).",
+    usage: "etcdup certs issue-client NAME [flags]",
+    details:
+      `Writes NAME.crt (0644 root) and NAME.key (0600 root) into --out (default: the PKI directory, where
+'certs check', 'certs renew NAME' and 'rotate-ca' find it), and prints the etcdctl flags, ETCDCTL_*
+variables and kube-apiserver flags that use it. Example:
+  etcdup certs issue-client backup --cn etcd-backup --days 90`,
+    positionals: { min: 1, max: 1, name: "NAME" },
+    flags: {
+      ...whereFlags,
+      cn: { type: "string", value: "CN", description: "Subject common name.", defaultText: "NAME" },
+      org: { type: "string", value: "O", description: "Subject organization (e.g. system:masters)." },
+      days: { type: "string", value: "N", description: "Validity in days.", defaultText: "365" },
+      out: {
+        type: "string",
+        value: "DIR",
+        description: "Directory for NAME.crt and NAME.key.",
+        defaultText: "the PKI directory",
+      },
+      "key-algorithm": pkiFlags["key-algorithm"],
+      ...backdate,
+      ...common,
+    },
+    load: loader("issueClient"),
+  },
+  {
+    name: "certs rotate-ca",
+    summary:
+      "Replace the CA without downtime: trust both CAs, reissue leaves, restart; --finish drops the old.",
+    usage: "etcdup certs rotate-ca [--finish] [flags]",
+    details: `Step 1 (no --finish): a new CA (or the one given with --ca-from / --ca-cert + --ca-key), the CA
+file becomes a bundle trusting the new and the old CA, every leaf and client pair in the PKI directory is
+reissued from the new CA, etcd restarts. Clients holding old-CA certificates keep working; give them the
+new CA file and new certificates. Step 2 (--finish): checks every leaf chains to the new CA, drops the old
+CA from the bundle, restarts etcd; old-CA client certificates are refused from then on.
+Single node: on a multi-member cluster every member must trust the new CA before any member presents a
+new-CA certificate, which this command does not coordinate yet.`,
+    flags: {
+      ...whereFlags,
+      finish: { type: "boolean", description: "Drop the old CA from the trust bundle (step 2)." },
+      "ca-from": pkiFlags["ca-from"],
+      "ca-cert": pkiFlags["ca-cert"],
+      "ca-key": pkiFlags["ca-key"],
+      "key-algorithm": { ...pkiFlags["key-algorithm"], defaultText: "the installed one" },
+      "ca-days": pkiFlags["ca-days"],
+      "cert-days": pkiFlags["cert-days"],
+      "reuse-keys": {
+        type: "boolean",
+        description: "Keep the leaves' private keys (only the certificates change).",
+      },
+      name: {
+        type: "string",
+        value: "NAME",
+        description: "Member name (CN of server and peer).",
+        defaultText: "the installed one, else the short hostname",
+      },
+      ...backdate,
+      ...reloadFlags,
+      ...common,
+    },
+    load: loader("rotateCa"),
+  },
+  {
+    name: "certs export",
+    summary: "Write the CA certificate and key to one 0600 file for 'install --ca-from' on other nodes.",
+    usage: "etcdup certs export --out FILE [flags]",
+    details:
+      `The file holds the CA private key: move it over a secure channel and delete it once used. Example:
+  etcdup certs export --out /root/etcd-ca.pem && scp /root/etcd-ca.pem node2: && ssh node2 etcdup install --ca-from etcd-ca.pem`,
+    flags: {
+      ...whereFlags,
+      out: {
+        type: "string",
+        value: "FILE",
+        description: "Where to write the export (created 0600 root; never under --root).",
+      },
+      force: { type: "boolean", description: "Overwrite --out if it exists." },
+      ...common,
+    },
+    load: loader("export"),
+  },
 ];

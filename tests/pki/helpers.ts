@@ -1,0 +1,179 @@
+/**
+ * Support for the PKI tests: throw-away roots, a PkiRequest with test defaults, issuing a whole PKI
+ * through planPki + applyPki, openssl as the independent verifier, and a real etcd (the `sid` fixture's
+ * binaries) serving mutual TLS on loopback with a temp data dir.
+ */
+import * as path from "node:path";
+import { HostRoot } from "../../lib/host/fs.ts";
+import { applyPki } from "../../lib/pki/apply.ts";
+import { type PkiPlan, type PkiRequest, planPki } from "../../lib/pki/plan.ts";
+import { etcdFixture } from "../support/etcd_fixtures.ts";
+import { exec, execOk } from "../support/exec.ts";
+import { waitUntil } from "../support/wait.ts";
+
+/** A temp directory used as `--root`; removed by `cleanup`. */
+export interface TempRoot {
+  root: string;
+  host: HostRoot;
+  cleanup(): Promise<void>;
+}
+
+/** Makes a temp root. */
+export async function tempRoot(prefix = "etcdup-pki-"): Promise<TempRoot> {
+  const root = await Deno.makeTempDir({ prefix });
+  return { root, host: new HostRoot(root), cleanup: () => Deno.remove(root, { recursive: true }) };
+}
+
+/** A request for the etcd layout under /etc/etcd/pki with SANs localhost, 127.0.0.1 and ::1. */
+export function request(overrides: Partial<PkiRequest> = {}): PkiRequest {
+  return {
+    layout: "etcd",
+    pkiDir: "/etc/etcd/pki",
+    algorithm: "ecdsa-p256",
+    memberName: "node1",
+    sans: { dns: ["localhost"], ips: ["127.0.0.1", "::1"] },
+    certDays: 365,
+    caDays: 3650,
+    etcdUid: 4242,
+    etcdGid: 4343,
+    now: new Date(),
+    ...overrides,
+  };
+}
+
+/** Plans and applies `req` on `host`; returns the plan. */
+export async function makePki(host: HostRoot, req: PkiRequest): Promise<PkiPlan> {
+  const plan = await planPki(req, host);
+  applyPki(plan, host, req.now);
+  return plan;
+}
+
+/** Runs openssl and returns its stdout (throws with stderr on failure). */
+export function openssl(...args: string[]): Promise<string> {
+  return execOk(["openssl", ...args]);
+}
+
+/** `openssl x509 -text -noout` of a certificate file. */
+export function x509Text(file: string): Promise<string> {
+  return openssl("x509", "-in", file, "-text", "-noout");
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** etcd and etcdctl binaries unpacked from the `sid` fixture into `dir`. */
+export async function etcdBinaries(dir: string): Promise<{ etcd: string; etcdctl: string; version: string }> {
+  const fx = await etcdFixture("sid");
+  await execOk(["tar", "-xzf", fx.tarball, "-C", dir, "--strip-components=1"]);
+  return { etcd: path.join(dir, "etcd"), etcdctl: path.join(dir, "etcdctl"), version: fx.version };
+}
+
+/** Client files for etcdctl (real paths). */
+export interface ClientFiles {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/** A single-member etcd on loopback with mutual TLS on client and peer URLs. */
+export interface LocalEtcd {
+  endpoint: string;
+  /** Runs etcdctl against the member with `client`; returns the result whatever its exit code. */
+  ctl(client: ClientFiles, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Starts (or restarts) etcd on the PKI files as they are now, and waits for health with `client`. */
+  start(client: ClientFiles): Promise<void>;
+  /** Stops etcd (SIGTERM, then waits for exit). */
+  stop(): Promise<void>;
+}
+
+/** An etcd member named `name` using the server/peer files of `pki` (real dir), data in `dataDir`. */
+export function localEtcd(
+  bins: { etcd: string; etcdctl: string },
+  pki: string,
+  dataDir: string,
+  name = "node1",
+): LocalEtcd {
+  const clientPort = freePort();
+  const peerPort = freePort();
+  const endpoint = `https://127.0.0.1:${clientPort}`;
+  const peer = `https://127.0.0.1:${peerPort}`;
+  let proc: Deno.ChildProcess | undefined;
+  const at = (f: string) => path.join(pki, f);
+  const ctl = (client: ClientFiles, ...args: string[]) =>
+    exec([
+      bins.etcdctl,
+      `--endpoints=${endpoint}`,
+      `--cacert=${client.ca}`,
+      `--cert=${client.cert}`,
+      `--key=${client.key}`,
+      "--dial-timeout=3s",
+      "--command-timeout=5s",
+      ...args,
+    ], { timeoutMs: 20_000 });
+  const stop = async () => {
+    if (!proc) return;
+    const p = proc;
+    proc = undefined;
+    try {
+      p.kill("SIGTERM");
+    } catch { /* already gone */ }
+    await p.status;
+  };
+  return {
+    endpoint,
+    ctl,
+    stop,
+    async start(client) {
+      await stop();
+      proc = new Deno.Command(bins.etcd, {
+        args: [
+          `--name=${name}`,
+          `--data-dir=${dataDir}`,
+          `--listen-client-urls=${endpoint}`,
+          `--advertise-client-urls=${endpoint}`,
+          `--listen-peer-urls=${peer}`,
+          `--initial-advertise-peer-urls=${peer}`,
+          `--initial-cluster=${name}=${peer}`,
+          `--cert-file=${at("server.crt")}`,
+          `--key-file=${at("server.key")}`,
+          `--trusted-ca-file=${at("ca.crt")}`,
+          "--client-cert-auth",
+          `--peer-cert-file=${at("peer.crt")}`,
+          `--peer-key-file=${at("peer.key")}`,
+          `--peer-trusted-ca-file=${at("ca.crt")}`,
+          "--peer-client-cert-auth",
+          "--listen-metrics-urls=",
+        ],
+        stdin: "null",
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      let exited = false;
+      proc.status.then(() => exited = true);
+      let log = "";
+      const reader = proc.stderr.pipeThrough(new TextDecoderStream()).getReader();
+      (async () => {
+        for (let r = await reader.read(); !r.done; r = await reader.read()) {
+          log = (log + r.value).slice(-4000);
+        }
+      })().catch(() => {});
+      const outcome = await waitUntil(
+        async () => {
+          if (exited) return "exited";
+          const r = await ctl(client, "endpoint", "health");
+          if (r.code !== 0) throw new Error(r.stderr.trim());
+          return "healthy";
+        },
+        30_000,
+        `etcd ${endpoint} to be healthy`,
+        200,
+      );
+      if (outcome === "exited") throw new Error(`etcd exited before it was healthy:\n${log}`);
+    },
+  };
+}
