@@ -37,9 +37,12 @@ const DENO_ENV = { DENO_NO_PACKAGE_JSON: "1", DENO_NO_UPDATE_CHECK: "1" };
 
 let prepared: Promise<EtcdupUnderTest> | undefined;
 
-/** The command under test (prepared once per process), chosen by `ETCDUP_CMD`. */
+/** The command under test (prepared once per process, which it logs), chosen by `ETCDUP_CMD`. */
 export function etcdupUnderTest(): Promise<EtcdupUnderTest> {
-  prepared ??= prepare();
+  prepared ??= prepare().then((cmd) => {
+    console.log(`e2e: etcdup under test: ${cmd.description}`);
+    return cmd;
+  });
   return prepared;
 }
 
