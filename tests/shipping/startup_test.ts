@@ -17,10 +17,17 @@ interface InfoDep {
 interface InfoModule {
   specifier: string;
   dependencies?: InfoDep[];
+  error?: string;
 }
 
-/** Specifiers main.ts loads without running a dynamic import, from `deno info --json`. */
-async function staticGraph(entry: string): Promise<{ reached: Set<string>; dynamic: Set<string> }> {
+/**
+ * From `deno info --json`: the specifiers `entry` loads without running a dynamic import (`reached`), the
+ * targets of dynamic imports met on the way (`dynamic`), and every loadable module of the whole graph, dynamic
+ * imports included, which is what `deno compile` embeds (`all`).
+ */
+async function staticGraph(
+  entry: string,
+): Promise<{ reached: Set<string>; dynamic: Set<string>; all: Set<string> }> {
   const out = await new Deno.Command(Deno.execPath(), { args: ["info", "--json", entry], cwd: REPO })
     .output();
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
@@ -40,7 +47,10 @@ async function staticGraph(entry: string): Promise<{ reached: Set<string>; dynam
       (dep.isDynamic ? dynamic : { add: (s: string) => queue.push(s) }).add(target);
     }
   }
-  return { reached, dynamic };
+  const all = new Set<string>(
+    info.modules.filter((m: InfoModule) => !m.error).map((m: InfoModule) => m.specifier),
+  );
+  return { reached, dynamic, all };
 }
 
 Deno.test("--help and --version load no PKI, network, tar or YAML library: main.ts's static graph is the CLI core", async () => {
@@ -84,4 +94,18 @@ Deno.test("the graph walk sees a static npm import and tells a dynamic one apart
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
+});
+
+Deno.test("every asset is in main.ts's module graph, and no module reads files beside itself", async () => {
+  const { all } = await staticGraph(path.join(REPO, "main.ts"));
+  const root = new URL(`file://${REPO}/`).href;
+  const assets = [...Deno.readDirSync(path.join(REPO, "assets"))].map((e) => `${root}assets/${e.name}`);
+  assert.deepEqual(
+    assets.filter((a) => !all.has(a)),
+    [],
+    "assets not imported anywhere: the binary would lack them",
+  );
+  const selfRelative = [...all].filter((s) => s.startsWith(`${root}lib/`) || s === `${root}main.ts`)
+    .filter((s) => /import\.meta\.(url|dirname|filename)/.test(Deno.readTextFileSync(new URL(s))));
+  assert.deepEqual(selfRelative, [], "modules locating files by their own path (use an import instead)");
 });
