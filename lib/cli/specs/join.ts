@@ -18,7 +18,7 @@ Interrupted at any point, run the same command again: it finds the member it add
 It never deletes a data directory; one left by a former membership stops the join with a hint instead.
 
 Examples:
-  etcdup certs export --output /tmp/ca.export                  # on a member
+  etcdup certs export --out /tmp/ca.export                     # on a member
   etcdup join https://10.0.0.1:2379 --ca-from /tmp/ca.export   # on the new node`,
   positionals: { min: 1, name: "ENDPOINT" },
   flags: {
