@@ -203,6 +203,7 @@ export class Container {
 
   /** Kills the container if it runs, unmounts and removes its disk. Idempotent; call it in `finally`. */
   async destroy(): Promise<void> {
+    if (!live.has(this)) return;
     if (this.#nspawn) {
       try {
         if (this.#init) Deno.kill(this.#init, "SIGKILL");

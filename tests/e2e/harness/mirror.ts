@@ -15,7 +15,7 @@ export interface NetnsMirror {
   caPem: string;
   /** Request paths seen so far, in order. */
   requests: string[];
-  /** Stops the server and waits for its process. */
+  /** Stops the server and waits for its process. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -35,6 +35,7 @@ export async function startMirror(netns: string, files: Record<string, string>):
   }).spawn();
   const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   const requests: string[] = [];
+  let closed: Promise<void> | undefined;
   let buffered = "";
   const nextLine = async (): Promise<string | undefined> => {
     while (!buffered.includes("\n")) {
@@ -63,10 +64,13 @@ export async function startMirror(netns: string, files: Record<string, string>):
     url,
     caPem,
     requests,
-    close: async () => {
-      await child.stdin.close().catch(() => {});
-      await reading;
-      await child.status;
+    close: () => {
+      closed ??= (async () => {
+        await child.stdin.close().catch(() => {});
+        await reading;
+        await child.status;
+      })();
+      return closed;
     },
   };
 }
