@@ -219,6 +219,7 @@ async function compileTarget(
   for (const [k, v] of Object.entries(opts.env)) if (v !== undefined && k !== "DENORT_BIN") env[k] = v;
   if (runtime) env.DENORT_BIN = runtime.path;
   env.NO_COLOR = "1";
+  env.DENO_NO_PACKAGE_JSON = "1"; // package.json only pins the toolchain for npm; nothing of it goes in the binary
   const args = [
     "compile",
     "--target",
