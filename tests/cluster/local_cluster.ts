@@ -1,12 +1,16 @@
 /**
  * Real etcd members on loopback for the cluster tests: the `sid` fixture's etcd binary, a throw-away PKI
- * made with openssl (the independent tool, so these tests do not lean on lib/pki), every member on
+ * issued with lib/pki (real etcd peers and clients judge it), every member on
  * 127.0.0.1 with its own free ports and temp data dir, mutual TLS on client and peer URLs. Nothing outside
  * one temp dir is touched; {@link LocalCluster.close} kills every process and removes it.
  */
 import * as path from "node:path";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { execOk } from "../support/exec.ts";
+import { generateKeyPair } from "../../lib/pki/algorithms.ts";
+import { issueCa, issueLeaf, validity } from "../../lib/pki/issue.ts";
+import { certificatePem, privateKeyPem } from "../../lib/pki/pem.ts";
+import type { Usage } from "../../lib/pki/profiles.ts";
 import type { TlsClient } from "../../lib/etcd/health.ts";
 import { waitHealthy } from "../../lib/etcd/health.ts";
 
@@ -45,65 +49,39 @@ function freePort(): number {
   return port;
 }
 
-/** Makes a CA, one member cert (serverAuth+clientAuth, IP 127.0.0.1) and an admin client cert in `dir`. */
+/**
+ * Makes a CA, one member cert (serverAuth+clientAuth, IP 127.0.0.1) and an admin client cert in `dir`, with
+ * lib/pki's issuing functions (the real etcd members are what judge them).
+ */
 async function makePki(
   dir: string,
 ): Promise<{ ca: string; member: [string, string]; admin: [string, string] }> {
-  const at = (f: string) => path.join(dir, f);
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-  await execOk([
-    "openssl",
-    "req",
-    "-x509",
-    ...ec,
-    "-keyout",
-    at("ca.key"),
-    "-out",
-    at("ca.crt"),
-    "-days",
-    "2",
-    "-subj",
-    "/CN=test-ca",
-  ]);
-  const leaf = async (name: string, ext: string) => {
-    await execOk([
-      "openssl",
-      "req",
-      ...ec,
-      "-keyout",
-      at(`${name}.key`),
-      "-out",
-      at(`${name}.csr`),
-      "-subj",
-      `/CN=${name}`,
-    ]);
-    await Deno.writeTextFile(at(`${name}.ext`), ext);
-    await execOk([
-      "openssl",
-      "x509",
-      "-req",
-      "-in",
-      at(`${name}.csr`),
-      "-CA",
-      at("ca.crt"),
-      "-CAkey",
-      at("ca.key"),
-      "-CAcreateserial",
-      "-days",
-      "2",
-      "-out",
-      at(`${name}.crt`),
-      "-extfile",
-      at(`${name}.ext`),
-    ]);
-    return [at(`${name}.crt`), at(`${name}.key`)] as [string, string];
+  const alg = "ecdsa-p256";
+  const when = validity(new Date(), 2);
+  const caKeys = await generateKeyPair(alg);
+  const ca = await issueCa({ commonName: "test-ca", keys: caKeys, algorithm: alg, validity: when });
+  await Deno.writeTextFile(path.join(dir, "ca.crt"), certificatePem(ca));
+  const leaf = async (name: string, usages: Usage[], ips: string[]): Promise<[string, string]> => {
+    const keys = await generateKeyPair(alg);
+    const cert = await issueLeaf({
+      subject: `CN=${name}`,
+      usages,
+      sans: { dns: [], ips },
+      publicKey: keys.publicKey,
+      keyAlgorithm: alg,
+      ca: { cert: ca, key: caKeys.privateKey, algorithm: alg },
+      validity: when,
+    });
+    const files: [string, string] = [path.join(dir, `${name}.crt`), path.join(dir, `${name}.key`)];
+    await Deno.writeTextFile(files[0], certificatePem(cert));
+    await Deno.writeTextFile(files[1], await privateKeyPem(keys.privateKey), { mode: 0o600 });
+    return files;
   };
-  const member = await leaf(
-    "member",
-    "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n",
-  );
-  const admin = await leaf("admin", "extendedKeyUsage=clientAuth\n");
-  return { ca: at("ca.crt"), member, admin };
+  return {
+    ca: path.join(dir, "ca.crt"),
+    member: await leaf("member", ["serverAuth", "clientAuth"], ["127.0.0.1"]),
+    admin: await leaf("admin", ["clientAuth"], []),
+  };
 }
 
 /**
