@@ -1,0 +1,311 @@
+/**
+ * The `etcdup certs` commands run as the user runs them (tests/shipping's runner: `deno run main.ts`, or
+ * the compiled binary named by ETCDUP_CMD), on temp `--root` trees: check flags each kind of problem with
+ * its own message and exit 6; renew fixes SAN drift after a host rename and refuses unsafe states; issue-
+ * client and export write safe files; bad flags exit 2 naming the flag.
+ */
+import assert from "node:assert/strict";
+import { HostRoot } from "../../lib/host/fs.ts";
+import { gatherFacts } from "../../lib/plan/facts.ts";
+import { applyPki } from "../../lib/pki/apply.ts";
+import { clientPair, planNewClient } from "../../lib/pki/clients.ts";
+import { splitCaExport } from "../../lib/pki/export.ts";
+import { hostSans } from "../../lib/pki/hostsans.ts";
+import { pkiPaths } from "../../lib/pki/layout.ts";
+import { parseCertificates } from "../../lib/pki/pem.ts";
+import { loadCa, type PkiPlan, planPki } from "../../lib/pki/plan.ts";
+import { runEtcdup } from "../shipping/etcdup_cmd.ts";
+import { makePki, openssl, request, tempRoot } from "./helpers.ts";
+
+const P = pkiPaths("etcd", "/etc/etcd/pki");
+const DAY = 86_400_000;
+
+/** A root whose /etc/hostname is `name`, with a PKI covering that host's names and addresses. */
+async function hostRoot(name: string) {
+  const t = await tempRoot();
+  t.host.ensureDir("/etc", { uid: 0, gid: 0, mode: 0o755 });
+  t.host.writeAtomic("/etc/hostname", `${name}\n`, { uid: 0, gid: 0, mode: 0o644 });
+  await makePki(t.host, request({ memberName: name, sans: hostSans(gatherFacts(t.host)) }));
+  return t;
+}
+
+/** Adds a client pair NAME issued at `now` for `days`. */
+async function addClient(host: HostRoot, name: string, now: Date, days: number): Promise<void> {
+  const ca = await loadCa(host.readText(P.caCert)!, host.readText(P.caKey)!, { cert: "ca", key: "ca" }, now);
+  const files = await planNewClient(
+    { pair: clientPair(P.dir, name), commonName: name, days, algorithm: "ecdsa-p256", now },
+    host,
+    ca,
+  );
+  const plan: PkiPlan = { paths: P, files, notes: [], changed: true };
+  applyPki(plan, host, now);
+}
+
+/** The JSON result line of a --json run. */
+function resultOf(stdout: string): Record<string, unknown> {
+  const line = stdout.trim().split("\n").map((l) => JSON.parse(l)).find((e) => e.event === "result");
+  assert.ok(line, `no result event in:\n${stdout}`);
+  return line.result;
+}
+
+Deno.test("certs check: a healthy PKI passes with exit 0; the table names every certificate", async () => {
+  const t = await hostRoot("pkitest");
+  try {
+    await addClient(t.host, "backup", new Date(), 365);
+    const r = await runEtcdup(["certs", "check", "--root", t.root]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /no problems found/);
+    for (const role of ["ca", "server", "peer", "admin", "client:backup"]) {
+      assert.match(r.stdout, new RegExp(`^${role} `, "m"));
+    }
+    assert.match(r.stdout, /SANs: localhost, pkitest, 127\.0\.0\.1, ::1/);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("certs check: expired, expiring, wrong CA, key mismatch and world-readable key each get their own message; exit 6", async () => {
+  const t = await hostRoot("pkitest");
+  const other = await tempRoot();
+  try {
+    await makePki(other.host, request());
+    // server: expired (reissued as if 400 days ago, for 365 days)
+    const past = new Date(Date.now() - 400 * DAY);
+    applyPki(
+      await planPki(
+        request({
+          memberName: "pkitest",
+          sans: hostSans(gatherFacts(t.host)),
+          now: past,
+          reissue: ["server"],
+        }),
+        t.host,
+      ),
+      t.host,
+      past,
+    );
+    // peer: issued by another CA
+    t.host.writeAtomic(P.peerCert, other.host.readText(P.peerCert)!, { uid: 0, gid: 0, mode: 0o644 });
+    t.host.writeAtomic(P.peerKey, other.host.readText(P.peerKey)!, { uid: 4242, gid: 4343, mode: 0o600 });
+    // admin: key does not match
+    t.host.writeAtomic(P.adminKey, other.host.readText(P.adminKey)!, { uid: 0, gid: 0, mode: 0o600 });
+    // client mon: expires in ~10 days; client ro: world-readable key
+    await addClient(t.host, "mon", new Date(Date.now() - 355 * DAY), 365);
+    await addClient(t.host, "ro", new Date(), 365);
+    t.host.setOwnership("/etc/etcd/pki/ro.key", { uid: 0, gid: 0, mode: 0o644 });
+
+    const r = await runEtcdup(["certs", "check", "--root", t.root, "--json"]);
+    assert.equal(r.code, 6, r.stdout + r.stderr);
+    const problems = (resultOf(r.stdout).problems as { role: string; code: string; message: string }[])
+      .map((p) => `${p.role} ${p.code} ${p.message}`);
+    const expect = [
+      /^server expired \/etc\/etcd\/pki\/server\.crt expired on /,
+      /^peer wrong-ca \/etc\/etcd\/pki\/peer\.crt \(issuer 'CN=etcdup-ca'\) does not chain to the CA/,
+      /^admin key-mismatch \/etc\/etcd\/pki\/admin\.key is not the private key of \/etc\/etcd\/pki\/admin\.crt/,
+      /^client:mon expiring \/etc\/etcd\/pki\/mon\.crt expires in (9|10) days .* within the 30-day window/,
+      /^client:ro key-readable \/etc\/etcd\/pki\/ro\.key is mode 0644: group\/other can read the private key/,
+      /^peer san-drift /, // the foreign peer was issued for another host's names
+    ];
+    for (const re of expect) {
+      assert.ok(problems.some((p) => re.test(p)), `${re} not in:\n${problems.join("\n")}`);
+    }
+    assert.equal(problems.length, expect.length, problems.join("\n"));
+
+    const human = await runEtcdup(["certs", "check", "--root", t.root]);
+    assert.equal(human.code, 6);
+    assert.match(human.stdout, /6 problem\(s\):/);
+    assert.match(human.stdout, /\[key-mismatch\]/);
+
+    // renew refuses the key mismatch and replaces nothing
+    const server = t.host.readText(P.serverCert);
+    const renew = await runEtcdup(["certs", "renew", "--root", t.root]);
+    assert.equal(renew.code, 3, renew.stderr);
+    assert.match(renew.stderr, /admin\.key is not the private key of \/etc\/etcd\/pki\/admin\.crt/);
+    assert.match(renew.stderr, /hint: .*certs renew admin/);
+    assert.equal(t.host.readText(P.serverCert), server, "nothing replaced");
+  } finally {
+    await t.cleanup();
+    await other.cleanup();
+  }
+});
+
+Deno.test("certs check flags SAN drift after a host rename; certs renew fixes it from the same CA", async () => {
+  const t = await hostRoot("oldname");
+  try {
+    t.host.writeAtomic("/etc/hostname", "newname\n", { uid: 0, gid: 0, mode: 0o644 });
+    const r = await runEtcdup(["certs", "check", "--root", t.root, "--san", "10.99.0.5"]);
+    assert.equal(r.code, 6, r.stdout);
+    assert.match(
+      r.stdout,
+      /\[san-drift\] \/etc\/etcd\/pki\/server\.crt does not cover this host's current name\(s\) newname, 10\.99\.0\.5/,
+    );
+    assert.match(r.stdout, /\[san-drift\] \/etc\/etcd\/pki\/peer\.crt does not cover/);
+
+    const ca = t.host.readText(P.caCert);
+    const renew = await runEtcdup([
+      "certs",
+      "renew",
+      "server",
+      "peer",
+      "--root",
+      t.root,
+      "--san",
+      "10.99.0.5",
+    ]);
+    assert.equal(renew.code, 0, renew.stderr);
+    assert.match(renew.stderr, /reissued server: renewal requested|reissued server: SAN drift/);
+    assert.match(renew.stdout, /not restarted \(--root\)/);
+    assert.equal(t.host.readText(P.caCert), ca, "same CA");
+    const text = await openssl(
+      "x509",
+      "-in",
+      t.host.resolve(P.serverCert),
+      "-noout",
+      "-ext",
+      "subjectAltName,subjectKeyIdentifier",
+    );
+    assert.match(text, /DNS:oldname/, "old names kept");
+    assert.match(text, /DNS:newname/);
+    assert.match(text, /IP Address:10\.99\.0\.5/);
+    const after = await runEtcdup(["certs", "check", "--root", t.root, "--san", "10.99.0.5"]);
+    assert.equal(after.code, 0, after.stdout);
+    assert.ok([...Deno.readDirSync(t.host.resolve("/etc/etcd/pki/backup"))].length === 1, "backup kept");
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("certs renew --reuse-keys keeps keys; renew NAME renews a client keeping its subject", async () => {
+  const t = await hostRoot("pkitest");
+  try {
+    await addClient(t.host, "backup", new Date(), 365);
+    const key = t.host.readText(P.adminKey);
+    const serial = parseCertificates(t.host.readText(P.adminCert)!, "admin")[0].serialNumber;
+    const r = await runEtcdup(["certs", "renew", "admin", "backup", "--reuse-keys", "--root", t.root]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(t.host.readText(P.adminKey), key, "admin key kept");
+    assert.notEqual(parseCertificates(t.host.readText(P.adminCert)!, "admin")[0].serialNumber, serial);
+    const backup = parseCertificates(t.host.readText("/etc/etcd/pki/backup.crt")!, "backup")[0];
+    assert.equal(backup.subject, "CN=backup");
+    const ok = await openssl(
+      "verify",
+      "-CAfile",
+      t.host.resolve(P.caCert),
+      t.host.resolve("/etc/etcd/pki/backup.crt"),
+    );
+    assert.match(ok, /OK/);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("certs issue-client writes 0644/0600 files, prints how to use them, and refuses to overwrite", async () => {
+  const t = await hostRoot("pkitest");
+  try {
+    const r = await runEtcdup([
+      "certs",
+      "issue-client",
+      "kube-apiserver",
+      "--cn",
+      "kube-apiserver-etcd-client",
+      "--org",
+      "system:masters",
+      "--days",
+      "90",
+      "--root",
+      t.root,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /--cert=\/etc\/etcd\/pki\/kube-apiserver\.crt --key=\/etc\/etcd\/pki\/kube-apiserver\.key/,
+    );
+    assert.match(r.stdout, /ETCDCTL_CACERT=\/etc\/etcd\/pki\/ca\.crt/);
+    assert.match(r.stdout, /--etcd-certfile=\/etc\/etcd\/pki\/kube-apiserver\.crt/);
+    assert.equal(t.host.stat("/etc/etcd/pki/kube-apiserver.key")!.mode, 0o600);
+    assert.equal(t.host.stat("/etc/etcd/pki/kube-apiserver.crt")!.mode, 0o644);
+    const text = await openssl(
+      "x509",
+      "-in",
+      t.host.resolve("/etc/etcd/pki/kube-apiserver.crt"),
+      "-noout",
+      "-subject",
+      "-enddate",
+      "-ext",
+      "extendedKeyUsage",
+    );
+    assert.match(text, /subject=CN\s?=\s?kube-apiserver-etcd-client, O\s?=\s?system:masters/);
+    assert.match(text, /TLS Web Client Authentication/);
+    const end = new Date(text.match(/notAfter=(.+)/)![1]);
+    assert.ok(Math.abs(end.getTime() - Date.now() - 90 * DAY) < 600_000, "90 days");
+    const again = await runEtcdup(["certs", "issue-client", "kube-apiserver", "--root", t.root]);
+    assert.equal(again.code, 7);
+    assert.match(again.stderr, /kube-apiserver\.crt already exists/);
+    const reserved = await runEtcdup(["certs", "issue-client", "server", "--root", t.root]);
+    assert.equal(reserved.code, 2);
+    assert.match(reserved.stderr, /client name 'server' is one of the layout's own certificates/);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("certs export writes CA cert + key in one 0600 file that --ca-from reads; no overwrite without --force", async () => {
+  const t = await hostRoot("pkitest");
+  const out = await Deno.makeTempDir({ prefix: "etcdup-export-" });
+  try {
+    const file = `${out}/ca.pem`;
+    const r = await runEtcdup(["certs", "export", "--out", file, "--root", t.root]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await Deno.stat(file)).mode! & 0o7777, 0o600);
+    const src = splitCaExport(await Deno.readTextFile(file), file);
+    const ca = await loadCa(src.certPem, src.keyPem, { cert: file, key: file }, new Date());
+    assert.equal(
+      ca.signer.cert.serialNumber,
+      parseCertificates(t.host.readText(P.caCert)!, "ca")[0].serialNumber,
+    );
+    const again = await runEtcdup(["certs", "export", "--out", file, "--root", t.root]);
+    assert.equal(again.code, 7);
+    assert.match(again.stderr, /already exists/);
+    assert.equal((await runEtcdup(["certs", "export", "--out", file, "--force", "--root", t.root])).code, 0);
+    const missing = await runEtcdup(["certs", "export", "--root", t.root]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--out FILE is required/);
+  } finally {
+    await t.cleanup();
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("certs: a CA without its key, unknown algorithms, impossible validity and a missing PKI are clear errors", async () => {
+  const t = await hostRoot("pkitest");
+  try {
+    const alg = await runEtcdup(["certs", "renew", "--key-algorithm", "dsa-1024", "--root", t.root]);
+    assert.equal(alg.code, 2);
+    assert.match(alg.stderr, /--key-algorithm: unknown key algorithm 'dsa-1024'/);
+    const days = await runEtcdup(["certs", "renew", "--cert-days", "0", "--root", t.root]);
+    assert.equal(days.code, 2);
+    assert.match(days.stderr, /--cert-days: '0'/);
+    const nodir = await runEtcdup(["certs", "check", "--root", t.root, "--pki-dir", "/srv/nothing"]);
+    assert.equal(nodir.code, 7);
+    assert.match(nodir.stderr, /no PKI directory at .*\/srv\/nothing/);
+    t.host.remove(P.caKey);
+    const nokey = await runEtcdup(["certs", "renew", "--root", t.root]);
+    assert.equal(nokey.code, 7);
+    assert.match(nokey.stderr, /ca\.key does not exist/);
+    const check = await runEtcdup(["certs", "check", "--root", t.root]);
+    assert.equal(check.code, 6);
+    assert.match(
+      check.stdout,
+      /\[key-missing\] \/etc\/etcd\/pki\/ca\.key \(the key of \/etc\/etcd\/pki\/ca\.crt\) does not exist/,
+    );
+    t.host.writeAtomic(P.serverCert, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", {
+      uid: 0,
+      gid: 0,
+      mode: 0o644,
+    });
+    const bad = await runEtcdup(["certs", "check", "--root", t.root]);
+    assert.match(bad.stdout, /\[bad-pem\] \/etc\/etcd\/pki\/server\.crt: certificate #1 is not valid DER/);
+  } finally {
+    await t.cleanup();
+  }
+});
