@@ -1,0 +1,167 @@
+/**
+ * Builds etcd-release-shaped tarballs for tests, honest or hostile: tar-stream pack + node:zlib, entries
+ * described as data. Binaries are tiny ELF stubs; the amd64 stub is a real static executable that prints
+ * `etcd Version: X` so the version check runs without a real etcd.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as zlib from "node:zlib";
+import { createHash } from "node:crypto";
+// @ts-types="@types/tar-stream"
+import * as tar from "tar-stream";
+
+/** One tar entry: a header plus content (regular files only). */
+export interface TarEntry {
+  name: string;
+  type?: tar.Headers["type"];
+  data?: Uint8Array;
+  linkname?: string;
+  mode?: number;
+}
+
+/** Packs entries into a tar and gzips it. */
+export async function packTarGz(entries: TarEntry[]): Promise<Uint8Array> {
+  const pack = tar.pack();
+  const chunks: Uint8Array[] = [];
+  const done = (async () => {
+    for await (const c of pack) chunks.push(c);
+  })();
+  for (const e of entries) {
+    const type = e.type ?? "file";
+    const data = type === "file" ? e.data ?? new Uint8Array() : undefined;
+    await new Promise<void>((resolve, reject) =>
+      pack.entry(
+        {
+          name: e.name,
+          type,
+          linkname: e.linkname,
+          mode: e.mode ?? (type === "directory" ? 0o755 : 0o755),
+          size: data?.length ?? 0,
+        },
+        data ? Buffer.from(data) : undefined,
+        (err) => (err ? reject(err) : resolve()),
+      )
+    );
+  }
+  pack.finalize();
+  await done;
+  return new Uint8Array(zlib.gzipSync(Buffer.concat(chunks)));
+}
+
+function u16(n: number): number[] {
+  return [n & 0xff, (n >> 8) & 0xff];
+}
+function u32(n: number): number[] {
+  return [...u16(n & 0xffff), ...u16(n >>> 16)];
+}
+function u64(n: number): number[] {
+  return [...u32(n % 2 ** 32), ...u32(Math.floor(n / 2 ** 32))];
+}
+
+/**
+ * A minimal static ELF64 executable for `arch`. For amd64 it runs and prints `message` to stdout; for arm64
+ * it only has a valid header and body (never run on this host).
+ */
+export function elfStub(arch: "amd64" | "arm64", message = ""): Uint8Array {
+  const msg = [...new TextEncoder().encode(message)];
+  const base = 0x400000;
+  const codeOff = 64 + 56;
+  // mov eax,1; mov edi,1; lea rsi,[rip+16]; mov edx,len; syscall; mov eax,60; xor edi,edi; syscall; msg
+  const code = [
+    0xb8,
+    ...u32(1),
+    0xbf,
+    ...u32(1),
+    0x48,
+    0x8d,
+    0x35,
+    ...u32(16),
+    0xba,
+    ...u32(msg.length),
+    0x0f,
+    0x05,
+    0xb8,
+    ...u32(60),
+    0x31,
+    0xff,
+    0x0f,
+    0x05,
+    ...msg,
+  ];
+  const total = codeOff + code.length;
+  const ident = [0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  const ehdr = [
+    ...ident,
+    ...u16(2),
+    ...u16(arch === "amd64" ? 62 : 183),
+    ...u32(1),
+    ...u64(base + codeOff),
+    ...u64(64),
+    ...u64(0),
+    ...u32(0),
+    ...u16(64),
+    ...u16(56),
+    ...u16(1),
+    ...u16(0),
+    ...u16(0),
+    ...u16(0),
+  ];
+  const phdr = [
+    ...u32(1),
+    ...u32(5),
+    ...u64(0),
+    ...u64(base),
+    ...u64(base),
+    ...u64(total),
+    ...u64(total),
+    ...u64(0x1000),
+  ];
+  return new Uint8Array([...ehdr, ...phdr, ...code]);
+}
+
+/** The official top folder for a release, e.g. `etcd-v3.6.6-linux-amd64`. */
+export function topFolder(version: string, arch: string): string {
+  return `etcd-${version}-linux-${arch}`;
+}
+
+/**
+ * The entries of an honest release in the official layout: top folder, README, Documentation/, and the
+ * three binaries as ELF stubs printing `etcd Version: X.Y.Z` (version without the v).
+ */
+export function releaseEntries(version: string, arch: "amd64" | "arm64"): TarEntry[] {
+  const top = topFolder(version, arch);
+  const say = (tool: string) =>
+    elfStub(arch, `${tool} Version: ${version.replace(/^v/, "")}\nGit SHA: test\n`);
+  return [
+    { name: `${top}/`, type: "directory" },
+    { name: `${top}/Documentation/`, type: "directory" },
+    { name: `${top}/Documentation/README.md`, data: new TextEncoder().encode("# docs\n"), mode: 0o644 },
+    { name: `${top}/README.md`, data: new TextEncoder().encode("# etcd\n"), mode: 0o644 },
+    { name: `${top}/etcd`, data: say("etcd") },
+    { name: `${top}/etcdctl`, data: say("etcdctl") },
+    { name: `${top}/etcdutl`, data: say("etcdutl") },
+  ];
+}
+
+/** Hex SHA-256 of bytes. */
+export function sha256(data: Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/**
+ * Writes a tarball (entries default to an honest release) as `dir/etcd-{version}-linux-{arch}.tar.gz`;
+ * returns its path and digest. `mutate` may alter the gzipped bytes (truncate, append garbage).
+ */
+export async function writeRelease(
+  dir: string,
+  version: string,
+  arch: "amd64" | "arm64",
+  opts: { entries?: TarEntry[]; mutate?: (gz: Uint8Array) => Uint8Array } = {},
+): Promise<{ path: string; name: string; sha256: string; bytes: Uint8Array }> {
+  const gz = await packTarGz(opts.entries ?? releaseEntries(version, arch));
+  const bytes = opts.mutate ? opts.mutate(gz) : gz;
+  const name = `${topFolder(version, arch)}.tar.gz`;
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, bytes);
+  return { path: file, name, sha256: sha256(bytes), bytes };
+}
