@@ -15,6 +15,10 @@ const RULES: [RegExp, string][] = [
     /conflicting environment variable|is shadowed by corresponding command-line flag/i,
     "A setting is both an ETCD_* variable and a flag in ExecStart: keep it in one place only.",
   ],
+  [
+    /has no leader|waiting for quorum|failed to publish local member|(dial|connect).*:2380/i,
+    "The other members of --initial-cluster are not up: run etcdup install on them too (a new cluster needs a quorum).",
+  ],
   [/certificate|x509|tls:/i, "A certificate problem: run 'etcdup certs check' (SANs, chain, expiry)."],
   [
     /cannot assign requested address/i,

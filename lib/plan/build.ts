@@ -11,6 +11,7 @@ import { defaultPkiDir, parseLayout } from "../pki/layout.ts";
 import { hostSans } from "../pki/hostsans.ts";
 import type { Sans } from "../pki/inspect.ts";
 import { mergeSans, splitSans } from "../pki/plan.ts";
+import { type Arch, parseArch, resolveVersion as manifestVersion } from "../release/manifest.ts";
 import type { HostFacts } from "./facts.ts";
 import type { InstallPlan, PlannedMember, PlannedPki, PlannedRelease, PlannedSource } from "./types.ts";
 import * as v from "./validate.ts";
@@ -42,9 +43,13 @@ const list = (values: FlagValues, k: string): string[] => {
   ).filter(Boolean);
 };
 
-/** Maps Deno's CPU name to a release arch, or undefined when etcd publishes none for it. */
-export function releaseArch(cpu: string): "amd64" | "arm64" | undefined {
-  return cpu === "x86_64" ? "amd64" : cpu === "aarch64" ? "arm64" : undefined;
+/** The release arch this CPU runs, or undefined when etcd publishes none for it. */
+function nativeArch(cpu: string): Arch | undefined {
+  try {
+    return parseArch(cpu);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads `etcd-vX.Y.Z-linux-ARCH.tar.gz` file names. */
@@ -71,16 +76,10 @@ export function planRelease(
     throw usageError("mirror-ca-without-mirror", `--mirror-ca only applies to --mirror downloads`);
   }
   const archRaw = str(values, "arch");
-  const arch = archRaw ?? releaseArch(facts.cpu);
-  if (arch !== "amd64" && arch !== "arm64") {
-    throw archRaw
-      ? usageError("bad-arch", `--arch: '${archRaw}' is not supported`, "Use amd64 or arm64.")
-      : usageError(
-        "unsupported-arch",
-        `etcd publishes no release for this CPU (${facts.cpu})`,
-        "Pass --arch.",
-      );
-  }
+  const cpu = nativeArch(facts.cpu);
+  const arch = archRaw
+    ? parseArch(archRaw)
+    : cpu ?? parseArch(facts.cpu, "this machine's architecture (pass --arch)");
   let source: PlannedSource;
   let fromName: string | undefined;
   const tarball = str(values, "tarball");
@@ -105,7 +104,7 @@ export function planRelease(
   const requested = str(values, "version");
   const version = requested ? resolveVersion(requested) : fromName ?? resolveVersion(undefined);
   const sha = str(values, "sha256");
-  return { version, arch, source, ...(sha ? { sha256: v.sha256("sha256", sha) } : {}) };
+  return { version, arch, native: arch === cpu, source, ...(sha ? { sha256: v.sha256("sha256", sha) } : {}) };
 }
 
 function planMember(values: FlagValues, facts: HostFacts, notes: string[]): PlannedMember {
@@ -239,14 +238,15 @@ function planPki(values: FlagValues, facts: HostFacts, member: PlannedMember): P
 export type VersionResolver = (requested: string | undefined) => string;
 
 /**
- * Builds the install plan from merged flag values and host facts, validating every flag.
- * @example buildPlan({ version: "v3.5.30", "no-start": true }, facts, "/", resolveVersion).member.listenClientUrls
+ * Builds the install plan from merged flag values and host facts, validating every flag. Versions are
+ * resolved against the embedded manifest unless a resolver is given (tests).
+ * @example buildPlan({ version: "v3.5.30", "no-start": true }, facts, "/").member.listenClientUrls
  */
 export function buildPlan(
   values: FlagValues,
   facts: HostFacts,
   root: string,
-  resolveVersion: VersionResolver,
+  resolveVersion: VersionResolver = manifestVersion,
 ): InstallPlan {
   const notes: string[] = [];
   const release = planRelease(values, facts, resolveVersion);

@@ -15,6 +15,8 @@ export interface PlannedRelease {
   /** Exact version, e.g. "v3.6.6" (aliases are resolved while planning). */
   version: string;
   arch: "amd64" | "arm64";
+  /** Whether the release's binaries run on this machine (same arch): then etcdup runs them to check. */
+  native: boolean;
   source: PlannedSource;
   /** Operator-given SHA-256 (`--sha256`), which wins over the manifest. */
   sha256?: string;

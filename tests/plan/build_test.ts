@@ -110,8 +110,13 @@ Deno.test("plan: sources are exclusive; a tarball's name gives the version", () 
   });
   assert.equal(m.release.sha256, "ab".repeat(32));
   usage({ sha256: "abc" }, /--sha256: 'abc'/);
-  usage({ arch: "riscv64" }, /--arch: 'riscv64'/);
-  assert.throws(() => plan({}, { ...facts, cpu: "mips" }), /no release for this CPU/);
+  usage({ arch: "riscv64" }, /--arch 'riscv64'/);
+  assert.throws(
+    () => plan({}, { ...facts, cpu: "mips" }),
+    /this machine's architecture \(pass --arch\) 'mips'/,
+  );
+  assert.equal(plan({ arch: "arm64" }).release.native, false);
+  assert.equal(plan({}).release.native, true);
 });
 
 Deno.test("plan: ports, paths, names, numbers and PKI flags are validated", () => {
