@@ -1,0 +1,98 @@
+/**
+ * Moves verified, staged binaries into the bin dir: each one chowned root:root, 0755 and fsynced in the
+ * staging dir (same filesystem), then renamed over the old one, so a crash or SIGKILL never leaves a partial
+ * binary. Byte-identical binaries are left alone. Stale staging dirs of dead runs are removed.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { HostRoot, syncDir } from "../host/fs.ts";
+import { type StagedRelease, STAGING_PREFIX } from "./obtain.ts";
+import { BINARIES } from "./unpack.ts";
+
+/** Whether two files have the same bytes (compared in blocks, flat memory). */
+function sameContent(a: string, b: string): boolean {
+  const sa = fs.statSync(a);
+  const sb = fs.statSync(b);
+  if (sa.size !== sb.size) return false;
+  const fa = fs.openSync(a, "r");
+  const fb = fs.openSync(b, "r");
+  try {
+    const ba = new Uint8Array(1 << 16);
+    const bb = new Uint8Array(1 << 16);
+    for (let pos = 0; pos < sa.size;) {
+      const n = fs.readSync(fa, ba, 0, ba.length, pos);
+      if (n === 0 || fs.readSync(fb, bb, 0, n, pos) !== n) return false;
+      for (let i = 0; i < n; i++) if (ba[i] !== bb[i]) return false;
+      pos += n;
+    }
+    return true;
+  } finally {
+    fs.closeSync(fa);
+    fs.closeSync(fb);
+  }
+}
+
+/**
+ * Installs the staged etcd, etcdctl and etcdutl into `binDir` (a target path) as root:root 0755 by atomic
+ * rename; skips byte-identical ones (their owner and mode are still corrected). The staging dir must be on
+ * the bin dir's filesystem (see ReleaseRequest.stagingParent). Returns the target paths changed and not.
+ */
+export function installBinaries(
+  staged: StagedRelease,
+  host: HostRoot,
+  binDir: string,
+): { changed: string[]; unchanged: string[] } {
+  if (!host.stat(binDir)) host.ensureDir(binDir, { uid: 0, gid: 0, mode: 0o755 });
+  const changed: string[] = [];
+  const unchanged: string[] = [];
+  for (const name of BINARIES) {
+    const target = path.posix.join(binDir, name);
+    const real = host.resolve(target);
+    const existing = host.stat(target);
+    if (existing?.isFile && sameContent(staged.files[name], real)) {
+      host.setOwnership(target, { uid: 0, gid: 0, mode: 0o755 });
+      unchanged.push(target);
+      continue;
+    }
+    const fd = fs.openSync(staged.files[name], "r");
+    try {
+      fs.fchownSync(fd, 0, 0);
+      fs.fchmodSync(fd, 0o755);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(staged.files[name], real);
+    changed.push(target);
+  }
+  if (changed.length > 0) syncDir(host.resolve(binDir));
+  return { changed, unchanged };
+}
+
+/** Whether process `pid` is alive on this machine (no signal is sent). */
+function alive(pid: number): boolean {
+  return fs.existsSync(`/proc/${pid}`);
+}
+
+/**
+ * Removes staging dirs left in `binDir` (a target path) by runs that died (SIGKILL, power loss): those whose
+ * process id no longer runs. Returns the removed target paths.
+ */
+export function cleanStaleStaging(host: HostRoot, binDir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(host.resolve(binDir));
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = Number(
+      name.startsWith(STAGING_PREFIX) ? name.slice(STAGING_PREFIX.length).split("-")[0] : NaN,
+    );
+    if (!Number.isInteger(pid) || pid === Deno.pid || alive(pid)) continue;
+    fs.rmSync(host.resolve(path.posix.join(binDir, name)), { recursive: true, force: true });
+    removed.push(path.posix.join(binDir, name));
+  }
+  return removed;
+}

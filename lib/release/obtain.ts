@@ -1,0 +1,302 @@
+/**
+ * Gets a release onto the host, verified: decides the trust source (--sha256 > embedded manifest >
+ * SHA256SUMS from the same source), streams the tarball once through hash + gunzip + untar into a 0700
+ * staging dir beside the destination, then checks the digest, the ELF headers and `etcd --version`.
+ * Nothing leaves the staging dir here; {@link installBinaries} moves the binaries into place.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { randomBytes } from "node:crypto";
+import { EtcdupError, Exit, usageError, verificationError } from "../errors.ts";
+import type { Output } from "../cli/output.ts";
+import { type Arch, compareVersions, manifestDigest } from "./manifest.ts";
+import { parseSha256Sums, sumsUrlFor, tarballName, tarballUrl, topFolderName } from "./source.ts";
+import { createHttpClient, download, fetchText, type HttpClient, type HttpOptions } from "./http.ts";
+import { type BinaryName, DEFAULT_LIMITS, type UnpackLimits, unpackRelease } from "./unpack.ts";
+import { checkElf } from "./elf.ts";
+
+/** Where the tarball comes from. */
+export type ReleaseSource = { kind: "mirror"; baseUrl: string; caFile?: string } | {
+  kind: "tarball";
+  path: string;
+};
+
+/** What {@link obtainRelease} fetches and how. */
+export interface ReleaseRequest {
+  /** Canonical "vX.Y.Z" (see resolveVersion). */
+  version: string;
+  arch: Arch;
+  source: ReleaseSource;
+  /** The operator's expected digest (--sha256); wins over everything. */
+  sha256?: string;
+  /** REAL path of a directory on the same filesystem as the bin dir; the staging dir is made inside. */
+  stagingParent: string;
+  /** Run the staged `etcd --version`; default: when `arch` is this machine's. */
+  checkVersion?: boolean;
+  /** Environment for proxy variables; default Deno.env. */
+  env?: Record<string, string | undefined>;
+  /** Download tuning (tests); the proxy env and CA come from `env` and `source`. */
+  http?: Omit<HttpOptions, "env" | "caFile">;
+  /** Size caps; default {@link DEFAULT_LIMITS}. */
+  limits?: UnpackLimits;
+}
+
+/** Which source vouched for the tarball's digest. */
+export type Trust = "manifest" | "sha256sums" | "flag";
+
+/** A verified release waiting in its staging dir. */
+export interface StagedRelease {
+  version: string;
+  arch: Arch;
+  /** The verified SHA-256 of the tarball. */
+  sha256: string;
+  trust: Trust;
+  tarballName: string;
+  /** The 0700 staging dir (real path). */
+  dir: string;
+  /** Real paths of the staged binaries (mode 0700 until installed). */
+  files: Record<BinaryName, string>;
+  /** Removes the staging dir (safe to call twice). */
+  cleanup(): void;
+}
+
+/** Name prefix of staging dirs; {@link cleanStaleStaging} removes those of dead processes. */
+export const STAGING_PREFIX = ".etcdup-staging-";
+
+const TRUST_TEXT: Record<Trust, string> = {
+  flag: "the --sha256 you gave",
+  manifest: "etcdup's embedded manifest of official digests",
+  sha256sums: "the release's SHA256SUMS",
+};
+
+/** Validates a --sha256 value. */
+function parseDigestFlag(hex: string): string {
+  const v = hex.trim().toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(v)) {
+    throw usageError(
+      "bad-sha256",
+      `--sha256 '${hex}' is not a SHA-256 (64 hex digits)`,
+      "Copy the value from the release's SHA256SUMS, or leave --sha256 out for known versions.",
+    );
+  }
+  return v;
+}
+
+/** Reads the SHA256SUMS for `names` from the release's source, or undefined when there is none. */
+async function sumsDigest(source: ReleaseSource, names: string[], http: () => HttpClient, url: string) {
+  let text: string | undefined;
+  let where: string;
+  if (source.kind === "tarball") {
+    where = path.join(path.dirname(path.resolve(source.path)), "SHA256SUMS");
+    text = fs.existsSync(where) ? fs.readFileSync(where, "utf8") : undefined;
+  } else {
+    where = sumsUrlFor(url);
+    text = await fetchText(http(), where);
+  }
+  if (text === undefined) return { where, found: false, digest: undefined };
+  const sums = parseSha256Sums(text);
+  return { where, found: true, digest: names.map((n) => sums.get(n)).find((d) => d !== undefined) };
+}
+
+/** Decides the expected digest and which source vouches for it. */
+async function expectedDigest(
+  req: ReleaseRequest,
+  out: Output,
+  http: () => HttpClient,
+  url: string,
+  name: string,
+) {
+  const known = manifestDigest(req.version, req.arch);
+  if (req.sha256 !== undefined) {
+    const flag = parseDigestFlag(req.sha256);
+    if (known && known !== flag) {
+      out.warn(
+        `--sha256 differs from the official digest of ${name} in etcdup's manifest (${known}); using yours`,
+      );
+    }
+    return { digest: flag, trust: "flag" as Trust };
+  }
+  if (known) return { digest: known, trust: "manifest" as Trust };
+  const names = req.source.kind === "tarball" ? [path.basename(req.source.path), name] : [name];
+  const sums = await sumsDigest(req.source, names, http, url);
+  if (sums.digest) return { digest: sums.digest, trust: "sha256sums" as Trust };
+  throw verificationError(
+    "no-trusted-digest",
+    `${req.version} (${req.arch}) is not in etcdup's manifest, and ${sums.where} ${
+      sums.found ? `has no entry for ${name}` : "does not exist"
+    }: there is nothing to verify the tarball against`,
+    "Pass --sha256 HEX with the official digest of the tarball, or use a version etcdup knows (--version latest).",
+  );
+}
+
+/** Creates the private staging dir inside `parent`. */
+function makeStaging(parent: string): string {
+  const dir = path.join(parent, `${STAGING_PREFIX}${Deno.pid}-${randomBytes(4).toString("hex")}`);
+  fs.mkdirSync(dir, { mode: 0o700 });
+  fs.chmodSync(dir, 0o700);
+  return dir;
+}
+
+/** Whether binaries for `arch` run on this machine. */
+function isHostArch(arch: Arch): boolean {
+  return Deno.build.arch === (arch === "amd64" ? "x86_64" : "aarch64");
+}
+
+/** Runs the staged `etcd --version` and checks it reports `version`. */
+async function checkReportedVersion(etcd: string, version: string): Promise<void> {
+  let stdout: string;
+  try {
+    const res = await new Deno.Command(etcd, {
+      args: ["--version"],
+      stdout: "piped",
+      stderr: "null",
+      stdin: "null",
+      signal: AbortSignal.timeout(15_000),
+      clearEnv: true,
+    }).output();
+    stdout = new TextDecoder().decode(res.stdout);
+  } catch (err) {
+    throw verificationError(
+      "binary-not-runnable",
+      `the staged etcd could not run '--version': ${(err as Error).message}`,
+      "The tarball's etcd does not run on this machine; nothing was installed.",
+    );
+  }
+  const reported = stdout.match(/etcd Version:\s*v?(\S+)/)?.[1];
+  if (reported !== version.replace(/^v/, "")) {
+    throw verificationError(
+      "version-mismatch",
+      `the tarball's etcd reports version ${
+        reported ? `v${reported}` : "nothing"
+      }, but ${version} was asked for`,
+      "The tarball is for another release than --version; fetch the right one. Nothing was installed.",
+    );
+  }
+}
+
+/**
+ * Fetches (or reads) the release tarball, verifies it and stages the binaries. On any failure the staging
+ * dir is removed and an EtcdupError says what was refused (verification: exit 3, network: exit 5).
+ */
+export async function obtainRelease(req: ReleaseRequest, out: Output): Promise<StagedRelease> {
+  const name = tarballName(req.version, req.arch);
+  const url = req.source.kind === "mirror"
+    ? tarballUrl(req.source.baseUrl, req.version, req.arch)
+    : req.source.path;
+  let client: HttpClient | undefined;
+  const http = () =>
+    client ??= createHttpClient({
+      ...req.http,
+      env: req.env ?? Deno.env.toObject(),
+      caFile: req.source.kind === "mirror" ? req.source.caFile : undefined,
+    });
+  const dir = makeStaging(req.stagingParent);
+  const cleanup = () => fs.rmSync(dir, { recursive: true, force: true });
+  try {
+    const { digest, trust } = await expectedDigest(req, out, http, url, name);
+    let chunks: AsyncIterable<Uint8Array>;
+    let size: number | undefined;
+    if (req.source.kind === "tarball") {
+      try {
+        size = fs.statSync(req.source.path).size;
+      } catch (err) {
+        throw usageError(
+          "tarball-unreadable",
+          `--tarball ${req.source.path}: ${(err as Error).message}`,
+          "Give the path of an etcd release tarball (etcd-vX.Y.Z-linux-ARCH.tar.gz).",
+        );
+      }
+      chunks = fs.createReadStream(req.source.path, { highWaterMark: 256 * 1024 });
+      out.step(`reading ${req.source.path}`);
+    } else {
+      out.step(`downloading ${url}`);
+      const dl = await download(http(), url);
+      size = dl.size;
+      chunks = dl.chunks;
+    }
+    const bar = out.progress(name, size);
+    const counted = (async function* () {
+      for await (const c of chunks) {
+        bar.advance(c.length);
+        yield c;
+      }
+    })();
+    const unpacked = await unpackRelease(counted, {
+      dir,
+      topFolder: topFolderName(req.version, req.arch),
+      label: path.basename(url),
+      limits: req.limits ?? DEFAULT_LIMITS,
+    });
+    bar.done();
+    if (unpacked.sha256 !== digest) {
+      throw verificationError(
+        "checksum-mismatch",
+        `SHA-256 of ${path.basename(url)} is ${unpacked.sha256}, but ${TRUST_TEXT[trust]} says ${digest}`,
+        "The file is corrupt or not the official release; nothing was installed. Fetch it again from a trusted source.",
+      );
+    }
+    out.step(`verified ${name} (sha256 ${digest.slice(0, 16)}…) against ${TRUST_TEXT[trust]}`, {
+      trust,
+      sha256: digest,
+    });
+    for (const file of Object.values(unpacked.files)) checkElf(file, req.arch);
+    if (req.checkVersion ?? isHostArch(req.arch)) {
+      await checkReportedVersion(unpacked.files.etcd, req.version);
+      out.info(`etcd --version reports ${req.version}`);
+    }
+    return {
+      version: req.version,
+      arch: req.arch,
+      sha256: digest,
+      trust,
+      tarballName: name,
+      dir,
+      files: unpacked.files,
+      cleanup,
+    };
+  } catch (err) {
+    cleanup();
+    throw err;
+  } finally {
+    await client?.close();
+  }
+}
+
+/**
+ * Picks the tarball for `arch` in a directory made by `etcdup download`: the given version, or the newest
+ * `etcd-v*-linux-{arch}.tar.gz` there. A usage error names the directory when nothing fits.
+ */
+export function bundleTarball(
+  dir: string,
+  version: string | undefined,
+  arch: Arch,
+): { path: string; version: string } {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (err) {
+    throw usageError(
+      "bundle-unreadable",
+      `--bundle ${dir}: ${(err as Error).message}`,
+      "Give the directory written by 'etcdup download --output DIR'.",
+    );
+  }
+  const re = new RegExp(`^etcd-(v\\d+\\.\\d+\\.\\d+)-linux-${arch}\\.tar\\.gz$`);
+  const versions = names.map((n) => n.match(re)?.[1]).filter((v): v is string => v !== undefined).sort(
+    compareVersions,
+  );
+  const chosen = version === undefined ? versions.at(-1) : versions.find((v) => v === version);
+  if (!chosen) {
+    throw new EtcdupError({
+      code: "bundle-missing-release",
+      message: `--bundle ${dir} has no ${tarballName(version ?? "v*", arch)}${
+        versions.length ? ` (it has ${versions.join(", ")})` : ""
+      }`,
+      hint: `Make it with 'etcdup download --output ${dir} --arch ${arch}${
+        version ? ` --version ${version}` : ""
+      }'.`,
+      exit: Exit.usage,
+    });
+  }
+  return { path: path.join(dir, tarballName(chosen, arch)), version: chosen };
+}
