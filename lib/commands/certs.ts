@@ -8,11 +8,12 @@ import type { CommandContext, CommandModule, FlagValues } from "../cli/spec.ts";
 import type { Output } from "../cli/output.ts";
 import { asEtcdupError, EtcdupError, Exit, type ExitCode, usageError } from "../errors.ts";
 import { HostRoot } from "../host/fs.ts";
-import { type InstallState, readState } from "../host/state.ts";
+import { type InstallState, readState, writeState } from "../host/state.ts";
 import { lookupUser } from "../host/accounts.ts";
 import { serviceManager } from "../host/systemd.ts";
 import { waitHealthy } from "../etcd/health.ts";
 import { adminClient } from "../upgrade/client.ts";
+import { ownedFileNow } from "../upgrade/swap.ts";
 import { gatherFacts, type HostFacts } from "../plan/facts.ts";
 import { absolutePath, positiveInt } from "../plan/validate.ts";
 import { DEFAULT_KEY_ALGORITHM, type KeyAlgorithm, parseKeyAlgorithm } from "../pki/algorithms.ts";
@@ -130,6 +131,20 @@ function report(out: Output, plan: PkiPlan, applied: ApplyResult): void {
   for (const n of plan.notes) out.info(n);
   for (const p of applied.written) out.info(`wrote ${p}`);
   if (applied.backupDir) out.info(`old files kept in ${applied.backupDir}`);
+}
+
+/**
+ * Records the files now in place in the install record (when etcdup installed this host), so `status`
+ * and `uninstall` see renewed certificates as etcdup's own rather than as user edits.
+ */
+function recordWritten(t: Target, written: string[]): void {
+  if (!t.state || written.length === 0) return;
+  const files = { ...t.state.files };
+  for (const p of written) {
+    const now = ownedFileNow(t.host, p);
+    if (now) files[p] = now;
+  }
+  writeState(t.host, { ...t.state, files, updatedAt: new Date().toISOString() });
 }
 
 /**
@@ -296,6 +311,7 @@ async function renew(ctx: CommandContext): Promise<ExitCode> {
   const applied = applyPki(plan, t.host, now);
   report(ctx.out, plan, applied);
   const reload = await reloadEtcd(ctx.values, t, ctx.out, applied);
+  recordWritten(t, applied.written);
   ctx.out.result(
     { notes: plan.notes, written: applied.written, backupDir: applied.backupDir, reload },
     reload,
@@ -330,6 +346,7 @@ async function issueClient(ctx: CommandContext): Promise<ExitCode> {
   await verifyPlan(plan, ca.signer.cert);
   const applied = applyPki(plan, t.host, now);
   report(ctx.out, plan, applied);
+  recordWritten(t, applied.written);
   const endpoints = t.state?.clientUrls.join(",") ?? "https://127.0.0.1:2379";
   const [caFile, certFile, keyFile] = [t.paths.caCert, pair.certPath, pair.keyPath];
   const human = [
@@ -375,6 +392,7 @@ async function rotateCa(ctx: CommandContext): Promise<ExitCode> {
   const applied = applyPki(plan, t.host, now);
   report(ctx.out, plan, applied);
   const reload = await reloadEtcd(ctx.values, t, ctx.out, applied);
+  recordWritten(t, applied.written);
   const next = finish
     ? "Old-CA certificates are refused from now on."
     : "Give clients the new CA file and new certificates, then run 'etcdup certs rotate-ca --finish'.";

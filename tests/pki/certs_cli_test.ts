@@ -6,6 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { HostRoot } from "../../lib/host/fs.ts";
+import { type InstallState, readState, writeState } from "../../lib/host/state.ts";
+import { ownedFileNow } from "../../lib/upgrade/swap.ts";
 import { gatherFacts } from "../../lib/plan/facts.ts";
 import { applyPki } from "../../lib/pki/apply.ts";
 import { clientPair, planNewClient } from "../../lib/pki/clients.ts";
@@ -305,6 +307,65 @@ Deno.test("certs: a CA without its key, unknown algorithms, impossible validity 
     });
     const bad = await runEtcdup(["certs", "check", "--root", t.root]);
     assert.match(bad.stdout, /\[bad-pem\] \/etc\/etcd\/pki\/server\.crt: certificate #1 is not valid DER/);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("certs commands find the PKI through the install record and keep its file hashes current", async () => {
+  const t = await tempRoot();
+  try {
+    const dir = "/srv/pki";
+    await makePki(
+      t.host,
+      request({ pkiDir: dir, memberName: "recorded", sans: hostSans(gatherFacts(t.host)) }),
+    );
+    const paths = pkiPaths("etcd", dir);
+    const files = Object.fromEntries(
+      [paths.caCert, paths.caKey, paths.serverCert, paths.serverKey].map((
+        p,
+      ) => [p, ownedFileNow(t.host, p)!]),
+    );
+    const state: InstallState = {
+      schema: 1,
+      version: "v3.5.30",
+      arch: "amd64",
+      binDir: "/usr/local/bin",
+      dataDir: "/var/lib/etcd",
+      pkiDir: dir,
+      layout: "etcd",
+      keyAlgorithm: "ed25519",
+      name: "recorded",
+      clientUrls: ["https://127.0.0.1:2379"],
+      peerUrls: ["https://127.0.0.1:2380"],
+      sans: { dns: ["etcd.recorded.test"], ips: [] },
+      initialCluster: "recorded=https://127.0.0.1:2380",
+      initialClusterState: "new",
+      clusterToken: "t",
+      unit: "etcd.service",
+      files,
+      dirs: [],
+      updatedAt: new Date().toISOString(),
+    };
+    writeState(t.host, state);
+    const check = await runEtcdup(["certs", "check", "--root", t.root]);
+    assert.equal(check.code, 6, check.stdout);
+    assert.match(check.stdout, /^PKI \/srv\/pki /m);
+    assert.match(
+      check.stdout,
+      /server\.crt does not cover this host's current name\(s\) etcd\.recorded\.test/,
+    );
+
+    const renew = await runEtcdup(["certs", "renew", "server", "--root", t.root]);
+    assert.equal(renew.code, 0, renew.stderr);
+    const text = await openssl("x509", "-in", t.host.resolve(paths.serverCert), "-noout", "-text");
+    assert.match(text, /DNS:etcd\.recorded\.test/);
+    assert.match(text, /ED25519/, "new key of the recorded algorithm");
+    const after = readState(t.host)!;
+    assert.deepEqual(after.files[paths.serverCert], ownedFileNow(t.host, paths.serverCert));
+    assert.notEqual(after.files[paths.serverCert].sha256, files[paths.serverCert].sha256);
+    assert.deepEqual(after.files[paths.caCert], files[paths.caCert], "CA untouched");
+    assert.equal((await runEtcdup(["certs", "check", "--root", t.root])).code, 0);
   } finally {
     await t.cleanup();
   }
