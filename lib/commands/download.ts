@@ -1,9 +1,90 @@
-/** `etcdup download` (placeholder until its work lands). */
-import { EtcdupError } from "../errors.ts";
+/**
+ * `etcdup download`: fetches and fully verifies release tarballs (digest, layout, ELF arch) into a directory,
+ * with a SHA256SUMS covering them, to carry across an air gap for `etcdup install --bundle DIR`.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Exit, type ExitCode, usageError } from "../errors.ts";
 import type { CommandContext } from "../cli/spec.ts";
-import type { ExitCode } from "../errors.ts";
+import { HostRoot } from "../host/fs.ts";
+import { type Arch, hostArch, parseArch, resolveVersion } from "../release/manifest.ts";
+import { obtainRelease, type Trust } from "../release/obtain.ts";
+import { DEFAULT_MIRROR, parseSha256Sums, renderSha256Sums } from "../release/source.ts";
 
-/** Not built yet. */
-export function run(_ctx: CommandContext): Promise<ExitCode> {
-  return Promise.reject(new EtcdupError({ code: "not-implemented", message: "etcdup download is not built yet" }));
+/** Parses `--arch amd64,arm64` (default: this machine's), without duplicates. */
+function parseArches(value: string | undefined): Arch[] {
+  if (value === undefined) return [hostArch()];
+  const arches = [...new Set(value.split(",").filter((a) => a.trim() !== "").map((a) => parseArch(a)))];
+  if (arches.length === 0) {
+    throw usageError("bad-arch", "--arch is empty", "Use amd64, arm64 or amd64,arm64.");
+  }
+  return arches;
+}
+
+/** Runs `etcdup download`. */
+export async function run(ctx: CommandContext): Promise<ExitCode> {
+  const { values, out } = ctx;
+  const output = values.output;
+  if (typeof output !== "string" || output === "") {
+    throw usageError(
+      "missing-output",
+      "etcdup download needs --output DIR",
+      "Name the directory to write the bundle into.",
+    );
+  }
+  const version = resolveVersion(values.version as string | undefined);
+  const arches = parseArches(values.arch as string | undefined);
+  const sha256 = values.sha256 as string | undefined;
+  if (sha256 !== undefined && arches.length > 1) {
+    throw usageError(
+      "sha256-needs-one-arch",
+      "--sha256 names one tarball, but --arch lists several",
+      "Download one arch at a time with --sha256, or leave --sha256 out to use the manifest or SHA256SUMS.",
+    );
+  }
+  const dir = path.resolve(output);
+  const host = new HostRoot("/");
+  host.ensureDir(dir, { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0, mode: host.stat(dir)?.mode ?? 0o755 });
+  const sumsPath = path.join(dir, "SHA256SUMS");
+  const sums = parseSha256Sums(host.readText(sumsPath) ?? "");
+  const fetched: { file: string; sha256: string; trust: Trust; arch: Arch }[] = [];
+  const own = { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0, mode: 0o644 };
+  for (const arch of arches) {
+    const staged = await obtainRelease({
+      version,
+      arch,
+      sha256,
+      source: {
+        kind: "mirror",
+        baseUrl: (values.mirror as string | undefined) ?? DEFAULT_MIRROR,
+        caFile: values["mirror-ca"] as string | undefined,
+      },
+      stagingParent: dir,
+      keepTarball: true,
+      env: ctx.env,
+    }, out);
+    try {
+      const target = path.join(dir, staged.tarballName);
+      fs.chownSync(staged.tarball!, own.uid, own.gid);
+      fs.chmodSync(staged.tarball!, own.mode);
+      fs.renameSync(staged.tarball!, target);
+      sums.set(staged.tarballName, staged.sha256);
+      host.writeAtomic(sumsPath, renderSha256Sums(sums), own);
+      fetched.push({ file: target, sha256: staged.sha256, trust: staged.trust, arch });
+    } finally {
+      staged.cleanup();
+    }
+  }
+  out.result(
+    { version, dir, sha256sums: sumsPath, tarballs: fetched },
+    [
+      `Downloaded etcd ${version} into ${dir}:`,
+      ...fetched.map((f) => `  ${path.basename(f.file)}  sha256 ${f.sha256} (verified by ${f.trust})`),
+      `  SHA256SUMS`,
+      `Install on the air-gapped host with: etcdup install --bundle ${dir}${
+        arches.length > 1 ? "" : ` --arch ${arches[0]}`
+      }`,
+    ].join("\n"),
+  );
+  return Exit.ok;
 }

@@ -12,7 +12,7 @@ import type { Output } from "../cli/output.ts";
 import { type Arch, compareVersions, manifestDigest } from "./manifest.ts";
 import { parseSha256Sums, sumsUrlFor, tarballName, tarballUrl, topFolderName } from "./source.ts";
 import { createHttpClient, download, fetchText, type HttpClient, type HttpOptions } from "./http.ts";
-import { type BinaryName, DEFAULT_LIMITS, type UnpackLimits, unpackRelease } from "./unpack.ts";
+import { type BinaryName, DEFAULT_LIMITS, type UnpackLimits, unpackRelease, writeAll } from "./unpack.ts";
 import { checkElf } from "./elf.ts";
 
 /** Where the tarball comes from. */
@@ -39,6 +39,8 @@ export interface ReleaseRequest {
   http?: Omit<HttpOptions, "env" | "caFile">;
   /** Size caps; default {@link DEFAULT_LIMITS}. */
   limits?: UnpackLimits;
+  /** Also keep the verified tarball itself in the staging dir (for `etcdup download`). */
+  keepTarball?: boolean;
 }
 
 /** Which source vouched for the tarball's digest. */
@@ -56,6 +58,8 @@ export interface StagedRelease {
   dir: string;
   /** Real paths of the staged binaries (mode 0700 until installed). */
   files: Record<BinaryName, string>;
+  /** Real path of the verified tarball in the staging dir, when `keepTarball` was asked for. */
+  tarball?: string;
   /** Removes the staging dir (safe to call twice). */
   cleanup(): void;
 }
@@ -215,10 +219,18 @@ export async function obtainRelease(req: ReleaseRequest, out: Output): Promise<S
       chunks = dl.chunks;
     }
     const bar = out.progress(name, size);
+    const tarball = req.keepTarball ? path.join(dir, name) : undefined;
     const counted = (async function* () {
-      for await (const c of chunks) {
-        bar.advance(c.length);
-        yield c;
+      const fd = tarball ? fs.openSync(tarball, "wx", 0o600) : undefined;
+      try {
+        for await (const c of chunks) {
+          bar.advance(c.length);
+          if (fd !== undefined) writeAll(fd, c);
+          yield c;
+        }
+        if (fd !== undefined) fs.fsyncSync(fd);
+      } finally {
+        if (fd !== undefined) fs.closeSync(fd);
       }
     })();
     const unpacked = await unpackRelease(counted, {
@@ -252,6 +264,7 @@ export async function obtainRelease(req: ReleaseRequest, out: Output): Promise<S
       tarballName: name,
       dir,
       files: unpacked.files,
+      tarball,
       cleanup,
     };
   } catch (err) {

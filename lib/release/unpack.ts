@@ -50,6 +50,12 @@ export interface Unpacked {
   files: Record<BinaryName, string>;
 }
 
+/** Writes all of `bytes` to `fd` (writeSync may write less than asked). */
+export function writeAll(fd: number, bytes: Uint8Array): void {
+  let off = 0;
+  while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+}
+
 /** How an accepted tar entry is handled. */
 type EntryAction = { kind: "skip" } | { kind: "binary"; name: BinaryName };
 
@@ -193,8 +199,7 @@ export async function unpackRelease(
       if (written > limits.maxEntryBytes) return fail(tooBig(`entry '${header.name}'`));
       if (entryBytes > limits.maxTotalBytes) return fail(tooBig("the sum of all entries"));
       if (openFd !== undefined) {
-        let off = 0;
-        while (off < chunk.length) off += fs.writeSync(openFd, chunk, off, chunk.length - off);
+        writeAll(openFd, chunk);
       }
     });
     stream.on("end", () => {
