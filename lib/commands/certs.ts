@@ -35,7 +35,7 @@ import {
   validateRequest,
   verifyPlan,
 } from "../pki/plan.ts";
-import { LEAF_ROLES, leafProfiles, type LeafRole } from "../pki/profiles.ts";
+import { leafProfiles, type LeafRole } from "../pki/profiles.ts";
 import { planRotation, planRotationFinish } from "../pki/rotate.ts";
 
 /** Where the PKI is and what it is for, resolved once per command. */
@@ -261,28 +261,29 @@ async function renew(ctx: CommandContext): Promise<ExitCode> {
   req.caDays = MAX_DAYS;
   const ca = await currentCa(t, now);
   const asked = ctx.positionals.length === 0 ? ["all"] : ctx.positionals;
+  const profiles = leafProfiles(t.layout, t.paths, t.memberName);
   const roles = new Set<LeafRole>();
   const names: string[] = [];
+  const choices = `all, ${profiles.map((p) => p.role).join(", ")}, or a client made by 'certs issue-client'`;
   for (const a of asked) {
+    const profile = profiles.find((p) => p.role === a);
     if (a === "all") {
-      LEAF_ROLES.forEach((r) => roles.add(r));
-    } else if ((LEAF_ROLES as readonly string[]).includes(a)) {
-      roles.add(a as LeafRole);
+      profiles.forEach((p) => roles.add(p.role));
+    } else if (profile) {
+      roles.add(profile.role);
     } else if (a === "ca") {
       throw usageError(
         "renew-ca",
         "'certs renew' reissues leaves; the CA is replaced with 'certs rotate-ca'",
       );
-    } else {
-      const pair = clientPair(t.paths.dir, a);
-      if (t.host.stat(pair.certPath) === undefined) {
-        throw usageError(
-          "unknown-certificate",
-          `no certificate '${a}': ${t.host.resolve(pair.certPath)} does not exist`,
-          `Name one of: all, ${LEAF_ROLES.join(", ")}, or a client made by 'certs issue-client'.`,
-        );
-      }
+    } else if (t.host.stat(clientPair(t.paths.dir, a).certPath) !== undefined) {
       names.push(a);
+    } else {
+      throw usageError(
+        "unknown-certificate",
+        `no certificate '${a}' in the ${t.layout} layout at ${t.host.resolve(t.paths.dir)}`,
+        `Name one of: ${choices}.`,
+      );
     }
   }
   validateRequest(req);
@@ -326,7 +327,7 @@ async function issueClient(ctx: CommandContext): Promise<ExitCode> {
   const now = new Date();
   const name = ctx.positionals[0];
   const outDir = str(ctx.values, "out") ? path.resolve(str(ctx.values, "out")!) : t.paths.dir;
-  checkClientName(name, outDir === t.paths.dir ? t.paths : pkiPaths(t.layout, "/nonexistent"));
+  checkClientName(name, outDir === t.paths.dir ? t.paths : undefined);
   const ca = await currentCa(t, now);
   const pair = clientPair(outDir, name);
   const files = await planNewClient(

@@ -34,8 +34,8 @@ function reservedNames(paths: PkiPaths): string[] {
     .map((p) => path.basename(p, ".crt"));
 }
 
-/** Checks a client NAME: a plain file name, not one of the layout's own. */
-export function checkClientName(name: string, paths: PkiPaths): void {
+/** Checks a client NAME: a plain file name and, when it goes into the PKI dir of `paths`, not one of the layout's own. */
+export function checkClientName(name: string, paths?: PkiPaths): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name.length > 64) {
     throw usageError(
       "bad-client-name",
@@ -43,7 +43,7 @@ export function checkClientName(name: string, paths: PkiPaths): void {
       "e.g. 'etcdup certs issue-client backup'.",
     );
   }
-  if (reservedNames(paths).includes(name)) {
+  if (paths && reservedNames(paths).includes(name)) {
     throw usageError(
       "bad-client-name",
       `client name '${name}' is one of the layout's own certificates`,

@@ -370,3 +370,56 @@ Deno.test("certs commands find the PKI through the install record and keep its f
     await t.cleanup();
   }
 });
+
+Deno.test("certs with --layout kubeadm: check covers the API server client; renew names only the layout's roles", async () => {
+  const t = await tempRoot();
+  try {
+    t.host.ensureDir("/etc", { uid: 0, gid: 0, mode: 0o755 });
+    t.host.writeAtomic("/etc/hostname", "cp1\n", { uid: 0, gid: 0, mode: 0o644 });
+    await makePki(
+      t.host,
+      request({
+        layout: "kubeadm",
+        pkiDir: "/etc/kubernetes/pki/etcd",
+        memberName: "cp1",
+        sans: hostSans(gatherFacts(t.host)),
+      }),
+    );
+    const check = await runEtcdup(["certs", "check", "--layout", "kubeadm", "--root", t.root]);
+    assert.equal(check.code, 0, check.stdout);
+    assert.match(check.stdout, /^apiserver-client\s+CN=kube-apiserver-etcd-client, O=system:masters/m);
+    assert.match(check.stdout, /\/etc\/kubernetes\/pki\/apiserver-etcd-client\.crt/);
+    const before = t.host.readText("/etc/kubernetes/pki/apiserver-etcd-client.crt");
+    const renew = await runEtcdup([
+      "certs",
+      "renew",
+      "apiserver-client",
+      "--layout",
+      "kubeadm",
+      "--root",
+      t.root,
+    ]);
+    assert.equal(renew.code, 0, renew.stderr);
+    assert.notEqual(t.host.readText("/etc/kubernetes/pki/apiserver-etcd-client.crt"), before);
+    const ok = await openssl(
+      "verify",
+      "-CAfile",
+      t.host.resolve("/etc/kubernetes/pki/etcd/ca.crt"),
+      t.host.resolve("/etc/kubernetes/pki/apiserver-etcd-client.crt"),
+    );
+    assert.match(ok, /: OK/);
+    const wrong = await runEtcdup([
+      "certs",
+      "renew",
+      "apiserver-client",
+      "--root",
+      t.root,
+      "--pki-dir",
+      "/etc/kubernetes/pki/etcd",
+    ]);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /no certificate 'apiserver-client' in the etcd layout/);
+  } finally {
+    await t.cleanup();
+  }
+});

@@ -328,3 +328,22 @@ Deno.test("normalizeIp canonicalizes IPv4 and IPv6 and rejects non-addresses", (
   assert.equal(normalizeIp("010.0.0.5"), undefined);
   assert.equal(normalizeIp("etcd.example"), undefined);
 });
+
+for (const alg of ["rsa-2048", "ecdsa-p384", "ed25519"] as const) {
+  Deno.test(`planPki: renewal with reuseKeys keeps a ${alg} key and the new certificate matches it`, async () => {
+    const t = await tempRoot();
+    try {
+      await makePki(t.host, request({ algorithm: alg }));
+      const key = t.host.readText(P.serverKey);
+      const serial = cert(t.host, P.serverCert).serialNumber;
+      const plan = await makePki(t.host, request({ algorithm: alg, reissue: ["server"], reuseKeys: true }));
+      assert.ok(plan.notes.includes("reissued server: renewal requested"), plan.notes.join("; "));
+      assert.equal(t.host.readText(P.serverKey), key);
+      const renewed = cert(t.host, P.serverCert);
+      assert.notEqual(renewed.serialNumber, serial);
+      assert.ok(keyMatches(renewed, parsePrivateKey(key!, P.serverKey)));
+    } finally {
+      await t.cleanup();
+    }
+  });
+}
