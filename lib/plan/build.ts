@@ -12,13 +12,11 @@ import { hostSans } from "../pki/hostsans.ts";
 import type { Sans } from "../pki/inspect.ts";
 import { mergeSans, splitSans } from "../pki/plan.ts";
 import { type Arch, parseArch, resolveVersion as manifestVersion } from "../release/manifest.ts";
+import { DEFAULT_MIRROR } from "../release/source.ts";
 import type { HostFacts } from "./facts.ts";
 import type { InstallPlan, PlannedMember, PlannedPki, PlannedRelease, PlannedSource } from "./types.ts";
 import * as v from "./validate.ts";
 import { deriveClusterToken, formatInitialCluster, parseInitialCluster } from "./cluster.ts";
-
-/** Where the official releases are downloaded from by default. */
-export const DEFAULT_MIRROR = "https://github.com/etcd-io/etcd/releases/download";
 
 /** Fixed target paths of the files install writes outside the bin, data and PKI dirs. */
 export const FIXED_PATHS = {

@@ -1,0 +1,205 @@
+/**
+ * `etcdup install --root DIR` end to end with a real release tarball (Debian's etcd packed in the official
+ * layout): every file with its owner and mode, the etcd user made by systemd-sysusers inside the tree, the
+ * unit enabled there and nothing started; a second run says "no changes"; an edited env file is kept; a
+ * new SAN reissues server and peer from the same CA; --dry-run writes nothing.
+ */
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { etcdFixture } from "../support/etcd_fixtures.ts";
+import { exec, type ExecResult } from "../support/exec.ts";
+import { parsePasswd } from "../../lib/host/accounts.ts";
+import { parseEnvFile } from "../../lib/etcd/env.ts";
+
+const MAIN = path.resolve(new URL("../../main.ts", import.meta.url).pathname);
+
+function etcdup(args: string[]): Promise<ExecResult> {
+  return exec([Deno.execPath(), "run", "-A", "--no-lock", MAIN, ...args], {
+    env: { NO_COLOR: "1", DENO_NO_PACKAGE_JSON: "1" },
+  });
+}
+
+function stat(root: string, p: string): { owner: string; mode: string } {
+  const st = Deno.lstatSync(path.join(root, p));
+  const users = parsePasswd(Deno.readTextFileSync(path.join(root, "etc/passwd")));
+  const name = (id: number | null) => id === 0 ? "root" : users.find((u) => u.uid === id)?.name ?? String(id);
+  return {
+    owner: `${name(st.uid)}:${name(st.gid)}`,
+    mode: ((st.mode ?? 0) & 0o7777).toString(8).padStart(4, "0"),
+  };
+}
+
+Deno.test("install --root: files, owners, modes, user, enabled unit; second run changes nothing", async () => {
+  const fx = await etcdFixture("sid");
+  const root = await Deno.makeTempDir({ prefix: "etcdup-install-root-" });
+  try {
+    const args = [
+      "install",
+      "--root",
+      root,
+      "--tarball",
+      fx.tarball,
+      "--sha256",
+      fx.sha256,
+      "--san",
+      "etcd.example.com",
+    ];
+    const first = await etcdup(args);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /etcd v3\.5\.\d+ installed \(not started\)/);
+
+    const want: [string, string, string][] = [
+      ["/usr/local/bin/etcd", "root:root", "0755"],
+      ["/usr/local/bin/etcdctl", "root:root", "0755"],
+      ["/usr/local/bin/etcdutl", "root:root", "0755"],
+      ["/var/lib/etcd", "etcd:etcd", "0700"],
+      ["/etc/etcd/pki/ca.crt", "root:root", "0644"],
+      ["/etc/etcd/pki/ca.key", "root:root", "0600"],
+      ["/etc/etcd/pki/server.crt", "root:root", "0644"],
+      ["/etc/etcd/pki/server.key", "etcd:etcd", "0600"],
+      ["/etc/etcd/pki/peer.key", "etcd:etcd", "0600"],
+      ["/etc/etcd/pki/admin.key", "root:root", "0600"],
+      ["/etc/systemd/system/etcd.service", "root:root", "0644"],
+      ["/etc/default/etcd", "root:root", "0644"],
+      ["/etc/profile.d/etcdctl.sh", "root:root", "0644"],
+      ["/usr/share/bash-completion/completions/etcdctl", "root:root", "0644"],
+      ["/var/lib/etcdup", "root:root", "0700"],
+      ["/var/lib/etcdup/state.json", "root:root", "0600"],
+    ];
+    for (const [p, owner, mode] of want) assert.deepEqual(stat(root, p), { owner, mode }, p);
+
+    const etcd = parsePasswd(await Deno.readTextFile(path.join(root, "etc/passwd"))).find((u) =>
+      u.name === "etcd"
+    );
+    assert.equal(etcd?.shell, "/usr/sbin/nologin");
+    assert.equal(etcd?.home, "/var/lib/etcd");
+    const link = await Deno.readLink(
+      path.join(root, "etc/systemd/system/multi-user.target.wants/etcd.service"),
+    );
+    assert.equal(link, "/etc/systemd/system/etcd.service");
+    const env = parseEnvFile(await Deno.readTextFile(path.join(root, "etc/default/etcd")));
+    assert.equal(env.ETCD_CLIENT_CERT_AUTH, "true");
+    assert.equal(env.ETCD_TLS_MIN_VERSION, "TLS1.2");
+    assert.equal(env.ETCD_DATA_DIR, "/var/lib/etcd");
+    const unit = await Deno.readTextFile(path.join(root, "etc/systemd/system/etcd.service"));
+    assert.match(unit, /^ExecStart=\/usr\/local\/bin\/etcd$/m);
+    const state = JSON.parse(await Deno.readTextFile(path.join(root, "var/lib/etcdup/state.json")));
+    assert.equal(state.version, fx.version);
+    assert.equal(state.tarballSha256, fx.sha256);
+    assert.ok(
+      state.files["/etc/default/etcd"] && state.files["/usr/local/bin/etcd"] &&
+        state.files["/etc/etcd/pki/ca.key"],
+    );
+    const san = await exec([
+      "openssl",
+      "x509",
+      "-noout",
+      "-ext",
+      "subjectAltName",
+      "-in",
+      path.join(root, "etc/etcd/pki/server.crt"),
+    ]);
+    assert.match(san.stdout, /DNS:etcd\.example\.com/);
+    assert.match(san.stdout, /IP Address:127\.0\.0\.1/);
+
+    const keyBefore = await Deno.readTextFile(path.join(root, "etc/etcd/pki/server.key"));
+    const second = await etcdup(args);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /^no changes: /);
+    assert.equal(
+      await Deno.readTextFile(path.join(root, "etc/etcd/pki/server.key")),
+      keyBefore,
+      "no new key",
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("install --root: an edited env file is kept and reported; a new SAN reissues server and peer only", async () => {
+  const fx = await etcdFixture("sid");
+  const root = await Deno.makeTempDir({ prefix: "etcdup-install-edit-" });
+  try {
+    const args = ["install", "--root", root, "--tarball", fx.tarball, "--sha256", fx.sha256];
+    assert.equal((await etcdup(args)).code, 0);
+    const envPath = path.join(root, "etc/default/etcd");
+    const edited = (await Deno.readTextFile(envPath)) + "ETCD_QUOTA_BACKEND_BYTES=8589934592\n";
+    await Deno.writeTextFile(envPath, edited);
+    const ca = await Deno.readTextFile(path.join(root, "etc/etcd/pki/ca.crt"));
+    const admin = await Deno.readTextFile(path.join(root, "etc/etcd/pki/admin.crt"));
+    const server = await Deno.readTextFile(path.join(root, "etc/etcd/pki/server.crt"));
+
+    const r = await etcdup([...args, "--san", "192.0.2.77"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /\/etc\/default\/etcd was edited since etcdup wrote it: kept/);
+    assert.equal(await Deno.readTextFile(envPath), edited);
+    assert.ok((await Deno.stat(envPath + ".etcdup-new")).isFile);
+    assert.match(r.stderr, /reissued server: SAN drift/);
+    assert.equal(await Deno.readTextFile(path.join(root, "etc/etcd/pki/ca.crt")), ca, "same CA");
+    assert.equal(await Deno.readTextFile(path.join(root, "etc/etcd/pki/admin.crt")), admin, "admin kept");
+    assert.notEqual(await Deno.readTextFile(path.join(root, "etc/etcd/pki/server.crt")), server);
+    const verify = await exec([
+      "openssl",
+      "verify",
+      "-CAfile",
+      path.join(root, "etc/etcd/pki/ca.crt"),
+      path.join(root, "etc/etcd/pki/server.crt"),
+      path.join(root, "etc/etcd/pki/peer.crt"),
+    ]);
+    assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+
+    const again = await etcdup([...args, "--san", "192.0.2.77"]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /edited since etcdup wrote it: kept/, "still reported, still kept");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("install --dry-run writes nothing and lists files with owners and modes; --json is data", async () => {
+  const fx = await etcdFixture("sid");
+  const root = await Deno.makeTempDir({ prefix: "etcdup-install-dry-" });
+  try {
+    const r = await etcdup(["install", "--root", root, "--tarball", fx.tarball, "--dry-run"]);
+    assert.equal(r.code, 0, r.stderr);
+    for (
+      const line of [
+        /create +0600 etcd:etcd +\/etc\/etcd\/pki\/server\.key/,
+        /create +0600 root:root +\/etc\/etcd\/pki\/ca\.key/,
+        /create +0644 root:root +\/etc\/default\/etcd/,
+        /install +0755 root:root +\/usr\/local\/bin\/etcd /,
+        /create +0700 etcd:etcd +\/var\/lib\/etcd/,
+        /user etcd: create/,
+        new RegExp(`systemctl --root ${root} enable etcd\\.service`),
+      ]
+    ) assert.match(r.stdout, line);
+    assert.deepEqual([...Deno.readDirSync(root)], [], "nothing written");
+    const j = await etcdup(["install", "--root", root, "--tarball", fx.tarball, "--dry-run", "--json"]);
+    const result = JSON.parse(j.stdout.trim().split("\n").pop()!);
+    assert.equal(result.result.plan.release.version, fx.version);
+    assert.ok(result.result.plan.files.some((f: { path: string }) => f.path === "/etc/profile.d/etcdctl.sh"));
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("install: bad flags exit 2 naming the flag, before anything is written", async () => {
+  const root = await Deno.makeTempDir({ prefix: "etcdup-install-bad-" });
+  try {
+    for (
+      const [args, re] of [
+        [["--client-port", "99999"], /--client-port/],
+        [["--data-dir", "relative/dir"], /--data-dir/],
+        [["--tarball", "/x.tgz", "--mirror", "https://m.example"], /--mirror and --tarball/],
+        [["--advertise-address", "not-an-ip"], /--advertise-address/],
+      ] as [string[], RegExp][]
+    ) {
+      const r = await etcdup(["install", "--root", root, ...args]);
+      assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, re);
+    }
+    assert.deepEqual([...Deno.readDirSync(root)], []);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
