@@ -1,0 +1,37 @@
+/** Shared bits of the release tests: a capturing Output, temp dirs, asserting an EtcdupError. */
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { createOutput, type Output } from "../../lib/cli/output.ts";
+import { EtcdupError } from "../../lib/errors.ts";
+
+/** An Output in JSON mode whose lines are kept in `lines` (parsed). */
+export function captureOutput(): { out: Output; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const sink = (s: string) => s.split("\n").filter(Boolean).forEach((l) => lines.push(JSON.parse(l)));
+  return { out: createOutput({ json: true, env: {}, write: { stdout: sink, stderr: sink } }), lines };
+}
+
+/** A fresh temp dir; remove it with `fs.rmSync(dir, { recursive: true })` in finally. */
+export function tempDir(prefix = "etcdup-release-"): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Every path under `dir`, relative, sorted (dirs included). */
+export function listTree(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).sort();
+}
+
+/** Awaits `p`, asserts it rejects with an EtcdupError of `code` (and `exit`), and returns the error. */
+export async function rejectsWith(p: Promise<unknown>, code: string, exit?: number): Promise<EtcdupError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof EtcdupError, `expected an EtcdupError, got ${err}`);
+    assert.equal(err.code, code, `wrong code; message: ${err.message}`);
+    if (exit !== undefined) assert.equal(err.exit, exit, `wrong exit for ${err.code}: ${err.message}`);
+    return err;
+  }
+  assert.fail(`expected a rejection with ${code}`);
+}
