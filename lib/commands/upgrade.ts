@@ -1,9 +1,119 @@
-/** `etcdup upgrade` (placeholder until its work lands). */
-import { EtcdupError } from "../errors.ts";
+/**
+ * `etcdup upgrade`: checks the path against etcd's rules, gets and verifies the release the way install
+ * does, then hands the effects (snapshot, swap, env, restart, verify, rollback) to lib/upgrade/apply.ts.
+ * In a cluster it upgrades this member only and says how to roll the others.
+ */
 import type { CommandContext } from "../cli/spec.ts";
-import type { ExitCode } from "../errors.ts";
+import { EtcdupError, Exit, type ExitCode } from "../errors.ts";
+import { HostRoot } from "../host/fs.ts";
+import { readState, STATE_FILE } from "../host/state.ts";
+import { serviceManager } from "../host/systemd.ts";
+import { gatherFacts } from "../plan/facts.ts";
+import { FIXED_PATHS, planRelease } from "../plan/build.ts";
+import { positiveInt } from "../plan/validate.ts";
+import { installBinaries } from "../release/binaries.ts";
+import { resolveVersion } from "../release/manifest.ts";
+import { bundleTarball, obtainRelease, type ReleaseSource } from "../release/obtain.ts";
+import type { PlannedRelease } from "../plan/types.ts";
+import { applyUpgrade } from "../upgrade/apply.ts";
+import { checkUpgradePath, type UpgradeStep } from "../upgrade/paths.ts";
 
-/** Not built yet. */
-export function run(_ctx: CommandContext): Promise<ExitCode> {
-  return Promise.reject(new EtcdupError({ code: "not-implemented", message: "etcdup upgrade is not built yet" }));
+/** How to roll the rest of a cluster, or nothing for a single member. */
+function clusterAdvice(initialCluster: string, step: UpgradeStep): string {
+  const members = initialCluster.split(",").filter((m) => m.trim() !== "").length;
+  if (members < 2) return "";
+  return `This upgraded this member only. Run 'etcdup upgrade --version ${step.to}' on each other member in turn, ` +
+    `checking 'etcdup status' between members and upgrading the leader last; the cluster runs as ` +
+    `${step.from.split(".").slice(0, 2).join(".")} until every member runs ${step.to}.`;
+}
+
+/** The release with a `--bundle DIR` source turned into the tarball it holds (as install does). */
+function fromBundle(
+  release: PlannedRelease,
+  versionGiven: boolean,
+): { release: PlannedRelease; source: ReleaseSource } {
+  const src = release.source;
+  if (src.kind !== "bundle") return { release, source: src };
+  const picked = bundleTarball(src.dir, versionGiven ? release.version : undefined, release.arch);
+  const source: ReleaseSource = { kind: "tarball", path: picked.path };
+  return { release: { ...release, version: picked.version, source }, source };
+}
+
+/** Runs `etcdup upgrade`. */
+export async function run(ctx: CommandContext): Promise<ExitCode> {
+  const { values, out } = ctx;
+  const host = new HostRoot(typeof values.root === "string" ? values.root : "/");
+  const state = readState(host);
+  if (!state) {
+    throw new EtcdupError({
+      code: "not-installed",
+      message: `nothing to upgrade: ${host.resolve(STATE_FILE)} does not exist`,
+      hint: "etcdup upgrades what 'etcdup install' installed; run install first.",
+      exit: Exit.precondition,
+    });
+  }
+  const planned = planRelease({ ...values, arch: state.arch }, gatherFacts(host), resolveVersion);
+  const { release, source } = fromBundle(planned, typeof values.version === "string");
+  const allowDowngrade = values["allow-downgrade"] === true;
+  const step = checkUpgradePath(state.version, release.version, { allowDowngrade });
+  for (const note of step.notes) out.info(note);
+  if (step.kind === "same") {
+    out.result({ upgraded: false, ...step }, `etcd is already ${state.version}: nothing to upgrade`);
+    return Exit.ok;
+  }
+  const healthTimeoutMs = 1000 *
+    positiveInt(
+      "health-timeout",
+      typeof values["health-timeout"] === "string" ? values["health-timeout"] : "60",
+    );
+  if (values["dry-run"] === true) {
+    out.result(
+      { dryRun: true, ...step },
+      `would upgrade etcd ${step.from} -> ${step.to} (${step.kind}): snapshot, swap binaries in ${state.binDir}, ` +
+        `re-render ${FIXED_PATHS.envFile}, restart ${state.unit}, wait for health; roll back on failure`,
+    );
+    return Exit.ok;
+  }
+  if (host.isLive && Deno.uid() !== 0) {
+    throw new EtcdupError({
+      code: "not-root",
+      message: "etcdup upgrade must run as root on the live host",
+      hint: "Run it with sudo, or use --root DIR for a tree that is not the running system.",
+      exit: Exit.precondition,
+    });
+  }
+
+  out.step(`upgrading etcd ${step.from} -> ${step.to} (${step.kind})`);
+  const staged = await obtainRelease({
+    version: release.version,
+    arch: release.arch,
+    source,
+    ...(release.sha256 ? { sha256: release.sha256 } : {}),
+    stagingParent: host.resolve(state.binDir),
+    checkVersion: release.native,
+  }, out);
+  try {
+    const verified = checkUpgradePath(state.version, staged.version, { allowDowngrade });
+    const result = await applyUpgrade({
+      host,
+      state,
+      svc: serviceManager(host),
+      out,
+      step: verified,
+      release: { version: staged.version, sha256: staged.sha256 },
+      installBinaries: async () => void await installBinaries(staged, host, state.binDir),
+      files: { envFile: FIXED_PATHS.envFile, envLocalFile: FIXED_PATHS.envLocalFile },
+      healthTimeoutMs,
+      now: new Date(),
+    });
+    const advice = clusterAdvice(state.initialCluster, verified);
+    const lines = [
+      `etcd ${result.from} -> ${result.to}: done. Backup (snapshot, old binaries, old env file): ${result.backupDir}`,
+      ...(advice ? [advice] : []),
+    ];
+    out.result({ upgraded: true, ...result, ...(advice ? { cluster: advice } : {}) }, lines.join("\n"));
+    return Exit.ok;
+  } finally {
+    staged.cleanup();
+  }
 }

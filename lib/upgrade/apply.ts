@@ -199,7 +199,7 @@ async function rollBack(
   const { host, state, svc, out } = input;
   const journal = svc.live ? (await svc.journalTail(state.unit, 15)).trim() : "";
   out.warn(`upgrade to ${input.release.version} failed: ${cause.message}; rolling back to ${state.version}`);
-  if (journal) out.info(journal);
+  for (const line of journal ? journal.split("\n") : []) out.info(line);
   restoreFiles(host, kept);
   if (result.envProposed) host.remove(result.envProposed);
   const snapshotNote = result.snapshot ? ` The snapshot is ${result.snapshot.file}.` : "";
