@@ -111,6 +111,7 @@ export function validateRequest(req: PkiRequest): void {
     if (normalizeIp(ip) === undefined) throw usageError("bad-san", `--san: '${ip}' is not an IP address`);
   }
   for (const d of req.sans.dns) {
+    if (/^[\d.]+$/.test(d)) throw usageError("bad-san", `--san: '${d}' is not an IP address`);
     if (
       !/^(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$/
         .test(d)
@@ -234,7 +235,7 @@ async function planCa(
         ca: given,
         files: [
           keptFile(host, paths.caCert, certText, CERT_OWNER, "ca-cert"),
-          { ...caFiles(paths, certText, await privateKeyPem(given.signer.key), "create")[1] },
+          caFiles(paths, certText, await privateKeyPem(given.signer.key), "create")[1],
         ],
       };
     }

@@ -287,6 +287,9 @@ Deno.test("certs: a CA without its key, unknown algorithms, impossible validity 
     const days = await runEtcdup(["certs", "renew", "--cert-days", "0", "--root", t.root]);
     assert.equal(days.code, 2);
     assert.match(days.stderr, /--cert-days: '0'/);
+    const san = await runEtcdup(["certs", "renew", "--san", "10.0.0.300", "--root", t.root]);
+    assert.equal(san.code, 2);
+    assert.match(san.stderr, /--san: '10\.0\.0\.300' is not an IP address/);
     const nodir = await runEtcdup(["certs", "check", "--root", t.root, "--pki-dir", "/srv/nothing"]);
     assert.equal(nodir.code, 7);
     assert.match(nodir.stderr, /no PKI directory at .*\/srv\/nothing/);

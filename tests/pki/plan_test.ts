@@ -148,6 +148,10 @@ Deno.test("planPki: a CA certificate without its key, or with the wrong key, is 
       e.message,
       /the CA certificate \/etc\/etcd\/pki\/ca\.crt is there but its key \/etc\/etcd\/pki\/ca\.key is not/,
     );
+    const given = { certPem: t.host.readText(P.caCert)!, keyPem: caKey, source: "export.pem" };
+    const restored = await planPki(request({ ca: given }), t.host);
+    assert.ok(restored.notes.includes("kept CA certificate; restored its key from the given CA"));
+    assert.deepEqual(restored.files.filter((f) => f.action !== "keep").map((f) => f.path), [P.caKey]);
     t.host.writeAtomic(P.caKey, other.host.readText(P.caKey)!, { uid: 0, gid: 0, mode: 0o600 });
     await rejectsWith(() => planPki(request(), t.host), "ca-key-mismatch", Exit.verification);
     t.host.writeAtomic(P.caKey, caKey, { uid: 0, gid: 0, mode: 0o600 });
