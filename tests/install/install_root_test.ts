@@ -203,3 +203,18 @@ Deno.test("install: bad flags exit 2 naming the flag, before anything is written
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("install --bundle DIR without --version takes the newest tarball there for this arch", async () => {
+  const fx = await etcdFixture("sid");
+  const bundle = await Deno.makeTempDir({ prefix: "etcdup-install-bundle-" });
+  try {
+    await Deno.symlink(fx.tarball, path.join(bundle, path.basename(fx.tarball)));
+    const r = await etcdup(["install", "--root", bundle, "--bundle", bundle, "--dry-run", "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const plan = JSON.parse(r.stdout.trim().split("\n").pop()!).result.plan;
+    assert.equal(plan.release.version, fx.version);
+    assert.equal(plan.release.source, `tarball ${path.join(bundle, path.basename(fx.tarball))}`);
+  } finally {
+    await Deno.remove(bundle, { recursive: true });
+  }
+});
