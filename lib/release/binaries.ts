@@ -46,6 +46,7 @@ export function installBinaries(
   const changed: string[] = [];
   const unchanged: string[] = [];
   for (const name of BINARIES) {
+    if (!staged.files[name]) continue; // etcdutl: none before 3.5
     const target = path.posix.join(binDir, name);
     const real = host.resolve(target);
     const existing = host.stat(target);

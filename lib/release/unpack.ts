@@ -237,7 +237,9 @@ export async function unpackRelease(
       "The file was altered or badly concatenated; download it again. Nothing was installed.",
     );
   }
-  const missing = BINARIES.filter((b) => !files[b]);
+  // etcdutl first shipped in 3.5: official 3.0-3.4 tarballs have only etcd and etcdctl.
+  const optional = /^etcd-v3\.[0-4]\./.test(opts.topFolder) ? ["etcdutl"] : [];
+  const missing = BINARIES.filter((b) => !files[b] && !optional.includes(b));
   if (missing.length > 0) {
     throw verificationError(
       "missing-binary",
