@@ -139,6 +139,12 @@ export interface CertInspection {
   problems: Problem[];
 }
 
+/** The numeric owner of a file. */
+export interface Owner {
+  uid: number;
+  gid: number;
+}
+
 /** Options of {@link inspectPki}. */
 export interface InspectOptions {
   now: Date;
@@ -163,7 +169,7 @@ function modeProblems(
   host: HostRoot,
   keyPath: string,
   certPath: string,
-  ownerUid: number | undefined,
+  owner: Owner | undefined,
 ): Problem[] {
   const problems: Problem[] = [];
   const k = host.stat(keyPath);
@@ -175,10 +181,10 @@ function modeProblems(
       }: group/other can read the private key (want 0600)`,
     });
   }
-  if (k && ownerUid !== undefined && k.uid !== ownerUid) {
+  if (k && owner && (k.uid !== owner.uid || k.gid !== owner.gid)) {
     problems.push({
       code: "key-owner",
-      message: `${keyPath} is owned by uid ${k.uid}, want uid ${ownerUid}`,
+      message: `${keyPath} is owned by ${k.uid}:${k.gid}, want ${owner.uid}:${owner.gid}`,
     });
   }
   const c = host.stat(certPath);
@@ -237,8 +243,8 @@ export async function inspectPair(
   role: CertInspection["role"],
   certPath: string,
   keyPath: string,
-  /** The uid the key must belong to; undefined: any owner. */
-  ownerUid: number | undefined,
+  /** Who the key must belong to; undefined: anyone. */
+  owner: Owner | undefined,
   cas: x509.X509Certificate[] | undefined,
   wantSans: Sans | undefined,
   opts: InspectOptions,
@@ -268,7 +274,7 @@ export async function inspectPair(
         problems.push({ code: "key-mismatch", message: `${keyPath} is not the private key of ${certPath}` });
       }
     }
-    problems.push(...modeProblems(host, keyPath, certPath, ownerUid));
+    problems.push(...modeProblems(host, keyPath, certPath, owner));
   }
   if (cas) {
     inspection.chains = await chainsTo(cert, cas);
@@ -304,10 +310,19 @@ export async function inspectPki(
   opts: InspectOptions,
   others: { name: string; certPath: string; keyPath: string }[] = [],
 ): Promise<CertInspection[]> {
-  const caResult = await inspectPair(host, "ca", ca.certPath, ca.keyPath, 0, undefined, undefined, opts);
+  const caResult = await inspectPair(
+    host,
+    "ca",
+    ca.certPath,
+    ca.keyPath,
+    { uid: 0, gid: 0 },
+    undefined,
+    undefined,
+    opts,
+  );
   const out = [caResult.inspection];
   for (const p of profiles) {
-    const owner = p.keyOwner === "etcd" ? opts.etcdUid : 0;
+    const owner = p.keyOwner === "etcd" ? { uid: opts.etcdUid, gid: opts.etcdGid } : { uid: 0, gid: 0 };
     const sans = p.withSans ? opts.hostSans : undefined;
     out.push(
       (await inspectPair(host, p.role, p.certPath, p.keyPath, owner, caResult.certs, sans, opts)).inspection,
