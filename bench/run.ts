@@ -19,9 +19,10 @@ import type { Bench, BenchContext } from "./support/context.ts";
 import { startupBench } from "./cases/startup.ts";
 import { pkiBench } from "./cases/pki.ts";
 import { installBench } from "./cases/install.ts";
+import { fetchBench } from "./cases/fetch.ts";
 
 /** Every bench, in report order. */
-export const BENCHES: readonly Bench[] = [pkiBench, installBench, startupBench];
+export const BENCHES: readonly Bench[] = [fetchBench, pkiBench, installBench, startupBench];
 
 const REPO = path.resolve(new URL("..", import.meta.url).pathname);
 
