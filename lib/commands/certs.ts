@@ -65,6 +65,15 @@ function resolveTarget(values: FlagValues): Target {
     : defaultPkiDir(layout);
   const paths = pkiPaths(layout, pkiDir);
   const facts = gatherFacts(host);
+  if (!facts.isRoot) {
+    throw new EtcdupError({
+      code: "not-root",
+      message:
+        "etcdup certs must run as root (private keys are readable by root only, and it sets file owners)",
+      hint: "Run it with sudo.",
+      exit: Exit.precondition,
+    });
+  }
   const etcd = lookupUser(host, "etcd") ?? host.stat(paths.serverKey) ?? { uid: 0, gid: 0 };
   const memberName = str(values, "name") ?? state?.name ?? facts.hostname;
   return { host, state, layout, paths, memberName, etcdUid: etcd.uid, etcdGid: etcd.gid, facts };
