@@ -122,6 +122,24 @@ function configEntries(decisions: FileDecision[], ids: EtcdIds): ViewEntry[] {
 
 /** `--dry-run`: everything install would do, computed against the host, nothing written. */
 async function dryRun(plan: InstallPlan, host: HostRoot, ctx: CommandContext): Promise<ExitCode> {
+  try {
+    return await previewPlan(plan, host, ctx);
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause ?? err;
+    if ((cause as { code?: string }).code !== "EACCES") throw err;
+    throw new EtcdupError({
+      code: "dry-run-needs-root",
+      message: `--dry-run cannot read what is installed: ${(cause as Error).message}`,
+      hint:
+        "On a host etcdup already installed on, the PKI keys and the state record are root-only: run it as root.",
+      exit: Exit.precondition,
+      cause: err,
+    });
+  }
+}
+
+/** Builds and prints the dry-run view. */
+async function previewPlan(plan: InstallPlan, host: HostRoot, ctx: CommandContext): Promise<ExitCode> {
   const state = readState(host);
   const account = lookupUser(host, plan.user.name);
   const ids = account ? { uid: account.uid, gid: account.gid } : { uid: -1, gid: -1 };
@@ -134,7 +152,7 @@ async function dryRun(plan: InstallPlan, host: HostRoot, ctx: CommandContext): P
     mode: "0755",
     action: sameRelease ? "keep" : "install",
     note: sameRelease
-      ? "same release as installed (re-checked on apply)"
+      ? "same release as installed; re-checked on apply"
       : `from etcd ${plan.release.version}`,
   }));
   const unitChanges = decisions.some((d) => d.file.path === plan.paths.unitFile && writesContent(d.action));
