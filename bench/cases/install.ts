@@ -21,13 +21,31 @@ const BASELINE = path.resolve(new URL("../baseline", import.meta.url).pathname);
 const MANUAL = path.join(BASELINE, "install_manual.sh");
 const MANUAL_LABEL = "manual steps: sha256sum, tar, install, openssl seed PKI, unit + env file";
 
-/** Runs `install` (given a fresh empty prefix) once per sample, removing the prefix afterwards. */
-function intoRoot(ctx: BenchContext, install: (root: string) => Promise<Sample>) {
+/** Files both sides must have written into the prefix (the defaults of etcdup and of the manual steps). */
+const EXPECTED = [
+  "usr/local/bin/etcd",
+  "usr/local/bin/etcdctl",
+  "usr/local/bin/etcdutl",
+  "etc/etcd/pki/ca.crt",
+  "etc/etcd/pki/server.key",
+  "etc/etcd/pki/peer.crt",
+  "etc/systemd/system/etcd.service",
+  "etc/default/etcd",
+];
+
+/**
+ * Runs `install` (given a fresh empty prefix) once per sample, checks it wrote the whole install, and
+ * removes the prefix afterwards.
+ */
+function intoRoot(ctx: BenchContext, what: string, install: (root: string) => Promise<Sample>) {
   return repeat(ctx.times(7, 2), async (i) => {
     const root = path.join(ctx.workDir, `root-${crypto.randomUUID().slice(0, 8)}-${i}`);
     fs.mkdirSync(root);
     try {
-      return await install(root);
+      const sample = await install(root);
+      const missing = EXPECTED.filter((f) => !fs.existsSync(path.join(root, f)));
+      if (missing.length > 0) throw new Error(`${what} left out ${missing.join(", ")} under ${root}`);
+      return sample;
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
@@ -37,13 +55,17 @@ function intoRoot(ctx: BenchContext, install: (root: string) => Promise<Sample>)
 async function rootRows(ctx: BenchContext): Promise<Row[]> {
   const fx = ctx.fixture;
   const size = `${(fs.statSync(fx.tarball).size / 2 ** 20).toFixed(0)} MiB`;
-  const baseline = await intoRoot(ctx, (root) => runCommand(["sh", MANUAL, fx.tarball, fx.sha256, root]));
+  const baseline = await intoRoot(
+    ctx,
+    "install_manual.sh",
+    (root) => runCommand(["sh", MANUAL, fx.tarball, fx.sha256, root]),
+  );
   const variants: [string, string[]][] = [["deno run", denoRunArgv()]];
   const bin = compiledBinary();
   if (bin) variants.push([path.basename(bin), [bin]]);
   const rows: Row[] = [];
   for (const [how, argv] of variants) {
-    const ours = await intoRoot(ctx, (root) =>
+    const ours = await intoRoot(ctx, `etcdup install (${how})`, (root) =>
       runCommand([
         ...argv,
         "install",
@@ -114,7 +136,9 @@ async function containerRow(ctx: BenchContext): Promise<Row> {
     );
     return {
       bench: "install in a systemd container",
-      case: `to healthy etcd over mTLS; etcdup as ${etcdup.description.split(" (")[0]}`,
+      case: `${
+        etcdup.description.startsWith("compiled") ? "compiled binary" : "deno run"
+      }, to healthy etcd over mTLS`,
       ours,
       baseline,
       baselineLabel: `${MANUAL_LABEL}, useradd, systemctl enable --now, etcdctl endpoint health`,
