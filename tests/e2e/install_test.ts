@@ -98,20 +98,38 @@ Deno.test("install: a bare bookworm becomes a TLS-secured etcd node (issue 2)", 
       await assertNothingInstalled(c);
     });
 
-    const installed = await t.step("install: etcd is active, enabled and runs as etcd", async () => {
-      const r = await etcdup.run(c, install, { timeoutMs: 300_000 });
-      assertEquals(r.code, 0, `${r.stderr}\n${r.stdout}`);
-      assertEquals((await c.exec(["systemctl", "is-active", "etcd"])).stdout.trim(), "active");
-      assertEquals((await c.exec(["systemctl", "is-enabled", "etcd"])).stdout.trim(), "enabled");
-      const pid = (await c.execOk(["systemctl", "show", "-p", "MainPID", "--value", "etcd"])).trim();
-      const uid = (await c.execOk(["id", "-u", "etcd"])).trim();
-      assertMatch(await c.execOk(["cat", `/proc/${pid}/status`]), new RegExp(`\\nUid:\\s+${uid}\\s`));
-      assert(Number(uid) > 0 && Number(uid) < 1000, `etcd is a system user (uid ${uid})`);
-      assertMatch(
-        await c.execOk(["getent", "passwd", "etcd"]),
-        /:\/var\/lib\/etcd:\/(usr\/)?s?bin\/(nologin|false)\n$/,
-      );
-    });
+    const installed = await t.step(
+      "install: etcd is active, enabled, hardened, runs as etcd; metrics on loopback only",
+      async () => {
+        const r = await etcdup.run(c, install, { timeoutMs: 300_000 });
+        assertEquals(r.code, 0, `${r.stderr}\n${r.stdout}`);
+        assertEquals((await c.exec(["systemctl", "is-active", "etcd"])).stdout.trim(), "active");
+        assertEquals((await c.exec(["systemctl", "is-enabled", "etcd"])).stdout.trim(), "enabled");
+        const pid = (await c.execOk(["systemctl", "show", "-p", "MainPID", "--value", "etcd"])).trim();
+        const uid = (await c.execOk(["id", "-u", "etcd"])).trim();
+        assert(Number(uid) > 0 && Number(uid) < 1000, `etcd is a system user (uid ${uid})`);
+        const status = await c.execOk(["cat", `/proc/${pid}/status`]);
+        assertMatch(status, new RegExp(`\\nUid:\\s+${uid}\\s`));
+        assertMatch(status, /\nNoNewPrivs:\s+1\n/);
+        assertMatch(status, /\nCapEff:\s+0+\n/);
+        const props = ["NoNewPrivileges", "ProtectSystem", "ProtectHome", "PrivateTmp"];
+        assertEquals(
+          (await c.execOk(["systemctl", "show", "etcd", ...props.map((p) => `--property=${p}`)])).split("\n")
+            .sort(),
+          ["", "NoNewPrivileges=yes", "PrivateTmp=yes", "ProtectHome=yes", "ProtectSystem=strict"],
+        );
+        assertMatch(await c.execOk(["curl", "-fsS", "http://127.0.0.1:2381/health"]), /"health":\s*"true"/);
+        assertEquals(
+          (await c.exec(["curl", "-fsS", `http://${host.address}:2381/health`])).code,
+          7,
+          "metrics on loopback only",
+        );
+        assertMatch(
+          await c.execOk(["getent", "passwd", "etcd"]),
+          /:\/var\/lib\/etcd:\/(usr\/)?s?bin\/(nologin|false)\n$/,
+        );
+      },
+    );
 
     /** Steps that need the installed node; reported as ignored when the install itself failed. */
     const onNode = (name: string, fn: () => Promise<void>) => t.step({ name, ignore: !installed, fn });
