@@ -357,6 +357,19 @@ async function runService(
   return did;
 }
 
+/** Creates the data dir etcd:etcd 0700, or corrects its owner and mode; never touches its content. */
+function ensureDataDir(host: HostRoot, dir: string, ids: EtcdIds, out: Output): boolean {
+  const own = { ...ids, mode: 0o700 };
+  if (host.stat(dir) === undefined) {
+    host.ensureDir(dir, own);
+    out.step(`created data dir ${dir} (etcd:etcd 0700)`);
+    return true;
+  }
+  if (!host.setOwnership(dir, own)) return false;
+  out.step(`data dir ${dir}: owner and mode set to etcd:etcd 0700`);
+  return true;
+}
+
 /** Steps another command (`join`) runs inside install's sequence. */
 export interface InstallHooks {
   /** After the PKI is in place, before etcd's configuration is rendered: may settle the member (join). */
@@ -406,12 +419,7 @@ export async function apply(
         : `system user etcd exists (uid ${account.uid})`,
     );
     const ids = { uid: account.uid, gid: account.gid };
-    const dataExisted = host.stat(plan.paths.dataDir) !== undefined;
-    const dataFixed = host.stat(plan.paths.dataDir)
-      ? host.setOwnership(plan.paths.dataDir, { ...ids, mode: 0o700 })
-      : (host.ensureDir(plan.paths.dataDir, { ...ids, mode: 0o700 }), true);
-    if (!dataExisted) out.step(`created data dir ${plan.paths.dataDir} (etcd:etcd 0700)`);
-    else if (dataFixed) out.step(`data dir ${plan.paths.dataDir}: owner/mode set to etcd:etcd 0700`);
+    const dataChanged = ensureDataDir(host, plan.paths.dataDir, ids, out);
 
     const bins = installBinaries(staged, host, plan.paths.binDir);
     out.step(
@@ -450,8 +458,8 @@ export async function apply(
     const serviceDid = await runService(plan, host, unitChanged, etcdChanged, out);
     if (hooks.healthy && plan.service.start) await hooks.healthy(plan, pki.paths);
 
-    const changed = created || !dataExisted || dataFixed || bins.changed.length > 0 || pki.changed ||
-      decisions.some((d) => d.action !== "keep") || serviceDid.length > 0;
+    const changed = created || dataChanged || bins.changed.length > 0 || pki.changed ||
+      decisions.some((d) => d.action !== "keep" && d.action !== "keep-edited") || serviceDid.length > 0;
     const where = plan.service.start ? `healthy at ${localClientUrl(plan)}` : "not started";
     const human = changed
       ? `etcd ${release.version} ${previous ? "updated" : "installed"} (${where}). ` +

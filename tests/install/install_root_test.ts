@@ -151,6 +151,7 @@ Deno.test("install --root: an edited env file is kept and reported; a new SAN re
     const again = await etcdup([...args, "--san", "192.0.2.77"]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stderr, /edited since etcdup wrote it: kept/, "still reported, still kept");
+    assert.match(again.stdout, /^no changes: /);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
