@@ -46,16 +46,17 @@ export function installBinaries(
   const changed: string[] = [];
   const unchanged: string[] = [];
   for (const name of BINARIES) {
-    if (!staged.files[name]) continue; // etcdutl: none before 3.5
+    const file = staged.files[name];
+    if (file === undefined) continue; // etcdutl: none before 3.5
     const target = path.posix.join(binDir, name);
     const real = host.resolve(target);
     const existing = host.stat(target);
-    if (existing?.isFile && sameContent(staged.files[name], real)) {
+    if (existing?.isFile && sameContent(file, real)) {
       host.setOwnership(target, { uid: 0, gid: 0, mode: 0o755 });
       unchanged.push(target);
       continue;
     }
-    const fd = fs.openSync(staged.files[name], "r");
+    const fd = fs.openSync(file, "r");
     try {
       fs.fchownSync(fd, 0, 0);
       fs.fchmodSync(fd, 0o755);
@@ -63,7 +64,7 @@ export function installBinaries(
     } finally {
       fs.closeSync(fd);
     }
-    fs.renameSync(staged.files[name], real);
+    fs.renameSync(file, real);
     changed.push(target);
   }
   if (changed.length > 0) syncDir(host.resolve(binDir));

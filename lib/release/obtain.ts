@@ -12,7 +12,14 @@ import type { Output } from "../cli/output.ts";
 import { type Arch, compareVersions, manifestDigest } from "./manifest.ts";
 import { parseSha256Sums, sumsUrlFor, tarballName, tarballUrl, topFolderName } from "./source.ts";
 import { createHttpClient, download, fetchText, type HttpClient, type HttpOptions } from "./http.ts";
-import { type BinaryName, DEFAULT_LIMITS, type UnpackLimits, unpackRelease, writeAll } from "./unpack.ts";
+import {
+  DEFAULT_LIMITS,
+  type ReleaseFiles,
+  requiredBinaries,
+  type UnpackLimits,
+  unpackRelease,
+  writeAll,
+} from "./unpack.ts";
 import { checkElf } from "./elf.ts";
 
 /** Where the tarball comes from. */
@@ -57,7 +64,7 @@ export interface StagedRelease {
   /** The 0700 staging dir (real path). */
   dir: string;
   /** Real paths of the staged binaries (mode 0700 until installed). */
-  files: Record<BinaryName, string>;
+  files: ReleaseFiles;
   /** Real path of the verified tarball in the staging dir, when `keepTarball` was asked for. */
   tarball?: string;
   /** Removes the staging dir (safe to call twice). */
@@ -236,6 +243,7 @@ export async function obtainRelease(req: ReleaseRequest, out: Output): Promise<S
     const unpacked = await unpackRelease(counted, {
       dir,
       topFolder: topFolderName(req.version, req.arch),
+      required: requiredBinaries(req.version),
       label: path.basename(url),
       limits: req.limits ?? DEFAULT_LIMITS,
     });

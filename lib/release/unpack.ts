@@ -18,6 +18,20 @@ export const BINARIES = ["etcd", "etcdctl", "etcdutl"] as const;
 /** One of {@link BINARIES}. */
 export type BinaryName = typeof BINARIES[number];
 
+/** Real paths of a release's binaries; etcdutl first shipped in 3.5 (official 3.0-3.4 tarballs lack it). */
+export interface ReleaseFiles {
+  etcd: string;
+  etcdctl: string;
+  etcdutl?: string;
+}
+
+/** The binaries a release of `version` ("vX.Y.Z") must contain: etcdutl only from v3.5 on. */
+export function requiredBinaries(version: string): BinaryName[] {
+  const [major, minor] = version.replace(/^v/, "").split(".").map(Number);
+  const hasEtcdutl = major > 3 || (major === 3 && minor >= 5);
+  return BINARIES.filter((b) => b !== "etcdutl" || hasEtcdutl);
+}
+
 /** Size caps against decompression bombs. */
 export interface UnpackLimits {
   /** Largest single entry, declared or actual (bytes). */
@@ -35,6 +49,8 @@ export interface UnpackOptions {
   dir: string;
   /** The single top folder every entry must live under, e.g. `etcd-v3.6.6-linux-amd64`. */
   topFolder: string;
+  /** The binaries that must be present (see {@link requiredBinaries}); others are staged when present. */
+  required: readonly BinaryName[];
   /** Shown in errors, e.g. the tarball's file name. */
   label: string;
   limits?: UnpackLimits;
@@ -47,7 +63,7 @@ export interface Unpacked {
   /** Bytes read (compressed). */
   bytes: number;
   /** Real paths of the written binaries. */
-  files: Record<BinaryName, string>;
+  files: ReleaseFiles;
 }
 
 /** Writes all of `bytes` to `fd` (writeSync may write less than asked). */
@@ -237,9 +253,7 @@ export async function unpackRelease(
       "The file was altered or badly concatenated; download it again. Nothing was installed.",
     );
   }
-  // etcdutl first shipped in 3.5: official 3.0-3.4 tarballs have only etcd and etcdctl.
-  const optional = /^etcd-v3\.[0-4]\./.test(opts.topFolder) ? ["etcdutl"] : [];
-  const missing = BINARIES.filter((b) => !files[b] && !optional.includes(b));
+  const missing = opts.required.filter((b) => !files[b]);
   if (missing.length > 0) {
     throw verificationError(
       "missing-binary",
@@ -247,5 +261,5 @@ export async function unpackRelease(
       "This is not a complete etcd release tarball; nothing was installed.",
     );
   }
-  return { sha256: hash.digest("hex"), bytes: inBytes, files: files as Record<BinaryName, string> };
+  return { sha256: hash.digest("hex"), bytes: inBytes, files: files as ReleaseFiles };
 }
