@@ -35,7 +35,13 @@ export function configEntries(
     const source: ConfigEntry["source"] = key in ctx.sources ? ctx.sources[key] : "default";
     const value = source === "default" ? undefined : ctx.values[key];
     const from = { flag: `--${key}`, env: envName(key), config: file, default: "default" }[source];
-    return { key, value, source, from, defaultText: f.defaultText };
+    return {
+      key,
+      value,
+      source,
+      from,
+      defaultText: f.defaultText ?? (f.type === "boolean" ? "false" : undefined),
+    };
   });
 }
 
