@@ -79,7 +79,7 @@ Deno.test("print-config with --json gives value, source and default per key", as
     value: true,
     source: "env",
     from: "ETCDUP_NO_START",
-    default: null,
+    default: "false",
   });
   assert.equal(event.result.config["pki-dir"].source, "default");
   assert.equal(event.result.config["pki-dir"].default, "/etc/etcd/pki");
