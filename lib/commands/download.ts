@@ -44,11 +44,11 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   }
   const dir = path.resolve(output);
   const host = new HostRoot("/");
-  host.ensureDir(dir, { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0, mode: host.stat(dir)?.mode ?? 0o755 });
+  const own = { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0, mode: 0o644 };
+  if (!host.stat(dir)) host.ensureDir(dir, { ...own, mode: 0o755 });
   const sumsPath = path.join(dir, "SHA256SUMS");
   const sums = parseSha256Sums(host.readText(sumsPath) ?? "");
   const fetched: { file: string; sha256: string; trust: Trust; arch: Arch }[] = [];
-  const own = { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0, mode: 0o644 };
   for (const arch of arches) {
     const staged = await obtainRelease({
       version,
