@@ -1,6 +1,7 @@
 /**
  * `deno task build`: compiles etcdup into one self-contained executable per Linux target,
- * `dist/etcdup-linux-amd64` and `dist/etcdup-linux-arm64`, plus `dist/SHA256SUMS`.
+ * `dist/etcdup-linux-amd64` and `dist/etcdup-linux-arm64`, and puts them, `dist/install.sh` and
+ * `dist/SHA256SUMS` (covering all three) in `dist/`: the assets of a release.
  *
  * - The working tree is copied to a staging directory whose `assets/build-info.json` carries the build's
  *   version and git commit, so the shared tree is never rewritten and `etcdup --version` names the build.
@@ -203,6 +204,8 @@ export interface BuildResult {
   commit: string;
   /** Real paths of the binaries. */
   binaries: string[];
+  /** Real path of the copy of install.sh. */
+  installer: string;
   /** Real path of SHA256SUMS. */
   sums: string;
 }
@@ -286,6 +289,27 @@ async function compileTarget(
   }
 }
 
+/**
+ * Copies `files` (binaries and install.sh, all mode 0755) into `out` and writes `out/SHA256SUMS` covering
+ * them, each through a temp file renamed into place. Returns the paths written.
+ * @example publish("dist", ["/tmp/stage/dist/etcdup-linux-amd64", "/tmp/stage/install.sh"])
+ */
+export function publish(out: string, files: readonly string[]): { files: string[]; sums: string } {
+  fs.mkdirSync(out, { recursive: true });
+  const written = files.map((f) => {
+    const dest = path.join(out, path.basename(f));
+    fs.copyFileSync(f, `${dest}.tmp`);
+    fs.chmodSync(`${dest}.tmp`, 0o755);
+    fs.renameSync(`${dest}.tmp`, dest);
+    return dest;
+  });
+  const sums = path.join(out, "SHA256SUMS");
+  fs.writeFileSync(`${sums}.tmp`, sha256sums(written));
+  fs.chmodSync(`${sums}.tmp`, 0o644);
+  fs.renameSync(`${sums}.tmp`, sums);
+  return { files: written, sums };
+}
+
 /** The target of the machine running the build, if it is one etcdup ships for. */
 function hostTarget(): Target | undefined {
   const arch = Deno.build.arch === "x86_64" ? "amd64" : Deno.build.arch === "aarch64" ? "arm64" : undefined;
@@ -317,20 +341,9 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
       });
       built.push(file);
     }
-    fs.mkdirSync(out, { recursive: true });
-    const binaries = built.map((f) => {
-      const dest = path.join(out, path.basename(f));
-      fs.copyFileSync(f, `${dest}.tmp`);
-      fs.chmodSync(`${dest}.tmp`, 0o755);
-      fs.renameSync(`${dest}.tmp`, dest);
-      return dest;
-    });
-    const sums = path.join(out, "SHA256SUMS");
-    fs.writeFileSync(`${sums}.tmp`, sha256sums(binaries));
-    fs.renameSync(`${sums}.tmp`, sums);
-    for (const b of binaries) log(`wrote ${b}`);
-    log(`wrote ${sums}`);
-    return { version, commit, binaries, sums };
+    const { files, sums } = publish(out, [...built, path.join(staged, "install.sh")]);
+    for (const f of [...files, sums]) log(`wrote ${f}`);
+    return { version, commit, binaries: files.slice(0, built.length), installer: files[built.length], sums };
   } finally {
     fs.rmSync(staged, { recursive: true, force: true });
   }
@@ -370,7 +383,7 @@ if (import.meta.main) {
   const out = createOutput();
   try {
     const r = await build({ ...parseBuildArgs(Deno.args), log: (line) => out.step(line) });
-    out.result(r, [...r.binaries, r.sums].join("\n"));
+    out.result(r, [...r.binaries, r.installer, r.sums].join("\n"));
   } catch (err) {
     out.error(asEtcdupError(err));
     Deno.exit(asEtcdupError(err).exit);

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { build, elfMachine, gitCommit, runtimeFor, sha256sums, TARGETS } from "../../build.ts";
+import { build, elfMachine, gitCommit, publish, runtimeFor, sha256sums, TARGETS } from "../../build.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
 import { exec } from "../support/exec.ts";
 import { REPO } from "./etcdup_cmd.ts";
@@ -121,17 +121,37 @@ Deno.test("a runtime whose binary does not run is refused (exit 3) before anythi
   });
 });
 
-Deno.test("SHA256SUMS is in the coreutils format: sha256sum -c accepts it", async () => {
+Deno.test("publish puts the binaries and install.sh in dist/ with a SHA256SUMS that sha256sum -c accepts", async () => {
   await withTemp(async (dir) => {
+    const staged = path.join(dir, "staged");
+    fs.mkdirSync(staged);
     const files = ["etcdup-linux-arm64", "etcdup-linux-amd64"].map((n, i) => {
-      fs.writeFileSync(path.join(dir, n), `binary ${i}\n`);
-      return path.join(dir, n);
+      fs.writeFileSync(path.join(staged, n), `binary ${i}\n`);
+      return path.join(staged, n);
     });
-    const sums = sha256sums(files);
-    assert.match(sums, /^[0-9a-f]{64} {2}etcdup-linux-amd64\n[0-9a-f]{64} {2}etcdup-linux-arm64\n$/);
-    fs.writeFileSync(path.join(dir, "SHA256SUMS"), sums);
-    const r = await exec(["sha256sum", "-c", "SHA256SUMS"], { cwd: dir });
-    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const out = path.join(dir, "dist");
+    const r = publish(out, [...files, path.join(REPO, "install.sh")]);
+    assert.deepEqual(r.files.map((f) => path.basename(f)), [
+      "etcdup-linux-arm64",
+      "etcdup-linux-amd64",
+      "install.sh",
+    ]);
+    for (const f of r.files) assert.equal(fs.statSync(f).mode & 0o7777, 0o755);
+    assert.equal(fs.statSync(r.sums).mode & 0o7777, 0o644);
+    const sums = fs.readFileSync(r.sums, "utf8");
+    assert.match(
+      sums,
+      /^[0-9a-f]{64} {2}etcdup-linux-amd64\n[0-9a-f]{64} {2}etcdup-linux-arm64\n[0-9a-f]{64} {2}install\.sh\n$/,
+    );
+    assert.equal(sha256sums(r.files), sums);
+    const check = await exec(["sha256sum", "-c", "SHA256SUMS"], { cwd: out });
+    assert.equal(check.code, 0, check.stdout + check.stderr);
+    assert.deepEqual(fs.readdirSync(out).sort(), [
+      "SHA256SUMS",
+      "etcdup-linux-amd64",
+      "etcdup-linux-arm64",
+      "install.sh",
+    ]);
     assert.match(await gitCommit(REPO), /^[0-9a-f]{12}(-dirty)?$/);
   });
 });
@@ -155,6 +175,10 @@ Deno.test("with a real runtime: the binary embeds its version and commit and run
     const out = path.join(dir, "dist");
     const r = await build({ out, targets: [HOST], noCheck: true, version: "9.9.9-test" });
     assert.deepEqual(r.binaries, [path.join(out, `etcdup-linux-${HOST.arch}`)]);
+    assert.equal(
+      fs.readFileSync(r.installer, "utf8"),
+      fs.readFileSync(path.join(REPO, "install.sh"), "utf8"),
+    );
     const bin = r.binaries[0];
     assert.equal((await exec(["sha256sum", "-c", "SHA256SUMS"], { cwd: out })).code, 0);
     const version = await exec([bin, "--version"], { cwd: dir });
