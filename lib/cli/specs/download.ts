@@ -8,13 +8,30 @@ export const downloadSpec: CommandSpec = {
   name: "download",
   summary: "Fetch and verify release tarballs (and SHA256SUMS) into a directory to carry across an air gap.",
   usage: "etcdup download --output DIR [--version V] [--arch amd64,arm64] [flags]",
+  details:
+    `Each tarball is verified (embedded manifest, else the release's SHA256SUMS, or --sha256) and unpacked
+once to check its layout and binaries before it is kept; DIR/SHA256SUMS covers every tarball in DIR.
+
+Examples:
+  etcdup download --version 3.6.6 --arch amd64,arm64 --output ./etcd-bundle
+  etcdup install --bundle ./etcd-bundle            # on the air-gapped host, no network needed`,
   flags: {
     version: releaseFlags.version,
-    arch: { type: "string", value: "LIST", description: "Comma-separated architectures.", defaultText: "this machine's" },
+    arch: {
+      type: "string",
+      value: "LIST",
+      description: "Comma-separated architectures.",
+      defaultText: "this machine's",
+    },
     mirror: releaseFlags.mirror,
     "mirror-ca": releaseFlags["mirror-ca"],
     sha256: releaseFlags.sha256,
-    output: { type: "string", short: "o", value: "DIR", description: "Directory to write the bundle into (created)." },
+    output: {
+      type: "string",
+      short: "o",
+      value: "DIR",
+      description: "Directory to write the bundle into (created).",
+    },
     ...configFlag,
     ...outputFlags,
   },
