@@ -37,7 +37,11 @@ function findCommand(argv: string[]): { spec: CommandSpec; rest: string[] } | un
 
 /** Runs etcdup with `argv` and returns the exit status. */
 export async function main(argv: string[], env: Record<string, string | undefined>): Promise<ExitCode> {
-  const out: Output = createOutput({ json: argv.includes("--json"), quiet: argv.includes("--quiet"), env });
+  const out: Output = createOutput({
+    json: argv.includes("--json"),
+    quiet: argv.includes("--quiet") || argv.includes("-q"),
+    env,
+  });
   try {
     if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
       const target = argv[0] === "help" && argv.length > 1 ? findCommand(argv.slice(1)) : undefined;

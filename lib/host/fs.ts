@@ -91,7 +91,9 @@ export class HostRoot {
   ensureDir(p: string, own: Ownership): void {
     const real = this.resolve(p);
     const parent = path.dirname(p);
-    if (parent !== p && this.stat(parent) === undefined) this.ensureDir(parent, { uid: 0, gid: 0, mode: 0o755 });
+    if (parent !== p && this.stat(parent) === undefined) {
+      this.ensureDir(parent, { uid: 0, gid: 0, mode: 0o755 });
+    }
     try {
       fs.mkdirSync(real, { mode: 0o700 });
     } catch (err) {
@@ -124,7 +126,10 @@ export class HostRoot {
    */
   writeAtomic(p: string, content: Uint8Array | string, own: Ownership): void {
     const real = this.resolve(p);
-    const tmp = path.join(path.dirname(real), `.${path.basename(real)}.etcdup-${randomBytes(6).toString("hex")}.tmp`);
+    const tmp = path.join(
+      path.dirname(real),
+      `.${path.basename(real)}.etcdup-${randomBytes(6).toString("hex")}.tmp`,
+    );
     const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
     try {
       fs.fchownSync(fd, own.uid, own.gid);
