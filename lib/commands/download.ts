@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { Exit, type ExitCode, usageError } from "../errors.ts";
 import type { CommandContext } from "../cli/spec.ts";
 import { HostRoot } from "../host/fs.ts";
+import { cleanStaleStaging } from "../release/binaries.ts";
 import { type Arch, hostArch, parseArch, resolveVersion } from "../release/manifest.ts";
 import { obtainRelease, type Trust } from "../release/obtain.ts";
 import { DEFAULT_MIRROR, parseSha256Sums, renderSha256Sums } from "../release/source.ts";
@@ -46,6 +47,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   const host = new HostRoot("/");
   const own = { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0, mode: 0o644 };
   if (!host.stat(dir)) host.ensureDir(dir, { ...own, mode: 0o755 });
+  for (const stale of cleanStaleStaging(host, dir)) out.info(`removed stale staging dir ${stale}`);
   const sumsPath = path.join(dir, "SHA256SUMS");
   const sums = parseSha256Sums(host.readText(sumsPath) ?? "");
   const fetched: { file: string; sha256: string; trust: Trust; arch: Arch }[] = [];
