@@ -65,8 +65,8 @@ etcdup_install_main() {
   if [ -f "$dest" ] && [ "$(sha256sum "$dest" | cut -d ' ' -f 1)" = "$got" ]; then
     say "$dest is already this build; left as it is"
   else
-    chmod 0755 "$tmp/$file"
     cp "$tmp/$file" "$install_dir/.etcdup.install-$$"
+    chmod 0755 "$install_dir/.etcdup.install-$$"
     mv -f "$install_dir/.etcdup.install-$$" "$dest"
     say "installed $dest"
   fi

@@ -11,10 +11,16 @@ import { serveFiles, startHttpsServer } from "../support/https_server.ts";
 import { INSTALL_SH, releaseFiles, STAND_IN, sumsFor } from "./release_files.ts";
 import { exec } from "../support/exec.ts";
 
-/** Runs `curl|sh` (or wget) of install.sh with a clean environment; returns exit code and stderr. */
-async function pipeToSh(url: string, extraEnv: Record<string, string>, args: string[], pathDir?: string) {
+/** Runs `curl|sh` (wget when `pathDir` has no curl) of install.sh with a clean environment and `umask`. */
+async function pipeToSh(
+  url: string,
+  extraEnv: Record<string, string>,
+  args: string[],
+  pathDir?: string,
+  umask = "022",
+) {
   const fetchCmd = pathDir ? `wget -qO- "$URL/install.sh"` : `curl -fsSL "$URL/install.sh"`;
-  const argv = ["sh", "-c", `${fetchCmd} | sh -s -- "$@"`, "sh", ...args];
+  const argv = ["sh", "-c", `umask ${umask}; ${fetchCmd} | sh -s -- "$@"`, "sh", ...args];
   const child = new Deno.Command(argv[0], {
     args: argv.slice(1),
     clearEnv: true,
@@ -54,7 +60,8 @@ Deno.test("curl | sh -s -- ARGS verifies, installs and runs 'etcdup install ARGS
         ETCDUP_INSTALL_DIR: bin,
         TMPDIR: tmp,
       };
-      const r = await pipeToSh(server.url, env, ["--version", "v3.6.6", "--san", "a b"]);
+      // A hardened umask must not leave the installed binary unrunnable for others.
+      const r = await pipeToSh(server.url, env, ["--version", "v3.6.6", "--san", "a b"], undefined, "077");
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stderr, "", "quiet by default under curl|sh");
       const installed = path.join(bin, "etcdup");
