@@ -11,7 +11,8 @@ import { Exit } from "../../lib/errors.ts";
 import { obtainRelease, type ReleaseRequest, type StagedRelease } from "../../lib/release/obtain.ts";
 import { type Handler, serveFiles, startHttpsServer, type TestServer } from "../support/https_server.ts";
 import { startConnectProxy } from "../support/proxy.ts";
-import { releaseEntries, topFolder, writeRelease } from "../support/tarball_builder.ts";
+import { releaseEntries, writeRelease } from "../support/tarball_builder.ts";
+import { topFolderName as topFolder } from "../../lib/release/source.ts";
 import { captureOutput, listTree, rejectsWith, tempDir } from "./helpers.ts";
 
 const V = "v9.2.0";

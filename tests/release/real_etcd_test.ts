@@ -12,7 +12,8 @@ import { installBinaries } from "../../lib/release/binaries.ts";
 import { obtainRelease, type ReleaseRequest } from "../../lib/release/obtain.ts";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { execOk } from "../support/exec.ts";
-import { releaseEntries, topFolder, writeRelease } from "../support/tarball_builder.ts";
+import { releaseEntries, writeRelease } from "../support/tarball_builder.ts";
+import { topFolderName as topFolder } from "../../lib/release/source.ts";
 import { captureOutput, rejectsWith, tempDir } from "./helpers.ts";
 
 const fromFile = (file: string, stage: string, extra: Partial<ReleaseRequest> = {}): ReleaseRequest => ({

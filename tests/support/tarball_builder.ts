@@ -6,7 +6,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../../lib/host/fs.ts";
+import { topFolderName as topFolder } from "../../lib/release/source.ts";
 // @ts-types="@types/tar-stream"
 import * as tar from "tar-stream";
 
@@ -119,11 +120,6 @@ export function elfStub(arch: "amd64" | "arm64", message = ""): Uint8Array {
   return new Uint8Array([...ehdr, ...phdr, ...code]);
 }
 
-/** The official top folder for a release, e.g. `etcd-v3.6.6-linux-amd64`. */
-export function topFolder(version: string, arch: string): string {
-  return `etcd-${version}-linux-${arch}`;
-}
-
 /**
  * The entries of an honest release in the official layout: top folder, README, Documentation/, and the
  * three binaries as ELF stubs printing `etcd Version: X.Y.Z` (version without the v).
@@ -143,11 +139,6 @@ export function releaseEntries(version: string, arch: "amd64" | "arm64"): TarEnt
   ];
 }
 
-/** Hex SHA-256 of bytes. */
-export function sha256(data: Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
-}
-
 /**
  * Writes a tarball (entries default to an honest release) as `dir/etcd-{version}-linux-{arch}.tar.gz`;
  * returns its path and digest. `mutate` may alter the gzipped bytes (truncate, append garbage).
@@ -163,5 +154,5 @@ export async function writeRelease(
   const name = `${topFolder(version, arch)}.tar.gz`;
   const file = path.join(dir, name);
   fs.writeFileSync(file, bytes);
-  return { path: file, name, sha256: sha256(bytes), bytes };
+  return { path: file, name, sha256: sha256Hex(bytes), bytes };
 }
