@@ -36,7 +36,7 @@ import {
   verifyPlan,
 } from "../pki/plan.ts";
 import { leafProfiles, type LeafRole } from "../pki/profiles.ts";
-import { planRotation, planRotationFinish } from "../pki/rotate.ts";
+import { planRotation, planRotationFinish, planRotationStage } from "../pki/rotate.ts";
 
 /** Where the PKI is and what it is for, resolved once per command. */
 interface Target {
@@ -380,40 +380,95 @@ async function rotateCa(ctx: CommandContext): Promise<ExitCode> {
   const now = new Date();
   const req = baseRequest(ctx.values, t, now);
   const finish = ctx.values.finish === true;
+  const stage = ctx.values.stage === true;
   const given = readCaFlags({
     caFrom: str(ctx.values, "ca-from"),
     caCert: str(ctx.values, "ca-cert"),
     caKey: str(ctx.values, "ca-key"),
   });
-  if (finish && given) {
-    throw usageError("conflicting-flags", "--finish takes no CA flags", "Drop --ca-from/--ca-cert/--ca-key.");
+  const out = str(ctx.values, "out");
+  if (finish && (given || stage)) {
+    throw usageError(
+      "conflicting-flags",
+      "--finish takes no --stage or CA flags",
+      "Run 'rotate-ca --finish' alone.",
+    );
+  }
+  if (stage && !given && !out) {
+    throw usageError(
+      "missing-out",
+      "rotate-ca --stage makes a new CA: --out FILE is required to carry it to the other members",
+      "Add --out /root/new-ca.pem, or pass the CA to stage with --ca-from FILE.",
+    );
+  }
+  if (out && !(stage && !given)) {
+    throw usageError("unexpected-out", "--out is only for 'rotate-ca --stage' making a new CA");
   }
   if (!str(ctx.values, "key-algorithm") && !t.state) {
     req.algorithm = (await currentCa(t, now)).signer.algorithm;
   }
-  const plan = finish ? await planRotationFinish(req, t.host) : await planRotation(req, t.host, given);
+  let plan: PkiPlan;
+  let exported: string | undefined;
+  if (finish) {
+    plan = await planRotationFinish(req, t.host);
+  } else if (stage) {
+    const staged = await planRotationStage(req, t.host, given);
+    plan = staged.plan;
+    if (staged.exportText && out) exported = writeExport(out, staged.exportText, ctx.values.force === true);
+  } else {
+    plan = await planRotation(req, t.host, given);
+  }
   if (!plan.changed) {
     for (const n of plan.notes) ctx.out.info(n);
     ctx.out.result({ notes: plan.notes, written: [], reload: "nothing to do" }, plan.notes.join("\n"));
     return Exit.ok;
   }
   await verifyPlan(plan);
-  ctx.out.step(finish ? `finishing the CA rotation in ${t.paths.dir}` : `rotating the CA in ${t.paths.dir}`);
+  const what = finish
+    ? "finishing the CA rotation"
+    : stage
+    ? "staging the new CA"
+    : "switching to the new CA";
+  ctx.out.step(`${what} in ${t.paths.dir}`);
   const applied = applyPki(plan, t.host, now);
   report(ctx.out, plan, applied);
   const reload = await reloadEtcd(ctx.values, t, ctx.out, applied);
   recordWritten(t, applied.written);
   const next = finish
     ? "Old-CA certificates are refused from now on."
+    : stage
+    ? `Stage the same CA on every other member (rotate-ca --stage --ca-from ${
+      exported ?? "FILE"
+    }), then run ` +
+      `'rotate-ca --ca-from ${exported ?? "FILE"}' on each member, one at a time.`
     : "Give clients the new CA file and new certificates, then run 'etcdup certs rotate-ca --finish'.";
   ctx.out.result(
-    { notes: plan.notes, written: applied.written, backupDir: applied.backupDir, reload },
-    `${reload}\n${next}`,
+    { notes: plan.notes, written: applied.written, backupDir: applied.backupDir, reload, exported },
+    `${reload}\n${exported ? `New CA exported to ${exported} (0600): it holds the CA key.\n` : ""}${next}`,
   );
   return Exit.ok;
 }
 
 // ---- export ----
+
+/** Writes a CA export to the local file `raw` (0600, the caller's), refusing to overwrite unless `force`. */
+function writeExport(raw: string, text: string, force: boolean): string {
+  const file = path.resolve(raw);
+  const local = new HostRoot("/");
+  if (local.stat(file) !== undefined && !force) {
+    throw new EtcdupError({
+      code: "out-exists",
+      message: `--out ${file} already exists`,
+      hint: "Pick another path, or pass --force to overwrite it.",
+      exit: Exit.precondition,
+    });
+  }
+  if (local.stat(path.dirname(file))?.isDirectory !== true) {
+    throw usageError("out-dir-missing", `--out ${file}: directory ${path.dirname(file)} does not exist`);
+  }
+  local.writeAtomic(file, text, { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0, mode: 0o600 });
+  return file;
+}
 
 async function exportCa(ctx: CommandContext): Promise<ExitCode> {
   const raw = str(ctx.values, "out");
@@ -427,22 +482,8 @@ async function exportCa(ctx: CommandContext): Promise<ExitCode> {
   const t = resolveTarget(ctx.values);
   const now = new Date();
   await currentCa(t, now);
-  const file = path.resolve(raw);
-  const local = new HostRoot("/");
-  if (local.stat(file) !== undefined && ctx.values.force !== true) {
-    throw new EtcdupError({
-      code: "out-exists",
-      message: `--out ${file} already exists`,
-      hint: "Pick another path, or pass --force to overwrite it.",
-      exit: Exit.precondition,
-    });
-  }
-  if (local.stat(path.dirname(file))?.isDirectory !== true) {
-    throw usageError("out-dir-missing", `--out ${file}: directory ${path.dirname(file)} does not exist`);
-  }
-  const certPem = t.host.readText(t.paths.caCert)!;
-  const text = await renderCaExport(certPem, t.host.readText(t.paths.caKey)!, now);
-  local.writeAtomic(file, text, { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0, mode: 0o600 });
+  const text = await renderCaExport(t.host.readText(t.paths.caCert)!, t.host.readText(t.paths.caKey)!, now);
+  const file = writeExport(raw, text, ctx.values.force === true);
   ctx.out.result(
     { file, mode: "0600" },
     `CA exported to ${file} (0600). It holds the CA private key: copy it securely, then delete it.\n` +

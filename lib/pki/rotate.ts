@@ -1,16 +1,19 @@
 /**
- * CA rotation in two steps, without downtime for the node. Start: a new CA (generated, or given with
- * --ca-from/--ca-cert), the CA file becomes a trust bundle holding the new CA then the old one, the CA
- * key becomes the new CA's, and every leaf (the layout's and the client pairs in the PKI directory) is
- * reissued from the new CA; clients holding old-CA certificates are still accepted. Finish: every leaf
- * must chain to the new CA; the old CA is dropped from the bundle, and old-CA clients are refused.
+ * CA rotation without downtime. Switch: a new CA (generated, or given with --ca-from/--ca-cert), the CA
+ * file becomes a trust bundle holding the new CA then the old one, the CA key becomes the new CA's, and
+ * every leaf (the layout's and the client pairs in the PKI directory) is reissued from the new CA;
+ * clients holding old-CA certificates are still accepted. Finish: every leaf must chain to the new CA;
+ * the old CA is dropped from the bundle, and old-CA clients are refused. For a cluster, an optional stage
+ * step first makes every member trust the new CA while still presenting old-CA certificates.
  */
+import "reflect-metadata";
+import type * as x509 from "@peculiar/x509";
 import { EtcdupError, Exit } from "../errors.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { clientPairs, planReissue } from "./clients.ts";
-import type { CaSource } from "./export.ts";
+import { type CaSource, renderCaExport } from "./export.ts";
 import { chainsTo } from "./inspect.ts";
-import { pkiPaths } from "./layout.ts";
+import { type PkiPaths, pkiPaths } from "./layout.ts";
 import { certificatePem, parseCertificates, privateKeyPem } from "./pem.ts";
 import {
   CERT_OWNER,
@@ -39,40 +42,95 @@ function loadCurrent(req: PkiRequest, host: HostRoot): Promise<LoadedCa> {
   return loadCa(cert, key, { cert: paths.caCert, key: paths.caKey }, req.now);
 }
 
-/** Plans the start of a rotation to `given` (or a new CA of `req.algorithm`, `req.caDays`). */
+/** Whether two certificates are the same (DER equal). */
+function sameCert(a: x509.X509Certificate, b: x509.X509Certificate): boolean {
+  return Buffer.from(a.rawData).equals(Buffer.from(b.rawData));
+}
+
+/** The CA to rotate to: `given` (checked, and not the current one) or a new one. */
+async function nextCa(
+  req: PkiRequest,
+  old: LoadedCa,
+  given: CaSource | undefined,
+  notes: string[],
+): Promise<{ next: LoadedCa; keyPem: string }> {
+  if (!given) {
+    const made = await newCa(req.layout, req.algorithm, req.caDays, req.now, req.backdateMinutes);
+    notes.push(`issued new CA (${req.algorithm}, ${req.caDays} days)`);
+    return { next: made.loaded, keyPem: made.keyPem };
+  }
+  const next = await loadCa(given.certPem, given.keyPem, { cert: given.source, key: given.source }, req.now);
+  if (sameCert(next.signer.cert, old.signer.cert)) {
+    throw new EtcdupError({
+      code: "same-ca",
+      message: `${given.source} is the CA already in use`,
+      hint: "Give a different CA, or omit --ca-from/--ca-cert to generate one.",
+      exit: Exit.usage,
+    });
+  }
+  notes.push(`using the given CA '${next.signer.cert.subject}' from ${given.source}`);
+  return { next, keyPem: await privateKeyPem(next.signer.key) };
+}
+
+function inProgress(paths: PkiPaths, old: LoadedCa): EtcdupError {
+  return new EtcdupError({
+    code: "rotation-in-progress",
+    message: `${paths.caCert} already trusts ${old.bundle.length} CAs: a rotation is in progress`,
+    hint: "Finish it with 'etcdup certs rotate-ca --finish', or switch to the staged CA with --ca-from FILE.",
+    exit: Exit.precondition,
+  });
+}
+
+/**
+ * Plans the optional first step for a cluster: trust `given` (or a new CA) next to the current one,
+ * leaves unchanged, so every member accepts new-CA certificates before any member presents one.
+ * `exportText` is the new CA's export file when it was generated here (carry it to the other members).
+ */
+export async function planRotationStage(
+  req: PkiRequest,
+  host: HostRoot,
+  given?: CaSource,
+): Promise<{ plan: PkiPlan; exportText?: string }> {
+  validateRequest(req);
+  const paths = pkiPaths(req.layout, req.pkiDir);
+  const old = await loadCurrent(req, host);
+  const notes: string[] = [];
+  if (old.bundle.length > 1) {
+    const staged = given ? parseCertificates(given.certPem, given.source)[0] : undefined;
+    if (staged && old.bundle.slice(1).some((c) => sameCert(c, staged))) {
+      return { plan: { paths, files: [], notes: [`${given!.source} is already trusted`], changed: false } };
+    }
+    throw inProgress(paths, old);
+  }
+  const { next, keyPem } = await nextCa(req, old, given, notes);
+  notes.push(`${paths.caCert} now trusts the current and the new CA; leaves unchanged`);
+  const bundle = certificatePem(old.signer.cert) + certificatePem(next.signer.cert);
+  return {
+    plan: {
+      paths,
+      files: [{ path: paths.caCert, content: bundle, ...CERT_OWNER, role: "ca-cert", action: "replace" }],
+      notes,
+      changed: true,
+    },
+    exportText: given ? undefined : await renderCaExport(certificatePem(next.signer.cert), keyPem, req.now),
+  };
+}
+
+/**
+ * Plans the switch to `given` (or a new CA of `req.algorithm`, `req.caDays`): the CA file becomes the new
+ * CA then the old one, the key the new CA's, every leaf and client pair reissued from it. A CA staged with
+ * {@link planRotationStage} may be given; any other rotation in progress is an error.
+ */
 export async function planRotation(req: PkiRequest, host: HostRoot, given?: CaSource): Promise<PkiPlan> {
   validateRequest(req);
   const paths = pkiPaths(req.layout, req.pkiDir);
   const old = await loadCurrent(req, host);
-  if (old.bundle.length > 1) {
-    throw new EtcdupError({
-      code: "rotation-in-progress",
-      message: `${paths.caCert} already trusts ${old.bundle.length} CAs: a rotation is in progress`,
-      hint: "Finish it first with 'etcdup certs rotate-ca --finish'.",
-      exit: Exit.precondition,
-    });
-  }
   const notes: string[] = [];
-  let next: LoadedCa;
-  let keyPem: string;
-  if (given) {
-    next = await loadCa(given.certPem, given.keyPem, { cert: given.source, key: given.source }, req.now);
-    if (Buffer.from(next.signer.cert.rawData).equals(Buffer.from(old.signer.cert.rawData))) {
-      throw new EtcdupError({
-        code: "same-ca",
-        message: `${given.source} is the CA already in use`,
-        hint: "Give a different CA, or omit --ca-from/--ca-cert to generate one.",
-        exit: Exit.usage,
-      });
-    }
-    keyPem = await privateKeyPem(next.signer.key);
-    notes.push(`rotating to the given CA '${next.signer.cert.subject}' from ${given.source}`);
-  } else {
-    const made = await newCa(req.layout, req.algorithm, req.caDays, req.now, req.backdateMinutes);
-    next = made.loaded;
-    keyPem = made.keyPem;
-    notes.push(`issued new CA (${req.algorithm}, ${req.caDays} days)`);
+  if (old.bundle.length > 1) {
+    const staged = given ? parseCertificates(given.certPem, given.source)[0] : undefined;
+    if (!staged || !old.bundle.slice(1).some((c) => sameCert(c, staged))) throw inProgress(paths, old);
   }
+  const { next, keyPem } = await nextCa(req, old, given, notes);
   const bundle = certificatePem(next.signer.cert) + certificatePem(old.signer.cert);
   const files: PkiPlan["files"] = [
     { path: paths.caCert, content: bundle, ...CERT_OWNER, role: "ca-cert", action: "replace" },
@@ -140,7 +198,11 @@ export async function planRotationFinish(req: PkiRequest, host: HostRoot): Promi
       role: "ca-cert",
       action: "replace",
     }],
-    notes: [`dropped ${ca.bundle.length - 1} old CA(s) from ${paths.caCert}`],
+    notes: [
+      `${paths.caCert} trusts only '${ca.signer.cert.subject}' now (dropped ${
+        ca.bundle.length - 1
+      } other CA)`,
+    ],
     changed: true,
   };
 }

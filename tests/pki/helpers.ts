@@ -80,13 +80,20 @@ export interface ClientFiles {
   key: string;
 }
 
-/** A single-member etcd on loopback with mutual TLS on client and peer URLs. */
+/** An etcd member on loopback with mutual TLS on client and peer URLs. */
 export interface LocalEtcd {
+  name: string;
   endpoint: string;
+  /** `name=peerURL`, for an initial cluster list. */
+  peerEntry: string;
   /** Runs etcdctl against the member with `client`; returns the result whatever its exit code. */
   ctl(client: ClientFiles, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
-  /** Starts (or restarts) etcd on the PKI files as they are now, and waits for health with `client`. */
-  start(client: ClientFiles): Promise<void>;
+  /** (Re)starts etcd on the PKI files as they are now, without waiting (members of a new cluster start together). */
+  spawn(initialCluster?: string): Promise<void>;
+  /** Waits until the member answers `endpoint health` with `client`; fails early if etcd exited. */
+  waitHealthy(client: ClientFiles): Promise<void>;
+  /** spawn() then waitHealthy(): a single-member cluster of its own unless `initialCluster` is given. */
+  start(client: ClientFiles, initialCluster?: string): Promise<void>;
   /** Stops etcd (SIGTERM, then waits for exit). */
   stop(): Promise<void>;
 }
@@ -98,11 +105,12 @@ export function localEtcd(
   dataDir: string,
   name = "node1",
 ): LocalEtcd {
-  const clientPort = freePort();
-  const peerPort = freePort();
-  const endpoint = `https://127.0.0.1:${clientPort}`;
-  const peer = `https://127.0.0.1:${peerPort}`;
+  const endpoint = `https://127.0.0.1:${freePort()}`;
+  const peer = `https://127.0.0.1:${freePort()}`;
   let proc: Deno.ChildProcess | undefined;
+  let exited = false;
+  let log = "";
+  let cluster = `${name}=${peer}`;
   const at = (f: string) => path.join(pki, f);
   const ctl = (client: ClientFiles, ...args: string[]) =>
     exec([
@@ -124,56 +132,68 @@ export function localEtcd(
     } catch { /* already gone */ }
     await p.status;
   };
+  const spawn = async (initialCluster?: string) => {
+    await stop();
+    if (initialCluster) cluster = initialCluster;
+    const child = new Deno.Command(bins.etcd, {
+      args: [
+        `--name=${name}`,
+        `--data-dir=${dataDir}`,
+        `--listen-client-urls=${endpoint}`,
+        `--advertise-client-urls=${endpoint}`,
+        `--listen-peer-urls=${peer}`,
+        `--initial-advertise-peer-urls=${peer}`,
+        `--initial-cluster=${cluster}`,
+        `--cert-file=${at("server.crt")}`,
+        `--key-file=${at("server.key")}`,
+        `--trusted-ca-file=${at("ca.crt")}`,
+        "--client-cert-auth",
+        `--peer-cert-file=${at("peer.crt")}`,
+        `--peer-key-file=${at("peer.key")}`,
+        `--peer-trusted-ca-file=${at("ca.crt")}`,
+        "--peer-client-cert-auth",
+        "--listen-metrics-urls=",
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    proc = child;
+    exited = false;
+    log = "";
+    child.status.then(() => {
+      if (proc === child) exited = true;
+    });
+    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    (async () => {
+      for (let r = await reader.read(); !r.done; r = await reader.read()) log = (log + r.value).slice(-4000);
+    })().catch(() => {});
+  };
+  const waitHealthy = async (client: ClientFiles) => {
+    const outcome = await waitUntil(
+      async () => {
+        if (exited) return "exited";
+        const r = await ctl(client, "endpoint", "health");
+        if (r.code !== 0) throw new Error(r.stderr.trim());
+        return "healthy";
+      },
+      30_000,
+      `etcd ${endpoint} to be healthy`,
+      200,
+    );
+    if (outcome === "exited") throw new Error(`etcd ${name} exited before it was healthy:\n${log}`);
+  };
   return {
+    name,
     endpoint,
+    peerEntry: `${name}=${peer}`,
     ctl,
+    spawn,
+    waitHealthy,
     stop,
-    async start(client) {
-      await stop();
-      proc = new Deno.Command(bins.etcd, {
-        args: [
-          `--name=${name}`,
-          `--data-dir=${dataDir}`,
-          `--listen-client-urls=${endpoint}`,
-          `--advertise-client-urls=${endpoint}`,
-          `--listen-peer-urls=${peer}`,
-          `--initial-advertise-peer-urls=${peer}`,
-          `--initial-cluster=${name}=${peer}`,
-          `--cert-file=${at("server.crt")}`,
-          `--key-file=${at("server.key")}`,
-          `--trusted-ca-file=${at("ca.crt")}`,
-          "--client-cert-auth",
-          `--peer-cert-file=${at("peer.crt")}`,
-          `--peer-key-file=${at("peer.key")}`,
-          `--peer-trusted-ca-file=${at("ca.crt")}`,
-          "--peer-client-cert-auth",
-          "--listen-metrics-urls=",
-        ],
-        stdin: "null",
-        stdout: "null",
-        stderr: "piped",
-      }).spawn();
-      let exited = false;
-      proc.status.then(() => exited = true);
-      let log = "";
-      const reader = proc.stderr.pipeThrough(new TextDecoderStream()).getReader();
-      (async () => {
-        for (let r = await reader.read(); !r.done; r = await reader.read()) {
-          log = (log + r.value).slice(-4000);
-        }
-      })().catch(() => {});
-      const outcome = await waitUntil(
-        async () => {
-          if (exited) return "exited";
-          const r = await ctl(client, "endpoint", "health");
-          if (r.code !== 0) throw new Error(r.stderr.trim());
-          return "healthy";
-        },
-        30_000,
-        `etcd ${endpoint} to be healthy`,
-        200,
-      );
-      if (outcome === "exited") throw new Error(`etcd exited before it was healthy:\n${log}`);
+    async start(client, initialCluster) {
+      await spawn(initialCluster);
+      await waitHealthy(client);
     },
   };
 }

@@ -139,16 +139,30 @@ variables and kube-apiserver flags that use it. Example:
     summary:
       "Replace the CA without downtime: trust both CAs, reissue leaves, restart; --finish drops the old.",
     usage: "etcdup certs rotate-ca [--finish] [flags]",
-    details: `Step 1 (no --finish): a new CA (or the one given with --ca-from / --ca-cert + --ca-key), the CA
-file becomes a bundle trusting the new and the old CA, every leaf and client pair in the PKI directory is
-reissued from the new CA, etcd restarts. Clients holding old-CA certificates keep working; give them the
-new CA file and new certificates. Step 2 (--finish): checks every leaf chains to the new CA, drops the old
-CA from the bundle, restarts etcd; old-CA client certificates are refused from then on.
-Single node: on a multi-member cluster every member must trust the new CA before any member presents a
-new-CA certificate, which this command does not coordinate yet.`,
+    details: `Single node: 'rotate-ca' then 'rotate-ca --finish'. The first makes a new CA (or takes the one
+given with --ca-from / --ca-cert + --ca-key), turns the CA file into a bundle trusting the new and the old
+CA, reissues every leaf and client pair in the PKI directory from the new CA and restarts etcd. Clients
+holding old-CA certificates keep working; give them the new CA file and new certificates. '--finish'
+checks every leaf chains to the new CA, drops the old CA and restarts etcd: old-CA clients are refused.
+Cluster (no member ever presents a certificate a peer does not trust):
+  node1: etcdup certs rotate-ca --stage --out /root/new-ca.pem     # new CA trusted beside the old one
+  other members: etcdup certs rotate-ca --stage --ca-from new-ca.pem
+  every member, one at a time: etcdup certs rotate-ca --ca-from new-ca.pem
+  every member: etcdup certs rotate-ca --finish`,
     flags: {
       ...whereFlags,
-      finish: { type: "boolean", description: "Drop the old CA from the trust bundle (step 2)." },
+      finish: { type: "boolean", description: "Drop the old CA from the trust bundle (last step)." },
+      stage: {
+        type: "boolean",
+        description: "Cluster first step: trust the new CA beside the current one, change no certificate.",
+      },
+      out: {
+        type: "string",
+        value: "FILE",
+        description:
+          "With --stage and a generated CA: where to write its export (0600) for the other members.",
+      },
+      force: { type: "boolean", description: "Overwrite --out if it exists." },
       "ca-from": pkiFlags["ca-from"],
       "ca-cert": pkiFlags["ca-cert"],
       "ca-key": pkiFlags["ca-key"],
