@@ -1,0 +1,313 @@
+/**
+ * Issue 5, proven on real hosts: four systemd containers (nspawn), each in its own network namespace on a
+ * private switched /24 the test makes. Three are bootstrapped statically into one cluster with one CA carried
+ * by `certs export` / `--ca-from`, TLS on every client and peer URL; the fourth joins through the member API
+ * (learner, then promoted), leaves with `uninstall`, and joins again through a join killed mid-way and re-run.
+ * Between those: writes on one member are read on the others, a client without a certificate is refused by
+ * every member, the leader's container is killed and the survivors elect a leader and keep serving, and the
+ * killed member comes back and catches up. etcd comes from the `sid` fixture tarball (`--tarball`, air-gapped).
+ */
+import { deepStrictEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
+import * as path from "node:path";
+import { etcdFixture } from "../support/etcd_fixtures.ts";
+import { execOk } from "../support/exec.ts";
+import { waitUntil } from "../support/wait.ts";
+import { Container } from "./harness/container.ts";
+import { etcdupUnderTest } from "./harness/etcdup.ts";
+import { Network, type NetworkHost } from "./harness/network.ts";
+
+const etcdup = await etcdupUnderTest();
+const PKI = "/etc/etcd/pki";
+const CA_EXPORT = "/root/ca.export";
+/** etcdctl flags that bound every attempt, so a dead or refusing member fails fast instead of hanging. */
+const QUICK = ["--dial-timeout=3s", "--command-timeout=5s"];
+
+/** One node of the test: its container, address and member name. */
+interface Node {
+  ct: Container;
+  host: NetworkHost;
+  name: string;
+  clientUrl: string;
+  peerUrl: string;
+}
+
+/** etcdctl on `node` with its admin certificate against `endpoints` (default: its own client URL). */
+function etcdctl(node: Node, args: string[], endpoints = [node.clientUrl]) {
+  return node.ct.exec([
+    "etcdctl",
+    `--endpoints=${endpoints.join(",")}`,
+    `--cacert=${PKI}/ca.crt`,
+    `--cert=${PKI}/admin.crt`,
+    `--key=${PKI}/admin.key`,
+    ...QUICK,
+    ...args,
+  ]);
+}
+
+/** Like {@link etcdctl} but returns stdout and throws, naming the node, unless it exits 0. */
+async function etcdctlOk(node: Node, args: string[], endpoints?: string[]): Promise<string> {
+  const r = await etcdctl(node, args, endpoints);
+  if (r.code !== 0) throw new Error(`[${node.name}] etcdctl ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** The member list as `node` sees it: name, peer URL, learner flag (etcdctl's JSON, IDs as numbers ignored). */
+async function members(node: Node): Promise<{ name: string; peer: string; learner: boolean }[]> {
+  const json = JSON.parse(await etcdctlOk(node, ["member", "list", "-w", "json"])) as {
+    members: { name?: string; peerURLs: string[]; isLearner?: boolean }[];
+  };
+  return json.members.map((m) => ({ name: m.name ?? "", peer: m.peerURLs[0], learner: m.isLearner === true }))
+    .sort((a, b) => a.peer.localeCompare(b.peer));
+}
+
+/** The name of the leader as the members in `nodes` report it (they must agree). */
+async function leaderName(nodes: Node[]): Promise<string> {
+  const out = await etcdctlOk(nodes[0], ["endpoint", "status", "-w", "json"], nodes.map((n) => n.clientUrl));
+  const st = JSON.parse(out) as {
+    Endpoint: string;
+    Status: { header: { member_id: number }; leader: number };
+  }[];
+  const leaders = new Set(st.map((s) => String(s.Status.leader)));
+  assertEquals(leaders.size, 1, `the members agree on one leader: ${out}`);
+  const leader = st.find((s) => String(s.Status.header.member_id) === [...leaders][0]);
+  const node = nodes.find((n) => n.clientUrl === leader?.Endpoint);
+  if (!node) throw new Error(`the leader is not among ${nodes.map((n) => n.name)}: ${out}`);
+  return node.name;
+}
+
+/** Waits until `node`'s own endpoint answers healthy. */
+async function waitHealthy(node: Node, timeoutMs = 60_000): Promise<void> {
+  await waitUntil(
+    async () => (await etcdctl(node, ["endpoint", "health"])).code === 0 || undefined,
+    timeoutMs,
+    `${node.name} healthy`,
+    500,
+  );
+}
+
+Deno.test("cluster: static bootstrap of three, failover, a fourth joins and leaves, a killed join resumes (issue 5)", async (t) => {
+  const fx = await etcdFixture("sid");
+  const tarball = `/root/${path.basename(fx.tarball)}`;
+  const release = ["--tarball", tarball, "--sha256", fx.sha256, "--health-timeout", "120"];
+  const net = await Network.create("10.89.0");
+  const nodes: Node[] = [];
+  const work = await Deno.makeTempDir({ prefix: "etcdup-e2e-cluster-" });
+  try {
+    const hosts = await Promise.all([1, 2, 3, 4].map(() => net.addHost()));
+    // addHost numbers hosts in call order; sort so n1 is .11.
+    hosts.sort((a, b) => a.address.localeCompare(b.address, "en", { numeric: true }));
+    const cts = await Promise.all(
+      hosts.map((host, i) =>
+        Container.boot({
+          name: `cluster-n${i + 1}`,
+          hostname: `n${i + 1}`,
+          netns: host.netns,
+          binds: etcdup.binds,
+        })
+      ),
+    );
+    cts.forEach((ct, i) =>
+      nodes.push({
+        ct,
+        host: hosts[i],
+        name: `n${i + 1}`,
+        clientUrl: `https://${hosts[i].address}:2379`,
+        peerUrl: `https://${hosts[i].address}:2380`,
+      })
+    );
+    for (const n of nodes) await n.ct.copyIn(fx.tarball, tarball);
+    const trio = nodes.slice(0, 3);
+    const [n1, n2, n3, n4] = nodes;
+    const initialCluster = trio.map((n) => `${n.name}=${n.peerUrl}`).join(",");
+    const memberArgs = (n: Node) => ["--name", n.name, "--advertise-address", n.host.address];
+
+    await t.step("the CA made on n1 is carried to the others with certs export / --ca-from", async () => {
+      const r = await etcdup.run(n1.ct, [
+        "install",
+        ...release,
+        ...memberArgs(n1),
+        "--initial-cluster",
+        initialCluster,
+        "--no-start",
+      ], { timeoutMs: 300_000 });
+      assertEquals(r.code, 0, `${r.stderr}\n${r.stdout}`);
+      const ex = await etcdup.run(n1.ct, ["certs", "export", "--out", CA_EXPORT]);
+      assertEquals(ex.code, 0, ex.stderr);
+      const local = path.join(work, "ca.export");
+      await Deno.copyFile(n1.ct.path(CA_EXPORT), local);
+      for (const n of [n2, n3, n4]) await n.ct.copyIn(local, CA_EXPORT, 0o600);
+    });
+
+    await t.step(
+      "three installs with --initial-cluster, run together, form one healthy TLS cluster",
+      async () => {
+        const runs = await Promise.all(trio.map((n) =>
+          etcdup.run(n.ct, [
+            "install",
+            ...release,
+            ...memberArgs(n),
+            "--initial-cluster",
+            initialCluster,
+            ...(n === n1 ? [] : ["--ca-from", CA_EXPORT]),
+          ], { timeoutMs: 300_000 })
+        ));
+        runs.forEach((r, i) => assertEquals(r.code, 0, `${trio[i].name}: ${r.stderr}\n${r.stdout}`));
+        for (const n of trio) {
+          assertEquals(
+            await members(n),
+            trio.map((m) => ({ name: m.name, peer: m.peerUrl, learner: false })),
+          );
+        }
+        const envs = await Promise.all(trio.map((n) => n.ct.execOk(["cat", "/etc/default/etcd"])));
+        const token = (env: string) => /^ETCD_INITIAL_CLUSTER_TOKEN="?([^"\n]+)/m.exec(env)?.[1];
+        for (const env of envs) {
+          assertMatch(env, /^ETCD_INITIAL_CLUSTER_STATE="?new"?$/m);
+          assertMatch(env, new RegExp(`^ETCD_INITIAL_CLUSTER="?${initialCluster}"?$`, "m"));
+          assertMatch(token(env) ?? "", /^etcd-[0-9a-f]{16}$/);
+          assertEquals(token(env), token(envs[0]), "every member derived the same token");
+        }
+        for (const n of trio) {
+          const certs = ["server.crt", "peer.crt"].map((c) => n.ct.path(`${PKI}/${c}`));
+          await execOk(["openssl", "verify", "-CAfile", n1.ct.path(`${PKI}/ca.crt`), ...certs]);
+          for (const c of certs) {
+            const text = await execOk(["openssl", "x509", "-noout", "-ext", "subjectAltName", "-in", c]);
+            assert(
+              text.includes(`IP Address:${n.host.address}`),
+              `${n.name} ${path.basename(c)} SANs: ${text}`,
+            );
+          }
+        }
+      },
+    );
+
+    await t.step("a write on one member is read on the others", async () => {
+      await etcdctlOk(n1, ["put", "/cluster/written-on", "n1"]);
+      for (const n of [n2, n3]) {
+        assertEquals(await etcdctlOk(n, ["get", "/cluster/written-on", "--print-value-only"]), "n1\n");
+      }
+    });
+
+    await t.step("a client without a certificate is refused by every member", async () => {
+      const tries = await Promise.all(
+        trio.map((n) =>
+          n1.ct.exec([
+            "etcdctl",
+            `--endpoints=${n.clientUrl}`,
+            `--cacert=${PKI}/ca.crt`,
+            ...QUICK,
+            "get",
+            "/cluster/written-on",
+          ])
+        ),
+      );
+      tries.forEach((r, i) =>
+        assert(
+          r.code !== 0 && !r.stdout.includes("n1"),
+          `${trio[i].name} served a client without a cert: ${JSON.stringify(r)}`,
+        )
+      );
+    });
+
+    let killed = n1;
+    await t.step("the leader's container is killed: the two survivors elect a leader and serve", async () => {
+      const leader = await leaderName(trio);
+      killed = trio.find((n) => n.name === leader)!;
+      await killed.ct.kill();
+      const survivors = trio.filter((n) => n !== killed);
+      const newLeader = await waitUntil(
+        () => leaderName(survivors),
+        30_000,
+        "a leader among the survivors",
+        500,
+      );
+      assert(newLeader !== killed.name);
+      await etcdctlOk(survivors[0], ["put", "/cluster/after-failover", "yes"]);
+      assertEquals(
+        await etcdctlOk(survivors[1], ["get", "/cluster/after-failover", "--print-value-only"]),
+        "yes\n",
+      );
+    });
+
+    await t.step("the killed member comes back and catches up", async () => {
+      await killed.ct.start();
+      await waitHealthy(killed);
+      assertEquals(
+        await etcdctlOk(killed, ["get", "/cluster/after-failover", "--print-value-only", "--consistency=s"]),
+        "yes\n",
+      );
+    });
+
+    const join = ["join", n2.clientUrl, n3.clientUrl, ...release, ...memberArgs(n4), "--ca-from", CA_EXPORT];
+    await t.step("a fourth node joins as a learner, is promoted, and serves", async () => {
+      const r = await etcdup.run(n4.ct, join, { timeoutMs: 300_000 });
+      assertEquals(r.code, 0, `${r.stderr}\n${r.stdout}`);
+      assertMatch(r.stderr + r.stdout, /as a learner/);
+      assertMatch(r.stderr + r.stdout, /is a voting member/);
+      assertEquals((await members(n1)).find((m) => m.peer === n4.peerUrl), {
+        name: "n4",
+        peer: n4.peerUrl,
+        learner: false,
+      });
+      assertMatch(
+        await n4.ct.execOk(["cat", "/etc/default/etcd"]),
+        /^ETCD_INITIAL_CLUSTER_STATE="?existing"?$/m,
+      );
+      assertEquals(await etcdctlOk(n4, ["get", "/cluster/written-on", "--print-value-only"]), "n1\n");
+      const again = await etcdup.run(n4.ct, join, { timeoutMs: 300_000 });
+      assertEquals(again.code, 0, again.stderr);
+      assertMatch(again.stdout, /no changes/i);
+    });
+
+    await t.step("it leaves with uninstall: removed from the cluster first", async () => {
+      const r = await etcdup.run(n4.ct, ["uninstall", "--purge"], { timeoutMs: 120_000 });
+      assertEquals(r.code, 0, `${r.stderr}\n${r.stdout}`);
+      assertEquals((await members(n1)).map((m) => m.name), ["n1", "n2", "n3"]);
+      await etcdctlOk(n1, ["put", "/cluster/after-leave", "ok"]);
+    });
+
+    await t.step("a join killed after adding the member is re-run and completes", async () => {
+      // Hold etcd's start on n4 (a runtime drop-in in the container's /run, waiting for a flag file), so the
+      // first join is surely between "member added, config written, start queued" and "promoted" when killed.
+      const hold = "/run/etcdup-test-hold";
+      await n4.ct.execOk(["mkdir", "-p", "/run/systemd/system/etcd.service.d"]);
+      await n4.ct.execOk(["tee", "/run/systemd/system/etcd.service.d/hold.conf"], {
+        input: `[Service]\nExecStartPre=+/bin/sh -c 'while [ -e ${hold} ]; do sleep 0.2; done'\n`,
+      });
+      await n4.ct.execOk(["touch", hold]);
+      await n4.ct.execOk(["systemctl", "daemon-reload"]);
+      const pidFile = "/run/etcdup-join.pid";
+      // Run etcdup exactly as the harness does, recording its PID (bash execs into it).
+      const recording = {
+        exec: (argv: readonly string[], opts?: Parameters<Container["exec"]>[1]) =>
+          n4.ct.exec(["bash", "-c", `echo $$ > ${pidFile}; exec "$@"`, "bash", ...argv], opts),
+      } as Container;
+      const first = etcdup.run(recording, join, { timeoutMs: 300_000 });
+      await waitUntil(
+        async () =>
+          (await members(n1)).some((m) => m.peer === n4.peerUrl && m.name === "") &&
+            (await n4.ct.exec(["systemctl", "is-active", "etcd"])).stdout.trim() === "activating" ||
+          undefined,
+        120_000,
+        "the first join to add n4 and queue etcd's start",
+        200,
+      );
+      await n4.ct.execOk(["bash", "-c", `kill -KILL "$(cat ${pidFile})"`]);
+      const killedRun = await first;
+      assert(killedRun.code !== 0, `the first join was killed: ${JSON.stringify(killedRun)}`);
+      assert(!/voting member/.test(killedRun.stdout + killedRun.stderr), "killed before the promotion");
+      await n4.ct.execOk(["rm", hold]);
+
+      const r = await etcdup.run(n4.ct, join, { timeoutMs: 300_000 });
+      assertEquals(r.code, 0, `${r.stderr}\n${r.stdout}`);
+      assertMatch(r.stderr + r.stdout, /already in the cluster as a learner/);
+      const list = await members(n1);
+      assertEquals(list.length, 4);
+      assertEquals(list.find((m) => m.peer === n4.peerUrl), { name: "n4", peer: n4.peerUrl, learner: false });
+      assertEquals(await etcdctlOk(n4, ["get", "/cluster/after-leave", "--print-value-only"]), "ok\n");
+    });
+  } finally {
+    await Promise.all(nodes.map((n) => n.ct.destroy()));
+    await net.destroy();
+    await Deno.remove(work, { recursive: true });
+  }
+});
