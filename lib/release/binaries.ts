@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import process from "node:process";
 import { HostRoot, syncDir } from "../host/fs.ts";
 import { type StagedRelease, STAGING_PREFIX } from "./obtain.ts";
 import { BINARIES } from "./unpack.ts";
@@ -71,9 +72,17 @@ export function installBinaries(
   return { changed, unchanged };
 }
 
-/** Whether process `pid` is alive on this machine (no signal is sent). */
+/**
+ * Whether process `pid` is alive on this machine: signal 0 checks without sending anything (reading
+ * `/proc/<pid>` would need Deno's --allow-all, which the binary does not have).
+ */
 function alive(pid: number): boolean {
-  return fs.existsSync(`/proc/${pid}`);
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /**
