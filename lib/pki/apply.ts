@@ -8,7 +8,7 @@ import type { HostRoot } from "../host/fs.ts";
 import type { PkiPlan } from "./plan.ts";
 
 /** Timestamp used for backup directories: 20260125T101500Z. */
-export function backupStamp(now: Date): string {
+function backupStamp(now: Date): string {
   return now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
 }
 

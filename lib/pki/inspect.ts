@@ -63,7 +63,7 @@ export function missingSans(cert: x509.X509Certificate, wanted: Sans): string[] 
 }
 
 /** The key algorithm of a certificate's public key ("ecdsa-p256", "rsa-2048", ...). */
-export function certKeyAlgorithm(cert: x509.X509Certificate): string {
+function certKeyAlgorithm(cert: x509.X509Certificate): string {
   const key = createPublicKey({ key: Buffer.from(cert.publicKey.rawData), format: "der", type: "spki" });
   return describeKeyObject(key);
 }
@@ -76,7 +76,7 @@ export function keyMatches(cert: x509.X509Certificate, key: LoadedKey): boolean 
 }
 
 /** Whether `cert` was issued by `ca`: names match and `ca`'s key verifies the signature. */
-export async function issuedBy(cert: x509.X509Certificate, ca: x509.X509Certificate): Promise<boolean> {
+async function issuedBy(cert: x509.X509Certificate, ca: x509.X509Certificate): Promise<boolean> {
   if (cert.issuer !== ca.subject) return false;
   try {
     return await cert.verify({ publicKey: ca.publicKey, signatureOnly: true });
@@ -238,7 +238,7 @@ function describe(cert: x509.X509Certificate, now: Date): Partial<CertInspection
  * the CA itself), `wantSans` the names it must cover (undefined: not checked). Returns the parsed
  * certificates too (the CA file's bundle).
  */
-export async function inspectPair(
+async function inspectPair(
   host: HostRoot,
   role: CertInspection["role"],
   certPath: string,

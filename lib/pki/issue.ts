@@ -34,7 +34,7 @@ export function validity(now: Date, days: number, backdateMinutes = DEFAULT_BACK
 }
 
 /** A random positive 128-bit serial number, as hex (top bit clear, next bit set: always 16 DER bytes). */
-export function randomSerial(): string {
+function randomSerial(): string {
   const b = randomBytes(16);
   b[0] = (b[0] & 0x7f) | 0x40;
   return b.toString("hex");

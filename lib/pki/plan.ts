@@ -200,7 +200,7 @@ function caFiles(
 }
 
 /** An existing file planned with the wanted owner and mode: "keep" when they are right, else "fix-owner". */
-export function keptFile(
+function keptFile(
   host: HostRoot,
   path: string,
   content: string,
