@@ -11,7 +11,7 @@ import { renderCaExport, splitCaExport } from "../../lib/pki/export.ts";
 import { certSans, chainsTo, keyMatches, normalizeIp } from "../../lib/pki/inspect.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
 import { parseCertificates, parsePrivateKey } from "../../lib/pki/pem.ts";
-import { type PkiRequest, planPki } from "../../lib/pki/plan.ts";
+import { type PkiRequest, planPki, verifyPlan } from "../../lib/pki/plan.ts";
 import { makePki, openssl, request, tempRoot } from "./helpers.ts";
 
 const P = pkiPaths("etcd", "/etc/etcd/pki");
@@ -351,3 +351,35 @@ for (const alg of ["rsa-2048", "ecdsa-p384", "ed25519"] as const) {
     }
   });
 }
+
+Deno.test("verifyPlan refuses a new certificate that does not verify against the CA or does not match its key", async () => {
+  const t = await tempRoot();
+  const other = await tempRoot();
+  try {
+    await makePki(t.host, request());
+    await makePki(other.host, request());
+    const plan = await planPki(request({ reissue: ["server"] }), t.host);
+    await verifyPlan(plan);
+    const swapKey = {
+      ...plan,
+      files: plan.files.map((f) =>
+        f.role === "server-key" ? { ...f, content: other.host.readText(P.serverKey)! } : f
+      ),
+    };
+    const e = await rejectsWith(() => verifyPlan(swapKey), "renewal-unsafe", Exit.verification);
+    assert.match(
+      e.message,
+      /the new \/etc\/etcd\/pki\/server\.crt does not match its key; nothing was replaced/,
+    );
+    const foreign = {
+      ...plan,
+      files: plan.files.map((f) =>
+        f.role === "server-cert" ? { ...f, content: other.host.readText(P.serverCert)! } : f
+      ),
+    };
+    await rejectsWith(() => verifyPlan(foreign), "renewal-unsafe");
+  } finally {
+    await t.cleanup();
+    await other.cleanup();
+  }
+});
