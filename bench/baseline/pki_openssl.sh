@@ -3,23 +3,21 @@
 # a key, a CSR and an `x509 -req` signature with the extensions etcd needs.
 # Usage: pki_openssl.sh KIND DIR
 #   KIND seed: the seed procedure (genrsa 4096 CA, genrsa 2048 leaves)
-#        rsa-2048 | ecdsa-p256 | ed25519: the same steps with that key type everywhere
+#        rsa-2048 | rsa-4096 | ecdsa-p256 | ed25519: the same steps with that key type everywhere
 set -eu
 kind=$1
 cd "$2"
 
-key() { # key FILE BITS_FOR_RSA
+key() { # key FILE SEED_RSA_BITS
   case "$kind" in
-    seed | rsa-2048) openssl genrsa -out "$1" "$2" 2>/dev/null ;;
+    seed) openssl genrsa -out "$1" "$2" 2>/dev/null ;;
+    rsa-*) openssl genrsa -out "$1" "${kind#rsa-}" 2>/dev/null ;;
     ecdsa-p256) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" ;;
     ed25519) openssl genpkey -algorithm ED25519 -out "$1" ;;
     *) echo "unknown kind $kind" >&2; exit 2 ;;
   esac
 }
-ca_bits=4096
-[ "$kind" = seed ] || ca_bits=2048
-
-key ca.key "$ca_bits"
+key ca.key 4096
 openssl req -x509 -new -key ca.key -days 3650 -subj "/CN=etcd-ca" -out ca.crt \
   -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
 
