@@ -13,7 +13,7 @@ import { buildPlan } from "../plan/build.ts";
 import type { PkiPaths } from "../pki/layout.ts";
 import type { TlsClient } from "../etcd/health.ts";
 import { finishJoin, parseJoinEndpoints, type Settled, settleMembership } from "../cluster/join.ts";
-import { apply, checkPreconditions } from "./install.ts";
+import { apply, checkPreconditions, resolveBundle } from "./install.ts";
 
 /** The admin client of `pki` on `host`, talking to `endpoints`. */
 function adminClient(host: HostRoot, pki: PkiPaths, endpoints: string[]): TlsClient {
@@ -29,18 +29,18 @@ function adminClient(host: HostRoot, pki: PkiPaths, endpoints: string[]): TlsCli
 export async function run(ctx: CommandContext): Promise<ExitCode> {
   const endpoints = parseJoinEndpoints(ctx.positionals);
   const host = new HostRoot("/");
+  const facts = gatherFacts(host);
+  const plan = resolveBundle(buildPlan(ctx.values, facts, host.root), typeof ctx.values.version === "string");
+  checkPreconditions(host, facts);
   const previous = readState(host);
-  const hasCa = ["ca-from", "ca-cert"].some((k) => typeof ctx.values[k] === "string");
-  if (!hasCa && !previous) {
+  if (!["ca-from", "ca-cert"].some((k) => typeof ctx.values[k] === "string") && !previous) {
     throw usageError(
       "join-needs-ca",
       "etcdup join needs the cluster's CA: --ca-from FILE (or --ca-cert and --ca-key)",
-      "On a member, run 'etcdup certs export --output FILE', carry FILE here, and pass --ca-from FILE.",
+      "On a member, run 'etcdup certs export --out FILE', carry FILE here, and pass --ca-from FILE.",
     );
   }
-  const facts = gatherFacts(host);
-  const plan = buildPlan(ctx.values, facts, host.root);
-  checkPreconditions(host, facts);
+  for (const n of plan.notes) ctx.out.info(n);
   const timeoutMs = plan.service.healthTimeoutMs;
   let settled: Settled | undefined;
   return await apply(plan, host, ctx, {

@@ -44,7 +44,7 @@ function etcdctl(c: LocalCluster, endpoint: string, ...args: string[]): Promise<
   ]);
 }
 
-Deno.test("a member joins a real cluster as a learner, is promoted, serves reads, and leaves", async () => {
+Deno.test("a member joins a real cluster as a learner, is promoted, serves reads, and leaves; another joins as a voter", async () => {
   const c = await startLocalCluster(3);
   const api = new ClusterApi(c.tls);
   try {
@@ -79,6 +79,14 @@ Deno.test("a member joins a real cluster as a learner, is promoted, serves reads
       await own.close();
     }
     assert.equal((await api.memberList()).members.length, 3);
+
+    // --no-learner: a voting member from the start, serving once started.
+    const m5 = c.newMember("m5");
+    const voter = await ensureMember(api, [m5.peerUrl], false, { timeoutMs: 20_000 });
+    assert.equal(voter.self.isLearner, false);
+    c.start(m5, formatInitialCluster(existingClusterMembers(voter.members, voter.self.id, "m5")), "existing");
+    await waitHealthy({ ...c.tls, endpoints: [m5.clientUrl], timeoutMs: 30_000 });
+    assert.equal((await etcdctl(c, m5.clientUrl, "get", "joined", "--print-value-only")).trim(), "yes");
   } finally {
     await api.close();
     await c.close();
