@@ -11,26 +11,50 @@ import { serveFiles, startHttpsServer } from "../support/https_server.ts";
 import { INSTALL_SH, releaseFiles, STAND_IN, sumsFor } from "./release_files.ts";
 import { exec } from "../support/exec.ts";
 
-/** Runs `curl|sh` (wget when `pathDir` has no curl) of install.sh with a clean environment and `umask`. */
+/** How {@link pipeToSh} runs. */
+interface PipeOptions {
+  /** PATH for the run (default the system's). */
+  pathDir?: string;
+  /** Fetch install.sh with curl (default) or wget. */
+  fetch?: "curl" | "wget";
+  umask?: string;
+}
+
+/** Runs `curl|sh` (or wget) of install.sh with a clean environment; returns exit code and stderr. */
 async function pipeToSh(
   url: string,
   extraEnv: Record<string, string>,
   args: string[],
-  pathDir?: string,
-  umask = "022",
+  opts: PipeOptions = {},
 ) {
-  const fetchCmd = pathDir ? `wget -qO- "$URL/install.sh"` : `curl -fsSL "$URL/install.sh"`;
-  const argv = ["sh", "-c", `umask ${umask}; ${fetchCmd} | sh -s -- "$@"`, "sh", ...args];
+  const fetchCmd = opts.fetch === "wget" ? `wget -qO- "$URL/install.sh"` : `curl -fsSL "$URL/install.sh"`;
+  const argv = ["sh", "-c", `umask ${opts.umask ?? "022"}; ${fetchCmd} | sh -s -- "$@"`, "sh", ...args];
   const child = new Deno.Command(argv[0], {
     args: argv.slice(1),
     clearEnv: true,
-    env: { PATH: pathDir ?? "/usr/local/bin:/usr/bin:/bin", URL: url, ...extraEnv },
+    env: { PATH: opts.pathDir ?? "/usr/local/bin:/usr/bin:/bin", URL: url, ...extraEnv },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
   });
   const out = await child.output();
   return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+}
+
+/** A PATH folder under `root` with the system's commands minus `omit`, plus `scripts` (name -> sh body). */
+function shadowPath(root: string, omit: string[], scripts: Record<string, string>): string {
+  const dir = path.join(root, `path-${crypto.randomUUID().slice(0, 8)}`);
+  fs.mkdirSync(dir);
+  for (const [name, body] of Object.entries(scripts)) {
+    fs.writeFileSync(path.join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  }
+  for (const sys of ["/usr/bin", "/bin"]) {
+    for (const name of fs.readdirSync(sys)) {
+      const link = path.join(dir, name);
+      if (!omit.includes(name) && !fs.existsSync(link)) fs.symlinkSync(path.join(sys, name), link);
+    }
+  }
+  return dir;
 }
 
 /** A temp dir with bin/ (install target) and tmp/ (TMPDIR), removed afterwards. */
@@ -61,7 +85,7 @@ Deno.test("curl | sh -s -- ARGS verifies, installs and runs 'etcdup install ARGS
         TMPDIR: tmp,
       };
       // A hardened umask must not leave the installed binary unrunnable for others.
-      const r = await pipeToSh(server.url, env, ["--version", "v3.6.6", "--san", "a b"], undefined, "077");
+      const r = await pipeToSh(server.url, env, ["--version", "v3.6.6", "--san", "a b"], { umask: "077" });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stderr, "", "quiet by default under curl|sh");
       const installed = path.join(bin, "etcdup");
@@ -120,18 +144,11 @@ Deno.test("with wget and no curl, install.sh downloads with wget (its own WGETRC
   const server = await startHttpsServer(serveFiles(releaseFiles(STAND_IN)));
   try {
     await withDirs(async ({ root, bin, tmp }) => {
-      const pathDir = path.join(root, "path");
-      fs.mkdirSync(pathDir);
-      for (const dir of ["/usr/bin", "/bin"]) {
-        for (const name of fs.readdirSync(dir)) {
-          const link = path.join(pathDir, name);
-          if (name !== "curl" && !fs.existsSync(link)) fs.symlinkSync(path.join(dir, name), link);
-        }
-      }
+      const pathDir = shadowPath(root, ["curl"], {});
       const wgetrc = path.join(root, "wgetrc");
       fs.writeFileSync(wgetrc, `ca_certificate = ${server.caFile}\n`);
       const env = { WGETRC: wgetrc, ETCDUP_BASE_URL: server.url, ETCDUP_INSTALL_DIR: bin, TMPDIR: tmp };
-      const r = await pipeToSh(server.url, env, ["--no-start"], pathDir);
+      const r = await pipeToSh(server.url, env, ["--no-start"], { pathDir, fetch: "wget" });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(
         fs.readFileSync(path.join(bin, "etcdup.record"), "utf8"),
@@ -147,3 +164,40 @@ Deno.test("with wget and no curl, install.sh downloads with wget (its own WGETRC
 function hostArch(): string {
   return Deno.build.arch === "aarch64" ? "arm64" : "amd64";
 }
+
+Deno.test("install.sh maps uname -m to the release arch and refuses machines etcdup does not ship for", async () => {
+  const server = await startHttpsServer(serveFiles(releaseFiles(STAND_IN)));
+  try {
+    await withDirs(async ({ root, bin, tmp }) => {
+      const env = {
+        CURL_CA_BUNDLE: server.caFile,
+        ETCDUP_BASE_URL: server.url,
+        ETCDUP_INSTALL_DIR: bin,
+        TMPDIR: tmp,
+      };
+      const uname = (s: string, m: string) =>
+        shadowPath(root, [], { uname: `[ "$1" = -s ] && echo ${s} || echo ${m}` });
+
+      const arm = await pipeToSh(server.url, env, [], { pathDir: uname("Linux", "aarch64") });
+      assert.equal(arm.code, 0, arm.stderr);
+      assert.ok(server.requests.includes("/etcdup-linux-arm64"), server.requests.join(" "));
+      assert.ok(!server.requests.includes("/etcdup-linux-amd64"));
+      for (const f of fs.readdirSync(bin)) fs.rmSync(path.join(bin, f));
+
+      for (
+        const [s, m, message] of [["Linux", "riscv64", /unsupported machine riscv64/], [
+          "Darwin",
+          "arm64",
+          /Linux only, this is Darwin/,
+        ]] as const
+      ) {
+        const r = await pipeToSh(server.url, env, [], { pathDir: uname(s, m) });
+        assert.equal(r.code, 7, r.stderr);
+        assert.match(r.stderr, message);
+        assert.deepEqual(fs.readdirSync(bin), [], "nothing installed");
+      }
+    });
+  } finally {
+    await server.close();
+  }
+});
