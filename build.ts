@@ -210,6 +210,24 @@ export interface BuildResult {
   sums: string;
 }
 
+/**
+ * The `deno` arguments that compile main.ts (in the current directory) for `target` into `outFile` with
+ * exactly the permissions of permissions.ts.
+ * @example compileArgs(TARGETS[0], "dist/etcdup-linux-amd64", false) // ["compile", "--target", ...]
+ */
+export function compileArgs(target: Target, outFile: string, noCheck: boolean): string[] {
+  return [
+    "compile",
+    "--target",
+    target.triple,
+    "--output",
+    outFile,
+    ...RUNTIME_PERMISSIONS,
+    ...(noCheck ? ["--no-check"] : []),
+    "main.ts",
+  ];
+}
+
 /** Compiles one target into `outFile`, verifying its ELF header and, on a matching host, `--version`. */
 async function compileTarget(
   staged: string,
@@ -223,18 +241,8 @@ async function compileTarget(
   if (runtime) env.DENORT_BIN = runtime.path;
   env.NO_COLOR = "1";
   env.DENO_NO_PACKAGE_JSON = "1"; // package.json only pins the toolchain for npm; nothing of it goes in the binary
-  const args = [
-    "compile",
-    "--target",
-    target.triple,
-    "--output",
-    outFile,
-    ...RUNTIME_PERMISSIONS,
-    ...(opts.noCheck ? ["--no-check"] : []),
-    "main.ts",
-  ];
   const res = await new Deno.Command(Deno.execPath(), {
-    args,
+    args: compileArgs(target, outFile, opts.noCheck),
     cwd: staged,
     env,
     clearEnv: true,

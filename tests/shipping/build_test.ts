@@ -4,9 +4,19 @@
  * is at hand (DENORT_BIN_AMD64 / DENORT_DIR / DENORT_BIN for this machine) — a real build whose binary is run.
  */
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { build, elfMachine, gitCommit, publish, runtimeFor, sha256sums, TARGETS } from "../../build.ts";
+import {
+  build,
+  compileArgs,
+  elfMachine,
+  gitCommit,
+  publish,
+  runtimeFor,
+  sha256sums,
+  TARGETS,
+} from "../../build.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
 import { exec } from "../support/exec.ts";
 import { REPO } from "./etcdup_cmd.ts";
@@ -118,6 +128,33 @@ Deno.test("a runtime whose binary does not run is refused (exit 3) before anythi
       return true;
     });
     assert.equal(fs.existsSync(out), false);
+  });
+});
+
+Deno.test("deno compile with build.ts's arguments embeds every asset byte for byte", async () => {
+  if (HOST.arch !== "amd64") {
+    console.warn(
+      "skipped: needs an x86_64 host, where /bin/true stands in for the runtime the data is appended to",
+    );
+    return;
+  }
+  await withTemp(async (dir) => {
+    // A stand-in runtime cannot run the result, but the embedded module data is appended to it all the same.
+    const out = path.join(dir, "etcdup");
+    const r = await exec([Deno.execPath(), ...compileArgs(AMD64, out, true)], {
+      cwd: REPO,
+      env: { DENORT_BIN: "/bin/true", DENO_NO_PACKAGE_JSON: "1", NO_COLOR: "1" },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const binary = Buffer.from(fs.readFileSync(out));
+    const assets = fs.readdirSync(path.join(REPO, "assets"));
+    assert.ok(assets.length >= 2, assets.join(", "));
+    for (const name of assets) {
+      assert.ok(
+        binary.includes(fs.readFileSync(path.join(REPO, "assets", name))),
+        `assets/${name} is embedded`,
+      );
+    }
   });
 });
 
