@@ -242,6 +242,36 @@ Deno.test("install: a bare bookworm becomes a TLS-secured etcd node (issue 2)", 
       );
       assertEquals(await profileEtcdctl(c, "get foo --print-value-only"), "bar\n");
     });
+
+    await onNode("a renamed host gets server and peer certs for its new name from the same CA", async () => {
+      const ca = await Deno.readTextFile(c.path(`${PKI}/ca.crt`));
+      const serial = (leaf: string) =>
+        execOk(["openssl", "x509", "-noout", "-serial", "-in", c.path(`${PKI}/${leaf}`)]);
+      const before = [await serial("server.crt"), await serial("peer.crt")];
+      await c.execOk(["hostname", "etcd-renamed"]);
+      await Deno.writeTextFile(c.path("/etc/hostname"), "etcd-renamed\n");
+      await Deno.writeTextFile(c.path("/etc/hosts"), "127.0.0.1\tlocalhost\n127.0.1.1\tetcd-renamed\n");
+      const r = await etcdup.run(c, install, { timeoutMs: 300_000 });
+      assertEquals(r.code, 0, r.stderr);
+      assertEquals(await Deno.readTextFile(c.path(`${PKI}/ca.crt`)), ca);
+      for (const [i, leaf] of ["server.crt", "peer.crt"].entries()) {
+        assert((await serial(leaf)) !== before[i], `${leaf} reissued`);
+        const sans = await execOk([
+          "openssl",
+          "x509",
+          "-noout",
+          "-ext",
+          "subjectAltName",
+          "-in",
+          c.path(`${PKI}/${leaf}`),
+        ]);
+        assert(sans.includes("DNS:etcd-renamed"), `${leaf}: ${sans}`);
+      }
+      const leaves = ["server.crt", "peer.crt"].map((f) => c.path(`${PKI}/${f}`));
+      await execOk(["openssl", "verify", "-CAfile", c.path(`${PKI}/ca.crt`), ...leaves]);
+      assertMatch(await profileEtcdctl(c, "endpoint health"), /is healthy/);
+      assertEquals(await profileEtcdctl(c, "get foo --print-value-only"), "bar\n");
+    });
   } finally {
     await ct?.destroy();
     await mirror?.close();
