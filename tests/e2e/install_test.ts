@@ -280,6 +280,32 @@ Deno.test("install: a bare bookworm becomes a TLS-secured etcd node (issue 2)", 
   }
 });
 
+Deno.test("install --tarball: an air-gapped host installs etcd 3.4 (no etcdutl) and it serves mTLS", async () => {
+  const fx = await etcdFixture("bookworm");
+  const net = await Network.create();
+  let ct: Container | undefined;
+  try {
+    const host = await net.addHost(); // no mirror, no route: nothing to download from
+    ct = await Container.boot({ name: "airgap", netns: host.netns, binds: etcdup.binds });
+    const tarball = `/root/${path.basename(fx.tarball)}`;
+    await ct.copyIn(fx.tarball, tarball);
+    const r = await etcdup.run(ct, ["install", "--tarball", tarball, "--sha256", fx.sha256], {
+      timeoutMs: 300_000,
+    });
+    assertEquals(r.code, 0, `${r.stderr}\n${r.stdout}`);
+    assertEquals(await Deno.lstat(ct.path("/usr/local/bin/etcdutl")).then(() => true, () => false), false);
+    assertMatch(
+      await ct.execOk(["/usr/local/bin/etcd", "--version"]),
+      new RegExp(`${fx.version.slice(1)}\\n`),
+    );
+    await profileEtcdctl(ct, "put airgap ok");
+    assertEquals(await profileEtcdctl(ct, "get airgap --print-value-only"), "ok\n");
+  } finally {
+    await ct?.destroy();
+    await net.destroy();
+  }
+});
+
 /** The mirror's files, laid out like GitHub releases. */
 function mirrorFiles(fx: EtcdFixture): Record<string, string> {
   return {
