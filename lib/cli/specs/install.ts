@@ -17,8 +17,16 @@ export const releaseFlags: Record<string, FlagSpec> = {
     description: "Release base URL; {version} and {arch} are filled in if present.",
     defaultText: "https://github.com/etcd-io/etcd/releases/download",
   },
-  "mirror-ca": { type: "string", value: "FILE", description: "Extra CA bundle (PEM) to trust for the mirror's TLS." },
-  tarball: { type: "string", value: "FILE", description: "Install from this local release tarball (air-gapped)." },
+  "mirror-ca": {
+    type: "string",
+    value: "FILE",
+    description: "Extra CA bundle (PEM) to trust for the mirror's TLS.",
+  },
+  tarball: {
+    type: "string",
+    value: "FILE",
+    description: "Install from this local release tarball (air-gapped).",
+  },
   bundle: {
     type: "string",
     value: "DIR",
@@ -27,13 +35,19 @@ export const releaseFlags: Record<string, FlagSpec> = {
   sha256: {
     type: "string",
     value: "HEX",
-    description: "Expected SHA-256 of the tarball; your own decision, it wins over the manifest (with a warning).",
+    description:
+      "Expected SHA-256 of the tarball; your own decision, it wins over the manifest (with a warning).",
   },
 };
 
 /** Certificate flags; shared with `certs`. */
 export const pkiFlags: Record<string, FlagSpec> = {
-  "pki-dir": { type: "string", value: "DIR", description: "Where certificates and keys live.", defaultText: "/etc/etcd/pki" },
+  "pki-dir": {
+    type: "string",
+    value: "DIR",
+    description: "Where certificates and keys live.",
+    defaultText: "/etc/etcd/pki",
+  },
   layout: {
     type: "string",
     value: "NAME",
@@ -46,11 +60,34 @@ export const pkiFlags: Record<string, FlagSpec> = {
     description: "ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096 or ed25519.",
     defaultText: "ecdsa-p256",
   },
-  san: { type: "string", multiple: true, value: "NAME|IP", description: "Extra subject alternative name for server and peer certificates." },
-  "cert-days": { type: "string", value: "N", description: "Validity of leaf certificates in days.", defaultText: "365" },
-  "ca-days": { type: "string", value: "N", description: "Validity of a new CA in days.", defaultText: "3650" },
-  "ca-from": { type: "string", value: "FILE", description: "Use the CA exported by 'etcdup certs export' (cluster nodes share one CA)." },
-  "ca-cert": { type: "string", value: "FILE", description: "Use this existing CA certificate (PEM), with --ca-key." },
+  san: {
+    type: "string",
+    multiple: true,
+    value: "NAME|IP",
+    description: "Extra subject alternative name for server and peer certificates.",
+  },
+  "cert-days": {
+    type: "string",
+    value: "N",
+    description: "Validity of leaf certificates in days.",
+    defaultText: "365",
+  },
+  "ca-days": {
+    type: "string",
+    value: "N",
+    description: "Validity of a new CA in days.",
+    defaultText: "3650",
+  },
+  "ca-from": {
+    type: "string",
+    value: "FILE",
+    description: "Use the CA exported by 'etcdup certs export' (cluster nodes share one CA).",
+  },
+  "ca-cert": {
+    type: "string",
+    value: "FILE",
+    description: "Use this existing CA certificate (PEM), with --ca-key.",
+  },
   "ca-key": { type: "string", value: "FILE", description: "Private key (PEM) of --ca-cert." },
 };
 
@@ -68,18 +105,42 @@ export const memberFlags: Record<string, FlagSpec> = {
     value: "LIST",
     description: "Static bootstrap: name1=https://ip1:2380,name2=... (this node included).",
   },
-  "cluster-token": { type: "string", value: "TOKEN", description: "Initial cluster token.", defaultText: "derived from --initial-cluster" },
+  "cluster-token": {
+    type: "string",
+    value: "TOKEN",
+    description: "Initial cluster token.",
+    defaultText: "derived from --initial-cluster",
+  },
   "client-port": { type: "string", value: "PORT", description: "Client port.", defaultText: "2379" },
   "peer-port": { type: "string", value: "PORT", description: "Peer port.", defaultText: "2380" },
 };
 
 /** Paths and service flags; shared with `join` and `upgrade`. */
 export const hostFlags: Record<string, FlagSpec> = {
-  "bin-dir": { type: "string", value: "DIR", description: "Where etcd, etcdctl and etcdutl go.", defaultText: "/usr/local/bin" },
-  "data-dir": { type: "string", value: "DIR", description: "etcd's data directory.", defaultText: "/var/lib/etcd" },
+  "bin-dir": {
+    type: "string",
+    value: "DIR",
+    description: "Where etcd, etcdctl and etcdutl go.",
+    defaultText: "/usr/local/bin",
+  },
+  "data-dir": {
+    type: "string",
+    value: "DIR",
+    description: "etcd's data directory.",
+    defaultText: "/var/lib/etcd",
+  },
   "no-start": { type: "boolean", description: "Write everything, enable the unit, but do not start etcd." },
-  "dry-run": { type: "boolean", description: "Print the plan (files, owners, modes, users, service actions) and exit.", flagOnly: true },
-  "health-timeout": { type: "string", value: "SECONDS", description: "How long to wait for etcd to be healthy.", defaultText: "60" },
+  "dry-run": {
+    type: "boolean",
+    description: "Print the plan (files, owners, modes, users, service actions) and exit.",
+    flagOnly: true,
+  },
+  "health-timeout": {
+    type: "string",
+    value: "SECONDS",
+    description: "How long to wait for etcd to be healthy.",
+    defaultText: "60",
+  },
 };
 
 /** `etcdup install`. */
@@ -99,7 +160,11 @@ export const installSpec: CommandSpec = {
     ...memberFlags,
     ...rootFlag,
     ...configFlag,
-    "print-config": { type: "boolean", description: "Print the merged configuration (flags > env > file) and exit.", flagOnly: true },
+    "print-config": {
+      type: "boolean",
+      description: "Print the merged configuration (flags > env > file) and exit.",
+      flagOnly: true,
+    },
     ...outputFlags,
   },
   load: () => import("../../commands/install.ts"),
