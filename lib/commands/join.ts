@@ -6,14 +6,12 @@
 import * as path from "node:path";
 import type { CommandContext } from "../cli/spec.ts";
 import { EtcdupError, type ExitCode, usageError } from "../errors.ts";
-import { HostRoot } from "../host/fs.ts";
-import { readState } from "../host/state.ts";
-import { gatherFacts } from "../plan/facts.ts";
-import { buildPlan } from "../plan/build.ts";
+import type { HostRoot } from "../host/fs.ts";
 import type { PkiPaths } from "../pki/layout.ts";
 import type { TlsClient } from "../etcd/health.ts";
 import { finishJoin, parseJoinEndpoints, type Settled, settleMembership } from "../cluster/join.ts";
-import { apply, checkPreconditions, resolveBundle } from "./install.ts";
+import { planFromContext } from "../install/context.ts";
+import { apply } from "../install/apply.ts";
 
 /** The admin client of `pki` on `host`, talking to `endpoints`. */
 function adminClient(host: HostRoot, pki: PkiPaths, endpoints: string[]): TlsClient {
@@ -28,11 +26,7 @@ function adminClient(host: HostRoot, pki: PkiPaths, endpoints: string[]): TlsCli
 /** Runs `etcdup join`. */
 export async function run(ctx: CommandContext): Promise<ExitCode> {
   const endpoints = parseJoinEndpoints(ctx.positionals);
-  const host = new HostRoot("/");
-  const facts = gatherFacts(host);
-  const plan = resolveBundle(buildPlan(ctx.values, facts, host.root), typeof ctx.values.version === "string");
-  checkPreconditions(host, facts);
-  const previous = readState(host);
+  const { host, plan, previous } = planFromContext(ctx, "join");
   if (!["ca-from", "ca-cert"].some((k) => typeof ctx.values[k] === "string") && !previous) {
     throw usageError(
       "join-needs-ca",
@@ -43,7 +37,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   for (const n of plan.notes) ctx.out.info(n);
   const timeoutMs = plan.service.healthTimeoutMs;
   let settled: Settled | undefined;
-  return await apply(plan, host, ctx, {
+  return await apply(plan, host, previous, ctx, {
     member: async (p, pki) => {
       settled = await settleMembership({
         client: adminClient(host, pki, endpoints),

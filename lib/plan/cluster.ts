@@ -1,10 +1,12 @@
 /**
  * The static-bootstrap member list (`--initial-cluster name=https://ip:port,...`): parsing with errors
- * that name the flag, rendering back, and the cluster token derived from it.
+ * that name the flag, rendering back, and the cluster token derived from it; and keeping the recorded
+ * settings of a member that has already started.
  */
 import { createHash } from "node:crypto";
 import { isIP, isIPv6 } from "node:net";
 import { usageError } from "../errors.ts";
+import type { InstallPlan, PlannedMember } from "./types.ts";
 
 /** One member of an initial cluster. */
 export interface ClusterMember {
@@ -69,4 +71,35 @@ export function formatInitialCluster(members: ClusterMember[]): string {
 export function deriveClusterToken(members: ClusterMember[]): string {
   const canon = members.map((m) => `${m.name}=${m.peerUrl}`).sort().join(",");
   return "etcd-" + createHash("sha256").update(canon).digest("hex").slice(0, 16);
+}
+
+/** The initial-cluster settings a member was first started with, as the state record keeps them. */
+export type RecordedCluster = Pick<PlannedMember, "initialCluster" | "initialClusterState" | "clusterToken">;
+
+/**
+ * Keeps the initial-cluster settings a member was started with: etcd reads them only on its first start, so
+ * a re-run of install or join on a member that has data (a joined one: state `existing` and the member list
+ * join settled) must not rewrite them and restart etcd. Plans of members not started yet pass unchanged.
+ * @example keepStartedCluster(plan, state).member.initialClusterState // "existing" on a joined member
+ */
+export function keepStartedCluster(plan: InstallPlan, recorded: RecordedCluster | undefined): InstallPlan {
+  const m = plan.member;
+  if (
+    !recorded || (m.initialCluster === recorded.initialCluster &&
+      m.initialClusterState === recorded.initialClusterState && m.clusterToken === recorded.clusterToken)
+  ) return plan;
+  return {
+    ...plan,
+    member: {
+      ...m,
+      initialCluster: recorded.initialCluster,
+      initialClusterState: recorded.initialClusterState,
+      clusterToken: recorded.clusterToken,
+    },
+    notes: [
+      ...plan.notes,
+      `${plan.paths.dataDir} already holds a started member: its initial cluster stays as recorded ` +
+      `(${recorded.initialClusterState}: ${recorded.initialCluster}); etcd reads it only on its first start`,
+    ],
+  };
 }

@@ -1,6 +1,6 @@
-/** install refuses a host it cannot install on (not root) with exit 7 and a hint; --root needs a directory. */
+/** install and join refuse a host they cannot install on (not root) with exit 7 and a hint; --root needs a directory. */
 import assert from "node:assert/strict";
-import { checkPreconditions } from "../../lib/commands/install.ts";
+import { checkPreconditions } from "../../lib/install/context.ts";
 import { HostRoot } from "../../lib/host/fs.ts";
 import type { HostFacts } from "../../lib/plan/facts.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
@@ -29,4 +29,16 @@ Deno.test("preconditions: --root must be a directory; an existing one passes wit
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
+});
+
+Deno.test("preconditions: join names itself and offers no --dry-run (it has none)", () => {
+  assert.throws(
+    () => checkPreconditions(new HostRoot("/tmp"), { ...facts, isRoot: false }, "join"),
+    (e: unknown) => {
+      assert.ok(e instanceof EtcdupError);
+      assert.match(e.message, /etcdup join must run as root/);
+      assert.doesNotMatch(e.hint ?? "", /--dry-run|--root/);
+      return true;
+    },
+  );
 });

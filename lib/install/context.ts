@@ -1,0 +1,91 @@
+/**
+ * The planning step install and join share: flags and host facts -> plan, `--bundle` resolved to a
+ * tarball, the host checked, and the initial cluster of a member that already has data kept as recorded.
+ */
+import * as path from "node:path";
+import { EtcdupError, Exit } from "../errors.ts";
+import type { CommandContext } from "../cli/spec.ts";
+import { HostRoot } from "../host/fs.ts";
+import { type InstallState, readState } from "../host/state.ts";
+import { gatherFacts, type HostFacts } from "../plan/facts.ts";
+import { buildPlan } from "../plan/build.ts";
+import { keepStartedCluster } from "../plan/cluster.ts";
+import type { InstallPlan } from "../plan/types.ts";
+import { bundleTarball } from "../release/obtain.ts";
+
+/** The command whose preconditions are checked: the hints differ. */
+export type Installer = "install" | "join";
+
+/** Fails unless this host can be installed on (root, systemd running on a live host, --root a directory). */
+export function checkPreconditions(host: HostRoot, facts: HostFacts, command: Installer = "install"): void {
+  if (!facts.isRoot) {
+    throw new EtcdupError({
+      code: "not-root",
+      message: `etcdup ${command} must run as root (it creates a user, writes /etc and sets file owners)`,
+      hint: command === "install"
+        ? "Run it with sudo; 'etcdup install --dry-run' shows the plan without root."
+        : "Run it with sudo.",
+      exit: Exit.precondition,
+    });
+  }
+  if (host.isLive && host.stat("/run/systemd/system") === undefined) {
+    throw new EtcdupError({
+      code: "no-systemd",
+      message: "systemd is not running on this host (/run/systemd/system is missing)",
+      hint: command === "install"
+        ? "etcdup runs etcd as a systemd service; to prepare an image instead, use --root DIR."
+        : "etcdup join starts etcd as a systemd service to join the cluster: run it on the booted node " +
+          "itself (to prepare an image, use 'etcdup install --root DIR' and join once it boots).",
+      exit: Exit.precondition,
+    });
+  }
+  if (!host.isLive && host.stat("/")?.isDirectory !== true) {
+    throw new EtcdupError({
+      code: "root-missing",
+      message: `--root ${host.root} is not a directory`,
+      hint: "Create it first (e.g. the mounted image's root).",
+      exit: Exit.precondition,
+    });
+  }
+}
+
+/**
+ * Turns a `--bundle DIR` source into the tarball it holds for the plan's arch: the `--version` asked for, or
+ * the newest one there. Plans with another source are returned as they are.
+ */
+export function resolveBundle(plan: InstallPlan, versionGiven: boolean): InstallPlan {
+  const src = plan.release.source;
+  if (src.kind !== "bundle") return plan;
+  const picked = bundleTarball(src.dir, versionGiven ? plan.release.version : undefined, plan.release.arch);
+  return {
+    ...plan,
+    release: { ...plan.release, version: picked.version, source: { kind: "tarball", path: picked.path } },
+  };
+}
+
+/** A plan ready to apply (or preview) and what it was made against. */
+export interface Planned {
+  host: HostRoot;
+  plan: InstallPlan;
+  /** The state record of an earlier install or join, if any. */
+  previous: InstallState | undefined;
+}
+
+/**
+ * Plans `etcdup install` or `join` from the command's flags: host facts gathered, `--bundle` resolved,
+ * preconditions checked (not for `--dry-run`, which needs no root), and, once the data dir holds a member,
+ * the recorded initial cluster kept (see {@link keepStartedCluster}).
+ * @example const { host, plan, previous } = planFromContext(ctx, "join");
+ */
+export function planFromContext(ctx: CommandContext, command: Installer): Planned {
+  const host = new HostRoot(typeof ctx.values.root === "string" ? ctx.values.root : "/");
+  const facts = gatherFacts(host);
+  const built = resolveBundle(
+    buildPlan(ctx.values, facts, host.root),
+    typeof ctx.values.version === "string",
+  );
+  if (ctx.values["dry-run"] !== true) checkPreconditions(host, facts, command);
+  const previous = readState(host);
+  const started = previous !== undefined && host.stat(path.join(built.paths.dataDir, "member")) !== undefined;
+  return { host, plan: keepStartedCluster(built, started ? previous : undefined), previous };
+}

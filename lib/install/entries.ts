@@ -1,0 +1,29 @@
+/** The file lines install shows, in its dry run and in its result: PKI files and configuration files. */
+import type { FileDecision } from "../host/apply.ts";
+import { modeString, ownerName, type ViewEntry } from "../plan/render.ts";
+import type { PkiPlan } from "../pki/plan.ts";
+import type { EtcdIds } from "./pki.ts";
+
+/** View entries of PKI files. */
+export function pkiEntries(pki: PkiPlan, ids: EtcdIds): ViewEntry[] {
+  return pki.files.map((f) => ({
+    path: f.path,
+    owner: ownerName(f.uid, f.gid, ids),
+    mode: modeString(f.mode),
+    action: f.action,
+    note: f.role,
+  }));
+}
+
+/** View entries of config files; a file the operator edited says where etcdup's version went. */
+export function configEntries(decisions: FileDecision[], ids: EtcdIds): ViewEntry[] {
+  return decisions.map(({ file, action }) => ({
+    path: file.path,
+    owner: ownerName(file.uid, file.gid, ids),
+    mode: modeString(file.mode),
+    action,
+    ...(action === "keep-edited"
+      ? { note: `edited by you: kept; etcdup's version in ${file.path}.etcdup-new` }
+      : {}),
+  }));
+}

@@ -1,0 +1,94 @@
+/**
+ * `install --dry-run`: everything install would do, computed against the host (user, dirs, binaries, PKI,
+ * config files, service steps), printed as text or `--json` data; nothing is written.
+ */
+import * as path from "node:path";
+import { EtcdupError, Exit, type ExitCode } from "../errors.ts";
+import type { CommandContext } from "../cli/spec.ts";
+import type { HostRoot } from "../host/fs.ts";
+import { lookupUser } from "../host/accounts.ts";
+import { decideFiles } from "../host/apply.ts";
+import type { InstallState } from "../host/state.ts";
+import { configFiles } from "../plan/desired.ts";
+import { baseView, type PlanView, renderPlanText, type ViewEntry } from "../plan/render.ts";
+import type { InstallPlan } from "../plan/types.ts";
+import { planPki } from "../pki/plan.ts";
+import { requiredBinaries } from "../release/unpack.ts";
+import { configEntries, pkiEntries } from "./entries.ts";
+import { planFromContext } from "./context.ts";
+import { pkiRequest } from "./pki.ts";
+import { serviceChanges, serviceSteps } from "./service.ts";
+
+/**
+ * Runs `install --dry-run`. What is installed is read to compare with, so on a host etcdup installed on it
+ * needs root: a permission error says so (exit 7).
+ */
+export async function dryRun(ctx: CommandContext): Promise<ExitCode> {
+  try {
+    const { host, plan, previous } = planFromContext(ctx, "install");
+    return await previewPlan(plan, host, previous, ctx);
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause ?? err;
+    if ((cause as { code?: string }).code !== "EACCES") throw err;
+    throw new EtcdupError({
+      code: "dry-run-needs-root",
+      message: `--dry-run cannot read what is installed: ${(cause as Error).message}`,
+      hint:
+        "On a host etcdup already installed on, the PKI keys and the state record are root-only: run it as root.",
+      exit: Exit.precondition,
+      cause: err,
+    });
+  }
+}
+
+/** Builds and prints the dry-run view. */
+async function previewPlan(
+  plan: InstallPlan,
+  host: HostRoot,
+  state: InstallState | undefined,
+  ctx: CommandContext,
+): Promise<ExitCode> {
+  const account = lookupUser(host, plan.user.name);
+  const ids = account ? { uid: account.uid, gid: account.gid } : { uid: -1, gid: -1 };
+  const pki = await planPki(pkiRequest(plan, ids, ctx.values), host);
+  const decisions = decideFiles(host, configFiles(plan, pki.paths), state?.files ?? {});
+  const sameRelease = state?.version === plan.release.version && state.binDir === plan.paths.binDir;
+  const bins: ViewEntry[] = requiredBinaries(plan.release.version).map((b) => ({
+    path: path.join(plan.paths.binDir, b),
+    owner: "root:root",
+    mode: "0755",
+    action: sameRelease ? "keep" : "install",
+    note: sameRelease
+      ? "same release as installed; re-checked on apply"
+      : `from etcd ${plan.release.version}`,
+  }));
+  const dir = (p: string, owner: string, mode: string): ViewEntry => ({
+    path: p,
+    owner,
+    mode,
+    action: host.stat(p) ? "keep" : "create",
+  });
+  const view: PlanView = {
+    ...baseView(plan),
+    user: account
+      ? { name: plan.user.name, action: "keep", uid: account.uid }
+      : { name: plan.user.name, action: "create" },
+    dirs: [dir(plan.paths.dataDir, "etcd:etcd", "0700"), dir(plan.pki.pkiDir, "root:root", "0755")],
+    files: [
+      ...bins,
+      ...pkiEntries(pki, ids),
+      ...configEntries(decisions, ids),
+      {
+        path: plan.paths.completionFile,
+        owner: "root:root",
+        mode: "0644",
+        action: "generate",
+        note: "from 'etcdctl completion bash' when this etcdctl has it",
+      },
+    ],
+    service: serviceSteps(plan, serviceChanges(plan, decisions, pki, !sameRelease)),
+    notes: [...plan.notes, ...pki.notes],
+  };
+  ctx.out.result({ dryRun: true, plan: view }, renderPlanText(view, plan.root));
+  return Exit.ok;
+}

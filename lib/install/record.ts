@@ -1,0 +1,65 @@
+/** Writing the state record after an install or join: what etcdup owns now and how the member was set up. */
+import * as path from "node:path";
+import { type HostRoot, sha256Hex } from "../host/fs.ts";
+import type { FileDecision } from "../host/apply.ts";
+import { type InstallState, type OwnedFile, writeState } from "../host/state.ts";
+import type { InstallPlan } from "../plan/types.ts";
+import type { PkiPlan } from "../pki/plan.ts";
+import { requiredBinaries } from "../release/unpack.ts";
+
+/** Hashes, owners and modes of the installed binaries of the plan's release. */
+function binaryRecords(host: HostRoot, plan: InstallPlan): Record<string, OwnedFile> {
+  const out: Record<string, OwnedFile> = {};
+  for (const b of requiredBinaries(plan.release.version)) {
+    const p = path.join(plan.paths.binDir, b);
+    const data = host.read(p);
+    const st = host.stat(p);
+    if (data && st) out[p] = { sha256: sha256Hex(data), uid: st.uid, gid: st.gid, mode: st.mode };
+  }
+  return out;
+}
+
+/**
+ * Records what etcdup owns now (binaries, PKI, config files) and the member's settings, the initial cluster
+ * join settled included; files kept because the operator edited them keep their old record.
+ */
+export function recordState(
+  host: HostRoot,
+  plan: InstallPlan,
+  tarballSha256: string,
+  pki: PkiPlan,
+  decisions: FileDecision[],
+  previous: InstallState | undefined,
+): void {
+  const files: Record<string, OwnedFile> = { ...binaryRecords(host, plan) };
+  for (const f of pki.files) {
+    files[f.path] = { sha256: sha256Hex(f.content), uid: f.uid, gid: f.gid, mode: f.mode };
+  }
+  for (const { file, action } of decisions) {
+    if (action !== "keep-edited") {
+      files[file.path] = { sha256: file.sha256, uid: file.uid, gid: file.gid, mode: file.mode };
+    } else if (previous?.files[file.path]) files[file.path] = previous.files[file.path];
+  }
+  writeState(host, {
+    schema: 1,
+    version: plan.release.version,
+    arch: plan.release.arch,
+    tarballSha256,
+    binDir: plan.paths.binDir,
+    dataDir: plan.paths.dataDir,
+    pkiDir: plan.pki.pkiDir,
+    layout: plan.pki.layout,
+    keyAlgorithm: plan.pki.algorithm,
+    name: plan.member.name,
+    clientUrls: plan.member.advertiseClientUrls,
+    peerUrls: plan.member.advertisePeerUrls,
+    sans: plan.pki.sans,
+    initialCluster: plan.member.initialCluster,
+    initialClusterState: plan.member.initialClusterState,
+    clusterToken: plan.member.clusterToken,
+    unit: plan.service.unit,
+    files,
+    dirs: [plan.paths.dataDir, plan.pki.pkiDir],
+    updatedAt: new Date().toISOString(),
+  });
+}
