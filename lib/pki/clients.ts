@@ -9,11 +9,14 @@ import * as path from "node:path";
 import type { HostRoot } from "../host/fs.ts";
 import { EtcdupError, Exit, usageError } from "../errors.ts";
 import { generateKeyPair, type KeyAlgorithm } from "./algorithms.ts";
-import { certSans, type Sans } from "./inspect.ts";
-import { distinguishedName, issueLeaf, validity } from "./issue.ts";
+import type { LoadedCa } from "./ca.ts";
+import { CERT_OWNER, ROOT_KEY_OWNER } from "./files.ts";
+import { distinguishedName, issueLeaf, leafValidity } from "./issue.ts";
 import type { PkiPaths } from "./layout.ts";
+import { publicOf } from "./leaf.ts";
 import { certificatePem, parseCertificates, parsePrivateKey, privateKeyPem } from "./pem.ts";
-import { CERT_OWNER, type LoadedCa, mergeSans, type PlannedFile, publicOf } from "./plan.ts";
+import type { PkiRequest, PlannedFile } from "./plan.ts";
+import { certSans } from "./sans.ts";
 
 /** A certificate and key named NAME.crt / NAME.key. */
 export interface ClientPair {
@@ -77,12 +80,6 @@ export interface ClientRequest {
   backdateMinutes?: number;
 }
 
-function window(ca: LoadedCa, now: Date, days: number, backdateMinutes?: number) {
-  const win = validity(now, days, backdateMinutes);
-  if (win.notAfter.getTime() > ca.signer.cert.notAfter.getTime()) win.notAfter = ca.signer.cert.notAfter;
-  return win;
-}
-
 /** Plans a new client certificate (clientAuth) and key (0600 root); refuses to overwrite an existing pair. */
 export async function planNewClient(
   req: ClientRequest,
@@ -107,7 +104,7 @@ export async function planNewClient(
     publicKey: keys.publicKey,
     keyAlgorithm: req.algorithm,
     ca: ca.signer,
-    validity: window(ca, req.now, req.days, req.backdateMinutes),
+    validity: leafValidity(ca.signer, req.now, req.days, req.backdateMinutes),
   });
   return [
     {
@@ -120,36 +117,28 @@ export async function planNewClient(
     {
       path: req.pair.keyPath,
       content: await privateKeyPem(keys.privateKey),
-      uid: 0,
-      gid: 0,
-      mode: 0o600,
+      ...ROOT_KEY_OWNER,
       role: `client:${req.pair.name}-key`,
       action: "create",
     },
   ];
 }
 
-/** Options of {@link planReissue}. */
-export interface ReissueOptions {
-  days: number;
-  /** Algorithm of a new key. */
-  algorithm: KeyAlgorithm;
-  reuseKeys: boolean;
-  /** Names to add to the certificate's SANs. */
-  addSans?: Sans;
-  now: Date;
-  backdateMinutes?: number;
-}
+/** What {@link planReissue} takes from a {@link PkiRequest}. */
+export type ReissueRequest = Pick<
+  PkiRequest,
+  "certDays" | "algorithm" | "reuseKeys" | "now" | "backdateMinutes"
+>;
 
 /**
- * Plans reissuing an existing pair from `ca`, keeping the certificate's subject, extended key usages and
- * SANs (plus `addSans`), with a new key unless `reuseKeys`. The key keeps its owner and mode.
+ * Plans reissuing the client pair `pair` from `ca`, keeping the certificate's subject, extended key usages
+ * and SANs, with a new key of `req.algorithm` unless `req.reuseKeys`. The key keeps its owner and mode.
  */
 export async function planReissue(
-  pair: { certPath: string; keyPath: string; role: string },
+  pair: ClientPair,
   host: HostRoot,
   ca: LoadedCa,
-  opts: ReissueOptions,
+  req: ReissueRequest,
 ): Promise<PlannedFile[]> {
   const certText = host.readText(pair.certPath);
   const keyText = host.readText(pair.keyPath);
@@ -166,16 +155,16 @@ export async function planReissue(
   const old = parseCertificates(certText, pair.certPath)[0];
   const oldKey = parsePrivateKey(keyText, pair.keyPath);
   const eku = old.getExtension(x509.ExtendedKeyUsageExtension)?.usages.map(String) ?? ["clientAuth"];
-  const reuse = opts.reuseKeys ? await publicOf(oldKey) : undefined;
-  const fresh = reuse ? undefined : await generateKeyPair(opts.algorithm);
+  const reuse = req.reuseKeys ? await publicOf(oldKey) : undefined;
+  const fresh = reuse ? undefined : await generateKeyPair(req.algorithm);
   const cert = await issueLeaf({
     subject: old.subjectName,
     usages: eku,
-    sans: mergeSans(certSans(old), opts.addSans ?? { dns: [], ips: [] }),
+    sans: certSans(old),
     publicKey: reuse?.publicKey ?? fresh!.publicKey,
-    keyAlgorithm: reuse?.algorithm ?? opts.algorithm,
+    keyAlgorithm: reuse?.algorithm ?? req.algorithm,
     ca: ca.signer,
-    validity: window(ca, opts.now, opts.days, opts.backdateMinutes),
+    validity: leafValidity(ca.signer, req.now, req.certDays, req.backdateMinutes),
   });
   const st = host.stat(pair.keyPath)!;
   const keyOwn = { uid: st.uid, gid: st.gid, mode: st.mode & 0o077 ? 0o600 : st.mode };
@@ -184,14 +173,14 @@ export async function planReissue(
       path: pair.certPath,
       content: certificatePem(cert),
       ...CERT_OWNER,
-      role: `${pair.role}-cert`,
+      role: `client:${pair.name}-cert`,
       action: "replace",
     },
     {
       path: pair.keyPath,
       content: fresh ? await privateKeyPem(fresh.privateKey) : keyText,
       ...keyOwn,
-      role: `${pair.role}-key`,
+      role: `client:${pair.name}-key`,
       action: fresh ? "replace" : (keyOwn.mode === st.mode ? "keep" : "fix-owner"),
     },
   ];

@@ -4,8 +4,7 @@
  * (SAN drift after an address or name change) and `certs renew` adds it.
  */
 import type { HostFacts } from "../plan/facts.ts";
-import type { Sans } from "./inspect.ts";
-import { mergeSans } from "./plan.ts";
+import { mergeSans, type Sans } from "./sans.ts";
 
 /**
  * The host's own names from its facts.

@@ -11,56 +11,7 @@ import { asEtcdupError } from "../errors.ts";
 import { describeKeyObject } from "./algorithms.ts";
 import { type LoadedKey, parseCertificates, parsePrivateKey } from "./pem.ts";
 import type { LeafProfile, LeafRole } from "./profiles.ts";
-
-/** Subject alternative names, IPs in canonical text form. */
-export interface Sans {
-  dns: string[];
-  ips: string[];
-}
-
-/**
- * The canonical text of an IPv4 or IPv6 address (IPv6 compressed, lower case), or undefined when `s`
- * is not an address.
- * @example normalizeIp("0:0:0:0:0:0:0:1") // "::1"
- */
-export function normalizeIp(s: string): string | undefined {
-  const bare = s.trim().replace(/^\[(.*)\]$/, "$1");
-  if (/^[0-9.]+$/.test(bare)) {
-    const parts = bare.split(".");
-    if (
-      parts.length !== 4 || parts.some((p) => p === "" || Number(p) > 255 || (p.length > 1 && p[0] === "0"))
-    ) {
-      return undefined;
-    }
-    return parts.map(Number).join(".");
-  }
-  if (!bare.includes(":") || !/^[0-9a-fA-F:.]+$/.test(bare)) return undefined;
-  try {
-    return new URL(`http://[${bare}]/`).hostname.slice(1, -1);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The DNS names and IP addresses in a certificate's SAN extension. */
-export function certSans(cert: x509.X509Certificate): Sans {
-  const ext = cert.getExtension(x509.SubjectAlternativeNameExtension);
-  const sans: Sans = { dns: [], ips: [] };
-  for (const n of ext?.names.items ?? []) {
-    if (n.type === "dns") sans.dns.push(n.value.toLowerCase());
-    if (n.type === "ip") sans.ips.push(normalizeIp(n.value) ?? n.value);
-  }
-  return sans;
-}
-
-/** The requested names a certificate does not cover (DNS compared case-insensitively, IPs canonically). */
-export function missingSans(cert: x509.X509Certificate, wanted: Sans): string[] {
-  const have = certSans(cert);
-  return [
-    ...wanted.dns.filter((d) => !have.dns.includes(d.toLowerCase())),
-    ...wanted.ips.filter((ip) => !have.ips.includes(normalizeIp(ip) ?? ip)),
-  ];
-}
+import { certSans, missingSans, type Sans } from "./sans.ts";
 
 /** The key algorithm of a certificate's public key ("ecdsa-p256", "rsa-2048", ...). */
 function certKeyAlgorithm(cert: x509.X509Certificate): string {
@@ -165,6 +116,10 @@ function readSafely<T>(fn: () => T, problems: Problem[]): T | undefined {
   }
 }
 
+/** Octal text of a file mode: 0640. */
+const octal = (mode: number) => mode.toString(8).padStart(4, "0");
+
+/** Owner and mode problems of a pair: a key others can read or owned by the wrong user, a writable certificate. */
 function modeProblems(
   host: HostRoot,
   keyPath: string,
@@ -173,28 +128,18 @@ function modeProblems(
 ): Problem[] {
   const problems: Problem[] = [];
   const k = host.stat(keyPath);
+  const c = host.stat(certPath);
   if (k && (k.mode & 0o077) !== 0) {
-    problems.push({
-      code: "key-readable",
-      message: `${keyPath} is mode ${
-        k.mode.toString(8).padStart(4, "0")
-      }: group/other can read the private key (want 0600)`,
-    });
+    const message = `${keyPath} is mode ${octal(k.mode)}: group/other can read the private key (want 0600)`;
+    problems.push({ code: "key-readable", message });
   }
   if (k && owner && (k.uid !== owner.uid || k.gid !== owner.gid)) {
-    problems.push({
-      code: "key-owner",
-      message: `${keyPath} is owned by ${k.uid}:${k.gid}, want ${owner.uid}:${owner.gid}`,
-    });
+    const message = `${keyPath} is owned by ${k.uid}:${k.gid}, want ${owner.uid}:${owner.gid}`;
+    problems.push({ code: "key-owner", message });
   }
-  const c = host.stat(certPath);
   if (c && (c.mode & 0o022) !== 0) {
-    problems.push({
-      code: "cert-writable",
-      message: `${certPath} is mode ${
-        c.mode.toString(8).padStart(4, "0")
-      }: others can replace it (want 0644)`,
-    });
+    const message = `${certPath} is mode ${octal(c.mode)}: others can replace it (want 0644)`;
+    problems.push({ code: "cert-writable", message });
   }
   return problems;
 }

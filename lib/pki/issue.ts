@@ -33,6 +33,13 @@ export function validity(now: Date, days: number, backdateMinutes = DEFAULT_BACK
   };
 }
 
+/** {@link validity} for a leaf issued by `ca`: it never ends after the CA does. */
+export function leafValidity(ca: Signer, now: Date, days: number, backdateMinutes?: number): Validity {
+  const win = validity(now, days, backdateMinutes);
+  if (win.notAfter.getTime() > ca.cert.notAfter.getTime()) win.notAfter = ca.cert.notAfter;
+  return win;
+}
+
 /** A random positive 128-bit serial number, as hex (top bit clear, next bit set: always 16 DER bytes). */
 function randomSerial(): string {
   const b = randomBytes(16);

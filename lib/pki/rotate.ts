@@ -7,45 +7,19 @@
  * step first makes every member trust the new CA while still presenting old-CA certificates.
  */
 import "reflect-metadata";
-import type * as x509 from "@peculiar/x509";
 import { EtcdupError, Exit } from "../errors.ts";
 import type { HostRoot } from "../host/fs.ts";
+import { loadCa, loadCaAt, type LoadedCa, newCa, sameCert } from "./ca.ts";
 import { clientPairs, planReissue } from "./clients.ts";
 import { type CaSource, renderCaExport } from "./export.ts";
+import { CERT_OWNER, ROOT_KEY_OWNER } from "./files.ts";
 import { chainsTo } from "./inspect.ts";
 import { type PkiPaths, pkiPaths } from "./layout.ts";
+import { planLeaf } from "./leaf.ts";
 import { certificatePem, parseCertificates, privateKeyPem } from "./pem.ts";
-import {
-  CERT_OWNER,
-  loadCa,
-  type LoadedCa,
-  newCa,
-  type PkiPlan,
-  type PkiRequest,
-  planLeaf,
-  validateRequest,
-} from "./plan.ts";
+import type { PkiPlan, PkiRequest } from "./plan.ts";
 import { LEAF_ROLES, leafProfiles } from "./profiles.ts";
-
-function loadCurrent(req: PkiRequest, host: HostRoot): Promise<LoadedCa> {
-  const paths = pkiPaths(req.layout, req.pkiDir);
-  const cert = host.readText(paths.caCert);
-  const key = host.readText(paths.caKey);
-  if (cert === undefined || key === undefined) {
-    throw new EtcdupError({
-      code: "no-ca",
-      message: `no CA to rotate: ${cert === undefined ? paths.caCert : paths.caKey} does not exist`,
-      hint: "Check --pki-dir/--layout/--root; 'etcdup install' creates the PKI.",
-      exit: Exit.precondition,
-    });
-  }
-  return loadCa(cert, key, { cert: paths.caCert, key: paths.caKey }, req.now);
-}
-
-/** Whether two certificates are the same (DER equal). */
-function sameCert(a: x509.X509Certificate, b: x509.X509Certificate): boolean {
-  return Buffer.from(a.rawData).equals(Buffer.from(b.rawData));
-}
+import { validateRequest } from "./request.ts";
 
 /** The CA to rotate to: `given` (checked, and not the current one) or a new one. */
 async function nextCa(
@@ -72,6 +46,12 @@ async function nextCa(
   return { next, keyPem: await privateKeyPem(next.signer.key) };
 }
 
+/** Whether `given` is the CA staged beside the current one (the second and later certificates of the CA file). */
+function isStaged(old: LoadedCa, given: CaSource | undefined): boolean {
+  const staged = given ? parseCertificates(given.certPem, given.source)[0] : undefined;
+  return staged !== undefined && old.bundle.slice(1).some((c) => sameCert(c, staged));
+}
+
 function inProgress(paths: PkiPaths, old: LoadedCa): EtcdupError {
   return new EtcdupError({
     code: "rotation-in-progress",
@@ -93,11 +73,10 @@ export async function planRotationStage(
 ): Promise<{ plan: PkiPlan; exportText?: string }> {
   validateRequest(req);
   const paths = pkiPaths(req.layout, req.pkiDir);
-  const old = await loadCurrent(req, host);
+  const old = await loadCaAt(host, paths, req.now);
   const notes: string[] = [];
   if (old.bundle.length > 1) {
-    const staged = given ? parseCertificates(given.certPem, given.source)[0] : undefined;
-    if (staged && old.bundle.slice(1).some((c) => sameCert(c, staged))) {
+    if (isStaged(old, given)) {
       return { plan: { paths, files: [], notes: [`${given!.source} is already trusted`], changed: false } };
     }
     throw inProgress(paths, old);
@@ -124,25 +103,16 @@ export async function planRotationStage(
 export async function planRotation(req: PkiRequest, host: HostRoot, given?: CaSource): Promise<PkiPlan> {
   validateRequest(req);
   const paths = pkiPaths(req.layout, req.pkiDir);
-  const old = await loadCurrent(req, host);
+  const old = await loadCaAt(host, paths, req.now);
   const notes: string[] = [];
   if (old.bundle.length > 1) {
-    const staged = given ? parseCertificates(given.certPem, given.source)[0] : undefined;
-    if (!staged || !old.bundle.slice(1).some((c) => sameCert(c, staged))) throw inProgress(paths, old);
+    if (!isStaged(old, given)) throw inProgress(paths, old);
   }
   const { next, keyPem } = await nextCa(req, old, given, notes);
   const bundle = certificatePem(next.signer.cert) + certificatePem(old.signer.cert);
   const files: PkiPlan["files"] = [
     { path: paths.caCert, content: bundle, ...CERT_OWNER, role: "ca-cert", action: "replace" },
-    {
-      path: paths.caKey,
-      content: keyPem,
-      uid: 0,
-      gid: 0,
-      mode: 0o600,
-      role: "ca-key",
-      action: "replace",
-    },
+    { path: paths.caKey, content: keyPem, ...ROOT_KEY_OWNER, role: "ca-key", action: "replace" },
   ];
   notes.push(`${paths.caCert} now trusts the new and the old CA until 'rotate-ca --finish'`);
   const leafReq: PkiRequest = { ...req, reissue: [...LEAF_ROLES] };
@@ -151,13 +121,7 @@ export async function planRotation(req: PkiRequest, host: HostRoot, given?: CaSo
   }
   for (const pair of clientPairs(host, paths)) {
     files.push(
-      ...await planReissue({ ...pair, role: `client:${pair.name}` }, host, next, {
-        days: req.certDays,
-        algorithm: req.algorithm,
-        reuseKeys: req.reuseKeys ?? false,
-        now: req.now,
-        backdateMinutes: req.backdateMinutes,
-      }),
+      ...await planReissue(pair, host, next, req),
     );
     notes.push(`reissued client ${pair.name} from the new CA`);
   }
@@ -167,7 +131,7 @@ export async function planRotation(req: PkiRequest, host: HostRoot, given?: CaSo
 /** Plans the end of a rotation: every leaf chains to the new CA, the old CA leaves the bundle. */
 export async function planRotationFinish(req: PkiRequest, host: HostRoot): Promise<PkiPlan> {
   const paths = pkiPaths(req.layout, req.pkiDir);
-  const ca = await loadCurrent(req, host);
+  const ca = await loadCaAt(host, paths, req.now);
   if (ca.bundle.length === 1) {
     return { paths, files: [], notes: ["no rotation in progress: the CA file holds one CA"], changed: false };
   }

@@ -15,7 +15,8 @@ import { splitCaExport } from "../../lib/pki/export.ts";
 import { hostSans } from "../../lib/pki/hostsans.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
 import { parseCertificates } from "../../lib/pki/pem.ts";
-import { loadCa, type PkiPlan, planPki } from "../../lib/pki/plan.ts";
+import { loadCa } from "../../lib/pki/ca.ts";
+import { type PkiPlan, planPki } from "../../lib/pki/plan.ts";
 import { runEtcdup } from "../shipping/etcdup_cmd.ts";
 import { makePki, openssl, request, tempRoot } from "./helpers.ts";
 

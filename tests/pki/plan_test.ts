@@ -8,10 +8,11 @@ import { EtcdupError, Exit } from "../../lib/errors.ts";
 import { parseKeyAlgorithm } from "../../lib/pki/algorithms.ts";
 import { applyPki, restorePki } from "../../lib/pki/apply.ts";
 import { renderCaExport, splitCaExport } from "../../lib/pki/export.ts";
-import { certSans, chainsTo, keyMatches, normalizeIp } from "../../lib/pki/inspect.ts";
+import { chainsTo, keyMatches } from "../../lib/pki/inspect.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
 import { parseCertificates, parsePrivateKey } from "../../lib/pki/pem.ts";
 import { type PkiRequest, planPki, verifyPlan } from "../../lib/pki/plan.ts";
+import { certSans, normalizeIp } from "../../lib/pki/sans.ts";
 import { makePki, openssl, request, tempRoot } from "./helpers.ts";
 
 const P = pkiPaths("etcd", "/etc/etcd/pki");

@@ -1,13 +1,7 @@
 /** Flags of the `etcdup certs` subcommands: check, renew, issue-client, rotate-ca, export. */
-import type { CommandModule, CommandSpec, FlagSpec } from "../spec.ts";
+import type { CommandSpec, FlagSpec } from "../spec.ts";
 import { configFlag, outputFlags, rootFlag } from "./common.ts";
 import { pkiFlags } from "./install.ts";
-
-type Sub = "check" | "renew" | "issueClient" | "rotateCa" | "export";
-
-/** Loads one subcommand's body from lib/commands/certs.ts. */
-const loader = (sub: Sub) => async (): Promise<CommandModule> =>
-  (await import("../../commands/certs.ts")).certsCommands[sub];
 
 /** Where the PKI is: every subcommand takes these. */
 const whereFlags: Record<string, FlagSpec> = {
@@ -27,6 +21,22 @@ const reloadFlags: Record<string, FlagSpec> = {
     value: "SECONDS",
     description: "How long to wait for etcd to be healthy over mTLS after the restart.",
     defaultText: "60",
+  },
+};
+
+/** Reissuing leaves (renew, rotate-ca): their key algorithm, validity, keys and member name. */
+const reissueFlags: Record<string, FlagSpec> = {
+  "key-algorithm": { ...pkiFlags["key-algorithm"], defaultText: "the installed one" },
+  "cert-days": pkiFlags["cert-days"],
+  "reuse-keys": {
+    type: "boolean",
+    description: "Keep the existing private keys (only the certificates change).",
+  },
+  name: {
+    type: "string",
+    value: "NAME",
+    description: "Member name (CN of server and peer).",
+    defaultText: "the installed one, else the short hostname",
   },
 };
 
@@ -71,41 +81,37 @@ can run from a timer or a monitoring check. Examples:
       },
       ...common,
     },
-    load: loader("check"),
+    load: () => import("../../commands/certs/check.ts"),
   },
   {
     name: "certs renew",
     summary: "Reissue leaf certificates from the existing CA, then restart etcd and wait for health.",
     usage: "etcdup certs renew [all|server|peer|admin|apiserver-client|NAME...] [flags]",
     details: `Keeps each certificate's subject, SANs and key usages, adds --san names and this host's current
-names and addresses to server and peer, with new keys unless --reuse-keys. NAME renews a client pair made
-by 'certs issue-client'. Old files are kept under <pki-dir>/backup/<UTC time>/. New certificates are
+names and addresses to server and peer, with new keys unless --reuse-keys. Names the host no longer has
+(after a rename) stay, as clients may still use them; --reset-sans drops them: server and peer then cover
+exactly the host's current names and --san. NAME renews a client pair made by 'certs issue-client'. Old files are kept under <pki-dir>/backup/<UTC time>/. New certificates are
 verified against the CA and their keys before anything is replaced; when etcd is running it is restarted
 and must answer healthy over mTLS with the new admin certificate, else the old files are put back.
 Examples:
   etcdup certs renew                  # all of the layout's certificates
-  etcdup certs renew server peer --san etcd.example.com`,
+  etcdup certs renew server peer --san etcd.example.com
+  etcdup certs renew server peer --reset-sans        # after a rename: drop the old host name`,
     positionals: { min: 0, name: "certificate" },
     flags: {
       ...whereFlags,
-      "key-algorithm": { ...pkiFlags["key-algorithm"], defaultText: "the installed one" },
       san: pkiFlags.san,
-      "cert-days": pkiFlags["cert-days"],
-      "reuse-keys": {
+      "reset-sans": {
         type: "boolean",
-        description: "Keep the existing private keys instead of making new ones.",
+        description:
+          "Server and peer cover exactly this host's current names and --san, dropping old names they had.",
       },
-      name: {
-        type: "string",
-        value: "NAME",
-        description: "Member name (CN of server and peer).",
-        defaultText: "the installed one, else the short hostname",
-      },
+      ...reissueFlags,
       ...backdate,
       ...reloadFlags,
       ...common,
     },
-    load: loader("renew"),
+    load: () => import("../../commands/certs/renew.ts"),
   },
   {
     name: "certs issue-client",
@@ -132,7 +138,7 @@ variables and kube-apiserver flags that use it. Example:
       ...backdate,
       ...common,
     },
-    load: loader("issueClient"),
+    load: () => import("../../commands/certs/issue_client.ts"),
   },
   {
     name: "certs rotate-ca",
@@ -166,24 +172,13 @@ Cluster (no member ever presents a certificate a peer does not trust):
       "ca-from": pkiFlags["ca-from"],
       "ca-cert": pkiFlags["ca-cert"],
       "ca-key": pkiFlags["ca-key"],
-      "key-algorithm": { ...pkiFlags["key-algorithm"], defaultText: "the installed one" },
       "ca-days": pkiFlags["ca-days"],
-      "cert-days": pkiFlags["cert-days"],
-      "reuse-keys": {
-        type: "boolean",
-        description: "Keep the leaves' private keys (only the certificates change).",
-      },
-      name: {
-        type: "string",
-        value: "NAME",
-        description: "Member name (CN of server and peer).",
-        defaultText: "the installed one, else the short hostname",
-      },
+      ...reissueFlags,
       ...backdate,
       ...reloadFlags,
       ...common,
     },
-    load: loader("rotateCa"),
+    load: () => import("../../commands/certs/rotate_ca.ts"),
   },
   {
     name: "certs export",
@@ -202,6 +197,6 @@ Cluster (no member ever presents a certificate a peer does not trust):
       force: { type: "boolean", description: "Overwrite --out if it exists." },
       ...common,
     },
-    load: loader("export"),
+    load: () => import("../../commands/certs/export.ts"),
   },
 ];

@@ -1,0 +1,72 @@
+/** `etcdup certs check`: inspect every certificate of the PKI; exit 6 when any has a problem. */
+import type { CommandContext } from "../../cli/spec.ts";
+import { EtcdupError, Exit, type ExitCode, usageError } from "../../errors.ts";
+import { clientPairs } from "../../pki/clients.ts";
+import { type CertInspection, inspectPki } from "../../pki/inspect.ts";
+import { leafProfiles } from "../../pki/profiles.ts";
+import { flag, resolveTarget, wantedSans } from "./target.ts";
+
+/** One certificate as two or three lines of the human report. */
+function formatRow(c: CertInspection): string {
+  const flags = [
+    c.chains === undefined ? "" : c.chains ? "chain ok" : "CHAIN BAD",
+    c.keyMatches === undefined ? "" : c.keyMatches ? "key ok" : "KEY BAD",
+    c.sansCover === undefined ? "" : c.sansCover ? "sans ok" : "SAN DRIFT",
+  ].filter(Boolean).join(", ");
+  if (!c.present) return `${c.role.padEnd(22)} missing ${c.certPath}`;
+  const sans = c.sans && (c.sans.dns.length + c.sans.ips.length) > 0
+    ? `\n${"".padEnd(23)}SANs: ${[...c.sans.dns, ...c.sans.ips].join(", ")}`
+    : "";
+  return `${c.role.padEnd(22)} ${(c.subject ?? "?").padEnd(36)} ${(c.keyAlgorithm ?? "?").padEnd(11)} ` +
+    `${(c.notAfter ?? "?").slice(0, 10)} ${String(c.daysLeft ?? "?").padStart(5)}d  ${flags}` +
+    `${c.bundleSize && c.bundleSize > 1 ? `, trusts ${c.bundleSize} CAs (rotation in progress)` : ""}` +
+    `\n${"".padEnd(23)}issuer: ${c.issuer ?? "?"}; ${c.certPath}${sans}`;
+}
+
+/** Runs `certs check`. */
+export async function run(ctx: CommandContext): Promise<ExitCode> {
+  const t = resolveTarget(ctx.values);
+  if (t.host.stat(t.paths.dir) === undefined) {
+    throw new EtcdupError({
+      code: "no-pki",
+      message: `no PKI directory at ${t.host.resolve(t.paths.dir)}`,
+      hint: "Give --pki-dir (and --layout kubeadm for a kubeadm PKI), or install first.",
+      exit: Exit.precondition,
+    });
+  }
+  const warnRaw = flag(ctx.values, "warn-days") ?? "30";
+  if (!/^\d+$/.test(warnRaw.trim())) {
+    throw usageError("bad-number", `--warn-days: '${warnRaw}' is not a whole number`);
+  }
+  const certs = await inspectPki(
+    t.host,
+    { certPath: t.paths.caCert, keyPath: t.paths.caKey },
+    leafProfiles(t.layout, t.paths, t.memberName),
+    {
+      now: new Date(),
+      warnDays: Number(warnRaw),
+      hostSans: wantedSans(ctx.values, t),
+      etcdUid: t.etcdUid,
+      etcdGid: t.etcdGid,
+    },
+    clientPairs(t.host, t.paths),
+  );
+  const problems = certs.flatMap((c) => c.problems.map((p) => ({ role: c.role, ...p })));
+  const human = [
+    `PKI ${t.paths.dir} (layout ${t.layout}${t.host.isLive ? "" : `, root ${t.host.root}`})`,
+    "",
+    ...certs.map(formatRow),
+    "",
+    problems.length === 0
+      ? "no problems found"
+      : `${problems.length} problem(s):\n${problems.map((p) => `  - [${p.code}] ${p.message}`).join("\n")}`,
+  ].join("\n");
+  ctx.out.result({
+    pkiDir: t.paths.dir,
+    layout: t.layout,
+    ok: problems.length === 0,
+    certificates: certs,
+    problems,
+  }, human);
+  return problems.length === 0 ? Exit.ok : Exit.check;
+}

@@ -1,0 +1,55 @@
+/**
+ * `etcdup certs issue-client NAME`: a clientAuth certificate and key for another program, and the etcdctl,
+ * ETCDCTL_* and kube-apiserver settings that use it.
+ */
+import * as path from "node:path";
+import type { CommandContext } from "../../cli/spec.ts";
+import { Exit, type ExitCode } from "../../errors.ts";
+import { positiveInt } from "../../plan/validate.ts";
+import { DEFAULT_KEY_ALGORITHM, parseKeyAlgorithm } from "../../pki/algorithms.ts";
+import { loadCaAt } from "../../pki/ca.ts";
+import { checkClientName, clientPair, planNewClient } from "../../pki/clients.ts";
+import { MAX_DAYS } from "../../pki/request.ts";
+import { putInPlace } from "./put.ts";
+import { backdateOf, flag, resolveTarget } from "./target.ts";
+
+/** Runs `certs issue-client`. */
+export async function run(ctx: CommandContext): Promise<ExitCode> {
+  const t = resolveTarget(ctx.values);
+  const now = new Date();
+  const name = ctx.positionals[0];
+  const outFlag = flag(ctx.values, "out");
+  const outDir = outFlag ? path.resolve(outFlag) : t.paths.dir;
+  checkClientName(name, outDir === t.paths.dir ? t.paths : undefined);
+  const ca = await loadCaAt(t.host, t.paths, now);
+  const pair = clientPair(outDir, name);
+  const files = await planNewClient(
+    {
+      pair,
+      commonName: flag(ctx.values, "cn") ?? name,
+      organization: flag(ctx.values, "org"),
+      days: positiveInt("days", flag(ctx.values, "days") ?? "365", MAX_DAYS),
+      algorithm: parseKeyAlgorithm(flag(ctx.values, "key-algorithm") ?? DEFAULT_KEY_ALGORITHM),
+      now,
+      backdateMinutes: backdateOf(ctx.values),
+    },
+    t.host,
+    ca,
+  );
+  const plan = { paths: t.paths, files, notes: [`issued client ${name}`], changed: true };
+  await putInPlace(ctx.values, t, ctx.out, plan, { now, signer: ca.signer.cert, restart: false });
+  const endpoints = t.state?.clientUrls.join(",") ?? "https://127.0.0.1:2379";
+  const [caFile, certFile, keyFile] = [t.paths.caCert, pair.certPath, pair.keyPath];
+  const human = [
+    `Client certificate '${name}' written: ${certFile} (0644 root), ${keyFile} (0600 root).`,
+    "",
+    "etcdctl:",
+    `  etcdctl --endpoints=${endpoints} --cacert=${caFile} --cert=${certFile} --key=${keyFile} endpoint health`,
+    "environment:",
+    `  export ETCDCTL_ENDPOINTS=${endpoints} ETCDCTL_CACERT=${caFile} ETCDCTL_CERT=${certFile} ETCDCTL_KEY=${keyFile}`,
+    "kube-apiserver:",
+    `  --etcd-servers=${endpoints} --etcd-cafile=${caFile} --etcd-certfile=${certFile} --etcd-keyfile=${keyFile}`,
+  ].join("\n");
+  ctx.out.result({ name, certFile, keyFile, caFile, endpoints: endpoints.split(",") }, human);
+  return Exit.ok;
+}

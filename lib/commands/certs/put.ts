@@ -1,0 +1,113 @@
+/**
+ * Putting a planned PKI change in place, the same way for `renew`, `issue-client` and `rotate-ca`: verify
+ * the new certificates, write them with backups, report, restart etcd when it runs (rolling back on an
+ * unhealthy restart), and record the new files in the install record.
+ */
+import type * as x509 from "@peculiar/x509";
+import type { FlagValues } from "../../cli/spec.ts";
+import type { Output } from "../../cli/output.ts";
+import { asEtcdupError, EtcdupError, Exit } from "../../errors.ts";
+import { writeState } from "../../host/state.ts";
+import { serviceManager } from "../../host/systemd.ts";
+import { waitHealthy } from "../../etcd/health.ts";
+import { adminClient } from "../../upgrade/client.ts";
+import { ownedFileNow } from "../../upgrade/swap.ts";
+import { positiveInt } from "../../plan/validate.ts";
+import { applyPki, type ApplyResult, restorePki } from "../../pki/apply.ts";
+import { type PkiPlan, verifyPlan } from "../../pki/plan.ts";
+import type { Sans } from "../../pki/sans.ts";
+import { flag, type Target } from "./target.ts";
+
+/** How {@link putInPlace} handles one plan. */
+export interface PutOptions {
+  now: Date;
+  /** The CA new leaves must chain to (default: the plan's CA file). */
+  signer?: x509.X509Certificate;
+  /** Progress line printed before writing. */
+  step?: string;
+  /** Restart etcd on the new files (renew, rotate-ca); issue-client changes nothing etcd loads. */
+  restart: boolean;
+  /** Names to record as the wanted SANs (`renew --reset-sans`). */
+  recordSans?: Sans;
+}
+
+/** What {@link putInPlace} did. */
+export interface PutResult {
+  applied: ApplyResult;
+  /** What happened to etcd, for the user (undefined when `restart` was false). */
+  reload?: string;
+}
+
+/** Verifies and writes `plan` (see the module doc); throws before writing anything when a new file is wrong. */
+export async function putInPlace(
+  values: FlagValues,
+  t: Target,
+  out: Output,
+  plan: PkiPlan,
+  opts: PutOptions,
+): Promise<PutResult> {
+  await verifyPlan(plan, opts.signer);
+  if (opts.step) out.step(opts.step);
+  const applied = applyPki(plan, t.host, opts.now);
+  for (const n of plan.notes) out.info(n);
+  for (const p of applied.written) out.info(`wrote ${p}`);
+  if (applied.backupDir) out.info(`old files kept in ${applied.backupDir}`);
+  const reload = opts.restart ? await reloadEtcd(values, t, out, applied) : undefined;
+  record(t, applied.written, opts.recordSans);
+  return { applied, reload };
+}
+
+/**
+ * Records the files now in place in the install record (when etcdup installed this host), so `status`
+ * and `uninstall` see renewed certificates as etcdup's own rather than as user edits; `sans` replaces
+ * the recorded wanted names when given.
+ */
+function record(t: Target, written: string[], sans?: Sans): void {
+  if (!t.state || (written.length === 0 && !sans)) return;
+  const files = { ...t.state.files };
+  for (const p of written) {
+    const now = ownedFileNow(t.host, p);
+    if (now) files[p] = now;
+  }
+  writeState(t.host, { ...t.state, files, sans: sans ?? t.state.sans, updatedAt: new Date().toISOString() });
+}
+
+/**
+ * Restarts etcd when it runs so it loads the new files, and waits for health over mTLS with the new
+ * admin certificate; on failure the old files are put back and etcd restarted on them. Returns what happened.
+ */
+async function reloadEtcd(values: FlagValues, t: Target, out: Output, applied: ApplyResult): Promise<string> {
+  if (values["no-restart"] === true) {
+    return "not restarted (--no-restart): restart etcd to load the new files";
+  }
+  const sm = serviceManager(t.host);
+  if (!sm.live) return "not restarted (--root)";
+  const unit = t.state?.unit ?? "etcd.service";
+  if (!(await sm.isActive(unit))) return `${unit} is not running: it loads the new files when it starts`;
+  const timeoutMs = positiveInt("health-timeout", flag(values, "health-timeout") ?? "60", 3600) * 1000;
+  const client = t.state ? adminClient(t.host, t.state) : {
+    endpoints: ["https://127.0.0.1:2379"],
+    caFile: t.host.resolve(t.paths.caCert),
+    certFile: t.host.resolve(t.paths.adminCert),
+    keyFile: t.host.resolve(t.paths.adminKey),
+  };
+  out.step(`restarting ${unit} and waiting for health over mTLS`);
+  try {
+    await sm.restart(unit);
+    await waitHealthy({ ...client, timeoutMs });
+    return `${unit} restarted and healthy with the new certificates`;
+  } catch (err) {
+    const e = asEtcdupError(err);
+    out.warn(`etcd did not come back with the new certificates; restoring the previous files`);
+    restorePki(applied, t.host);
+    await sm.restart(unit).catch(() => undefined);
+    const journal = await sm.journalTail(unit, 20);
+    throw new EtcdupError({
+      code: "renewal-rolled-back",
+      message: `${e.message}; the previous certificates were put back and ${unit} restarted on them`,
+      hint: `Last journal lines:\n${journal.trim()}`,
+      exit: Exit.health,
+      cause: err,
+    });
+  }
+}

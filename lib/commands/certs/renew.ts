@@ -1,0 +1,84 @@
+/**
+ * `etcdup certs renew [all|ROLE|NAME...]`: reissue the layout's leaves and named client pairs from the
+ * existing CA, then restart etcd and wait for health (old files restored when it does not come back).
+ */
+import type { CommandContext } from "../../cli/spec.ts";
+import { Exit, type ExitCode, usageError } from "../../errors.ts";
+import { loadCaAt } from "../../pki/ca.ts";
+import { type ClientPair, clientPair, planReissue } from "../../pki/clients.ts";
+import { type PkiPlan, planPki } from "../../pki/plan.ts";
+import { leafProfiles, type LeafRole } from "../../pki/profiles.ts";
+import { MAX_DAYS, validateRequest } from "../../pki/request.ts";
+import { putInPlace } from "./put.ts";
+import { baseRequest, resolveTarget, type Target } from "./target.ts";
+
+/** The layout's leaves and the client pairs named on the command line (`all` when none is). */
+function chosen(asked: string[], t: Target): { roles: Set<LeafRole>; clients: ClientPair[] } {
+  const profiles = leafProfiles(t.layout, t.paths, t.memberName);
+  const roles = new Set<LeafRole>();
+  const clients: ClientPair[] = [];
+  for (const a of asked) {
+    const profile = profiles.find((p) => p.role === a);
+    const pair = clientPair(t.paths.dir, a);
+    if (a === "all") {
+      profiles.forEach((p) => roles.add(p.role));
+    } else if (profile) {
+      roles.add(profile.role);
+    } else if (a === "ca") {
+      throw usageError(
+        "renew-ca",
+        "'certs renew' reissues leaves; the CA is replaced with 'certs rotate-ca'",
+      );
+    } else if (t.host.stat(pair.certPath) !== undefined) {
+      clients.push(pair);
+    } else {
+      throw usageError(
+        "unknown-certificate",
+        `no certificate '${a}' in the ${t.layout} layout at ${t.host.resolve(t.paths.dir)}`,
+        `Name one of: all, ${
+          profiles.map((p) => p.role).join(", ")
+        }, or a client made by 'certs issue-client'.`,
+      );
+    }
+  }
+  return { roles, clients };
+}
+
+/** Runs `certs renew`. */
+export async function run(ctx: CommandContext): Promise<ExitCode> {
+  const t = resolveTarget(ctx.values);
+  const now = new Date();
+  const resetSans = ctx.values["reset-sans"] === true;
+  const req = { ...baseRequest(ctx.values, t, now), caDays: MAX_DAYS, exactSans: resetSans };
+  const ca = await loadCaAt(t.host, t.paths, now);
+  const asked = ctx.positionals.length === 0 ? ["all"] : ctx.positionals;
+  const { roles, clients } = chosen(asked, t);
+  if (resetSans && !roles.has("server") && !roles.has("peer")) {
+    throw usageError(
+      "reset-sans-unused",
+      "--reset-sans: only server and peer certificates carry the host's names",
+      "Renew server and/or peer (or all) with it.",
+    );
+  }
+  validateRequest(req);
+  const plan: PkiPlan = roles.size > 0
+    ? await planPki({ ...req, reissue: [...roles] }, t.host)
+    : { paths: t.paths, files: [], notes: [], changed: false };
+  for (const pair of clients) {
+    plan.files.push(...await planReissue(pair, t.host, ca, req));
+    plan.notes.push(`reissued client ${pair.name}`);
+    plan.changed = true;
+  }
+  const { applied, reload } = await putInPlace(ctx.values, t, ctx.out, plan, {
+    now,
+    signer: ca.signer.cert,
+    step: `renewing ${asked.join(", ")} in ${t.paths.dir}`,
+    restart: true,
+    recordSans: resetSans ? req.sans : undefined,
+  });
+  ctx.out.result(
+    { notes: plan.notes, written: applied.written, backupDir: applied.backupDir, reload },
+    reload!,
+  );
+  return Exit.ok;
+}

@@ -1,0 +1,108 @@
+/**
+ * What every `etcdup certs` subcommand resolves first: where the PKI is and what it is for (flags, else
+ * the install record, else the layout's defaults), and the planner request its flags describe.
+ */
+import type { FlagValues } from "../../cli/spec.ts";
+import { EtcdupError, Exit, usageError } from "../../errors.ts";
+import { HostRoot } from "../../host/fs.ts";
+import { type InstallState, readState } from "../../host/state.ts";
+import { lookupUser } from "../../host/accounts.ts";
+import { gatherFacts, type HostFacts } from "../../plan/facts.ts";
+import { absolutePath, positiveInt } from "../../plan/validate.ts";
+import { DEFAULT_KEY_ALGORITHM, type KeyAlgorithm, parseKeyAlgorithm } from "../../pki/algorithms.ts";
+import { hostSans } from "../../pki/hostsans.ts";
+import { defaultPkiDir, type Layout, parseLayout, type PkiPaths, pkiPaths } from "../../pki/layout.ts";
+import type { PkiRequest } from "../../pki/plan.ts";
+import { MAX_DAYS } from "../../pki/request.ts";
+import { mergeSans, type Sans, splitSans } from "../../pki/sans.ts";
+
+/** Where the PKI is and what it is for, resolved once per command. */
+export interface Target {
+  host: HostRoot;
+  /** The install record, when etcdup installed this host. */
+  state?: InstallState;
+  layout: Layout;
+  paths: PkiPaths;
+  memberName: string;
+  etcdUid: number;
+  etcdGid: number;
+  facts: HostFacts;
+}
+
+/** A string flag's value, or undefined when it is not given. */
+export const flag = (v: FlagValues, k: string): string | undefined =>
+  typeof v[k] === "string" ? v[k] as string : undefined;
+
+/** A repeatable flag's values (empty when it is not given). */
+const flagList = (v: FlagValues, k: string): string[] => Array.isArray(v[k]) ? v[k] as string[] : [];
+
+/** Resolves the PKI of `--root`/`--layout`/`--pki-dir`/`--name`; refuses to run without root. */
+export function resolveTarget(values: FlagValues): Target {
+  const host = new HostRoot(flag(values, "root") ?? "/");
+  const state = readState(host);
+  const layout = parseLayout(flag(values, "layout") ?? state?.layout ?? "etcd");
+  const flagDir = flag(values, "pki-dir");
+  const pkiDir = flagDir
+    ? absolutePath("pki-dir", flagDir)
+    : state && state.layout === layout
+    ? state.pkiDir
+    : defaultPkiDir(layout);
+  const paths = pkiPaths(layout, pkiDir);
+  const facts = gatherFacts(host);
+  if (!facts.isRoot) {
+    throw new EtcdupError({
+      code: "not-root",
+      message:
+        "etcdup certs must run as root (private keys are readable by root only, and it sets file owners)",
+      hint: "Run it with sudo.",
+      exit: Exit.precondition,
+    });
+  }
+  const etcd = lookupUser(host, "etcd") ?? host.stat(paths.serverKey) ?? { uid: 0, gid: 0 };
+  const memberName = flag(values, "name") ?? state?.name ?? facts.hostname;
+  return { host, state, layout, paths, memberName, etcdUid: etcd.uid, etcdGid: etcd.gid, facts };
+}
+
+/** The key algorithm of new keys: the flag, else the installed one, else the default. */
+function algorithmOf(values: FlagValues, t: Target): KeyAlgorithm {
+  const given = flag(values, "key-algorithm");
+  if (given) return parseKeyAlgorithm(given);
+  return t.state ? parseKeyAlgorithm(t.state.keyAlgorithm) : DEFAULT_KEY_ALGORITHM;
+}
+
+/**
+ * The names server and peer must cover: the host's own and `--san`, plus the recorded ones unless
+ * `--reset-sans` (which asks for exactly the host's current names and `--san`).
+ */
+export function wantedSans(values: FlagValues, t: Target): Sans {
+  const recorded = values["reset-sans"] === true ? [] : [t.state?.sans ?? { dns: [], ips: [] }];
+  return mergeSans(hostSans(t.facts), ...recorded, splitSans(flagList(values, "san")));
+}
+
+/** `--backdate MINUTES` (0 to 1440), or undefined for the default. */
+export function backdateOf(values: FlagValues): number | undefined {
+  const raw = flag(values, "backdate");
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) > 1440) {
+    throw usageError("bad-backdate", `--backdate: '${raw}' is not a whole number of minutes from 0 to 1440`);
+  }
+  return Number(raw);
+}
+
+/** The planner request of the flags and the target. */
+export function baseRequest(values: FlagValues, t: Target, now: Date): PkiRequest {
+  return {
+    layout: t.layout,
+    pkiDir: t.paths.dir,
+    algorithm: algorithmOf(values, t),
+    memberName: t.memberName,
+    sans: wantedSans(values, t),
+    certDays: positiveInt("cert-days", flag(values, "cert-days") ?? "365", MAX_DAYS),
+    caDays: positiveInt("ca-days", flag(values, "ca-days") ?? "3650", MAX_DAYS),
+    etcdUid: t.etcdUid,
+    etcdGid: t.etcdGid,
+    now,
+    backdateMinutes: backdateOf(values),
+    reuseKeys: values["reuse-keys"] === true,
+  };
+}

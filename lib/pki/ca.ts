@@ -1,0 +1,220 @@
+/**
+ * The CA: loading one from PEM (checked to be a CA, unexpired, with its key), issuing a fresh one, and
+ * planning the CA files of a PKI: the one in place, the one given (--ca-from), or a new one. An existing
+ * CA is never replaced here: a missing key or a different CA given is an error.
+ */
+import "reflect-metadata";
+import * as x509 from "@peculiar/x509";
+import { EtcdupError, Exit } from "../errors.ts";
+import type { HostRoot } from "../host/fs.ts";
+import { asKeyAlgorithm, generateKeyPair, type KeyAlgorithm } from "./algorithms.ts";
+import { CERT_OWNER, keptFile, ROOT_KEY_OWNER } from "./files.ts";
+import { daysUntil, keyMatches } from "./inspect.ts";
+import { issueCa, type Signer, validity } from "./issue.ts";
+import type { Layout, PkiPaths } from "./layout.ts";
+import {
+  certificatePem,
+  type LoadedKey,
+  parseCertificates,
+  parsePrivateKey,
+  privateKeyPem,
+  signingKey,
+} from "./pem.ts";
+import type { PkiRequest, PlannedFile } from "./plan.ts";
+import { caCommonName } from "./profiles.ts";
+import { RENEW_WITHIN_DAYS } from "./request.ts";
+
+/** A CA loaded from PEM text, checked to be a usable CA whose key matches. */
+export interface LoadedCa {
+  /** Certificates in the CA file: the CA first, then any other CAs still trusted (rotation). */
+  bundle: x509.X509Certificate[];
+  key: LoadedKey;
+  signer: Signer;
+}
+
+/** Loads and checks a CA (certificate or bundle + key); `where` names the sources in errors. */
+export async function loadCa(
+  certPem: string,
+  keyPem: string,
+  where: { cert: string; key: string },
+  now: Date,
+): Promise<LoadedCa> {
+  const bundle = parseCertificates(certPem, where.cert);
+  const key = parsePrivateKey(keyPem, where.key);
+  const cert = bundle[0];
+  if (!keyMatches(cert, key)) {
+    throw new EtcdupError({
+      code: "ca-key-mismatch",
+      message: `${where.key} is not the private key of the CA certificate ${where.cert}`,
+      hint: "Put the CA's own key beside it (restore both from a backup or 'etcdup certs export' file).",
+      exit: Exit.verification,
+    });
+  }
+  const bc = cert.getExtension(x509.BasicConstraintsExtension);
+  if (!bc?.ca) {
+    throw new EtcdupError({
+      code: "not-a-ca",
+      message: `${where.cert} is not a CA certificate (basicConstraints CA:true is missing)`,
+      hint: "Give the CA certificate, not a leaf.",
+      exit: Exit.verification,
+    });
+  }
+  if (cert.notAfter.getTime() <= now.getTime()) {
+    throw new EtcdupError({
+      code: "ca-expired",
+      message: `the CA ${where.cert} expired on ${cert.notAfter.toISOString()}`,
+      hint: "Replace it with 'etcdup certs rotate-ca' (every leaf is reissued from the new CA).",
+      exit: Exit.verification,
+    });
+  }
+  const algorithm = asKeyAlgorithm(key.algorithm);
+  const signer = { cert, key: await signingKey(key, where.key), algorithm: algorithm! };
+  return { bundle, key, signer };
+}
+
+/**
+ * Loads the CA in place at `paths` (see {@link loadCa}); exit 7 naming the missing file when the
+ * certificate or the key is not there.
+ */
+export function loadCaAt(host: HostRoot, paths: PkiPaths, now: Date): Promise<LoadedCa> {
+  const cert = host.readText(paths.caCert);
+  const key = host.readText(paths.caKey);
+  if (cert === undefined || key === undefined) {
+    throw new EtcdupError({
+      code: "no-ca",
+      message: `${host.resolve(cert === undefined ? paths.caCert : paths.caKey)} does not exist`,
+      hint:
+        "Point --pki-dir/--layout/--root at an etcdup or kubeadm PKI, or create one with 'etcdup install'.",
+      exit: Exit.precondition,
+    });
+  }
+  return loadCa(cert, key, { cert: paths.caCert, key: paths.caKey }, now);
+}
+
+/** Whether two certificates are the same (DER equal). */
+export function sameCert(a: x509.X509Certificate, b: x509.X509Certificate): boolean {
+  return Buffer.from(a.rawData).equals(Buffer.from(b.rawData));
+}
+
+/** Files of a CA. */
+function caFiles(
+  paths: PkiPaths,
+  certPem: string,
+  keyPem: string,
+  action: PlannedFile["action"],
+): PlannedFile[] {
+  return [
+    { path: paths.caCert, content: certPem, ...CERT_OWNER, role: "ca-cert", action },
+    { path: paths.caKey, content: keyPem, ...ROOT_KEY_OWNER, role: "ca-key", action },
+  ];
+}
+
+/** Plans the CA files of `paths`: the existing CA, the given one (`req.ca`), or a new one; appends to `notes`. */
+export async function planCa(
+  req: PkiRequest,
+  host: HostRoot,
+  paths: PkiPaths,
+  notes: string[],
+): Promise<{ ca: LoadedCa; files: PlannedFile[] }> {
+  const certText = host.readText(paths.caCert);
+  const keyText = host.readText(paths.caKey);
+  const given = req.ca
+    ? await loadCa(req.ca.certPem, req.ca.keyPem, {
+      cert: req.ca.source ?? "--ca-cert",
+      key: req.ca.source ?? "--ca-key",
+    }, req.now)
+    : undefined;
+  if (certText !== undefined && keyText === undefined) {
+    const existing = parseCertificates(certText, paths.caCert)[0];
+    if (given && sameCert(existing, given.signer.cert)) {
+      notes.push("kept CA certificate; restored its key from the given CA");
+      return {
+        ca: given,
+        files: [
+          keptFile(host, paths.caCert, certText, CERT_OWNER, "ca-cert"),
+          caFiles(paths, certText, await privateKeyPem(given.signer.key), "create")[1],
+        ],
+      };
+    }
+    throw new EtcdupError({
+      code: "ca-key-missing",
+      message: `the CA certificate ${paths.caCert} is there but its key ${paths.caKey} is not`,
+      hint:
+        "Restore the CA key, or bring it with --ca-from (an 'etcdup certs export' file) or --ca-cert/--ca-key; " +
+        "etcdup will not replace a CA that others may trust.",
+      exit: Exit.precondition,
+    });
+  }
+  if (certText === undefined && keyText !== undefined) {
+    throw new EtcdupError({
+      code: "ca-cert-missing",
+      message: `the CA key ${paths.caKey} is there but its certificate ${paths.caCert} is not`,
+      hint: "Restore the CA certificate, or remove the stray key if no certificate was ever issued from it.",
+      exit: Exit.precondition,
+    });
+  }
+  if (certText !== undefined && keyText !== undefined) {
+    const ca = await loadCa(certText, keyText, { cert: paths.caCert, key: paths.caKey }, req.now);
+    if (given && !sameCert(ca.signer.cert, given.signer.cert)) {
+      throw new EtcdupError({
+        code: "ca-conflict",
+        message:
+          `${paths.caCert} holds a different CA ('${ca.signer.cert.subject}', serial ${ca.signer.cert.serialNumber}) ` +
+          `than the one given (${req.ca?.source ?? "--ca-cert"}, serial ${given.signer.cert.serialNumber})`,
+        hint:
+          "To move this node to the given CA (leaves reissued from it, old files backed up, both CAs trusted " +
+          "until --finish), run 'etcdup certs rotate-ca --ca-from FILE'. To keep the current CA, drop the CA flags.",
+        exit: Exit.precondition,
+      });
+    }
+    const days = daysUntil(ca.signer.cert.notAfter, req.now);
+    notes.push(
+      days < RENEW_WITHIN_DAYS
+        ? `kept CA, but it expires in ${days} days: run 'etcdup certs rotate-ca'`
+        : "kept valid CA",
+    );
+    return {
+      ca,
+      files: [
+        keptFile(host, paths.caCert, certText, CERT_OWNER, "ca-cert"),
+        keptFile(host, paths.caKey, keyText, ROOT_KEY_OWNER, "ca-key"),
+      ],
+    };
+  }
+  if (given) {
+    notes.push(`installed the given CA ('${given.signer.cert.subject}')`);
+    const certPem = given.bundle.map(certificatePem).join("");
+    return { ca: given, files: caFiles(paths, certPem, await privateKeyPem(given.signer.key), "create") };
+  }
+  const ca = await newCa(req.layout, req.algorithm, req.caDays, req.now, req.backdateMinutes);
+  notes.push(`issued CA (${req.algorithm}, ${req.caDays} days)`);
+  return { ca: ca.loaded, files: caFiles(paths, ca.certPem, ca.keyPem, "create") };
+}
+
+/** Issues a fresh CA for `layout`. */
+export async function newCa(
+  layout: Layout,
+  algorithm: KeyAlgorithm,
+  days: number,
+  now: Date,
+  backdateMinutes?: number,
+): Promise<{ loaded: LoadedCa; certPem: string; keyPem: string }> {
+  const keys = await generateKeyPair(algorithm);
+  const cert = await issueCa({
+    commonName: caCommonName(layout),
+    keys,
+    algorithm,
+    validity: validity(now, days, backdateMinutes),
+  });
+  const keyPem = await privateKeyPem(keys.privateKey);
+  const certPem = certificatePem(cert);
+  return {
+    loaded: {
+      bundle: [cert],
+      key: parsePrivateKey(keyPem, "new CA key"),
+      signer: { cert, key: keys.privateKey, algorithm },
+    },
+    certPem,
+    keyPem,
+  };
+}
