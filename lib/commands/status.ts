@@ -6,16 +6,16 @@
 import type { CommandContext } from "../cli/spec.ts";
 import { ClusterApi } from "../cluster/api.ts";
 import { type ClusterStatus, clusterStatus, formatClusterStatus } from "../cluster/status.ts";
-import { EtcdupError, Exit, type ExitCode, usageError } from "../errors.ts";
+import { Exit, type ExitCode, usageError } from "../errors.ts";
 import type { EndpointHealth } from "../etcd/health.ts";
-import { HostRoot } from "../host/fs.ts";
-import { type InstallState, readState, STATE_FILE } from "../host/state.ts";
+import type { InstallState } from "../host/state.ts";
 import { serviceManager } from "../host/systemd.ts";
 import { type CertInspection, inspectPki } from "../pki/inspect.ts";
 import { type Layout, pkiPaths } from "../pki/layout.ts";
 import { leafProfiles } from "../pki/profiles.ts";
 import { adminClient } from "../upgrade/client.ts";
 import { compareFiles, drifted, type DriftEntry, observeFiles } from "../upgrade/drift.ts";
+import { hostOf, requireInstalled } from "../upgrade/preconditions.ts";
 
 /** Everything `status` found; the `--json` result. */
 interface StatusReport {
@@ -71,7 +71,7 @@ function render(r: StatusReport): string {
 /** Runs `etcdup status`. */
 export async function run(ctx: CommandContext): Promise<ExitCode> {
   const { values, out } = ctx;
-  const host = new HostRoot(typeof values.root === "string" ? values.root : "/");
+  const host = hostOf(values);
   const rawDays = typeof values["expiry-days"] === "string" ? values["expiry-days"] : "30";
   const warnDays = Number(rawDays);
   if (!/^\d+$/.test(rawDays)) {
@@ -81,15 +81,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
       "E.g. --expiry-days 30.",
     );
   }
-  const state = readState(host);
-  if (!state) {
-    throw new EtcdupError({
-      code: "not-installed",
-      message: `etcdup has not installed etcd here (${host.resolve(STATE_FILE)} does not exist)`,
-      hint: "Run 'etcdup install' first.",
-      exit: Exit.precondition,
-    });
-  }
+  const state = requireInstalled(host, "report");
   const problems: string[] = [];
   const svc = serviceManager(host);
   const service = {

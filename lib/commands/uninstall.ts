@@ -1,21 +1,31 @@
 /**
  * `etcdup uninstall`: stops and disables the unit, then removes the files the state record says etcdup wrote,
  * except the ones whose content changed since (kept and reported); the data dir, the PKI and the backups stay
- * unless `--purge`. A cluster member first leaves its cluster (unless `--keep-member`). The record is removed last, so an interrupted uninstall can simply be run again.
+ * unless `--purge`, and a record of them (/var/lib/etcdup/uninstalled.json) lets a later `--purge` remove
+ * them. A cluster member first leaves its cluster (unless `--keep-member`). The state record is removed
+ * last, so an interrupted uninstall can simply be run again.
  */
 import * as fs from "node:fs";
 import type { CommandContext } from "../cli/spec.ts";
 import type { Output } from "../cli/output.ts";
 import { ClusterApi } from "../cluster/api.ts";
 import { removeSelf } from "../cluster/membership.ts";
-import { EtcdupError, Exit, type ExitCode } from "../errors.ts";
-import { HostRoot } from "../host/fs.ts";
-import { type InstallState, readState, STATE_DIR, STATE_FILE } from "../host/state.ts";
-import { serviceManager } from "../host/systemd.ts";
+import { Exit, type ExitCode } from "../errors.ts";
+import type { HostRoot } from "../host/fs.ts";
+import {
+  type InstallState,
+  readRemains,
+  readState,
+  REMAINS_FILE,
+  STATE_DIR,
+  STATE_FILE,
+  writeRemains,
+} from "../host/state.ts";
+import { type ServiceManager, serviceManager } from "../host/systemd.ts";
 import { compareFiles, observeFiles } from "../upgrade/drift.ts";
 import { adminClient } from "../upgrade/client.ts";
-import { BACKUP_ROOT } from "../upgrade/snapshot.ts";
-import { planUninstall, type UninstallPlan } from "../upgrade/uninstall_plan.ts";
+import { hostOf, requireRoot } from "../upgrade/preconditions.ts";
+import { footprint, planUninstall, remainsAfter, type UninstallPlan } from "../upgrade/uninstall_plan.ts";
 
 /** Removes a directory if it is empty; returns whether it was removed. */
 function removeIfEmpty(host: HostRoot, dir: string): boolean {
@@ -76,13 +86,35 @@ function describe(plan: UninstallPlan, done: boolean): string {
   return lines.join("\n");
 }
 
+/** Stops and disables the unit of an installation, after leaving its cluster (unless --keep-member). */
+async function stopService(
+  state: InstallState,
+  host: HostRoot,
+  keepMember: boolean,
+  out: Output,
+): Promise<ServiceManager> {
+  const svc = serviceManager(host);
+  const active = await svc.isActive(state.unit);
+  if (!keepMember) await leaveCluster(state, host, active, out);
+  if (active) {
+    out.step(`stopping ${state.unit}`);
+    await svc.stop(state.unit);
+  }
+  if (await svc.isEnabled(state.unit)) {
+    out.step(`disabling ${state.unit}`);
+    await svc.disable(state.unit);
+  }
+  return svc;
+}
+
 /** Runs `etcdup uninstall`. */
 export async function run(ctx: CommandContext): Promise<ExitCode> {
   const { values, out } = ctx;
-  const host = new HostRoot(typeof values.root === "string" ? values.root : "/");
+  const host = hostOf(values);
   const purge = values.purge === true;
   const state = readState(host);
-  if (!state) {
+  const remains = readRemains(host);
+  if (!state && !remains) {
     out.result(
       { uninstalled: false, reason: "no-state" },
       `Nothing to uninstall: ${
@@ -91,40 +123,34 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     );
     return Exit.ok;
   }
-  const plan = planUninstall(state, compareFiles(state.files, observeFiles(host, state.files)), { purge });
-  if (purge) plan.removeTrees.push(BACKUP_ROOT);
+  const fp = footprint(state, remains);
+  const plan = planUninstall(fp, compareFiles(fp.files, observeFiles(host, fp.files)), { purge });
+  if (!state && !purge) {
+    out.result(
+      { uninstalled: false, reason: "already-uninstalled", plan },
+      `Nothing to uninstall: etcdup uninstalled etcd here at ${remains!.uninstalledAt}.\n${
+        describe(plan, false)
+      }`,
+    );
+    return Exit.ok;
+  }
   if (values["dry-run"] === true) {
     out.result({ dryRun: true, plan }, describe(plan, false));
     return Exit.ok;
   }
-  if (host.isLive && Deno.uid() !== 0) {
-    throw new EtcdupError({
-      code: "not-root",
-      message: "etcdup uninstall must run as root on the live host",
-      hint: "Run it with sudo, or use --root DIR for a tree that is not the running system.",
-      exit: Exit.precondition,
-    });
-  }
+  requireRoot(host, "uninstall");
 
-  const svc = serviceManager(host);
-  const active = await svc.isActive(plan.unit);
-  if (values["keep-member"] !== true) await leaveCluster(state, host, active, out);
-  if (active) {
-    out.step(`stopping ${plan.unit}`);
-    await svc.stop(plan.unit);
-  }
-  if (await svc.isEnabled(plan.unit)) {
-    out.step(`disabling ${plan.unit}`);
-    await svc.disable(plan.unit);
-  }
+  const svc = state ? await stopService(state, host, values["keep-member"] === true, out) : undefined;
   for (const p of plan.remove) host.remove(p);
   for (const t of plan.removeTrees) fs.rmSync(host.resolve(t), { recursive: true, force: true });
   for (const d of plan.removeIfEmpty) removeIfEmpty(host, d);
   out.step(
     `removed ${plan.remove.length} file(s) etcdup wrote${purge ? ", the data dir, PKI and backups" : ""}`,
   );
-  if (svc.live) await svc.daemonReload();
+  if (svc?.live) await svc.daemonReload();
   for (const p of plan.keptEdited) out.warn(`kept ${p}: edited since etcdup wrote it`, { path: p });
+  if (purge) host.remove(REMAINS_FILE);
+  else writeRemains(host, remainsAfter(fp, plan, new Date()));
   host.remove(STATE_FILE);
   removeIfEmpty(host, STATE_DIR);
   out.result({ uninstalled: true, purge, plan }, describe(plan, true));

@@ -4,9 +4,7 @@
  * In a cluster it upgrades this member only and says how to roll the others.
  */
 import type { CommandContext } from "../cli/spec.ts";
-import { EtcdupError, Exit, type ExitCode } from "../errors.ts";
-import { HostRoot } from "../host/fs.ts";
-import { readState, STATE_FILE } from "../host/state.ts";
+import { Exit, type ExitCode } from "../errors.ts";
 import { serviceManager } from "../host/systemd.ts";
 import { gatherFacts } from "../plan/facts.ts";
 import { FIXED_PATHS, planRelease } from "../plan/build.ts";
@@ -17,6 +15,7 @@ import { bundleTarball, obtainRelease, type ReleaseSource } from "../release/obt
 import type { PlannedRelease } from "../plan/types.ts";
 import { applyUpgrade } from "../upgrade/apply.ts";
 import { checkUpgradePath, type UpgradeStep } from "../upgrade/paths.ts";
+import { hostOf, requireInstalled, requireRoot } from "../upgrade/preconditions.ts";
 
 /** How to roll the rest of a cluster, or nothing for a single member. */
 function clusterAdvice(initialCluster: string, step: UpgradeStep): string {
@@ -42,16 +41,8 @@ function fromBundle(
 /** Runs `etcdup upgrade`. */
 export async function run(ctx: CommandContext): Promise<ExitCode> {
   const { values, out } = ctx;
-  const host = new HostRoot(typeof values.root === "string" ? values.root : "/");
-  const state = readState(host);
-  if (!state) {
-    throw new EtcdupError({
-      code: "not-installed",
-      message: `nothing to upgrade: ${host.resolve(STATE_FILE)} does not exist`,
-      hint: "etcdup upgrades what 'etcdup install' installed; run install first.",
-      exit: Exit.precondition,
-    });
-  }
+  const host = hostOf(values);
+  const state = requireInstalled(host, "upgrade");
   const planned = planRelease({ ...values, arch: state.arch }, gatherFacts(host), resolveVersion);
   const { release, source } = fromBundle(planned, typeof values.version === "string");
   const allowDowngrade = values["allow-downgrade"] === true;
@@ -74,14 +65,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     );
     return Exit.ok;
   }
-  if (host.isLive && Deno.uid() !== 0) {
-    throw new EtcdupError({
-      code: "not-root",
-      message: "etcdup upgrade must run as root on the live host",
-      hint: "Run it with sudo, or use --root DIR for a tree that is not the running system.",
-      exit: Exit.precondition,
-    });
-  }
+  requireRoot(host, "upgrade");
 
   out.step(`upgrading etcd ${step.from} -> ${step.to} (${step.kind})`);
   const staged = await obtainRelease({

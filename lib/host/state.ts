@@ -1,7 +1,8 @@
 /**
  * The record of what etcdup owns on a host: /var/lib/etcdup/state.json (root 0600, in a root 0700
  * directory). It names every file etcdup wrote with its hash, owner and mode, so re-runs can tell a user's
- * edit from etcdup's own content, and `uninstall`/`status` know exactly what to remove or check.
+ * edit from etcdup's own content, and `uninstall`/`status` know exactly what to remove or check. After a
+ * non-purge uninstall, /var/lib/etcdup/uninstalled.json (same owner and mode) records what it kept.
  */
 import { EtcdupError, Exit } from "../errors.ts";
 import type { HostRoot } from "./fs.ts";
@@ -54,18 +55,23 @@ export interface InstallState {
   updatedAt: string;
 }
 
-/** Reads the state record, or undefined when etcdup never installed here. */
-export function readState(host: HostRoot): InstallState | undefined {
-  const text = host.readText(STATE_FILE);
+/** Reads the JSON `what` record at `file`, or undefined when it does not exist; `check` tells its shape. */
+function readRecord<T extends { schema: number }>(
+  host: HostRoot,
+  file: string,
+  what: string,
+  check: (data: T) => boolean,
+): T | undefined {
+  const text = host.readText(file);
   if (text === undefined) return undefined;
   try {
-    const data = JSON.parse(text) as InstallState;
-    if (data.schema !== 1 || typeof data.files !== "object") throw new Error(`unknown schema ${data.schema}`);
+    const data = JSON.parse(text) as T;
+    if (!check(data)) throw new Error(`unknown schema ${data.schema}`);
     return data;
   } catch (err) {
     throw new EtcdupError({
       code: "state-unreadable",
-      message: `${host.resolve(STATE_FILE)} is not a valid etcdup state record: ${(err as Error).message}`,
+      message: `${host.resolve(file)} is not a valid etcdup ${what}: ${(err as Error).message}`,
       hint: "Move it aside and re-run 'etcdup install' with the same flags to rebuild it.",
       exit: Exit.precondition,
       cause: err,
@@ -73,8 +79,60 @@ export function readState(host: HostRoot): InstallState | undefined {
   }
 }
 
+/** Writes a record atomically (root 0600, in the root 0700 state directory). */
+function writeRecord(host: HostRoot, file: string, data: unknown): void {
+  host.ensureDir(STATE_DIR, { uid: 0, gid: 0, mode: 0o700 });
+  host.writeAtomic(file, JSON.stringify(data, null, 2) + "\n", { uid: 0, gid: 0, mode: 0o600 });
+}
+
+/** Reads the state record, or undefined when etcdup never installed here. */
+export function readState(host: HostRoot): InstallState | undefined {
+  return readRecord<InstallState>(
+    host,
+    STATE_FILE,
+    "state record",
+    (d) => d.schema === 1 && typeof d.files === "object",
+  );
+}
+
 /** Writes the state record atomically (root 0600). */
 export function writeState(host: HostRoot, state: InstallState): void {
-  host.ensureDir(STATE_DIR, { uid: 0, gid: 0, mode: 0o700 });
-  host.writeAtomic(STATE_FILE, JSON.stringify(state, null, 2) + "\n", { uid: 0, gid: 0, mode: 0o600 });
+  writeRecord(host, STATE_FILE, state);
+}
+
+/** Where a non-purge `uninstall` records what it left behind (target path). */
+export const REMAINS_FILE = "/var/lib/etcdup/uninstalled.json";
+
+/**
+ * What a non-purge `uninstall` kept on purpose (data dirs, PKI, backups), so a later `uninstall --purge`
+ * can remove it although the state record is gone. Several uninstalls (after reinstalls) add up.
+ */
+export interface Remains {
+  /** Format of this record. */
+  schema: 1;
+  /** ISO time of the last uninstall that wrote this record. */
+  uninstalledAt: string;
+  /** The data directories kept (removed with everything in them by --purge). */
+  dataDirs: string[];
+  /** The PKI directories kept. */
+  pkiDirs: string[];
+  /** The PKI files kept, as etcdup last recorded them, by target path. */
+  files: Record<string, OwnedFile>;
+  /** Directories etcdup created, removed by --purge when empty. */
+  dirs: string[];
+}
+
+/** Reads the record of what an uninstall left behind, or undefined when there is none. */
+export function readRemains(host: HostRoot): Remains | undefined {
+  return readRecord<Remains>(
+    host,
+    REMAINS_FILE,
+    "uninstall record",
+    (d) => d.schema === 1 && Array.isArray(d.dataDirs) && typeof d.files === "object",
+  );
+}
+
+/** Writes the record of what an uninstall left behind atomically (root 0600). */
+export function writeRemains(host: HostRoot, remains: Remains): void {
+  writeRecord(host, REMAINS_FILE, remains);
 }

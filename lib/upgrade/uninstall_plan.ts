@@ -1,27 +1,43 @@
 /**
- * What `etcdup uninstall` removes and keeps, as a pure function of the state record and the observed drift:
- * files etcdup wrote and nobody changed are removed; files the user edited are kept and reported; the PKI and
- * the data directory are kept unless `purge` (which removes the PKI even if it was renewed since). Nothing
- * outside the record is ever touched.
+ * What `etcdup uninstall` removes and keeps, as a pure function of what etcdup owns (the state record plus
+ * what earlier uninstalls kept) and the observed drift: files etcdup wrote and nobody changed are removed;
+ * files the user edited are kept and reported; the PKI, the data directory and the upgrade backups are kept
+ * unless `purge` (which removes the PKI even if it was renewed since). Nothing outside the records is touched.
+ * A non-purge uninstall leaves a record of what it kept ({@link remainsAfter}) for a later `--purge`.
  */
-import type { InstallState } from "../host/state.ts";
+import type { InstallState, OwnedFile, Remains } from "../host/state.ts";
 import type { DriftEntry } from "./drift.ts";
+import { BACKUP_ROOT } from "./snapshot.ts";
+
+/** Everything an uninstall works from. All paths are target paths. */
+export interface Footprint {
+  /** The systemd unit to stop and disable (none when only an earlier uninstall's remains are left). */
+  unit?: string;
+  /** Data directories (kept unless purging). */
+  dataDirs: string[];
+  /** PKI directories (kept unless purging). */
+  pkiDirs: string[];
+  /** Every file etcdup recorded, as it wrote it. */
+  files: Record<string, OwnedFile>;
+  /** Directories etcdup created. */
+  dirs: string[];
+}
 
 /** The uninstall, decided. All paths are target paths. */
 export interface UninstallPlan {
-  /** The systemd unit to stop and disable. */
-  unit: string;
+  /** The systemd unit to stop and disable, if an installation is recorded. */
+  unit?: string;
   /** Files to remove (etcdup's, unchanged in content). */
   remove: string[];
   /** Files kept because their content differs from what etcdup wrote. */
   keptEdited: string[];
   /** Files kept on purpose: the PKI, unless purging. */
   keptPki: string[];
-  /** Directories to remove with everything in them (the data dir, when purging). */
+  /** Directories to remove with everything in them (the data dirs and the backups, when purging). */
   removeTrees: string[];
   /** Recorded directories to remove if they are empty once the files are gone (deepest first). */
   removeIfEmpty: string[];
-  /** Directories kept on purpose (the data dir and the PKI dir, unless purging). */
+  /** Directories kept on purpose (the data and PKI dirs, unless purging). */
   keptDirs: string[];
   /** Recorded files that were already gone. */
   alreadyGone: string[];
@@ -33,17 +49,29 @@ export function isUnder(p: string, dir: string): boolean {
   return p === dir || p.startsWith(d);
 }
 
+const union = (...lists: string[][]): string[] => [...new Set(lists.flat())];
+
 /**
- * Plans the uninstall of `state` given `drift` (from {@link compareFiles} over `state.files`).
- * @example planUninstall(state, drift, { purge: false }).keptDirs // [state.dataDir, state.pkiDir]
+ * What etcdup owns here: the installation `state` records (if any) plus what earlier uninstalls kept.
+ * @example footprint(undefined, remains).unit // undefined: nothing left to stop
  */
-export function planUninstall(
-  state: InstallState,
-  drift: DriftEntry[],
-  opts: { purge: boolean },
-): UninstallPlan {
+export function footprint(state: InstallState | undefined, remains: Remains | undefined): Footprint {
+  const fp: Footprint = {
+    dataDirs: union(remains?.dataDirs ?? [], state ? [state.dataDir] : []),
+    pkiDirs: union(remains?.pkiDirs ?? [], state ? [state.pkiDir] : []),
+    files: { ...remains?.files, ...state?.files },
+    dirs: union(remains?.dirs ?? [], state?.dirs ?? []),
+  };
+  return state ? { unit: state.unit, ...fp } : fp;
+}
+
+/**
+ * Plans the uninstall of `fp` given `drift` (from {@link compareFiles} over `fp.files`).
+ * @example planUninstall(footprint(state, undefined), drift, { purge: false }).keptDirs // [dataDir, pkiDir]
+ */
+export function planUninstall(fp: Footprint, drift: DriftEntry[], opts: { purge: boolean }): UninstallPlan {
   const plan: UninstallPlan = {
-    unit: state.unit,
+    ...(fp.unit ? { unit: fp.unit } : {}),
     remove: [],
     keptEdited: [],
     keptPki: [],
@@ -52,17 +80,33 @@ export function planUninstall(
     keptDirs: [],
     alreadyGone: [],
   };
+  const inPki = (p: string) => fp.pkiDirs.some((d) => isUnder(p, d));
   for (const entry of drift) {
-    const pki = isUnder(entry.path, state.pkiDir);
+    const pki = inPki(entry.path);
     if (entry.status === "missing") plan.alreadyGone.push(entry.path);
     else if (pki && !opts.purge) plan.keptPki.push(entry.path);
     else if (entry.status === "modified" && !pki) plan.keptEdited.push(entry.path);
     else plan.remove.push(entry.path);
   }
-  if (opts.purge) plan.removeTrees.push(state.dataDir);
-  else plan.keptDirs.push(state.dataDir, state.pkiDir);
-  plan.removeIfEmpty = state.dirs
-    .filter((d) => !isUnder(d, state.dataDir) && (opts.purge || !isUnder(d, state.pkiDir)))
+  if (opts.purge) plan.removeTrees.push(...fp.dataDirs, BACKUP_ROOT);
+  else plan.keptDirs.push(...fp.dataDirs, ...fp.pkiDirs);
+  plan.removeIfEmpty = fp.dirs
+    .filter((d) => !fp.dataDirs.some((data) => isUnder(d, data)) && (opts.purge || !inPki(d)))
     .sort((a, b) => b.split("/").length - a.split("/").length || a.localeCompare(b));
   return plan;
+}
+
+/**
+ * The record a non-purge uninstall of `fp` by `plan` leaves behind: the data and PKI dirs, the PKI files
+ * kept, and the recorded directories, so `uninstall --purge` can remove them later.
+ */
+export function remainsAfter(fp: Footprint, plan: UninstallPlan, now: Date): Remains {
+  return {
+    schema: 1,
+    uninstalledAt: now.toISOString(),
+    dataDirs: fp.dataDirs,
+    pkiDirs: fp.pkiDirs,
+    files: Object.fromEntries(plan.keptPki.map((p) => [p, fp.files[p]])),
+    dirs: fp.dirs,
+  };
 }

@@ -1,25 +1,10 @@
 import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
-import { type EtcdConfig, parseEnvFile, renderEnvFile } from "../../lib/etcd/env.ts";
+import { parseEnvFile, renderEnvFile } from "../../lib/etcd/env.ts";
 import { configFromEnv, rerenderEnv } from "../../lib/upgrade/env.ts";
+import { ENV_FILES, MEMBER } from "./fixtures.ts";
 
-const files = { envFile: "/etc/default/etcd", envLocalFile: "/etc/default/etcd.local" };
-const cfg: EtcdConfig = {
-  name: "n1",
-  dataDir: "/var/lib/etcd",
-  listenClientUrls: ["https://10.0.0.1:2379", "https://127.0.0.1:2379"],
-  advertiseClientUrls: ["https://10.0.0.1:2379"],
-  listenPeerUrls: ["https://10.0.0.1:2380"],
-  advertisePeerUrls: ["https://10.0.0.1:2380"],
-  listenMetricsUrls: ["http://127.0.0.1:2381"],
-  initialCluster: "n1=https://10.0.0.1:2380",
-  initialClusterState: "new",
-  initialClusterToken: "tok",
-  caFile: "/etc/etcd/pki/ca.crt",
-  serverCert: "/etc/etcd/pki/server.crt",
-  serverKey: "/etc/etcd/pki/server.key",
-  peerCert: "/etc/etcd/pki/peer.crt",
-  peerKey: "/etc/etcd/pki/peer.key",
-};
+const files = ENV_FILES;
+const cfg = MEMBER;
 
 Deno.test("an env file etcdup wrote reads back to the config it was rendered from", () => {
   assertEquals(configFromEnv(parseEnvFile(renderEnvFile(cfg, "v3.4.23", files)), files.envFile), cfg);

@@ -1,33 +1,10 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import type { InstallState, OwnedFile } from "../../lib/host/state.ts";
+import type { OwnedFile } from "../../lib/host/state.ts";
 import { compareFiles } from "../../lib/upgrade/drift.ts";
-import { planUninstall } from "../../lib/upgrade/uninstall_plan.ts";
+import { footprint, planUninstall, remainsAfter } from "../../lib/upgrade/uninstall_plan.ts";
+import { memberState } from "./fixtures.ts";
 
 const own = (sha256: string, mode = 0o644): OwnedFile => ({ sha256, uid: 0, gid: 0, mode });
-
-function state(files: Record<string, OwnedFile>): InstallState {
-  return {
-    schema: 1,
-    version: "v3.5.30",
-    arch: "amd64",
-    binDir: "/usr/local/bin",
-    dataDir: "/var/lib/etcd",
-    pkiDir: "/etc/etcd/pki",
-    layout: "etcd",
-    keyAlgorithm: "ecdsa-p256",
-    name: "n1",
-    clientUrls: ["https://127.0.0.1:2379"],
-    peerUrls: ["https://127.0.0.1:2380"],
-    sans: { dns: ["localhost"], ips: ["127.0.0.1"] },
-    initialCluster: "n1=https://127.0.0.1:2380",
-    initialClusterState: "new",
-    clusterToken: "t",
-    unit: "etcd.service",
-    files,
-    dirs: ["/etc/etcd", "/etc/etcd/pki", "/var/lib/etcd"],
-    updatedAt: "2026-11-25T00:00:00Z",
-  };
-}
 
 const recorded = {
   "/usr/local/bin/etcd": own("a", 0o755),
@@ -57,7 +34,7 @@ Deno.test("drift tells missing, modified and ownership changes apart", () => {
 });
 
 Deno.test("uninstall removes etcdup's unchanged files, keeps edited ones, the PKI and the data dir", () => {
-  const s = state(recorded);
+  const s = footprint(memberState(recorded), undefined);
   const drift = compareFiles(recorded, {
     ...recorded,
     "/etc/default/etcd": own("edited"),
@@ -75,7 +52,7 @@ Deno.test("uninstall removes etcdup's unchanged files, keeps edited ones, the PK
 });
 
 Deno.test("uninstall --purge also removes the PKI (even renewed) and the data dir, still keeps user edits", () => {
-  const s = state(recorded);
+  const s = footprint(memberState(recorded), undefined);
   const drift = compareFiles(recorded, {
     ...recorded,
     "/etc/default/etcd": own("edited"),
@@ -88,15 +65,68 @@ Deno.test("uninstall --purge also removes the PKI (even renewed) and the data di
     plan.remove.includes("/etc/etcd/pki/ca.crt") && plan.remove.includes("/etc/etcd/pki/server.key"),
     true,
   );
-  assertEquals(plan.removeTrees, ["/var/lib/etcd"]);
+  assertEquals(plan.removeTrees, ["/var/lib/etcd", "/var/lib/etcdup/backups"]);
   assertEquals(plan.removeIfEmpty, ["/etc/etcd/pki", "/etc/etcd"]);
   assertEquals(plan.keptDirs, []);
 });
 
 Deno.test("an uninstall plan of an already-removed install removes nothing", () => {
-  const s = state(recorded);
+  const s = footprint(memberState(recorded), undefined);
   const gone = Object.fromEntries(Object.keys(recorded).map((p) => [p, undefined]));
   const plan = planUninstall(s, compareFiles(recorded, gone), { purge: false });
   assertEquals(plan.remove, []);
   assertEquals(plan.alreadyGone.length, Object.keys(recorded).length);
+});
+
+Deno.test("a non-purge uninstall records what it kept, and a purge from that record alone removes it", () => {
+  const fp = footprint(memberState(recorded), undefined);
+  const drift = compareFiles(recorded, { ...recorded, "/etc/default/etcd": own("edited") });
+  const plan = planUninstall(fp, drift, { purge: false });
+  const remains = remainsAfter(fp, plan, new Date("2026-11-25T16:00:00Z"));
+  assertEquals(remains, {
+    schema: 1,
+    uninstalledAt: "2026-11-25T16:00:00.000Z",
+    dataDirs: ["/var/lib/etcd"],
+    pkiDirs: ["/etc/etcd/pki"],
+    files: { "/etc/etcd/pki/ca.crt": own("e"), "/etc/etcd/pki/server.key": own("f", 0o600) },
+    dirs: ["/etc/etcd", "/etc/etcd/pki", "/var/lib/etcd"],
+  });
+
+  const left = footprint(undefined, remains);
+  assertEquals(left.unit, undefined, "no unit left to stop");
+  assertEquals(planUninstall(left, compareFiles(left.files, left.files), { purge: false }).remove, []);
+  const purge = planUninstall(
+    left,
+    compareFiles(left.files, { ...left.files, "/etc/etcd/pki/ca.crt": own("renewed") }),
+    {
+      purge: true,
+    },
+  );
+  assertEquals(purge.unit, undefined);
+  assertEquals(purge.remove, ["/etc/etcd/pki/ca.crt", "/etc/etcd/pki/server.key"]);
+  assertEquals(purge.keptEdited, [], "the edited env file is the operator's now: not in the record");
+  assertEquals(purge.removeTrees, ["/var/lib/etcd", "/var/lib/etcdup/backups"]);
+  assertEquals(purge.removeIfEmpty, ["/etc/etcd/pki", "/etc/etcd"]);
+});
+
+Deno.test("what earlier uninstalls kept adds up with a reinstall elsewhere", () => {
+  const first = footprint(memberState(recorded), undefined);
+  const remains = remainsAfter(
+    first,
+    planUninstall(first, compareFiles(recorded, recorded), { purge: false }),
+    new Date(),
+  );
+  const moved = memberState({ "/srv/pki/ca.crt": own("g") }, {
+    dataDir: "/srv/etcd",
+    pkiDir: "/srv/pki",
+    dirs: ["/srv/etcd", "/srv/pki"],
+  });
+  const fp = footprint(moved, remains);
+  assertEquals(fp.unit, "etcd.service");
+  assertEquals(fp.dataDirs, ["/var/lib/etcd", "/srv/etcd"]);
+  assertEquals(fp.pkiDirs, ["/etc/etcd/pki", "/srv/pki"]);
+  const plan = planUninstall(fp, compareFiles(fp.files, fp.files), { purge: false });
+  assertEquals(plan.keptPki, ["/etc/etcd/pki/ca.crt", "/etc/etcd/pki/server.key", "/srv/pki/ca.crt"]);
+  assertEquals(plan.keptDirs, ["/var/lib/etcd", "/srv/etcd", "/etc/etcd/pki", "/srv/pki"]);
+  assertEquals(remainsAfter(fp, plan, new Date()).dataDirs, ["/var/lib/etcd", "/srv/etcd"]);
 });

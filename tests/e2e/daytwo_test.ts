@@ -3,7 +3,7 @@
  * tarballs, passed with --sha256): a two-minor jump is refused; an upgrade to a release whose etcd cannot start
  * is rolled back with the data intact; 3.4 -> 3.5 keeps the keys and leaves a verified snapshot; status reports
  * health and drift; uninstall keeps the user-edited env file, the data and the PKI and nothing else etcdup wrote;
- * --purge removes those too. One container in its own network namespace, steps in order.
+ * a later --purge (with only uninstall's record of what it kept) removes those too. One container in its own network namespace, steps in order.
  */
 import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
 import * as path from "node:path";
@@ -158,15 +158,23 @@ Deno.test("day two: refused jump, rollback of a broken release, 3.4 -> 3.5 upgra
       },
     );
 
-    await t.step("uninstall --purge removes the data and the PKI too", async () => {
-      expectExit(await run(["install", "--tarball", nextTar, "--sha256", next.sha256]), 0, "reinstall");
-      assertEquals(await getFoo(), "bar", "a reinstall finds the kept data");
-      const before = await state();
-      expectExit(await run(["uninstall", "--purge"]), 0, "uninstall --purge");
-      for (const p of [before.dataDir, before.pkiDir, "/var/lib/etcdup", "/usr/local/bin/etcd"]) {
-        assertEquals((await c.exec(["test", "-e", p])).code, 1, `${p} removed`);
-      }
-    });
+    await t.step(
+      "after an uninstall, status says so and uninstall --purge removes the data and the PKI too",
+      async () => {
+        expectExit(await run(["install", "--tarball", nextTar, "--sha256", next.sha256]), 0, "reinstall");
+        assertEquals(await getFoo(), "bar", "a reinstall finds the kept data");
+        const before = await state();
+        expectExit(await run(["uninstall"]), 0, "uninstall again");
+        assertEquals((await c.exec(["test", "-e", "/var/lib/etcdup/state.json"])).code, 1);
+        const status = await run(["status"]);
+        expectExit(status, 7, "status after uninstall");
+        assertMatch(status.stderr, /uninstalled etcd here/);
+        expectExit(await run(["uninstall", "--purge"]), 0, "uninstall --purge");
+        for (const p of [before.dataDir, before.pkiDir, "/var/lib/etcdup", "/usr/local/bin/etcd"]) {
+          assertEquals((await c.exec(["test", "-e", p])).code, 1, `${p} removed`);
+        }
+      },
+    );
   } finally {
     await ct?.destroy();
     await net.destroy();

@@ -1,0 +1,83 @@
+/**
+ * The day-two tests' member: one etcd config, the state record etcdup would write for it, and a fake
+ * installation (files written under a temp root and recorded with their hashes) to upgrade or uninstall.
+ */
+import * as path from "node:path";
+import type { EtcdConfig } from "../../lib/etcd/env.ts";
+import { HostRoot, sha256Hex } from "../../lib/host/fs.ts";
+import { type InstallState, type OwnedFile, writeState } from "../../lib/host/state.ts";
+
+/** The env file etcdup owns and the operator's override file. */
+export const ENV_FILES = { envFile: "/etc/default/etcd", envLocalFile: "/etc/default/etcd.local" };
+
+/** A single member at 10.0.0.1 with etcdup's default paths. */
+export const MEMBER: EtcdConfig = {
+  name: "n1",
+  dataDir: "/var/lib/etcd",
+  listenClientUrls: ["https://10.0.0.1:2379", "https://127.0.0.1:2379"],
+  advertiseClientUrls: ["https://10.0.0.1:2379"],
+  listenPeerUrls: ["https://10.0.0.1:2380"],
+  advertisePeerUrls: ["https://10.0.0.1:2380"],
+  listenMetricsUrls: ["http://127.0.0.1:2381"],
+  initialCluster: "n1=https://10.0.0.1:2380",
+  initialClusterState: "new",
+  initialClusterToken: "tok",
+  caFile: "/etc/etcd/pki/ca.crt",
+  serverCert: "/etc/etcd/pki/server.crt",
+  serverKey: "/etc/etcd/pki/server.key",
+  peerCert: "/etc/etcd/pki/peer.crt",
+  peerKey: "/etc/etcd/pki/peer.key",
+};
+
+/**
+ * The state record of {@link MEMBER} installed as etcd v3.5.30 with `files`; `over` replaces fields.
+ * @example memberState({}, { version: "v3.4.23" }).version // "v3.4.23"
+ */
+export function memberState(
+  files: Record<string, OwnedFile>,
+  over: Partial<InstallState> = {},
+): InstallState {
+  return {
+    schema: 1,
+    version: "v3.5.30",
+    arch: "amd64",
+    binDir: "/usr/local/bin",
+    dataDir: MEMBER.dataDir,
+    pkiDir: "/etc/etcd/pki",
+    layout: "etcd",
+    keyAlgorithm: "ecdsa-p256",
+    name: MEMBER.name,
+    clientUrls: MEMBER.advertiseClientUrls,
+    peerUrls: MEMBER.advertisePeerUrls,
+    sans: { dns: ["localhost"], ips: ["127.0.0.1"] },
+    initialCluster: MEMBER.initialCluster,
+    initialClusterState: "new",
+    clusterToken: MEMBER.initialClusterToken,
+    unit: "etcd.service",
+    files,
+    dirs: ["/etc/etcd", "/etc/etcd/pki", "/var/lib/etcd"],
+    updatedAt: "2026-11-25T00:00:00.000Z",
+    ...over,
+  };
+}
+
+/**
+ * A fresh temp root where etcdup seems to have installed {@link MEMBER}: each of `files` (target path ->
+ * [content, mode]) written root-owned and recorded, and the state record written with `over`.
+ */
+export function fakeInstall(
+  prefix: string,
+  files: Record<string, [string, number]>,
+  over: Partial<InstallState> = {},
+): { root: string; host: HostRoot } {
+  const root = Deno.makeTempDirSync({ prefix });
+  const host = new HostRoot(root);
+  const recorded: Record<string, OwnedFile> = {};
+  for (const [p, [content, mode]] of Object.entries(files)) {
+    host.ensureDir(path.dirname(p), { uid: 0, gid: 0, mode: 0o755 });
+    host.writeAtomic(p, content, { uid: 0, gid: 0, mode });
+    recorded[p] = { sha256: sha256Hex(content), uid: 0, gid: 0, mode };
+  }
+  writeState(host, memberState(recorded, over));
+  return { root, host };
+}
