@@ -178,6 +178,29 @@ Deno.test("certs check flags SAN drift after a host rename; certs renew fixes it
   }
 });
 
+Deno.test("certs renew --reset-sans after a host rename: server and peer drop the old name; only with server or peer", async () => {
+  const t = await hostRoot("oldname");
+  try {
+    t.host.writeAtomic("/etc/hostname", "newname\n", { uid: 0, gid: 0, mode: 0o644 });
+    const renew = await runEtcdup(["certs", "renew", "--reset-sans", "--san", "10.99.0.6", "--root", t.root]);
+    assert.equal(renew.code, 0, renew.stderr);
+    for (const file of [P.serverCert, P.peerCert]) {
+      const sans = await openssl("x509", "-in", t.host.resolve(file), "-noout", "-ext", "subjectAltName");
+      assert.doesNotMatch(sans, /DNS:oldname/, `${file} dropped the old name`);
+      assert.match(sans, /DNS:newname/);
+      assert.match(sans, /IP Address:10\.99\.0\.6/);
+    }
+    const after = await runEtcdup(["certs", "check", "--root", t.root, "--san", "10.99.0.6"]);
+    assert.equal(after.code, 0, after.stdout);
+
+    const adminOnly = await runEtcdup(["certs", "renew", "admin", "--reset-sans", "--root", t.root]);
+    assert.equal(adminOnly.code, 2, adminOnly.stderr);
+    assert.match(adminOnly.stderr, /--reset-sans: only server and peer certificates carry the host's names/);
+  } finally {
+    await t.cleanup();
+  }
+});
+
 Deno.test("certs renew --reuse-keys keeps keys; renew NAME renews a client keeping its subject", async () => {
   const t = await hostRoot("pkitest");
   try {
@@ -370,6 +393,25 @@ Deno.test("certs commands find the PKI through the install record and keep its f
     assert.notEqual(after.files[paths.serverCert].sha256, files[paths.serverCert].sha256);
     assert.deepEqual(after.files[paths.caCert], files[paths.caCert], "CA untouched");
     assert.equal((await runEtcdup(["certs", "check", "--root", t.root])).code, 0);
+
+    const reset = await runEtcdup(["certs", "renew", "server", "peer", "--reset-sans", "--root", t.root]);
+    assert.equal(reset.code, 0, reset.stderr);
+    const reissued = await openssl("x509", "-in", t.host.resolve(paths.serverCert), "-noout", "-text");
+    assert.doesNotMatch(
+      reissued,
+      /DNS:etcd\.recorded\.test/,
+      "--reset-sans drops recorded names not given again",
+    );
+    assert.deepEqual(
+      readState(t.host)!.sans,
+      hostSans(gatherFacts(t.host)),
+      "the record wants the new names",
+    );
+    assert.equal(
+      (await runEtcdup(["certs", "check", "--root", t.root])).code,
+      0,
+      "check agrees with the record",
+    );
   } finally {
     await t.cleanup();
   }
