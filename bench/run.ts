@@ -9,8 +9,8 @@ import { parseArgs } from "node:util";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { asEtcdupError, Exit, type ExitCode, usageError } from "../lib/errors.ts";
-import { createOutput } from "../lib/cli/output.ts";
+import { asEtcdupError, EtcdupError, Exit, type ExitCode, usageError } from "../lib/errors.ts";
+import { createOutput, type Output } from "../lib/cli/output.ts";
 import { etcdFixture } from "../tests/support/etcd_fixtures.ts";
 import { haveGnuTime } from "./support/measure.ts";
 import { machineInfo, renderMachine } from "./support/machine.ts";
@@ -26,11 +26,10 @@ export const BENCHES: readonly Bench[] = [fetchBench, pkiBench, installBench, st
 
 const REPO = path.resolve(new URL("..", import.meta.url).pathname);
 
-/** Runs the benches selected by `argv` and returns the exit status. */
-export async function main(argv: string[]): Promise<ExitCode> {
-  const out = createOutput({ json: argv.includes("--json") });
+/** Parses the bench's flags; a bad flag is a usage error (exit 2). */
+function parseFlags(argv: string[]): { quick?: boolean; only?: string[]; json?: boolean } {
   try {
-    const { values } = parseArgs({
+    return parseArgs({
       args: argv,
       options: {
         quick: { type: "boolean" },
@@ -38,7 +37,21 @@ export async function main(argv: string[]): Promise<ExitCode> {
         json: { type: "boolean" },
       },
       strict: true,
-    });
+    }).values;
+  } catch (err) {
+    throw usageError(
+      "bad-flag",
+      (err as Error).message,
+      "Usage: deno task bench [--quick] [--only NAME]... [--json]",
+    );
+  }
+}
+
+/** Runs the benches selected by `argv` and returns the exit status. */
+export async function main(argv: string[]): Promise<ExitCode> {
+  const out = createOutput({ json: argv.includes("--json") });
+  try {
+    const values = parseFlags(argv);
     const only = values.only ?? [];
     const unknown = only.filter((n) => !BENCHES.some((b) => b.name === n));
     if (unknown.length > 0) {
@@ -56,7 +69,8 @@ export async function main(argv: string[]): Promise<ExitCode> {
   }
 }
 
-async function runBenches(selected: readonly Bench[], quick: boolean, out: ReturnType<typeof createOutput>) {
+/** Runs `selected` in order, prints the table, and returns 1 when any bench broke. */
+async function runBenches(selected: readonly Bench[], quick: boolean, out: Output): Promise<ExitCode> {
   if (!haveGnuTime()) out.warn("bench: /usr/bin/time is missing (apt-get install time): no peak RSS figures");
   const cacheDir = path.join(REPO, ".cache", "bench");
   fs.mkdirSync(cacheDir, { recursive: true });
@@ -82,11 +96,21 @@ async function runBenches(selected: readonly Bench[], quick: boolean, out: Retur
         rows.push(...await bench.run(ctx));
       } catch (err) {
         broken++;
-        out.error(asEtcdupError(err));
+        out.error(
+          new EtcdupError({
+            code: "bench-broken",
+            message: `bench ${bench.name} broke: ${asEtcdupError(err).message}`,
+            hint: "Something failed to run (not a missed target); ETCDUP_DEBUG=1 prints the stack.",
+            cause: err,
+          }),
+        );
+        if (Deno.env.get("ETCDUP_DEBUG") && err instanceof Error) console.error(err.stack);
       }
     }
     const secs = ((performance.now() - started) / 1000).toFixed(1);
-    const mode = quick ? "quick (smoke) mode: few runs, small inputs; not figures to record" : "full mode";
+    const mode = quick
+      ? "quick (smoke) mode: few runs, fewer key algorithms; not figures to record"
+      : "full mode";
     out.result(
       { mode: quick ? "quick" : "full", machine, rows, seconds: Number(secs), broken },
       [`etcdup bench, ${mode}, ${secs} s`, renderMachine(machine), "", renderTable(rows), ""].join("\n"),
