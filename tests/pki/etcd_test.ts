@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { KEY_ALGORITHMS } from "../../lib/pki/algorithms.ts";
+import { KEY_ALGORITHMS, type KeyAlgorithm } from "../../lib/pki/algorithms.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
 import { parseCertificates } from "../../lib/pki/pem.ts";
 import { runEtcdup } from "../shipping/etcdup_cmd.ts";
@@ -51,21 +51,41 @@ async function snapshotClient(pki: string, dir: string): Promise<ClientFiles> {
   return out;
 }
 
+/** A real etcd serving a fresh etcdup PKI from a temp root, with the admin client's files. */
+interface Serving {
+  root: string;
+  /** The PKI directory's real path. */
+  pki: string;
+  admin: ClientFiles;
+  etcd: ReturnType<typeof localEtcd>;
+  etcdctl: string;
+}
+
+/** Runs `body` against etcd started on a new PKI of `algorithm` (default: the helpers'); always stops and cleans up. */
+async function withServingEtcd(body: (s: Serving) => Promise<void>, algorithm?: KeyAlgorithm): Promise<void> {
+  const t = await tempRoot("etcdup-pki-etcd-");
+  let etcd: ReturnType<typeof localEtcd> | undefined;
+  try {
+    const bins = await etcdBinaries(t.root);
+    await makePki(t.host, request(algorithm ? { algorithm } : {}));
+    const pki = t.host.resolve(P.dir);
+    const admin = { ca: `${pki}/ca.crt`, cert: `${pki}/admin.crt`, key: `${pki}/admin.key` };
+    etcd = localEtcd(bins, pki, path.join(t.root, "data"));
+    await etcd.start(admin);
+    await body({ root: t.root, pki, admin, etcd, etcdctl: bins.etcdctl });
+  } finally {
+    await etcd?.stop();
+    await t.cleanup();
+  }
+}
+
 for (const alg of KEY_ALGORITHMS) {
   Deno.test(`etcd serves mutual TLS with ${alg} certificates; clients without a certificate are refused`, async () => {
-    const t = await tempRoot("etcdup-pki-etcd-");
-    let etcd: ReturnType<typeof localEtcd> | undefined;
-    try {
-      const bins = await etcdBinaries(t.root);
-      await makePki(t.host, request({ algorithm: alg }));
-      const pki = t.host.resolve(P.dir);
-      const admin = { ca: `${pki}/ca.crt`, cert: `${pki}/admin.crt`, key: `${pki}/admin.key` };
-      etcd = localEtcd(bins, pki, path.join(t.root, "data"));
-      await etcd.start(admin);
+    await withServingEtcd(async ({ admin, etcd, etcdctl }) => {
       assert.equal((await etcd.ctl(admin, "put", "/foo", alg)).code, 0);
       assert.equal((await etcd.ctl(admin, "get", "/foo", "--print-value-only")).stdout.trim(), alg);
       const anon = await exec([
-        bins.etcdctl,
+        etcdctl,
         `--endpoints=${etcd.endpoint}`,
         `--cacert=${admin.ca}`,
         "--dial-timeout=2s",
@@ -74,27 +94,16 @@ for (const alg of KEY_ALGORITHMS) {
         "/foo",
       ], { timeoutMs: 15_000 });
       assert.notEqual(anon.code, 0, "a client without a certificate is refused");
-    } finally {
-      await etcd?.stop();
-      await t.cleanup();
-    }
+    }, alg);
   });
 }
 
 Deno.test("certs renew: etcd accepts the renewed set and the data is intact", async () => {
-  const t = await tempRoot("etcdup-pki-etcd-");
-  let etcd: ReturnType<typeof localEtcd> | undefined;
-  try {
-    const bins = await etcdBinaries(t.root);
-    await makePki(t.host, request());
-    const pki = t.host.resolve(P.dir);
-    const admin = { ca: `${pki}/ca.crt`, cert: `${pki}/admin.crt`, key: `${pki}/admin.key` };
-    etcd = localEtcd(bins, pki, path.join(t.root, "data"));
-    await etcd.start(admin);
+  await withServingEtcd(async ({ root, pki, admin, etcd }) => {
     assert.equal((await etcd.ctl(admin, "put", "/keep", "me")).code, 0);
     const before = parseCertificates(await Deno.readTextFile(`${pki}/server.crt`), "server")[0].serialNumber;
 
-    const r = await runEtcdup(["certs", "renew", "--root", t.root]);
+    const r = await runEtcdup(["certs", "renew", "--root", root]);
     assert.equal(r.code, 0, r.stderr);
     const after = parseCertificates(await Deno.readTextFile(`${pki}/server.crt`), "server")[0].serialNumber;
     assert.notEqual(after, before);
@@ -107,32 +116,21 @@ Deno.test("certs renew: etcd accepts the renewed set and the data is intact", as
       after.toLowerCase(),
       "etcd presents the renewed certificate",
     );
-  } finally {
-    await etcd?.stop();
-    await t.cleanup();
-  }
+  });
 });
 
 Deno.test("certs rotate-ca: new-CA clients connect during the rotation; after --finish old-CA clients are refused", async () => {
-  const t = await tempRoot("etcdup-pki-etcd-");
-  let etcd: ReturnType<typeof localEtcd> | undefined;
-  try {
-    const bins = await etcdBinaries(t.root);
-    await makePki(t.host, request());
-    const pki = t.host.resolve(P.dir);
-    const current = { ca: `${pki}/ca.crt`, cert: `${pki}/admin.crt`, key: `${pki}/admin.key` };
-    etcd = localEtcd(bins, pki, path.join(t.root, "data"));
-    await etcd.start(current);
+  await withServingEtcd(async ({ root, pki, admin: current, etcd }) => {
     assert.equal((await etcd.ctl(current, "put", "/rot", "1")).code, 0);
-    const oldClient = await snapshotClient(pki, path.join(t.root, "old-client"));
+    const oldClient = await snapshotClient(pki, path.join(root, "old-client"));
 
-    const r = await runEtcdup(["certs", "rotate-ca", "--root", t.root]);
+    const r = await runEtcdup(["certs", "rotate-ca", "--root", root]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /rotate-ca --finish/);
     const bundle = parseCertificates(await Deno.readTextFile(`${pki}/ca.crt`), "bundle");
     assert.equal(bundle.length, 2, "the CA file trusts the new and the old CA");
     await etcd.start(current);
-    const newClient = await snapshotClient(pki, path.join(t.root, "new-client"));
+    const newClient = await snapshotClient(pki, path.join(root, "new-client"));
     assert.equal(
       (await etcd.ctl(newClient, "get", "/rot", "--print-value-only")).stdout.trim(),
       "1",
@@ -144,10 +142,10 @@ Deno.test("certs rotate-ca: new-CA clients connect during the rotation; after --
       0,
       "old-CA client certs still accepted",
     );
-    const check = await runEtcdup(["certs", "check", "--root", t.root, "--json"]);
+    const check = await runEtcdup(["certs", "check", "--root", root, "--json"]);
     assert.match(check.stdout, /"bundleSize":2/);
 
-    const fin = await runEtcdup(["certs", "rotate-ca", "--finish", "--root", t.root]);
+    const fin = await runEtcdup(["certs", "rotate-ca", "--finish", "--root", root]);
     assert.equal(fin.code, 0, fin.stderr);
     assert.equal(parseCertificates(await Deno.readTextFile(`${pki}/ca.crt`), "ca").length, 1);
     await etcd.start(current);
@@ -156,11 +154,8 @@ Deno.test("certs rotate-ca: new-CA clients connect during the rotation; after --
     assert.notEqual(refused.code, 0, "an old-CA client certificate is refused after --finish");
     const oldOnly = await etcd.ctl(oldClient, "get", "/rot");
     assert.notEqual(oldOnly.code, 0, "a client trusting only the old CA is refused");
-    const again = await runEtcdup(["certs", "rotate-ca", "--finish", "--root", t.root]);
+    const again = await runEtcdup(["certs", "rotate-ca", "--finish", "--root", root]);
     assert.equal(again.code, 0);
     assert.match(again.stdout + again.stderr, /no rotation in progress/);
-  } finally {
-    await etcd?.stop();
-    await t.cleanup();
-  }
+  });
 });

@@ -48,6 +48,17 @@ export async function makePki(host: HostRoot, req: PkiRequest): Promise<PkiPlan>
   return plan;
 }
 
+/** Runs `body` with a temp root holding a PKI of {@link request}(); removes the root after. */
+export async function withPki(body: (t: TempRoot) => Promise<void>): Promise<void> {
+  const t = await tempRoot();
+  try {
+    await makePki(t.host, request());
+    await body(t);
+  } finally {
+    await t.cleanup();
+  }
+}
+
 /** Runs openssl and returns its stdout (throws with stderr on failure). */
 export function openssl(...args: string[]): Promise<string> {
   return execOk(["openssl", ...args]);

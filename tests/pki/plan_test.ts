@@ -13,7 +13,7 @@ import { pkiPaths } from "../../lib/pki/layout.ts";
 import { parseCertificates, parsePrivateKey } from "../../lib/pki/pem.ts";
 import { type PkiRequest, planPki, verifyPlan } from "../../lib/pki/plan.ts";
 import { certSans, normalizeIp } from "../../lib/pki/sans.ts";
-import { makePki, openssl, request, tempRoot } from "./helpers.ts";
+import { makePki, openssl, request, type TempRoot, tempRoot, withPki } from "./helpers.ts";
 
 const P = pkiPaths("etcd", "/etc/etcd/pki");
 const DAY = 86_400_000;
@@ -29,6 +29,11 @@ async function rejectsWith(fn: () => Promise<unknown>, code: string, exit?: numb
     return err;
   }
   throw new Error(`expected an error ${code}`);
+}
+
+/** Runs `body` with two temp roots, each holding its own PKI (two CAs) of {@link request}; removes both after. */
+function withTwoPkis(body: (t: TempRoot, other: TempRoot) => Promise<void>): Promise<void> {
+  return withPki((t) => withPki((other) => body(t, other)));
 }
 
 function cert(host: { readText(p: string): string | undefined }, p: string) {
@@ -51,9 +56,7 @@ Deno.test("planPki: a second plan with the same request keeps everything", async
 });
 
 Deno.test("planPki: SAN drift reissues server and peer from the same CA, keeping old names and subject", async () => {
-  const t = await tempRoot();
-  try {
-    await makePki(t.host, request());
+  await withPki(async (t) => {
     const caBefore = t.host.readText(P.caCert);
     const adminBefore = t.host.readText(P.adminCert);
     const plan = await makePki(
@@ -79,9 +82,7 @@ Deno.test("planPki: SAN drift reissues server and peer from the same CA, keeping
     assert.equal(backups.length, 1, "old files backed up once");
     assert.equal(t.host.stat(`/etc/etcd/pki/backup/${backups[0].name}`)!.mode, 0o700);
     assert.equal(t.host.stat(`/etc/etcd/pki/backup/${backups[0].name}/server.key`)!.mode, 0o600);
-  } finally {
-    await t.cleanup();
-  }
+  });
 });
 
 Deno.test("planPki: leaves expiring within 30 days or expired are reissued; a valid CA is kept", async () => {
@@ -110,11 +111,7 @@ Deno.test("planPki: leaves expiring within 30 days or expired are reissued; a va
 });
 
 Deno.test("planPki: a leaf from another CA is reissued; a key mismatch is an error naming both files", async () => {
-  const t = await tempRoot();
-  const other = await tempRoot();
-  try {
-    await makePki(t.host, request());
-    await makePki(other.host, request());
+  await withTwoPkis(async (t, other) => {
     t.host.writeAtomic(P.peerCert, other.host.readText(P.peerCert)!, { uid: 0, gid: 0, mode: 0o644 });
     t.host.writeAtomic(P.peerKey, other.host.readText(P.peerKey)!, { uid: 4242, gid: 4343, mode: 0o600 });
     const plan = await planPki(request(), t.host);
@@ -130,18 +127,11 @@ Deno.test("planPki: a leaf from another CA is reissued; a key mismatch is an err
       /\/etc\/etcd\/pki\/admin\.key is not the private key of \/etc\/etcd\/pki\/admin\.crt/,
     );
     assert.match(e.hint!, /certs renew admin/);
-  } finally {
-    await t.cleanup();
-    await other.cleanup();
-  }
+  });
 });
 
 Deno.test("planPki: a CA certificate without its key, or with the wrong key, is an error; never replaced", async () => {
-  const t = await tempRoot();
-  const other = await tempRoot();
-  try {
-    await makePki(t.host, request());
-    await makePki(other.host, request());
+  await withTwoPkis(async (t, other) => {
     const caKey = t.host.readText(P.caKey)!;
     t.host.remove(P.caKey);
     const e = await rejectsWith(() => planPki(request(), t.host), "ca-key-missing", Exit.precondition);
@@ -158,16 +148,11 @@ Deno.test("planPki: a CA certificate without its key, or with the wrong key, is 
     t.host.writeAtomic(P.caKey, caKey, { uid: 0, gid: 0, mode: 0o600 });
     t.host.remove(P.caCert);
     await rejectsWith(() => planPki(request(), t.host), "ca-cert-missing", Exit.precondition);
-  } finally {
-    await t.cleanup();
-    await other.cleanup();
-  }
+  });
 });
 
 Deno.test("planPki: malformed PEM names the file", async () => {
-  const t = await tempRoot();
-  try {
-    await makePki(t.host, request());
+  await withPki(async (t) => {
     const text = t.host.readText(P.serverCert)!;
     t.host.writeAtomic(P.serverCert, text.slice(0, 200) + "\n-----END CERTIFICATE-----\n", {
       uid: 0,
@@ -179,9 +164,7 @@ Deno.test("planPki: malformed PEM names the file", async () => {
     t.host.writeAtomic(P.caKey, "not a key\n", { uid: 0, gid: 0, mode: 0o600 });
     const k = await rejectsWith(() => planPki(request(), t.host), "bad-pem");
     assert.match(k.message, /^\/etc\/etcd\/pki\/ca\.key: no PEM private key/);
-  } finally {
-    await t.cleanup();
-  }
+  });
 });
 
 Deno.test("planPki: a given CA is installed on a fresh node, kept when it is the same, refused when it differs", async () => {
@@ -291,9 +274,7 @@ function codeOf(over: object): string {
 }
 
 Deno.test("planPki: a world-readable key and a wrong owner are repaired in place (fix-owner), content kept", async () => {
-  const t = await tempRoot();
-  try {
-    await makePki(t.host, request());
+  await withPki(async (t) => {
     const before = t.host.readText(P.serverKey);
     t.host.setOwnership(P.serverKey, { uid: 0, gid: 0, mode: 0o644 });
     const plan = await planPki(request(), t.host);
@@ -306,24 +287,18 @@ Deno.test("planPki: a world-readable key and a wrong owner are repaired in place
     assert.deepEqual([st.mode, st.uid, st.gid], [0o600, 4242, 4343]);
     assert.equal(t.host.readText(P.serverKey), before);
     assert.deepEqual(result.backups, []);
-  } finally {
-    await t.cleanup();
-  }
+  });
 });
 
 Deno.test("restorePki puts replaced files back and removes created ones", async () => {
-  const t = await tempRoot();
-  try {
-    await makePki(t.host, request());
+  await withPki(async (t) => {
     const server = t.host.readText(P.serverCert);
     const plan = await planPki(request({ reissue: ["server"] }), t.host);
     const applied = applyPki(plan, t.host, new Date());
     assert.notEqual(t.host.readText(P.serverCert), server);
     restorePki(applied, t.host);
     assert.equal(t.host.readText(P.serverCert), server);
-  } finally {
-    await t.cleanup();
-  }
+  });
 });
 
 Deno.test("normalizeIp canonicalizes IPv4 and IPv6 and rejects non-addresses", () => {
@@ -354,11 +329,7 @@ for (const alg of ["rsa-2048", "ecdsa-p384", "ed25519"] as const) {
 }
 
 Deno.test("verifyPlan refuses a new certificate that does not verify against the CA or does not match its key", async () => {
-  const t = await tempRoot();
-  const other = await tempRoot();
-  try {
-    await makePki(t.host, request());
-    await makePki(other.host, request());
+  await withTwoPkis(async (t, other) => {
     const plan = await planPki(request({ reissue: ["server"] }), t.host);
     await verifyPlan(plan);
     const swapKey = {
@@ -379,8 +350,5 @@ Deno.test("verifyPlan refuses a new certificate that does not verify against the
       ),
     };
     await rejectsWith(() => verifyPlan(foreign), "renewal-unsafe");
-  } finally {
-    await t.cleanup();
-    await other.cleanup();
-  }
+  });
 });
