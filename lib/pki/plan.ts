@@ -4,9 +4,9 @@
  * leaves are reissued (from the same CA) only when missing, expiring, issued by another CA, or no longer
  * covering the requested SANs; anything that cannot be fixed without losing trust (a CA without its key,
  * a key that does not match its certificate, a different CA given than the one in place) is an error.
- * Reads through {@link HostRoot}; never writes.
+ * Reads through {@link HostRoot}; never writes. The CA is planned by ca.ts, each leaf by leaf.ts; this
+ * module holds the request and plan types, puts them together, and verifies a plan before it is applied.
  */
-import "reflect-metadata";
 import type * as x509 from "@peculiar/x509";
 import { EtcdupError, Exit } from "../errors.ts";
 import type { HostRoot } from "../host/fs.ts";

@@ -1,6 +1,7 @@
 /**
- * Validating a {@link PkiRequest} once, before any planning: validity periods, backdating, the member
- * name and `--san` values, each refused with exit 2 naming the flag.
+ * The limits of a {@link PkiRequest} (longest validity, renewal window) and validating one before any
+ * planning: validity periods, backdating, the member name and `--san` values, each refused with exit 2
+ * naming the flag.
  */
 import { usageError } from "../errors.ts";
 import type { PkiRequest } from "./plan.ts";

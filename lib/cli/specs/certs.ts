@@ -89,14 +89,15 @@ can run from a timer or a monitoring check. Examples:
     usage: "etcdup certs renew [all|server|peer|admin|apiserver-client|NAME...] [flags]",
     details: `Keeps each certificate's subject, SANs and key usages, adds --san names and this host's current
 names and addresses to server and peer, with new keys unless --reuse-keys. Names the host no longer has
-(after a rename) stay, as clients may still use them; --reset-sans drops them: server and peer then cover
-exactly the host's current names and --san. NAME renews a client pair made by 'certs issue-client'. Old files are kept under <pki-dir>/backup/<UTC time>/. New certificates are
-verified against the CA and their keys before anything is replaced; when etcd is running it is restarted
-and must answer healthy over mTLS with the new admin certificate, else the old files are put back.
+(after a rename) stay on purpose, as clients may still use them; --reset-sans drops them: server and peer
+then cover exactly the host's current names and --san. NAME renews a client pair made by 'certs
+issue-client'. Old files are kept under <pki-dir>/backup/<UTC time>/. New certificates are verified
+against the CA and their keys before anything is replaced; when etcd is running it is restarted and must
+answer healthy over mTLS with the new admin certificate, else the old files are put back.
 Examples:
   etcdup certs renew                  # all of the layout's certificates
   etcdup certs renew server peer --san etcd.example.com
-  etcdup certs renew server peer --reset-sans        # after a rename: drop the old host name`,
+  etcdup certs renew server peer --reset-sans   # after a rename: drop the old host name`,
     positionals: { min: 0, name: "certificate" },
     flags: {
       ...whereFlags,
