@@ -9,10 +9,10 @@ import { serviceManager } from "../host/systemd.ts";
 import { gatherFacts } from "../plan/facts.ts";
 import { FIXED_PATHS, planRelease } from "../plan/build.ts";
 import { positiveInt } from "../plan/validate.ts";
-import { installBinaries } from "../release/binaries.ts";
+import { installBinaries, stageInBinDir } from "../release/binaries.ts";
 import { resolveVersion } from "../release/manifest.ts";
-import { bundleTarball, obtainRelease, type ReleaseSource } from "../release/obtain.ts";
-import type { PlannedRelease } from "../plan/types.ts";
+import { completionFile } from "../install/completion.ts";
+import { resolveBundle } from "../install/context.ts";
 import { applyUpgrade } from "../upgrade/apply.ts";
 import { checkUpgradePath, type UpgradeStep } from "../upgrade/paths.ts";
 import { hostOf, requireInstalled, requireRoot } from "../upgrade/preconditions.ts";
@@ -26,25 +26,13 @@ function clusterAdvice(initialCluster: string, step: UpgradeStep): string {
     `${step.from.split(".").slice(0, 2).join(".")} until every member runs ${step.to}.`;
 }
 
-/** The release with a `--bundle DIR` source turned into the tarball it holds (as install does). */
-function fromBundle(
-  release: PlannedRelease,
-  versionGiven: boolean,
-): { release: PlannedRelease; source: ReleaseSource } {
-  const src = release.source;
-  if (src.kind !== "bundle") return { release, source: src };
-  const picked = bundleTarball(src.dir, versionGiven ? release.version : undefined, release.arch);
-  const source: ReleaseSource = { kind: "tarball", path: picked.path };
-  return { release: { ...release, version: picked.version, source }, source };
-}
-
 /** Runs `etcdup upgrade`. */
 export async function run(ctx: CommandContext): Promise<ExitCode> {
   const { values, out } = ctx;
   const host = hostOf(values);
   const state = requireInstalled(host, "upgrade");
   const planned = planRelease({ ...values, arch: state.arch }, gatherFacts(host), resolveVersion);
-  const { release, source } = fromBundle(planned, typeof values.version === "string");
+  const { release } = resolveBundle({ release: planned }, typeof values.version === "string");
   const allowDowngrade = values["allow-downgrade"] === true;
   const step = checkUpgradePath(state.version, release.version, { allowDowngrade });
   for (const note of step.notes) out.info(note);
@@ -61,21 +49,14 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     out.result(
       { dryRun: true, ...step },
       `would upgrade etcd ${step.from} -> ${step.to} (${step.kind}): snapshot, swap binaries in ${state.binDir}, ` +
-        `re-render ${FIXED_PATHS.envFile}, restart ${state.unit}, wait for health; roll back on failure`,
+        `refresh the bash completion, re-render ${FIXED_PATHS.envFile}, restart ${state.unit}, wait for health; roll back on failure`,
     );
     return Exit.ok;
   }
   requireRoot(host, "upgrade");
 
   out.step(`upgrading etcd ${step.from} -> ${step.to} (${step.kind})`);
-  const staged = await obtainRelease({
-    version: release.version,
-    arch: release.arch,
-    source,
-    ...(release.sha256 ? { sha256: release.sha256 } : {}),
-    stagingParent: host.resolve(state.binDir),
-    checkVersion: release.native,
-  }, out);
+  const staged = await stageInBinDir(release, host, state.binDir, out);
   try {
     const verified = checkUpgradePath(state.version, staged.version, { allowDowngrade });
     const result = await applyUpgrade({
@@ -86,13 +67,22 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
       step: verified,
       release: { version: staged.version, sha256: staged.sha256 },
       installBinaries: async () => void await installBinaries(staged, host, state.binDir),
-      files: { envFile: FIXED_PATHS.envFile, envLocalFile: FIXED_PATHS.envLocalFile },
+      completion: () =>
+        completionFile(
+          {
+            release: { ...release, version: staged.version },
+            paths: { binDir: state.binDir, completionFile: FIXED_PATHS.completionFile },
+          },
+          host,
+          out,
+        ),
+      files: FIXED_PATHS,
       healthTimeoutMs,
       now: new Date(),
     });
     const advice = clusterAdvice(state.initialCluster, verified);
     const lines = [
-      `etcd ${result.from} -> ${result.to}: done. Backup (snapshot, old binaries, old env file): ${result.backupDir}`,
+      `etcd ${result.from} -> ${result.to}: done. Backup (snapshot, old binaries, env file and completion): ${result.backupDir}`,
       ...(advice ? [advice] : []),
     ];
     out.result({ upgraded: true, ...result, ...(advice ? { cluster: advice } : {}) }, lines.join("\n"));

@@ -15,8 +15,8 @@ import type { InstallPlan } from "../plan/types.ts";
 import type { PkiPaths } from "../pki/layout.ts";
 import { planPki } from "../pki/plan.ts";
 import { applyPki } from "../pki/apply.ts";
-import { obtainRelease, type StagedRelease } from "../release/obtain.ts";
-import { cleanStaleStaging, installBinaries } from "../release/binaries.ts";
+import type { StagedRelease } from "../release/obtain.ts";
+import { installBinaries, stageInBinDir } from "../release/binaries.ts";
 import { completionFile } from "./completion.ts";
 import { configEntries, pkiEntries } from "./entries.ts";
 import { type EtcdIds, pkiRequest } from "./pki.ts";
@@ -46,22 +46,7 @@ function ensureDataDir(host: HostRoot, dir: string, ids: EtcdIds, out: Output): 
 
 /** Downloads or unpacks the plan's release into a staging dir beside the bin dir, verified. */
 async function stageRelease(plan: InstallPlan, host: HostRoot, out: Output): Promise<StagedRelease> {
-  const release = plan.release;
-  if (release.source.kind === "bundle") throw new Error("internal: resolve --bundle before apply");
-  if (host.stat(plan.paths.binDir) === undefined) {
-    host.ensureDir(plan.paths.binDir, { uid: 0, gid: 0, mode: 0o755 });
-  }
-  for (const stale of cleanStaleStaging(host, plan.paths.binDir)) {
-    out.info(`removed stale staging dir ${stale}`);
-  }
-  return await obtainRelease({
-    version: release.version,
-    arch: release.arch,
-    source: release.source,
-    ...(release.sha256 ? { sha256: release.sha256 } : {}),
-    stagingParent: host.resolve(plan.paths.binDir),
-    checkVersion: release.native,
-  }, out);
+  return await stageInBinDir(plan.release, host, plan.paths.binDir, out);
 }
 
 /** Writes the config files (and completion) that differ, saying what it did with each. */

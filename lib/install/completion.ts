@@ -7,10 +7,14 @@ import type { InstallPlan } from "../plan/types.ts";
 
 /**
  * Bash completion from the installed etcdctl (root 0644), when it has `completion bash` and can run on this
- * machine; undefined (said on `out`) otherwise.
+ * machine; undefined (said on `out`) otherwise. Only the plan's release and paths are read, so `upgrade`
+ * passes the new release and the recorded bin dir.
  */
 export async function completionFile(
-  plan: InstallPlan,
+  plan: {
+    release: Pick<InstallPlan["release"], "native" | "arch" | "version">;
+    paths: Pick<InstallPlan["paths"], "binDir" | "completionFile">;
+  },
   host: HostRoot,
   out: Output,
 ): Promise<DesiredFile | undefined> {

@@ -10,7 +10,7 @@ import { type InstallState, readState } from "../host/state.ts";
 import { gatherFacts, type HostFacts } from "../plan/facts.ts";
 import { buildPlan } from "../plan/build.ts";
 import { keepStartedCluster } from "../plan/cluster.ts";
-import type { InstallPlan } from "../plan/types.ts";
+import type { InstallPlan, PlannedRelease } from "../plan/types.ts";
 import { bundleTarball } from "../release/obtain.ts";
 
 /** The command whose preconditions are checked: the hints differ. */
@@ -51,9 +51,9 @@ export function checkPreconditions(host: HostRoot, facts: HostFacts, command: In
 
 /**
  * Turns a `--bundle DIR` source into the tarball it holds for the plan's arch: the `--version` asked for, or
- * the newest one there. Plans with another source are returned as they are.
+ * the newest one there. Plans with another source are returned as they are. `upgrade` passes its release alone.
  */
-export function resolveBundle(plan: InstallPlan, versionGiven: boolean): InstallPlan {
+export function resolveBundle<P extends { release: PlannedRelease }>(plan: P, versionGiven: boolean): P {
   const src = plan.release.source;
   if (src.kind !== "bundle") return plan;
   const picked = bundleTarball(src.dir, versionGiven ? plan.release.version : undefined, plan.release.arch);

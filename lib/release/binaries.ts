@@ -1,13 +1,16 @@
 /**
- * Moves verified, staged binaries into the bin dir: each one chowned root:root, 0755 and fsynced in the
- * staging dir (same filesystem), then renamed over the old one, so a crash or SIGKILL never leaves a partial
- * binary. Byte-identical binaries are left alone. Stale staging dirs of dead runs are removed.
+ * The bin dir's side of a release: staging it there (stale staging dirs of dead runs removed first), then
+ * moving the verified binaries in: each one chowned root:root, 0755 and fsynced in the staging dir (same
+ * filesystem), then renamed over the old one, so a crash or SIGKILL never leaves a partial binary.
+ * Byte-identical binaries are left alone.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import process from "node:process";
+import type { Output } from "../cli/output.ts";
 import { HostRoot, syncDir } from "../host/fs.ts";
-import { type StagedRelease, STAGING_PREFIX } from "./obtain.ts";
+import type { Arch } from "./manifest.ts";
+import { obtainRelease, type ReleaseSource, type StagedRelease, STAGING_PREFIX } from "./obtain.ts";
 import { BINARIES } from "./unpack.ts";
 
 /** Whether two files have the same bytes (compared in blocks, flat memory). */
@@ -106,4 +109,40 @@ export function cleanStaleStaging(host: HostRoot, binDir: string): string[] {
     removed.push(path.posix.join(binDir, name));
   }
   return removed;
+}
+
+/** The release install or upgrade decided on. */
+export interface ChosenRelease {
+  version: string;
+  arch: Arch;
+  /** Whether its binaries run on this machine (then `etcd --version` is checked). */
+  native: boolean;
+  /** A `--bundle` directory must already be resolved to its tarball (see bundleTarball). */
+  source: ReleaseSource | { kind: "bundle"; dir: string };
+  /** Operator-given SHA-256, which wins over the manifest. */
+  sha256?: string;
+}
+
+/**
+ * Obtains and verifies `release` into a staging dir inside `binDir` (a target path, created root 0755 if
+ * missing), after removing the staging dirs of dead runs there; ready for {@link installBinaries}.
+ */
+export async function stageInBinDir(
+  release: ChosenRelease,
+  host: HostRoot,
+  binDir: string,
+  out: Output,
+): Promise<StagedRelease> {
+  const source = release.source;
+  if (source.kind === "bundle") throw new Error(`internal: --bundle ${source.dir} not resolved to a tarball`);
+  if (host.stat(binDir) === undefined) host.ensureDir(binDir, { uid: 0, gid: 0, mode: 0o755 });
+  for (const stale of cleanStaleStaging(host, binDir)) out.info(`removed stale staging dir ${stale}`);
+  return await obtainRelease({
+    version: release.version,
+    arch: release.arch,
+    source,
+    ...(release.sha256 ? { sha256: release.sha256 } : {}),
+    stagingParent: host.resolve(binDir),
+    checkVersion: release.native,
+  }, out);
 }

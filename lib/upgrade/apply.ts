@@ -1,17 +1,21 @@
 /**
- * Applying an upgrade to this member: snapshot, keep the old files, swap, re-render the env file, restart,
- * verify; and on any failure after the first replaced byte, put the old files back, restart on them and report.
+ * Applying an upgrade to this member: snapshot, keep the old files, swap the binaries (removing etcdup's ones
+ * the new release does not ship), refresh the bash completion, re-render the env file, restart, verify; and on
+ * any failure after the first replaced byte, put the old files back, restart on them and report.
  * The release itself is obtained and verified by the caller (same path as install) and handed in as
- * `installBinaries`, so this file is only the order of effects and the rollback.
+ * `installBinaries`, its completion as `completion`, so this file is only the order of effects and the rollback.
  */
 import * as path from "node:path";
 import type { Output } from "../cli/output.ts";
 import { ClusterApi } from "../cluster/api.ts";
 import { asEtcdupError, EtcdupError, Exit } from "../errors.ts";
 import { waitHealthy } from "../etcd/health.ts";
+import { applyDecisions, decideFiles } from "../host/apply.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { type InstallState, writeState } from "../host/state.ts";
 import type { ServiceManager } from "../host/systemd.ts";
+import type { DesiredFile } from "../plan/diff.ts";
+import { BINARIES, requiredBinaries } from "../release/unpack.ts";
 import { adminClient } from "./client.ts";
 import { connectionFlags, runTool } from "./etcdctl.ts";
 import { rerenderEnv } from "./env.ts";
@@ -30,8 +34,10 @@ export interface UpgradeInput {
   release: { version: string; sha256: string };
   /** Writes the verified binaries into `state.binDir` (atomically per file). */
   installBinaries(): Promise<void>;
-  /** Target paths of the env file etcdup owns and of the operator's override file. */
-  files: { envFile: string; envLocalFile: string };
+  /** The bash completion of the installed (new) etcdctl, or undefined when it has none. */
+  completion(): Promise<DesiredFile | undefined>;
+  /** Target paths of the env file etcdup owns, of the operator's override file and of the completion. */
+  files: { envFile: string; envLocalFile: string; completionFile: string };
   healthTimeoutMs: number;
   now: Date;
 }
@@ -49,8 +55,6 @@ export interface UpgradeResult {
   /** Set when the env file was edited by the operator: etcdup's new content went here instead. */
   envProposed?: string;
 }
-
-const BINARIES = ["etcd", "etcdctl", "etcdutl"];
 
 /** Waits for health and checks that the member reports `version`. */
 async function verifyRunning(input: UpgradeInput, version: string, timeoutMs: number): Promise<void> {
@@ -114,6 +118,48 @@ function rewriteEnv(input: UpgradeInput, result: UpgradeResult): void {
   out.step(`rewrote ${files.envFile} for ${input.release.version}`);
 }
 
+/**
+ * Removes `p` when etcdup wrote it and nobody changed it since (an edited one is kept with a warning);
+ * returns whether it was removed.
+ */
+function removeOwned(input: UpgradeInput, p: string, why: string): boolean {
+  const recorded = input.state.files[p];
+  const now = ownedFileNow(input.host, p);
+  if (!recorded || !now) return false;
+  if (now.sha256 !== recorded.sha256) {
+    input.out.warn(`kept ${p}: edited since etcdup wrote it, although ${why}`);
+    return false;
+  }
+  input.host.remove(p);
+  input.out.step(`removed ${p}: ${why}`);
+  return true;
+}
+
+/** Removes etcdup's binaries the new release does not ship (etcdutl before 3.5); returns the paths removed. */
+function removeUnshipped(input: UpgradeInput): string[] {
+  const shipped: readonly string[] = requiredBinaries(input.release.version);
+  return BINARIES.filter((b) => !shipped.includes(b))
+    .map((b) => path.posix.join(input.state.binDir, b))
+    .filter((p) => removeOwned(input, p, `etcd ${input.release.version} has no ${path.posix.basename(p)}`));
+}
+
+/**
+ * Writes the new etcdctl's bash completion, or removes etcdup's old one when the new etcdctl has none;
+ * returns whether the file changed.
+ */
+async function refreshCompletion(input: UpgradeInput): Promise<boolean> {
+  const next = await input.completion();
+  if (!next) {
+    const why = `etcdctl ${input.release.version} has no completion`;
+    return removeOwned(input, input.files.completionFile, why);
+  }
+  const decisions = decideFiles(input.host, [next], input.state.files);
+  applyDecisions(input.host, decisions);
+  if (decisions[0].action === "keep") return false;
+  input.out.step(`${decisions[0].action} ${next.path} for etcdctl ${input.release.version}`);
+  return true;
+}
+
 /** Records the new version and the new hashes of the files that changed. */
 function recordUpgrade(input: UpgradeInput, changed: string[]): void {
   const { host, state } = input;
@@ -169,13 +215,17 @@ export async function applyUpgrade(input: UpgradeInput): Promise<UpgradeResult> 
     out.warn(`no snapshot: etcd does not run under --root ${host.root}; only files are replaced`);
   }
 
-  const paths = [...BINARIES.map((b) => path.posix.join(state.binDir, b)), input.files.envFile];
-  const kept = keepFiles(host, paths, backupDir);
-  out.info(`kept the ${state.version} binaries and env file in ${backupDir}`);
+  const binaries = BINARIES.map((b) => path.posix.join(state.binDir, b));
+  const kept = keepFiles(host, [...binaries, input.files.envFile, input.files.completionFile], backupDir);
+  out.info(`kept the ${state.version} binaries, env file and completion in ${backupDir}`);
+  const changed = requiredBinaries(input.release.version).map((b) => path.posix.join(state.binDir, b));
   try {
     await input.installBinaries();
     out.step(`installed the ${input.release.version} binaries into ${state.binDir}`);
+    changed.push(...removeUnshipped(input));
+    if (await refreshCompletion(input)) changed.push(input.files.completionFile);
     rewriteEnv(input, result);
+    if (result.envRewritten) changed.push(input.files.envFile);
     if (svc.live) {
       await svc.restart(state.unit);
       await verifyRunning(input, input.release.version, input.healthTimeoutMs);
@@ -184,8 +234,7 @@ export async function applyUpgrade(input: UpgradeInput): Promise<UpgradeResult> 
   } catch (err) {
     await rollBack(input, kept, result, asEtcdupError(err));
   }
-  const binaries = paths.filter((p) => p !== input.files.envFile);
-  recordUpgrade(input, result.envRewritten ? paths : binaries);
+  recordUpgrade(input, changed);
   return result;
 }
 

@@ -1,75 +1,44 @@
 /**
- * `etcdup upgrade --root DIR` against a tree made by the test and a real release fixture: files only (no
- * snapshot, no restart), the env file re-rendered for the new minor, old files kept in the backup dir, the
- * state record updated; and a refused path that touches nothing.
+ * `etcdup upgrade --root DIR` against a tree made by the test and a release (real fixture or built stub):
+ * files only (no snapshot, no restart), the env file re-rendered for the new minor, the bash completion
+ * refreshed or removed, old files kept in the backup dir, the state record updated; a refused path that
+ * touches nothing; and a release without etcdutl removing etcdup's old one (rolled back on failure).
  */
-import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, match as assertMatch, rejects } from "node:assert/strict";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { main } from "../../main.ts";
-import { type EtcdConfig, renderEnvFile } from "../../lib/etcd/env.ts";
-import { HostRoot, sha256Hex } from "../../lib/host/fs.ts";
-import { type InstallState, readState, writeState } from "../../lib/host/state.ts";
+import { renderEnvFile } from "../../lib/etcd/env.ts";
+import { type HostRoot, sha256Hex } from "../../lib/host/fs.ts";
+import { readState } from "../../lib/host/state.ts";
+import { serviceManager } from "../../lib/host/systemd.ts";
+import { FIXED_PATHS } from "../../lib/plan/build.ts";
+import { applyUpgrade } from "../../lib/upgrade/apply.ts";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
+import { writeRelease } from "../support/tarball_builder.ts";
+import { captureOutput } from "../release/helpers.ts";
+import { ENV_FILES, fakeInstall, MEMBER } from "./fixtures.ts";
 
-const FILES = { envFile: "/etc/default/etcd", envLocalFile: "/etc/default/etcd.local" };
-const CFG: EtcdConfig = {
-  name: "n1",
-  dataDir: "/var/lib/etcd",
-  listenClientUrls: ["https://127.0.0.1:2379"],
-  advertiseClientUrls: ["https://127.0.0.1:2379"],
-  listenPeerUrls: ["https://127.0.0.1:2380"],
-  advertisePeerUrls: ["https://127.0.0.1:2380"],
-  listenMetricsUrls: ["http://127.0.0.1:2381"],
-  initialCluster: "n1=https://127.0.0.1:2380",
-  initialClusterState: "new",
-  initialClusterToken: "tok",
-  caFile: "/etc/etcd/pki/ca.crt",
-  serverCert: "/etc/etcd/pki/server.crt",
-  serverKey: "/etc/etcd/pki/server.key",
-  peerCert: "/etc/etcd/pki/peer.crt",
-  peerKey: "/etc/etcd/pki/peer.key",
-};
+const COMPLETION = FIXED_PATHS.completionFile;
 
-/** A tree as if etcdup had installed etcd 3.4.23 there (fake binaries, real env file, state record). */
-function fake34(): { root: string; host: HostRoot } {
-  const root = Deno.makeTempDirSync({ prefix: "etcdup-upgrade-" });
-  const host = new HostRoot(root);
-  const files: InstallState["files"] = {};
-  const write = (p: string, content: string, mode: number) => {
-    host.ensureDir(path.dirname(p), { uid: 0, gid: 0, mode: 0o755 });
-    host.writeAtomic(p, content, { uid: 0, gid: 0, mode });
-    files[p] = { sha256: sha256Hex(content), uid: 0, gid: 0, mode };
-  };
-  write("/usr/local/bin/etcd", "etcd 3.4.23", 0o755);
-  write("/usr/local/bin/etcdctl", "etcdctl 3.4.23", 0o755);
-  write(FILES.envFile, renderEnvFile(CFG, "v3.4.23", FILES), 0o644);
-  writeState(host, {
-    schema: 1,
-    version: "v3.4.23",
-    arch: "amd64",
-    binDir: "/usr/local/bin",
-    dataDir: "/var/lib/etcd",
-    pkiDir: "/etc/etcd/pki",
-    layout: "etcd",
-    keyAlgorithm: "ecdsa-p256",
-    name: "n1",
-    clientUrls: CFG.advertiseClientUrls,
-    peerUrls: CFG.advertisePeerUrls,
-    sans: { dns: [], ips: [] },
-    initialCluster: CFG.initialCluster,
-    initialClusterState: "new",
-    clusterToken: "tok",
-    unit: "etcd.service",
-    files,
-    dirs: [],
-    updatedAt: new Date().toISOString(),
-  });
-  return { root, host };
+/** A tree as if etcdup had installed etcd `version` there (fake binaries, real env file, state record). */
+function fakeEtcd(version: string, extra: Record<string, [string, number]> = {}) {
+  return fakeInstall("etcdup-upgrade-", {
+    "/usr/local/bin/etcd": [`etcd ${version}`, 0o755],
+    "/usr/local/bin/etcdctl": [`etcdctl ${version}`, 0o755],
+    [ENV_FILES.envFile]: [renderEnvFile(MEMBER, version, ENV_FILES), 0o644],
+    ...extra,
+  }, { version, dirs: [] });
+}
+
+/** The only upgrade backup dir of the tree. */
+function backupDir(root: string): string {
+  const backups = fs.readdirSync(`${root}/var/lib/etcdup/backups`);
+  assertEquals(backups.length, 1);
+  return `/var/lib/etcdup/backups/${backups[0]}`;
 }
 
 Deno.test("upgrade --root: a skipped minor is refused and nothing changes", async () => {
-  const { root, host } = fake34();
+  const { root, host } = fakeEtcd("v3.4.23");
   try {
     const before = JSON.stringify(readState(host));
     assertEquals(await main(["upgrade", "--root", root, "--version", "v3.6.6", "--quiet"], {}), 7);
@@ -80,13 +49,13 @@ Deno.test("upgrade --root: a skipped minor is refused and nothing changes", asyn
   }
 });
 
-Deno.test("upgrade --root 3.4 -> 3.5: binaries swapped, env re-rendered, old files kept, state updated", async () => {
+Deno.test("upgrade --root 3.4 -> 3.5: binaries swapped, env re-rendered, completion written, old files kept, state updated", async () => {
   if (Deno.build.arch !== "x86_64") {
     console.warn("skipped: the release fixtures are amd64 and etcd --version must run here");
     return;
   }
   const next = await etcdFixture("sid");
-  const { root, host } = fake34();
+  const { root, host } = fakeEtcd("v3.4.23");
   try {
     const code = await main(
       ["upgrade", "--root", root, "--tarball", next.tarball, "--sha256", next.sha256, "--quiet"],
@@ -97,19 +66,107 @@ Deno.test("upgrade --root 3.4 -> 3.5: binaries swapped, env re-rendered, old fil
     assertEquals(state.version, next.version);
     assertEquals(state.tarballSha256, next.sha256);
     assertEquals(host.stat("/usr/local/bin/etcdutl")?.isFile, true, "3.5 brings etcdutl");
-    const env = host.readText(FILES.envFile)!;
-    assertEquals(env, renderEnvFile(CFG, next.version, FILES));
-    for (const p of ["/usr/local/bin/etcd", "/usr/local/bin/etcdutl", FILES.envFile]) {
+    const env = host.readText(ENV_FILES.envFile)!;
+    assertEquals(env, renderEnvFile(MEMBER, next.version, ENV_FILES));
+    const completion = new Deno.Command(host.resolve("/usr/local/bin/etcdctl"), {
+      args: ["completion", "bash"],
+    })
+      .outputSync();
+    assertEquals(host.readText(COMPLETION), new TextDecoder().decode(completion.stdout), "new etcdctl's");
+    assertEquals(host.stat(COMPLETION)?.mode, 0o644);
+    for (const p of ["/usr/local/bin/etcd", "/usr/local/bin/etcdutl", ENV_FILES.envFile, COMPLETION]) {
       assertEquals(state.files[p]?.sha256, sha256Hex(host.read(p)!), `${p} recorded`);
     }
-    const backups = fs.readdirSync(host.resolve("/var/lib/etcdup/backups"));
-    assertEquals(backups.length, 1);
-    assertMatch(backups[0], /^\d{8}T\d{6}Z-v3\.4\.23$/);
-    const dir = `/var/lib/etcdup/backups/${backups[0]}`;
-    assertEquals(host.readText(`${dir}/usr_local_bin_etcd`), "etcd 3.4.23");
-    assertEquals(host.readText(`${dir}/etc_default_etcd`), renderEnvFile(CFG, "v3.4.23", FILES));
+    const dir = backupDir(root);
+    assertMatch(dir, /\/\d{8}T\d{6}Z-v3\.4\.23$/);
+    assertEquals(host.readText(`${dir}/usr_local_bin_etcd`), "etcd v3.4.23");
+    assertEquals(host.readText(`${dir}/etc_default_etcd`), renderEnvFile(MEMBER, "v3.4.23", ENV_FILES));
     assertEquals(host.stat(`${dir}/snapshot.db`), undefined, "no etcd runs under --root, so no snapshot");
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+Deno.test("upgrade --root to an etcdctl without 'completion bash' removes etcdup's completion and its record", async () => {
+  if (Deno.build.arch !== "x86_64") {
+    console.warn("skipped: the stub release is amd64 and etcd --version must run here");
+    return;
+  }
+  const { root, host } = fakeEtcd("v3.5.30", {
+    "/usr/local/bin/etcdutl": ["etcdutl v3.5.30", 0o755],
+    [COMPLETION]: ["complete -F _etcdctl etcdctl\n", 0o644],
+  });
+  try {
+    const release = await writeRelease(root, "v3.5.31", "amd64");
+    const args = [
+      "upgrade",
+      "--root",
+      root,
+      "--tarball",
+      release.path,
+      "--sha256",
+      release.sha256,
+      "--quiet",
+    ];
+    assertEquals(await main(args, {}), 0);
+    const state = readState(host)!;
+    assertEquals(state.version, "v3.5.31");
+    assertEquals(host.stat(COMPLETION), undefined, "removed");
+    assertEquals(state.files[COMPLETION], undefined, "and no longer recorded");
+    assertEquals(
+      host.readText(`${backupDir(root)}/usr_share_bash-completion_completions_etcdctl`),
+      "complete -F _etcdctl etcdctl\n",
+    );
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+/** An upgrade of a fake 3.5.30 tree to 3.4.23 binaries (written by the test), files only. */
+function downgradeTo34(host: HostRoot) {
+  return applyUpgrade({
+    host,
+    state: readState(host)!,
+    svc: serviceManager(host),
+    out: captureOutput().out,
+    step: { from: "v3.5.30", to: "v3.4.23", kind: "minor-downgrade", notes: [] },
+    release: { version: "v3.4.23", sha256: "0".repeat(64) },
+    installBinaries: () => {
+      for (const b of ["etcd", "etcdctl"]) {
+        host.writeAtomic(`/usr/local/bin/${b}`, `${b} v3.4.23`, { uid: 0, gid: 0, mode: 0o755 });
+      }
+      return Promise.resolve();
+    },
+    completion: () => Promise.resolve(undefined),
+    files: FIXED_PATHS,
+    healthTimeoutMs: 1000,
+    now: new Date(),
+  });
+}
+
+Deno.test("a release without etcdutl removes etcdup's etcdutl and its record; a failure puts it back", async () => {
+  const etcdutl = { "/usr/local/bin/etcdutl": ["etcdutl v3.5.30", 0o755] as [string, number] };
+  const ok = fakeEtcd("v3.5.30", etcdutl);
+  const failing = fakeEtcd("v3.5.30", etcdutl);
+  try {
+    await downgradeTo34(ok.host);
+    assertEquals(ok.host.stat("/usr/local/bin/etcdutl"), undefined);
+    const state = readState(ok.host)!;
+    assertEquals(state.version, "v3.4.23");
+    assertEquals(Object.keys(state.files).filter((p) => p.startsWith("/usr/local/bin/")).sort(), [
+      "/usr/local/bin/etcd",
+      "/usr/local/bin/etcdctl",
+    ]);
+    assertEquals(state.files["/usr/local/bin/etcd"].sha256, sha256Hex("etcd v3.4.23"));
+
+    failing.host.writeAtomic(ENV_FILES.envFile, "ETCD_NAME=n1\n", { uid: 0, gid: 0, mode: 0o644 });
+    const before = readState(failing.host);
+    await rejects(downgradeTo34(failing.host), /rolled back/);
+    assertEquals(failing.host.readText("/usr/local/bin/etcdutl"), "etcdutl v3.5.30", "etcdutl is back");
+    assertEquals(failing.host.readText("/usr/local/bin/etcd"), "etcd v3.5.30");
+    assertEquals(readState(failing.host), before, "the record is unchanged");
+  } finally {
+    fs.rmSync(ok.root, { recursive: true, force: true });
+    fs.rmSync(failing.root, { recursive: true, force: true });
   }
 });

@@ -1,9 +1,10 @@
 /**
- * Day two in a real systemd container with real etcd of two minors (Debian's 3.4.23 and 3.5.x packed as release
- * tarballs, passed with --sha256): a two-minor jump is refused; an upgrade to a release whose etcd cannot start
- * is rolled back with the data intact; 3.4 -> 3.5 keeps the keys and leaves a verified snapshot; status reports
- * health and drift; uninstall keeps the user-edited env file, the data and the PKI and nothing else etcdup wrote;
- * a later --purge (with only uninstall's record of what it kept) removes those too. One container in its own network namespace, steps in order.
+ * Day two in a real systemd container with real etcd of two minors (Debian's 3.4.23 and 3.5.x packed as
+ * release tarballs, passed with --sha256): a two-minor jump is refused; an upgrade to a release whose etcd
+ * cannot start is rolled back with the data intact; 3.4 -> 3.5 keeps the keys, leaves a verified snapshot and
+ * refreshes the bash completion; status reports health and drift; uninstall keeps the user-edited env file,
+ * the data and the PKI and nothing else etcdup wrote; a later --purge (with only uninstall's record of what
+ * it kept) removes those too. One container in its own network namespace, steps in order.
  */
 import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
 import * as path from "node:path";
@@ -13,6 +14,10 @@ import { Network } from "./harness/network.ts";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { brokenRelease } from "../support/broken_release.ts";
 import type { ExecResult } from "../support/exec.ts";
+import { sha256Hex } from "../../lib/host/fs.ts";
+
+/** The SHA-256 of a file seen from the host. */
+const sha256Of = async (file: string) => sha256Hex(await Deno.readFile(file));
 
 /** Fails with the command's output when it did not exit as expected. */
 function expectExit(r: ExecResult, code: number, what: string): void {
@@ -109,6 +114,10 @@ Deno.test("day two: refused jump, rollback of a broken release, 3.4 -> 3.5 upgra
         const env = await Deno.readTextFile(c.path("/etc/default/etcd"));
         assertMatch(env, /^ETCD_TLS_MIN_VERSION=TLS1\.2$/m);
         assertEquals(/^ETCD_LOGGER=/m.test(env), false, "3.4-only setting dropped");
+        const completion = "/usr/share/bash-completion/completions/etcdctl";
+        const text = await Deno.readTextFile(c.path(completion));
+        assertEquals(text, await c.execOk(["/usr/local/bin/etcdctl", "completion", "bash"]), "refreshed");
+        assertEquals((await state()).files[completion].sha256, await sha256Of(c.path(completion)));
       },
     );
 
