@@ -1,6 +1,7 @@
 /**
  * Planning one leaf of a layout (server, peer, admin, apiserver-client): kept while valid, else reissued
- * from the CA keeping its subject, with the union of its old SANs and the requested ones.
+ * from the CA keeping its subject, with the union of its old SANs and the requested ones (exactly the
+ * requested ones with `exactSans`).
  */
 import "reflect-metadata";
 import type * as x509 from "@peculiar/x509";
@@ -89,7 +90,7 @@ export async function publicOf(
 
 /**
  * Plans one leaf of a layout: kept when valid, else (re)issued from `ca` with the union of its old SANs
- * and the requested ones. Appends what it decided to `notes`.
+ * and the requested ones (only the requested ones when `req.exactSans`). Appends what it decided to `notes`.
  */
 export async function planLeaf(
   req: PkiRequest,

@@ -13,8 +13,11 @@ import { writeExport } from "./export.ts";
 import { putInPlace } from "./put.ts";
 import { baseRequest, flag, resolveTarget } from "./target.ts";
 
+/** The rotation steps, in order on a cluster: stage (optional on one node), switch, finish. */
+type Step = "stage" | "switch" | "finish";
+
 /** Which step runs, with the CA given and the export file asked for; usage errors for flags that do not go together. */
-function stepOf(values: FlagValues): { step: "stage" | "switch" | "finish"; given?: CaSource; out?: string } {
+function stepOf(values: FlagValues): { step: Step; given?: CaSource; out?: string } {
   const finish = values.finish === true;
   const stage = values.stage === true;
   const given = readCaFlags({
@@ -44,7 +47,7 @@ function stepOf(values: FlagValues): { step: "stage" | "switch" | "finish"; give
 }
 
 /** What the step does, and what to do next. */
-function describe(step: "stage" | "switch" | "finish", exported?: string): { doing: string; next: string } {
+function describe(step: Step, exported?: string): { doing: string; next: string } {
   const file = exported ?? "FILE";
   return {
     stage: {
