@@ -81,7 +81,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
       "E.g. --expiry-days 30.",
     );
   }
-  const state = requireInstalled(host, "report");
+  const state = requireInstalled(host, "check");
   const problems: string[] = [];
   const svc = serviceManager(host);
   const service = {

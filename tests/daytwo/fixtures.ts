@@ -6,6 +6,7 @@ import * as path from "node:path";
 import type { EtcdConfig } from "../../lib/etcd/env.ts";
 import { HostRoot, sha256Hex } from "../../lib/host/fs.ts";
 import { type InstallState, type OwnedFile, writeState } from "../../lib/host/state.ts";
+import { inTempDir } from "../release/helpers.ts";
 
 /** The env file etcdup owns and the operator's override file. */
 export const ENV_FILES = { envFile: "/etc/default/etcd", envLocalFile: "/etc/default/etcd.local" };
@@ -62,22 +63,31 @@ export function memberState(
 }
 
 /**
- * A fresh temp root where etcdup seems to have installed {@link MEMBER}: each of `files` (target path ->
- * [content, mode]) written root-owned and recorded, and the state record written with `over`.
+ * Runs `fn` on a fresh temp root where etcdup seems to have installed {@link MEMBER}: each of `files`
+ * (target path -> [content, mode]) written root-owned and recorded, and the state record written with
+ * `over`. The root is removed afterwards, whatever happens.
  */
-export function fakeInstall(
-  prefix: string,
+export function inFakeInstall(
   files: Record<string, [string, number]>,
-  over: Partial<InstallState> = {},
-): { root: string; host: HostRoot } {
-  const root = Deno.makeTempDirSync({ prefix });
-  const host = new HostRoot(root);
-  const recorded: Record<string, OwnedFile> = {};
-  for (const [p, [content, mode]] of Object.entries(files)) {
-    host.ensureDir(path.dirname(p), { uid: 0, gid: 0, mode: 0o755 });
-    host.writeAtomic(p, content, { uid: 0, gid: 0, mode });
-    recorded[p] = { sha256: sha256Hex(content), uid: 0, gid: 0, mode };
-  }
-  writeState(host, memberState(recorded, over));
-  return { root, host };
+  over: Partial<InstallState>,
+  fn: (tree: { root: string; host: HostRoot }) => Promise<void>,
+): Promise<void> {
+  return inTempDir(async (root) => {
+    const host = new HostRoot(root);
+    const recorded: Record<string, OwnedFile> = {};
+    for (const [p, [content, mode]] of Object.entries(files)) {
+      host.ensureDir(path.dirname(p), { uid: 0, gid: 0, mode: 0o755 });
+      host.writeAtomic(p, content, { uid: 0, gid: 0, mode });
+      recorded[p] = { sha256: sha256Hex(content), uid: 0, gid: 0, mode };
+    }
+    writeState(host, memberState(recorded, over));
+    await fn({ root, host });
+  }, "etcdup-daytwo-");
+}
+
+/** Whether the release binaries of the tests (amd64) run here; says why not when they do not. */
+export function amd64Host(): boolean {
+  if (Deno.build.arch === "x86_64") return true;
+  console.warn("skipped: the test releases are amd64 and their etcd --version must run here");
+  return false;
 }

@@ -16,19 +16,31 @@ import { applyUpgrade } from "../../lib/upgrade/apply.ts";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { writeRelease } from "../support/tarball_builder.ts";
 import { captureOutput } from "../release/helpers.ts";
-import { ENV_FILES, fakeInstall, MEMBER } from "./fixtures.ts";
+import { amd64Host, ENV_FILES, inFakeInstall, MEMBER } from "./fixtures.ts";
 
 const COMPLETION = FIXED_PATHS.completionFile;
 
-/** A tree as if etcdup had installed etcd `version` there (fake binaries, real env file, state record). */
-function fakeEtcd(version: string, extra: Record<string, [string, number]> = {}) {
-  return fakeInstall("etcdup-upgrade-", {
-    "/usr/local/bin/etcd": [`etcd ${version}`, 0o755],
-    "/usr/local/bin/etcdctl": [`etcdctl ${version}`, 0o755],
-    [ENV_FILES.envFile]: [renderEnvFile(MEMBER, version, ENV_FILES), 0o644],
-    ...extra,
-  }, { version, dirs: [] });
+/** Runs `fn` on a tree as if etcdup had installed etcd `version` there (fake binaries, real env file). */
+function inFakeEtcd(
+  version: string,
+  extra: Record<string, [string, number]>,
+  fn: (tree: { root: string; host: HostRoot }) => Promise<void>,
+): Promise<void> {
+  return inFakeInstall(
+    {
+      "/usr/local/bin/etcd": [`etcd ${version}`, 0o755],
+      "/usr/local/bin/etcdctl": [`etcdctl ${version}`, 0o755],
+      [ENV_FILES.envFile]: [renderEnvFile(MEMBER, version, ENV_FILES), 0o644],
+      ...extra,
+    },
+    { version, dirs: [] },
+    fn,
+  );
 }
+
+/** Runs `etcdup upgrade --root ROOT ...args --quiet`. */
+const upgrade = (root: string, ...args: string[]) =>
+  main(["upgrade", "--root", root, ...args, "--quiet"], {});
 
 /** The only upgrade backup dir of the tree. */
 function backupDir(root: string): string {
@@ -37,42 +49,29 @@ function backupDir(root: string): string {
   return `/var/lib/etcdup/backups/${backups[0]}`;
 }
 
-Deno.test("upgrade --root: a skipped minor is refused and nothing changes", async () => {
-  const { root, host } = fakeEtcd("v3.4.23");
-  try {
+Deno.test("upgrade --root: a skipped minor is refused and nothing changes", () =>
+  inFakeEtcd("v3.4.23", {}, async ({ root, host }) => {
     const before = JSON.stringify(readState(host));
-    assertEquals(await main(["upgrade", "--root", root, "--version", "v3.6.6", "--quiet"], {}), 7);
+    assertEquals(await upgrade(root, "--version", "v3.6.6"), 7);
     assertEquals(JSON.stringify(readState(host)), before);
     assertEquals(host.stat("/var/lib/etcdup/backups"), undefined);
-  } finally {
-    fs.rmSync(root, { recursive: true, force: true });
-  }
-});
+  }));
 
 Deno.test("upgrade --root 3.4 -> 3.5: binaries swapped, env re-rendered, completion written, old files kept, state updated", async () => {
-  if (Deno.build.arch !== "x86_64") {
-    console.warn("skipped: the release fixtures are amd64 and etcd --version must run here");
-    return;
-  }
+  if (!amd64Host()) return;
   const next = await etcdFixture("sid");
-  const { root, host } = fakeEtcd("v3.4.23");
-  try {
-    const code = await main(
-      ["upgrade", "--root", root, "--tarball", next.tarball, "--sha256", next.sha256, "--quiet"],
-      {},
-    );
-    assertEquals(code, 0);
+  await inFakeEtcd("v3.4.23", {}, async ({ root, host }) => {
+    assertEquals(await upgrade(root, "--tarball", next.tarball, "--sha256", next.sha256), 0);
     const state = readState(host)!;
     assertEquals(state.version, next.version);
     assertEquals(state.tarballSha256, next.sha256);
     assertEquals(host.stat("/usr/local/bin/etcdutl")?.isFile, true, "3.5 brings etcdutl");
     const env = host.readText(ENV_FILES.envFile)!;
     assertEquals(env, renderEnvFile(MEMBER, next.version, ENV_FILES));
-    const completion = new Deno.Command(host.resolve("/usr/local/bin/etcdctl"), {
+    const etcdctl = new Deno.Command(host.resolve("/usr/local/bin/etcdctl"), {
       args: ["completion", "bash"],
-    })
-      .outputSync();
-    assertEquals(host.readText(COMPLETION), new TextDecoder().decode(completion.stdout), "new etcdctl's");
+    });
+    assertEquals(host.readText(COMPLETION), new TextDecoder().decode(etcdctl.outputSync().stdout), "new one");
     assertEquals(host.stat(COMPLETION)?.mode, 0o644);
     for (const p of ["/usr/local/bin/etcd", "/usr/local/bin/etcdutl", ENV_FILES.envFile, COMPLETION]) {
       assertEquals(state.files[p]?.sha256, sha256Hex(host.read(p)!), `${p} recorded`);
@@ -82,33 +81,18 @@ Deno.test("upgrade --root 3.4 -> 3.5: binaries swapped, env re-rendered, complet
     assertEquals(host.readText(`${dir}/usr_local_bin_etcd`), "etcd v3.4.23");
     assertEquals(host.readText(`${dir}/etc_default_etcd`), renderEnvFile(MEMBER, "v3.4.23", ENV_FILES));
     assertEquals(host.stat(`${dir}/snapshot.db`), undefined, "no etcd runs under --root, so no snapshot");
-  } finally {
-    fs.rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
 
 Deno.test("upgrade --root to an etcdctl without 'completion bash' removes etcdup's completion and its record", async () => {
-  if (Deno.build.arch !== "x86_64") {
-    console.warn("skipped: the stub release is amd64 and etcd --version must run here");
-    return;
-  }
-  const { root, host } = fakeEtcd("v3.5.30", {
-    "/usr/local/bin/etcdutl": ["etcdutl v3.5.30", 0o755],
-    [COMPLETION]: ["complete -F _etcdctl etcdctl\n", 0o644],
-  });
-  try {
+  if (!amd64Host()) return;
+  const files = {
+    "/usr/local/bin/etcdutl": ["etcdutl v3.5.30", 0o755] as [string, number],
+    [COMPLETION]: ["complete -F _etcdctl etcdctl\n", 0o644] as [string, number],
+  };
+  await inFakeEtcd("v3.5.30", files, async ({ root, host }) => {
     const release = await writeRelease(root, "v3.5.31", "amd64");
-    const args = [
-      "upgrade",
-      "--root",
-      root,
-      "--tarball",
-      release.path,
-      "--sha256",
-      release.sha256,
-      "--quiet",
-    ];
-    assertEquals(await main(args, {}), 0);
+    assertEquals(await upgrade(root, "--tarball", release.path, "--sha256", release.sha256), 0);
     const state = readState(host)!;
     assertEquals(state.version, "v3.5.31");
     assertEquals(host.stat(COMPLETION), undefined, "removed");
@@ -117,9 +101,7 @@ Deno.test("upgrade --root to an etcdctl without 'completion bash' removes etcdup
       host.readText(`${backupDir(root)}/usr_share_bash-completion_completions_etcdctl`),
       "complete -F _etcdctl etcdctl\n",
     );
-  } finally {
-    fs.rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
 
 /** An upgrade of a fake 3.5.30 tree to 3.4.23 binaries (written by the test), files only. */
@@ -146,27 +128,23 @@ function downgradeTo34(host: HostRoot) {
 
 Deno.test("a release without etcdutl removes etcdup's etcdutl and its record; a failure puts it back", async () => {
   const etcdutl = { "/usr/local/bin/etcdutl": ["etcdutl v3.5.30", 0o755] as [string, number] };
-  const ok = fakeEtcd("v3.5.30", etcdutl);
-  const failing = fakeEtcd("v3.5.30", etcdutl);
-  try {
-    await downgradeTo34(ok.host);
-    assertEquals(ok.host.stat("/usr/local/bin/etcdutl"), undefined);
-    const state = readState(ok.host)!;
+  await inFakeEtcd("v3.5.30", etcdutl, async ({ host }) => {
+    await downgradeTo34(host);
+    assertEquals(host.stat("/usr/local/bin/etcdutl"), undefined);
+    const state = readState(host)!;
     assertEquals(state.version, "v3.4.23");
     assertEquals(Object.keys(state.files).filter((p) => p.startsWith("/usr/local/bin/")).sort(), [
       "/usr/local/bin/etcd",
       "/usr/local/bin/etcdctl",
     ]);
     assertEquals(state.files["/usr/local/bin/etcd"].sha256, sha256Hex("etcd v3.4.23"));
-
-    failing.host.writeAtomic(ENV_FILES.envFile, "ETCD_NAME=n1\n", { uid: 0, gid: 0, mode: 0o644 });
-    const before = readState(failing.host);
-    await rejects(downgradeTo34(failing.host), /rolled back/);
-    assertEquals(failing.host.readText("/usr/local/bin/etcdutl"), "etcdutl v3.5.30", "etcdutl is back");
-    assertEquals(failing.host.readText("/usr/local/bin/etcd"), "etcd v3.5.30");
-    assertEquals(readState(failing.host), before, "the record is unchanged");
-  } finally {
-    fs.rmSync(ok.root, { recursive: true, force: true });
-    fs.rmSync(failing.root, { recursive: true, force: true });
-  }
+  });
+  await inFakeEtcd("v3.5.30", etcdutl, async ({ host }) => {
+    host.writeAtomic(ENV_FILES.envFile, "ETCD_NAME=n1\n", { uid: 0, gid: 0, mode: 0o644 });
+    const before = readState(host);
+    await rejects(downgradeTo34(host), /rolled back/);
+    assertEquals(host.readText("/usr/local/bin/etcdutl"), "etcdutl v3.5.30", "etcdutl is back");
+    assertEquals(host.readText("/usr/local/bin/etcd"), "etcd v3.5.30");
+    assertEquals(readState(host), before, "the record is unchanged");
+  });
 });

@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { topFolderName } from "../../lib/release/source.ts";
 import { elfStub, releaseEntries, writeRelease } from "../support/tarball_builder.ts";
-import { tempDir } from "./helpers.ts";
+import { inTempDir } from "./helpers.ts";
 
 const repo = path.resolve(new URL("../..", import.meta.url).pathname);
 const V = "v3.5.98";
@@ -62,8 +62,7 @@ Deno.test("obtaining a 4x larger release keeps peak memory flat (VmHWM grows les
     console.warn("skipped: needs Linux /proc and an amd64 host to run the stub etcd --version");
     return;
   }
-  const work = tempDir("etcdup-flat-");
-  try {
+  await inTempDir(async (work) => {
     const normal = await sizedRelease(path.join(work, "normal"), 12, 6);
     const large = await sizedRelease(path.join(work, "large"), 48, 24);
     assert.ok(large.bytes.length > 3.9 * normal.bytes.length, "the large tarball is 4x the normal one");
@@ -77,7 +76,5 @@ Deno.test("obtaining a 4x larger release keeps peak memory flat (VmHWM grows les
     const boundKiB = (large.bytes.length - normal.bytes.length) / 1024;
     const grew = big - small;
     assert.ok(grew < boundKiB, `peak RSS grew by ${grew} KiB (${small} -> ${big}), as much as the tarball`);
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+  }, "etcdup-flat-");
 });

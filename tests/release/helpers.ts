@@ -1,4 +1,4 @@
-/** Shared bits of the release tests: a capturing Output, temp dirs, asserting an EtcdupError. */
+/** Shared bits of the release and day-two tests: a capturing Output, temp dirs, asserting an EtcdupError. */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -16,6 +16,19 @@ export function captureOutput(): { out: Output; lines: Record<string, unknown>[]
 /** A fresh temp dir; remove it with `fs.rmSync(dir, { recursive: true })` in finally. */
 export function tempDir(prefix = "etcdup-release-"): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/**
+ * Runs `fn` in a fresh temp dir and removes the dir afterwards, whatever happens.
+ * @example await inTempDir((dir) => writeRelease(dir, "v3.6.6", "amd64"));
+ */
+export async function inTempDir<T>(fn: (dir: string) => Promise<T>, prefix?: string): Promise<T> {
+  const dir = tempDir(prefix);
+  try {
+    return await fn(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Every path under `dir`, relative, sorted (dirs included). */

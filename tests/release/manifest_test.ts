@@ -58,22 +58,33 @@ Deno.test("parseArch: aliases and refusals", () => {
 });
 
 Deno.test("tarballUrl: GitHub and GCS layouts, templates, bad mirrors", () => {
-  assert.equal(
-    tarballUrl("https://github.com/etcd-io/etcd/releases/download", "v3.6.6", "amd64"),
-    "https://github.com/etcd-io/etcd/releases/download/v3.6.6/etcd-v3.6.6-linux-amd64.tar.gz",
-  );
-  assert.equal(
-    tarballUrl("https://storage.googleapis.com/etcd/", "v3.5.30", "arm64"),
-    "https://storage.googleapis.com/etcd/v3.5.30/etcd-v3.5.30-linux-arm64.tar.gz",
-  );
-  assert.equal(
-    tarballUrl("https://m.example/etcd/{version}/", "v3.6.6", "arm64"),
-    "https://m.example/etcd/v3.6.6/etcd-v3.6.6-linux-arm64.tar.gz",
-  );
-  assert.equal(
-    tarballUrl("https://m.example/{arch}/etcd-{version}.tar.gz", "v3.6.6", "amd64"),
-    "https://m.example/amd64/etcd-v3.6.6.tar.gz",
-  );
+  const cases: [mirror: string, version: string, arch: "amd64" | "arm64", url: string][] = [
+    [
+      "https://github.com/etcd-io/etcd/releases/download",
+      "v3.6.6",
+      "amd64",
+      "https://github.com/etcd-io/etcd/releases/download/v3.6.6/etcd-v3.6.6-linux-amd64.tar.gz",
+    ],
+    [
+      "https://storage.googleapis.com/etcd/",
+      "v3.5.30",
+      "arm64",
+      "https://storage.googleapis.com/etcd/v3.5.30/etcd-v3.5.30-linux-arm64.tar.gz",
+    ],
+    [
+      "https://m.example/etcd/{version}/",
+      "v3.6.6",
+      "arm64",
+      "https://m.example/etcd/v3.6.6/etcd-v3.6.6-linux-arm64.tar.gz",
+    ],
+    [
+      "https://m.example/{arch}/etcd-{version}.tar.gz",
+      "v3.6.6",
+      "amd64",
+      "https://m.example/amd64/etcd-v3.6.6.tar.gz",
+    ],
+  ];
+  for (const [mirror, version, arch, url] of cases) assert.equal(tarballUrl(mirror, version, arch), url);
   assert.equal(
     sumsUrlFor("https://m.example/v3.6.6/etcd-v3.6.6-linux-amd64.tar.gz"),
     "https://m.example/v3.6.6/SHA256SUMS",
