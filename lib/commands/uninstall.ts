@@ -125,10 +125,10 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   }
   const fp = footprint(state, remains);
   const plan = planUninstall(fp, compareFiles(fp.files, observeFiles(host, fp.files)), { purge });
-  if (!state && !purge) {
+  if (!state && remains && !purge) {
     out.result(
       { uninstalled: false, reason: "already-uninstalled", plan },
-      `Nothing to uninstall: etcdup uninstalled etcd here at ${remains!.uninstalledAt}.\n${
+      `Nothing to uninstall: etcdup uninstalled etcd here at ${remains.uninstalledAt}.\n${
         describe(plan, false)
       }`,
     );
