@@ -15,7 +15,6 @@ import type { InstallPlan } from "../plan/types.ts";
 import type { PkiPaths } from "../pki/layout.ts";
 import { planPki } from "../pki/plan.ts";
 import { applyPki } from "../pki/apply.ts";
-import type { StagedRelease } from "../release/obtain.ts";
 import { installBinaries, stageInBinDir } from "../release/binaries.ts";
 import { completionFile } from "./completion.ts";
 import { configEntries, pkiEntries } from "./entries.ts";
@@ -44,11 +43,6 @@ function ensureDataDir(host: HostRoot, dir: string, ids: EtcdIds, out: Output): 
   return true;
 }
 
-/** Downloads or unpacks the plan's release into a staging dir beside the bin dir, verified. */
-async function stageRelease(plan: InstallPlan, host: HostRoot, out: Output): Promise<StagedRelease> {
-  return await stageInBinDir(plan.release, host, plan.paths.binDir, out);
-}
-
 /** Writes the config files (and completion) that differ, saying what it did with each. */
 function applyConfig(host: HostRoot, decisions: FileDecision[], out: Output): void {
   applyDecisions(host, decisions);
@@ -74,7 +68,7 @@ export async function apply(
   hooks: InstallHooks = {},
 ): Promise<ExitCode> {
   const out = ctx.out;
-  const staged = await stageRelease(plan, host, out);
+  const staged = await stageInBinDir(plan.release, host, plan.paths.binDir, out);
   try {
     const { account, created } = await ensureSystemUser(host, {
       name: plan.user.name,

@@ -2,7 +2,9 @@
  * Issue 5, proven on real hosts: four systemd containers (nspawn), each in its own network namespace on a
  * private switched /24 the test makes. Three are bootstrapped statically into one cluster with one CA carried
  * by `certs export` / `--ca-from`, TLS on every client and peer URL; the fourth joins through the member API
- * (learner, then promoted), leaves with `uninstall`, and joins again through a join killed mid-way and re-run.
+ * (learner, then promoted), re-runs of join and install on it (and of install on a bootstrapped member) change
+ * nothing and restart nothing, it leaves with `uninstall`, and joins again through a join killed mid-way and
+ * re-run.
  * Between those: writes on one member are read on the others, a client without a certificate is refused by
  * every member, the leader's container is killed and the survivors elect a leader and keep serving, and the
  * killed member comes back and catches up. etcd comes from the `sid` fixture tarball (`--tarball`, air-gapped).
@@ -11,6 +13,7 @@ import { deepStrictEqual as assertEquals, match as assertMatch, ok as assert } f
 import * as path from "node:path";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { execOk } from "../support/exec.ts";
+import { sanText } from "../support/openssl.ts";
 import { waitUntil } from "../support/wait.ts";
 import { Container } from "./harness/container.ts";
 import { etcdupUnderTest } from "./harness/etcdup.ts";
@@ -73,6 +76,19 @@ async function leaderName(nodes: Node[]): Promise<string> {
   const node = nodes.find((n) => n.clientUrl === leader?.Endpoint);
   if (!node) throw new Error(`the leader is not among ${nodes.map((n) => n.name)}: ${out}`);
   return node.name;
+}
+
+/** etcd's main PID and when it last became active on `node`: unchanged unless etcd was (re)started. */
+function serviceStart(node: Node): Promise<string> {
+  return node.ct.execOk([
+    "systemctl",
+    "show",
+    "-p",
+    "MainPID",
+    "-p",
+    "ActiveEnterTimestampMonotonic",
+    "etcd",
+  ]);
 }
 
 /** Waits until `node`'s own endpoint answers healthy. */
@@ -170,7 +186,7 @@ Deno.test("cluster: static bootstrap of three, failover, a fourth joins and leav
           const certs = ["server.crt", "peer.crt"].map((c) => n.ct.path(`${PKI}/${c}`));
           await execOk(["openssl", "verify", "-CAfile", n1.ct.path(`${PKI}/ca.crt`), ...certs]);
           for (const c of certs) {
-            const text = await execOk(["openssl", "x509", "-noout", "-ext", "subjectAltName", "-in", c]);
+            const text = await sanText(c);
             assert(
               text.includes(`IP Address:${n.host.address}`),
               `${n.name} ${path.basename(c)} SANs: ${text}`,
@@ -253,10 +269,36 @@ Deno.test("cluster: static bootstrap of three, failover, a fourth joins and leav
         /^ETCD_INITIAL_CLUSTER_STATE="?existing"?$/m,
       );
       assertEquals(await etcdctlOk(n4, ["get", "/cluster/written-on", "--print-value-only"]), "n1\n");
-      const again = await etcdup.run(n4.ct, join, { timeoutMs: 300_000 });
-      assertEquals(again.code, 0, again.stderr);
-      assertMatch(again.stdout, /no changes/i);
     });
+
+    await t.step(
+      "re-runs of join and install on the joined member and of install on a bootstrapped one change nothing",
+      async () => {
+        const reruns: [Node, string[]][] = [
+          [n4, join],
+          [n4, ["install", ...release, ...memberArgs(n4), "--ca-from", CA_EXPORT]],
+          [n2, [
+            "install",
+            ...release,
+            ...memberArgs(n2),
+            "--initial-cluster",
+            initialCluster,
+            "--ca-from",
+            CA_EXPORT,
+          ]],
+        ];
+        for (const [n, args] of reruns) {
+          const before = await serviceStart(n);
+          const r = await etcdup.run(n.ct, args, { timeoutMs: 300_000 });
+          assertEquals(r.code, 0, `${n.name} ${args[0]}: ${r.stderr}\n${r.stdout}`);
+          assertMatch(r.stdout, /no changes/i, `${n.name} ${args[0]}: ${r.stderr}\n${r.stdout}`);
+          assertEquals(await serviceStart(n), before, `${n.name} ${args[0]}: etcd was not restarted`);
+        }
+        const env = await n4.ct.execOk(["cat", "/etc/default/etcd"]);
+        assertMatch(env, /^ETCD_INITIAL_CLUSTER_STATE="?existing"?$/m);
+        assertMatch(env, new RegExp(`^ETCD_INITIAL_CLUSTER="?[^"\n]*n4=${n4.peerUrl}`, "m"));
+      },
+    );
 
     await t.step("it leaves with uninstall: removed from the cluster first", async () => {
       const r = await etcdup.run(n4.ct, ["uninstall", "--purge"], { timeoutMs: 120_000 });

@@ -8,6 +8,7 @@ import { deepStrictEqual as assertEquals, match as assertMatch, ok as assert } f
 import * as path from "node:path";
 import { type EtcdFixture, etcdFixture } from "../support/etcd_fixtures.ts";
 import { execOk } from "../support/exec.ts";
+import { sanText } from "../support/openssl.ts";
 import { waitUntil } from "../support/wait.ts";
 import { Container } from "./harness/container.ts";
 import { etcdupUnderTest } from "./harness/etcdup.ts";
@@ -256,15 +257,7 @@ Deno.test("install: a bare bookworm becomes a TLS-secured etcd node (issue 2)", 
       assertEquals(await Deno.readTextFile(c.path(`${PKI}/ca.crt`)), ca);
       for (const [i, leaf] of ["server.crt", "peer.crt"].entries()) {
         assert((await serial(leaf)) !== before[i], `${leaf} reissued`);
-        const sans = await execOk([
-          "openssl",
-          "x509",
-          "-noout",
-          "-ext",
-          "subjectAltName",
-          "-in",
-          c.path(`${PKI}/${leaf}`),
-        ]);
+        const sans = await sanText(c.path(`${PKI}/${leaf}`));
         assert(sans.includes("DNS:etcd-renamed"), `${leaf}: ${sans}`);
       }
       const leaves = ["server.crt", "peer.crt"].map((f) => c.path(`${PKI}/${f}`));

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { exec, type ExecResult } from "../support/exec.ts";
+import { sanText } from "../support/openssl.ts";
 import { parsePasswd } from "../../lib/host/accounts.ts";
 import { parseEnvFile } from "../../lib/etcd/env.ts";
 
@@ -90,17 +91,9 @@ Deno.test("install --root: files, owners, modes, user, enabled unit; second run 
       state.files["/etc/default/etcd"] && state.files["/usr/local/bin/etcd"] &&
         state.files["/etc/etcd/pki/ca.key"],
     );
-    const san = await exec([
-      "openssl",
-      "x509",
-      "-noout",
-      "-ext",
-      "subjectAltName",
-      "-in",
-      path.join(root, "etc/etcd/pki/server.crt"),
-    ]);
-    assert.match(san.stdout, /DNS:etcd\.example\.com/);
-    assert.match(san.stdout, /IP Address:127\.0\.0\.1/);
+    const san = await sanText(path.join(root, "etc/etcd/pki/server.crt"));
+    assert.match(san, /DNS:etcd\.example\.com/);
+    assert.match(san, /IP Address:127\.0\.0\.1/);
 
     const keyBefore = await Deno.readTextFile(path.join(root, "etc/etcd/pki/server.key"));
     const second = await etcdup(args);
@@ -125,9 +118,10 @@ Deno.test("install --root: an edited env file is kept and reported; a new SAN re
     const envPath = path.join(root, "etc/default/etcd");
     const edited = (await Deno.readTextFile(envPath)) + "ETCD_QUOTA_BACKEND_BYTES=8589934592\n";
     await Deno.writeTextFile(envPath, edited);
-    const ca = await Deno.readTextFile(path.join(root, "etc/etcd/pki/ca.crt"));
-    const admin = await Deno.readTextFile(path.join(root, "etc/etcd/pki/admin.crt"));
-    const server = await Deno.readTextFile(path.join(root, "etc/etcd/pki/server.crt"));
+    const pki = (f: string) => path.join(root, "etc/etcd/pki", f);
+    const ca = await Deno.readTextFile(pki("ca.crt"));
+    const admin = await Deno.readTextFile(pki("admin.crt"));
+    const server = await Deno.readTextFile(pki("server.crt"));
 
     const r = await etcdup([...args, "--san", "192.0.2.77"]);
     assert.equal(r.code, 0, r.stderr);
@@ -135,16 +129,16 @@ Deno.test("install --root: an edited env file is kept and reported; a new SAN re
     assert.equal(await Deno.readTextFile(envPath), edited);
     assert.ok((await Deno.stat(envPath + ".etcdup-new")).isFile);
     assert.match(r.stderr, /reissued server: SAN drift/);
-    assert.equal(await Deno.readTextFile(path.join(root, "etc/etcd/pki/ca.crt")), ca, "same CA");
-    assert.equal(await Deno.readTextFile(path.join(root, "etc/etcd/pki/admin.crt")), admin, "admin kept");
-    assert.notEqual(await Deno.readTextFile(path.join(root, "etc/etcd/pki/server.crt")), server);
+    assert.equal(await Deno.readTextFile(pki("ca.crt")), ca, "same CA");
+    assert.equal(await Deno.readTextFile(pki("admin.crt")), admin, "admin kept");
+    assert.notEqual(await Deno.readTextFile(pki("server.crt")), server);
     const verify = await exec([
       "openssl",
       "verify",
       "-CAfile",
-      path.join(root, "etc/etcd/pki/ca.crt"),
-      path.join(root, "etc/etcd/pki/server.crt"),
-      path.join(root, "etc/etcd/pki/peer.crt"),
+      pki("ca.crt"),
+      pki("server.crt"),
+      pki("peer.crt"),
     ]);
     assert.equal(verify.code, 0, verify.stdout + verify.stderr);
 
