@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { etcdFixture } from "../support/etcd_fixtures.ts";
+import { type EtcdFixture, etcdFixture } from "../support/etcd_fixtures.ts";
 import { exec, type ExecResult } from "../support/exec.ts";
 import { sanText } from "../support/openssl.ts";
 import { parsePasswd } from "../../lib/host/accounts.ts";
@@ -30,10 +30,22 @@ function stat(root: string, p: string): { owner: string; mode: string } {
   };
 }
 
-Deno.test("install --root: files, owners, modes, user, enabled unit; second run changes nothing", async () => {
+/** Runs `body` with a fresh temp dir (removed afterwards) and the `sid` fixture tarball. */
+async function inTempRoot(
+  prefix: string,
+  body: (root: string, fx: EtcdFixture) => Promise<void>,
+): Promise<void> {
   const fx = await etcdFixture("sid");
-  const root = await Deno.makeTempDir({ prefix: "etcdup-install-root-" });
+  const root = await Deno.makeTempDir({ prefix });
   try {
+    await body(root, fx);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+Deno.test("install --root: files, owners, modes, user, enabled unit; second run changes nothing", () =>
+  inTempRoot("etcdup-install-root-", async (root, fx) => {
     const args = [
       "install",
       "--root",
@@ -104,15 +116,10 @@ Deno.test("install --root: files, owners, modes, user, enabled unit; second run 
       keyBefore,
       "no new key",
     );
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("install --root: an edited env file is kept and reported; a new SAN reissues server and peer only", async () => {
-  const fx = await etcdFixture("sid");
-  const root = await Deno.makeTempDir({ prefix: "etcdup-install-edit-" });
-  try {
+Deno.test("install --root: an edited env file is kept and reported; a new SAN reissues server and peer only", () =>
+  inTempRoot("etcdup-install-edit-", async (root, fx) => {
     const args = ["install", "--root", root, "--tarball", fx.tarball, "--sha256", fx.sha256];
     assert.equal((await etcdup(args)).code, 0);
     const envPath = path.join(root, "etc/default/etcd");
@@ -146,15 +153,10 @@ Deno.test("install --root: an edited env file is kept and reported; a new SAN re
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stderr, /edited since etcdup wrote it: kept/, "still reported, still kept");
     assert.match(again.stdout, /^no changes: /);
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("install --dry-run writes nothing and lists files with owners and modes; --json is data", async () => {
-  const fx = await etcdFixture("sid");
-  const root = await Deno.makeTempDir({ prefix: "etcdup-install-dry-" });
-  try {
+Deno.test("install --dry-run writes nothing and lists files with owners and modes; --json is data", () =>
+  inTempRoot("etcdup-install-dry-", async (root, fx) => {
     const r = await etcdup(["install", "--root", root, "--tarball", fx.tarball, "--dry-run"]);
     assert.equal(r.code, 0, r.stderr);
     for (
@@ -173,14 +175,10 @@ Deno.test("install --dry-run writes nothing and lists files with owners and mode
     const result = JSON.parse(j.stdout.trim().split("\n").pop()!);
     assert.equal(result.result.plan.release.version, fx.version);
     assert.ok(result.result.plan.files.some((f: { path: string }) => f.path === "/etc/profile.d/etcdctl.sh"));
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("install: bad flags exit 2 naming the flag, before anything is written", async () => {
-  const root = await Deno.makeTempDir({ prefix: "etcdup-install-bad-" });
-  try {
+Deno.test("install: bad flags exit 2 naming the flag, before anything is written", () =>
+  inTempRoot("etcdup-install-bad-", async (root) => {
     for (
       const [args, re] of [
         [["--client-port", "99999"], /--client-port/],
@@ -194,22 +192,14 @@ Deno.test("install: bad flags exit 2 naming the flag, before anything is written
       assert.match(r.stderr, re);
     }
     assert.deepEqual([...Deno.readDirSync(root)], []);
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("install --bundle DIR without --version takes the newest tarball there for this arch", async () => {
-  const fx = await etcdFixture("sid");
-  const bundle = await Deno.makeTempDir({ prefix: "etcdup-install-bundle-" });
-  try {
+Deno.test("install --bundle DIR without --version takes the newest tarball there for this arch", () =>
+  inTempRoot("etcdup-install-bundle-", async (bundle, fx) => {
     await Deno.symlink(fx.tarball, path.join(bundle, path.basename(fx.tarball)));
     const r = await etcdup(["install", "--root", bundle, "--bundle", bundle, "--dry-run", "--json"]);
     assert.equal(r.code, 0, r.stderr);
     const plan = JSON.parse(r.stdout.trim().split("\n").pop()!).result.plan;
     assert.equal(plan.release.version, fx.version);
     assert.equal(plan.release.source, `tarball ${path.join(bundle, path.basename(fx.tarball))}`);
-  } finally {
-    await Deno.remove(bundle, { recursive: true });
-  }
-});
+  }));
