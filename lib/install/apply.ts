@@ -13,9 +13,10 @@ import type { InstallState } from "../host/state.ts";
 import { configFiles, localClientUrl } from "../plan/desired.ts";
 import type { InstallPlan } from "../plan/types.ts";
 import type { PkiPaths } from "../pki/layout.ts";
-import { planPki } from "../pki/plan.ts";
+import { type PkiPlan, planPki } from "../pki/plan.ts";
 import { applyPki } from "../pki/apply.ts";
 import { installBinaries, stageInBinDir } from "../release/binaries.ts";
+import type { StagedRelease } from "../release/obtain.ts";
 import { completionFile } from "./completion.ts";
 import { configEntries, pkiEntries } from "./entries.ts";
 import { type EtcdIds, pkiRequest } from "./pki.ts";
@@ -43,8 +44,66 @@ function ensureDataDir(host: HostRoot, dir: string, ids: EtcdIds, out: Output): 
   return true;
 }
 
-/** Writes the config files (and completion) that differ, saying what it did with each. */
-function applyConfig(host: HostRoot, decisions: FileDecision[], out: Output): void {
+/** Creates the etcd system user when missing; returns its ids and whether it was created. */
+async function ensureEtcdUser(
+  host: HostRoot,
+  plan: InstallPlan,
+  out: Output,
+): Promise<{ ids: EtcdIds; created: boolean }> {
+  const { account, created } = await ensureSystemUser(host, {
+    name: plan.user.name,
+    home: plan.user.home,
+    description: "etcd key-value store",
+  });
+  out.step(
+    created
+      ? `created system user etcd (uid ${account.uid})`
+      : `system user etcd exists (uid ${account.uid})`,
+  );
+  return { ids: { uid: account.uid, gid: account.gid }, created };
+}
+
+/** Puts the staged binaries into the bin dir where they differ; returns the paths replaced. */
+function placeBinaries(staged: StagedRelease, host: HostRoot, plan: InstallPlan, out: Output): string[] {
+  const { changed } = installBinaries(staged, host, plan.paths.binDir);
+  out.step(
+    changed.length > 0
+      ? `installed ${changed.map((p) => path.basename(p)).join(", ")} into ${plan.paths.binDir}`
+      : `binaries in ${plan.paths.binDir} already etcd ${plan.release.version}`,
+  );
+  return changed;
+}
+
+/** Plans and applies the PKI (keeping what is valid), saying what it did. */
+async function placePki(
+  plan: InstallPlan,
+  host: HostRoot,
+  ids: EtcdIds,
+  ctx: CommandContext,
+): Promise<PkiPlan> {
+  const pki = await planPki(pkiRequest(plan, ids, ctx.values), host);
+  const { backupDir } = applyPki(pki, host, new Date());
+  for (const n of pki.notes) ctx.out.info(`PKI: ${n}`);
+  if (backupDir) ctx.out.info(`PKI: replaced files backed up in ${backupDir}`);
+  return pki;
+}
+
+/**
+ * Writes the config files and the completion where they differ from the plan, keeping files the operator
+ * edited (with etcdup's version beside them); returns the decision for each.
+ */
+async function placeConfig(
+  plan: InstallPlan,
+  host: HostRoot,
+  pki: PkiPaths,
+  previous: InstallState | undefined,
+  out: Output,
+): Promise<FileDecision[]> {
+  const completion = await completionFile(plan, host, out);
+  const decisions = decideFiles(host, [
+    ...configFiles(plan, pki),
+    ...(completion ? [completion] : []),
+  ], previous?.files ?? {});
   applyDecisions(host, decisions);
   for (const { file, action } of decisions) {
     if (action === "keep-edited") {
@@ -53,6 +112,40 @@ function applyConfig(host: HostRoot, decisions: FileDecision[], out: Output): vo
       );
     } else if (action !== "keep") out.step(`${action} ${file.path}`);
   }
+  return decisions;
+}
+
+/** What one apply did, for its result. */
+interface Outcome {
+  ids: EtcdIds;
+  userCreated: boolean;
+  dataChanged: boolean;
+  binaries: string[];
+  pki: PkiPlan;
+  decisions: FileDecision[];
+  service: string[];
+}
+
+/** Prints the result: what changed (text and `--json` data), or "no changes: ...". */
+function report(plan: InstallPlan, previous: InstallState | undefined, o: Outcome, out: Output): void {
+  const changed = o.userCreated || o.dataChanged || o.binaries.length > 0 || o.pki.changed ||
+    o.decisions.some((d) => d.action !== "keep" && d.action !== "keep-edited") || o.service.length > 0;
+  const where = plan.service.start ? `healthy at ${localClientUrl(plan)}` : "not started";
+  const human = changed
+    ? `etcd ${plan.release.version} ${previous ? "updated" : "installed"} (${where}). ` +
+      `For etcdctl as root: . ${plan.paths.profileFile}`
+    : `no changes: etcd ${plan.release.version} is installed as planned (${where})`;
+  out.result({
+    changed,
+    version: plan.release.version,
+    healthy: plan.service.start,
+    service: o.service,
+    files: [...pkiEntries(o.pki, o.ids), ...configEntries(o.decisions, o.ids)].filter((e) =>
+      e.action !== "keep"
+    ),
+    binaries: o.binaries,
+    notes: [...plan.notes, ...o.pki.notes],
+  }, human);
 }
 
 /**
@@ -70,60 +163,17 @@ export async function apply(
   const out = ctx.out;
   const staged = await stageInBinDir(plan.release, host, plan.paths.binDir, out);
   try {
-    const { account, created } = await ensureSystemUser(host, {
-      name: plan.user.name,
-      home: plan.user.home,
-      description: "etcd key-value store",
-    });
-    out.step(
-      created
-        ? `created system user etcd (uid ${account.uid})`
-        : `system user etcd exists (uid ${account.uid})`,
-    );
-    const ids = { uid: account.uid, gid: account.gid };
+    const { ids, created: userCreated } = await ensureEtcdUser(host, plan, out);
     const dataChanged = ensureDataDir(host, plan.paths.dataDir, ids, out);
-
-    const bins = installBinaries(staged, host, plan.paths.binDir);
-    out.step(
-      bins.changed.length > 0
-        ? `installed ${bins.changed.map((p) => path.basename(p)).join(", ")} into ${plan.paths.binDir}`
-        : `binaries in ${plan.paths.binDir} already etcd ${plan.release.version}`,
-    );
-
-    const pki = await planPki(pkiRequest(plan, ids, ctx.values), host);
-    const pkiResult = applyPki(pki, host, new Date());
-    for (const n of pki.notes) out.info(`PKI: ${n}`);
-    if (pkiResult.backupDir) out.info(`PKI: replaced files backed up in ${pkiResult.backupDir}`);
+    const binaries = placeBinaries(staged, host, plan, out);
+    const pki = await placePki(plan, host, ids, ctx);
     if (hooks.member) plan = await hooks.member(plan, pki.paths);
-
-    const completion = await completionFile(plan, host, out);
-    const decisions = decideFiles(host, [
-      ...configFiles(plan, pki.paths),
-      ...(completion ? [completion] : []),
-    ], previous?.files ?? {});
-    applyConfig(host, decisions, out);
+    const decisions = await placeConfig(plan, host, pki.paths, previous, out);
     recordState(host, plan, staged.sha256, pki, decisions, previous);
-
-    const changes = serviceChanges(plan, decisions, pki, bins.changed.length > 0);
-    const serviceDid = await runService(plan, host, changes, out);
+    const changes = serviceChanges(plan, decisions, pki, binaries.length > 0);
+    const service = await runService(plan, host, changes, out);
     if (hooks.healthy && plan.service.start) await hooks.healthy(plan, pki.paths);
-
-    const changed = created || dataChanged || bins.changed.length > 0 || pki.changed ||
-      decisions.some((d) => d.action !== "keep" && d.action !== "keep-edited") || serviceDid.length > 0;
-    const where = plan.service.start ? `healthy at ${localClientUrl(plan)}` : "not started";
-    const human = changed
-      ? `etcd ${plan.release.version} ${previous ? "updated" : "installed"} (${where}). ` +
-        `For etcdctl as root: . ${plan.paths.profileFile}`
-      : `no changes: etcd ${plan.release.version} is installed as planned (${where})`;
-    out.result({
-      changed,
-      version: plan.release.version,
-      healthy: plan.service.start,
-      service: serviceDid,
-      files: [...pkiEntries(pki, ids), ...configEntries(decisions, ids)].filter((e) => e.action !== "keep"),
-      binaries: bins.changed,
-      notes: [...plan.notes, ...pki.notes],
-    }, human);
+    report(plan, previous, { ids, userCreated, dataChanged, binaries, pki, decisions, service }, out);
     return Exit.ok;
   } finally {
     staged.cleanup();
