@@ -45,8 +45,9 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
         peerUrls: p.member.advertisePeerUrls,
         learner: ctx.values["no-learner"] !== true,
         dataDirHasMember: host.stat(path.join(p.paths.dataDir, "member")) !== undefined,
-        previousInitialCluster: previous?.initialClusterState === "existing"
-          ? previous.initialCluster
+        // A started member's plan keeps what the earlier join recorded (planFromContext).
+        previousInitialCluster: p.member.initialClusterState === "existing"
+          ? p.member.initialCluster
           : undefined,
         timeoutMs,
         out: ctx.out,
