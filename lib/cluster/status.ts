@@ -4,7 +4,7 @@
  * Gathering asks each endpoint in parallel and never throws for one member being down: that member's
  * endpoints carry the error instead, so a degraded cluster is still shown whole.
  */
-import type { Alarm, ClusterApi, MemberStatusReport } from "./api.ts";
+import type { Alarm, ClusterApi, Member, MemberStatusReport } from "./api.ts";
 
 /** One client URL of a member, as it answered. */
 export interface EndpointView {
@@ -16,14 +16,10 @@ export interface EndpointView {
   status?: MemberStatusReport;
 }
 
-/** One member. */
-export interface MemberView {
+/** One member: the member list's fields, its ID in hex, and what its endpoints answered. */
+export interface MemberView extends Omit<Member, "id"> {
   /** Member ID as etcdctl prints it (hex). */
   id: string;
-  name: string;
-  peerUrls: string[];
-  clientUrls: string[];
-  isLearner: boolean;
   /** Added but never started (it has no name yet). */
   started: boolean;
   isLeader: boolean;
