@@ -18,5 +18,5 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   if (ctx.values["dry-run"]) return await dryRun(ctx);
   const { host, plan, previous } = planFromContext(ctx, "install");
   for (const n of plan.notes) ctx.out.info(n);
-  return await apply(plan, host, previous, ctx);
+  return await apply(plan, host, previous, ctx.out);
 }

@@ -27,7 +27,7 @@ function adminClient(host: HostRoot, pki: PkiPaths, endpoints: string[]): TlsCli
 export async function run(ctx: CommandContext): Promise<ExitCode> {
   const endpoints = parseJoinEndpoints(ctx.positionals);
   const { host, plan, previous } = planFromContext(ctx, "join");
-  if (!["ca-from", "ca-cert"].some((k) => typeof ctx.values[k] === "string") && !previous) {
+  if (!plan.pki.caSource && !previous) {
     throw usageError(
       "join-needs-ca",
       "etcdup join needs the cluster's CA: --ca-from FILE (or --ca-cert and --ca-key)",
@@ -37,7 +37,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   for (const n of plan.notes) ctx.out.info(n);
   const timeoutMs = plan.service.healthTimeoutMs;
   let settled: Settled | undefined;
-  return await apply(plan, host, previous, ctx, {
+  return await apply(plan, host, previous, ctx.out, {
     member: async (p, pki) => {
       settled = await settleMembership({
         client: adminClient(host, pki, endpoints),

@@ -4,7 +4,6 @@
  */
 import * as path from "node:path";
 import { Exit, type ExitCode } from "../errors.ts";
-import type { CommandContext } from "../cli/spec.ts";
 import type { Output } from "../cli/output.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { ensureSystemUser } from "../host/accounts.ts";
@@ -79,12 +78,12 @@ async function placePki(
   plan: InstallPlan,
   host: HostRoot,
   ids: EtcdIds,
-  ctx: CommandContext,
+  out: Output,
 ): Promise<PkiPlan> {
-  const pki = await planPki(pkiRequest(plan, ids, ctx.values), host);
+  const pki = await planPki(pkiRequest(plan, ids), host);
   const { backupDir } = applyPki(pki, host, new Date());
-  for (const n of pki.notes) ctx.out.info(`PKI: ${n}`);
-  if (backupDir) ctx.out.info(`PKI: replaced files backed up in ${backupDir}`);
+  for (const n of pki.notes) out.info(`PKI: ${n}`);
+  if (backupDir) out.info(`PKI: replaced files backed up in ${backupDir}`);
   return pki;
 }
 
@@ -157,16 +156,15 @@ export async function apply(
   plan: InstallPlan,
   host: HostRoot,
   previous: InstallState | undefined,
-  ctx: CommandContext,
+  out: Output,
   hooks: InstallHooks = {},
 ): Promise<ExitCode> {
-  const out = ctx.out;
   const staged = await stageInBinDir(plan.release, host, plan.paths.binDir, out);
   try {
     const { ids, created: userCreated } = await ensureEtcdUser(host, plan, out);
     const dataChanged = ensureDataDir(host, plan.paths.dataDir, ids, out);
     const binaries = placeBinaries(staged, host, plan, out);
-    const pki = await placePki(plan, host, ids, ctx);
+    const pki = await placePki(plan, host, ids, out);
     if (hooks.member) plan = await hooks.member(plan, pki.paths);
     const decisions = await placeConfig(plan, host, pki.paths, previous, out);
     recordState(host, plan, staged.sha256, pki, decisions, previous);

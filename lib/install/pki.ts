@@ -1,5 +1,4 @@
-/** The PKI request install and join make from their plan and flags (CA source, SANs, layout, etcd's ids). */
-import type { CommandContext } from "../cli/spec.ts";
+/** The PKI request install and join make from their plan (CA source, SANs, layout) and etcd's ids. */
 import type { InstallPlan } from "../plan/types.ts";
 import { readCaFlags } from "../pki/export.ts";
 import type { PkiRequest } from "../pki/plan.ts";
@@ -11,12 +10,16 @@ export interface EtcdIds {
 }
 
 /**
- * The PKI request of `plan`, with the CA of `--ca-from` or `--ca-cert`/`--ca-key` when given.
- * @example await planPki(pkiRequest(plan, { uid: 998, gid: 998 }, ctx.values), host)
+ * The PKI request of `plan`, with the CA the plan names (`--ca-from`, or `--ca-cert`/`--ca-key`) read in.
+ * @example await planPki(pkiRequest(plan, { uid: 998, gid: 998 }), host)
  */
-export function pkiRequest(plan: InstallPlan, ids: EtcdIds, values: CommandContext["values"]): PkiRequest {
-  const s = (k: string) => (typeof values[k] === "string" ? values[k] as string : undefined);
-  const ca = readCaFlags({ caFrom: s("ca-from"), caCert: s("ca-cert"), caKey: s("ca-key") });
+export function pkiRequest(plan: InstallPlan, ids: EtcdIds): PkiRequest {
+  const src = plan.pki.caSource;
+  const ca = src?.kind === "export"
+    ? readCaFlags({ caFrom: src.file })
+    : src?.kind === "pair"
+    ? readCaFlags({ caCert: src.certFile, caKey: src.keyFile })
+    : undefined;
   return {
     layout: plan.pki.layout,
     pkiDir: plan.pki.pkiDir,

@@ -5,6 +5,7 @@
 import * as path from "node:path";
 import { EtcdupError, Exit, type ExitCode } from "../errors.ts";
 import type { CommandContext } from "../cli/spec.ts";
+import type { Output } from "../cli/output.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { lookupUser } from "../host/accounts.ts";
 import { decideFiles } from "../host/apply.ts";
@@ -26,7 +27,7 @@ import { serviceChanges, serviceSteps } from "./service.ts";
 export async function dryRun(ctx: CommandContext): Promise<ExitCode> {
   try {
     const { host, plan, previous } = planFromContext(ctx, "install");
-    return await previewPlan(plan, host, previous, ctx);
+    return await previewPlan(plan, host, previous, ctx.out);
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause ?? err;
     if ((cause as { code?: string }).code !== "EACCES") throw err;
@@ -46,11 +47,11 @@ async function previewPlan(
   plan: InstallPlan,
   host: HostRoot,
   state: InstallState | undefined,
-  ctx: CommandContext,
+  out: Output,
 ): Promise<ExitCode> {
   const account = lookupUser(host, plan.user.name);
   const ids = account ? { uid: account.uid, gid: account.gid } : { uid: -1, gid: -1 };
-  const pki = await planPki(pkiRequest(plan, ids, ctx.values), host);
+  const pki = await planPki(pkiRequest(plan, ids), host);
   const decisions = decideFiles(host, configFiles(plan, pki.paths), state?.files ?? {});
   const sameRelease = state?.version === plan.release.version && state.binDir === plan.paths.binDir;
   const bins: ViewEntry[] = requiredBinaries(plan.release.version).map((b) => ({
@@ -89,6 +90,6 @@ async function previewPlan(
     service: serviceSteps(plan, serviceChanges(plan, decisions, pki, !sameRelease)),
     notes: [...plan.notes, ...pki.notes],
   };
-  ctx.out.result({ dryRun: true, plan: view }, renderPlanText(view, plan.root));
+  out.result({ dryRun: true, plan: view }, renderPlanText(view, plan.root));
   return Exit.ok;
 }
