@@ -7,7 +7,7 @@ import { Exit, type ExitCode } from "../errors.ts";
 import type { Output } from "../cli/output.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { ensureSystemUser } from "../host/accounts.ts";
-import { applyDecisions, decideFiles, type FileDecision } from "../host/apply.ts";
+import { applyDecisions, decideFiles, type FileDecision, NEW_SUFFIX } from "../host/apply.ts";
 import type { InstallState } from "../host/state.ts";
 import { configFiles, localClientUrl } from "../plan/desired.ts";
 import type { InstallPlan } from "../plan/types.ts";
@@ -107,7 +107,7 @@ async function placeConfig(
   for (const { file, action } of decisions) {
     if (action === "keep-edited") {
       out.warn(
-        `${file.path} was edited since etcdup wrote it: kept; etcdup's version is in ${file.path}.etcdup-new`,
+        `${file.path} was edited since etcdup wrote it: kept; etcdup's version is in ${file.path}${NEW_SUFFIX}`,
       );
     } else if (action !== "keep") out.step(`${action} ${file.path}`);
   }

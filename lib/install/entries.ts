@@ -1,5 +1,5 @@
 /** The file lines install shows, in its dry run and in its result: PKI files and configuration files. */
-import type { FileDecision } from "../host/apply.ts";
+import { type FileDecision, NEW_SUFFIX } from "../host/apply.ts";
 import { modeString, ownerName, type ViewEntry } from "../plan/render.ts";
 import type { PkiPlan } from "../pki/plan.ts";
 import type { EtcdIds } from "./pki.ts";
@@ -23,7 +23,7 @@ export function configEntries(decisions: FileDecision[], ids: EtcdIds): ViewEntr
     mode: modeString(file.mode),
     action,
     ...(action === "keep-edited"
-      ? { note: `edited by you: kept; etcdup's version in ${file.path}.etcdup-new` }
+      ? { note: `edited by you: kept; etcdup's version in ${file.path}${NEW_SUFFIX}` }
       : {}),
   }));
 }

@@ -22,9 +22,6 @@ export interface PlannedRelease {
   sha256?: string;
 }
 
-/** An address in a URL: IPv6 literals are bracketed. */
-export type UrlHost = string;
-
 /** This member and the cluster it bootstraps. */
 export interface PlannedMember {
   name: string;
