@@ -45,7 +45,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
         peerUrls: p.member.advertisePeerUrls,
         learner: ctx.values["no-learner"] !== true,
         dataDirHasMember: host.stat(path.join(p.paths.dataDir, "member")) !== undefined,
-        // A started member's plan keeps what the earlier join recorded (planFromContext).
+        // After an earlier join, the plan keeps the initial cluster it recorded (planFromContext).
         previousInitialCluster: p.member.initialClusterState === "existing"
           ? p.member.initialCluster
           : undefined,

@@ -9,7 +9,7 @@ import { HostRoot } from "../host/fs.ts";
 import { type InstallState, readState } from "../host/state.ts";
 import { gatherFacts, type HostFacts } from "../plan/facts.ts";
 import { buildPlan } from "../plan/build.ts";
-import { keepStartedCluster } from "../plan/cluster.ts";
+import { keepRecordedCluster } from "../plan/cluster.ts";
 import type { InstallPlan, PlannedRelease } from "../plan/types.ts";
 import { bundleTarball } from "../release/obtain.ts";
 
@@ -73,8 +73,8 @@ export interface Planned {
 
 /**
  * Plans `etcdup install` or `join` from the command's flags: host facts gathered, `--bundle` resolved,
- * preconditions checked (not for `--dry-run`, which needs no root), and, once the data dir holds a member,
- * the recorded initial cluster kept (see {@link keepStartedCluster}).
+ * preconditions checked (not for `--dry-run`, which needs no root), and the recorded initial cluster kept
+ * once the data dir holds a member or the member joined a cluster (see {@link keepRecordedCluster}).
  * @example const { host, plan, previous } = planFromContext(ctx, "join");
  */
 export function planFromContext(ctx: CommandContext, command: Installer): Planned {
@@ -86,6 +86,6 @@ export function planFromContext(ctx: CommandContext, command: Installer): Planne
   );
   if (ctx.values["dry-run"] !== true) checkPreconditions(host, facts, command);
   const previous = readState(host);
-  const started = previous !== undefined && host.stat(path.join(built.paths.dataDir, "member")) !== undefined;
-  return { host, plan: keepStartedCluster(built, started ? previous : undefined), previous };
+  const hasData = previous !== undefined && host.stat(path.join(built.paths.dataDir, "member")) !== undefined;
+  return { host, plan: keepRecordedCluster(built, previous, hasData), previous };
 }

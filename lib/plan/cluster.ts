@@ -1,7 +1,7 @@
 /**
  * The static-bootstrap member list (`--initial-cluster name=https://ip:port,...`): parsing with errors
  * that name the flag, rendering back, and the cluster token derived from it; and keeping the recorded
- * settings of a member that has already started.
+ * settings of a member that has data or joined a cluster.
  */
 import { createHash } from "node:crypto";
 import { isIP, isIPv6 } from "node:net";
@@ -73,21 +73,30 @@ export function deriveClusterToken(members: ClusterMember[]): string {
   return "etcd-" + createHash("sha256").update(canon).digest("hex").slice(0, 16);
 }
 
-/** The initial-cluster settings a member was first started with, as the state record keeps them. */
+/** The initial-cluster settings of a member, as the state record keeps them. */
 export type RecordedCluster = Pick<PlannedMember, "initialCluster" | "initialClusterState" | "clusterToken">;
 
 /**
- * Keeps the initial-cluster settings a member was started with: etcd reads them only on its first start, so
- * a re-run of install or join on a member that has data (a joined one: state `existing` and the member list
- * join settled) must not rewrite them and restart etcd. Plans of members not started yet pass unchanged.
- * @example keepStartedCluster(plan, state).member.initialClusterState // "existing" on a joined member
+ * Keeps the recorded initial-cluster settings of a member that has data (`hasData`: etcd reads them only on
+ * its first start) or that joined a running cluster (state `existing`: the member list join settled; a plan
+ * from flags alone would bootstrap a new one-member cluster instead). A re-run of install or join then
+ * rewrites nothing and restarts nothing. Other plans pass unchanged.
+ * @example keepRecordedCluster(plan, state, false).member.initialClusterState // "existing" on a joined member
  */
-export function keepStartedCluster(plan: InstallPlan, recorded: RecordedCluster | undefined): InstallPlan {
+export function keepRecordedCluster(
+  plan: InstallPlan,
+  recorded: RecordedCluster | undefined,
+  hasData: boolean,
+): InstallPlan {
   const m = plan.member;
   if (
-    !recorded || (m.initialCluster === recorded.initialCluster &&
+    !recorded || !(hasData || recorded.initialClusterState === "existing") ||
+    (m.initialCluster === recorded.initialCluster &&
       m.initialClusterState === recorded.initialClusterState && m.clusterToken === recorded.clusterToken)
   ) return plan;
+  const why = hasData
+    ? `${plan.paths.dataDir} holds etcd's data, and etcd reads it only on its first start`
+    : "this member joined a running cluster";
   return {
     ...plan,
     member: {
@@ -98,8 +107,7 @@ export function keepStartedCluster(plan: InstallPlan, recorded: RecordedCluster 
     },
     notes: [
       ...plan.notes,
-      `${plan.paths.dataDir} already holds a started member: its initial cluster stays as recorded ` +
-      `(${recorded.initialClusterState}: ${recorded.initialCluster}); etcd reads it only on its first start`,
+      `the initial cluster stays as recorded (${recorded.initialClusterState}: ${recorded.initialCluster}): ${why}`,
     ],
   };
 }

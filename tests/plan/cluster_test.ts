@@ -1,12 +1,12 @@
 /**
  * The initial-cluster list: parsing, errors naming the flag, IPv6 brackets, a token every member derives alike,
- * and a started member's recorded settings kept.
+ * and the recorded settings kept for a member with data or that joined.
  */
 import assert from "node:assert/strict";
 import {
   deriveClusterToken,
   formatInitialCluster,
-  keepStartedCluster,
+  keepRecordedCluster,
   parseInitialCluster,
 } from "../../lib/plan/cluster.ts";
 import { buildPlan } from "../../lib/plan/build.ts";
@@ -39,41 +39,39 @@ Deno.test("cluster: the derived token ignores order and changes with the members
   assert.match(a, /^etcd-[0-9a-f]{16}$/);
 });
 
-Deno.test("cluster: a started member keeps its recorded initial cluster; a new one is planned from flags", () => {
+Deno.test("cluster: a member with data or that joined keeps its recorded initial cluster; others follow the flags", () => {
   const facts = {
     hostname: "n4",
     addresses: [{ address: "10.0.0.4", family: "IPv4" as const }],
     cpu: "x86_64",
   };
   const plan = buildPlan({ name: "n4" }, { ...facts, isRoot: true }, "/", () => "v3.5.30");
+  const settings = (p: typeof plan) => ({
+    initialCluster: p.member.initialCluster,
+    initialClusterState: p.member.initialClusterState,
+    clusterToken: p.member.clusterToken,
+  });
   const joined = {
     initialCluster: "n1=https://10.0.0.1:2380,n4=https://10.0.0.4:2380",
     initialClusterState: "existing" as const,
     clusterToken: "etcd-0123456789abcdef",
   };
-  assert.equal(keepStartedCluster(plan, undefined), plan, "not started: the plan from flags");
-  const kept = keepStartedCluster(plan, joined);
-  assert.deepEqual(
-    {
-      initialCluster: kept.member.initialCluster,
-      initialClusterState: kept.member.initialClusterState,
-      clusterToken: kept.member.clusterToken,
-    },
-    joined,
+  const bootstrapped = { ...joined, initialClusterState: "new" as const };
+  assert.equal(keepRecordedCluster(plan, undefined, true), plan, "nothing recorded: the plan from flags");
+  assert.equal(
+    keepRecordedCluster(plan, bootstrapped, false),
+    plan,
+    "not started, not joined: the flags decide",
   );
-  assert.deepEqual(
-    { ...kept.member, ...plan.member },
-    plan.member,
-    "only the initial cluster settings change",
-  );
-  assert.match(
-    kept.notes.join("\n"),
-    /already holds a started member: its initial cluster stays as recorded/,
-  );
-  const same = {
-    initialCluster: plan.member.initialCluster,
-    initialClusterState: plan.member.initialClusterState,
-    clusterToken: plan.member.clusterToken,
-  };
-  assert.equal(keepStartedCluster(plan, same), plan, "recorded as planned: nothing to say");
+  for (const [recorded, hasData] of [[joined, false], [joined, true], [bootstrapped, true]] as const) {
+    const kept = keepRecordedCluster(plan, recorded, hasData);
+    assert.deepEqual(settings(kept), recorded);
+    assert.deepEqual(
+      { ...kept.member, ...plan.member },
+      plan.member,
+      "only the initial cluster settings change",
+    );
+    assert.match(kept.notes.join("\n"), /the initial cluster stays as recorded/);
+  }
+  assert.equal(keepRecordedCluster(plan, settings(plan), true), plan, "recorded as planned: nothing to say");
 });
