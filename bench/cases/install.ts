@@ -4,7 +4,7 @@
  * - into a `--root` prefix with `--no-start` (no systemd): wall time and peak RSS;
  * - inside a fresh systemd container (its own network namespace), up to a healthy etcd over mutual TLS:
  *   wall time of the install command alone (boot and teardown are not timed). etcdup runs as the e2e
- *   suite runs it (`ETCDUP_CMD` binary, else `deno run` of the source).
+ *   suite runs it (`ETCDUP_BIN` binary, else `deno run` of the source).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";

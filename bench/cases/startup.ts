@@ -1,6 +1,6 @@
 /**
  * CLI start-up: `etcdup --help` and `--version` wall time as `deno run` with the runtime permissions of
- * permissions.ts, and as the compiled binary when there is one (`ETCDUP_CMD`, else dist/). The floor is the same
+ * permissions.ts, and as the compiled binary when there is one (`ETCDUP_BIN`, else dist/). The floor is the same
  * runtime running an empty module, so the ratio is what etcdup's own module graph costs.
  */
 import * as fs from "node:fs";
@@ -13,11 +13,11 @@ import type { Row } from "../support/report.ts";
 const REPO = path.resolve(new URL("../..", import.meta.url).pathname);
 
 /**
- * The compiled binary to measure: `ETCDUP_CMD` when set (as in the e2e suite), else dist/'s binary for this
+ * The compiled binary to measure: `ETCDUP_BIN` when set (as in the e2e suite), else dist/'s binary for this
  * machine's architecture when `deno task build` has made one.
  */
 export function compiledBinary(): string | undefined {
-  const named = Deno.env.get("ETCDUP_CMD");
+  const named = Deno.env.get("ETCDUP_BIN");
   if (named) return path.resolve(named);
   const arch = Deno.build.arch === "aarch64" ? "arm64" : "amd64";
   const bin = path.join(REPO, "dist", `etcdup-linux-${arch}`);
@@ -44,7 +44,7 @@ export const startupBench: Bench = {
     const bin = compiledBinary();
     if (bin) variants.push([`compiled ${path.basename(bin)}`, [bin]]);
     else {ctx.out.warn(
-        "startup: no compiled binary (ETCDUP_CMD unset, no dist/etcdup-linux-*; 'deno task build' makes one); measuring deno run only",
+        "startup: no compiled binary (ETCDUP_BIN unset, no dist/etcdup-linux-*; 'deno task build' makes one); measuring deno run only",
       );}
     for (const [how, argv] of variants) {
       for (const flag of ["--help", "--version"]) {

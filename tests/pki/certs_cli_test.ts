@@ -1,6 +1,6 @@
 /**
  * The `etcdup certs` commands run as the user runs them (tests/shipping's runner: `deno run main.ts`, or
- * the compiled binary named by ETCDUP_CMD), on temp `--root` trees: check flags each kind of problem with
+ * the compiled binary named by ETCDUP_BIN), on temp `--root` trees: check flags each kind of problem with
  * its own message and exit 6; renew fixes SAN drift after a host rename and refuses unsafe states; issue-
  * client and export write safe files; bad flags exit 2 naming the flag.
  */

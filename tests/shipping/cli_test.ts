@@ -1,5 +1,5 @@
 /**
- * The CLI's contract as a user meets it, run as a real process (the compiled binary when ETCDUP_CMD names
+ * The CLI's contract as a user meets it, run as a real process (the compiled binary when ETCDUP_BIN names
  * one): help and version exit 0, usage mistakes exit 2 naming the mistake, and --json errors are one line.
  */
 import assert from "node:assert/strict";
@@ -30,7 +30,7 @@ Deno.test("'install --help' and 'help install' show the flags with their ETCDUP_
 
 Deno.test("--version prints the baked-in version and commit, also as JSON", async () => {
   // A compiled binary carries its own build's commit; from source it is assets/build-info.json's.
-  const fromSource = Deno.env.get("ETCDUP_CMD") === undefined;
+  const fromSource = Deno.env.get("ETCDUP_BIN") === undefined;
   const r = await runEtcdup(["--version"]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(

@@ -4,7 +4,7 @@
  * curl's own CURL_CA_BUNDLE):
  * - `curl -fsSL URL/install.sh | sh -s -- ARGS` refuses a checksum mismatch, then installs and runs etcdup;
  * - the README's cloud-init example runs as user data and brings up etcd from /etc/etcdup.yaml.
- * etcdup is the compiled binary when ETCDUP_CMD names one. Otherwise install.sh ships a stand-in that records
+ * etcdup is the compiled binary when ETCDUP_BIN names one. Otherwise install.sh ships a stand-in that records
  * its arguments, and the cloud-init run ships the e2e harness's script running this source tree with Deno
  * (bind-mounted read-only), so the real CLI answers inside the container either way.
  */
@@ -21,7 +21,7 @@ import { REPO } from "./etcdup_cmd.ts";
 import { releaseFiles, STAND_IN, sumsFor } from "./release_files.ts";
 import { runUserData } from "./cloud_init.ts";
 
-const COMPILED = Deno.env.get("ETCDUP_CMD");
+const COMPILED = Deno.env.get("ETCDUP_BIN");
 const CA = "/root/test-ca.pem";
 const EXAMPLE = path.join(REPO, "examples/cloud-init.yaml");
 const RELEASES = "https://github.com/etcdup/etcdup/releases/latest/download";

@@ -1,6 +1,6 @@
 /**
- * How the shipping tests run etcdup: the compiled binary named by `ETCDUP_CMD` when set (e.g.
- * `ETCDUP_CMD=dist/etcdup-linux-amd64`), else `deno run` of main.ts with the permissions the binary is
+ * How the shipping tests run etcdup: the compiled binary named by `ETCDUP_BIN` when set (e.g.
+ * `ETCDUP_BIN=dist/etcdup-linux-amd64`), else `deno run` of main.ts with the permissions the binary is
  * compiled with. Which one is printed once, so a test log says what was tested.
  */
 import * as path from "node:path";
@@ -16,7 +16,7 @@ let announced = false;
  * @example const [cmd, ...pre] = etcdupArgv(); new Deno.Command(cmd, { args: [...pre, "--help"] });
  */
 export function etcdupArgv(): string[] {
-  const bin = Deno.env.get("ETCDUP_CMD");
+  const bin = Deno.env.get("ETCDUP_BIN");
   const argv = bin
     ? [path.resolve(bin)]
     : [Deno.execPath(), "run", ...RUNTIME_PERMISSIONS, path.join(REPO, "main.ts")];

@@ -1,5 +1,5 @@
 /**
- * The etcdup command under test, as it runs inside a container. With `ETCDUP_CMD` set (the path of a compiled
+ * The etcdup command under test, as it runs inside a container. With `ETCDUP_BIN` set (the path of a compiled
  * etcdup binary) that binary runs; otherwise `deno run` with exactly the runtime permissions of permissions.ts
  * on the project's main.ts. Either is bind-mounted read-only under /opt/etcdup-test, outside everything the
  * installer writes; for `deno run` the deno binary, the source and a DENO_DIR prepared on the host
@@ -37,17 +37,17 @@ const DENO_ENV = { DENO_NO_PACKAGE_JSON: "1", DENO_NO_UPDATE_CHECK: "1" };
 
 let prepared: Promise<EtcdupUnderTest> | undefined;
 
-/** The command under test (prepared once per process, which it logs), chosen by `ETCDUP_CMD`. */
+/** The command under test (prepared once per process, which it logs), chosen by `ETCDUP_BIN`. */
 export function etcdupUnderTest(): Promise<EtcdupUnderTest> {
   prepared ??= prepare().then((cmd) => {
-    console.log(`e2e: etcdup under test: ${cmd.description}`);
+    console.error(`e2e: etcdup under test: ${cmd.description}`);
     return cmd;
   });
   return prepared;
 }
 
 async function prepare(): Promise<EtcdupUnderTest> {
-  const binary = Deno.env.get("ETCDUP_CMD");
+  const binary = Deno.env.get("ETCDUP_BIN");
   if (binary) {
     const real = path.resolve(binary);
     await Deno.stat(real);
@@ -67,7 +67,7 @@ async function prepare(): Promise<EtcdupUnderTest> {
     timeoutMs: 300_000,
   });
   return command(
-    `deno run ${RUNTIME_PERMISSIONS.join(" ")} main.ts (source; set ETCDUP_CMD to test a compiled binary)`,
+    `deno run ${RUNTIME_PERMISSIONS.join(" ")} main.ts (source; set ETCDUP_BIN to test a compiled binary)`,
     [
       { host: Deno.execPath(), container: `${MOUNT}/deno`, readOnly: true },
       { host: PROJECT, container: `${MOUNT}/src`, readOnly: true },
