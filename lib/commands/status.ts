@@ -13,9 +13,9 @@ import { serviceManager } from "../host/systemd.ts";
 import { type CertInspection, inspectPki } from "../pki/inspect.ts";
 import { type Layout, pkiPaths } from "../pki/layout.ts";
 import { leafProfiles } from "../pki/profiles.ts";
-import { adminClient } from "../upgrade/client.ts";
-import { compareFiles, drifted, type DriftEntry, observeFiles } from "../upgrade/drift.ts";
-import { hostOf, requireInstalled } from "../upgrade/preconditions.ts";
+import { adminClient } from "../daytwo/client.ts";
+import { compareFiles, drifted, type DriftEntry, observeFiles } from "../daytwo/drift.ts";
+import { hostOf, requireInstalled } from "../daytwo/preconditions.ts";
 
 /** Everything `status` found; the `--json` result. */
 interface StatusReport {

@@ -22,10 +22,10 @@ import {
   writeRemains,
 } from "../host/state.ts";
 import { type ServiceManager, serviceManager } from "../host/systemd.ts";
-import { compareFiles, observeFiles } from "../upgrade/drift.ts";
-import { adminClient } from "../upgrade/client.ts";
-import { hostOf, requireRoot } from "../upgrade/preconditions.ts";
-import { footprint, planUninstall, remainsAfter, type UninstallPlan } from "../upgrade/uninstall_plan.ts";
+import { compareFiles, observeFiles } from "../daytwo/drift.ts";
+import { adminClient } from "../daytwo/client.ts";
+import { hostOf, requireRoot } from "../daytwo/preconditions.ts";
+import { footprint, planUninstall, remainsAfter, type UninstallPlan } from "../daytwo/uninstall_plan.ts";
 
 /** Removes a directory if it is empty; returns whether it was removed. */
 function removeIfEmpty(host: HostRoot, dir: string): boolean {

@@ -1,6 +1,6 @@
 /**
  * `etcdup upgrade`: checks the path against etcd's rules, gets and verifies the release the way install
- * does, then hands the effects (snapshot, swap, env, restart, verify, rollback) to lib/upgrade/apply.ts.
+ * does, then hands the effects (snapshot, swap, env, restart, verify, rollback) to lib/daytwo/apply.ts.
  * In a cluster it upgrades this member only and says how to roll the others.
  */
 import type { CommandContext } from "../cli/spec.ts";
@@ -13,9 +13,9 @@ import { installBinaries, stageInBinDir } from "../release/binaries.ts";
 import { resolveVersion } from "../release/manifest.ts";
 import { completionFile } from "../install/completion.ts";
 import { resolveBundle } from "../install/context.ts";
-import { applyUpgrade } from "../upgrade/apply.ts";
-import { checkUpgradePath, type UpgradeStep } from "../upgrade/paths.ts";
-import { hostOf, requireInstalled, requireRoot } from "../upgrade/preconditions.ts";
+import { applyUpgrade } from "../daytwo/apply.ts";
+import { checkUpgradePath, type UpgradeStep } from "../daytwo/paths.ts";
+import { hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
 
 /** How to roll the rest of a cluster, or nothing for a single member. */
 function clusterAdvice(initialCluster: string, step: UpgradeStep): string {

@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
 import { parseEnvFile, renderEnvFile } from "../../lib/etcd/env.ts";
-import { configFromEnv, rerenderEnv } from "../../lib/upgrade/env.ts";
+import { configFromEnv, rerenderEnv } from "../../lib/daytwo/env.ts";
 import { ENV_FILES, MEMBER } from "./fixtures.ts";
 
 const files = ENV_FILES;

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { checkUpgradePath, parseVersionArg } from "../../lib/upgrade/paths.ts";
+import { checkUpgradePath, parseVersionArg } from "../../lib/daytwo/paths.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
 
 /** Asserts that `fn` throws an EtcdupError with this code and exit status. */

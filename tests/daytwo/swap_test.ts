@@ -1,8 +1,8 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import * as fs from "node:fs";
 import { HostRoot } from "../../lib/host/fs.ts";
-import { keepFiles, ownedFileNow, restoreFiles } from "../../lib/upgrade/swap.ts";
-import { backupDirFor } from "../../lib/upgrade/snapshot.ts";
+import { keepFiles, ownedFileNow, restoreFiles } from "../../lib/daytwo/swap.ts";
+import { backupDirFor } from "../../lib/daytwo/snapshot.ts";
 
 Deno.test("kept files come back byte for byte with owner and mode; files that were absent are removed", () => {
   const root = Deno.makeTempDirSync({ prefix: "etcdup-swap-" });

@@ -1,7 +1,7 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import type { OwnedFile } from "../../lib/host/state.ts";
-import { compareFiles } from "../../lib/upgrade/drift.ts";
-import { footprint, planUninstall, remainsAfter } from "../../lib/upgrade/uninstall_plan.ts";
+import { compareFiles } from "../../lib/daytwo/drift.ts";
+import { footprint, planUninstall, remainsAfter } from "../../lib/daytwo/uninstall_plan.ts";
 import { memberState } from "./fixtures.ts";
 
 const own = (sha256: string, mode = 0o644): OwnedFile => ({ sha256, uid: 0, gid: 0, mode });

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { HostRoot } from "../../lib/host/fs.ts";
 import { type InstallState, readState, writeState } from "../../lib/host/state.ts";
-import { ownedFileNow } from "../../lib/upgrade/swap.ts";
+import { ownedFileNow } from "../../lib/daytwo/swap.ts";
 import { gatherFacts } from "../../lib/plan/facts.ts";
 import { applyPki } from "../../lib/pki/apply.ts";
 import { clientPair, planNewClient } from "../../lib/pki/clients.ts";
