@@ -4,7 +4,7 @@
  */
 import * as path from "node:path";
 import { EtcdupError, Exit } from "../errors.ts";
-import type { CommandContext } from "../cli/spec.ts";
+import type { CommandContext, FlagValues } from "../cli/spec.ts";
 import { HostRoot } from "../host/fs.ts";
 import { type InstallState, readState } from "../host/state.ts";
 import { gatherFacts, type HostFacts } from "../plan/facts.ts";
@@ -12,6 +12,7 @@ import { buildPlan } from "../plan/build.ts";
 import { keepRecordedCluster } from "../plan/cluster.ts";
 import type { InstallPlan, PlannedRelease } from "../plan/types.ts";
 import { bundleTarball } from "../release/obtain.ts";
+import { compareVersions, parseVersionArg } from "../daytwo/paths.ts";
 
 /** The command whose preconditions are checked: the hints differ. */
 export type Installer = "install" | "join";
@@ -63,6 +64,53 @@ export function resolveBundle<P extends { release: PlannedRelease }>(plan: P, ve
   };
 }
 
+/** The release flags `etcdup upgrade` shares with install, in the order its command line gives them. */
+const UPGRADE_FLAGS = ["tarball", "bundle", "mirror", "mirror-ca", "sha256", "root"] as const;
+
+/** `s` as one POSIX shell word, quoted only when it needs it. */
+function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The `etcdup upgrade` command line that takes a host from etcd `from` to `to` with the release flags and
+ * `--root` that install was given (plus `--allow-downgrade` when `to` is older).
+ * @example upgradeCommand({ tarball: "./etcd-v3.4.23-linux-amd64.tar.gz" }, "v3.5.30", "v3.4.23")
+ * // "etcdup upgrade --version v3.4.23 --tarball ./etcd-v3.4.23-linux-amd64.tar.gz --allow-downgrade"
+ */
+export function upgradeCommand(values: FlagValues, from: string, to: string): string {
+  const args = ["etcdup", "upgrade", "--version", to];
+  for (const flag of UPGRADE_FLAGS) {
+    const value = values[flag];
+    if (typeof value === "string" && value.trim() !== "") args.push(`--${flag}`, value.trim());
+  }
+  if (compareVersions(parseVersionArg(to), parseVersionArg(from)) < 0) args.push("--allow-downgrade");
+  return args.map(shellWord).join(" ");
+}
+
+/**
+ * Throws (exit 7) when install or join would put another etcd version in place of the one etcdup recorded:
+ * changing it is `etcdup upgrade`'s job (snapshot, etcd's supported paths, rollback). The hint names the exact
+ * upgrade command. Passes for the recorded version or when there is no record.
+ */
+export function refuseVersionChange(
+  previous: InstallState | undefined,
+  version: string,
+  values: FlagValues,
+  command: Installer,
+): void {
+  if (previous === undefined || previous.version === version) return;
+  throw new EtcdupError({
+    code: "version-change-needs-upgrade",
+    message: `etcd ${previous.version} is installed here (etcdup's state record); ` +
+      `etcdup ${command} does not switch it to ${version}`,
+    hint: `Changing an installed etcd's version is an upgrade (snapshot first, etcd's supported paths, ` +
+      `rollback on failure): run '${upgradeCommand(values, previous.version, version)}'. ` +
+      `To keep ${previous.version}, give ${command} that release (--version ${previous.version}, or its tarball).`,
+    exit: Exit.precondition,
+  });
+}
+
 /** A plan ready to apply (or preview) and what it was made against. */
 export interface Planned {
   host: HostRoot;
@@ -73,8 +121,9 @@ export interface Planned {
 
 /**
  * Plans `etcdup install` or `join` from the command's flags: host facts gathered, `--bundle` resolved,
- * preconditions checked (not for `--dry-run`, which needs no root), and the recorded initial cluster kept
- * once the data dir holds a member or the member joined a cluster (see {@link keepRecordedCluster}).
+ * preconditions checked (not for `--dry-run`, which needs no root), a version other than the recorded one
+ * refused (see {@link refuseVersionChange}), and the recorded initial cluster kept once the data dir holds a
+ * member or the member joined a cluster (see {@link keepRecordedCluster}).
  * @example const { host, plan, previous } = planFromContext(ctx, "join");
  */
 export function planFromContext(ctx: CommandContext, command: Installer): Planned {
@@ -86,6 +135,7 @@ export function planFromContext(ctx: CommandContext, command: Installer): Planne
   );
   if (ctx.values["dry-run"] !== true) checkPreconditions(host, facts, command);
   const previous = readState(host);
+  refuseVersionChange(previous, built.release.version, ctx.values, command);
   const hasData = previous !== undefined && host.stat(path.join(built.paths.dataDir, "member")) !== undefined;
   return { host, plan: keepRecordedCluster(built, previous, hasData), previous };
 }

@@ -1,15 +1,17 @@
 /**
  * planFromContext, the planning install and join share: under --root, a member that joined a cluster or whose
  * data dir holds etcd data keeps the initial cluster its state record holds (what join settled), so a re-run
- * rewrites nothing; a bootstrapped member without data follows the flags.
+ * rewrites nothing; a bootstrapped member without data follows the flags. A version other than the recorded
+ * one is refused (exit 7) with the exact `etcdup upgrade` command, for install, join and --dry-run alike.
  */
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { createOutput } from "../../lib/cli/output.ts";
+import { EtcdupError, Exit } from "../../lib/errors.ts";
 import type { CommandContext, FlagValues } from "../../lib/cli/spec.ts";
 import { HostRoot } from "../../lib/host/fs.ts";
 import { type InstallState, writeState } from "../../lib/host/state.ts";
-import { planFromContext } from "../../lib/install/context.ts";
+import { planFromContext, upgradeCommand } from "../../lib/install/context.ts";
 
 const ctx = (values: FlagValues): CommandContext => ({
   values,
@@ -22,16 +24,16 @@ const ctx = (values: FlagValues): CommandContext => ({
 const JOINED = "n1=https://10.0.0.1:2380,n4=https://10.0.0.4:2380";
 const VALUES = { name: "n4", "advertise-address": "10.0.0.4", version: "v3.5.30" };
 
-/** Runs `body` on a temp root holding a state record with `recorded`'s initial cluster. */
+/** Runs `body` on a temp root holding a state record of etcd v3.5.30 with `recorded`'s fields. */
 function withRecord(
-  recorded: Pick<InstallState, "initialCluster" | "initialClusterState" | "clusterToken">,
+  recorded: Partial<InstallState>,
   body: (root: string) => void,
 ): void {
   const root = Deno.makeTempDirSync({ prefix: "etcdup-context-" });
   try {
     writeState(
       new HostRoot(root),
-      { schema: 1, name: "n4", files: {}, ...recorded } as unknown as InstallState,
+      { schema: 1, name: "n4", version: "v3.5.30", files: {}, ...recorded } as unknown as InstallState,
     );
     body(root);
   } finally {
@@ -71,4 +73,69 @@ Deno.test("planFromContext: a bootstrapped member follows the flags until etcd h
     assert.equal(kept.initialClusterState, "new");
     assert.equal(kept.initialCluster, JOINED);
   });
+});
+
+const BOOTSTRAPPED = { initialCluster: "n4=https://10.0.0.4:2380", initialClusterState: "new" as const };
+
+/** The EtcdupError planFromContext throws for `values` (with `--root root`). */
+function refusal(root: string, values: FlagValues, command: "install" | "join" = "install"): EtcdupError {
+  try {
+    planFromContext(ctx({ root, ...values }), command);
+  } catch (err) {
+    if (err instanceof EtcdupError) return err;
+    throw err;
+  }
+  assert.fail(`planFromContext accepted ${JSON.stringify(values)}`);
+}
+
+Deno.test("planFromContext: another version than the recorded one is refused with the upgrade command", () => {
+  withRecord(BOOTSTRAPPED, (root) => {
+    const err = refusal(root, { ...VALUES, version: "3.5.31", sha256: "ab".repeat(32) });
+    assert.equal(err.code, "version-change-needs-upgrade");
+    assert.equal(err.exit, Exit.precondition);
+    assert.match(err.message, /etcd v3\.5\.30 is installed here .*does not switch it to v3\.5\.31/);
+    assert.ok(
+      (err.hint ?? "").includes(
+        `'etcdup upgrade --version v3.5.31 --sha256 ${"ab".repeat(32)} --root ${root}'`,
+      ),
+      String(err.hint),
+    );
+    assert.match(err.hint ?? "", /To keep v3\.5\.30, give install that release \(--version v3\.5\.30/);
+
+    const tarball = path.join(root, "etcd-v3.4.23-linux-amd64.tar.gz");
+    Deno.writeTextFileSync(tarball, "");
+    const down = refusal(root, { ...VALUES, version: undefined, tarball, "dry-run": true }, "join");
+    assert.match(down.message, /etcdup join does not switch it to v3\.4\.23/);
+    assert.ok(
+      (down.hint ?? "").includes(
+        `'etcdup upgrade --version v3.4.23 --tarball ${tarball} --root ${root} --allow-downgrade'`,
+      ),
+      String(down.hint),
+    );
+  });
+});
+
+Deno.test("planFromContext: the recorded version, or no record, plans as before", () => {
+  withRecord(BOOTSTRAPPED, (root) => {
+    assert.equal(planFromContext(ctx({ root, ...VALUES }), "install").plan.release.version, "v3.5.30");
+    Deno.removeSync(path.join(root, "var/lib/etcdup/state.json"));
+    const { plan, previous } = planFromContext(ctx({ root, ...VALUES, version: "v3.4.23" }), "install");
+    assert.equal(previous, undefined);
+    assert.equal(plan.release.version, "v3.4.23");
+  });
+});
+
+Deno.test("upgradeCommand: release flags and --root kept, --allow-downgrade for an older version, quoted", () => {
+  assert.equal(
+    upgradeCommand(
+      { mirror: "https://m.example/etcd", "mirror-ca": "/ca b.pem", name: "x" },
+      "v3.5.30",
+      "v3.6.6",
+    ),
+    "etcdup upgrade --version v3.6.6 --mirror https://m.example/etcd --mirror-ca '/ca b.pem'",
+  );
+  assert.equal(
+    upgradeCommand({ bundle: "/srv/bundle", root: "/mnt/vm" }, "v3.5.30", "v3.5.29"),
+    "etcdup upgrade --version v3.5.29 --bundle /srv/bundle --root /mnt/vm --allow-downgrade",
+  );
 });

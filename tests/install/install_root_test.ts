@@ -2,10 +2,12 @@
  * `etcdup install --root DIR` end to end with a real release tarball (Debian's etcd packed in the official
  * layout): every file with its owner and mode, the etcd user made by systemd-sysusers inside the tree, the
  * unit enabled there and nothing started; a second run says "no changes"; an edited env file is kept; a
- * new SAN reissues server and peer from the same CA; --dry-run writes nothing.
+ * new SAN reissues server and peer from the same CA; --dry-run writes nothing; another etcd version than the
+ * installed one is refused (exit 7) with the `etcdup upgrade` command, changing nothing.
  */
 import assert from "node:assert/strict";
 import * as path from "node:path";
+import { createHash } from "node:crypto";
 import { type EtcdFixture, etcdFixture } from "../support/etcd_fixtures.ts";
 import { exec, type ExecResult } from "../support/exec.ts";
 import { sanText } from "../support/openssl.ts";
@@ -202,4 +204,41 @@ Deno.test("install --bundle DIR without --version takes the newest tarball there
     const plan = JSON.parse(r.stdout.trim().split("\n").pop()!).result.plan;
     assert.equal(plan.release.version, fx.version);
     assert.equal(plan.release.source, `tarball ${path.join(bundle, path.basename(fx.tarball))}`);
+  }));
+
+/** SHA-256 of each file in `dir` under `root`, by name. */
+async function hashes(root: string, dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for await (const e of Deno.readDir(path.join(root, dir))) {
+    out[e.name] = createHash("sha256").update(await Deno.readFile(path.join(root, dir, e.name))).digest(
+      "hex",
+    );
+  }
+  return out;
+}
+
+Deno.test("install --root: another etcd version than the installed one is refused, --dry-run too; nothing changes", () =>
+  inTempRoot("etcdup-install-switch-", async (root, fx) => {
+    const old = await etcdFixture("bookworm");
+    const first = await etcdup(["install", "--root", root, "--tarball", fx.tarball, "--sha256", fx.sha256]);
+    assert.equal(first.code, 0, first.stderr);
+    const statePath = path.join(root, "var/lib/etcdup/state.json");
+    const [bins, state] = [await hashes(root, "usr/local/bin"), await Deno.readTextFile(statePath)];
+    assert.deepEqual(Object.keys(bins).sort(), ["etcd", "etcdctl", "etcdutl"]);
+
+    const args = ["install", "--root", root, "--tarball", old.tarball, "--sha256", old.sha256];
+    for (const extra of [[], ["--dry-run"]]) {
+      const r = await etcdup([...args, ...extra]);
+      assert.equal(r.code, 7, `${extra.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`etcd ${fx.version} is installed here.*switch it to ${old.version}`));
+      assert.ok(
+        r.stderr.includes(
+          `etcdup upgrade --version ${old.version} --tarball ${old.tarball} --sha256 ${old.sha256} ` +
+            `--root ${root} --allow-downgrade`,
+        ),
+        r.stderr,
+      );
+    }
+    assert.deepEqual(await hashes(root, "usr/local/bin"), bins, "binaries untouched");
+    assert.equal(await Deno.readTextFile(statePath), state, "state record untouched");
   }));
