@@ -111,6 +111,15 @@ export function refuseVersionChange(
   });
 }
 
+/**
+ * The flags with `--version` filled in from the state record when none was given and no `--tarball` names
+ * one: a plain re-run keeps the installed etcd even after etcdup's own default version has moved on.
+ */
+export function keepRecordedVersion(values: FlagValues, previous: InstallState | undefined): FlagValues {
+  if (previous === undefined || values.version !== undefined || values.tarball !== undefined) return values;
+  return { ...values, version: previous.version };
+}
+
 /** A plan ready to apply (or preview) and what it was made against. */
 export interface Planned {
   host: HostRoot;
@@ -121,21 +130,21 @@ export interface Planned {
 
 /**
  * Plans `etcdup install` or `join` from the command's flags: host facts gathered, `--bundle` resolved,
- * preconditions checked (not for `--dry-run`, which needs no root), a version other than the recorded one
- * refused (see {@link refuseVersionChange}), and the recorded initial cluster kept once the data dir holds a
+ * preconditions checked (not for `--dry-run`, which needs no root), the recorded version kept when none is
+ * asked for (see {@link keepRecordedVersion}) and another one refused (see {@link refuseVersionChange}), and the recorded initial cluster kept once the data dir holds a
  * member or the member joined a cluster (see {@link keepRecordedCluster}).
  * @example const { host, plan, previous } = planFromContext(ctx, "join");
  */
 export function planFromContext(ctx: CommandContext, command: Installer): Planned {
   const host = new HostRoot(typeof ctx.values.root === "string" ? ctx.values.root : "/");
   const facts = gatherFacts(host);
-  const built = resolveBundle(
-    buildPlan(ctx.values, facts, host.root),
-    typeof ctx.values.version === "string",
-  );
+  const asked = buildPlan(ctx.values, facts, host.root); // every flag validated (exit 2) before the host is read
   if (ctx.values["dry-run"] !== true) checkPreconditions(host, facts, command);
   const previous = readState(host);
-  refuseVersionChange(previous, built.release.version, ctx.values, command);
+  const values = keepRecordedVersion(ctx.values, previous);
+  const planned = values === ctx.values ? asked : buildPlan(values, facts, host.root);
+  const built = resolveBundle(planned, typeof values.version === "string");
+  refuseVersionChange(previous, built.release.version, values, command);
   const hasData = previous !== undefined && host.stat(path.join(built.paths.dataDir, "member")) !== undefined;
   return { host, plan: keepRecordedCluster(built, previous, hasData), previous };
 }

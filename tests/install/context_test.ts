@@ -125,6 +125,18 @@ Deno.test("planFromContext: the recorded version, or no record, plans as before"
   });
 });
 
+Deno.test("planFromContext: without --version a re-run keeps the recorded version, not etcdup's default", () => {
+  withRecord({ ...BOOTSTRAPPED, version: "v3.5.16" }, (root) => {
+    const { version: _asked, ...unversioned } = VALUES;
+    assert.equal(planFromContext(ctx({ root, ...unversioned }), "install").plan.release.version, "v3.5.16");
+    assert.equal(
+      refusal(root, { ...unversioned, version: "latest" }).code,
+      "version-change-needs-upgrade",
+      "an explicit --version that differs is still refused",
+    );
+  });
+});
+
 Deno.test("upgradeCommand: release flags and --root kept, --allow-downgrade for an older version, quoted", () => {
   assert.equal(
     upgradeCommand(
