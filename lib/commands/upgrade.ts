@@ -12,7 +12,7 @@ import { positiveInt } from "../plan/validate.ts";
 import { installBinaries, stageInBinDir } from "../release/binaries.ts";
 import { resolveVersion } from "../release/manifest.ts";
 import { completionFile } from "../install/completion.ts";
-import { resolveBundle } from "../install/context.ts";
+import { resolveLocalRelease } from "../install/context.ts";
 import { applyUpgrade } from "../daytwo/apply.ts";
 import { checkUpgradePath, type UpgradeStep } from "../daytwo/paths.ts";
 import { hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
@@ -32,7 +32,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   const host = hostOf(values);
   const state = requireInstalled(host, "upgrade");
   const planned = planRelease({ ...values, arch: state.arch }, gatherFacts(host), resolveVersion);
-  const { release } = resolveBundle({ release: planned }, typeof values.version === "string");
+  const { release } = resolveLocalRelease({ release: planned }, typeof values.version === "string");
   const allowDowngrade = values["allow-downgrade"] === true;
   const step = checkUpgradePath(state.version, release.version, { allowDowngrade });
   for (const note of step.notes) out.info(note);

@@ -11,7 +11,7 @@ import { gatherFacts, type HostFacts } from "../plan/facts.ts";
 import { buildPlan } from "../plan/build.ts";
 import { keepRecordedCluster } from "../plan/cluster.ts";
 import type { InstallPlan, PlannedRelease } from "../plan/types.ts";
-import { bundleTarball } from "../release/obtain.ts";
+import { bundleTarball, checkTarball } from "../release/obtain.ts";
 import { compareVersions, parseVersionArg } from "../daytwo/paths.ts";
 
 /** The command whose preconditions are checked: the hints differ. */
@@ -51,11 +51,16 @@ export function checkPreconditions(host: HostRoot, facts: HostFacts, command: In
 }
 
 /**
- * Turns a `--bundle DIR` source into the tarball it holds for the plan's arch: the `--version` asked for, or
- * the newest one there. Plans with another source are returned as they are. `upgrade` passes its release alone.
+ * Resolves a local release source before anything is written: a `--bundle DIR` becomes the tarball it holds
+ * for the plan's arch (the `--version` asked for, or the newest one there), and a `--tarball` must be a
+ * readable file. Plans that download are returned as they are. `upgrade` passes its release alone.
  */
-export function resolveBundle<P extends { release: PlannedRelease }>(plan: P, versionGiven: boolean): P {
+export function resolveLocalRelease<P extends { release: PlannedRelease }>(
+  plan: P,
+  versionGiven: boolean,
+): P {
   const src = plan.release.source;
+  if (src.kind === "tarball") checkTarball(src.path);
   if (src.kind !== "bundle") return plan;
   const picked = bundleTarball(src.dir, versionGiven ? plan.release.version : undefined, plan.release.arch);
   return {
@@ -129,7 +134,7 @@ export interface Planned {
 }
 
 /**
- * Plans `etcdup install` or `join` from the command's flags: host facts gathered, `--bundle` resolved,
+ * Plans `etcdup install` or `join` from the command's flags: host facts gathered, a local source resolved,
  * preconditions checked (not for `--dry-run`, which needs no root), the recorded version kept when none is
  * asked for (see {@link keepRecordedVersion}) and another one refused (see {@link refuseVersionChange}), and the recorded initial cluster kept once the data dir holds a
  * member or the member joined a cluster (see {@link keepRecordedCluster}).
@@ -143,7 +148,7 @@ export function planFromContext(ctx: CommandContext, command: Installer): Planne
   const previous = readState(host);
   const values = keepRecordedVersion(ctx.values, previous);
   const planned = values === ctx.values ? asked : buildPlan(values, facts, host.root);
-  const built = resolveBundle(planned, typeof values.version === "string");
+  const built = resolveLocalRelease(planned, typeof values.version === "string");
   refuseVersionChange(previous, built.release.version, values, command);
   const hasData = previous !== undefined && host.stat(path.join(built.paths.dataDir, "member")) !== undefined;
   return { host, plan: keepRecordedCluster(built, previous, hasData), previous };

@@ -80,6 +80,26 @@ const TRUST_TEXT: Record<Trust, string> = {
   sha256sums: "the release's SHA256SUMS",
 };
 
+/**
+ * Fails with a usage error (exit 2) naming `--tarball` unless `file` is a readable regular file; returns its
+ * size. Planning calls it too, so a wrong path is reported before anything is written (and by --dry-run).
+ */
+export function checkTarball(file: string): number {
+  try {
+    const st = fs.statSync(file);
+    if (!st.isFile()) throw new Error("not a regular file");
+    fs.accessSync(file, fs.constants.R_OK);
+    return st.size;
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message;
+    throw usageError(
+      "tarball-unreadable",
+      `--tarball ${file}: ${reason}`,
+      "Give the path of an etcd release tarball (etcd-vX.Y.Z-linux-ARCH.tar.gz).",
+    );
+  }
+}
+
 /** Validates a --sha256 value. */
 function parseDigestFlag(hex: string): string {
   const v = hex.trim().toLowerCase();
@@ -208,15 +228,7 @@ export async function obtainRelease(req: ReleaseRequest, out: Output): Promise<S
     let chunks: AsyncIterable<Uint8Array>;
     let size: number | undefined;
     if (req.source.kind === "tarball") {
-      try {
-        size = fs.statSync(req.source.path).size;
-      } catch (err) {
-        throw usageError(
-          "tarball-unreadable",
-          `--tarball ${req.source.path}: ${(err as Error).message}`,
-          "Give the path of an etcd release tarball (etcd-vX.Y.Z-linux-ARCH.tar.gz).",
-        );
-      }
+      size = checkTarball(req.source.path);
       chunks = fs.createReadStream(req.source.path, { highWaterMark: 256 * 1024 });
       out.step(`reading ${req.source.path}`);
     } else {

@@ -151,3 +151,20 @@ Deno.test("upgradeCommand: release flags and --root kept, --allow-downgrade for 
     "etcdup upgrade --version v3.5.29 --bundle /srv/bundle --root /mnt/vm --allow-downgrade",
   );
 });
+
+Deno.test("planFromContext: a --tarball that is not a readable file is a usage error before anything is written", () => {
+  const root = Deno.makeTempDirSync({ prefix: "etcdup-context-" });
+  try {
+    for (const tarball of [path.join(root, "missing.tar.gz"), root]) {
+      for (const dryRun of [false, true]) {
+        const err = refusal(root, { ...VALUES, tarball, "dry-run": dryRun });
+        assert.equal(err.code, "tarball-unreadable");
+        assert.equal(err.exit, Exit.usage);
+        assert.ok(err.message.startsWith(`--tarball ${tarball}: `), err.message);
+      }
+    }
+    assert.deepEqual([...Deno.readDirSync(root)], [], "nothing written under --root");
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
