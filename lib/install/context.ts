@@ -12,6 +12,7 @@ import { buildPlan } from "../plan/build.ts";
 import { keepRecordedCluster } from "../plan/cluster.ts";
 import type { InstallPlan, PlannedRelease } from "../plan/types.ts";
 import { bundleTarball, checkTarball } from "../release/obtain.ts";
+import { readMirrorCa } from "../release/http.ts";
 import { compareVersions, parseVersionArg } from "../daytwo/paths.ts";
 
 /** The command whose preconditions are checked: the hints differ. */
@@ -52,8 +53,9 @@ export function checkPreconditions(host: HostRoot, facts: HostFacts, command: In
 
 /**
  * Resolves a local release source before anything is written: a `--bundle DIR` becomes the tarball it holds
- * for the plan's arch (the `--version` asked for, or the newest one there), and a `--tarball` must be a
- * readable file. Plans that download are returned as they are. `upgrade` passes its release alone.
+ * for the plan's arch (the `--version` asked for, or the newest one there), and the files a source names (a
+ * `--tarball`, a `--mirror-ca`) must be readable. Other plans are returned as they are. `upgrade` passes its
+ * release alone.
  */
 export function resolveLocalRelease<P extends { release: PlannedRelease }>(
   plan: P,
@@ -61,6 +63,7 @@ export function resolveLocalRelease<P extends { release: PlannedRelease }>(
 ): P {
   const src = plan.release.source;
   if (src.kind === "tarball") checkTarball(src.path);
+  if (src.kind === "mirror" && src.caFile) readMirrorCa(src.caFile);
   if (src.kind !== "bundle") return plan;
   const picked = bundleTarball(src.dir, versionGiven ? plan.release.version : undefined, plan.release.arch);
   return {

@@ -44,29 +44,34 @@ export interface Download {
 const hintOffline =
   "Check the network and proxy (HTTPS_PROXY, NO_PROXY); on an air-gapped host use --tarball FILE or --bundle DIR.";
 
+/**
+ * Reads a `--mirror-ca` PEM file, failing with a usage error (exit 2) naming the flag when it is unreadable
+ * or holds no certificate. Planning calls it too, so a wrong path is reported before anything is written.
+ */
+export function readMirrorCa(file: string): string {
+  let pem: string;
+  try {
+    pem = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    throw usageError(
+      "mirror-ca-unreadable",
+      `--mirror-ca ${file}: ${(err as Error).message}`,
+      "Give a readable PEM file with the CA certificate(s) of your mirror.",
+    );
+  }
+  if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
+    throw usageError(
+      "mirror-ca-invalid",
+      `--mirror-ca ${file} holds no PEM certificate`,
+      "Give a PEM file with one or more '-----BEGIN CERTIFICATE-----' blocks.",
+    );
+  }
+  return pem;
+}
+
 /** Builds the undici dispatcher: proxy from env, timeouts, extra CA, redirects. */
 export function createHttpClient(options: HttpOptions): HttpClient {
-  let ca: string[] | undefined;
-  if (options.caFile) {
-    let pem: string;
-    try {
-      pem = fs.readFileSync(options.caFile, "utf8");
-    } catch (err) {
-      throw usageError(
-        "mirror-ca-unreadable",
-        `--mirror-ca ${options.caFile}: ${(err as Error).message}`,
-        "Give a readable PEM file with the CA certificate(s) of your mirror.",
-      );
-    }
-    if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
-      throw usageError(
-        "mirror-ca-invalid",
-        `--mirror-ca ${options.caFile} holds no PEM certificate`,
-        "Give a PEM file with one or more '-----BEGIN CERTIFICATE-----' blocks.",
-      );
-    }
-    ca = [...tls.rootCertificates, pem];
-  }
+  const ca = options.caFile ? [...tls.rootCertificates, readMirrorCa(options.caFile)] : undefined;
   const env = options.env;
   const timeout = options.connectTimeoutMs ?? 30_000;
   const idle = options.idleTimeoutMs ?? 60_000;

@@ -168,3 +168,26 @@ Deno.test("planFromContext: a --tarball that is not a readable file is a usage e
     Deno.removeSync(root, { recursive: true });
   }
 });
+
+Deno.test("planFromContext: an unreadable or non-PEM --mirror-ca is a usage error while planning", () => {
+  const root = Deno.makeTempDirSync({ prefix: "etcdup-context-" });
+  try {
+    const notPem = path.join(root, "ca.txt");
+    Deno.writeTextFileSync(notPem, "not a certificate\n");
+    const missing = refusal(root, {
+      ...VALUES,
+      "mirror-ca": path.join(root, "missing.pem"),
+      "dry-run": true,
+    });
+    assert.equal(missing.code, "mirror-ca-unreadable");
+    assert.equal(missing.exit, Exit.usage);
+    assert.equal(refusal(root, { ...VALUES, "mirror-ca": notPem }).code, "mirror-ca-invalid");
+    assert.deepEqual(
+      [...Deno.readDirSync(root)].map((e) => e.name),
+      ["ca.txt"],
+      "nothing written under --root",
+    );
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
