@@ -58,12 +58,37 @@ export function splitCaExport(text: string, where: string): CaSource {
 }
 
 /**
+ * Fails with a usage error (exit 2) when the CA flags do not name one CA: `--ca-from` together with
+ * `--ca-cert`/`--ca-key`, or one of `--ca-cert`/`--ca-key` without the other. Reads nothing.
+ */
+export function checkCaFlags(flags: { caFrom?: string; caCert?: string; caKey?: string }): void {
+  if (flags.caFrom && (flags.caCert || flags.caKey)) {
+    throw new EtcdupError({
+      code: "conflicting-ca",
+      message: "--ca-from and --ca-cert/--ca-key cannot be used together",
+      hint: "Give the exported CA file, or the certificate and key pair.",
+      exit: Exit.usage,
+    });
+  }
+  if (Boolean(flags.caCert) !== Boolean(flags.caKey)) {
+    throw new EtcdupError({
+      code: "incomplete-ca",
+      message: `--${flags.caCert ? "ca-key" : "ca-cert"} is missing`,
+      hint: "--ca-cert and --ca-key go together.",
+      exit: Exit.usage,
+    });
+  }
+}
+
+/**
  * Reads the CA named by `--ca-from FILE` or `--ca-cert FILE` + `--ca-key FILE` (local paths, not under
- * --root), or returns undefined when none is given. Content is checked later, when it is loaded.
+ * --root), or returns undefined when none is given; conflicting flags are refused by {@link checkCaFlags}.
+ * Content is checked later, when it is loaded.
  */
 export function readCaFlags(
   flags: { caFrom?: string; caCert?: string; caKey?: string },
 ): CaSource | undefined {
+  checkCaFlags(flags);
   if (flags.caFrom) return splitCaExport(readLocal(flags.caFrom, "--ca-from"), flags.caFrom);
   if (flags.caCert && flags.caKey) {
     return {
@@ -71,14 +96,6 @@ export function readCaFlags(
       keyPem: readLocal(flags.caKey, "--ca-key"),
       source: `${flags.caCert} + ${flags.caKey}`,
     };
-  }
-  if (flags.caCert || flags.caKey) {
-    throw new EtcdupError({
-      code: "incomplete-ca",
-      message: `--${flags.caCert ? "ca-key" : "ca-cert"} is missing`,
-      hint: "--ca-cert and --ca-key go together.",
-      exit: Exit.usage,
-    });
   }
   return undefined;
 }

@@ -9,6 +9,7 @@ import type { FlagValues } from "../cli/spec.ts";
 import { DEFAULT_KEY_ALGORITHM, parseKeyAlgorithm } from "../pki/algorithms.ts";
 import { defaultPkiDir, parseLayout } from "../pki/layout.ts";
 import { hostSans } from "../pki/hostsans.ts";
+import { checkCaFlags } from "../pki/export.ts";
 import { mergeSans, type Sans, splitSans } from "../pki/sans.ts";
 import { type Arch, parseArch, resolveVersion as manifestVersion } from "../release/manifest.ts";
 import { DEFAULT_MIRROR } from "../release/source.ts";
@@ -200,20 +201,7 @@ function planPki(values: FlagValues, facts: HostFacts, member: PlannedMember): P
   const caFrom = str(values, "ca-from");
   const caCert = str(values, "ca-cert");
   const caKey = str(values, "ca-key");
-  if (caFrom && (caCert || caKey)) {
-    throw usageError(
-      "conflicting-ca",
-      "--ca-from and --ca-cert/--ca-key cannot be used together",
-      "Give the exported CA file, or the certificate and key pair.",
-    );
-  }
-  if (Boolean(caCert) !== Boolean(caKey)) {
-    throw usageError(
-      "incomplete-ca",
-      `--${caCert ? "ca-key" : "ca-cert"} is missing`,
-      "--ca-cert and --ca-key go together.",
-    );
-  }
+  checkCaFlags({ caFrom, caCert, caKey });
   return {
     layout,
     pkiDir,

@@ -147,3 +147,11 @@ Deno.test("plan: ports, paths, names, numbers and PKI flags are validated", () =
   assert.equal(k.paths.dataDir, "/srv/etcd");
   assert.equal(k.paths.binDir, "/opt/etcd/bin");
 });
+
+Deno.test("plan: CA flags must name one CA", () => {
+  usage(
+    { "ca-from": "/x/ca.export", "ca-cert": "/x/ca.crt", "ca-key": "/x/ca.key" },
+    /cannot be used together/,
+  );
+  usage({ "ca-cert": "/x/ca.crt" }, /--ca-key is missing/);
+});
