@@ -5,10 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { etcdFixture } from "../support/etcd_fixtures.ts";
-import { Container } from "../e2e/harness/container.ts";
-import { etcdupUnderTest } from "../e2e/harness/etcdup.ts";
-import { Network } from "../e2e/harness/network.ts";
+import type { Container } from "../e2e/harness/container.ts";
+import { withFixtureNode } from "../support/fixture_node.ts";
 
 const PKI = "/etc/etcd/pki";
 const CTL = ["etcdctl", "--endpoints=https://127.0.0.1:2379", "--dial-timeout=3s", "--command-timeout=5s"];
@@ -21,24 +19,9 @@ function ctl(ct: Container, client: { ca: string; cert: string; key: string }, .
 const ADMIN = { ca: `${PKI}/ca.crt`, cert: `${PKI}/admin.crt`, key: `${PKI}/admin.key` };
 
 Deno.test("certs renew and rotate-ca restart etcd.service and prove it healthy; a failed restart is rolled back", async (t) => {
-  const etcdup = await etcdupUnderTest();
-  const fx = await etcdFixture("sid");
-  const net = await Network.create("10.93.0");
-  let ct: Container | undefined;
-  try {
-    const host = await net.addHost();
-    ct = await Container.boot({ name: "certs", hostname: "certs-a", netns: host.netns, binds: etcdup.binds });
-    const c = ct;
-    await c.copyIn(fx.tarball, "/root/etcd.tar.gz");
-    const install = await etcdup.run(c, [
-      "install",
-      "--tarball",
-      "/root/etcd.tar.gz",
-      "--version",
-      fx.version,
-      "--sha256",
-      fx.sha256,
-    ], { timeoutMs: 240_000 });
+  await withFixtureNode({ name: "certs", hostname: "certs-a", prefix: "10.93.0" }, async (node) => {
+    const { etcdup, ct: c } = node;
+    const install = await etcdup.run(c, node.install, { timeoutMs: 240_000 });
     assert.equal(install.code, 0, `${install.stderr}\n${install.stdout}`);
     assert.equal((await ctl(c, ADMIN, "put", "/keep", "me")).code, 0);
     const mainPid = async () =>
@@ -123,8 +106,5 @@ Deno.test("certs renew and rotate-ca restart etcd.service and prove it healthy; 
         assert.equal(check.code, 0, check.stdout);
       },
     );
-  } finally {
-    await ct?.destroy();
-    await net.destroy();
-  }
+  });
 });
