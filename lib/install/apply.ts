@@ -16,6 +16,7 @@ import { type PkiPlan, planPki } from "../pki/plan.ts";
 import { applyPki } from "../pki/apply.ts";
 import { installBinaries, stageInBinDir } from "../release/binaries.ts";
 import type { StagedRelease } from "../release/obtain.ts";
+import { selfFile } from "../host/self.ts";
 import { completionFile } from "./completion.ts";
 import { configEntries, pkiEntries } from "./entries.ts";
 import { type EtcdIds, pkiRequest } from "./pki.ts";
@@ -88,8 +89,8 @@ async function placePki(
 }
 
 /**
- * Writes the config files and the completion where they differ from the plan, keeping files the operator
- * edited (with etcdup's version beside them); returns the decision for each.
+ * Writes the config files, the completion and etcdup itself (for its timers) where they differ from the
+ * plan, keeping files the operator edited (with etcdup's version beside them); returns the decision for each.
  */
 async function placeConfig(
   plan: InstallPlan,
@@ -102,6 +103,7 @@ async function placeConfig(
   const decisions = decideFiles(host, [
     ...configFiles(plan, pki),
     ...(completion ? [completion] : []),
+    selfFile(),
   ], previous?.files ?? {});
   applyDecisions(host, decisions);
   for (const { file, action } of decisions) {

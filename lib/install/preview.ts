@@ -15,6 +15,7 @@ import { baseView, type PlanView, renderPlanText, type ViewEntry } from "../plan
 import type { InstallPlan } from "../plan/types.ts";
 import { planPki } from "../pki/plan.ts";
 import { requiredBinaries } from "../release/unpack.ts";
+import { selfFile } from "../host/self.ts";
 import { configEntries, pkiEntries } from "./entries.ts";
 import { planFromContext } from "./context.ts";
 import { pkiRequest } from "./pki.ts";
@@ -52,7 +53,7 @@ async function previewPlan(
   const account = lookupUser(host, plan.user.name);
   const ids = account ? { uid: account.uid, gid: account.gid } : { uid: -1, gid: -1 };
   const pki = await planPki(pkiRequest(plan, ids), host);
-  const decisions = decideFiles(host, configFiles(plan, pki.paths), state?.files ?? {});
+  const decisions = decideFiles(host, [...configFiles(plan, pki.paths), selfFile()], state?.files ?? {});
   const sameRelease = state?.version === plan.release.version && state.binDir === plan.paths.binDir;
   const bins: ViewEntry[] = requiredBinaries(plan.release.version).map((b) => ({
     path: path.join(plan.paths.binDir, b),

@@ -29,6 +29,7 @@ const WRITTEN: Record<string, string> = {
   "/usr/local/bin/etcd": "regular file root:root 755",
   "/usr/local/bin/etcdctl": "regular file root:root 755",
   "/usr/local/bin/etcdutl": "regular file root:root 755",
+  "/usr/local/bin/etcdup": "regular file root:root 755",
   "/var/lib/etcd": "directory etcd:etcd 700",
   [PKI]: "directory root:root 755",
   [`${PKI}/ca.crt`]: "regular file root:root 644",

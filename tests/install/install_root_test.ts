@@ -80,8 +80,12 @@ Deno.test("install --root: files, owners, modes, user, enabled unit; second run 
       ["/usr/share/bash-completion/completions/etcdctl", "root:root", "0644"],
       ["/var/lib/etcdup", "root:root", "0700"],
       ["/var/lib/etcdup/state.json", "root:root", "0600"],
+      ["/usr/local/bin/etcdup", "root:root", "0755"],
     ];
     for (const [p, owner, mode] of want) assert.deepEqual(stat(root, p), { owner, mode }, p);
+    const placed = await exec([path.join(root, "usr/local/bin/etcdup"), "--version"]);
+    assert.equal(placed.code, 0, `the placed etcdup (a wrapper of this checkout) runs: ${placed.stderr}`);
+    assert.match(placed.stdout, /^etcdup /);
 
     const etcd = parsePasswd(await Deno.readTextFile(path.join(root, "etc/passwd"))).find((u) =>
       u.name === "etcd"
@@ -103,7 +107,7 @@ Deno.test("install --root: files, owners, modes, user, enabled unit; second run 
     assert.equal(state.tarballSha256, fx.sha256);
     assert.ok(
       state.files["/etc/default/etcd"] && state.files["/usr/local/bin/etcd"] &&
-        state.files["/etc/etcd/pki/ca.key"],
+        state.files["/etc/etcd/pki/ca.key"] && state.files["/usr/local/bin/etcdup"],
     );
     const san = await sanText(path.join(root, "etc/etcd/pki/server.crt"));
     assert.match(san, /DNS:etcd\.example\.com/);
@@ -167,6 +171,7 @@ Deno.test("install --dry-run writes nothing and lists files with owners and mode
         /create +0600 root:root +\/etc\/etcd\/pki\/ca\.key/,
         /create +0644 root:root +\/etc\/default\/etcd/,
         /install +0755 root:root +\/usr\/local\/bin\/etcd /,
+        /create +0755 root:root +\/usr\/local\/bin\/etcdup$/m,
         /create +0700 etcd:etcd +\/var\/lib\/etcd/,
         /user etcd: create/,
         new RegExp(`systemctl --root ${root} enable etcd\\.service`),
@@ -224,7 +229,7 @@ Deno.test("install --root: another etcd version than the installed one is refuse
     assert.equal(first.code, 0, first.stderr);
     const statePath = path.join(root, "var/lib/etcdup/state.json");
     const [bins, state] = [await hashes(root, "usr/local/bin"), await Deno.readTextFile(statePath)];
-    assert.deepEqual(Object.keys(bins).sort(), ["etcd", "etcdctl", "etcdutl"]);
+    assert.deepEqual(Object.keys(bins).sort(), ["etcd", "etcdctl", "etcdup", "etcdutl"]);
 
     const args = ["install", "--root", root, "--tarball", old.tarball, "--sha256", old.sha256];
     for (const extra of [[], ["--dry-run"]]) {

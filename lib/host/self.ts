@@ -1,0 +1,104 @@
+/**
+ * etcdup on the host: the timers etcdup installs run `/usr/local/bin/etcdup`, so install places the running
+ * etcdup there. A compiled etcdup copies its own executable; etcdup run from source (`deno run main.ts`)
+ * places a small POSIX sh wrapper that runs the same main module with the same deno, the runtime permissions
+ * of permissions.ts, the module-resolution flags it was started with (`--cached-only`, `--no-lock`, ...) and
+ * its DENO_* environment (DENO_DIR pinned, since a systemd service has no HOME to find deno's cache in).
+ */
+import * as path from "node:path";
+import { RUNTIME_PERMISSIONS } from "../../permissions.ts";
+import { sha256Hex } from "./fs.ts";
+import type { DesiredFile } from "../plan/diff.ts";
+
+/** Where install places etcdup (target path). */
+export const SELF_PATH = "/usr/local/bin/etcdup";
+
+/** How a source run of etcdup was started: what its wrapper repeats. */
+export interface SourceRun {
+  /** The deno executable (real path). */
+  deno: string;
+  /** deno flags that decide module resolution, kept as given (`--cached-only`, `--no-lock`, ...). */
+  flags: string[];
+  /** The main module (real path). */
+  main: string;
+  /** DENO_* variables, DENO_DIR included. */
+  env: Record<string, string>;
+}
+
+/** Flags of `deno run` the wrapper repeats: they decide where and how modules resolve, not what is allowed. */
+const KEPT_FLAGS = [
+  "--cached-only",
+  "--no-lock",
+  "--lock",
+  "--no-check",
+  "--config",
+  "--no-config",
+  "--import-map",
+];
+
+/** `s` as one POSIX shell word, quoted only when it needs it. */
+function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The wrapper script for a source run: `exec env VARS deno run FLAGS PERMISSIONS MAIN "$@"`. Pure.
+ * @example renderWrapper({ deno: "/usr/bin/deno", flags: [], main: "/src/main.ts", env: { DENO_DIR: "/c" } })
+ * // "#!/bin/sh\n# ...\nexec env DENO_DIR=/c /usr/bin/deno run --allow-read ... /src/main.ts \"$@\"\n"
+ */
+export function renderWrapper(run: SourceRun): string {
+  const vars = Object.keys(run.env).sort().map((k) => `${k}=${run.env[k]}`);
+  const argv = [...vars, run.deno, "run", ...run.flags, ...RUNTIME_PERMISSIONS, run.main].map(shellWord);
+  return [
+    "#!/bin/sh",
+    `# ${SELF_PATH}: written by etcdup install; runs the etcdup checkout at ${run.main} from source.`,
+    `exec env ${argv.join(" ")} "$@"`,
+    "",
+  ].join("\n");
+}
+
+/**
+ * The deno flags of `cmdline` (a process's argv) that the wrapper keeps: those before the argument naming
+ * `main` (resolved against `cwd`), in {@link KEPT_FLAGS}, written `--flag` or `--flag=value`. Pure.
+ * @example keptFlags(["deno", "run", "-A", "--cached-only", "main.ts", "x"], "/src/main.ts", "/src")
+ * // ["--cached-only"]
+ */
+export function keptFlags(cmdline: string[], main: string, cwd: string): string[] {
+  const at = cmdline.findIndex((a, i) => i > 0 && !a.startsWith("-") && path.resolve(cwd, a) === main);
+  return cmdline.slice(1, at < 0 ? 1 : at).filter((a) => KEPT_FLAGS.includes(a.split("=")[0]));
+}
+
+/** How this process was started from source: deno, flags, main module and DENO_* environment. */
+function sourceRun(env: Record<string, string | undefined>): SourceRun {
+  const main = path.resolve(new URL(Deno.mainModule).pathname);
+  let cmdline: string[] = [];
+  try {
+    cmdline = Deno.readTextFileSync("/proc/self/cmdline").split("\0").filter((a) => a !== "");
+  } catch {
+    // without /proc the wrapper runs with the permissions alone
+  }
+  const denoEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (k.startsWith("DENO_") && v !== undefined) denoEnv[k] = v;
+  denoEnv.DENO_DIR ??= path.join(env.XDG_CACHE_HOME ?? path.join(env.HOME ?? "/root", ".cache"), "deno");
+  return { deno: Deno.execPath(), flags: keptFlags(cmdline, main, Deno.cwd()), main, env: denoEnv };
+}
+
+/**
+ * The running etcdup as a file for {@link SELF_PATH} (root 0755): the compiled executable's own bytes, or
+ * the wrapper of a source run. Reads this process's executable, /proc/self/cmdline and `env`.
+ */
+export function selfFile(env: Record<string, string | undefined> = Deno.env.toObject()): DesiredFile {
+  const content: Uint8Array | string = Deno.build.standalone
+    ? Deno.readFileSync(Deno.execPath())
+    : renderWrapper(sourceRun(env));
+  return {
+    path: SELF_PATH,
+    content,
+    sha256: sha256Hex(content),
+    uid: 0,
+    gid: 0,
+    mode: 0o755,
+    protectEdits: false,
+    readByEtcd: false,
+  };
+}
