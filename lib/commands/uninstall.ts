@@ -22,6 +22,7 @@ import {
   writeRemains,
 } from "../host/state.ts";
 import { type ServiceManager, serviceManager } from "../host/systemd.ts";
+import { stopTimer } from "../timers/systemd.ts";
 import { compareFiles, observeFiles } from "../daytwo/drift.ts";
 import { adminClient } from "../daytwo/client.ts";
 import { hostOf, requireRoot } from "../daytwo/preconditions.ts";
@@ -86,7 +87,10 @@ function describe(plan: UninstallPlan, done: boolean): string {
   return lines.join("\n");
 }
 
-/** Stops and disables the unit of an installation, after leaving its cluster (unless --keep-member). */
+/**
+ * Stops and disables etcdup's timers and the unit of an installation, after leaving its cluster (unless
+ * --keep-member).
+ */
 async function stopService(
   state: InstallState,
   host: HostRoot,
@@ -94,6 +98,10 @@ async function stopService(
   out: Output,
 ): Promise<ServiceManager> {
   const svc = serviceManager(host);
+  for (const timer of state.timers ?? []) {
+    out.step(`stopping and disabling ${timer}`);
+    await stopTimer(svc, timer);
+  }
   const active = await svc.isActive(state.unit);
   if (!keepMember) await leaveCluster(state, host, active, out);
   if (active) {

@@ -47,6 +47,8 @@ export interface InstallState {
   clusterToken: string;
   /** The systemd unit name, e.g. "etcd.service". */
   unit: string;
+  /** etcdup's timers enabled here, e.g. ["etcdup-backup.timer"] (absent in records of older etcdups). */
+  timers?: string[];
   /** Every file etcdup wrote (binaries, unit, env, profile, completion, PKI), by target path. */
   files: Record<string, OwnedFile>;
   /** Directories etcdup created (data dir, pki dir), by target path. */

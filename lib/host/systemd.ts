@@ -46,10 +46,11 @@ interface RunResult {
   stderr: string;
 }
 
-async function run(cmd: string, args: string[]): Promise<RunResult> {
+async function run(cmd: string, args: string[], env?: Record<string, string>): Promise<RunResult> {
   let result: Deno.CommandOutput;
   try {
-    result = await new Deno.Command(cmd, { args, stdin: "null", stdout: "piped", stderr: "piped" }).output();
+    result = await new Deno.Command(cmd, { args, env, stdin: "null", stdout: "piped", stderr: "piped" })
+      .output();
   } catch (err) {
     throw new EtcdupError({
       code: "systemd-missing",
@@ -109,5 +110,46 @@ export function serviceManager(host: HostRoot): ServiceManager {
       );
       return r?.stdout ?? "";
     },
+  };
+}
+
+/** What `systemd-analyze calendar` says about an `OnCalendar=` expression. */
+export interface CalendarAnalysis {
+  /** Whether systemd accepts it. */
+  ok: boolean;
+  /** systemd's complaint when it does not. */
+  message: string;
+  /** The next elapses, as many as asked for (fewer when the expression stops elapsing). */
+  elapses: Date[];
+}
+
+/**
+ * Reads the elapses of `systemd-analyze calendar --iterations=N` output run with TZ=UTC ("Next elapse:" and
+ * "Iter. #N:" lines; older systemd says "Iteration #N:"). Pure.
+ * @example parseCalendarElapses("    Next elapse: Tue 2026-12-01 23:00:00 UTC\n") // [2026-12-01T23:00:00Z]
+ */
+export function parseCalendarElapses(text: string): Date[] {
+  const line = /(?:Next elapse|Iter\. #\d+|Iteration #\d+): \w+ (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d) UTC/g;
+  return [...text.matchAll(line)].map((m) => new Date(`${m[1]}T${m[2]}Z`));
+}
+
+/**
+ * Asks `systemd-analyze calendar` about `expr` (the next `iterations` elapses); undefined when the host has
+ * no systemd-analyze. Only meaningful on the live host (callers skip it under --root).
+ */
+export async function analyzeCalendar(
+  expr: string,
+  iterations: number,
+): Promise<CalendarAnalysis | undefined> {
+  let r: RunResult;
+  try {
+    r = await run("systemd-analyze", ["calendar", `--iterations=${iterations}`, expr], { TZ: "UTC" });
+  } catch {
+    return undefined;
+  }
+  return {
+    ok: r.code === 0,
+    message: (r.stderr || r.stdout).trim(),
+    elapses: r.code === 0 ? parseCalendarElapses(r.stdout) : [],
   };
 }

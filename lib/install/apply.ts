@@ -21,7 +21,8 @@ import { completionFile } from "./completion.ts";
 import { configEntries, pkiEntries } from "./entries.ts";
 import { type EtcdIds, pkiRequest } from "./pki.ts";
 import { recordState } from "./record.ts";
-import { runService, serviceChanges } from "./service.ts";
+import { placeTimers, runService, serviceChanges } from "./service.ts";
+import { checkCalendars } from "../timers/systemd.ts";
 
 /** Steps another command (`join`) runs inside install's sequence. */
 export interface InstallHooks {
@@ -150,7 +151,8 @@ function report(plan: InstallPlan, previous: InstallState | undefined, o: Outcom
 }
 
 /**
- * Applies a plan: release, user, data dir, binaries, PKI, config files, state record, service, health.
+ * Applies a plan: release, user, data dir, binaries, PKI, config files, state record, service, health,
+ * timers.
  * `previous` is the state record read before planning. Prints each step and the result ("no changes: ..."
  * when nothing changed).
  */
@@ -161,6 +163,7 @@ export async function apply(
   out: Output,
   hooks: InstallHooks = {},
 ): Promise<ExitCode> {
+  await checkCalendars(host, plan.timers);
   const staged = await stageInBinDir(plan.release, host, plan.paths.binDir, out);
   try {
     const { ids, created: userCreated } = await ensureEtcdUser(host, plan, out);
@@ -172,6 +175,7 @@ export async function apply(
     recordState(host, plan, staged.sha256, pki, decisions, previous);
     const changes = serviceChanges(plan, decisions, pki, binaries.length > 0);
     const service = await runService(plan, host, changes, out);
+    service.push(...await placeTimers(plan, host, decisions, previous, out));
     if (hooks.healthy && plan.service.start) await hooks.healthy(plan, pki.paths);
     report(plan, previous, { ids, userCreated, dataChanged, binaries, pki, decisions, service }, out);
     return Exit.ok;

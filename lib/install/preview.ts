@@ -20,6 +20,7 @@ import { configEntries, pkiEntries } from "./entries.ts";
 import { planFromContext } from "./context.ts";
 import { pkiRequest } from "./pki.ts";
 import { serviceChanges, serviceSteps } from "./service.ts";
+import { checkCalendars } from "../timers/systemd.ts";
 
 /**
  * Runs `install --dry-run`. What is installed is read to compare with, so on a host etcdup installed on it
@@ -50,6 +51,7 @@ async function previewPlan(
   state: InstallState | undefined,
   out: Output,
 ): Promise<ExitCode> {
+  await checkCalendars(host, plan.timers);
   const account = lookupUser(host, plan.user.name);
   const ids = account ? { uid: account.uid, gid: account.gid } : { uid: -1, gid: -1 };
   const pki = await planPki(pkiRequest(plan, ids), host);
@@ -88,7 +90,7 @@ async function previewPlan(
         note: "from 'etcdctl completion bash' when this etcdctl has it",
       },
     ],
-    service: serviceSteps(plan, serviceChanges(plan, decisions, pki, !sameRelease)),
+    service: serviceSteps(plan, serviceChanges(plan, decisions, pki, !sameRelease), state),
     notes: [...plan.notes, ...pki.notes],
   };
   out.result({ dryRun: true, plan: view }, renderPlanText(view, plan.root));

@@ -6,6 +6,7 @@ import { type InstallState, type OwnedFile, writeState } from "../host/state.ts"
 import type { InstallPlan } from "../plan/types.ts";
 import type { PkiPlan } from "../pki/plan.ts";
 import { requiredBinaries } from "../release/unpack.ts";
+import { timerUnit } from "../timers/job.ts";
 
 /** Hashes, owners and modes of the installed binaries of the plan's release. */
 function binaryRecords(host: HostRoot, plan: InstallPlan): Record<string, OwnedFile> {
@@ -58,6 +59,7 @@ export function recordState(
     initialClusterState: plan.member.initialClusterState,
     clusterToken: plan.member.clusterToken,
     unit: plan.service.unit,
+    timers: plan.timers.map(timerUnit),
     files,
     dirs: [plan.paths.dataDir, plan.pki.pkiDir],
     updatedAt: new Date().toISOString(),

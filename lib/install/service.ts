@@ -14,6 +14,9 @@ import { pkiPaths } from "../pki/layout.ts";
 import type { PkiPlan } from "../pki/plan.ts";
 import { waitHealthy } from "../etcd/health.ts";
 import { likelyFix } from "../etcd/diagnose.ts";
+import type { InstallState } from "../host/state.ts";
+import { timerFiles } from "../timers/job.ts";
+import { retiredTimers, runTimers, timerSteps } from "../timers/systemd.ts";
 
 /** What applying changes that the service must notice. */
 export interface ServiceChanges {
@@ -43,8 +46,19 @@ export function serviceChanges(
   };
 }
 
-/** The service actions applying takes, in order, as the dry run shows them. */
-export function serviceSteps(plan: InstallPlan, changes: ServiceChanges): string[] {
+/** The service actions applying takes, in order, as the dry run shows them (etcd's, then the timers'). */
+export function serviceSteps(
+  plan: InstallPlan,
+  changes: ServiceChanges,
+  previous: InstallState | undefined,
+): string[] {
+  return [
+    ...etcdSteps(plan, changes),
+    ...timerSteps(plan.root, plan.timers, retiredTimers(previous?.timers, plan.timers), plan.service.start),
+  ];
+}
+
+function etcdSteps(plan: InstallPlan, changes: ServiceChanges): string[] {
   const u = plan.service.unit;
   if (plan.root !== "/") return [`systemctl --root ${plan.root} enable ${u} (never started under --root)`];
   const steps = [...(changes.unitChanged ? ["systemctl daemon-reload"] : []), `systemctl enable ${u}`];
@@ -116,4 +130,24 @@ export async function runService(
   }
   out.step(`etcd is healthy at ${localClientUrl(plan)}`);
   return did;
+}
+
+/**
+ * Enables the plan's timers (started with etcd, restarted when their units changed) and retires the ones the
+ * previous install had and the plan no longer does. Returns what it did.
+ */
+export function placeTimers(
+  plan: InstallPlan,
+  host: HostRoot,
+  decisions: FileDecision[],
+  previous: InstallState | undefined,
+  out: Output,
+): Promise<string[]> {
+  const paths = new Set(plan.timers.flatMap(timerFiles).map((f) => f.path));
+  return runTimers(serviceManager(host), host, plan.timers, {
+    retired: retiredTimers(previous?.timers, plan.timers),
+    recorded: previous?.files ?? {},
+    changed: decisions.some((d) => paths.has(d.file.path) && writesContent(d.action)),
+    start: plan.service.start,
+  }, out);
 }

@@ -17,6 +17,7 @@ import type { HostFacts } from "./facts.ts";
 import type { InstallPlan, PlannedMember, PlannedPki, PlannedRelease, PlannedSource } from "./types.ts";
 import * as v from "./validate.ts";
 import { deriveClusterToken, formatInitialCluster, parseInitialCluster } from "./cluster.ts";
+import { plannedTimers } from "./timers.ts";
 
 /** Fixed target paths of the files install writes outside the bin, data and PKI dirs. */
 export const FIXED_PATHS = {
@@ -254,6 +255,7 @@ export function buildPlan(
       healthTimeoutMs: timeout * 1000,
     },
     user: { name: "etcd", home: "/var/lib/etcd" },
+    timers: plannedTimers(values),
     notes,
   };
 }

@@ -9,6 +9,7 @@ import { renderProfile, renderUnit } from "../etcd/unit.ts";
 import type { PkiPaths } from "../pki/layout.ts";
 import type { DesiredFile } from "./diff.ts";
 import type { InstallPlan } from "./types.ts";
+import { timerFiles } from "../timers/job.ts";
 
 /** etcd's configuration from the plan and the PKI paths. */
 export function etcdConfig(plan: InstallPlan, pki: PkiPaths): EtcdConfig {
@@ -51,7 +52,10 @@ function rootFile(p: string, content: string, mode: number, readByEtcd: boolean)
   };
 }
 
-/** The unit, env file and profile for `plan` (all root 0644; they hold paths, no secrets). */
+/**
+ * The unit, env file, profile and the units of etcdup's timers for `plan` (all root 0644; they hold paths,
+ * no secrets).
+ */
 export function configFiles(plan: InstallPlan, pki: PkiPaths): DesiredFile[] {
   const p = plan.paths;
   return [
@@ -85,5 +89,6 @@ export function configFiles(plan: InstallPlan, pki: PkiPaths): DesiredFile[] {
       0o644,
       false,
     ),
+    ...plan.timers.flatMap(timerFiles),
   ];
 }

@@ -3,6 +3,7 @@
  * validated, before anything touches the host. Everything after planning reads only this.
  */
 import type { KeyAlgorithm } from "../pki/algorithms.ts";
+import type { TimerJob } from "../timers/job.ts";
 
 /** Where the release tarball comes from. */
 export type PlannedSource =
@@ -85,6 +86,8 @@ export interface InstallPlan {
   service: PlannedService;
   /** The system account etcd runs as. */
   user: { name: string; home: string };
+  /** etcdup's scheduled jobs (oneshot service + timer each), lib/plan/timers.ts. */
+  timers: TimerJob[];
   /** Things the planner decided that the operator should know (e.g. a fallback address). */
   notes: string[];
 }
