@@ -142,6 +142,32 @@ export async function promoteWhenReady(api: ClusterApi, id: string, opts: RetryO
   });
 }
 
+/**
+ * Removes member `id`, asking `endpoints` in order (not the member going away), retrying while etcd refuses
+ * for a passing reason; returns false when no member has that ID (already removed, e.g. on a re-run).
+ */
+export async function removeMember(
+  api: ClusterApi,
+  member: Member,
+  endpoints: string[],
+  opts: RetryOptions = { timeoutMs: 10_000 },
+): Promise<boolean> {
+  return await retrying(
+    `removing member ${member.name || member.id} failed`,
+    "member-remove-failed",
+    opts,
+    async () => {
+      try {
+        await api.memberRemove(member.id, endpoints);
+        return true;
+      } catch (err) {
+        if (err instanceof EtcdApiError && /member not found/.test(err.message)) return false;
+        throw err;
+      }
+    },
+  );
+}
+
 /** What {@link removeSelf} did. */
 export type RemoveOutcome =
   /** The member was removed from the cluster. */
@@ -169,20 +195,7 @@ export async function removeSelf(
   const others = list.members.filter((m) => m.id !== self.id);
   if (others.length === 0) return { kind: "last-member", id: self.id };
   const endpoints = [...others.flatMap((m) => m.clientUrls), ...api.endpoints];
-  const removed = await retrying(
-    `removing member ${self.name || self.id} failed`,
-    "member-remove-failed",
-    opts,
-    async () => {
-      try {
-        await api.memberRemove(self.id, endpoints);
-        return true;
-      } catch (err) {
-        if (err instanceof EtcdApiError && /member not found/.test(err.message)) return false;
-        throw err;
-      }
-    },
-  );
+  const removed = await removeMember(api, self, endpoints, opts);
   return removed ? { kind: "removed", id: self.id, remaining: others.length } : { kind: "not-a-member" };
 }
 

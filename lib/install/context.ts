@@ -76,7 +76,7 @@ export function resolveLocalRelease<P extends { release: PlannedRelease }>(
 const UPGRADE_FLAGS = ["tarball", "bundle", "mirror", "mirror-ca", "sha256", "root"] as const;
 
 /** `s` as one POSIX shell word, quoted only when it needs it. */
-function shellWord(s: string): string {
+export function shellWord(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
