@@ -2,6 +2,8 @@
  * `etcdup join ENDPOINT... --ca-from FILE`: install's sequence (release, user, binaries, PKI from the
  * cluster's CA, config, service, health) with two steps of lib/cluster/join.ts hooked in: settle the
  * membership before etcd's configuration is rendered, promote the learner once etcd is healthy.
+ * With `--replace NAME` (the member name then defaults to NAME), the dead member NAME is removed first
+ * (lib/cluster/replace.ts) and a data dir left from this host's former membership is moved aside.
  */
 import * as path from "node:path";
 import type { CommandContext } from "../cli/spec.ts";
@@ -10,8 +12,14 @@ import type { HostRoot } from "../host/fs.ts";
 import type { PkiPaths } from "../pki/layout.ts";
 import type { TlsClient } from "../etcd/health.ts";
 import { finishJoin, parseJoinEndpoints, type Settled, settleMembership } from "../cluster/join.ts";
+import { replaceMember } from "../cluster/replace.ts";
 import { planFromContext } from "../install/context.ts";
 import { apply } from "../install/apply.ts";
+import { moveAside } from "../host/aside.ts";
+import { serviceManager } from "../host/systemd.ts";
+import type { InstallPlan } from "../plan/types.ts";
+import { memberName } from "../plan/validate.ts";
+import type { Output } from "../cli/output.ts";
 
 /** The admin client of `pki` on `host`, talking to `endpoints`. */
 function adminClient(host: HostRoot, pki: PkiPaths, endpoints: string[]): TlsClient {
@@ -23,9 +31,48 @@ function adminClient(host: HostRoot, pki: PkiPaths, endpoints: string[]): TlsCli
   };
 }
 
+/** `--replace NAME`, validated like a member name (exit 2), or undefined. */
+function replaceName(ctx: CommandContext): string | undefined {
+  const name = ctx.values.replace;
+  return typeof name === "string" ? memberName("replace", name) : undefined;
+}
+
+/**
+ * The dead member's removal and, when this host's member is no longer in the cluster, its data dir moved
+ * aside (etcd stopped first: it may be crash-looping on that directory).
+ */
+async function replaceStep(
+  host: HostRoot,
+  plan: InstallPlan,
+  client: TlsClient,
+  name: string,
+  learner: boolean,
+  out: Output,
+): Promise<void> {
+  const replaced = await replaceMember({
+    client,
+    name,
+    peerUrls: plan.member.advertisePeerUrls,
+    learner,
+    timeoutMs: plan.service.healthTimeoutMs,
+    out,
+  });
+  const dataDir = plan.paths.dataDir;
+  if (replaced.stillMember || host.stat(path.join(dataDir, "member")) === undefined) return;
+  const svc = serviceManager(host);
+  if (await svc.isActive(plan.service.unit)) {
+    out.step(`stopping ${plan.service.unit}: it runs on the data dir of the former member`);
+    await svc.stop(plan.service.unit);
+  }
+  const to = moveAside(host, dataDir, "replace", new Date());
+  out.step(`moved the data dir of the former member aside to ${to} (etcdup never deletes one)`);
+}
+
 /** Runs `etcdup join`. */
 export async function run(ctx: CommandContext): Promise<ExitCode> {
   const endpoints = parseJoinEndpoints(ctx.positionals);
+  const replace = replaceName(ctx);
+  if (replace && ctx.values.name === undefined) ctx = { ...ctx, values: { ...ctx.values, name: replace } };
   const { host, plan, previous } = planFromContext(ctx, "join");
   if (!plan.pki.caSource && !previous) {
     throw usageError(
@@ -39,11 +86,13 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   let settled: Settled | undefined;
   return await apply(plan, host, previous, ctx.out, {
     member: async (p, pki) => {
+      const learner = ctx.values["no-learner"] !== true;
+      if (replace) await replaceStep(host, p, adminClient(host, pki, endpoints), replace, learner, ctx.out);
       settled = await settleMembership({
         client: adminClient(host, pki, endpoints),
         name: p.member.name,
         peerUrls: p.member.advertisePeerUrls,
-        learner: ctx.values["no-learner"] !== true,
+        learner,
         dataDirHasMember: host.stat(path.join(p.paths.dataDir, "member")) !== undefined,
         // After an earlier join, the plan keeps the initial cluster it recorded (planFromContext).
         previousInitialCluster: p.member.initialClusterState === "existing"

@@ -7,7 +7,7 @@ import { hostFlags, memberFlags, pkiFlags, releaseFlags } from "./install.ts";
 export const joinSpec: CommandSpec = {
   name: "join",
   summary: "Install etcd here and add this node to a running cluster (learner first, then promoted).",
-  usage: "etcdup join https://MEMBER:2379 [https://MEMBER2:2379 ...] --ca-from FILE [flags]",
+  usage: "etcdup join https://MEMBER:2379 [https://MEMBER2:2379 ...] --ca-from FILE [--replace NAME] [flags]",
   details:
     `Does everything 'etcdup install' does, with the cluster's CA (--ca-from, from 'etcdup certs export'
 on a member), then: finds this node in the member list by its peer URL or adds it (as a learner unless
@@ -17,9 +17,15 @@ until it is healthy, and promotes the learner once it has caught up with the lea
 Interrupted at any point, run the same command again: it finds the member it added and finishes the job.
 It never deletes a data directory; one left by a former membership stops the join with a hint instead.
 
+--replace NAME replaces a member that is dead for good (disk lost, host rebuilt), also under its old name
+(the default --name): NAME is removed from the cluster first, only if it does not answer and the members
+that do keep a quorum after the removal and the addition (refused otherwise, exit 7); a data dir left from
+this host's former membership is moved aside to <data-dir>.before-replace-<time>, never deleted.
+
 Examples:
   etcdup certs export --out /tmp/ca.export                     # on a member
-  etcdup join https://10.0.0.1:2379 --ca-from /tmp/ca.export   # on the new node`,
+  etcdup join https://10.0.0.1:2379 --ca-from /tmp/ca.export   # on the new node
+  etcdup join --replace n2 https://10.0.0.1:2379 --ca-from /tmp/ca.export   # n2's disk is gone`,
   positionals: { min: 1, name: "ENDPOINT" },
   flags: {
     ...releaseFlags,
@@ -31,6 +37,13 @@ Examples:
     "advertise-address": memberFlags["advertise-address"],
     "client-port": memberFlags["client-port"],
     "peer-port": memberFlags["peer-port"],
+    replace: {
+      type: "string",
+      value: "NAME",
+      description:
+        "Replace the dead member NAME: remove it (only if it is dead and quorum holds), then join (--name defaults to NAME).",
+      flagOnly: true,
+    },
     "no-learner": {
       type: "boolean",
       description: "Add this node as a voting member at once instead of a learner promoted when caught up.",
