@@ -8,14 +8,13 @@ import { Exit, type ExitCode } from "../errors.ts";
 import { serviceManager } from "../host/systemd.ts";
 import { gatherFacts } from "../plan/facts.ts";
 import { FIXED_PATHS, planRelease } from "../plan/build.ts";
-import { positiveInt } from "../plan/validate.ts";
 import { installBinaries, stageInBinDir } from "../release/binaries.ts";
 import { resolveVersion } from "../release/manifest.ts";
 import { completionFile } from "../install/completion.ts";
 import { resolveLocalRelease } from "../install/context.ts";
 import { applyUpgrade } from "../daytwo/apply.ts";
 import { checkUpgradePath, type UpgradeStep } from "../daytwo/paths.ts";
-import { hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
+import { healthTimeoutMs, hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
 
 /** How to roll the rest of a cluster, or nothing for a single member. */
 function clusterAdvice(initialCluster: string, step: UpgradeStep): string {
@@ -40,11 +39,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     out.result({ upgraded: false, ...step }, `etcd is already ${state.version}: nothing to upgrade`);
     return Exit.ok;
   }
-  const healthTimeoutMs = 1000 *
-    positiveInt(
-      "health-timeout",
-      typeof values["health-timeout"] === "string" ? values["health-timeout"] : "60",
-    );
+  const timeoutMs = healthTimeoutMs(values);
   if (values["dry-run"] === true) {
     out.result(
       { dryRun: true, ...step },
@@ -77,7 +72,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
           out,
         ),
       files: FIXED_PATHS,
-      healthTimeoutMs,
+      healthTimeoutMs: timeoutMs,
       now: new Date(),
     });
     const advice = clusterAdvice(state.initialCluster, verified);

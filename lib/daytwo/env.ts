@@ -45,13 +45,15 @@ export function configFromEnv(vars: Record<string, string>, where: string): Etcd
 }
 
 /**
- * The env file etcdup's `current` text becomes for `version` (unchanged text when nothing differs).
+ * The env file etcdup's `current` text becomes for `version`, with the settings in `change` replaced
+ * (`recover`: the initial cluster); unchanged text when nothing differs.
  * @example rerenderEnv(text, "v3.6.6", files).includes("ETCD_FEATURE_GATES") // true
  */
 export function rerenderEnv(
   current: string,
   version: string,
   files: { envFile: string; envLocalFile: string },
+  change: Partial<EtcdConfig> = {},
 ): string {
-  return renderEnvFile(configFromEnv(parseEnvFile(current), files.envFile), version, files);
+  return renderEnvFile({ ...configFromEnv(parseEnvFile(current), files.envFile), ...change }, version, files);
 }

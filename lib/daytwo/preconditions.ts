@@ -6,6 +6,7 @@ import type { CommandContext } from "../cli/spec.ts";
 import { EtcdupError, Exit } from "../errors.ts";
 import { HostRoot } from "../host/fs.ts";
 import { type InstallState, readRemains, readState, STATE_FILE } from "../host/state.ts";
+import { positiveInt } from "../plan/validate.ts";
 
 /**
  * The host tree of `--root` (the live system without it).
@@ -53,4 +54,10 @@ export function requireRoot(host: HostRoot, command: string): void {
     hint: "Run it with sudo, or use --root DIR for a tree that is not the running system.",
     exit: Exit.precondition,
   });
+}
+
+/** `--health-timeout SECONDS` of a day-two command (default 60) in milliseconds; a bad value exits 2. */
+export function healthTimeoutMs(values: CommandContext["values"]): number {
+  const raw = values["health-timeout"];
+  return 1000 * positiveInt("health-timeout", typeof raw === "string" ? raw : "60");
 }

@@ -58,7 +58,7 @@ export interface InstallState {
 }
 
 /** Reads the JSON `what` record at `file`, or undefined when it does not exist; `check` tells its shape. */
-function readRecord<T extends { schema: number }>(
+export function readRecord<T extends { schema: number }>(
   host: HostRoot,
   file: string,
   what: string,
@@ -82,7 +82,7 @@ function readRecord<T extends { schema: number }>(
 }
 
 /** Writes a record atomically (root 0600, in the root 0700 state directory). */
-function writeRecord(host: HostRoot, file: string, data: unknown): void {
+export function writeRecord(host: HostRoot, file: string, data: unknown): void {
   host.ensureDir(STATE_DIR, { uid: 0, gid: 0, mode: 0o700 });
   host.writeAtomic(file, JSON.stringify(data, null, 2) + "\n", { uid: 0, gid: 0, mode: 0o600 });
 }

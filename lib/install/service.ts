@@ -17,6 +17,7 @@ import { likelyFix } from "../etcd/diagnose.ts";
 import type { InstallState } from "../host/state.ts";
 import { timerFiles } from "../timers/job.ts";
 import { retiredTimers, runTimers, timerSteps } from "../timers/systemd.ts";
+import { dropStaleForce } from "../recovery/force.ts";
 
 /** What applying changes that the service must notice. */
 export interface ServiceChanges {
@@ -86,6 +87,7 @@ export async function runService(
   const svc = serviceManager(host);
   const unit = plan.service.unit;
   const did: string[] = [];
+  await dropStaleForce(host, unit, svc, out);
   if (changes.unitChanged && svc.live) {
     await svc.daemonReload();
     did.push("daemon-reload");

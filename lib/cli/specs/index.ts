@@ -7,6 +7,7 @@ import { joinSpec } from "./join.ts";
 import { upgradeSpec } from "./upgrade.ts";
 import { uninstallSpec } from "./uninstall.ts";
 import { statusSpec } from "./status.ts";
+import { recoverSpec } from "./recover.ts";
 
 /** All commands; subcommands carry a two-word name ("certs check"). */
 export const commands: CommandSpec[] = [
@@ -17,4 +18,5 @@ export const commands: CommandSpec[] = [
   upgradeSpec,
   uninstallSpec,
   statusSpec,
+  recoverSpec,
 ];

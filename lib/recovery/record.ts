@@ -1,0 +1,120 @@
+/**
+ * What `etcdup recover` keeps on disk between its steps, so a run killed at any point is finished by the
+ * next: /var/lib/etcdup/recovery.json (root 0600) names the members the forced start drops, written before
+ * anything changes and removed as the last step (after the forced start, etcd itself no longer knows them,
+ * and the printed `join --replace` commands need their names). And the end state: the state record and the
+ * env file say the initial cluster is this member alone, as install would render it, so a later
+ * `install` re-run keeps it instead of writing the old member list back.
+ */
+import type { Member } from "../cluster/api.ts";
+import { rerenderEnv } from "../daytwo/env.ts";
+import { ownedFileNow } from "../daytwo/swap.ts";
+import type { HostRoot } from "../host/fs.ts";
+import { type InstallState, readRecord, writeRecord, writeState } from "../host/state.ts";
+import { formatInitialCluster } from "../plan/cluster.ts";
+import { normalizeUrl } from "../cluster/urls.ts";
+
+/** Where the record of a recovery in progress lives (target path). */
+export const RECOVERY_FILE = "/var/lib/etcdup/recovery.json";
+
+/** A recovery in progress. */
+export interface RecoveryRecord {
+  schema: 1;
+  /** ISO time the recovery started. */
+  startedAt: string;
+  /** This member's ID (decimal string). */
+  memberId: string;
+  /** The members the forced start drops, as the member list showed them before. */
+  removed: Member[];
+}
+
+/** Reads the record of a recovery in progress, or undefined when none is. */
+export function readRecovery(host: HostRoot): RecoveryRecord | undefined {
+  return readRecord<RecoveryRecord>(
+    host,
+    RECOVERY_FILE,
+    "recovery record",
+    (d) => d.schema === 1 && Array.isArray(d.removed),
+  );
+}
+
+/** Writes the record atomically (root 0600). */
+export function writeRecovery(host: HostRoot, record: RecoveryRecord): void {
+  writeRecord(host, RECOVERY_FILE, record);
+}
+
+/** Removes the record (the recovery is done). */
+export function removeRecovery(host: HostRoot): void {
+  host.remove(RECOVERY_FILE);
+}
+
+/**
+ * The initial cluster of this member alone, from its advertised peer URLs.
+ * @example soloCluster({ name: "n1", peerUrls: ["https://10.0.0.1:2380"] }) // "n1=https://10.0.0.1:2380"
+ */
+export function soloCluster(state: Pick<InstallState, "name" | "peerUrls">): string {
+  return formatInitialCluster(state.peerUrls.map((u) => {
+    const peerUrl = normalizeUrl(u, "peer URL");
+    return { name: state.name, peerUrl, host: new URL(peerUrl).hostname.replace(/^\[(.*)\]$/, "$1") };
+  }));
+}
+
+/** What {@link recordSolo} changed. */
+export interface SoloRecorded {
+  /** The state record changed. */
+  state: boolean;
+  /** The env file was rewritten. */
+  envRewritten: boolean;
+  /** The env file was edited by the operator, so it was kept. */
+  envEdited: boolean;
+}
+
+/**
+ * Records this member as a new one-member cluster: the env file (when etcdup's own content is still there)
+ * re-rendered with `ETCD_INITIAL_CLUSTER` = this member and `ETCD_INITIAL_CLUSTER_STATE=new`, and the state
+ * record saying the same with the env file's new hash (written after the file, so a kill between the two is
+ * mended by the next run). Running it again changes nothing.
+ */
+export function recordSolo(host: HostRoot, state: InstallState, envFiles: {
+  envFile: string;
+  envLocalFile: string;
+}, now: Date): SoloRecorded {
+  const initialCluster = soloCluster(state);
+  const files = { ...state.files };
+  const result: SoloRecorded = { state: false, envRewritten: false, envEdited: false };
+  const current = host.readText(envFiles.envFile);
+  const st = host.stat(envFiles.envFile);
+  const recorded = state.files[envFiles.envFile];
+  if (current !== undefined && st) {
+    const next = rerenderEnv(current, state.version, envFiles, {
+      initialCluster,
+      initialClusterState: "new",
+    });
+    const edited = recorded !== undefined && ownedFileNow(host, envFiles.envFile)?.sha256 !== recorded.sha256;
+    if (next !== current && edited) result.envEdited = true;
+    else {
+      if (next !== current) {
+        host.writeAtomic(envFiles.envFile, next, { uid: st.uid, gid: st.gid, mode: st.mode });
+        result.envRewritten = true;
+      }
+      // etcdup's content, also when a killed run wrote it without recording its hash.
+      const owned = ownedFileNow(host, envFiles.envFile);
+      if (owned) files[envFiles.envFile] = owned;
+    }
+  }
+  const envRecord = (f: InstallState["files"]) => JSON.stringify(f[envFiles.envFile] ?? null);
+  if (
+    state.initialCluster !== initialCluster || state.initialClusterState !== "new" ||
+    envRecord(files) !== envRecord(state.files)
+  ) {
+    writeState(host, {
+      ...state,
+      initialCluster,
+      initialClusterState: "new",
+      files,
+      updatedAt: now.toISOString(),
+    });
+    result.state = true;
+  }
+  return result;
+}
