@@ -18,49 +18,23 @@ import { waitUntil } from "../support/wait.ts";
 import { Container } from "./harness/container.ts";
 import { etcdupUnderTest } from "./harness/etcdup.ts";
 import { Network, type NetworkHost } from "./harness/network.ts";
+import {
+  etcdActivating,
+  etcdctl,
+  etcdctlOk,
+  type EtcdNode,
+  killMidway,
+  members,
+  QUICK,
+} from "./harness/etcdctl.ts";
 
 const etcdup = await etcdupUnderTest();
 const PKI = "/etc/etcd/pki";
 const CA_EXPORT = "/root/ca.export";
-/** etcdctl flags that bound every attempt, so a dead or refusing member fails fast instead of hanging. */
-const QUICK = ["--dial-timeout=3s", "--command-timeout=5s"];
-
 /** One node of the test: its container, address and member name. */
-interface Node {
-  ct: Container;
+interface Node extends EtcdNode {
   host: NetworkHost;
-  name: string;
-  clientUrl: string;
   peerUrl: string;
-}
-
-/** etcdctl on `node` with its admin certificate against `endpoints` (default: its own client URL). */
-function etcdctl(node: Node, args: string[], endpoints = [node.clientUrl]) {
-  return node.ct.exec([
-    "etcdctl",
-    `--endpoints=${endpoints.join(",")}`,
-    `--cacert=${PKI}/ca.crt`,
-    `--cert=${PKI}/admin.crt`,
-    `--key=${PKI}/admin.key`,
-    ...QUICK,
-    ...args,
-  ]);
-}
-
-/** Like {@link etcdctl} but returns stdout and throws, naming the node, unless it exits 0. */
-async function etcdctlOk(node: Node, args: string[], endpoints?: string[]): Promise<string> {
-  const r = await etcdctl(node, args, endpoints);
-  if (r.code !== 0) throw new Error(`[${node.name}] etcdctl ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
-
-/** The member list as `node` sees it: name, peer URL, learner flag (etcdctl's JSON, IDs as numbers ignored). */
-async function members(node: Node): Promise<{ name: string; peer: string; learner: boolean }[]> {
-  const json = JSON.parse(await etcdctlOk(node, ["member", "list", "-w", "json"])) as {
-    members: { name?: string; peerURLs: string[]; isLearner?: boolean }[];
-  };
-  return json.members.map((m) => ({ name: m.name ?? "", peer: m.peerURLs[0], learner: m.isLearner === true }))
-    .sort((a, b) => a.peer.localeCompare(b.peer));
 }
 
 /** The name of the leader as the members in `nodes` report it (they must agree). */
@@ -308,36 +282,18 @@ Deno.test("cluster: static bootstrap of three, failover, a fourth joins and leav
     });
 
     await t.step("a join killed after adding the member is re-run and completes", async () => {
-      // Hold etcd's start on n4 (a runtime drop-in in the container's /run, waiting for a flag file), so the
-      // first join is surely between "member added, config written, start queued" and "promoted" when killed.
-      const hold = "/run/etcdup-test-hold";
-      await n4.ct.execOk(["mkdir", "-p", "/run/systemd/system/etcd.service.d"]);
-      await n4.ct.execOk(["tee", "/run/systemd/system/etcd.service.d/hold.conf"], {
-        input: `[Service]\nExecStartPre=+/bin/sh -c 'while [ -e ${hold} ]; do sleep 0.2; done'\n`,
-      });
-      await n4.ct.execOk(["touch", hold]);
-      await n4.ct.execOk(["systemctl", "daemon-reload"]);
-      const pidFile = "/run/etcdup-join.pid";
-      // Run etcdup exactly as the harness does, recording its PID (bash execs into it).
-      const recording = {
-        exec: (argv: readonly string[], opts?: Parameters<Container["exec"]>[1]) =>
-          n4.ct.exec(["bash", "-c", `echo $$ > ${pidFile}; exec "$@"`, "bash", ...argv], opts),
-      } as Container;
-      const first = etcdup.run(recording, join, { timeoutMs: 300_000 });
-      await waitUntil(
+      // etcd's start on n4 is held, so the first join is surely between "member added, config written, start
+      // queued" and "promoted" when killed.
+      const killedRun = await killMidway(
+        n4.ct,
+        (recording) => etcdup.run(recording, join, { timeoutMs: 300_000 }),
         async () =>
           (await members(n1)).some((m) => m.peer === n4.peerUrl && m.name === "") &&
-            (await n4.ct.exec(["systemctl", "is-active", "etcd"])).stdout.trim() === "activating" ||
-          undefined,
-        120_000,
+          await etcdActivating(n4.ct),
         "the first join to add n4 and queue etcd's start",
-        200,
       );
-      await n4.ct.execOk(["bash", "-c", `kill -KILL "$(cat ${pidFile})"`]);
-      const killedRun = await first;
       assert(killedRun.code !== 0, `the first join was killed: ${JSON.stringify(killedRun)}`);
       assert(!/voting member/.test(killedRun.stdout + killedRun.stderr), "killed before the promotion");
-      await n4.ct.execOk(["rm", hold]);
 
       const r = await etcdup.run(n4.ct, join, { timeoutMs: 300_000 });
       assertEquals(r.code, 0, `${r.stderr}\n${r.stdout}`);
