@@ -1,7 +1,7 @@
 /**
  * etcd's cluster and maintenance API over mutual TLS, through the v3 JSON gateway every member serves on
  * its client URLs (`POST /v3/cluster/member/list`, `.../add`, `.../promote`, `.../remove`,
- * `/v3/maintenance/status`, `/v3/maintenance/alarm`). The gateway needs no etcdctl on the host and speaks
+ * `/v3/maintenance/status`, `/v3/maintenance/alarm`), and the peer API's member list (`GET /members`). The gateway needs no etcdctl on the host and speaks
  * the same protocol etcdctl does; uint64 IDs travel as decimal strings and are kept as strings here.
  */
 import { request } from "undici";
@@ -97,11 +97,13 @@ function toMember(raw: RawMember): Member {
  */
 export class ClusterApi {
   readonly endpoints: string[];
+  readonly #client: TlsClient;
   readonly #agent: Agent;
 
   constructor(client: TlsClient) {
     if (client.endpoints.length === 0) throw new Error("internal: ClusterApi needs at least one endpoint");
     this.endpoints = [...client.endpoints];
+    this.#client = client;
     this.#agent = tlsAgent(client);
   }
 
@@ -210,6 +212,41 @@ export class ClusterApi {
       isLearner: r.isLearner === true,
       errors: (r.errors as string[] | undefined) ?? [],
     };
+  }
+
+  /**
+   * The member list as the member at `peerUrl` knows it, from etcd's peer API (`GET /members`, HTTP/1.1,
+   * the admin certificate is accepted there too). A member without quorum answers it, while its client API
+   * does not serve until it is ready (has published itself through a leader). IDs come as JSON numbers
+   * beyond 2^53 and are read as decimal strings.
+   */
+  async peerMembers(peerUrl: string): Promise<Member[]> {
+    const agent = tlsAgent(this.#client, { http1: true });
+    try {
+      let text: string;
+      let status: number;
+      try {
+        const res = await request(new URL("/members", peerUrl), { dispatcher: agent, method: "GET" });
+        [status, text] = [res.statusCode, await res.body.text()];
+      } catch (err) {
+        const e = err as Error & { code?: string };
+        throw new EtcdupError({
+          code: "cluster-unreachable",
+          message: `the peer URL ${peerUrl} did not answer /members (${
+            e.code ? `${e.code} ` : ""
+          }${e.message})`,
+          hint: "Check that etcd runs on this member ('systemctl status etcd') and listens on its peer URL.",
+          exit: Exit.network,
+        });
+      }
+      if (status !== 200) {
+        throw new EtcdApiError(peerUrl, -1, `HTTP ${status} from ${peerUrl}/members: ${text}`);
+      }
+      const raw = JSON.parse(text.replace(/"id":\s*(\d+)/g, '"ID":"$1"')) as RawMember[];
+      return raw.map(toMember);
+    } finally {
+      await agent.close();
+    }
   }
 
   /** Active alarms across the cluster. */

@@ -184,7 +184,7 @@ export const CA_EXPORT_FILE = "/root/etcd-ca.export";
 /**
  * The commands that bring the members `recover` dropped back under their names: export the CA here, then on
  * each new host `etcdup join --replace NAME ENDPOINT --ca-from FILE` (the member name defaults to NAME).
- * Members that never started have no name to come back under and are left out.
+ * Members without a name (never started, or their name never reached this member) are left out.
  * @example replaceCommands([n2], "https://10.0.0.1:2379")[1] // "etcdup join --replace n2 https://10.0.0.1:2379 --ca-from /root/etcd-ca.export"
  */
 export function replaceCommands(removed: readonly Member[], endpoint: string): string[] {

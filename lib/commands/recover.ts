@@ -62,8 +62,10 @@ function joinEndpoint(self: Member, state: InstallState): string {
 }
 
 /**
- * Reads this member's member list (serializable: answered without a leader) and asks every member, this
- * one on its loopback URL; retries while etcd on this member does not answer yet (just (re)started).
+ * Reads this member's member list from its peer URL (answered even when it is not ready for lack of a
+ * quorum, e.g. after a restart, when its client API does not serve) and asks every member over its client
+ * URLs, this one on loopback first: a member without quorum does not answer there, which is what it is.
+ * Retries while etcd on this member does not answer yet (just (re)started).
  */
 async function observe({ client, state }: Recovery, timeoutMs: number): Promise<Observed> {
   const api = new ClusterApi(client);
@@ -71,9 +73,8 @@ async function observe({ client, state }: Recovery, timeoutMs: number): Promise<
   try {
     while (true) {
       try {
-        const { members, memberId } = await api.memberList(false);
-        const self = findMemberByPeerUrls(members, state.peerUrls) ??
-          members.find((m) => m.id === memberId);
+        const members = await api.peerMembers(state.peerUrls[0]);
+        const self = findMemberByPeerUrls(members, state.peerUrls);
         if (!self) {
           throw new EtcdupError({
             code: "recover-not-a-member",
@@ -84,13 +85,15 @@ async function observe({ client, state }: Recovery, timeoutMs: number): Promise<
           });
         }
         const probes = await probeMembers(api, members, { [self.id]: client.endpoints });
+        // This member runs (it answered on its peer URL), ready or not.
+        probes[self.id] = { leader: "0", ...probes[self.id], reachable: true };
         return { members, self, probes };
       } catch (err) {
         if (!(err instanceof EtcdupError) || err.code !== "cluster-unreachable") throw err;
         if (Date.now() >= deadline) {
           throw new EtcdupError({
             code: "local-member-unreachable",
-            message: `etcd on this member does not answer at ${client.endpoints.join(", ")}: ${err.message}`,
+            message: `etcd on this member does not answer: ${err.message}`,
             hint:
               `recover reads the member list from this member's etcd: start it ('systemctl start ${state.unit}'), ` +
               `check 'journalctl -u ${state.unit}', and run recover again.`,

@@ -31,9 +31,13 @@ export interface EndpointHealth {
   error?: string;
 }
 
-/** An undici Agent presenting the client certificate and trusting only the given CA. */
-export function tlsAgent(client: Omit<TlsClient, "endpoints">): Agent {
+/**
+ * An undici Agent presenting the client certificate and trusting only the given CA. `http1` turns HTTP/2
+ * off: etcd's peer port hands every HTTP/2 connection to its gRPC server.
+ */
+export function tlsAgent(client: Omit<TlsClient, "endpoints">, opts: { http1?: boolean } = {}): Agent {
   return new Agent({
+    ...(opts.http1 ? { allowH2: false } : {}),
     connect: {
       ca: readFileSync(client.caFile),
       cert: readFileSync(client.certFile),

@@ -3,8 +3,8 @@
  * /24, real etcd from the `sid` fixture, one CA carried by `certs export` / `--ca-from`. A three-member cluster
  * with data refuses `recover` (it has quorum) and `join --replace` of a live member; a member whose host is
  * rebuilt (same address, fresh disk) comes back under its old name with `join --replace`; then two members
- * die for good, `join --replace` that would lose quorum is refused, `recover` (SIGKILLed mid-way and run
- * again) makes the survivor a one-member cluster that serves writes with all old data, and two fresh hosts
+ * die for good, `join --replace` that would lose quorum is refused, the survivor's etcd restarts (never
+ * ready without quorum), `recover` (SIGKILLed mid-way and run again) makes it a one-member cluster that serves writes with all old data, and two fresh hosts
  * `join --replace` under the old names: a healthy three-member cluster with all data, and an install re-run
  * on the survivor changes nothing.
  */
@@ -188,15 +188,25 @@ Deno.test("recovery: recover after quorum loss (killed and resumed), join --repl
       // Without quorum etcdctl cannot list the members; recover below finds n2 and n3 still listed.
     });
 
-    await t.step("recover --dry-run says what it would do and changes nothing", async () => {
-      const r = await etcdup.run(n1.ct, ["recover", "--dry-run"], { timeoutMs: 120_000 });
-      assertEquals(r.code, 0, `${r.stderr}\n${r.stdout}`);
-      assertMatch(r.stdout, /Would make n1 a one-member cluster with all its data, dropping n2, n3/);
-      assertMatch(r.stdout, new RegExp(`etcdup join --replace n2 ${n1.clientUrl} --ca-from`));
-      for (const f of [FORCE_DROP_IN, FORCE_ENV, RECOVERY_RECORD]) {
-        assertEquals((await n1.ct.exec(["test", "-e", f])).code, 1, `${f} not written by a dry run`);
-      }
-    });
+    await t.step(
+      "recover --dry-run on a survivor restarted without quorum says what it would do, changes nothing",
+      async () => {
+        // Restarted without a quorum, n1 never gets ready: its client API does not serve, its peer API does.
+        await n1.ct.execOk(["systemctl", "restart", "--no-block", "etcd"]);
+        await waitUntil(
+          () => etcdActivating(n1.ct).then((a) => a || undefined),
+          30_000,
+          "n1's etcd restarting",
+        );
+        const r = await etcdup.run(n1.ct, ["recover", "--dry-run"], { timeoutMs: 120_000 });
+        assertEquals(r.code, 0, `${r.stderr}\n${r.stdout}`);
+        assertMatch(r.stdout, /Would make n1 a one-member cluster with all its data, dropping n2, n3/);
+        assertMatch(r.stdout, new RegExp(`etcdup join --replace n2 ${n1.clientUrl} --ca-from`));
+        for (const f of [FORCE_DROP_IN, FORCE_ENV, RECOVERY_RECORD]) {
+          assertEquals((await n1.ct.exec(["test", "-e", f])).code, 1, `${f} not written by a dry run`);
+        }
+      },
+    );
 
     await t.step("recover SIGKILLed during the forced start is finished by a re-run", async () => {
       // etcd's next start is held, so recover is surely between "force flag written, restart queued" and
