@@ -129,9 +129,10 @@ export async function parseCommand(
   }
   if (values.help) return { values, sources, positionals: parsed.positionals };
 
+  // Own keys only, everywhere: `constructor`, `toString` or `__proto__` are found on every object's prototype.
   for (const [name, f] of Object.entries(spec.flags)) {
-    const raw = env[envName(name)];
-    if (f.flagOnly || name in values || raw === undefined) continue;
+    const raw = Object.hasOwn(env, envName(name)) ? env[envName(name)] : undefined;
+    if (f.flagOnly || Object.hasOwn(values, name) || raw === undefined) continue;
     values[name] = coerce(f, raw, `environment variable ${envName(name)}`);
     sources[name] = "env";
   }
@@ -139,7 +140,7 @@ export async function parseCommand(
   if (typeof values.config === "string") {
     const config = await readConfig(values.config);
     for (const [key, raw] of Object.entries(config)) {
-      const f = spec.flags[key];
+      const f = Object.hasOwn(spec.flags, key) ? spec.flags[key] : undefined;
       if (!f || f.flagOnly) {
         throw usageError(
           "config-unknown-key",
@@ -147,7 +148,7 @@ export async function parseCommand(
           `Keys are the flag names of 'etcdup ${spec.name} --help' without the leading dashes.`,
         );
       }
-      if (key in values || raw === null || raw === undefined) continue;
+      if (Object.hasOwn(values, key) || raw === null || raw === undefined) continue;
       values[key] = coerce(f, raw, `config key '${key}' in ${values.config}`);
       sources[key] = "config";
     }

@@ -44,3 +44,35 @@ Deno.test("an unknown config key and a bad env boolean are usage errors naming t
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("config keys named like Object.prototype members are unknown keys, not silently accepted", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    for (
+      const key of ["constructor", "toString", "hasOwnProperty", "valueOf", "__proto__", "isPrototypeOf"]
+    ) {
+      const file = `${dir}/${key}.yaml`;
+      writeFileSync(file, `${key}: x\n`);
+      await assert.rejects(parseCommand(installSpec, ["--config", file], {}), (err: unknown) => {
+        assert.ok(err instanceof EtcdupError, String(err));
+        assert.equal(err.exit, Exit.usage);
+        assert.equal(err.code, "config-unknown-key");
+        assert.match(err.message, new RegExp(`unknown key '${key}'`));
+        return true;
+      });
+      const json = `${dir}/${key}.json`;
+      writeFileSync(json, `{"${key}": {"version": "v3.5.30"}}`);
+      await assert.rejects(parseCommand(installSpec, ["--config", json], {}), /unknown key/);
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("only own environment entries count: an inherited ETCDUP_* property is not a value", async () => {
+  const env = Object.create({ ETCDUP_VERSION: "v3.4.23" }) as Record<string, string | undefined>;
+  env.ETCDUP_ARCH = "arm64";
+  const parsed = await parseCommand(installSpec, [], env);
+  assert.equal(parsed.values.version, undefined);
+  assert.equal(parsed.values.arch, "arm64");
+});
