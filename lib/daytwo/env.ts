@@ -28,6 +28,7 @@ export function configFromEnv(vars: Record<string, string>, where: string): Etcd
   return {
     name: need("ETCD_NAME"),
     dataDir: need("ETCD_DATA_DIR"),
+    ...(vars.ETCD_WAL_DIR ? { walDir: vars.ETCD_WAL_DIR } : {}),
     listenClientUrls: list(need("ETCD_LISTEN_CLIENT_URLS")),
     advertiseClientUrls: list(need("ETCD_ADVERTISE_CLIENT_URLS")),
     listenPeerUrls: list(need("ETCD_LISTEN_PEER_URLS")),

@@ -6,14 +6,14 @@ import type { CommandContext } from "../cli/spec.ts";
 import { EtcdupError, Exit } from "../errors.ts";
 import { HostRoot } from "../host/fs.ts";
 import { type InstallState, readRemains, readState, STATE_FILE } from "../host/state.ts";
-import { positiveInt } from "../plan/validate.ts";
+import { positiveInt, rootDir } from "../plan/validate.ts";
 
 /**
  * The host tree of `--root` (the live system without it).
  * @example hostOf({ root: "/mnt/vm" }).resolve("/etc") // "/mnt/vm/etc"
  */
 export function hostOf(values: CommandContext["values"]): HostRoot {
-  return new HostRoot(typeof values.root === "string" ? values.root : "/");
+  return new HostRoot(rootDir(values.root));
 }
 
 /**

@@ -13,7 +13,7 @@ import { BACKUP_ROOT } from "./snapshot.ts";
 export interface Footprint {
   /** The systemd unit to stop and disable (none when only an earlier uninstall's remains are left). */
   unit?: string;
-  /** Data directories (kept unless purging). */
+  /** Data directories, dedicated WAL dirs included (kept unless purging). */
   dataDirs: string[];
   /** PKI directories (kept unless purging). */
   pkiDirs: string[];
@@ -57,7 +57,10 @@ const union = (...lists: string[][]): string[] => [...new Set(lists.flat())];
  */
 export function footprint(state: InstallState | undefined, remains: Remains | undefined): Footprint {
   const fp: Footprint = {
-    dataDirs: union(remains?.dataDirs ?? [], state ? [state.dataDir] : []),
+    dataDirs: union(
+      remains?.dataDirs ?? [],
+      state ? [state.dataDir, ...(state.walDir ? [state.walDir] : [])] : [],
+    ),
     pkiDirs: union(remains?.pkiDirs ?? [], state ? [state.pkiDir] : []),
     files: { ...remains?.files, ...state?.files },
     dirs: union(remains?.dirs ?? [], state?.dirs ?? []),

@@ -11,6 +11,8 @@ import { atLeast, parseEtcdVersion } from "./version.ts";
 export interface EtcdConfig {
   name: string;
   dataDir: string;
+  /** A dedicated WAL dir; without it etcd keeps the WAL in the data dir. */
+  walDir?: string;
   listenClientUrls: string[];
   advertiseClientUrls: string[];
   listenPeerUrls: string[];
@@ -50,6 +52,7 @@ export function envSettings(cfg: EtcdConfig, version: string): [string, string][
   const s: [string, string][] = [
     ["ETCD_NAME", cfg.name],
     ["ETCD_DATA_DIR", cfg.dataDir],
+    ...(cfg.walDir ? [["ETCD_WAL_DIR", cfg.walDir] as [string, string]] : []),
     ["ETCD_LISTEN_CLIENT_URLS", cfg.listenClientUrls.join(",")],
     ["ETCD_ADVERTISE_CLIENT_URLS", cfg.advertiseClientUrls.join(",")],
     ["ETCD_LISTEN_PEER_URLS", cfg.listenPeerUrls.join(",")],

@@ -8,6 +8,8 @@ export interface UnitParams {
   unitFile: string;
   etcdBin: string;
   dataDir: string;
+  /** A dedicated WAL dir, writable for etcd like the data dir. */
+  walDir?: string;
   envFile: string;
   envLocalFile: string;
 }
@@ -17,7 +19,7 @@ export function renderUnit(p: UnitParams): string {
   return fillTemplate(unitTemplate, {
     UNIT_FILE: p.unitFile,
     ETCD_BIN: p.etcdBin,
-    DATA_DIR: p.dataDir,
+    READ_WRITE_PATHS: [p.dataDir, ...(p.walDir ? [p.walDir] : [])].join(" "),
     ENV_FILE: p.envFile,
     ENV_LOCAL_FILE: p.envLocalFile,
   });

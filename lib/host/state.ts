@@ -31,6 +31,8 @@ export interface InstallState {
   tarballSha256?: string;
   binDir: string;
   dataDir: string;
+  /** The dedicated WAL dir (`--wal-dir`), when one was given; absent: the WAL is in the data dir. */
+  walDir?: string;
   pkiDir: string;
   /** PKI layout name ("etcd" or "kubeadm"). */
   layout: string;

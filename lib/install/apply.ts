@@ -32,16 +32,16 @@ export interface InstallHooks {
   healthy?(plan: InstallPlan, pki: PkiPaths): Promise<void>;
 }
 
-/** Creates the data dir etcd:etcd 0700, or corrects its owner and mode; never touches its content. */
-function ensureDataDir(host: HostRoot, dir: string, ids: EtcdIds, out: Output): boolean {
+/** Creates a data or WAL dir etcd:etcd 0700, or corrects its owner and mode; never touches its content. */
+function ensureEtcdDir(host: HostRoot, dir: string, what: string, ids: EtcdIds, out: Output): boolean {
   const own = { ...ids, mode: 0o700 };
   if (host.stat(dir) === undefined) {
     host.ensureDir(dir, own);
-    out.step(`created data dir ${dir} (etcd:etcd 0700)`);
+    out.step(`created ${what} ${dir} (etcd:etcd 0700)`);
     return true;
   }
   if (!host.setOwnership(dir, own)) return false;
-  out.step(`data dir ${dir}: owner and mode set to etcd:etcd 0700`);
+  out.step(`${what} ${dir}: owner and mode set to etcd:etcd 0700`);
   return true;
 }
 
@@ -167,7 +167,9 @@ export async function apply(
   const staged = await stageInBinDir(plan.release, host, plan.paths.binDir, out);
   try {
     const { ids, created: userCreated } = await ensureEtcdUser(host, plan, out);
-    const dataChanged = ensureDataDir(host, plan.paths.dataDir, ids, out);
+    const walDir = plan.paths.walDir;
+    const walChanged = walDir !== undefined && ensureEtcdDir(host, walDir, "WAL dir", ids, out);
+    const dataChanged = ensureEtcdDir(host, plan.paths.dataDir, "data dir", ids, out) || walChanged;
     const binaries = placeBinaries(staged, host, plan, out);
     const pki = await placePki(plan, host, ids, out);
     if (hooks.member) plan = await hooks.member(plan, pki.paths);

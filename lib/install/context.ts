@@ -9,6 +9,7 @@ import { HostRoot } from "../host/fs.ts";
 import { type InstallState, readState } from "../host/state.ts";
 import { gatherFacts, type HostFacts } from "../plan/facts.ts";
 import { buildPlan } from "../plan/build.ts";
+import { rootDir } from "../plan/validate.ts";
 import { keepRecordedCluster } from "../plan/cluster.ts";
 import type { InstallPlan, PlannedRelease } from "../plan/types.ts";
 import { bundleTarball, checkTarball } from "../release/obtain.ts";
@@ -128,6 +129,36 @@ export function keepRecordedVersion(values: FlagValues, previous: InstallState |
   return { ...values, version: previous.version };
 }
 
+/**
+ * The flags with `--wal-dir` filled in from the state record when none was given: a plain re-run keeps
+ * etcd's WAL where install put it (without ETCD_WAL_DIR etcd would look for it in the data dir).
+ */
+export function keepRecordedWalDir(values: FlagValues, previous: InstallState | undefined): FlagValues {
+  if (previous?.walDir === undefined || values["wal-dir"] !== undefined) return values;
+  return { ...values, "wal-dir": previous.walDir };
+}
+
+/**
+ * Throws (exit 7) when a re-run would move etcd's WAL (another `--wal-dir`, or one where the WAL was in the
+ * data dir) while the data dir holds a member: etcd would find its snapshots without their log.
+ */
+export function refuseWalDirChange(
+  previous: InstallState | undefined,
+  plan: InstallPlan,
+  hasData: boolean,
+): void {
+  if (!hasData || previous === undefined || previous.walDir === plan.paths.walDir) return;
+  throw new EtcdupError({
+    code: "wal-dir-change",
+    message:
+      `etcd's WAL is in ${previous.walDir ?? `${previous.dataDir}/member/wal`} (etcdup's state record); ` +
+      `--wal-dir ${plan.paths.walDir} would start etcd without it`,
+    hint: `Re-run without --wal-dir${previous.walDir ? ` or with --wal-dir ${previous.walDir}` : ""}. ` +
+      "Moving a member's WAL is not something etcdup does: stop etcd, move it yourself, then re-run.",
+    exit: Exit.precondition,
+  });
+}
+
 /** A plan ready to apply (or preview) and what it was made against. */
 export interface Planned {
   host: HostRoot;
@@ -144,15 +175,16 @@ export interface Planned {
  * @example const { host, plan, previous } = planFromContext(ctx, "join");
  */
 export function planFromContext(ctx: CommandContext, command: Installer): Planned {
-  const host = new HostRoot(typeof ctx.values.root === "string" ? ctx.values.root : "/");
+  const host = new HostRoot(rootDir(ctx.values.root));
   const facts = gatherFacts(host);
   const asked = buildPlan(ctx.values, facts, host.root); // every flag validated (exit 2) before the host is read
   if (ctx.values["dry-run"] !== true) checkPreconditions(host, facts, command);
   const previous = readState(host);
-  const values = keepRecordedVersion(ctx.values, previous);
+  const values = keepRecordedWalDir(keepRecordedVersion(ctx.values, previous), previous);
   const planned = values === ctx.values ? asked : buildPlan(values, facts, host.root);
   const built = resolveLocalRelease(planned, typeof values.version === "string");
   refuseVersionChange(previous, built.release.version, values, command);
   const hasData = previous !== undefined && host.stat(path.join(built.paths.dataDir, "member")) !== undefined;
+  refuseWalDirChange(previous, built, hasData);
   return { host, plan: keepRecordedCluster(built, previous, hasData), previous };
 }

@@ -77,7 +77,11 @@ async function previewPlan(
     user: account
       ? { name: plan.user.name, action: "keep", uid: account.uid }
       : { name: plan.user.name, action: "create" },
-    dirs: [dir(plan.paths.dataDir, "etcd:etcd", "0700"), dir(plan.pki.pkiDir, "root:root", "0755")],
+    dirs: [
+      dir(plan.paths.dataDir, "etcd:etcd", "0700"),
+      ...(plan.paths.walDir ? [dir(plan.paths.walDir, "etcd:etcd", "0700")] : []),
+      dir(plan.pki.pkiDir, "root:root", "0755"),
+    ],
     files: [
       ...bins,
       ...pkiEntries(pki, ids),

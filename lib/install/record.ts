@@ -48,6 +48,7 @@ export function recordState(
     tarballSha256,
     binDir: plan.paths.binDir,
     dataDir: plan.paths.dataDir,
+    ...(plan.paths.walDir ? { walDir: plan.paths.walDir } : {}),
     pkiDir: plan.pki.pkiDir,
     layout: plan.pki.layout,
     keyAlgorithm: plan.pki.algorithm,
@@ -61,7 +62,7 @@ export function recordState(
     unit: plan.service.unit,
     timers: plan.timers.map(timerUnit),
     files,
-    dirs: [plan.paths.dataDir, plan.pki.pkiDir],
+    dirs: [plan.paths.dataDir, ...(plan.paths.walDir ? [plan.paths.walDir] : []), plan.pki.pkiDir],
     updatedAt: new Date().toISOString(),
   });
 }

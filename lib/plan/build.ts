@@ -3,7 +3,7 @@
  * rule is unit-tested. Every bad value is a usage error naming its flag.
  */
 import * as path from "node:path";
-import { isIP, isIPv6 } from "node:net";
+import { isIPv6 } from "node:net";
 import { usageError } from "../errors.ts";
 import type { FlagValues } from "../cli/spec.ts";
 import { DEFAULT_KEY_ALGORITHM, parseKeyAlgorithm } from "../pki/algorithms.ts";
@@ -14,8 +14,16 @@ import { mergeSans, type Sans, splitSans } from "../pki/sans.ts";
 import { type Arch, parseArch, resolveVersion as manifestVersion } from "../release/manifest.ts";
 import { DEFAULT_MIRROR } from "../release/source.ts";
 import type { HostFacts } from "./facts.ts";
-import type { InstallPlan, PlannedMember, PlannedPki, PlannedRelease, PlannedSource } from "./types.ts";
+import type {
+  InstallPlan,
+  PlannedMember,
+  PlannedPaths,
+  PlannedPki,
+  PlannedRelease,
+  PlannedSource,
+} from "./types.ts";
 import * as v from "./validate.ts";
+import { checkDir, checkDisjoint, type DirChoice } from "./dirs.ts";
 import { deriveClusterToken, formatInitialCluster, parseInitialCluster } from "./cluster.ts";
 import { plannedTimers } from "./timers.ts";
 
@@ -129,7 +137,7 @@ function planMember(values: FlagValues, facts: HostFacts, notes: string[]): Plan
   }
   const advRaw = str(values, "advertise-address");
   let advertiseAddress: string;
-  if (advRaw) advertiseAddress = v.ipAddress("advertise-address", advRaw);
+  if (advRaw) advertiseAddress = v.advertiseAddress("advertise-address", advRaw);
   else if (self && facts.addresses.some((a) => a.address === self.host)) advertiseAddress = self.host;
   else if (facts.addresses.length > 0) advertiseAddress = facts.addresses[0].address;
   else {
@@ -178,18 +186,13 @@ function planMember(values: FlagValues, facts: HostFacts, notes: string[]): Plan
 
 /** SANs of server and peer certs: the host's own names and addresses, the advertise address, --san extras. */
 function planSans(values: FlagValues, facts: HostFacts, member: PlannedMember): Sans {
-  const extra = list(values, "san").map((s) => {
-    const bare = s.replace(/^\[(.*)\]$/, "$1");
-    if (isIP(bare) !== 0) return v.ipAddress("san", bare);
-    if (v.isDnsName(s.replace(/^\*\./, ""))) return s.toLowerCase();
-    throw usageError("bad-san", `--san: '${s}' is neither an IP address nor a DNS name`);
-  });
+  const extra = list(values, "san").map((s) => v.san("san", s));
   return mergeSans(hostSans(facts), { dns: [], ips: [member.advertiseAddress] }, splitSans(extra));
 }
 
 function planPki(values: FlagValues, facts: HostFacts, member: PlannedMember): PlannedPki {
   const layout = parseLayout(str(values, "layout") ?? "etcd");
-  const pkiDir = v.absolutePath("pki-dir", str(values, "pki-dir") ?? defaultPkiDir(layout));
+  const pkiDir = checkDir("pki-dir", "pki", str(values, "pki-dir") ?? defaultPkiDir(layout));
   const certDays = v.positiveInt("cert-days", str(values, "cert-days") ?? "365");
   const caDays = v.positiveInt("ca-days", str(values, "ca-days") ?? "3650");
   if (certDays > caDays) {
@@ -218,6 +221,25 @@ function planPki(values: FlagValues, facts: HostFacts, member: PlannedMember): P
 }
 
 /**
+ * The bin, data and WAL dirs, each checked for its role and all apart from each other and from the PKI dir
+ * (see lib/plan/dirs.ts). The WAL dir is optional: without it etcd keeps its WAL in the data dir.
+ */
+function planDirs(values: FlagValues, pkiDir: string): Pick<PlannedPaths, "binDir" | "dataDir" | "walDir"> {
+  const binDir = checkDir("bin-dir", "bin", str(values, "bin-dir") ?? "/usr/local/bin");
+  const dataDir = checkDir("data-dir", "data", str(values, "data-dir") ?? "/var/lib/etcd");
+  const walRaw = str(values, "wal-dir");
+  const walDir = walRaw === undefined ? undefined : checkDir("wal-dir", "wal", walRaw);
+  const choices: DirChoice[] = [
+    { flag: "data-dir", role: "data", path: dataDir },
+    ...(walDir ? [{ flag: "wal-dir", role: "wal" as const, path: walDir }] : []),
+    { flag: "pki-dir", role: "pki", path: pkiDir },
+    { flag: "bin-dir", role: "bin", path: binDir },
+  ];
+  checkDisjoint(choices);
+  return { binDir, dataDir, ...(walDir ? { walDir } : {}) };
+}
+
+/**
  * Turns a `--version` value (or undefined for the default) into an exact version, e.g. the embedded
  * manifest's `resolveVersion`; throws a usage error for an unknown alias.
  */
@@ -238,8 +260,7 @@ export function buildPlan(
   const release = planRelease(values, facts, resolveVersion);
   const member = planMember(values, facts, notes);
   const pki = planPki(values, facts, member);
-  const binDir = v.absolutePath("bin-dir", str(values, "bin-dir") ?? "/usr/local/bin");
-  const dataDir = v.absolutePath("data-dir", str(values, "data-dir") ?? "/var/lib/etcd");
+  const dirs = planDirs(values, pki.pkiDir);
   const timeout = v.positiveInt("health-timeout", str(values, "health-timeout") ?? "60", 3600);
   const live = path.resolve(root) === "/";
   if (!live) notes.push(`--root ${root}: the unit is enabled inside the tree, etcd is not started`);
@@ -248,7 +269,7 @@ export function buildPlan(
     release,
     member,
     pki,
-    paths: { binDir, dataDir, ...FIXED_PATHS },
+    paths: { ...dirs, ...FIXED_PATHS },
     service: {
       unit: "etcd.service",
       start: live && values["no-start"] !== true,

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { isIP, isIPv6 } from "node:net";
 import { usageError } from "../errors.ts";
+import { unreachableAddress } from "./validate.ts";
 import type { InstallPlan, PlannedMember } from "./types.ts";
 
 /** One member of an initial cluster. */
@@ -49,11 +50,24 @@ export function parseInitialCluster(raw: string, flag = "initial-cluster"): Clus
       throw usageError("bad-initial-cluster", `--${flag}: member '${name}' is listed twice`, hint);
     }
     const normHost = isIPv6(host) ? host.toLowerCase() : host;
-    members.push({
-      name,
-      host: normHost,
-      peerUrl: `https://${isIPv6(host) ? `[${normHost}]` : host}:${parsed.port}`,
-    });
+    const unreachable = unreachableAddress(normHost);
+    if (unreachable) {
+      throw usageError(
+        "bad-initial-cluster",
+        `--${flag}: '${url}' (member ${name}) ${unreachable}, which no peer can reach`,
+        "Give each member's own address on the network its peers use.",
+      );
+    }
+    const peerUrl = `https://${isIPv6(host) ? `[${normHost}]` : host}:${parsed.port}`;
+    const twin = members.find((m) => m.peerUrl === peerUrl);
+    if (twin) {
+      throw usageError(
+        "duplicate-peer-url",
+        `--${flag}: members '${twin.name}' and '${name}' have the same peer URL ${peerUrl}`,
+        "Each member needs its own address (or port): etcd would take them for one member.",
+      );
+    }
+    members.push({ name, host: normHost, peerUrl });
   }
   if (members.length === 0) throw usageError("bad-initial-cluster", `--${flag} is empty`, hint);
   return members;

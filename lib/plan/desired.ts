@@ -17,6 +17,7 @@ export function etcdConfig(plan: InstallPlan, pki: PkiPaths): EtcdConfig {
   return {
     name: m.name,
     dataDir: plan.paths.dataDir,
+    ...(plan.paths.walDir ? { walDir: plan.paths.walDir } : {}),
     listenClientUrls: m.listenClientUrls,
     advertiseClientUrls: m.advertiseClientUrls,
     listenPeerUrls: m.listenPeerUrls,
@@ -65,6 +66,7 @@ export function configFiles(plan: InstallPlan, pki: PkiPaths): DesiredFile[] {
         unitFile: p.unitFile,
         etcdBin: path.join(p.binDir, "etcd"),
         dataDir: p.dataDir,
+        ...(p.walDir ? { walDir: p.walDir } : {}),
         envFile: p.envFile,
         envLocalFile: p.envLocalFile,
       }),

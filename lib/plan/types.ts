@@ -59,6 +59,8 @@ export interface PlannedPki {
 export interface PlannedPaths {
   binDir: string;
   dataDir: string;
+  /** A dedicated WAL directory (`--wal-dir`); without it etcd keeps its WAL inside the data dir. */
+  walDir?: string;
   unitFile: string;
   envFile: string;
   /** The operator's overrides, read after envFile; etcdup never writes it. */

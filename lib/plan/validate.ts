@@ -3,7 +3,7 @@
  * message names the flag and the bad value, and whose hint names the fix.
  */
 import * as path from "node:path";
-import { isIP, isIPv6 } from "node:net";
+import { isIP, isIPv4, isIPv6 } from "node:net";
 import { usageError } from "../errors.ts";
 
 /** A TCP port 1..65535. */
@@ -24,7 +24,11 @@ export function positiveInt(flag: string, raw: string, max = 100_000): number {
   return n;
 }
 
-/** An absolute path on the target (normalized, no trailing slash). */
+/**
+ * An absolute path on the target, as written: no `.` or `..` segments (so what is checked is what is used),
+ * only characters systemd units, env files and shell profiles carry unquoted (no spaces, quotes or control
+ * characters that could start a new line); a trailing slash is dropped.
+ */
 export function absolutePath(flag: string, raw: string): string {
   if (!path.isAbsolute(raw)) {
     throw usageError("relative-path", `--${flag}: '${raw}' must be an absolute path`, `Write it as /${raw}.`);
@@ -32,13 +36,52 @@ export function absolutePath(flag: string, raw: string): string {
   if (!/^[A-Za-z0-9/._+@-]+$/.test(raw)) {
     throw usageError(
       "bad-path",
-      `--${flag}: '${raw}' has characters systemd units and etcd flags cannot carry`,
+      `--${flag}: '${
+        JSON.stringify(raw).slice(1, -1)
+      }' has characters systemd units and etcd flags cannot carry`,
       "Use letters, digits and / . _ + @ - only.",
     );
   }
   const p = path.normalize(raw).replace(/(.)\/+$/, "$1");
-  if (p === "/") throw usageError("root-path", `--${flag}: '/' is not a usable directory`);
+  if (raw.split("/").some((s) => s === "." || s === "..")) {
+    throw usageError(
+      "bad-path",
+      `--${flag}: '${raw}' has '.' or '..' segments`,
+      `Write the directory it means without them: ${p}.`,
+    );
+  }
+  if (p.length > 1024 || p.split("/").some((s) => s.length > 255)) {
+    throw usageError(
+      "bad-path",
+      `--${flag}: '${p.slice(0, 64)}...' is too long for a path`,
+      "Give a path of at most 1024 characters, each name at most 255.",
+    );
+  }
+  if (p === "/") {
+    throw usageError(
+      "root-path",
+      `--${flag}: '/' is not a usable directory`,
+      "Give a dedicated directory (see 'etcdup install --help' for the defaults).",
+    );
+  }
   return p;
+}
+
+/**
+ * The `--root` tree (`/`, the live host, when not given). An empty value (`--root ""`, `ETCDUP_ROOT=`) is
+ * refused: resolved like a path it would mean the working directory, which run from `/` is the live host.
+ * @example rootDir(undefined) // "/"
+ */
+export function rootDir(raw: string | boolean | string[] | undefined): string {
+  if (raw === undefined) return "/";
+  if (typeof raw !== "string" || raw.trim() === "") {
+    throw usageError(
+      "empty-root",
+      "--root (or ETCDUP_ROOT) is set but empty: etcdup will not guess which tree it means",
+      "Give the tree's directory, e.g. --root /mnt/image; to work on this host, leave --root and ETCDUP_ROOT unset.",
+    );
+  }
+  return raw;
 }
 
 /** A file on the machine running etcdup (relative paths resolve against the working directory). */
@@ -57,6 +100,59 @@ export function ipAddress(flag: string, raw: string): string {
     );
   }
   return isIPv6(v) ? v.toLowerCase() : v;
+}
+
+/**
+ * Why etcd members cannot reach each other on `ip` (normalized, no brackets), or undefined when they can:
+ * the unspecified address (`0.0.0.0`, `::`: "any", an address to listen on, not to be reached at), a
+ * multicast or the broadcast address. IPv4-mapped IPv6 addresses are judged as their IPv4 address.
+ * @example unreachableAddress("::") // "is the unspecified address"
+ */
+export function unreachableAddress(ip: string): string | undefined {
+  let v4 = isIPv4(ip) ? ip : undefined;
+  if (v4 === undefined) {
+    const canon = new URL(`http://[${ip}]/`).hostname.slice(1, -1); // compressed, lower case
+    const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canon);
+    if (mapped) {
+      const [hi, lo] = [parseInt(mapped[1], 16), parseInt(mapped[2], 16)];
+      v4 = [hi >> 8, hi & 255, lo >> 8, lo & 255].join(".");
+    } else if (canon === "::") return "is the unspecified address (::)";
+    else if (/^ff[0-9a-f]{2}:/.test(canon)) return "is a multicast address";
+    else return undefined;
+  }
+  const [a] = v4.split(".").map(Number);
+  if (a === 0) return "is the unspecified address (0.0.0.0/8)";
+  if (a >= 224 && a <= 239) return "is a multicast address";
+  if (v4 === "255.255.255.255") return "is the broadcast address";
+  return undefined;
+}
+
+/** An address etcd advertises to other members and clients: an IP (see {@link ipAddress}) they can reach. */
+export function advertiseAddress(flag: string, raw: string): string {
+  const ip = ipAddress(flag, raw);
+  const why = unreachableAddress(ip);
+  if (why) {
+    throw usageError(
+      "bad-advertise-address",
+      `--${flag}: '${raw}' ${why}; other members and clients cannot reach this node there`,
+      "Give this node's own address on the network its peers use, e.g. 10.0.0.5.",
+    );
+  }
+  return ip;
+}
+
+/**
+ * One `--san` value: an IP address (normalized) or a DNS name (lower case, a leading `*.` wildcard allowed).
+ * @example san("san", "Etcd.Example.com") // "etcd.example.com"
+ */
+export function san(flag: string, raw: string): string {
+  const bare = raw.replace(/^\[(.*)\]$/, "$1");
+  if (isIP(bare) !== 0) return ipAddress(flag, bare);
+  if (isDnsName(raw.replace(/^\*\./, ""))) return raw.toLowerCase();
+  throw usageError(
+    "bad-san",
+    `--${flag}: '${JSON.stringify(raw).slice(1, -1)}' is neither an IP address nor a DNS name`,
+  );
 }
 
 /** Whether `s` is a DNS name (letters, digits, hyphens, dots; labels up to 63 characters). */

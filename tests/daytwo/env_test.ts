@@ -24,3 +24,10 @@ Deno.test("re-rendering for a new minor gives exactly what install would write f
 Deno.test("an env file missing a setting etcdup needs is refused, naming the variable", () => {
   throws(() => rerenderEnv("ETCD_NAME=n1\n", "v3.5.30", files), /ETCD_DATA_DIR/);
 });
+
+Deno.test("an upgrade's re-render keeps a dedicated WAL dir (ETCD_WAL_DIR)", () => {
+  const withWal = { ...cfg, walDir: "/srv/etcd-wal" };
+  const text = renderEnvFile(withWal, "v3.5.30", files);
+  assertEquals(configFromEnv(parseEnvFile(text), files.envFile), withWal);
+  assertEquals(rerenderEnv(text, "v3.6.6", files), renderEnvFile(withWal, "v3.6.6", files));
+});

@@ -63,6 +63,13 @@ Deno.test("env: 3.5 sets ETCD_TLS_MIN_VERSION; 3.6 uses feature gates instead of
   );
 });
 
+Deno.test("env: ETCD_WAL_DIR only with a dedicated WAL dir, right after ETCD_DATA_DIR", () => {
+  const base = config("/p", "/var/lib/etcd", { client: 1, peer: 2, metrics: 3 });
+  assert.equal(envSettings(base, "v3.6.6").some(([k]) => k === "ETCD_WAL_DIR"), false);
+  const keys = envSettings({ ...base, walDir: "/srv/wal" }, "v3.6.6");
+  assert.deepEqual(keys.slice(1, 3), [["ETCD_DATA_DIR", "/var/lib/etcd"], ["ETCD_WAL_DIR", "/srv/wal"]]);
+});
+
 Deno.test("env: every setting is ETCD_*, unique, and the file parses back to the same values", () => {
   for (const version of ["v3.4.23", "v3.5.30", "v3.6.6"]) {
     const cfg = config("/etc/etcd/pki", "/var/lib/etcd", { client: 2379, peer: 2380, metrics: 2381 });
@@ -121,8 +128,12 @@ for (const suite of ["bookworm", "sid"] as FixtureSuite[]) {
       }, host);
       applyPki(pki, host, new Date());
       const p = ports();
-      const cfg = config(host.resolve("/pki"), path.join(dir, "data"), p);
+      const cfg = {
+        ...config(host.resolve("/pki"), path.join(dir, "data"), p),
+        walDir: path.join(dir, "wal"),
+      };
       const env = parseEnvFile(renderEnvFile(cfg, fx.version, files));
+      assert.equal(env.ETCD_WAL_DIR, cfg.walDir);
       child = new Deno.Command(etcd, { env, clearEnv: true, stdout: "null", stderr: "piped" }).spawn();
       await waitHealthy({
         endpoints: [`https://127.0.0.1:${p.client}`],
@@ -140,6 +151,15 @@ for (const suite of ["bookworm", "sid"] as FixtureSuite[]) {
       const metrics = await fetch(`http://127.0.0.1:${p.metrics}/health`);
       assert.equal(metrics.status, 200);
       await metrics.body?.cancel();
+      // ETCD_WAL_DIR (--wal-dir): etcd keeps its write-ahead log there, not in the data dir
+      const wal = [...Deno.readDirSync(cfg.walDir)].map((e) => e.name);
+      assert.ok(wal.some((n) => n.endsWith(".wal")), `no WAL segment in ${cfg.walDir}: ${wal}`);
+      assert.equal(Deno.statSync(path.join(dir, "data", "member", "snap")).isDirectory, true);
+      assert.equal(
+        [...Deno.readDirSync(path.join(dir, "data", "member"))].some((e) => e.name === "wal"),
+        false,
+        "the data dir holds no WAL",
+      );
     } finally {
       if (child) {
         child.kill("SIGKILL");

@@ -43,6 +43,19 @@ Deno.test("unit: runs as etcd, notify, restart always, env files in order, no fl
   assert.doesNotMatch(unit, /^Environment=/m);
 });
 
+Deno.test("unit: a dedicated WAL dir is writable for etcd beside the data dir", () => {
+  const withWal = renderUnit({
+    unitFile: "/etc/systemd/system/etcd.service",
+    etcdBin: "/usr/local/bin/etcd",
+    dataDir: "/var/lib/etcd",
+    walDir: "/srv/etcd-wal",
+    envFile: "/etc/default/etcd",
+    envLocalFile: "/etc/default/etcd.local",
+  });
+  assert.match(withWal, /^ReadWritePaths=\/var\/lib\/etcd \/srv\/etcd-wal$/m);
+  assert.match(unit, /^ReadWritePaths=\/var\/lib\/etcd$/m);
+});
+
 Deno.test("unit: systemd-analyze verify accepts it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "etcdup-unit-" });
   try {

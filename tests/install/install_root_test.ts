@@ -247,3 +247,34 @@ Deno.test("install --root: another etcd version than the installed one is refuse
     assert.deepEqual(await hashes(root, "usr/local/bin"), bins, "binaries untouched");
     assert.equal(await Deno.readTextFile(statePath), state, "state record untouched");
   }));
+
+Deno.test("install --root --wal-dir: a dedicated WAL dir in the env file, the unit and the record; kept by a re-run, purged by uninstall", () =>
+  inTempRoot("etcdup-install-wal-", async (root, fx) => {
+    const base = ["install", "--root", root, "--tarball", fx.tarball, "--sha256", fx.sha256];
+    const first = await etcdup([...base, "--wal-dir", "/srv/etcd-wal"]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(stat(root, "/srv/etcd-wal"), { owner: "etcd:etcd", mode: "0700" });
+    const env = parseEnvFile(await Deno.readTextFile(path.join(root, "etc/default/etcd")));
+    assert.equal(env.ETCD_WAL_DIR, "/srv/etcd-wal");
+    const unit = await Deno.readTextFile(path.join(root, "etc/systemd/system/etcd.service"));
+    assert.match(unit, /^ReadWritePaths=\/var\/lib\/etcd \/srv\/etcd-wal$/m);
+    const state = JSON.parse(await Deno.readTextFile(path.join(root, "var/lib/etcdup/state.json")));
+    assert.equal(state.walDir, "/srv/etcd-wal");
+
+    const again = await etcdup(base); // no --wal-dir: the recorded one is kept
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /^no changes: /);
+
+    // once etcd has data, moving its WAL is refused (exit 7) and changes nothing
+    await Deno.mkdir(path.join(root, "var/lib/etcd/member"));
+    const moved = await etcdup([...base, "--wal-dir", "/srv/other-wal", "--json"]);
+    assert.equal(moved.code, 7, moved.stderr);
+    assert.match(moved.stdout, /"code":"wal-dir-change"/);
+    assert.equal(await Deno.stat(path.join(root, "srv/other-wal")).catch(() => undefined), undefined);
+
+    const purge = await etcdup(["uninstall", "--root", root, "--purge"]);
+    assert.equal(purge.code, 0, purge.stderr);
+    for (const gone of ["srv/etcd-wal", "var/lib/etcd"]) {
+      assert.equal(await Deno.stat(path.join(root, gone)).catch(() => undefined), undefined, gone);
+    }
+  }));

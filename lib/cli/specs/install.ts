@@ -129,6 +129,13 @@ export const hostFlags: Record<string, FlagSpec> = {
     description: "etcd's data directory.",
     defaultText: "/var/lib/etcd",
   },
+  "wal-dir": {
+    type: "string",
+    value: "DIR",
+    description:
+      "A dedicated directory for etcd's write-ahead log (e.g. on a faster disk), apart from the data dir.",
+    defaultText: "inside the data dir",
+  },
   "no-start": { type: "boolean", description: "Write everything, enable the unit, but do not start etcd." },
   "dry-run": {
     type: "boolean",

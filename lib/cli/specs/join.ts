@@ -31,6 +31,7 @@ Examples:
     ...releaseFlags,
     "bin-dir": hostFlags["bin-dir"],
     "data-dir": hostFlags["data-dir"],
+    "wal-dir": hostFlags["wal-dir"],
     "health-timeout": hostFlags["health-timeout"],
     ...pkiFlags,
     name: memberFlags.name,

@@ -8,7 +8,8 @@ import { HostRoot } from "../../host/fs.ts";
 import { type InstallState, readState } from "../../host/state.ts";
 import { lookupUser } from "../../host/accounts.ts";
 import { gatherFacts, type HostFacts } from "../../plan/facts.ts";
-import { absolutePath, positiveInt } from "../../plan/validate.ts";
+import { memberName, positiveInt, rootDir, san } from "../../plan/validate.ts";
+import { checkDir, checkDisjoint, type DirChoice } from "../../plan/dirs.ts";
 import { DEFAULT_KEY_ALGORITHM, type KeyAlgorithm, parseKeyAlgorithm } from "../../pki/algorithms.ts";
 import { hostSans } from "../../pki/hostsans.ts";
 import { defaultPkiDir, type Layout, parseLayout, type PkiPaths, pkiPaths } from "../../pki/layout.ts";
@@ -38,15 +39,23 @@ const flagList = (v: FlagValues, k: string): string[] => Array.isArray(v[k]) ? v
 
 /** Resolves the PKI of `--root`/`--layout`/`--pki-dir`/`--name`; refuses to run without root. */
 export function resolveTarget(values: FlagValues): Target {
-  const host = new HostRoot(flag(values, "root") ?? "/");
+  const host = new HostRoot(rootDir(values.root));
   const state = readState(host);
   const layout = parseLayout(flag(values, "layout") ?? state?.layout ?? "etcd");
   const flagDir = flag(values, "pki-dir");
   const pkiDir = flagDir
-    ? absolutePath("pki-dir", flagDir)
+    ? checkDir("pki-dir", "pki", flagDir)
     : state && state.layout === layout
     ? state.pkiDir
     : defaultPkiDir(layout);
+  if (state) {
+    const installed: DirChoice[] = [
+      { flag: "data-dir", role: "data", path: state.dataDir },
+      ...(state.walDir ? [{ flag: "wal-dir", role: "wal" as const, path: state.walDir }] : []),
+      { flag: "bin-dir", role: "bin", path: state.binDir },
+    ];
+    checkDisjoint([{ flag: "pki-dir", role: "pki", path: pkiDir }, ...installed]);
+  }
   const paths = pkiPaths(layout, pkiDir);
   const facts = gatherFacts(host);
   if (!facts.isRoot) {
@@ -59,8 +68,9 @@ export function resolveTarget(values: FlagValues): Target {
     });
   }
   const etcd = lookupUser(host, "etcd") ?? host.stat(paths.serverKey) ?? { uid: 0, gid: 0 };
-  const memberName = flag(values, "name") ?? state?.name ?? facts.hostname;
-  return { host, state, layout, paths, memberName, etcdUid: etcd.uid, etcdGid: etcd.gid, facts };
+  const name = flag(values, "name");
+  const member = name === undefined ? state?.name ?? facts.hostname : memberName("name", name);
+  return { host, state, layout, paths, memberName: member, etcdUid: etcd.uid, etcdGid: etcd.gid, facts };
 }
 
 /** The key algorithm of new keys: the flag, else the installed one, else the default. */
@@ -76,7 +86,11 @@ function algorithmOf(values: FlagValues, t: Target): KeyAlgorithm {
  */
 export function wantedSans(values: FlagValues, t: Target): Sans {
   const recorded = values["reset-sans"] === true ? [] : [t.state?.sans ?? { dns: [], ips: [] }];
-  return mergeSans(hostSans(t.facts), ...recorded, splitSans(flagList(values, "san")));
+  return mergeSans(
+    hostSans(t.facts),
+    ...recorded,
+    splitSans(flagList(values, "san").map((s) => san("san", s))),
+  );
 }
 
 /** `--backdate MINUTES` (0 to 1440), or undefined for the default. */
