@@ -4,6 +4,7 @@
  * and errors with `--quiet`. Log lines go to stderr; results (plans, tables, config) go to stdout.
  */
 import type { EtcdupError } from "../errors.ts";
+import { escapeControls, escapeJsonControls } from "../text.ts";
 
 /** How output is rendered. */
 export type OutputMode = "tty" | "plain" | "json" | "quiet";
@@ -72,6 +73,14 @@ export function formatBytes(n: number): string {
   return i === 0 ? `${v} ${units[i]}` : `${v.toFixed(1)} ${units[i]}`;
 }
 
+/**
+ * A message or hint as printed: control characters escaped (see lib/text.ts), and each further line of a
+ * multi-line message indented, so that no text inside a message can pass for a line of its own.
+ */
+function messageText(s: string): string {
+  return escapeControls(s, { keepNewlines: true }).replaceAll("\n", "\n    ");
+}
+
 /** Creates the {@link Output} for the given options. */
 export function createOutput(opts: OutputOptions = {}): Output {
   const env = opts.env ?? Deno.env.toObject();
@@ -79,24 +88,26 @@ export function createOutput(opts: OutputOptions = {}): Output {
   const write = opts.write ?? defaultWrite;
   const colour = mode === "tty" && (env.NO_COLOR ?? "") === "";
   const paint = (code: string, s: string) => (colour ? `\x1b[${code}m${s}\x1b[0m` : s);
-  const jsonLine = (obj: Record<string, unknown>) => write.stdout(JSON.stringify(obj) + "\n");
+  const jsonLine = (obj: Record<string, unknown>) =>
+    write.stdout(escapeJsonControls(JSON.stringify(obj)) + "\n");
   const human = mode === "tty" || mode === "plain";
 
   return {
     mode,
     step(message, data) {
       if (mode === "json") jsonLine({ event: "step", message, ...data });
-      else if (human) write.stderr(`${paint("32", "==>")} ${message}\n`);
+      else if (human) write.stderr(`${paint("32", "==>")} ${messageText(message)}\n`);
     },
     info(message, data) {
       if (mode === "json") jsonLine({ event: "info", message, ...data });
-      else if (human) write.stderr(`    ${message}\n`);
+      else if (human) write.stderr(`    ${messageText(message)}\n`);
     },
     warn(message, data) {
       if (mode === "json") jsonLine({ event: "warning", message, ...data });
-      else write.stderr(`${paint("33", "warning:")} ${message}\n`);
+      else write.stderr(`${paint("33", "warning:")} ${messageText(message)}\n`);
     },
-    progress(label, totalBytes) {
+    progress(rawLabel, totalBytes) {
+      const label = escapeControls(rawLabel);
       const started = performance.now();
       let seen = 0;
       let lastDraw = 0;
@@ -141,15 +152,18 @@ export function createOutput(opts: OutputOptions = {}): Output {
     },
     result(data, humanText) {
       if (mode === "json") jsonLine({ event: "result", result: data });
-      else if (humanText !== "") write.stdout(humanText.endsWith("\n") ? humanText : humanText + "\n");
+      else if (humanText !== "") {
+        const text = escapeControls(humanText, { keepNewlines: true }); // tables and plans are multi-line
+        write.stdout(text.endsWith("\n") ? text : text + "\n");
+      }
     },
     error(err) {
       if (mode === "json") {
         jsonLine({ event: "error", ...err.toJSON() });
         return;
       }
-      write.stderr(`${paint("31", "error:")} ${err.message}\n`);
-      if (err.hint) write.stderr(`${paint("36", "hint:")} ${err.hint}\n`);
+      write.stderr(`${paint("31", "error:")} ${messageText(err.message)}\n`);
+      if (err.hint) write.stderr(`${paint("36", "hint:")} ${messageText(err.hint)}\n`);
     },
   };
 }

@@ -2,7 +2,10 @@
  * One streaming pass over a release tarball: every byte (from the network or a file) feeds the SHA-256,
  * gunzip and tar-stream together, and the three binaries are written into a private staging dir. Memory stays
  * flat. Entry guards refuse anything but regular files and directories under the single top folder
- * `etcd-{version}-linux-{arch}/`, and cap sizes per entry and in total, on declared and actual bytes.
+ * `etcd-{version}-linux-{arch}/`, and cap sizes per entry and in total, on declared and actual bytes. A
+ * {@link TarFramer} walks the block structure ahead of tar-stream: tar-stream reads nothing past the
+ * end-of-archive marker, and must see exactly the headers the framer found, so a malformed archive ends in
+ * `bad-tar` rather than in a stalled stream. Entry names are shown with control characters escaped.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -11,6 +14,8 @@ import { createHash } from "node:crypto";
 // @ts-types="@types/tar-stream"
 import * as tar from "tar-stream";
 import { verificationError } from "../errors.ts";
+import { escapeControls } from "../text.ts";
+import { TarFramer } from "./tar_frame.ts";
 
 /** The binaries a release must contain, directly under its top folder. */
 export const BINARIES = ["etcd", "etcdctl", "etcdutl"] as const;
@@ -72,6 +77,15 @@ export function writeAll(fd: number, bytes: Uint8Array): void {
   while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
 }
 
+/** The error of a corrupt or malformed tar stream (exit 3), `why` naming what is wrong. */
+function badTar(label: string, why: string) {
+  return verificationError(
+    "bad-tar",
+    `${label}: corrupt tar archive (${why})`,
+    "The file is truncated or damaged; download it again. Nothing was installed.",
+  );
+}
+
 /** How an accepted tar entry is handled. */
 type EntryAction = { kind: "skip" } | { kind: "binary"; name: BinaryName };
 
@@ -90,7 +104,7 @@ export function classifyEntry(
   const refuse = (why: string) =>
     verificationError(
       "unsafe-tarball",
-      `${label}: entry '${raw}' ${why}`,
+      `${label}: entry '${escapeControls(raw)}' ${why}`,
       "This is not an official etcd release tarball (or it was tampered with); nothing was installed.",
     );
   if (raw.startsWith("/") || raw.includes("\0") || raw.includes("\\")) {
@@ -105,13 +119,22 @@ export function classifyEntry(
   seen.add(name);
   switch (header.type) {
     case "directory":
+      // tar-stream neither skips nor streams a directory's content: it would wait for it forever
+      if ((header.size ?? 0) !== 0) {
+        throw badTar(
+          label,
+          `directory entry '${escapeControls(raw)}' declares ${header.size} bytes of content`,
+        );
+      }
       return { kind: "skip" };
     case "file":
       break;
     case "symlink":
     case "link":
       throw refuse(
-        `is a ${header.type === "link" ? "hard link" : "symlink"} (to '${header.linkname ?? ""}')`,
+        `is a ${header.type === "link" ? "hard link" : "symlink"} (to '${
+          escapeControls(header.linkname ?? "")
+        }')`,
       );
     default:
       throw refuse(`is a ${header.type ?? "unknown"} entry, not a regular file`);
@@ -176,26 +199,44 @@ export async function unpackRelease(
         ),
       ),
   );
-  extract.on(
-    "error",
-    (err: Error) =>
-      fail(
-        verificationError(
-          "bad-tar",
-          `${opts.label}: corrupt tar archive (${err.message})`,
-          "The file is truncated or damaged; download it again. Nothing was installed.",
-        ),
-      ),
-  );
+  extract.on("error", (err: Error) => fail(badTar(opts.label, escapeControls(err.message))));
+  const framer = new TarFramer();
   gunzip.on("data", (chunk: Uint8Array) => {
+    if (failure !== undefined) return;
     outBytes += chunk.length;
     if (outBytes > limits.maxTotalBytes + 1024 * 1024) return fail(tooBig("the decompressed stream"));
-    if (!extract.write(chunk)) gunzip.pause();
+    let tarBytes: Uint8Array;
+    try {
+      tarBytes = framer.feed(chunk);
+    } catch (err) {
+      return fail(badTar(opts.label, (err as Error).message));
+    }
+    if (tarBytes.length > 0 && !extract.write(tarBytes)) gunzip.pause();
   });
   extract.on("drain", () => gunzip.resume());
-  gunzip.on("end", () => extract.end());
+  gunzip.on("end", () => {
+    if (failure !== undefined) return;
+    try {
+      framer.finish();
+    } catch (err) {
+      return fail(badTar(opts.label, (err as Error).message));
+    }
+    extract.end();
+  });
 
   extract.on("entry", (header: tar.Headers, stream: NodeJS.ReadableStream, next: () => void) => {
+    if (failure !== undefined) return;
+    const framed = framer.takeEntry();
+    const at = (header as { byteOffset?: number }).byteOffset ?? -1;
+    if (framed === undefined || framed.offset !== at - 512 || framed.size !== header.size) {
+      return fail(
+        badTar(
+          opts.label,
+          `entry '${escapeControls(header.name)}' is not where its headers put it (PAX size records or a ` +
+            "header that parses two ways are not accepted)",
+        ),
+      );
+    }
     let action: EntryAction;
     try {
       action = classifyEntry(header, opts.topFolder, seen, limits, opts.label);
@@ -212,7 +253,7 @@ export async function unpackRelease(
       if (failure !== undefined) return;
       written += chunk.length;
       entryBytes += chunk.length;
-      if (written > limits.maxEntryBytes) return fail(tooBig(`entry '${header.name}'`));
+      if (written > limits.maxEntryBytes) return fail(tooBig(`entry '${escapeControls(header.name)}'`));
       if (entryBytes > limits.maxTotalBytes) return fail(tooBig("the sum of all entries"));
       if (openFd !== undefined) {
         writeAll(openFd, chunk);
@@ -240,6 +281,13 @@ export async function unpackRelease(
     }
     if (failure === undefined) gunzip.end();
     await Promise.race([finished, failed]);
+    if (failure === undefined) {
+      try {
+        framer.checkAllTaken();
+      } catch (err) {
+        throw badTar(opts.label, (err as Error).message);
+      }
+    }
   } catch (err) {
     fail(err);
   } finally {

@@ -65,3 +65,27 @@ Deno.test("plain progress prints one summary line; formatBytes is human", () => 
   assert.equal(formatBytes(512), "512 B");
   assert.equal(formatBytes(20 * 1024 * 1024), "20.0 MiB");
 });
+
+Deno.test("messages and hints print control characters escaped; a newline in a message cannot start a line", () => {
+  const { out, lines } = capture({ env: { NO_COLOR: "1" }, isTty: false });
+  out.step("a\x1b[2Jb");
+  out.warn("journal:\nerror: forged\r\x9b2J\u202e");
+  out.error(new EtcdupError({ code: "x", message: "bad\x07 name\nhint: forged", hint: "fix\x1b[31m" }));
+  assert.equal(
+    lines.stderr,
+    "==> a\\e[2Jb\n" +
+      "warning: journal:\n    error: forged\\r\\x9b2J\\u202e\n" +
+      "error: bad\\x07 name\n    hint: forged\n" +
+      "hint: fix\\e[31m\n",
+  );
+  out.result({}, "table\n\x1b[31mrow\n");
+  assert.equal(lines.stdout, "table\n\\e[31mrow\n");
+});
+
+Deno.test("--json lines escape what JSON.stringify leaves raw for a terminal (DEL, C1, bidi)", () => {
+  const { out, lines } = capture({ json: true, env: {} });
+  out.step("x\x7f\x9b\u202ey\x1b");
+  // deno-lint-ignore no-control-regex -- matching control characters is the point
+  assert.doesNotMatch(lines.stdout, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/);
+  assert.equal(JSON.parse(lines.stdout).message, "x\x7f\x9b\u202ey\x1b");
+});

@@ -203,3 +203,17 @@ Deno.test("honest release: three binaries staged 0700 in a 0700 dir, version che
     fs.rmSync(work, { recursive: true, force: true });
   }
 });
+
+Deno.test("hostile: control characters in entry names are escaped in the message (no forged lines, no ESC)", async () => {
+  const forged = "\x1b[2J\x1b[H\nerror: none\r\x9b31m\u202e";
+  const msg = await refuse("unsafe-tarball", {
+    entries: [{ name: forged, data: text("x") }, ...honest()],
+  });
+  // deno-lint-ignore no-control-regex -- matching control characters is the point
+  assert.doesNotMatch(msg, /[\x00-\x1f\x7f-\x9f\u202e]/);
+  assert.ok(msg.includes("\\e[2J\\e[H\\nerror: none\\r\\x9b31m\\u202e"), msg);
+  const link = await refuse("unsafe-tarball", {
+    entries: replace("etcd", { name: `${TOP}/etcd`, type: "symlink", linkname: "/bin/sh\n\x1b]0;owned\x07" }),
+  });
+  assert.ok(link.includes("/bin/sh\\n\\e]0;owned\\x07"), link);
+});

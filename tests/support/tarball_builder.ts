@@ -156,3 +156,69 @@ export async function writeRelease(
   fs.writeFileSync(file, bytes);
   return { path: file, name, sha256: sha256Hex(bytes), bytes };
 }
+
+/** Fields of a hand-made tar header block; each raw field overrides what would be encoded honestly. */
+export interface RawHeader {
+  name: string;
+  /** Type flag character: "0" file (default), "5" directory, "x" PAX, "g" global PAX, "L" GNU long name. */
+  type?: string;
+  /** The size: a number (octal), or the raw 12-byte field (garbage, base-256). */
+  size?: number | string | Uint8Array;
+  /** "bad" for a wrong checksum, or the raw 8-byte field; computed otherwise. */
+  checksum?: "bad" | string;
+  /** The 6-byte magic (default "ustar\0"). */
+  magic?: string;
+  /** The raw 12-byte mtime field. */
+  mtime?: string;
+}
+
+const latin1 = (s: string) => Uint8Array.from([...s].map((c) => c.charCodeAt(0) & 0xff));
+
+/** One raw 512-byte ustar header block. */
+export function rawHeader(h: RawHeader): Uint8Array {
+  const b = new Uint8Array(512);
+  const put = (off: number, v: string | Uint8Array) => b.set(typeof v === "string" ? latin1(v) : v, off);
+  put(0, h.name.slice(0, 100));
+  put(100, "0000755\0");
+  put(108, "0000000\0");
+  put(116, "0000000\0");
+  const size = h.size ?? 0;
+  put(124, typeof size === "number" ? size.toString(8).padStart(11, "0") + "\0" : size);
+  put(136, h.mtime ?? "14500000000\0");
+  put(156, h.type ?? "0");
+  put(257, h.magic ?? "ustar\0");
+  put(263, "00");
+  if (h.checksum !== undefined && h.checksum !== "bad") put(148, h.checksum);
+  else {
+    put(148, "        ");
+    const sum = b.reduce((a, x) => a + x, 0) + (h.checksum === "bad" ? 1 : 0);
+    put(148, sum.toString(8).padStart(6, "0") + "\0 ");
+  }
+  return b;
+}
+
+/** A header and its content padded to whole blocks (`size` defaults to the content's length). */
+export function rawEntry(h: RawHeader, data: Uint8Array = new Uint8Array()): Uint8Array[] {
+  const pad = new Uint8Array((512 - (data.length % 512)) % 512);
+  return [rawHeader({ size: data.length, ...h }), data, pad];
+}
+
+/** A PAX header (`x`, or `g` when `global`) holding `records` verbatim. */
+export function paxEntry(records: string, global = false): Uint8Array[] {
+  return rawEntry({ name: "PaxHeaders/x", type: global ? "g" : "x" }, new TextEncoder().encode(records));
+}
+
+/** The end-of-archive marker: two zero blocks. */
+export const END_OF_ARCHIVE = new Uint8Array(1024);
+
+/** The entries of {@link releaseEntries} as raw blocks (no end marker), for hand-made archives. */
+export function rawRelease(version: string, arch: "amd64" | "arm64"): Uint8Array[] {
+  return releaseEntries(version, arch).flatMap((e) =>
+    rawEntry({ name: e.name, type: e.type === "directory" ? "5" : "0" }, e.data ?? new Uint8Array())
+  );
+}
+
+/** Concatenates raw blocks and gzips them. */
+export function gzipBlocks(parts: Uint8Array[]): Uint8Array {
+  return new Uint8Array(zlib.gzipSync(Buffer.concat(parts)));
+}

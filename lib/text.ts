@@ -1,0 +1,33 @@
+/**
+ * Text from outside (tar entry names, file names, journal lines) made safe to print: the characters a
+ * terminal acts on instead of showing are written as escapes, so no input can clear the screen, move the
+ * cursor, recolour output, reorder what is shown or (with newlines escaped) forge a line of its own.
+ */
+
+/** C0 controls but tab, DEL, C1 controls, and Unicode's direction and line/paragraph separator controls. */
+// deno-lint-ignore no-control-regex -- matching control characters is the point
+const CONTROLS = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\x1b": "\\e", "\0": "\\0" };
+
+/** One control character as an escape: `\n`, `\e`, `\x07`, `\u202e`. */
+function escapeOne(c: string): string {
+  const code = c.charCodeAt(0);
+  return NAMED[c] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16)}`);
+}
+
+/**
+ * `s` with every control character escaped; newlines are kept when `keepNewlines` (multi-line messages).
+ * @example escapeControls("etcd\x1b[2J\nerror: forged") // "etcd\\e[2J\\nerror: forged"
+ */
+export function escapeControls(s: string, opts: { keepNewlines?: boolean } = {}): string {
+  return s.replace(CONTROLS, (c) => (c === "\n" && opts.keepNewlines ? c : escapeOne(c)));
+}
+
+/** Characters JSON.stringify leaves raw that a terminal still acts on (it escapes C0 itself). */
+const JSON_RAW_CONTROLS = /[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** A JSON text with those characters as `\uXXXX` escapes: the same JSON value, safe on a terminal. */
+export function escapeJsonControls(json: string): string {
+  return json.replace(JSON_RAW_CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
