@@ -98,6 +98,14 @@ export function planRelease(
   } else if (bundle) {
     source = { kind: "bundle", dir: v.localFile(bundle) };
   } else {
+    // deno-lint-ignore no-control-regex -- URL parsing drops tabs and newlines silently: refuse them
+    if (mirror && /[\s\x00-\x1f\x7f]/.test(mirror)) {
+      throw usageError(
+        "bad-mirror",
+        `--mirror: '${JSON.stringify(mirror).slice(1, -1)}' has spaces or control characters`,
+        `Give the URL alone, e.g. ${DEFAULT_MIRROR}`,
+      );
+    }
     if (mirror && !/^https?:\/\//.test(mirror)) {
       throw usageError("bad-mirror", `--mirror: '${mirror}' is not an http(s) URL`, `E.g. ${DEFAULT_MIRROR}`);
     }

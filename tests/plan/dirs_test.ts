@@ -62,6 +62,9 @@ const TABLE: [string, DirRole[], RegExp][] = [
   ["/etc/default", ALL, /system directory/],
   ["/etc/ssh", ALL, /system directory/],
   ["/etc/etcd-data", STATE.concat("bin"), /lies in \/etc/],
+  ["/etc/kubernetes/pki", ALL, /system directory \/etc\/kubernetes\/pki/], // the Kubernetes CA lives there
+  ["/var/lib/dpkg", ALL, /system directory/], // etcd owning dpkg's state would be root
+  ["/var/lib/systemd", ALL, /system directory/],
   ["/lib", ALL, /system directory/],
   ["/lib64/etcd", ALL, /lies in \/lib64/],
   ["/bin", ALL, /system directory/],
@@ -280,6 +283,13 @@ Deno.test("--initial-cluster: two members with one peer URL, or one name twice, 
     "same name",
   );
   assert.equal(parseInitialCluster("a=https://10.0.0.1:2380,b=https://10.0.0.1:2381").length, 2);
+});
+
+Deno.test("--mirror: spaces and control characters (which URL parsing drops silently) are refused", () => {
+  for (const bad of ["https://m.example/\n@evil.example/", "https://m.example/a b", "https://m.example/\tx"]) {
+    refused(() => plan({ mirror: bad }), "bad-mirror", /--mirror/, JSON.stringify(bad));
+  }
+  assert.equal(plan({ mirror: "https://m.example/{version}/" }).release.source.kind, "mirror");
 });
 
 Deno.test("--root: an empty value (flag or ETCDUP_ROOT=) is refused, not taken as the working directory", () => {
