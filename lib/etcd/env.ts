@@ -11,7 +11,7 @@ import { atLeast, parseEtcdVersion } from "./version.ts";
 export interface EtcdConfig {
   name: string;
   dataDir: string;
-  /** A dedicated WAL dir; without it etcd keeps the WAL in the data dir. */
+  /** ETCD_WAL_DIR: the WAL in a dedicated directory; without it etcd keeps the WAL in the data dir. */
   walDir?: string;
   listenClientUrls: string[];
   advertiseClientUrls: string[];

@@ -11,13 +11,20 @@ import type { DesiredFile } from "./diff.ts";
 import type { InstallPlan } from "./types.ts";
 import { timerFiles } from "../timers/job.ts";
 
+/**
+ * Where etcd's WAL lives inside a `--wal-dir`: etcd creates its WAL directory atomically, as a sibling
+ * `<wal>.tmp` renamed into place, so it needs the directory *above* the WAL writable. Inside the dedicated
+ * directory (etcd:etcd 0700, in ReadWritePaths=) it has that, as it has inside the data dir (`member/wal`).
+ */
+export const WAL_SUBDIR = "wal";
+
 /** etcd's configuration from the plan and the PKI paths. */
 export function etcdConfig(plan: InstallPlan, pki: PkiPaths): EtcdConfig {
   const m = plan.member;
   return {
     name: m.name,
     dataDir: plan.paths.dataDir,
-    ...(plan.paths.walDir ? { walDir: plan.paths.walDir } : {}),
+    ...(plan.paths.walDir ? { walDir: path.join(plan.paths.walDir, WAL_SUBDIR) } : {}),
     listenClientUrls: m.listenClientUrls,
     advertiseClientUrls: m.advertiseClientUrls,
     listenPeerUrls: m.listenPeerUrls,

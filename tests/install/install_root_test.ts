@@ -255,7 +255,7 @@ Deno.test("install --root --wal-dir: a dedicated WAL dir in the env file, the un
     assert.equal(first.code, 0, first.stderr);
     assert.deepEqual(stat(root, "/srv/etcd-wal"), { owner: "etcd:etcd", mode: "0700" });
     const env = parseEnvFile(await Deno.readTextFile(path.join(root, "etc/default/etcd")));
-    assert.equal(env.ETCD_WAL_DIR, "/srv/etcd-wal");
+    assert.equal(env.ETCD_WAL_DIR, "/srv/etcd-wal/wal"); // etcd makes it itself, from a sibling .tmp
     const unit = await Deno.readTextFile(path.join(root, "etc/systemd/system/etcd.service"));
     assert.match(unit, /^ReadWritePaths=\/var\/lib\/etcd \/srv\/etcd-wal$/m);
     const state = JSON.parse(await Deno.readTextFile(path.join(root, "var/lib/etcdup/state.json")));

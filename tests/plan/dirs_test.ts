@@ -286,7 +286,9 @@ Deno.test("--initial-cluster: two members with one peer URL, or one name twice, 
 });
 
 Deno.test("--mirror: spaces and control characters (which URL parsing drops silently) are refused", () => {
-  for (const bad of ["https://m.example/\n@evil.example/", "https://m.example/a b", "https://m.example/\tx"]) {
+  for (
+    const bad of ["https://m.example/\n@evil.example/", "https://m.example/a b", "https://m.example/\tx"]
+  ) {
     refused(() => plan({ mirror: bad }), "bad-mirror", /--mirror/, JSON.stringify(bad));
   }
   assert.equal(plan({ mirror: "https://m.example/{version}/" }).release.source.kind, "mirror");

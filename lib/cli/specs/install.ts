@@ -133,7 +133,7 @@ export const hostFlags: Record<string, FlagSpec> = {
     type: "string",
     value: "DIR",
     description:
-      "A dedicated directory for etcd's write-ahead log (e.g. on a faster disk), apart from the data dir.",
+      "A dedicated directory for etcd's write-ahead log (kept in DIR/wal; e.g. on a faster disk), not in the data dir.",
     defaultText: "inside the data dir",
   },
   "no-start": { type: "boolean", description: "Write everything, enable the unit, but do not start etcd." },
