@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { isIP, isIPv6 } from "node:net";
 import { usageError } from "../errors.ts";
-import { unreachableAddress } from "./validate.ts";
+import { canonicalIp, unreachableAddress } from "./validate.ts";
 import type { InstallPlan, PlannedMember } from "./types.ts";
 
 /** One member of an initial cluster. */
@@ -59,7 +59,9 @@ export function parseInitialCluster(raw: string, flag = "initial-cluster"): Clus
       );
     }
     const peerUrl = `https://${isIPv6(host) ? `[${normHost}]` : host}:${parsed.port}`;
-    const twin = members.find((m) => m.peerUrl === peerUrl);
+    const same = (m: ClusterMember) =>
+      canonicalIp(m.host) === canonicalIp(normHost) && m.peerUrl.endsWith(`:${parsed.port}`);
+    const twin = members.find(same);
     if (twin) {
       throw usageError(
         "duplicate-peer-url",

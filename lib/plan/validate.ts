@@ -109,22 +109,30 @@ export function ipAddress(flag: string, raw: string): string {
  * @example unreachableAddress("::") // "is the unspecified address"
  */
 export function unreachableAddress(ip: string): string | undefined {
-  let v4 = isIPv4(ip) ? ip : undefined;
-  if (v4 === undefined) {
-    const canon = new URL(`http://[${ip}]/`).hostname.slice(1, -1); // compressed, lower case
-    const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canon);
-    if (mapped) {
-      const [hi, lo] = [parseInt(mapped[1], 16), parseInt(mapped[2], 16)];
-      v4 = [hi >> 8, hi & 255, lo >> 8, lo & 255].join(".");
-    } else if (canon === "::") return "is the unspecified address (::)";
-    else if (/^ff[0-9a-f]{2}:/.test(canon)) return "is a multicast address";
-    else return undefined;
+  const canon = canonicalIp(ip);
+  if (isIPv4(canon)) {
+    const [a] = canon.split(".").map(Number);
+    if (a === 0) return "is the unspecified address (0.0.0.0/8)";
+    if (a >= 224 && a <= 239) return "is a multicast address";
+    if (canon === "255.255.255.255") return "is the broadcast address";
+    return undefined;
   }
-  const [a] = v4.split(".").map(Number);
-  if (a === 0) return "is the unspecified address (0.0.0.0/8)";
-  if (a >= 224 && a <= 239) return "is a multicast address";
-  if (v4 === "255.255.255.255") return "is the broadcast address";
+  if (canon === "::") return "is the unspecified address (::)";
+  if (/^ff[0-9a-f]{2}:/.test(canon)) return "is a multicast address";
   return undefined;
+}
+
+/**
+ * One spelling per address: IPv6 compressed and lower case, an IPv4-mapped IPv6 address as its IPv4 address.
+ * @example canonicalIp("::FFFF:10.0.0.1") // "10.0.0.1"
+ */
+export function canonicalIp(ip: string): string {
+  if (isIPv4(ip)) return ip;
+  const canon = new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canon);
+  if (!mapped) return canon;
+  const [hi, lo] = [parseInt(mapped[1], 16), parseInt(mapped[2], 16)];
+  return [hi >> 8, hi & 255, lo >> 8, lo & 255].join(".");
 }
 
 /** An address etcd advertises to other members and clients: an IP (see {@link ipAddress}) they can reach. */

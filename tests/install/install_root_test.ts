@@ -251,6 +251,9 @@ Deno.test("install --root: another etcd version than the installed one is refuse
 Deno.test("install --root --wal-dir: a dedicated WAL dir in the env file, the unit and the record; kept by a re-run, purged by uninstall", () =>
   inTempRoot("etcdup-install-wal-", async (root, fx) => {
     const base = ["install", "--root", root, "--tarball", fx.tarball, "--sha256", fx.sha256];
+    const preview = await etcdup([...base, "--wal-dir", "/srv/etcd-wal", "--dry-run"]);
+    assert.equal(preview.code, 0, preview.stderr);
+    assert.match(preview.stdout, /create +0700 etcd:etcd +\/srv\/etcd-wal/);
     const first = await etcdup([...base, "--wal-dir", "/srv/etcd-wal"]);
     assert.equal(first.code, 0, first.stderr);
     assert.deepEqual(stat(root, "/srv/etcd-wal"), { owner: "etcd:etcd", mode: "0700" });

@@ -277,6 +277,12 @@ Deno.test("--initial-cluster: two members with one peer URL, or one name twice, 
     "same IPv6 URL spelled differently",
   );
   refused(
+    () => parseInitialCluster("a=https://10.0.0.1:2380,b=https://[::ffff:10.0.0.1]:2380"),
+    "duplicate-peer-url",
+    /members 'a' and 'b'/,
+    "an IPv4-mapped spelling of the same address",
+  );
+  refused(
     () => parseInitialCluster("a=https://10.0.0.1:2380,a=https://10.0.0.2:2380"),
     "bad-initial-cluster",
     /listed twice/,

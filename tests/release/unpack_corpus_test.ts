@@ -22,6 +22,7 @@ import {
 } from "../support/tarball_builder.ts";
 import type { CorpusOutcome } from "./unpack_corpus_worker.ts";
 import { listTree, tempDir } from "./helpers.ts";
+import { execOk } from "../support/exec.ts";
 
 const V = "v9.8.7";
 const TOP = topFolderName(V, "amd64");
@@ -362,4 +363,34 @@ Deno.test("malformed tar and gzip corpus: a clean verification error each, withi
     runner.close();
   }
   assert.deepEqual(failures, []);
+});
+
+Deno.test("GNU tar's own formats (gnu, posix/PAX, ustar) with long names still unpack", async () => {
+  const runner = new CaseRunner();
+  try {
+    for (const format of ["gnu", "posix", "ustar"]) {
+      const work = tempDir("etcdup-corpus-gnu-");
+      try {
+        const tree = path.join(work, "tree");
+        for (const e of releaseEntries(V, "amd64")) {
+          const p = path.join(tree, e.name);
+          if (e.type === "directory") fs.mkdirSync(p, { recursive: true });
+          else fs.writeFileSync(p, e.data!, { mode: 0o755 });
+        }
+        // a long name: GNU 'L' records in gnu format, PAX path records in posix, the prefix field in ustar
+        const deep = path.join(tree, TOP, "Documentation", "d".repeat(60));
+        fs.mkdirSync(deep);
+        fs.writeFileSync(path.join(deep, `${"n".repeat(60)}.md`), "x");
+        const tarFile = path.join(work, "t.tar.gz");
+        await execOk(["tar", `--format=${format}`, "-C", tree, "-czf", tarFile, TOP]);
+        const got = await runner.run(fs.readFileSync(tarFile), work);
+        assert.notEqual(got, "hang", format);
+        assert.deepEqual(got, { ok: true, staged: ["etcd", "etcdctl", "etcdutl"] }, format);
+      } finally {
+        fs.rmSync(work, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    runner.close();
+  }
 });
