@@ -222,3 +222,19 @@ export function checkDisjoint(dirs: readonly DirChoice[]): void {
     }
   }
 }
+
+/**
+ * The directories an install recorded, as {@link DirChoice}s naming the install flags, for commands that
+ * take one more directory and must keep it apart from them, e.g. a backup dir:
+ * `checkDisjoint([{ flag: "dir", role: "backup", path: checkDir("dir", "backup", raw) }, ...installedDirs(state)])`.
+ */
+export function installedDirs(
+  state: { dataDir: string; walDir?: string; binDir: string; pkiDir: string },
+): DirChoice[] {
+  return [
+    { flag: "data-dir", role: "data", path: state.dataDir },
+    ...(state.walDir ? [{ flag: "wal-dir", role: "wal" as const, path: state.walDir }] : []),
+    { flag: "pki-dir", role: "pki", path: state.pkiDir },
+    { flag: "bin-dir", role: "bin", path: state.binDir },
+  ];
+}

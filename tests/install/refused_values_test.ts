@@ -76,3 +76,34 @@ Deno.test("every command refuses dangerous directories, values and an empty --ro
     Deno.removeSync(root, { recursive: true });
   }
 });
+
+Deno.test("certs: a --pki-dir overlapping the installed data dir is refused (exit 2)", async () => {
+  const root = Deno.makeTempDirSync({ prefix: "etcdup-refused-certs-" });
+  try {
+    Deno.mkdirSync(path.join(root, "var/lib/etcdup"), { recursive: true });
+    const state = {
+      schema: 1,
+      version: "v3.5.30",
+      arch: "amd64",
+      binDir: "/usr/local/bin",
+      dataDir: "/srv/etcd",
+      walDir: "/srv/etcd-wal",
+      pkiDir: "/etc/etcd/pki",
+      layout: "etcd",
+      keyAlgorithm: "ecdsa-p256",
+      name: "n1",
+      files: {},
+      dirs: [],
+    };
+    Deno.writeTextFileSync(path.join(root, "var/lib/etcdup/state.json"), JSON.stringify(state));
+    for (const dir of ["/srv/etcd/pki", "/srv/etcd-wal/pki", "/srv"]) {
+      assert.deepEqual(
+        await refusal(["certs", "check", "--root", root, "--pki-dir", dir]),
+        { exit: 2, code: dir === "/srv" ? "unsafe-directory" : "overlapping-directories" },
+        dir,
+      );
+    }
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});

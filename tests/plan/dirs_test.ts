@@ -5,7 +5,7 @@
  * empty --root.
  */
 import assert from "node:assert/strict";
-import { checkDir, checkDisjoint, type DirChoice, type DirRole } from "../../lib/plan/dirs.ts";
+import { checkDir, checkDisjoint, type DirChoice, type DirRole, installedDirs } from "../../lib/plan/dirs.ts";
 import { advertiseAddress, rootDir, unreachableAddress } from "../../lib/plan/validate.ts";
 import { buildPlan } from "../../lib/plan/build.ts";
 import { parseInitialCluster } from "../../lib/plan/cluster.ts";
@@ -177,6 +177,29 @@ const facts: HostFacts = {
   isRoot: true,
 };
 const plan = (values: FlagValues) => buildPlan(values, facts, "/", () => "v3.6.6");
+
+Deno.test("a further directory (a backup dir) is kept apart from the installed ones", () => {
+  const state = {
+    dataDir: "/srv/etcd",
+    walDir: "/srv/etcd-wal",
+    binDir: "/usr/local/bin",
+    pkiDir: "/etc/etcd/pki",
+  };
+  const backup = (raw: string) =>
+    checkDisjoint([
+      { flag: "dir", role: "backup", path: checkDir("dir", "backup", raw) },
+      ...installedDirs(state),
+    ]);
+  backup("/var/backups/etcd");
+  refused(
+    () => backup("/srv/etcd/backups"),
+    "overlapping-directories",
+    /--dir \/srv\/etcd\/backups lies inside --data-dir/,
+    "in data",
+  );
+  refused(() => backup("/srv/etcd-wal"), "overlapping-directories", /--wal-dir/, "the WAL dir");
+  refused(() => backup("/var/lib/etcdup/backups"), "unsafe-directory", /--dir/, "etcdup's state");
+});
 
 Deno.test("install/join planning applies the directory rules to --data-dir, --wal-dir, --bin-dir, --pki-dir", () => {
   const cases: [FlagValues, string, RegExp][] = [

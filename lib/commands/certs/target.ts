@@ -9,7 +9,7 @@ import { type InstallState, readState } from "../../host/state.ts";
 import { lookupUser } from "../../host/accounts.ts";
 import { gatherFacts, type HostFacts } from "../../plan/facts.ts";
 import { memberName, positiveInt, rootDir, san } from "../../plan/validate.ts";
-import { checkDir, checkDisjoint, type DirChoice } from "../../plan/dirs.ts";
+import { checkDir, checkDisjoint, installedDirs } from "../../plan/dirs.ts";
 import { DEFAULT_KEY_ALGORITHM, type KeyAlgorithm, parseKeyAlgorithm } from "../../pki/algorithms.ts";
 import { hostSans } from "../../pki/hostsans.ts";
 import { defaultPkiDir, type Layout, parseLayout, type PkiPaths, pkiPaths } from "../../pki/layout.ts";
@@ -49,12 +49,8 @@ export function resolveTarget(values: FlagValues): Target {
     ? state.pkiDir
     : defaultPkiDir(layout);
   if (state) {
-    const installed: DirChoice[] = [
-      { flag: "data-dir", role: "data", path: state.dataDir },
-      ...(state.walDir ? [{ flag: "wal-dir", role: "wal" as const, path: state.walDir }] : []),
-      { flag: "bin-dir", role: "bin", path: state.binDir },
-    ];
-    checkDisjoint([{ flag: "pki-dir", role: "pki", path: pkiDir }, ...installed]);
+    const others = installedDirs(state).filter((d) => d.role !== "pki");
+    checkDisjoint([{ flag: "pki-dir", role: "pki", path: pkiDir }, ...others]);
   }
   const paths = pkiPaths(layout, pkiDir);
   const facts = gatherFacts(host);
