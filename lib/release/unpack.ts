@@ -246,7 +246,11 @@ export async function unpackRelease(
     let written = 0;
     if (action.kind === "binary") {
       const file = path.join(opts.dir, action.name);
-      openFd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o700);
+      try {
+        openFd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o700);
+      } catch (err) {
+        return fail(err); // thrown inside a stream event it would escape as an uncaught exception
+      }
       files[action.name] = file;
     }
     stream.on("data", (chunk: Uint8Array) => {
@@ -255,15 +259,22 @@ export async function unpackRelease(
       entryBytes += chunk.length;
       if (written > limits.maxEntryBytes) return fail(tooBig(`entry '${escapeControls(header.name)}'`));
       if (entryBytes > limits.maxTotalBytes) return fail(tooBig("the sum of all entries"));
-      if (openFd !== undefined) {
-        writeAll(openFd, chunk);
+      try {
+        if (openFd !== undefined) writeAll(openFd, chunk);
+      } catch (err) {
+        fail(err); // a full disk, say
       }
     });
     stream.on("end", () => {
-      if (openFd !== undefined) {
-        fs.fsyncSync(openFd);
-        fs.closeSync(openFd);
-        openFd = undefined;
+      if (failure !== undefined) return;
+      try {
+        if (openFd !== undefined) {
+          fs.fsyncSync(openFd);
+          fs.closeSync(openFd);
+          openFd = undefined;
+        }
+      } catch (err) {
+        return fail(err);
       }
       next();
     });

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { obtainRelease } from "../../lib/release/obtain.ts";
-import { classifyEntry, DEFAULT_LIMITS, type UnpackLimits } from "../../lib/release/unpack.ts";
+import { classifyEntry, DEFAULT_LIMITS, type UnpackLimits, unpackRelease } from "../../lib/release/unpack.ts";
 import { Exit } from "../../lib/errors.ts";
 import { elfStub, releaseEntries, type TarEntry, writeRelease } from "../support/tarball_builder.ts";
 import { topFolderName as topFolder } from "../../lib/release/source.ts";
@@ -216,4 +216,20 @@ Deno.test("hostile: control characters in entry names are escaped in the message
     entries: replace("etcd", { name: `${TOP}/etcd`, type: "symlink", linkname: "/bin/sh\n\x1b]0;owned\x07" }),
   });
   assert.ok(link.includes("/bin/sh\\n\\e]0;owned\\x07"), link);
+});
+
+Deno.test("a failing write into staging rejects the unpack (it was an uncaught exception in a stream event)", async () => {
+  const work = tempDir();
+  try {
+    const t = await writeRelease(work, V, "amd64");
+    const dir = path.join(work, "stage");
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, "etcd"), "in the way"); // O_EXCL fails
+    await assert.rejects(
+      unpackRelease(fs.createReadStream(t.path), { dir, topFolder: TOP, required: ["etcd"], label: "t" }),
+      /EEXIST/,
+    );
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
 });
