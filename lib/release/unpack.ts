@@ -48,6 +48,9 @@ export interface UnpackLimits {
 /** Real etcd binaries are ~25 MiB; these caps leave ample room and stop bombs early. */
 export const DEFAULT_LIMITS: UnpackLimits = { maxEntryBytes: 256 * 1024 ** 2, maxTotalBytes: 1024 ** 3 };
 
+/** Entries an archive may hold: a release has about twenty; millions of tiny ones would only fill memory. */
+export const MAX_ENTRIES = 10_000;
+
 /** What {@link unpackRelease} needs. */
 export interface UnpackOptions {
   /** Existing private directory the binaries are written into (real path). */
@@ -116,6 +119,7 @@ export function classifyEntry(
   if (segments[0] !== topFolder) throw refuse(`is not under the release's top folder '${topFolder}/'`);
   const name = segments.join("/");
   if (seen.has(name)) throw refuse("appears twice in the archive");
+  if (seen.size >= MAX_ENTRIES) throw refuse(`is one entry more than the ${MAX_ENTRIES} an archive may hold`);
   seen.add(name);
   switch (header.type) {
     case "directory":

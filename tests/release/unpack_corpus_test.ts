@@ -260,6 +260,15 @@ const CORPUS: [string, Uint8Array, string[]][] = [
     ],
   ],
   [
+    "10001 entries",
+    tgz(
+      honest(),
+      Array.from({ length: 10_001 }, (_, i) => rawEntry({ name: `${TOP}/Documentation/f${i}` })).flat(),
+      [END_OF_ARCHIVE],
+    ),
+    ["unsafe-tarball"],
+  ],
+  [
     "symlink declaring content",
     tgz(rawEntry({ name: `${TOP}/etcd`, type: "2" }, text("data")), [END_OF_ARCHIVE]),
     [
