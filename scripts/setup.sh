@@ -6,11 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export DEBIAN_FRONTEND=noninteractive
-# debootstrap + systemd-container: the e2e containers; iproute2: their networks; openssl: the independent
-# certificate verifier; apt/dpkg build the etcd fixtures; curl, wget, shellcheck: install.sh's tests;
-# time: the bench smoke run's peak-RSS figures.
+# debootstrap + systemd-container: the e2e containers; iproute2: their networks; openssl and gnutls-bin
+# (certtool): the independent strict certificate verifiers; apt/dpkg build the etcd fixtures; curl, wget,
+# shellcheck: install.sh's tests; time: the bench smoke run's peak-RSS figures.
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
-  debootstrap systemd-container iproute2 openssl curl wget ca-certificates shellcheck tar gzip xz-utils time
+  debootstrap systemd-container iproute2 openssl gnutls-bin curl wget ca-certificates shellcheck tar gzip xz-utils time
 
 npm ci --no-audit --no-fund

@@ -83,6 +83,7 @@ async function placePki(
   out: Output,
 ): Promise<PkiPlan> {
   const pki = await planPki(pkiRequest(plan, ids), host);
+  for (const w of pki.warnings ?? []) out.warn(`PKI: ${w}`);
   const { backupDir } = applyPki(pki, host, new Date());
   for (const n of pki.notes) out.info(`PKI: ${n}`);
   if (backupDir) out.info(`PKI: replaced files backed up in ${backupDir}`);

@@ -55,6 +55,7 @@ async function previewPlan(
   const account = lookupUser(host, plan.user.name);
   const ids = account ? { uid: account.uid, gid: account.gid } : { uid: -1, gid: -1 };
   const pki = await planPki(pkiRequest(plan, ids), host);
+  for (const w of pki.warnings ?? []) out.warn(`PKI: ${w}`);
   const decisions = decideFiles(host, [...configFiles(plan, pki.paths), selfFile()], state?.files ?? {});
   const sameRelease = state?.version === plan.release.version && state.binDir === plan.paths.binDir;
   const bins: ViewEntry[] = requiredBinaries(plan.release.version).map((b) => ({

@@ -74,7 +74,7 @@ export async function generateKeyPair(alg: KeyAlgorithm): Promise<CryptoKeyPair>
   return await crypto.subtle.generateKey(keyParams(alg), true, ["sign", "verify"]) as CryptoKeyPair;
 }
 
-/** Whether a leaf key of `alg` also gets keyEncipherment (RSA key exchange in TLS 1.2). */
+/** Whether `alg` is RSA (the only algorithm whose server leaves also get keyEncipherment). */
 export function isRsa(alg: KeyAlgorithm): boolean {
   return alg.startsWith("rsa-");
 }

@@ -30,6 +30,27 @@ export interface LoadedCa {
   bundle: x509.X509Certificate[];
   key: LoadedKey;
   signer: Signer;
+  /** What strict verifiers will hold against certificates this CA signs (see {@link strictnessWarnings}). */
+  warnings: string[];
+}
+
+/**
+ * What a CA certificate lacks that RFC 5280 asks of a CA and strict verifiers enforce (OpenSSL 3 with
+ * -x509_strict refuses every certificate it signs; etcd and Go accept them): a keyUsage extension, a
+ * critical basicConstraints, a SubjectKeyIdentifier. One warning naming `where` and each missing part, or none.
+ */
+function strictnessWarnings(cert: x509.X509Certificate, where: string): string[] {
+  const missing = [
+    ...(cert.getExtension(x509.KeyUsagesExtension) ? [] : ["keyUsage (keyCertSign, cRLSign)"]),
+    ...(cert.getExtension(x509.BasicConstraintsExtension)?.critical ? [] : ["a critical basicConstraints"]),
+    ...(cert.getExtension(x509.SubjectKeyIdentifierExtension) ? [] : ["a subjectKeyIdentifier"]),
+  ];
+  if (missing.length === 0) return [];
+  return [
+    `the CA ${where} lacks ${missing.join(", ")}: strict verifiers (OpenSSL -x509_strict) will refuse ` +
+    "the certificates it signs, though etcd accepts them; reissue the CA with these extensions and move to it " +
+    "with 'etcdup certs rotate-ca --ca-from FILE'",
+  ];
 }
 
 /** Loads and checks a CA (certificate or bundle + key); `where` names the sources in errors. */
@@ -59,6 +80,15 @@ export async function loadCa(
       exit: Exit.verification,
     });
   }
+  const ku = cert.getExtension(x509.KeyUsagesExtension);
+  if (ku && !(ku.usages & x509.KeyUsageFlags.keyCertSign)) {
+    throw new EtcdupError({
+      code: "ca-cannot-sign",
+      message: `${where.cert} is a CA certificate whose keyUsage lacks keyCertSign`,
+      hint: "etcd (Go), OpenSSL and GnuTLS refuse every certificate it signs: give a CA with keyCertSign.",
+      exit: Exit.verification,
+    });
+  }
   if (cert.notAfter.getTime() <= now.getTime()) {
     throw new EtcdupError({
       code: "ca-expired",
@@ -69,7 +99,7 @@ export async function loadCa(
   }
   const algorithm = asKeyAlgorithm(key.algorithm);
   const signer = { cert, key: await signingKey(key, where.key), algorithm: algorithm! };
-  return { bundle, key, signer };
+  return { bundle, key, signer, warnings: strictnessWarnings(cert, where.cert) };
 }
 
 /**
@@ -109,12 +139,16 @@ function caFiles(
   ];
 }
 
-/** Plans the CA files of `paths`: the existing CA, the given one (`req.ca`), or a new one; appends to `notes`. */
+/**
+ * Plans the CA files of `paths`: the existing CA, the given one (`req.ca`), or a new one; appends to
+ * `notes`, and to `warnings` what strict verifiers will hold against a given CA.
+ */
 export async function planCa(
   req: PkiRequest,
   host: HostRoot,
   paths: PkiPaths,
   notes: string[],
+  warnings: string[],
 ): Promise<{ ca: LoadedCa; files: PlannedFile[] }> {
   const certText = host.readText(paths.caCert);
   const keyText = host.readText(paths.caKey);
@@ -124,6 +158,7 @@ export async function planCa(
       key: req.ca.source ?? "--ca-key",
     }, req.now)
     : undefined;
+  warnings.push(...given?.warnings ?? []);
   if (certText !== undefined && keyText === undefined) {
     const existing = parseCertificates(certText, paths.caCert)[0];
     if (given && sameCert(existing, given.signer.cert)) {
@@ -191,17 +226,18 @@ export async function planCa(
   return { ca: ca.loaded, files: caFiles(paths, ca.certPem, ca.keyPem, "create") };
 }
 
-/** Issues a fresh CA for `layout`. */
+/** Issues a fresh CA for `layout`, named `commonName` (default: the layout's CA name). */
 export async function newCa(
   layout: Layout,
   algorithm: KeyAlgorithm,
   days: number,
   now: Date,
   backdateMinutes?: number,
+  commonName = caCommonName(layout),
 ): Promise<{ loaded: LoadedCa; certPem: string; keyPem: string }> {
   const keys = await generateKeyPair(algorithm);
   const cert = await issueCa({
-    commonName: caCommonName(layout),
+    commonName,
     keys,
     algorithm,
     validity: validity(now, days, backdateMinutes),
@@ -213,6 +249,7 @@ export async function newCa(
       bundle: [cert],
       key: parsePrivateKey(keyPem, "new CA key"),
       signer: { cert, key: keys.privateKey, algorithm },
+      warnings: [],
     },
     certPem,
     keyPem,

@@ -1,14 +1,15 @@
 /**
  * Client certificates beyond a layout's own (`certs issue-client NAME`): issuing one for another program
  * (kube-apiserver, a backup job, monitoring), finding those already in the PKI directory, and reissuing
- * one from a CA keeping its subject, extended key usages and SANs (renewal, CA rotation).
+ * one from a CA keeping its subject, extended key usages, SANs, key algorithm and lifetime (renewal, CA
+ * rotation).
  */
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import * as path from "node:path";
 import type { HostRoot } from "../host/fs.ts";
 import { EtcdupError, Exit, usageError } from "../errors.ts";
-import { generateKeyPair, type KeyAlgorithm } from "./algorithms.ts";
+import { asKeyAlgorithm, generateKeyPair, type KeyAlgorithm } from "./algorithms.ts";
 import type { LoadedCa } from "./ca.ts";
 import { CERT_OWNER, ROOT_KEY_OWNER } from "./files.ts";
 import { distinguishedName, issueLeaf, leafValidity } from "./issue.ts";
@@ -16,6 +17,7 @@ import type { PkiPaths } from "./layout.ts";
 import { publicOf } from "./leaf.ts";
 import { certificatePem, parseCertificates, parsePrivateKey, privateKeyPem } from "./pem.ts";
 import type { PkiRequest, PlannedFile } from "./plan.ts";
+import { MAX_DAYS } from "./request.ts";
 import { certSans } from "./sans.ts";
 
 /** A certificate and key named NAME.crt / NAME.key. */
@@ -124,15 +126,29 @@ export async function planNewClient(
   ];
 }
 
-/** What {@link planReissue} takes from a {@link PkiRequest}. */
-export type ReissueRequest = Pick<
-  PkiRequest,
-  "certDays" | "algorithm" | "reuseKeys" | "now" | "backdateMinutes"
->;
+/** What {@link planReissue} takes from a {@link PkiRequest}, and what it may override of the pair's own. */
+export interface ReissueRequest
+  extends Pick<PkiRequest, "algorithm" | "reuseKeys" | "now" | "backdateMinutes"> {
+  /** Validity of the new certificate in days; undefined keeps the pair's own lifetime. */
+  certDays?: number;
+  /**
+   * Whether a new key is of `algorithm` (an explicit `--key-algorithm`); otherwise it keeps the pair's own
+   * algorithm, and `algorithm` is used only when etcdup cannot issue that one (e.g. rsa-1024).
+   */
+  forceAlgorithm?: boolean;
+}
+
+/** Whole days from a certificate's NotBefore to its NotAfter (its lifetime as issued, backdating aside). */
+function lifetimeDays(cert: x509.X509Certificate): number {
+  const days = Math.round((cert.notAfter.getTime() - cert.notBefore.getTime()) / 86_400_000);
+  return Math.min(Math.max(days, 1), MAX_DAYS);
+}
 
 /**
- * Plans reissuing the client pair `pair` from `ca`, keeping the certificate's subject, extended key usages
- * and SANs, with a new key of `req.algorithm` unless `req.reuseKeys`. The key keeps its owner and mode.
+ * Plans reissuing the client pair `pair` from `ca`, keeping the certificate's subject, extended key usages,
+ * SANs and lifetime (unless `req.certDays`), with a new key of the old key's algorithm (unless
+ * `req.forceAlgorithm`) or the old key itself with `req.reuseKeys`. The key keeps its owner and mode.
+ * A pair made with `issue-client --days 90 --key-algorithm ed25519` stays so through renewals and CA rotations.
  */
 export async function planReissue(
   pair: ClientPair,
@@ -156,15 +172,17 @@ export async function planReissue(
   const oldKey = parsePrivateKey(keyText, pair.keyPath);
   const eku = old.getExtension(x509.ExtendedKeyUsageExtension)?.usages.map(String) ?? ["clientAuth"];
   const reuse = req.reuseKeys ? await publicOf(oldKey) : undefined;
-  const fresh = reuse ? undefined : await generateKeyPair(req.algorithm);
+  const algorithm = req.forceAlgorithm ? req.algorithm : asKeyAlgorithm(oldKey.algorithm) ?? req.algorithm;
+  const fresh = reuse ? undefined : await generateKeyPair(algorithm);
+  const days = req.certDays ?? lifetimeDays(old);
   const cert = await issueLeaf({
     subject: old.subjectName,
     usages: eku,
     sans: certSans(old),
     publicKey: reuse?.publicKey ?? fresh!.publicKey,
-    keyAlgorithm: reuse?.algorithm ?? req.algorithm,
+    keyAlgorithm: reuse?.algorithm ?? algorithm,
     ca: ca.signer,
-    validity: leafValidity(ca.signer, req.now, req.certDays, req.backdateMinutes),
+    validity: leafValidity(ca.signer, req.now, days, req.backdateMinutes),
   });
   const st = host.stat(pair.keyPath)!;
   const keyOwn = { uid: st.uid, gid: st.gid, mode: st.mode & 0o077 ? 0o600 : st.mode };

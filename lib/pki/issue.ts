@@ -1,7 +1,8 @@
 /**
  * Issuing certificates with WebCrypto and @peculiar/x509: a self-signed CA and leaves signed by it.
- * Serials are random 128-bit positive integers; every certificate carries a SubjectKeyIdentifier and
- * leaves an AuthorityKeyIdentifier equal to their CA's; NotBefore is backdated for clock skew.
+ * Serials are random 128-bit positive integers; every certificate carries a SubjectKeyIdentifier and an
+ * AuthorityKeyIdentifier (a CA's equal to its own SKI, a leaf's to its CA's); NotBefore is backdated for
+ * clock skew.
  */
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
@@ -61,7 +62,11 @@ export interface CaParams {
   validity: Validity;
 }
 
-/** Issues a self-signed CA: basicConstraints CA:true (critical), keyCertSign + cRLSign (critical), SKI. */
+/**
+ * Issues a self-signed CA: basicConstraints CA:true (critical), keyCertSign + cRLSign (critical), SKI, and
+ * an AKI equal to the SKI. RFC 5280 lets a self-signed CA omit the AKI, but during a rotation the CA file
+ * holds two CAs: without it OpenSSL and GnuTLS pick a CA by subject alone and fail on one of them.
+ */
 export async function issueCa(p: CaParams): Promise<x509.X509Certificate> {
   return await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
@@ -74,6 +79,7 @@ export async function issueCa(p: CaParams): Promise<x509.X509Certificate> {
       new x509.BasicConstraintsExtension(true, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
       await x509.SubjectKeyIdentifierExtension.create(p.keys.publicKey),
+      await x509.AuthorityKeyIdentifierExtension.create(p.keys.publicKey),
     ],
   });
 }
@@ -86,7 +92,7 @@ export interface LeafParams {
   usages: (Usage | string)[];
   sans: { dns: string[]; ips: string[] };
   publicKey: CryptoKey;
-  /** The algorithm of `publicKey`: RSA leaves also get keyEncipherment. */
+  /** The algorithm of `publicKey`: RSA server leaves also get keyEncipherment. */
   keyAlgorithm: KeyAlgorithm;
   ca: Signer;
   validity: Validity;
@@ -101,13 +107,24 @@ async function caKeyId(ca: x509.X509Certificate): Promise<string> {
 }
 
 /**
- * Issues a leaf signed by `p.ca`: basicConstraints CA:false (critical), digitalSignature
- * (+ keyEncipherment for RSA), the given EKUs, SANs when any, SKI and AKI.
+ * The keyUsage of a leaf with extended key usages `eku` (OIDs): digitalSignature, plus keyEncipherment for
+ * an RSA key that serves TLS (serverAuth), where a TLS 1.2 client may encrypt the premaster secret to it.
+ * A client-only certificate only ever signs, and RFC 5280 (and strict linters) allow keyEncipherment only
+ * with key transport; ECDSA and Ed25519 keys cannot encipher at all.
+ */
+function leafKeyUsage(keyAlgorithm: KeyAlgorithm, eku: string[]): x509.KeyUsageFlags {
+  const serves = eku.includes(x509.ExtendedKeyUsage.serverAuth);
+  return x509.KeyUsageFlags.digitalSignature |
+    (isRsa(keyAlgorithm) && serves ? x509.KeyUsageFlags.keyEncipherment : 0);
+}
+
+/**
+ * Issues a leaf signed by `p.ca`: basicConstraints CA:false (critical), keyUsage (see {@link leafKeyUsage}),
+ * the given EKUs, SANs when any, SKI and AKI.
  */
 export async function issueLeaf(p: LeafParams): Promise<x509.X509Certificate> {
   const eku = p.usages.map((u) => (x509.ExtendedKeyUsage as Record<string, string>)[u] ?? u);
-  const keyUsage = x509.KeyUsageFlags.digitalSignature |
-    (isRsa(p.keyAlgorithm) ? x509.KeyUsageFlags.keyEncipherment : 0);
+  const keyUsage = leafKeyUsage(p.keyAlgorithm, eku);
   const sans = [
     ...p.sans.dns.map((value) => ({ type: "dns" as const, value })),
     ...p.sans.ips.map((value) => ({ type: "ip" as const, value })),

@@ -70,6 +70,8 @@ export interface PkiPlan {
   files: PlannedFile[];
   /** What planning decided, for the user: "kept valid CA", "reissued server: SAN drift (new 10.0.0.5)". */
   notes: string[];
+  /** What the user should act on although the plan goes ahead (e.g. a given CA strict verifiers reject). */
+  warnings?: string[];
   /** Whether any file is created, replaced or fixed. */
   changed: boolean;
 }
@@ -82,11 +84,12 @@ export async function planPki(req: PkiRequest, host: HostRoot): Promise<PkiPlan>
   validateRequest(req);
   const paths = pkiPaths(req.layout, req.pkiDir);
   const notes: string[] = [];
-  const { ca, files } = await planCa(req, host, paths, notes);
+  const warnings: string[] = [];
+  const { ca, files } = await planCa(req, host, paths, notes, warnings);
   for (const profile of leafProfiles(req.layout, paths, req.memberName)) {
     files.push(...await planLeaf(req, host, profile, ca, notes));
   }
-  return { paths, files, notes, changed: files.some((f) => f.action !== "keep") };
+  return { paths, files, notes, warnings, changed: files.some((f) => f.action !== "keep") };
 }
 
 /**

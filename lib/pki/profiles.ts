@@ -34,6 +34,16 @@ export function caCommonName(layout: Layout): string {
 }
 
 /**
+ * The common name of a CA made by `certs rotate-ca` at `now`: the layout's CA name and the UTC time, e.g.
+ * `etcdup-ca 20261201T215720Z`. During a rotation the CA file trusts the old and the new CA; a CA made by
+ * an older etcdup has no AuthorityKeyIdentifier, and OpenSSL and GnuTLS then tell two CAs apart by subject
+ * only, so the new one must not share the old one's.
+ */
+export function rotatedCaCommonName(layout: Layout, now: Date): string {
+  return `${caCommonName(layout)} ${now.toISOString().replace(/\.\d+Z$/, "Z").replace(/[-:]/g, "")}`;
+}
+
+/**
  * The leaf certificates of `layout` for member `memberName`. Server and peer certificates carry both
  * serverAuth and clientAuth: etcd's gRPC gateway presents the server certificate as a client, and peers
  * dial each other with the peer certificate.

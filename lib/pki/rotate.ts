@@ -1,12 +1,14 @@
 /**
  * CA rotation without downtime. Switch: a new CA (generated, or given with --ca-from/--ca-cert), the CA
  * file becomes a trust bundle holding the new CA then the old one, the CA key becomes the new CA's, and
- * every leaf (the layout's and the client pairs in the PKI directory) is reissued from the new CA;
+ * every leaf (the layout's, and the client pairs in the PKI directory keeping their own key algorithm and
+ * lifetime) is reissued from the new CA; a generated CA's subject carries the time it was made;
  * clients holding old-CA certificates are still accepted. Finish: every leaf must chain to the new CA;
  * the old CA is dropped from the bundle, and old-CA clients are refused. For a cluster, an optional stage
  * step first makes every member trust the new CA while still presenting old-CA certificates.
  */
 import "reflect-metadata";
+import * as x509 from "@peculiar/x509";
 import { EtcdupError, Exit } from "../errors.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { loadCa, loadCaAt, type LoadedCa, newCa, sameCert } from "./ca.ts";
@@ -18,19 +20,40 @@ import { type PkiPaths, pkiPaths } from "./layout.ts";
 import { planLeaf } from "./leaf.ts";
 import { certificatePem, parseCertificates, privateKeyPem } from "./pem.ts";
 import type { PkiPlan, PkiRequest } from "./plan.ts";
-import { LEAF_ROLES, leafProfiles } from "./profiles.ts";
+import { LEAF_ROLES, leafProfiles, rotatedCaCommonName } from "./profiles.ts";
 import { validateRequest } from "./request.ts";
 
-/** The CA to rotate to: `given` (checked, and not the current one) or a new one. */
+/**
+ * Warns when the CA file would trust two CAs of the same subject of which one has no
+ * AuthorityKeyIdentifier: OpenSSL and GnuTLS may then take one for the other and fail to verify it (which
+ * one depends on their order and on the verifier).
+ */
+function sameSubjectWarnings(old: LoadedCa, next: LoadedCa, source: string): string[] {
+  const hasAki = (c: x509.X509Certificate) => Boolean(c.getExtension(x509.AuthorityKeyIdentifierExtension));
+  const clash = old.bundle.find((c) =>
+    !sameCert(c, next.signer.cert) && c.subject === next.signer.cert.subject
+  );
+  if (!clash || (hasAki(clash) && hasAki(next.signer.cert))) return [];
+  return [
+    `the CA in ${source} has the same subject '${clash.subject}' as the current CA and one of them has no ` +
+    "authorityKeyIdentifier: OpenSSL or GnuTLS may fail to verify one of them from the CA file during the " +
+    "rotation; " +
+    "give a CA with another subject (a generated one has its own)",
+  ];
+}
+
+/** The CA to rotate to: `given` (checked, and not the current one) or a new one; appends to `notes` and `warnings`. */
 async function nextCa(
   req: PkiRequest,
   old: LoadedCa,
   given: CaSource | undefined,
   notes: string[],
+  warnings: string[],
 ): Promise<{ next: LoadedCa; keyPem: string }> {
   if (!given) {
-    const made = await newCa(req.layout, req.algorithm, req.caDays, req.now, req.backdateMinutes);
-    notes.push(`issued new CA (${req.algorithm}, ${req.caDays} days)`);
+    const name = rotatedCaCommonName(req.layout, req.now);
+    const made = await newCa(req.layout, req.algorithm, req.caDays, req.now, req.backdateMinutes, name);
+    notes.push(`issued new CA 'CN=${name}' (${req.algorithm}, ${req.caDays} days)`);
     return { next: made.loaded, keyPem: made.keyPem };
   }
   const next = await loadCa(given.certPem, given.keyPem, { cert: given.source, key: given.source }, req.now);
@@ -43,6 +66,7 @@ async function nextCa(
     });
   }
   notes.push(`using the given CA '${next.signer.cert.subject}' from ${given.source}`);
+  warnings.push(...next.warnings, ...sameSubjectWarnings(old, next, given.source));
   return { next, keyPem: await privateKeyPem(next.signer.key) };
 }
 
@@ -75,13 +99,14 @@ export async function planRotationStage(
   const paths = pkiPaths(req.layout, req.pkiDir);
   const old = await loadCaAt(host, paths, req.now);
   const notes: string[] = [];
+  const warnings: string[] = [];
   if (old.bundle.length > 1) {
     if (isStaged(old, given)) {
       return { plan: { paths, files: [], notes: [`${given!.source} is already trusted`], changed: false } };
     }
     throw inProgress(paths, old);
   }
-  const { next, keyPem } = await nextCa(req, old, given, notes);
+  const { next, keyPem } = await nextCa(req, old, given, notes, warnings);
   notes.push(`${paths.caCert} now trusts the current and the new CA; leaves unchanged`);
   const bundle = certificatePem(old.signer.cert) + certificatePem(next.signer.cert);
   return {
@@ -89,6 +114,7 @@ export async function planRotationStage(
       paths,
       files: [{ path: paths.caCert, content: bundle, ...CERT_OWNER, role: "ca-cert", action: "replace" }],
       notes,
+      warnings,
       changed: true,
     },
     exportText: given ? undefined : await renderCaExport(certificatePem(next.signer.cert), keyPem, req.now),
@@ -105,10 +131,11 @@ export async function planRotation(req: PkiRequest, host: HostRoot, given?: CaSo
   const paths = pkiPaths(req.layout, req.pkiDir);
   const old = await loadCaAt(host, paths, req.now);
   const notes: string[] = [];
+  const warnings: string[] = [];
   if (old.bundle.length > 1) {
     if (!isStaged(old, given)) throw inProgress(paths, old);
   }
-  const { next, keyPem } = await nextCa(req, old, given, notes);
+  const { next, keyPem } = await nextCa(req, old, given, notes, warnings);
   const bundle = certificatePem(next.signer.cert) + certificatePem(old.signer.cert);
   const files: PkiPlan["files"] = [
     { path: paths.caCert, content: bundle, ...CERT_OWNER, role: "ca-cert", action: "replace" },
@@ -119,13 +146,17 @@ export async function planRotation(req: PkiRequest, host: HostRoot, given?: CaSo
   for (const profile of leafProfiles(req.layout, paths, req.memberName)) {
     files.push(...await planLeaf(leafReq, host, profile, next, notes));
   }
+  const own = {
+    algorithm: req.algorithm,
+    reuseKeys: req.reuseKeys,
+    now: req.now,
+    backdateMinutes: req.backdateMinutes,
+  };
   for (const pair of clientPairs(host, paths)) {
-    files.push(
-      ...await planReissue(pair, host, next, req),
-    );
-    notes.push(`reissued client ${pair.name} from the new CA`);
+    files.push(...await planReissue(pair, host, next, own));
+    notes.push(`reissued client ${pair.name} from the new CA (its own key algorithm and lifetime)`);
   }
-  return { paths, files, notes, changed: true };
+  return { paths, files, notes, warnings, changed: true };
 }
 
 /** Plans the end of a rotation: every leaf chains to the new CA, the old CA leaves the bundle. */

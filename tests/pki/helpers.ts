@@ -1,7 +1,7 @@
 /**
  * Support for the PKI tests: throw-away roots, a PkiRequest with test defaults, issuing a whole PKI
- * through planPki + applyPki, openssl as the independent verifier, and a real etcd (the `sid` fixture's
- * binaries) serving mutual TLS on loopback with a temp data dir.
+ * through planPki + applyPki, openssl and GnuTLS certtool as the independent strict verifiers, and a real
+ * etcd (the `sid` fixture's binaries) serving mutual TLS on loopback with a temp data dir.
  */
 import * as path from "node:path";
 import { HostRoot } from "../../lib/host/fs.ts";
@@ -67,6 +67,86 @@ export function openssl(...args: string[]): Promise<string> {
 /** `openssl x509 -text -noout` of a certificate file. */
 export function x509Text(file: string): Promise<string> {
   return openssl("x509", "-in", file, "-text", "-noout");
+}
+
+/** What a certificate is presented as, for the verifiers' purpose (EKU) check. */
+export type TlsPurpose = "server" | "client";
+
+/**
+ * Verifies the certificate file `cert` against the CA file `caFile` (one CA or a rotation bundle) with
+ * both independent verifiers in strict mode: `openssl verify -x509_strict` and GnuTLS `certtool --verify`
+ * (profile medium), each checking `purpose` (serverAuth/clientAuth) when given (not for a CA itself) and
+ * that the certificate covers `hostname` when given.
+ * Resolves to undefined when both accept, else to what the refusing verifier(s) said.
+ */
+export async function strictVerify(
+  caFile: string,
+  cert: string,
+  purpose?: TlsPurpose,
+  hostname?: string,
+): Promise<string | undefined> {
+  const ssl = await exec([
+    "openssl",
+    "verify",
+    "-x509_strict",
+    ...(purpose ? ["-purpose", purpose === "server" ? "sslserver" : "sslclient"] : []),
+    ...(hostname ? ["-verify_hostname", hostname] : []),
+    "-CAfile",
+    caFile,
+    cert,
+  ]);
+  const gnutls = await exec([
+    "certtool",
+    "--verify",
+    "--verify-profile=medium",
+    ...(purpose ? [`--verify-purpose=1.3.6.1.5.5.7.3.${purpose === "server" ? 1 : 2}`] : []),
+    ...(hostname ? [`--verify-hostname=${hostname}`] : []),
+    "--load-ca-certificate",
+    caFile,
+    "--infile",
+    cert,
+  ]);
+  const failed = [
+    ...(ssl.code === 0 ? [] : [`openssl: ${ssl.stdout}${ssl.stderr}`.trim()]),
+    ...(gnutls.code === 0 ? [] : [`certtool: ${gnutls.stdout}${gnutls.stderr}`.trim()]),
+  ];
+  return failed.length === 0 ? undefined : failed.join("\n");
+}
+
+/** {@link strictVerify} for each of `purposes` (`[undefined]` for a CA); throws naming `cert` and what failed. */
+export async function assertStrictlyValid(
+  caFile: string,
+  cert: string,
+  purposes: (TlsPurpose | undefined)[],
+): Promise<void> {
+  for (const purpose of purposes) {
+    const failed = await strictVerify(caFile, cert, purpose);
+    if (failed) throw new Error(`${cert} (${purpose ?? "CA"}) against ${caFile}:\n${failed}`);
+  }
+}
+
+/**
+ * A self-signed P-256 CA made by openssl as `dir`/NAME.crt and NAME.key, with `subject` and exactly the
+ * `-addext` extensions given (a minimal config, so openssl adds none of its own, e.g. no AKI): the shape
+ * of CAs made by other tools, or by older etcdup releases.
+ * @example await opensslCa(dir, "legacy", "/CN=etcdup-ca", ["basicConstraints=critical,CA:TRUE"])
+ */
+export async function opensslCa(
+  dir: string,
+  name: string,
+  subject: string,
+  extensions: string[],
+): Promise<{ cert: string; key: string }> {
+  const config = path.join(dir, "minimal.cnf");
+  await Deno.writeTextFile(config, "[req]\ndistinguished_name = dn\n[dn]\n");
+  const cert = path.join(dir, `${name}.crt`);
+  const key = path.join(dir, `${name}.key`);
+  await openssl(
+    ...["req", "-config", config, "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"],
+    ...["-keyout", key, "-out", cert, "-days", "3650", "-subj", subject],
+    ...extensions.flatMap((e) => ["-addext", e]),
+  );
+  return { cert, key };
 }
 
 /** A free TCP port on 127.0.0.1. */

@@ -1,12 +1,13 @@
 /**
- * Every key algorithm, checked by openssl as the independent verifier: each chain verifies, and
- * `openssl x509 -text` shows the SANs, extended key usages, key usages, CA constraints, identifiers,
+ * Every key algorithm, checked by openssl as the independent verifier: each chain verifies (strictly, with
+ * GnuTLS certtool too), and `openssl x509 -text` shows the SANs, extended key usages, key usages
+ * (keyEncipherment only for RSA with serverAuth), CA constraints, identifiers (a CA's AKI = its SKI),
  * serial size and validity expected; keys are PKCS#8 with the documented owners and modes.
  */
 import assert from "node:assert/strict";
 import { KEY_ALGORITHMS } from "../../lib/pki/algorithms.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
-import { makePki, openssl, request, tempRoot, x509Text } from "./helpers.ts";
+import { assertStrictlyValid, makePki, openssl, request, tempRoot, x509Text } from "./helpers.ts";
 
 /** The hex of an "X509v3 <name>:" block's first value line. */
 function extValue(text: string, name: string): string {
@@ -51,6 +52,8 @@ for (const alg of KEY_ALGORITHMS) {
       assert.match(ca, /X509v3 Key Usage: critical\n\s*Certificate Sign, CRL Sign/);
       const caSki = extValue(ca, "Subject Key Identifier");
       assert.ok(caSki.length > 0, "CA has a subject key identifier");
+      assert.deepEqual(extValue(ca, "Authority Key Identifier"), caSki, "CA AKI = its own SKI");
+      await assertStrictlyValid(real(p.caCert), real(p.caCert), [undefined]);
       const caWin = window(ca);
       assert.ok(
         Math.abs(caWin.notAfter.getTime() - now.getTime() - 3650 * 86_400_000) < 120_000,
@@ -66,13 +69,16 @@ for (const alg of KEY_ALGORITHMS) {
         ]
       ) {
         const text = await x509Text(real(file));
+        const serves = file !== p.adminCert;
+        await assertStrictlyValid(real(p.caCert), real(file), serves ? ["server", "client"] : ["client"]);
         assert.deepEqual(extValue(text, "Extended Key Usage"), eku, file);
         assert.match(text, /X509v3 Basic Constraints: critical\n\s*CA:FALSE/);
         assert.match(
           text,
-          rsa
+          rsa && serves
             ? /Key Usage: critical\n\s*Digital Signature, Key Encipherment\n/
             : /Key Usage: critical\n\s*Digital Signature\n/,
+          `${file}: keyEncipherment only for an RSA key with serverAuth`,
         );
         assert.deepEqual(
           extValue(text, "Authority Key Identifier").replace(/^keyid:/, ""),

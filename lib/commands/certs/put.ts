@@ -47,6 +47,7 @@ export async function putInPlace(
   opts: PutOptions,
 ): Promise<PutResult> {
   await verifyPlan(plan, opts.signer);
+  for (const w of plan.warnings ?? []) out.warn(w);
   if (opts.step) out.step(opts.step);
   const applied = applyPki(plan, t.host, opts.now);
   for (const n of plan.notes) out.info(n);

@@ -10,7 +10,7 @@ import { type PkiPlan, planPki } from "../../pki/plan.ts";
 import { leafProfiles, type LeafRole } from "../../pki/profiles.ts";
 import { MAX_DAYS, validateRequest } from "../../pki/request.ts";
 import { putInPlace } from "./put.ts";
-import { baseRequest, resolveTarget, type Target } from "./target.ts";
+import { baseRequest, flag, resolveTarget, type Target } from "./target.ts";
 
 /** The layout's leaves and the client pairs named on the command line (`all` when none is). */
 function chosen(asked: string[], t: Target): { roles: Set<LeafRole>; clients: ClientPair[] } {
@@ -64,8 +64,13 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   const plan: PkiPlan = roles.size > 0
     ? await planPki({ ...req, reissue: [...roles] }, t.host)
     : { paths: t.paths, files: [], notes: [], changed: false };
+  const own = {
+    ...req,
+    certDays: flag(ctx.values, "cert-days") === undefined ? undefined : req.certDays,
+    forceAlgorithm: flag(ctx.values, "key-algorithm") !== undefined,
+  };
   for (const pair of clients) {
-    plan.files.push(...await planReissue(pair, t.host, ca, req));
+    plan.files.push(...await planReissue(pair, t.host, ca, own));
     plan.notes.push(`reissued client ${pair.name}`);
     plan.changed = true;
   }
