@@ -1,10 +1,11 @@
 /**
  * The names a host's server and peer certificates must cover: localhost, the host name and FQDN, the
  * loopback addresses and every routable interface address. `certs check` compares certificates with it
- * (SAN drift after an address or name change) and `certs renew` adds it.
+ * (SAN drift after an address or name change) and `certs renew` adds it. A host name that is not a valid
+ * DNS name (e.g. with '_') is left out: strict verifiers reject it in a certificate.
  */
 import type { HostFacts } from "../plan/facts.ts";
-import { mergeSans, type Sans } from "./sans.ts";
+import { dnsName, mergeSans, type Sans } from "./sans.ts";
 
 /**
  * The host's own names from its facts.
@@ -13,7 +14,7 @@ import { mergeSans, type Sans } from "./sans.ts";
  */
 export function hostSans(facts: HostFacts): Sans {
   return mergeSans({
-    dns: ["localhost", facts.hostname, ...(facts.fqdn ? [facts.fqdn] : [])],
+    dns: ["localhost", facts.hostname, ...(facts.fqdn ? [facts.fqdn] : [])].filter((n) => dnsName(n)),
     ips: ["127.0.0.1", "::1", ...facts.addresses.map((a) => a.address)],
   });
 }

@@ -5,7 +5,7 @@
  */
 import { usageError } from "../errors.ts";
 import type { PkiRequest } from "./plan.ts";
-import { normalizeIp } from "./sans.ts";
+import { checkSan, normalizeIp } from "./sans.ts";
 
 /** Leaves expiring within this many days are reissued by planning (and flagged by `certs check`). */
 export const RENEW_WITHIN_DAYS = 30;
@@ -41,13 +41,5 @@ export function validateRequest(req: PkiRequest): void {
   for (const ip of req.sans.ips) {
     if (normalizeIp(ip) === undefined) throw usageError("bad-san", `--san: '${ip}' is not an IP address`);
   }
-  for (const d of req.sans.dns) {
-    if (/^[\d.]+$/.test(d)) throw usageError("bad-san", `--san: '${d}' is not an IP address`);
-    if (
-      !/^(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$/
-        .test(d)
-    ) {
-      throw usageError("bad-san", `--san: '${d}' is neither a DNS name nor an IP address`);
-    }
-  }
+  req.sans.dns.forEach(checkSan);
 }

@@ -1,9 +1,12 @@
 /**
- * Subject alternative names as sets: parsing `--san` values, canonical IP text, union, what a certificate
- * holds and which wanted names it lacks. Pure; planning (what to issue) and inspection (SAN drift) share it.
+ * Subject alternative names as sets: the one validator of `--san` values (install and every certs
+ * command), canonical IP and DNS text, union, what a certificate holds and which wanted names it lacks.
+ * Pure; planning (what to issue) and inspection (SAN drift) share it.
  */
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
+import { domainToASCII } from "node:url";
+import { usageError } from "../errors.ts";
 
 /** Subject alternative names, IPs in canonical text form. */
 export interface Sans {
@@ -35,7 +38,50 @@ export function normalizeIp(s: string): string | undefined {
   }
 }
 
-/** The DNS names and IP addresses in a certificate's SAN extension. */
+/**
+ * The canonical form of a DNS name for a certificate, or undefined when `s` is not one. A dNSName must be
+ * in RFC 1034/1123 preferred syntax (RFC 5280 4.2.1.6): dot-separated labels of letters, digits and
+ * hyphens, 1 to 63 characters, not starting or ending with a hyphen, at most 253 in all, and a last label
+ * that is not all digits (that reads as an IPv4 address). Underscores are refused (strict linters and the
+ * CA/Browser rules reject them). Canonical means: one trailing dot (the absolute form of the same name)
+ * dropped, since Go and OpenSSL refuse a SAN ending in a dot; lower case; an internationalised name as its
+ * A-label (`bücher.example` is `xn--bcher-kva.example`). A wildcard `*.` may be the whole first label, with
+ * at least two labels after it (OpenSSL never matches `*.example`).
+ * @example dnsName("Etcd.Example.") // "etcd.example"
+ */
+export function dnsName(s: string): string | undefined {
+  const wildcard = s.startsWith("*.");
+  const rest = (wildcard ? s.slice(2) : s).replace(/\.$/, "");
+  const ascii = domainToASCII(rest);
+  const labels = ascii.split(".");
+  const ok = ascii.length > 0 && ascii.length <= 253 &&
+    labels.every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(l)) &&
+    !/^\d+$/.test(labels[labels.length - 1]) && (!wildcard || labels.length >= 2);
+  return ok ? (wildcard ? "*." : "") + ascii : undefined;
+}
+
+/**
+ * Checks one `--san` value: an IP address or a DNS name (see {@link dnsName}), else a usage error (exit 2)
+ * naming it. Every path that takes SANs (install, join, each certs command, a planner request) uses this.
+ */
+export function checkSan(value: string): void {
+  if (normalizeIp(value) !== undefined || dnsName(value) !== undefined) return;
+  if (/^[\d.]*\d[\d.]*$/.test(value)) throw usageError("bad-san", `--san: '${value}' is not an IP address`);
+  throw usageError(
+    "bad-san",
+    `--san: '${value}' is neither an IP address nor a DNS name`,
+    "A DNS name is dot-separated labels of letters, digits and '-' (no '_'), optionally '*.' first followed " +
+      "by two or more labels; a trailing dot is dropped, upper case and international names are converted.",
+  );
+}
+
+/** `--san` values as canonical SAN sets, each checked by {@link checkSan}. */
+export function parseSans(values: string[]): Sans {
+  values.forEach(checkSan);
+  return splitSans(values);
+}
+
+/** The DNS names and IP addresses in a certificate's SAN extension (as held, lower-cased). */
 export function certSans(cert: x509.X509Certificate): Sans {
   const ext = cert.getExtension(x509.SubjectAlternativeNameExtension);
   const sans: Sans = { dns: [], ips: [] };
@@ -55,14 +101,18 @@ export function missingSans(cert: x509.X509Certificate, wanted: Sans): string[] 
   ];
 }
 
-/** Splits `--san` values into DNS names and canonical IPs (deduplicated, order kept). */
+/**
+ * Splits names into canonical DNS names and IPs (deduplicated, order kept). A name that is neither (one an
+ * older certificate holds) is kept lower-cased: renewing never fails on it; {@link checkSan} keeps new ones out.
+ */
 export function splitSans(values: string[]): Sans {
   const sans: Sans = { dns: [], ips: [] };
   for (const v of values) {
     const ip = normalizeIp(v);
+    const dns = dnsName(v) ?? v.toLowerCase();
     if (ip !== undefined) {
       if (!sans.ips.includes(ip)) sans.ips.push(ip);
-    } else if (!sans.dns.includes(v.toLowerCase())) sans.dns.push(v.toLowerCase());
+    } else if (!sans.dns.includes(dns)) sans.dns.push(dns);
   }
   return sans;
 }

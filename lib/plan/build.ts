@@ -10,7 +10,7 @@ import { DEFAULT_KEY_ALGORITHM, parseKeyAlgorithm } from "../pki/algorithms.ts";
 import { defaultPkiDir, parseLayout } from "../pki/layout.ts";
 import { hostSans } from "../pki/hostsans.ts";
 import { checkCaFlags } from "../pki/export.ts";
-import { mergeSans, type Sans, splitSans } from "../pki/sans.ts";
+import { mergeSans, parseSans, type Sans } from "../pki/sans.ts";
 import { type Arch, parseArch, resolveVersion as manifestVersion } from "../release/manifest.ts";
 import { DEFAULT_MIRROR } from "../release/source.ts";
 import type { HostFacts } from "./facts.ts";
@@ -194,8 +194,8 @@ function planMember(values: FlagValues, facts: HostFacts, notes: string[]): Plan
 
 /** SANs of server and peer certs: the host's own names and addresses, the advertise address, --san extras. */
 function planSans(values: FlagValues, facts: HostFacts, member: PlannedMember): Sans {
-  const extra = list(values, "san").map((s) => v.san("san", s));
-  return mergeSans(hostSans(facts), { dns: [], ips: [member.advertiseAddress] }, splitSans(extra));
+  const extra = parseSans(list(values, "san"));
+  return mergeSans(hostSans(facts), { dns: [], ips: [member.advertiseAddress] }, extra);
 }
 
 function planPki(values: FlagValues, facts: HostFacts, member: PlannedMember): PlannedPki {

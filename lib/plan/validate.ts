@@ -149,26 +149,6 @@ export function advertiseAddress(flag: string, raw: string): string {
   return ip;
 }
 
-/**
- * One `--san` value: an IP address (normalized) or a DNS name (lower case, a leading `*.` wildcard allowed).
- * @example san("san", "Etcd.Example.com") // "etcd.example.com"
- */
-export function san(flag: string, raw: string): string {
-  const bare = raw.replace(/^\[(.*)\]$/, "$1");
-  if (isIP(bare) !== 0) return ipAddress(flag, bare);
-  if (isDnsName(raw.replace(/^\*\./, ""))) return raw.toLowerCase();
-  throw usageError(
-    "bad-san",
-    `--${flag}: '${JSON.stringify(raw).slice(1, -1)}' is neither an IP address nor a DNS name`,
-  );
-}
-
-/** Whether `s` is a DNS name (letters, digits, hyphens, dots; labels up to 63 characters). */
-export function isDnsName(s: string): boolean {
-  return s.length <= 253 &&
-    s.split(".").every((l) => /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l));
-}
-
 /** A member name etcd and certificate CNs accept. */
 export function memberName(flag: string, raw: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(raw)) {

@@ -8,14 +8,14 @@ import { HostRoot } from "../../host/fs.ts";
 import { type InstallState, readState } from "../../host/state.ts";
 import { lookupUser } from "../../host/accounts.ts";
 import { gatherFacts, type HostFacts } from "../../plan/facts.ts";
-import { memberName, positiveInt, rootDir, san } from "../../plan/validate.ts";
+import { memberName, positiveInt, rootDir } from "../../plan/validate.ts";
 import { checkDir, checkDisjoint, installedDirs } from "../../plan/dirs.ts";
 import { DEFAULT_KEY_ALGORITHM, type KeyAlgorithm, parseKeyAlgorithm } from "../../pki/algorithms.ts";
 import { hostSans } from "../../pki/hostsans.ts";
 import { defaultPkiDir, type Layout, parseLayout, type PkiPaths, pkiPaths } from "../../pki/layout.ts";
 import type { PkiRequest } from "../../pki/plan.ts";
 import { MAX_DAYS } from "../../pki/request.ts";
-import { mergeSans, type Sans, splitSans } from "../../pki/sans.ts";
+import { mergeSans, parseSans, type Sans } from "../../pki/sans.ts";
 
 /** Where the PKI is and what it is for, resolved once per command. */
 export interface Target {
@@ -82,11 +82,7 @@ function algorithmOf(values: FlagValues, t: Target): KeyAlgorithm {
  */
 export function wantedSans(values: FlagValues, t: Target): Sans {
   const recorded = values["reset-sans"] === true ? [] : [t.state?.sans ?? { dns: [], ips: [] }];
-  return mergeSans(
-    hostSans(t.facts),
-    ...recorded,
-    splitSans(flagList(values, "san").map((s) => san("san", s))),
-  );
+  return mergeSans(hostSans(t.facts), ...recorded, parseSans(flagList(values, "san")));
 }
 
 /** `--backdate MINUTES` (0 to 1440), or undefined for the default. */
