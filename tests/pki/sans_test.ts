@@ -3,7 +3,8 @@
  * install planner and the certs target) with the same verdict: the same canonical name (one trailing dot
  * dropped, lower case, international names as A-labels) or the same usage error (exit 2, `bad-san`). Then
  * through the real CLI: the names issued verify as host names with OpenSSL and GnuTLS, an underscore is
- * refused, and renewing a certificate that holds a trailing-dot name (as earlier releases issued) drops the dot.
+ * refused, and renewing a certificate that holds a trailing-dot name (as earlier releases issued) drops the dot;
+ * names an earlier release recorded that the rule now refuses do not block the certs commands.
  */
 import assert from "node:assert/strict";
 import { resolveTarget, wantedSans } from "../../lib/commands/certs/target.ts";
@@ -12,6 +13,8 @@ import { buildPlan } from "../../lib/plan/build.ts";
 import type { HostFacts } from "../../lib/plan/facts.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
 import type { Sans } from "../../lib/pki/sans.ts";
+import { readState, writeState } from "../../lib/host/state.ts";
+import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { runEtcdup } from "../shipping/etcdup_cmd.ts";
 import { makePki, openssl, request, strictVerify, tempRoot } from "./helpers.ts";
 
@@ -125,6 +128,46 @@ Deno.test("certs renew --san: a trailing dot, upper case and an IDN name are iss
     const error = bad.stdout.trim().split("\n").map((l) => JSON.parse(l)).find((e) => e.event === "error");
     assert.equal(error?.code, "bad-san");
     assert.match(error?.message, /--san: 'foo_bar\.example' is neither an IP address nor a DNS name/);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("names an earlier release recorded (foo_bar.example, old.example.) never block the certs commands; renew normalises", async () => {
+  const fx = await etcdFixture("sid");
+  const t = await tempRoot();
+  try {
+    const install = await runEtcdup([
+      "install",
+      "--root",
+      t.root,
+      "--tarball",
+      fx.tarball,
+      "--sha256",
+      fx.sha256,
+    ]);
+    assert.equal(install.code, 0, install.stderr);
+    const state = readState(t.host)!;
+    writeState(t.host, {
+      ...state,
+      sans: { dns: [...state.sans.dns, "foo_bar.example", "old.example."], ips: [] },
+    });
+    const check = await runEtcdup(["certs", "check", "--root", t.root]);
+    assert.equal(check.code, 6, check.stdout + check.stderr);
+    assert.match(check.stdout, /\[san-drift\] \/etc\/etcd\/pki\/server\.crt does not cover .*old\.example/);
+    const renew = await runEtcdup(["certs", "renew", "--root", t.root]);
+    assert.equal(renew.code, 0, renew.stderr);
+    const sans = await openssl(
+      "x509",
+      "-in",
+      t.host.resolve(P.serverCert),
+      "-noout",
+      "-ext",
+      "subjectAltName",
+    );
+    assert.match(sans, /DNS:old\.example(,|\s*$)/);
+    assert.doesNotMatch(sans, /foo_bar|old\.example\./);
+    assert.equal((await runEtcdup(["certs", "check", "--root", t.root])).code, 0);
   } finally {
     await t.cleanup();
   }

@@ -15,7 +15,7 @@ import { hostSans } from "../../pki/hostsans.ts";
 import { defaultPkiDir, type Layout, parseLayout, type PkiPaths, pkiPaths } from "../../pki/layout.ts";
 import type { PkiRequest } from "../../pki/plan.ts";
 import { MAX_DAYS } from "../../pki/request.ts";
-import { mergeSans, parseSans, type Sans } from "../../pki/sans.ts";
+import { dnsName, mergeSans, parseSans, type Sans } from "../../pki/sans.ts";
 
 /** Where the PKI is and what it is for, resolved once per command. */
 export interface Target {
@@ -78,10 +78,15 @@ function algorithmOf(values: FlagValues, t: Target): KeyAlgorithm {
 
 /**
  * The names server and peer must cover: the host's own and `--san`, plus the recorded ones unless
- * `--reset-sans` (which asks for exactly the host's current names and `--san`).
+ * `--reset-sans` (which asks for exactly the host's current names and `--san`). A recorded name that the
+ * `--san` rule now refuses (an earlier release took `foo_bar.example`) is no longer asked for; certificates
+ * that hold it keep it until `--reset-sans`.
  */
 export function wantedSans(values: FlagValues, t: Target): Sans {
-  const recorded = values["reset-sans"] === true ? [] : [t.state?.sans ?? { dns: [], ips: [] }];
+  const state = t.state?.sans ?? { dns: [], ips: [] };
+  const recorded = values["reset-sans"] === true
+    ? []
+    : [{ dns: state.dns.filter((d) => dnsName(d) !== undefined), ips: state.ips }];
   return mergeSans(hostSans(t.facts), ...recorded, parseSans(flagList(values, "san")));
 }
 
