@@ -59,6 +59,11 @@ export async function withPki(body: (t: TempRoot) => Promise<void>): Promise<voi
   }
 }
 
+/** The JSON events of an etcdup `--json` run's stdout, in order. */
+export function events(stdout: string): Record<string, unknown>[] {
+  return stdout.trim().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+}
+
 /** Runs openssl and returns its stdout (throws with stderr on failure). */
 export function openssl(...args: string[]): Promise<string> {
   return execOk(["openssl", ...args]);

@@ -16,7 +16,7 @@ import type { Sans } from "../../lib/pki/sans.ts";
 import { readState, writeState } from "../../lib/host/state.ts";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { runEtcdup } from "../shipping/etcdup_cmd.ts";
-import { makePki, openssl, request, strictVerify, tempRoot } from "./helpers.ts";
+import { events, makePki, openssl, request, strictVerify, tempRoot } from "./helpers.ts";
 
 const P = pkiPaths("etcd", "/etc/etcd/pki");
 const facts: HostFacts = { hostname: "node1", addresses: [], cpu: "x86_64", isRoot: true };
@@ -125,9 +125,9 @@ Deno.test("certs renew --san: a trailing dot, upper case and an IDN name are iss
 
     const bad = await runEtcdup(["certs", "renew", "--san", "foo_bar.example", "--root", t.root, "--json"]);
     assert.equal(bad.code, Exit.usage, bad.stdout);
-    const error = bad.stdout.trim().split("\n").map((l) => JSON.parse(l)).find((e) => e.event === "error");
+    const error = events(bad.stdout).find((e) => e.event === "error");
     assert.equal(error?.code, "bad-san");
-    assert.match(error?.message, /--san: 'foo_bar\.example' is neither an IP address nor a DNS name/);
+    assert.match(String(error?.message), /--san: 'foo_bar\.example' is neither an IP address nor a DNS name/);
   } finally {
     await t.cleanup();
   }

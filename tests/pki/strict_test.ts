@@ -21,6 +21,7 @@ import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { runEtcdup } from "../shipping/etcdup_cmd.ts";
 import {
   assertStrictlyValid,
+  events,
   makePki,
   openssl,
   opensslCa,
@@ -39,11 +40,6 @@ const DAY = 86_400_000;
  * slower key generation; openssl_test.ts verifies their PKIs strictly with both tools.
  */
 const MATRIX: KeyAlgorithm[] = KEY_ALGORITHMS.filter((a) => a !== "rsa-3072" && a !== "rsa-4096");
-
-/** JSON events of a --json run. */
-function events(stdout: string): Record<string, unknown>[] {
-  return stdout.trim().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
-}
 
 /** Runs etcdup under `root` with --json and demands exit 0; returns its events. */
 async function cli(root: string, ...args: string[]): Promise<Record<string, unknown>[]> {
