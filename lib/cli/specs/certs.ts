@@ -91,7 +91,8 @@ can run from a timer or a monitoring check. Examples:
 names and addresses to server and peer, with new keys unless --reuse-keys. Names the host no longer has
 (after a rename) stay on purpose, as clients may still use them; --reset-sans drops them: server and peer
 then cover exactly the host's current names and --san. NAME renews a client pair made by 'certs
-issue-client'. Old files are kept under <pki-dir>/backup/<UTC time>/. New certificates are verified
+issue-client', keeping its key algorithm and lifetime unless --key-algorithm/--cert-days. Old files are
+kept under <pki-dir>/backup/<UTC time>/. New certificates are verified
 against the CA and their keys before anything is replaced; when etcd is running it is restarted and must
 answer healthy over mTLS with the new admin certificate, else the old files are put back.
 Examples:

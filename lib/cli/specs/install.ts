@@ -64,7 +64,8 @@ export const pkiFlags: Record<string, FlagSpec> = {
     type: "string",
     multiple: true,
     value: "NAME|IP",
-    description: "Extra subject alternative name for server and peer certificates.",
+    description:
+      "Extra subject alternative name for server and peer certificates (lower-cased, no trailing dot).",
   },
   "cert-days": {
     type: "string",
