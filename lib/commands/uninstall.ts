@@ -6,12 +6,14 @@
  * last, so an interrupted uninstall can simply be run again.
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import type { CommandContext } from "../cli/spec.ts";
 import type { Output } from "../cli/output.ts";
 import { ClusterApi } from "../cluster/api.ts";
 import { removeSelf } from "../cluster/membership.ts";
 import { Exit, type ExitCode } from "../errors.ts";
 import type { HostRoot } from "../host/fs.ts";
+import { removeOrphanTemps } from "../host/apply.ts";
 import {
   type InstallState,
   readRemains,
@@ -151,6 +153,11 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   const svc = state ? await stopService(state, host, values["keep-member"] === true, out) : undefined;
   for (const p of plan.remove) host.remove(p);
   for (const t of plan.removeTrees) fs.rmSync(host.resolve(t), { recursive: true, force: true });
+  removeOrphanTemps(host, [
+    STATE_DIR,
+    ...plan.removeIfEmpty,
+    ...Object.keys(fp.files).map((p) => path.dirname(p)),
+  ]);
   for (const d of plan.removeIfEmpty) removeIfEmpty(host, d);
   out.step(
     `removed ${plan.remove.length} file(s) etcdup wrote${purge ? ", the data dir, PKI and backups" : ""}`,

@@ -2,6 +2,7 @@
  * Applying file decisions to a host: write what differs (atomically, owner and mode first), fix owner
  * and mode where only those differ, and put etcdup's new content beside a file the operator edited.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { type HostRoot, sha256Hex } from "./fs.ts";
 import { decideFile, type DesiredFile, type FileAction } from "../plan/diff.ts";
@@ -44,4 +45,20 @@ export function applyDecisions(host: HostRoot, decisions: FileDecision[]): void 
     else if (action === "fix-owner-mode") host.setOwnership(file.path, own);
     else if (action === "keep-edited") host.writeAtomic(file.path + NEW_SUFFIX, file.content, own);
   }
+}
+
+/**
+ * Removes the temp files killed runs left (see HostRoot.removeOrphanTemps) in each of `dirs` and in the
+ * subdirectories of `backupRoots` (PKI backups); returns the target paths removed.
+ */
+export function removeOrphanTemps(host: HostRoot, dirs: string[], backupRoots: string[] = []): string[] {
+  const all = new Set(dirs);
+  for (const root of backupRoots) {
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(host.resolve(root));
+    } catch { /* no backups */ }
+    for (const n of names) all.add(path.posix.join(root, n));
+  }
+  return [...all].flatMap((d) => host.removeOrphanTemps(d));
 }

@@ -2,11 +2,14 @@
  * Files under a root: every write is atomic (temp file beside the target, owner and mode set before any
  * byte is written, fsync, rename, fsync of the directory), so a reader or a crash never sees a partial
  * file and a private key is never world-readable, even for an instant. `root` is "/" on a live host and
- * the `--root` prefix otherwise; paths given to these functions are always the target's absolute paths.
+ * the `--root` prefix otherwise; paths given to these functions are always the target's absolute paths,
+ * resolved inside the root like a chroot would (see {@link HostRoot}).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import process from "node:process";
 import { createHash, randomBytes } from "node:crypto";
+import { EtcdupError, Exit } from "../errors.ts";
 
 /** Owner and mode of a file or directory. */
 export interface Ownership {
@@ -23,6 +26,10 @@ export interface FileState {
   mode: number;
   isFile: boolean;
   isDirectory: boolean;
+  /** Whether the path itself is a symbolic link. */
+  isSymlink: boolean;
+  /** Number of hard links to the file. */
+  links: number;
   size: number;
 }
 
@@ -31,7 +38,35 @@ export function sha256Hex(data: Uint8Array | string): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
-/** A filesystem tree rooted at `root` ("/" for the live host). */
+/** Most symlinks one path may go through before resolving it fails (Linux's own limit, MAXSYMLINKS). */
+export const MAX_SYMLINKS = 40;
+
+/** Name pattern of etcdup's temp files (`.<name>.etcdup-<pid>-<hex>.tmp`; older runs wrote no pid). */
+const TEMP_NAME = /^\..+\.etcdup-(?:(\d+)-)?[0-9a-f]+\.tmp$/;
+
+/** Whether process `pid` runs on this machine (signal 0 checks without sending anything). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** The errno code of a failed call, if any. */
+function errno(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException).code;
+}
+
+/**
+ * A filesystem tree rooted at `root` ("/" for the live host). Every target path is resolved the way a
+ * chroot into `root` would resolve it: component by component with lstat/readlink, a symlink followed
+ * inside the tree (an absolute target is taken relative to `root`, `..` never climbs above it), so nothing
+ * under `--root` can lead a read or a write onto the host. Writes never go through a final symlink: an
+ * atomic write replaces the link itself, and owner/mode are only set on what a file descriptor opened with
+ * O_NOFOLLOW names (a symlinked directory is followed inside the tree; a symlinked file is refused).
+ */
 export class HostRoot {
   readonly root: string;
 
@@ -44,18 +79,71 @@ export class HostRoot {
     return this.root === "/";
   }
 
-  /** The real path of the target path `p` (which must be absolute). */
+  /**
+   * The real path of the target path `p` (absolute), every symlink followed inside the root, the last
+   * one included. Components from the first missing one on are appended as they are (`..` still stops at
+   * the root). Throws `path-symlink-loop` (exit 7) after {@link MAX_SYMLINKS} links.
+   * @example new HostRoot("/mnt/img").resolve("/etc/x") // "/mnt/img/etc/x" (or where a link there leads, inside /mnt/img)
+   */
   resolve(p: string): string {
-    if (!path.isAbsolute(p)) throw new Error(`internal: host path must be absolute: ${p}`);
-    return this.isLive ? path.normalize(p) : path.join(this.root, p);
+    return this.walk(p, true);
   }
 
-  /** Reads a file, or returns undefined when it does not exist. */
+  /**
+   * The real path of `p`'s parent (resolved as {@link resolve} does) joined with `p`'s last name: the
+   * entry itself, a symlink not followed. What stat, write, remove and rename act on.
+   */
+  resolveEntry(p: string): string {
+    return this.walk(p, false);
+  }
+
+  /** Resolves `p` inside the root; `followLast` tells whether a final symlink is followed too. */
+  private walk(p: string, followLast: boolean): string {
+    if (!path.isAbsolute(p)) throw new Error(`internal: host path must be absolute: ${p}`);
+    const todo = p.split("/").filter((c) => c !== "" && c !== ".");
+    let real = this.root;
+    let links = 0;
+    let missing = false;
+    const up = () => real === this.root ? real : path.dirname(real);
+    while (todo.length > 0) {
+      const name = todo.shift()!;
+      if (name === "..") {
+        real = up();
+        continue;
+      }
+      const next = path.join(real, name);
+      if (missing) {
+        real = next;
+        continue;
+      }
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(next);
+      } catch (err) {
+        if (errno(err) !== "ENOENT" && errno(err) !== "ENOTDIR") throw err;
+        missing = true;
+        real = next;
+        continue;
+      }
+      if (st.isSymbolicLink() && (todo.length > 0 || followLast)) {
+        if (++links > MAX_SYMLINKS) throw symlinkLoop(p, this.root);
+        const target = fs.readlinkSync(next);
+        if (target.startsWith("/")) real = this.root;
+        todo.unshift(...target.split("/").filter((c) => c !== "" && c !== "."));
+        continue;
+      }
+      real = next;
+      if (!st.isDirectory() && todo.length > 0) missing = true;
+    }
+    return real;
+  }
+
+  /** Reads a file (a final symlink followed inside the root), or returns undefined when it does not exist. */
   read(p: string): Uint8Array | undefined {
     try {
       return fs.readFileSync(this.resolve(p));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      if (errno(err) === "ENOENT") return undefined;
       throw err;
     }
   }
@@ -69,68 +157,85 @@ export class HostRoot {
   /** Stats a path without following a final symlink, or returns undefined when missing. */
   stat(p: string): FileState | undefined {
     try {
-      const st = fs.lstatSync(this.resolve(p));
-      return {
-        uid: st.uid,
-        gid: st.gid,
-        mode: st.mode & 0o7777,
-        isFile: st.isFile(),
-        isDirectory: st.isDirectory(),
-        size: st.size,
-      };
+      return fileState(fs.lstatSync(this.resolveEntry(p)));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      if (errno(err) === "ENOENT" || errno(err) === "ENOTDIR") return undefined;
       throw err;
     }
   }
 
   /**
-   * Creates directory `p` and any missing parents. Parents get root:root 0755; `p` itself gets `own`
-   * (and is corrected when it exists with another owner or mode).
+   * Creates directory `p` and any missing parents (inside the root, a symlinked directory followed there).
+   * Parents get root:root 0755; `p` itself gets `own` (and is corrected when it exists with another owner
+   * or mode).
    */
   ensureDir(p: string, own: Ownership): void {
     const real = this.resolve(p);
-    const parent = path.dirname(p);
-    if (parent !== p && this.stat(parent) === undefined) {
-      this.ensureDir(parent, { uid: 0, gid: 0, mode: 0o755 });
+    const missing: string[] = [];
+    for (let d = real; d !== this.root && !fs.existsSync(d); d = path.dirname(d)) missing.unshift(d);
+    for (const d of missing) {
+      try {
+        fs.mkdirSync(d, { mode: 0o700 });
+      } catch (err) {
+        if (errno(err) !== "EEXIST") throw err;
+      }
+      if (d !== real) ownReal(d, { uid: 0, gid: 0, mode: 0o755 }, d);
     }
-    try {
-      fs.mkdirSync(real, { mode: 0o700 });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    if (!fs.lstatSync(real).isDirectory()) {
+      throw new EtcdupError({
+        code: "not-a-directory",
+        message: `${real} is not a directory (etcdup needs ${p} to be one)`,
+        hint: "Move the file aside and re-run.",
+        exit: Exit.precondition,
+      });
     }
-    this.setOwnership(p, own);
-  }
-
-  /** Sets owner and mode of an existing path when they differ; returns whether anything changed. */
-  setOwnership(p: string, own: Ownership): boolean {
-    const st = this.stat(p);
-    if (!st) throw new Error(`internal: cannot set ownership of missing ${p}`);
-    const real = this.resolve(p);
-    let changed = false;
-    if (st.uid !== own.uid || st.gid !== own.gid) {
-      fs.chownSync(real, own.uid, own.gid);
-      changed = true;
-    }
-    if (st.mode !== own.mode) {
-      fs.chmodSync(real, own.mode);
-      changed = true;
-    }
-    return changed;
+    ownReal(real, own, p);
   }
 
   /**
-   * Writes `content` to `p` atomically with the given owner and mode. The temp file is created 0600,
-   * chowned and chmodded before any content is written, fsynced, renamed over `p`, and the directory is
+   * Sets owner and mode of an existing path when they differ; returns whether anything changed. A symlink
+   * to a directory is followed inside the root; a symlink to anything else is refused (`path-is-symlink`,
+   * exit 7), so a link can never make etcdup chown or chmod another file.
+   */
+  setOwnership(p: string, own: Ownership): boolean {
+    const entry = this.resolveEntry(p);
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(entry);
+    } catch (err) {
+      if (errno(err) === "ENOENT") throw new Error(`internal: cannot set ownership of missing ${p}`);
+      throw err;
+    }
+    if (!st.isSymbolicLink()) return ownReal(entry, own, p);
+    const real = this.resolve(p);
+    if (fs.statSync(real).isDirectory()) return ownReal(real, own, p);
+    throw new EtcdupError({
+      code: "path-is-symlink",
+      message:
+        `${entry} is a symbolic link (to ${fs.readlinkSync(entry)}): etcdup does not change the owner ` +
+        "or mode of a file through a link",
+      hint: `Replace ${entry} by the file itself (or remove it so etcdup writes it) and re-run.`,
+      exit: Exit.precondition,
+    });
+  }
+
+  /**
+   * Writes `content` to `p` atomically with the given owner and mode. The temp file is created 0600 beside
+   * the target (in the real parent directory), chowned and chmodded before any content is written,
+   * fsynced, renamed over `p` (replacing a symlink there, never writing through it), and the directory is
    * fsynced. The parent directory must exist.
    */
   writeAtomic(p: string, content: Uint8Array | string, own: Ownership): void {
-    const real = this.resolve(p);
+    const real = this.resolveEntry(p);
     const tmp = path.join(
       path.dirname(real),
-      `.${path.basename(real)}.etcdup-${randomBytes(6).toString("hex")}.tmp`,
+      `.${path.basename(real)}.etcdup-${Deno.pid}-${randomBytes(6).toString("hex")}.tmp`,
     );
-    const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
+    const fd = fs.openSync(
+      tmp,
+      fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
+      0o600,
+    );
     try {
       fs.fchownSync(fd, own.uid, own.gid);
       fs.fchmodSync(fd, own.mode);
@@ -153,11 +258,95 @@ export class HostRoot {
     syncDir(path.dirname(real));
   }
 
-  /** Removes a file if present; returns whether it existed. */
+  /** Removes a file (a symlink itself, never its target) if present; returns whether it existed. */
   remove(p: string): boolean {
     const existed = this.stat(p) !== undefined;
-    fs.rmSync(this.resolve(p), { force: true });
+    fs.rmSync(this.resolveEntry(p), { force: true });
     return existed;
+  }
+
+  /**
+   * Removes the temp files killed runs of etcdup left in directory `dir` (`.<name>.etcdup-<pid>-<hex>.tmp`
+   * of a process that no longer runs; some hold private keys). Returns the target paths removed.
+   */
+  removeOrphanTemps(dir: string): string[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.resolve(dir));
+    } catch {
+      return [];
+    }
+    const removed: string[] = [];
+    for (const name of names) {
+      const m = TEMP_NAME.exec(name);
+      if (!m || (m[1] !== undefined && (Number(m[1]) === Deno.pid || processAlive(Number(m[1]))))) continue;
+      const p = path.posix.join(dir, name);
+      if (this.stat(p)?.isFile) {
+        this.remove(p);
+        removed.push(p);
+      }
+    }
+    return removed;
+  }
+}
+
+/** The error for a path that goes through too many symlinks (a loop). */
+function symlinkLoop(p: string, root: string): EtcdupError {
+  return new EtcdupError({
+    code: "path-symlink-loop",
+    message: `${p}${root === "/" ? "" : ` under --root ${root}`} goes through more than ${MAX_SYMLINKS} ` +
+      "symbolic links (a loop?)",
+    hint: "Fix the symbolic links on that path and re-run.",
+    exit: Exit.precondition,
+  });
+}
+
+/** What an lstat says, as a {@link FileState}. */
+function fileState(st: fs.Stats): FileState {
+  return {
+    uid: st.uid,
+    gid: st.gid,
+    mode: st.mode & 0o7777,
+    isFile: st.isFile(),
+    isDirectory: st.isDirectory(),
+    isSymlink: st.isSymbolicLink(),
+    links: st.nlink,
+    size: st.size,
+  };
+}
+
+/**
+ * Sets owner and mode of the real path `real` through a descriptor opened with O_NOFOLLOW (a symlink
+ * swapped in meanwhile fails instead of being followed); `p` names it in errors. Returns whether anything
+ * changed.
+ */
+function ownReal(real: string, own: Ownership, p: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(real, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  } catch (err) {
+    if (errno(err) !== "ELOOP") throw err;
+    throw new EtcdupError({
+      code: "path-is-symlink",
+      message: `${real} became a symbolic link while etcdup set the owner and mode of ${p}`,
+      hint: "Something else changes this tree while etcdup runs; stop it and re-run.",
+      exit: Exit.precondition,
+    });
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    let changed = false;
+    if (st.uid !== own.uid || st.gid !== own.gid) {
+      fs.fchownSync(fd, own.uid, own.gid);
+      changed = true;
+    }
+    if ((st.mode & 0o7777) !== own.mode) {
+      fs.fchmodSync(fd, own.mode);
+      changed = true;
+    }
+    return changed;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

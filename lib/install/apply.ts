@@ -7,8 +7,14 @@ import { Exit, type ExitCode } from "../errors.ts";
 import type { Output } from "../cli/output.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { ensureSystemUser } from "../host/accounts.ts";
-import { applyDecisions, decideFiles, type FileDecision, NEW_SUFFIX } from "../host/apply.ts";
-import type { InstallState } from "../host/state.ts";
+import {
+  applyDecisions,
+  decideFiles,
+  type FileDecision,
+  NEW_SUFFIX,
+  removeOrphanTemps,
+} from "../host/apply.ts";
+import { type InstallState, STATE_DIR } from "../host/state.ts";
 import { configFiles, localClientUrl } from "../plan/desired.ts";
 import type { InstallPlan } from "../plan/types.ts";
 import type { PkiPaths } from "../pki/layout.ts";
@@ -118,6 +124,28 @@ async function placeConfig(
   return decisions;
 }
 
+/**
+ * Removes what killed runs left in the directories this install writes (temp files, some holding private
+ * keys); says how many.
+ */
+function removeLeftovers(
+  host: HostRoot,
+  plan: InstallPlan,
+  pki: PkiPlan,
+  decisions: FileDecision[],
+  out: Output,
+) {
+  const dirs = [
+    STATE_DIR,
+    plan.paths.binDir,
+    ...[...pki.files, ...decisions.map((d) => d.file)].map((f) => path.dirname(f.path)),
+  ];
+  const removed = removeOrphanTemps(host, dirs, [path.posix.join(pki.paths.dir, "backup")]);
+  if (removed.length > 0) {
+    out.info(`removed ${removed.length} temp file(s) an interrupted run left: ${removed.join(", ")}`);
+  }
+}
+
 /** What one apply did, for its result. */
 interface Outcome {
   ids: EtcdIds;
@@ -175,6 +203,7 @@ export async function apply(
     const pki = await placePki(plan, host, ids, out);
     if (hooks.member) plan = await hooks.member(plan, pki.paths);
     const decisions = await placeConfig(plan, host, pki.paths, previous, out);
+    removeLeftovers(host, plan, pki, decisions, out);
     recordState(host, plan, staged.sha256, pki, decisions, previous);
     const changes = serviceChanges(plan, decisions, pki, binaries.length > 0);
     const service = await runService(plan, host, changes, out);

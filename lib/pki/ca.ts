@@ -4,11 +4,13 @@
  * CA is never replaced here: a missing key or a different CA given is an error.
  */
 import "reflect-metadata";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as x509 from "@peculiar/x509";
 import { EtcdupError, Exit } from "../errors.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { asKeyAlgorithm, generateKeyPair, type KeyAlgorithm } from "./algorithms.ts";
-import { CERT_OWNER, keptFile, ROOT_KEY_OWNER } from "./files.ts";
+import { CERT_OWNER, keptFile, readPkiFile, ROOT_KEY_OWNER } from "./files.ts";
 import { daysUntil, keyMatches } from "./inspect.ts";
 import { issueCa, type Signer, validity } from "./issue.ts";
 import type { Layout, PkiPaths } from "./layout.ts";
@@ -18,10 +20,11 @@ import {
   parseCertificates,
   parsePrivateKey,
   privateKeyPem,
+  publicOf,
   signingKey,
 } from "./pem.ts";
 import type { PkiRequest, PlannedFile } from "./plan.ts";
-import { caCommonName } from "./profiles.ts";
+import { caCommonName, leafProfiles } from "./profiles.ts";
 import { RENEW_WITHIN_DAYS } from "./request.ts";
 
 /** A CA loaded from PEM text, checked to be a usable CA whose key matches. */
@@ -107,8 +110,8 @@ export async function loadCa(
  * certificate or the key is not there.
  */
 export function loadCaAt(host: HostRoot, paths: PkiPaths, now: Date): Promise<LoadedCa> {
-  const cert = host.readText(paths.caCert);
-  const key = host.readText(paths.caKey);
+  const cert = readPkiFile(host, paths.caCert);
+  const key = readPkiFile(host, paths.caKey);
   if (cert === undefined || key === undefined) {
     throw new EtcdupError({
       code: "no-ca",
@@ -150,8 +153,8 @@ export async function planCa(
   notes: string[],
   warnings: string[],
 ): Promise<{ ca: LoadedCa; files: PlannedFile[] }> {
-  const certText = host.readText(paths.caCert);
-  const keyText = host.readText(paths.caKey);
+  const certText = readPkiFile(host, paths.caCert);
+  const keyText = readPkiFile(host, paths.caKey);
   const given = req.ca
     ? await loadCa(req.ca.certPem, req.ca.keyPem, {
       cert: req.ca.source ?? "--ca-cert",
@@ -181,6 +184,10 @@ export async function planCa(
     });
   }
   if (certText === undefined && keyText !== undefined) {
+    const key = parsePrivateKey(keyText, paths.caKey);
+    if (!(await signedALeaf(host, req, paths, key))) {
+      return await finishCa(req, host, paths, key, given, notes);
+    }
     throw new EtcdupError({
       code: "ca-cert-missing",
       message: `the CA key ${paths.caKey} is there but its certificate ${paths.caCert} is not`,
@@ -226,7 +233,86 @@ export async function planCa(
   return { ca: ca.loaded, files: caFiles(paths, ca.certPem, ca.keyPem, "create") };
 }
 
-/** Issues a fresh CA for `layout`, named `commonName` (default: the layout's CA name). */
+/**
+ * Whether any certificate in the PKI (the layout's leaves, every `*.crt` of the PKI dir) was signed by `key`: then
+ * a CA certificate of that key existed and others may trust it.
+ */
+async function signedALeaf(
+  host: HostRoot,
+  req: PkiRequest,
+  paths: PkiPaths,
+  key: LoadedKey,
+): Promise<boolean> {
+  const pub = await publicOf(key);
+  if (!pub) return true; // cannot tell: treat it as used
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(host.resolve(paths.dir)).filter((n) => n.endsWith(".crt"));
+  } catch { /* no PKI dir: nothing issued */ }
+  const certs = [
+    ...leafProfiles(req.layout, paths, req.memberName).map((p) => p.certPath),
+    ...names.map((n) => path.posix.join(paths.dir, n)),
+  ];
+  for (const p of certs) {
+    const text = host.stat(p)?.isFile ? host.readText(p) : undefined;
+    if (text === undefined) continue;
+    try {
+      if (await parseCertificates(text, p)[0].verify({ publicKey: pub.publicKey, signatureOnly: true })) {
+        return true;
+      }
+    } catch {
+      // another algorithm or a broken certificate: not signed by this key
+    }
+  }
+  return false;
+}
+
+/**
+ * Finishes a CA whose key is in place without its certificate, which is what a run killed between the
+ * two leaves (the key is written first) when nothing was issued from that key yet: the given CA when its
+ * key is that key (or replacing the stray key, which is backed up), else a new CA certificate for the key.
+ */
+async function finishCa(
+  req: PkiRequest,
+  host: HostRoot,
+  paths: PkiPaths,
+  key: LoadedKey,
+  given: LoadedCa | undefined,
+  notes: string[],
+): Promise<{ ca: LoadedCa; files: PlannedFile[] }> {
+  const keyText = host.readText(paths.caKey)!;
+  if (given) {
+    const same = keyMatches(given.signer.cert, key);
+    notes.push(`installed the given CA ('${given.signer.cert.subject}')`);
+    const certPem = given.bundle.map(certificatePem).join("");
+    const keyPem = await privateKeyPem(given.signer.key);
+    const [cert, keyFile] = caFiles(paths, certPem, keyPem, "create");
+    return {
+      ca: given,
+      files: [
+        cert,
+        same
+          ? keptFile(host, paths.caKey, keyText, ROOT_KEY_OWNER, "ca-key")
+          : { ...keyFile, action: "replace" },
+      ],
+    };
+  }
+  const algorithm = asKeyAlgorithm(key.algorithm) ?? req.algorithm;
+  const ca = await newCa(req.layout, algorithm, req.caDays, req.now, req.backdateMinutes, undefined, key);
+  notes.push(`issued the CA certificate for the CA key an interrupted run left (${req.caDays} days)`);
+  return {
+    ca: ca.loaded,
+    files: [
+      caFiles(paths, ca.certPem, ca.keyPem, "create")[0],
+      keptFile(host, paths.caKey, keyText, ROOT_KEY_OWNER, "ca-key"),
+    ],
+  };
+}
+
+/**
+ * Issues a fresh CA for `layout`, named `commonName` (default: the layout's CA name), with a new key of
+ * `algorithm` or the given `existing` one.
+ */
 export async function newCa(
   layout: Layout,
   algorithm: KeyAlgorithm,
@@ -234,8 +320,12 @@ export async function newCa(
   now: Date,
   backdateMinutes?: number,
   commonName = caCommonName(layout),
+  existing?: LoadedKey,
 ): Promise<{ loaded: LoadedCa; certPem: string; keyPem: string }> {
-  const keys = await generateKeyPair(algorithm);
+  const pub = existing ? await publicOf(existing) : undefined;
+  const keys = existing && pub
+    ? { privateKey: await signingKey(existing, "CA key"), publicKey: pub.publicKey }
+    : await generateKeyPair(algorithm);
   const cert = await issueCa({
     commonName,
     keys,

@@ -11,11 +11,10 @@ import type { HostRoot } from "../host/fs.ts";
 import { EtcdupError, Exit, usageError } from "../errors.ts";
 import { asKeyAlgorithm, generateKeyPair, type KeyAlgorithm } from "./algorithms.ts";
 import type { LoadedCa } from "./ca.ts";
-import { CERT_OWNER, ROOT_KEY_OWNER } from "./files.ts";
+import { CERT_OWNER, readPkiFile, ROOT_KEY_OWNER } from "./files.ts";
 import { distinguishedName, issueLeaf, leafValidity } from "./issue.ts";
 import type { PkiPaths } from "./layout.ts";
-import { publicOf } from "./leaf.ts";
-import { certificatePem, parseCertificates, parsePrivateKey, privateKeyPem } from "./pem.ts";
+import { certificatePem, parseCertificates, parsePrivateKey, privateKeyPem, publicOf } from "./pem.ts";
 import type { PkiRequest, PlannedFile } from "./plan.ts";
 import { MAX_DAYS } from "./request.ts";
 import { certSans } from "./sans.ts";
@@ -156,8 +155,8 @@ export async function planReissue(
   ca: LoadedCa,
   req: ReissueRequest,
 ): Promise<PlannedFile[]> {
-  const certText = host.readText(pair.certPath);
-  const keyText = host.readText(pair.keyPath);
+  const certText = readPkiFile(host, pair.certPath);
+  const keyText = readPkiFile(host, pair.keyPath);
   if (certText === undefined || keyText === undefined) {
     throw new EtcdupError({
       code: "missing-pair",

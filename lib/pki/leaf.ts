@@ -5,14 +5,20 @@
  */
 import "reflect-metadata";
 import type * as x509 from "@peculiar/x509";
-import { EtcdupError, Exit } from "../errors.ts";
 import type { HostRoot } from "../host/fs.ts";
-import { asKeyAlgorithm, generateKeyPair, type KeyAlgorithm, keyParams } from "./algorithms.ts";
+import { generateKeyPair, type KeyAlgorithm } from "./algorithms.ts";
 import type { LoadedCa } from "./ca.ts";
-import { CERT_OWNER, keptFile, ROOT_KEY_OWNER } from "./files.ts";
+import { CERT_OWNER, keptFile, readPkiFile, ROOT_KEY_OWNER } from "./files.ts";
 import { chainsTo, daysUntil, keyMatches } from "./inspect.ts";
 import { distinguishedName, issueLeaf, leafValidity, type Signer } from "./issue.ts";
-import { certificatePem, type LoadedKey, parseCertificates, parsePrivateKey, privateKeyPem } from "./pem.ts";
+import {
+  certificatePem,
+  type LoadedKey,
+  parseCertificates,
+  parsePrivateKey,
+  privateKeyPem,
+  publicOf,
+} from "./pem.ts";
 import type { PkiRequest, PlannedFile } from "./plan.ts";
 import type { LeafProfile } from "./profiles.ts";
 import { RENEW_WITHIN_DAYS } from "./request.ts";
@@ -27,13 +33,7 @@ async function reissueReason(
   ca: LoadedCa,
 ): Promise<string | undefined> {
   if (!keyMatches(cert, key)) {
-    throw new EtcdupError({
-      code: "key-mismatch",
-      message: `${profile.keyPath} is not the private key of ${profile.certPath}`,
-      hint:
-        `Restore the matching pair from a backup, or issue a new pair with 'etcdup certs renew ${profile.role}'.`,
-      exit: Exit.verification,
-    });
+    return `${profile.keyPath} is not the key of the certificate (an interrupted run?)`;
   }
   if (!(await chainsTo(cert, [ca.signer.cert]))) return `issued by another CA ('${cert.issuer}')`;
   const days = daysUntil(cert.notAfter, req.now);
@@ -78,19 +78,12 @@ async function issueProfile(
   };
 }
 
-/** The public CryptoKey of a loaded key, when etcdup can issue for its algorithm. */
-export async function publicOf(
-  key: LoadedKey,
-): Promise<{ publicKey: CryptoKey; algorithm: KeyAlgorithm } | undefined> {
-  const algorithm = asKeyAlgorithm(key.algorithm);
-  if (!algorithm) return undefined;
-  const publicKey = await crypto.subtle.importKey("spki", key.spki, keyParams(algorithm), true, ["verify"]);
-  return { publicKey, algorithm };
-}
-
 /**
  * Plans one leaf of a layout: kept when valid, else (re)issued from `ca` with the union of its old SANs
  * and the requested ones (only the requested ones when `req.exactSans`). Appends what it decided to `notes`.
+ * A pair is written key first (see applyPki), so a key without its certificate, or with a certificate it
+ * does not match, is what a killed run leaves: the certificate is issued for the key on disk (finishing
+ * that run) instead of replacing the key.
  */
 export async function planLeaf(
   req: PkiRequest,
@@ -102,15 +95,16 @@ export async function planLeaf(
   const keyOwn = profile.keyOwner === "etcd"
     ? { uid: req.etcdUid, gid: req.etcdGid, mode: 0o600 }
     : ROOT_KEY_OWNER;
-  const certText = host.readText(profile.certPath);
-  const keyText = host.readText(profile.keyPath);
+  const certText = readPkiFile(host, profile.certPath);
+  const keyText = readPkiFile(host, profile.keyPath);
   let reason: string | undefined = certText === undefined ? undefined : "key file missing";
+  const onDisk = keyText === undefined ? undefined : parsePrivateKey(keyText, profile.keyPath);
   let sans = req.sans;
   let reuse: LoadedKey | undefined;
   let subject: x509.Name | undefined;
   if (certText !== undefined && keyText !== undefined) {
     const cert = parseCertificates(certText, profile.certPath)[0];
-    const key = parsePrivateKey(keyText, profile.keyPath);
+    const key = onDisk!;
     reason = await reissueReason(req, profile, cert, key, ca);
     if (reason === undefined) {
       return [
@@ -120,7 +114,10 @@ export async function planLeaf(
     }
     if (!req.exactSans) sans = mergeSans(certSans(cert), req.sans);
     subject = cert.subjectName;
-    if (req.reuseKeys) reuse = key;
+    if (req.reuseKeys || !keyMatches(cert, key)) reuse = key;
+  } else if (onDisk !== undefined) {
+    reuse = onDisk; // the key of a pair a killed run did not finish
+    reason = "certificate missing beside its key";
   }
   const reusable = reuse ? await publicOf(reuse) : undefined;
   const issued = await issueProfile(req, profile, ca.signer, sans, reusable, subject);

@@ -8,7 +8,7 @@ import "reflect-metadata";
 import { X509Certificate } from "@peculiar/x509";
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { EtcdupError, Exit } from "../errors.ts";
-import { asKeyAlgorithm, describeKeyObject, keyParams } from "./algorithms.ts";
+import { asKeyAlgorithm, describeKeyObject, type KeyAlgorithm, keyParams } from "./algorithms.ts";
 
 const CERT_BLOCK = /-----BEGIN CERTIFICATE-----\r?\n([A-Za-z0-9+/=\r\n]+?)-----END CERTIFICATE-----/g;
 
@@ -107,4 +107,14 @@ export async function signingKey(key: LoadedKey, where: string): Promise<CryptoK
   }
   const der = new Uint8Array(key.keyObject.export({ type: "pkcs8", format: "der" }) as Uint8Array);
   return await crypto.subtle.importKey("pkcs8", der, keyParams(alg), true, ["sign"]);
+}
+
+/** The public CryptoKey of a loaded key, when etcdup can issue for its algorithm. */
+export async function publicOf(
+  key: LoadedKey,
+): Promise<{ publicKey: CryptoKey; algorithm: KeyAlgorithm } | undefined> {
+  const algorithm = asKeyAlgorithm(key.algorithm);
+  if (!algorithm) return undefined;
+  const publicKey = await crypto.subtle.importKey("spki", key.spki, keyParams(algorithm), true, ["verify"]);
+  return { publicKey, algorithm };
 }

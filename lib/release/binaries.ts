@@ -6,9 +6,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import process from "node:process";
 import type { Output } from "../cli/output.ts";
-import { HostRoot, syncDir } from "../host/fs.ts";
+import { HostRoot, processAlive, syncDir } from "../host/fs.ts";
 import type { Arch } from "./manifest.ts";
 import { obtainRelease, type ReleaseSource, type StagedRelease, STAGING_PREFIX } from "./obtain.ts";
 import { BINARIES } from "./unpack.ts";
@@ -53,7 +52,7 @@ export function installBinaries(
     const file = staged.files[name];
     if (file === undefined) continue; // etcdutl: none before 3.5
     const target = path.posix.join(binDir, name);
-    const real = host.resolve(target);
+    const real = host.resolveEntry(target);
     const existing = host.stat(target);
     if (existing?.isFile && sameContent(file, real)) {
       host.setOwnership(target, { uid: 0, gid: 0, mode: 0o755 });
@@ -76,26 +75,14 @@ export function installBinaries(
 }
 
 /**
- * Whether process `pid` is alive on this machine: signal 0 checks without sending anything (reading
- * `/proc/<pid>` would need Deno's --allow-all, which the binary does not have).
- */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/**
  * Removes staging dirs left in `binDir` (a target path) by runs that died (SIGKILL, power loss): those whose
  * process id no longer runs. Returns the removed target paths.
  */
 export function cleanStaleStaging(host: HostRoot, binDir: string): string[] {
   let names: string[];
+  const realDir = host.resolve(binDir);
   try {
-    names = fs.readdirSync(host.resolve(binDir));
+    names = fs.readdirSync(realDir);
   } catch {
     return [];
   }
@@ -104,8 +91,8 @@ export function cleanStaleStaging(host: HostRoot, binDir: string): string[] {
     const pid = Number(
       name.startsWith(STAGING_PREFIX) ? name.slice(STAGING_PREFIX.length).split("-")[0] : NaN,
     );
-    if (!Number.isInteger(pid) || pid === Deno.pid || alive(pid)) continue;
-    fs.rmSync(host.resolve(path.posix.join(binDir, name)), { recursive: true, force: true });
+    if (!Number.isInteger(pid) || pid === Deno.pid || processAlive(pid)) continue;
+    fs.rmSync(path.join(realDir, name), { recursive: true, force: true });
     removed.push(path.posix.join(binDir, name));
   }
   return removed;
