@@ -8,9 +8,11 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 # debootstrap + systemd-container: the e2e containers; iproute2: their networks; openssl and gnutls-bin
 # (certtool): the independent strict certificate verifiers; apt/dpkg build the etcd fixtures; curl, wget,
-# shellcheck: install.sh's tests; time: the bench smoke run's peak-RSS figures.
+# shellcheck: install.sh's tests; time: the bench smoke run's peak-RSS figures; strace: the
+# kill-at-every-rename install test.
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
-  debootstrap systemd-container iproute2 openssl gnutls-bin curl wget ca-certificates shellcheck tar gzip xz-utils time
+  debootstrap systemd-container iproute2 openssl gnutls-bin curl wget ca-certificates shellcheck tar gzip xz-utils time \
+  strace
 
 npm ci --no-audit --no-fund

@@ -106,8 +106,10 @@ async function sysusers(root: string, line: string, req: AccountRequest): Promis
  * Creates the account under a `--root` tree without letting anything but etcdup write there:
  * systemd-sysusers runs on a scratch copy of the account files (inside the tree's /etc, so nothing lands
  * on the host), and etcdup writes the changed files back atomically through {@link HostRoot} (symlinks
- * resolved inside the root), backups (`passwd-`, ...) first and `passwd` last, so a kill at any instant
- * leaves either no user or a complete one. Scratch trees of killed runs are removed first.
+ * resolved inside the root), `passwd` last, so a kill at any instant leaves no user or a complete one (a
+ * group a killed run left is reused by sysusers, its gshadow entry completed). sysusers' backups
+ * (`passwd-`, ...) stay in the scratch copy: an image needs no previous version of its account files.
+ * Scratch trees of killed runs are removed first.
  */
 async function createUnderRoot(host: HostRoot, req: AccountRequest): Promise<Deno.CommandOutput> {
   const etc = host.resolve("/etc");
@@ -125,13 +127,29 @@ async function createUnderRoot(host: HostRoot, req: AccountRequest): Promise<Den
     for (const name of [...ACCOUNT_FILES, "login.defs"]) copyFile(host, scratch, `/etc/${name}`);
     const out = await sysusers(dir, sysusersLine(req), req);
     if (out.code !== 0) return out;
-    for (const name of [...ACCOUNT_FILES.map((n) => `${n}-`), ...ACCOUNT_FILES]) {
-      copyFile(scratch, host, `/etc/${name}`);
-    }
+    completeGshadow(scratch, req.name);
+    for (const name of ACCOUNT_FILES) copyFile(scratch, host, `/etc/${name}`);
     return out;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Adds the locked `/etc/gshadow` entry of group `name` when `/etc/group` has the group but gshadow does not:
+ * what a run killed after writing `group` leaves, which sysusers (seeing the group) does not repair.
+ */
+function completeGshadow(tree: HostRoot, name: string): void {
+  const inGroup = (tree.readText("/etc/group") ?? "").split("\n").some((l) => l.startsWith(`${name}:`));
+  const gshadow = tree.readText("/etc/gshadow");
+  if (!inGroup || (gshadow ?? "").split("\n").some((l) => l.startsWith(`${name}:`))) return;
+  const st = tree.stat("/etc/gshadow");
+  const text = (gshadow ?? "") + (gshadow && !gshadow.endsWith("\n") ? "\n" : "") + `${name}:!*::\n`;
+  tree.writeAtomic(
+    "/etc/gshadow",
+    text,
+    st ? { uid: st.uid, gid: st.gid, mode: st.mode } : { uid: 0, gid: 0, mode: 0 },
+  );
 }
 
 /** Copies regular file `p` from one tree to another (same owner and mode) when it exists and differs. */

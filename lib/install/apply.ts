@@ -134,8 +134,9 @@ function removeLeftovers(
   pki: PkiPlan,
   decisions: FileDecision[],
   out: Output,
-) {
+): void {
   const dirs = [
+    "/etc", // the account files etcdup writes under --root (and /etc/shadow restored)
     STATE_DIR,
     plan.paths.binDir,
     ...[...pki.files, ...decisions.map((d) => d.file)].map((f) => path.dirname(f.path)),

@@ -1,0 +1,63 @@
+/**
+ * Running a real `etcdup install --root` as a subprocess (`deno run main.ts`, like the install tests) and
+ * describing the tree it leaves: every path with its type, owner, mode and link target, plus whether
+ * each key/certificate pair of the PKI matches. Two trees compare equal when they differ only in content
+ * that is random or timestamped (keys, serials, times).
+ */
+import * as path from "node:path";
+import { exec, type ExecResult } from "./exec.ts";
+import { keyMatches } from "../../lib/pki/inspect.ts";
+import { parseCertificates, parsePrivateKey } from "../../lib/pki/pem.ts";
+
+/** Real path of main.ts. */
+export const MAIN = path.resolve(new URL("../../main.ts", import.meta.url).pathname);
+
+/** The argv of `etcdup ARGS` run from source, with a prefix (e.g. strace) before it. */
+export function etcdupArgv(args: string[], prefix: string[] = []): string[] {
+  return [...prefix, Deno.execPath(), "run", "-A", "--no-lock", MAIN, ...args];
+}
+
+/** Runs `etcdup ARGS` (NO_COLOR, no package.json lookup), optionally under `prefix`. */
+export function runEtcdup(args: string[], prefix: string[] = [], timeoutMs = 120_000): Promise<ExecResult> {
+  return exec(etcdupArgv(args, prefix), { env: { NO_COLOR: "1", DENO_NO_PACKAGE_JSON: "1" }, timeoutMs });
+}
+
+/** The last line of `--json` output, parsed. */
+export function lastJson(stdout: string): { event: string; code?: string; exit?: number; result?: unknown } {
+  return JSON.parse(stdout.trim().split("\n").pop()!);
+}
+
+/** One path of a tree: `<type> <uid>:<gid> <mode>[ -> target]`. */
+export type Tree = Record<string, string>;
+
+/** Every path under `root` (relative, with a leading /) described by type, owner, mode and link target. */
+export function treeOf(root: string): Tree {
+  const out: Tree = {};
+  const walk = (rel: string) => {
+    for (const e of Deno.readDirSync(path.join(root, rel))) {
+      const p = path.posix.join(rel, e.name);
+      const st = Deno.lstatSync(path.join(root, p));
+      const kind = st.isSymlink ? "link" : st.isDirectory ? "dir" : st.isFile ? "file" : "other";
+      const mode = ((st.mode ?? 0) & 0o7777).toString(8).padStart(4, "0");
+      out[p] = `${kind} ${st.uid}:${st.gid} ${mode}` +
+        (st.isSymlink ? ` -> ${Deno.readLinkSync(path.join(root, p))}` : "");
+      if (st.isDirectory) walk(p);
+    }
+  };
+  walk("/");
+  return out;
+}
+
+/** The `.crt` files under `root` whose `.key` beside them is not their private key. */
+export function mismatchedPairs(root: string, tree: Tree): string[] {
+  const bad: string[] = [];
+  for (const p of Object.keys(tree)) {
+    if (!p.endsWith(".crt") || p.includes("/backup/")) continue;
+    const keyPath = p.replace(/\.crt$/, ".key");
+    if (!tree[keyPath]) continue;
+    const cert = parseCertificates(Deno.readTextFileSync(path.join(root, p)), p)[0];
+    const key = parsePrivateKey(Deno.readTextFileSync(path.join(root, keyPath)), keyPath);
+    if (!keyMatches(cert, key)) bad.push(p);
+  }
+  return bad;
+}
