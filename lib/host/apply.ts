@@ -38,7 +38,7 @@ export function applyDecisions(host: HostRoot, decisions: FileDecision[]): void 
   for (const { file, action } of decisions) {
     const own = { uid: file.uid, gid: file.gid, mode: file.mode };
     const dir = path.dirname(file.path);
-    if (action !== "keep" && host.stat(dir) === undefined) {
+    if (action !== "keep" && !host.exists(dir)) {
       host.ensureDir(dir, { uid: 0, gid: 0, mode: 0o755 });
     }
     if (action === "create" || action === "update") host.writeAtomic(file.path, file.content, own);

@@ -154,6 +154,14 @@ export class HostRoot {
     return data === undefined ? undefined : new TextDecoder().decode(data);
   }
 
+  /**
+   * Whether `p` exists once resolved (a final symlink followed inside the root): false for a dangling
+   * link, which {@link ensureDir} then creates inside the root.
+   */
+  exists(p: string): boolean {
+    return fs.existsSync(this.resolve(p));
+  }
+
   /** Stats a path without following a final symlink, or returns undefined when missing. */
   stat(p: string): FileState | undefined {
     try {
@@ -208,7 +216,7 @@ export class HostRoot {
     }
     if (!st.isSymbolicLink()) return ownReal(entry, own, p);
     const real = this.resolve(p);
-    if (fs.statSync(real).isDirectory()) return ownReal(real, own, p);
+    if (fs.existsSync(real) && fs.statSync(real).isDirectory()) return ownReal(real, own, p);
     throw new EtcdupError({
       code: "path-is-symlink",
       message:

@@ -3,6 +3,7 @@
  * it only enables units inside the tree (`systemctl --root DIR enable`) and never starts, stops or reloads
  * anything, so an image build or a test never touches the running host.
  */
+import * as path from "node:path";
 import { EtcdupError, Exit } from "../errors.ts";
 import type { HostRoot } from "./fs.ts";
 
@@ -75,6 +76,24 @@ async function mustRun(cmd: string, args: string[]): Promise<void> {
   }
 }
 
+/**
+ * Refuses (`unit-dir-is-symlink`, exit 7) a `--root` tree whose unit directory is reached through a
+ * symlink: `systemctl --root` then finds no unit there (it never leaves the tree, so nothing is written
+ * outside either), and etcdup says so instead of failing with systemctl's "unit does not exist".
+ */
+function checkUnitDir(host: HostRoot): void {
+  const dir = "/etc/systemd/system";
+  if (host.resolve(dir) === path.join(host.root, dir)) return;
+  throw new EtcdupError({
+    code: "unit-dir-is-symlink",
+    message: `${dir} under --root ${host.root} is (or goes through) a symbolic link, to ${
+      host.resolve(dir)
+    }: systemctl --root cannot enable units there`,
+    hint: `Make ${host.root}${dir} a real directory (move the linked one there), then re-run.`,
+    exit: Exit.precondition,
+  });
+}
+
 /** The service manager for `host`: real systemctl on the live host, enable-only under `--root`. */
 export function serviceManager(host: HostRoot): ServiceManager {
   if (!host.isLive) {
@@ -82,7 +101,10 @@ export function serviceManager(host: HostRoot): ServiceManager {
     return {
       live: false,
       daemonReload: none,
-      enable: (unit) => mustRun("systemctl", ["--root", host.root, "enable", unit]),
+      enable: (unit) => {
+        checkUnitDir(host);
+        return mustRun("systemctl", ["--root", host.root, "enable", unit]);
+      },
       disable: (unit) => mustRun("systemctl", ["--root", host.root, "disable", unit]),
       start: none,
       restart: none,

@@ -41,7 +41,7 @@ export interface InstallHooks {
 /** Creates a data or WAL dir etcd:etcd 0700, or corrects its owner and mode; never touches its content. */
 function ensureEtcdDir(host: HostRoot, dir: string, what: string, ids: EtcdIds, out: Output): boolean {
   const own = { ...ids, mode: 0o700 };
-  if (host.stat(dir) === undefined) {
+  if (!host.exists(dir)) {
     host.ensureDir(dir, own);
     out.step(`created ${what} ${dir} (etcd:etcd 0700)`);
     return true;

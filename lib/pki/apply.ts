@@ -60,7 +60,7 @@ function backupOwner(f: PlannedFile, st: FileState): Ownership {
 export function applyPki(plan: PkiPlan, host: HostRoot, now: Date): ApplyResult {
   const result: ApplyResult = { written: [], created: [], backups: [] };
   for (const dir of new Set(plan.files.filter((f) => f.action !== "keep").map((f) => path.dirname(f.path)))) {
-    if (host.stat(dir) === undefined) host.ensureDir(dir, { uid: 0, gid: 0, mode: 0o755 });
+    if (!host.exists(dir)) host.ensureDir(dir, { uid: 0, gid: 0, mode: 0o755 });
   }
   for (const f of writeOrder(plan.files)) {
     const own = { uid: f.uid, gid: f.gid, mode: f.mode };

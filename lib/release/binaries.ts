@@ -45,7 +45,7 @@ export function installBinaries(
   host: HostRoot,
   binDir: string,
 ): { changed: string[]; unchanged: string[] } {
-  if (!host.stat(binDir)) host.ensureDir(binDir, { uid: 0, gid: 0, mode: 0o755 });
+  if (!host.exists(binDir)) host.ensureDir(binDir, { uid: 0, gid: 0, mode: 0o755 });
   const changed: string[] = [];
   const unchanged: string[] = [];
   for (const name of BINARIES) {
@@ -122,7 +122,7 @@ export async function stageInBinDir(
 ): Promise<StagedRelease> {
   const source = release.source;
   if (source.kind === "bundle") throw new Error(`internal: --bundle ${source.dir} not resolved to a tarball`);
-  if (host.stat(binDir) === undefined) host.ensureDir(binDir, { uid: 0, gid: 0, mode: 0o755 });
+  if (!host.exists(binDir)) host.ensureDir(binDir, { uid: 0, gid: 0, mode: 0o755 });
   for (const stale of cleanStaleStaging(host, binDir)) out.info(`removed stale staging dir ${stale}`);
   return await obtainRelease({
     version: release.version,

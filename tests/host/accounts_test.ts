@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { ensureSystemUser, lookupUser, parsePasswd, sysusersLine } from "../../lib/host/accounts.ts";
 import { HostRoot } from "../../lib/host/fs.ts";
+import { EtcdupError, Exit } from "../../lib/errors.ts";
 
 Deno.test("accounts: passwd lines parse; malformed ones are skipped", () => {
   const got = parsePasswd(
@@ -31,6 +32,31 @@ Deno.test("accounts: ensureSystemUser creates a no-login system user under --roo
     assert.deepEqual(again, { account: first.account, created: false });
     assert.deepEqual(lookupUser(host, "etcd"), first.account);
     assert.equal(lookupUser(new HostRoot("/"), "etcd-not-here-" + crypto.randomUUID()), undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("accounts: a passwd without shadow is restored from shadow-, or refused (shadow-missing, exit 7)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "etcdup-accounts-" });
+  try {
+    const host = new HostRoot(dir);
+    await Deno.mkdir(`${dir}/etc`);
+    await Deno.writeTextFile(`${dir}/etc/passwd`, "root:x:0:0:root:/root:/bin/sh\n");
+    await Deno.writeTextFile(`${dir}/etc/shadow-`, "root:*:20000:0:99999:7:::\n", { mode: 0o640 });
+    await Deno.chmod(`${dir}/etc/shadow-`, 0o640);
+    await ensureSystemUser(host, { name: "etcd", home: "/var/lib/etcd", description: "etcd" });
+    const shadow = await Deno.readTextFile(`${dir}/etc/shadow`);
+    assert.match(shadow, /^root:\*:20000:/m, "restored from shadow-");
+    assert.match(shadow, /^etcd:!\*:/m, "then the user was added");
+    await Deno.remove(`${dir}/etc/shadow`);
+    await Deno.remove(`${dir}/etc/shadow-`);
+    await assert.rejects(
+      () => ensureSystemUser(host, { name: "etcd2", home: "/var/lib/etcd", description: "etcd" }),
+      (err: unknown) =>
+        err instanceof EtcdupError && err.code === "shadow-missing" && err.exit === Exit.precondition,
+    );
+    assert.equal(lookupUser(host, "etcd2"), undefined);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
