@@ -138,13 +138,31 @@ export class HostRoot {
     return real;
   }
 
-  /** Reads a file (a final symlink followed inside the root), or returns undefined when it does not exist. */
+  /**
+   * Reads a file (a final symlink followed inside the root), or returns undefined when it does not exist.
+   * Anything but a regular file (a FIFO that would block, a device, a directory) is `not-a-regular-file`.
+   */
   read(p: string): Uint8Array | undefined {
+    let fd: number;
+    const real = this.resolve(p);
     try {
-      return fs.readFileSync(this.resolve(p));
+      fd = fs.openSync(real, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     } catch (err) {
       if (errno(err) === "ENOENT") return undefined;
       throw err;
+    }
+    try {
+      if (!fs.fstatSync(fd).isFile()) {
+        throw new EtcdupError({
+          code: "not-a-regular-file",
+          message: `${real} is not a regular file (etcdup reads ${p} as one)`,
+          hint: "Move it aside and re-run.",
+          exit: Exit.precondition,
+        });
+      }
+      return fs.readFileSync(fd);
+    } finally {
+      fs.closeSync(fd);
     }
   }
 
@@ -274,27 +292,29 @@ export class HostRoot {
   }
 
   /**
-   * Removes the temp files killed runs of etcdup left in directory `dir` (`.<name>.etcdup-<pid>-<hex>.tmp`
-   * of a process that no longer runs; some hold private keys). Returns the target paths removed.
+   * The temp files killed runs of etcdup left in directory `dir` (`.<name>.etcdup-<pid>-<hex>.tmp` regular
+   * files of a process that no longer runs), as target paths; only those of target `name` when given.
    */
-  removeOrphanTemps(dir: string): string[] {
+  orphanTemps(dir: string, name?: string): string[] {
     let names: string[];
     try {
       names = fs.readdirSync(this.resolve(dir));
     } catch {
       return [];
     }
-    const removed: string[] = [];
-    for (const name of names) {
-      const m = TEMP_NAME.exec(name);
-      if (!m || (m[1] !== undefined && (Number(m[1]) === Deno.pid || processAlive(Number(m[1]))))) continue;
-      const p = path.posix.join(dir, name);
-      if (this.stat(p)?.isFile) {
-        this.remove(p);
-        removed.push(p);
-      }
-    }
-    return removed;
+    return names.filter((n) => {
+      const m = TEMP_NAME.exec(n);
+      if (!m || (name !== undefined && !n.startsWith(`.${name}.etcdup-`))) return false;
+      if (m[1] !== undefined && (Number(m[1]) === Deno.pid || processAlive(Number(m[1])))) return false;
+      return this.stat(path.posix.join(dir, n))?.isFile === true;
+    }).map((n) => path.posix.join(dir, n));
+  }
+
+  /** Removes the {@link orphanTemps} of `dir` (some hold private keys); returns the target paths removed. */
+  removeOrphanTemps(dir: string): string[] {
+    const found = this.orphanTemps(dir);
+    for (const p of found) this.remove(p);
+    return found;
   }
 }
 
@@ -325,8 +345,9 @@ function fileState(st: fs.Stats): FileState {
 
 /**
  * Sets owner and mode of the real path `real` through a descriptor opened with O_NOFOLLOW (a symlink
- * swapped in meanwhile fails instead of being followed); `p` names it in errors. Returns whether anything
- * changed.
+ * swapped in meanwhile fails instead of being followed); `p` names it in errors. A file with other hard
+ * links is refused (`path-hard-linked`, exit 7) rather than changed under all its names. Returns whether
+ * anything changed.
  */
 function ownReal(real: string, own: Ownership, p: string): boolean {
   let fd: number;
@@ -343,6 +364,17 @@ function ownReal(real: string, own: Ownership, p: string): boolean {
   }
   try {
     const st = fs.fstatSync(fd);
+    const wrong = st.uid !== own.uid || st.gid !== own.gid || (st.mode & 0o7777) !== own.mode;
+    if (wrong && st.isFile() && st.nlink > 1) {
+      throw new EtcdupError({
+        code: "path-hard-linked",
+        message:
+          `${real} has ${st.nlink} hard links: setting the owner and mode of ${p} would change its other ` +
+          "names too",
+        hint: "Replace it by a copy of itself (cp FILE FILE.new && mv FILE.new FILE), then re-run.",
+        exit: Exit.precondition,
+      });
+    }
     let changed = false;
     if (st.uid !== own.uid || st.gid !== own.gid) {
       fs.fchownSync(fd, own.uid, own.gid);

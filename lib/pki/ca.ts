@@ -174,6 +174,17 @@ export async function planCa(
         ],
       };
     }
+    const orphan = orphanCaKey(host, paths, existing);
+    if (orphan) {
+      notes.push(`kept CA certificate; put back its key from ${orphan.from}, which an interrupted run left`);
+      return {
+        ca: await loadCa(certText, orphan.keyText, { cert: paths.caCert, key: orphan.from }, req.now),
+        files: [
+          keptFile(host, paths.caCert, certText, CERT_OWNER, "ca-cert"),
+          caFiles(paths, certText, orphan.keyText, "create")[1],
+        ],
+      };
+    }
     throw new EtcdupError({
       code: "ca-key-missing",
       message: `the CA certificate ${paths.caCert} is there but its key ${paths.caKey} is not`,
@@ -231,6 +242,26 @@ export async function planCa(
   const ca = await newCa(req.layout, req.algorithm, req.caDays, req.now, req.backdateMinutes);
   notes.push(`issued CA (${req.algorithm}, ${req.caDays} days)`);
   return { ca: ca.loaded, files: caFiles(paths, ca.certPem, ca.keyPem, "create") };
+}
+
+/**
+ * The CA key a killed run left in a temp file beside `ca.key` (runs older than the key-first order wrote
+ * `ca.crt` first): the first complete one that is the key of `cert`, or undefined.
+ */
+function orphanCaKey(
+  host: HostRoot,
+  paths: PkiPaths,
+  cert: x509.X509Certificate,
+): { from: string; keyText: string } | undefined {
+  for (const from of host.orphanTemps(path.posix.dirname(paths.caKey), path.posix.basename(paths.caKey))) {
+    const keyText = host.readText(from)!;
+    try {
+      if (keyMatches(cert, parsePrivateKey(keyText, from))) return { from, keyText };
+    } catch {
+      // a temp file cut short by the kill: not a key
+    }
+  }
+  return undefined;
 }
 
 /**

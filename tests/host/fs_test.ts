@@ -121,3 +121,23 @@ Deno.test("HostRoot: temp files of dead runs are removed, a live run's and forei
     assert.deepEqual(host.removeOrphanTemps("/etc").sort(), [`/etc/${names[1]}`, `/etc/${names[0]}`].sort());
     assert.deepEqual(fs.readdirSync(dir).sort(), [names[2], names[3]].sort());
   }));
+
+Deno.test("HostRoot: a FIFO is not read (no hang); owner/mode are not changed through a hard link", () =>
+  withRoot(async (root, outside, host) => {
+    fs.mkdirSync(path.join(root, "var/lib/etcdup"), { recursive: true });
+    await new Deno.Command("mkfifo", { args: [path.join(root, STATE_FILE)] }).output();
+    refused(() => readState(host), "not-a-regular-file");
+    fs.mkdirSync(path.join(root, "etc/default"), { recursive: true });
+    fs.linkSync(path.join(outside, "file"), path.join(root, "etc/default/etcd"));
+    const e = refused(
+      () => host.setOwnership("/etc/default/etcd", { uid: 0, gid: 0, mode: 0o644 }),
+      "path-hard-linked",
+    );
+    assert.match(e.message, /has 2 hard links/);
+    assert.equal(
+      host.setOwnership("/etc/default/etcd", { uid: 1234, gid: 1234, mode: 0o640 }),
+      false,
+      "already right",
+    );
+    fs.rmSync(path.join(root, "etc/default/etcd"));
+  }));
