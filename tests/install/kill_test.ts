@@ -8,29 +8,17 @@
  */
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { execOk } from "../support/exec.ts";
-import { mismatchedPairs, runEtcdup, treeOf } from "../support/root_tree.ts";
+import { installArgs, mismatchedPairs, runEtcdup, treeOf, withBase } from "../support/root_tree.ts";
 
 const RENAMES = "rename,renameat,renameat2";
 /** Upper bound for the whole test (it prints what it took). */
 const BUDGET_MS = 12 * 60_000;
 
-Deno.test("install --root killed at every rename: a re-run converges to a clean install's tree", async () => {
-  const fx = await etcdFixture("sid");
-  const base = await Deno.makeTempDir({ prefix: "etcdup-kill-" });
-  const started = Date.now();
-  const args = (root: string) => [
-    "install",
-    "--root",
-    root,
-    "--tarball",
-    fx.tarball,
-    "--sha256",
-    fx.sha256,
-    "--no-start",
-  ];
-  try {
+Deno.test("install --root killed at every rename: a re-run converges to a clean install's tree", () =>
+  withBase("etcdup-kill-", async (base, fx) => {
+    const started = Date.now();
+    const args = (root: string) => installArgs(root, fx);
     const clean = path.join(base, "clean");
     await Deno.mkdir(clean);
     const first = await runEtcdup(args(clean));
@@ -92,7 +80,23 @@ Deno.test("install --root killed at every rename: a re-run converges to a clean 
       await Deno.remove(root, { recursive: true });
     }
     console.log(`${cases.length} kill points converged in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  } finally {
-    await Deno.remove(base, { recursive: true });
-  }
-});
+  }));
+
+Deno.test("uninstall removes the temp files killed runs left (some hold private keys), --purge or not", () =>
+  withBase("etcdup-orphans-", async (base, fx) => {
+    for (const purge of [false, true]) {
+      const root = path.join(base, `purge-${purge}`);
+      await Deno.mkdir(root);
+      assert.equal((await runEtcdup(installArgs(root, fx))).code, 0);
+      const orphans = [
+        "etc/default/.etcd.etcdup-999999999-0123456789ab.tmp",
+        "etc/etcd/pki/.server.key.etcdup-999999999-0123456789ab.tmp",
+        "var/lib/etcdup/.state.json.etcdup-0123456789ab.tmp",
+      ];
+      for (const o of orphans) await Deno.writeTextFile(path.join(root, o), "secret\n", { mode: 0o600 });
+      const r = await runEtcdup(["uninstall", "--root", root, ...(purge ? ["--purge"] : [])]);
+      assert.equal(r.code, 0, r.stderr);
+      const left = Object.keys(treeOf(root)).filter((p) => p.includes(".etcdup-"));
+      assert.deepEqual(left, [], `purge=${purge}`);
+    }
+  }));

@@ -12,8 +12,7 @@ import { HostRoot } from "../../lib/host/fs.ts";
 import { applyPki } from "../../lib/pki/apply.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
 import { planPki } from "../../lib/pki/plan.ts";
-import { etcdFixture } from "../support/etcd_fixtures.ts";
-import { lastJson, runEtcdup, treeOf } from "../support/root_tree.ts";
+import { installArgs, lastJson, runEtcdup, treeOf, withBase } from "../support/root_tree.ts";
 import { makePki, request, tempRoot } from "../pki/helpers.ts";
 
 /** The directories planted as links pointing outside the root (/etc/systemd/system: its own test). */
@@ -33,15 +32,13 @@ function plant(root: string, outside: string, dirs: string[]): void {
   fs.chownSync(outside, 1234, 1234);
 }
 
-Deno.test("install --root: directories linked outside the root are followed inside it; the outside is untouched", async () => {
-  const fx = await etcdFixture("sid");
-  const base = await Deno.makeTempDir({ prefix: "etcdup-links-" });
-  try {
+Deno.test("install --root: directories linked outside the root are followed inside it; the outside is untouched", () =>
+  withBase("etcdup-links-", async (base, fx) => {
     const root = path.join(base, "root");
     const outside = path.join(base, "outside");
     plant(root, outside, LINKED);
     const before = treeOf(outside);
-    const args = ["install", "--root", root, "--tarball", fx.tarball, "--sha256", fx.sha256, "--no-start"];
+    const args = installArgs(root, fx);
     const first = await runEtcdup(args);
     assert.equal(first.code, 0, first.stderr);
     assert.deepEqual(treeOf(outside), before, "nothing written, chowned or chmodded outside the root");
@@ -56,30 +53,15 @@ Deno.test("install --root: directories linked outside the root are followed insi
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /^no changes: /);
     assert.deepEqual(treeOf(outside), before);
-  } finally {
-    await Deno.remove(base, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("install --root: a linked /etc/systemd/system is refused (exit 7) after writing only inside the root", async () => {
-  const fx = await etcdFixture("sid");
-  const base = await Deno.makeTempDir({ prefix: "etcdup-unitlink-" });
-  try {
+Deno.test("install --root: a linked /etc/systemd/system is refused (exit 7) after writing only inside the root", () =>
+  withBase("etcdup-unitlink-", async (base, fx) => {
     const root = path.join(base, "root");
     const outside = path.join(base, "outside");
     plant(root, outside, ["etc/systemd/system"]);
     const before = treeOf(outside);
-    const r = await runEtcdup([
-      "install",
-      "--root",
-      root,
-      "--tarball",
-      fx.tarball,
-      "--sha256",
-      fx.sha256,
-      "--no-start",
-      "--json",
-    ]);
+    const r = await runEtcdup(installArgs(root, fx, "--json"));
     assert.equal(r.code, 7, r.stdout);
     assert.equal(lastJson(r.stdout).code, "unit-dir-is-symlink");
     assert.deepEqual(treeOf(outside), before);
@@ -87,18 +69,13 @@ Deno.test("install --root: a linked /etc/systemd/system is refused (exit 7) afte
       fs.statSync(path.join(root, outside, "0", "etcd.service")).isFile(),
       "the unit went inside the root",
     );
-  } finally {
-    await Deno.remove(base, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("install --root: a key that is a symlink or hard-linked is refused (exit 7) and its target kept", async () => {
-  const fx = await etcdFixture("sid");
-  const base = await Deno.makeTempDir({ prefix: "etcdup-keylink-" });
-  try {
+Deno.test("install --root: a key that is a symlink or hard-linked is refused (exit 7) and its target kept", () =>
+  withBase("etcdup-keylink-", async (base, fx) => {
     const root = path.join(base, "root");
     fs.mkdirSync(root);
-    const args = ["install", "--root", root, "--tarball", fx.tarball, "--sha256", fx.sha256, "--no-start"];
+    const args = installArgs(root, fx);
     assert.equal((await runEtcdup(args)).code, 0);
     const outsideFile = path.join(base, "elsewhere.key");
     fs.writeFileSync(outsideFile, fs.readFileSync(path.join(root, "etc/etcd/pki/server.key")), {
@@ -118,10 +95,7 @@ Deno.test("install --root: a key that is a symlink or hard-linked is refused (ex
       const st = fs.statSync(outsideFile);
       assert.deepEqual([st.uid, st.gid, st.mode & 0o777], [1234, 1234, 0o644], `${link}: target untouched`);
     }
-  } finally {
-    await Deno.remove(base, { recursive: true });
-  }
-});
+  }));
 
 Deno.test("PKI renewal: a key's backup keeps its own mode, never wider than 0600", async () => {
   const t = await tempRoot();

@@ -6,6 +6,7 @@
  */
 import * as path from "node:path";
 import { exec, type ExecResult } from "./exec.ts";
+import { type EtcdFixture, etcdFixture } from "./etcd_fixtures.ts";
 import { keyMatches } from "../../lib/pki/inspect.ts";
 import { parseCertificates, parsePrivateKey } from "../../lib/pki/pem.ts";
 
@@ -20,6 +21,22 @@ export function etcdupArgv(args: string[], prefix: string[] = []): string[] {
 /** Runs `etcdup ARGS` (NO_COLOR, no package.json lookup), optionally under `prefix`. */
 export function runEtcdup(args: string[], prefix: string[] = [], timeoutMs = 120_000): Promise<ExecResult> {
   return exec(etcdupArgv(args, prefix), { env: { NO_COLOR: "1", DENO_NO_PACKAGE_JSON: "1" }, timeoutMs });
+}
+
+/** `install --root ROOT --tarball T --sha256 S --no-start` of fixture `fx`, then `extra`. */
+export function installArgs(root: string, fx: EtcdFixture, ...extra: string[]): string[] {
+  return ["install", "--root", root, "--tarball", fx.tarball, "--sha256", fx.sha256, "--no-start", ...extra];
+}
+
+/** Runs `body` with a fresh temp dir (removed afterwards) and the `sid` fixture. */
+export async function withBase(prefix: string, body: (base: string, fx: EtcdFixture) => Promise<void>) {
+  const fx = await etcdFixture("sid");
+  const base = await Deno.makeTempDir({ prefix });
+  try {
+    await body(base, fx);
+  } finally {
+    await Deno.remove(base, { recursive: true });
+  }
 }
 
 /** The last line of `--json` output, parsed. */
