@@ -10,9 +10,9 @@ import type { Output } from "../cli/output.ts";
 import { ClusterApi } from "../cluster/api.ts";
 import { asEtcdupError, EtcdupError, Exit } from "../errors.ts";
 import { waitHealthy } from "../etcd/health.ts";
-import { applyDecisions, decideFiles } from "../host/apply.ts";
+import { applyDecisions, decideFiles, removeOrphanTemps } from "../host/apply.ts";
 import type { HostRoot } from "../host/fs.ts";
-import { type InstallState, writeState } from "../host/state.ts";
+import { type InstallState, STATE_DIR, writeState } from "../host/state.ts";
 import type { ServiceManager } from "../host/systemd.ts";
 import type { DesiredFile } from "../plan/diff.ts";
 import { BINARIES, requiredBinaries } from "../release/unpack.ts";
@@ -194,6 +194,12 @@ export async function applyUpgrade(input: UpgradeInput): Promise<UpgradeResult> 
     envRewritten: false,
   };
   host.ensureDir(backupDir, { uid: 0, gid: 0, mode: 0o700 });
+  const leftovers = removeOrphanTemps(host, [
+    STATE_DIR,
+    state.binDir,
+    ...[input.files.envFile, input.files.completionFile].map((f) => path.posix.dirname(f)),
+  ]);
+  if (leftovers.length > 0) out.info(`removed temp file(s) an interrupted run left: ${leftovers.join(", ")}`);
 
   if (svc.live) {
     if (!(await svc.isActive(state.unit))) {
