@@ -103,16 +103,18 @@ export class HostRoot {
     const todo = p.split("/").filter((c) => c !== "" && c !== ".");
     let real = this.root;
     let links = 0;
-    let missing = false;
-    const up = () => real === this.root ? real : path.dirname(real);
+    /** The first path found missing (or below a non-directory); what follows it is appended as is. */
+    let missing: string | undefined;
     while (todo.length > 0) {
       const name = todo.shift()!;
       if (name === "..") {
-        real = up();
+        if (real !== this.root) real = path.dirname(real);
+        // back above the missing name: the rest is resolved again (`/nope/../etc/link` follows the link)
+        if (missing !== undefined && !`${real}/`.startsWith(`${missing}/`)) missing = undefined;
         continue;
       }
       const next = path.join(real, name);
-      if (missing) {
+      if (missing !== undefined) {
         real = next;
         continue;
       }
@@ -121,8 +123,7 @@ export class HostRoot {
         st = fs.lstatSync(next);
       } catch (err) {
         if (errno(err) !== "ENOENT" && errno(err) !== "ENOTDIR") throw err;
-        missing = true;
-        real = next;
+        missing = real = next;
         continue;
       }
       if (st.isSymbolicLink() && (todo.length > 0 || followLast)) {
@@ -133,7 +134,7 @@ export class HostRoot {
         continue;
       }
       real = next;
-      if (!st.isDirectory() && todo.length > 0) missing = true;
+      if (!st.isDirectory() && todo.length > 0) missing = next;
     }
     return real;
   }

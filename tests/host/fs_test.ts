@@ -57,6 +57,11 @@ Deno.test("HostRoot: absolute and climbing link targets resolve inside the root"
       path.join(root, "x"),
       "`..` after a missing name stops at the root",
     );
+    assert.equal(
+      host.resolve("/nope/../etc/default/x"),
+      path.join(root, outside, "x"),
+      "resolved again after `..`",
+    );
     host.ensureDir("/etc/etcd/pki", { uid: 0, gid: 0, mode: 0o700 });
     host.writeAtomic("/etc/etcd/pki/ca.key", "k", { uid: 0, gid: 0, mode: 0o600 });
     host.ensureDir("/etc/default", { uid: 0, gid: 0, mode: 0o755 });
