@@ -30,6 +30,9 @@ export interface MemberList {
 /** What `/v3/maintenance/status` says about one member. */
 export interface MemberStatusReport {
   memberId: string;
+  clusterId?: string;
+  /** The store's current revision as this member serves it. */
+  revision?: number;
   version: string;
   dbSize: number;
   dbSizeInUse: number;
@@ -76,6 +79,7 @@ interface RawMember {
 interface RawHeader {
   cluster_id?: string;
   member_id?: string;
+  revision?: string;
 }
 
 function toMember(raw: RawMember): Member {
@@ -202,6 +206,8 @@ export class ClusterApi {
     );
     return {
       memberId: r.header?.member_id ?? "0",
+      clusterId: r.header?.cluster_id ?? "0",
+      revision: Number(r.header?.revision ?? 0),
       version: String(r.version ?? ""),
       dbSize: Number(r.dbSize ?? 0),
       dbSizeInUse: Number(r.dbSizeInUse ?? 0),

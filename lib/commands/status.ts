@@ -1,7 +1,8 @@
 /**
  * `etcdup status`: what etcdup installed (from the state record), the unit's state, health over mutual TLS,
- * the cluster as this member sees it, certificate expiry, and drift from the record. Exits 6 when anything
- * needs attention, so it can serve as a monitoring check.
+ * the cluster as this member sees it, certificate expiry, drift from the record, and the backups (newest
+ * snapshot's age, the backup timer's last result). Exits 6 when anything needs attention, so it can serve as
+ * a monitoring check.
  */
 import type { CommandContext } from "../cli/spec.ts";
 import { ClusterApi } from "../cluster/api.ts";
@@ -16,6 +17,7 @@ import { leafProfiles } from "../pki/profiles.ts";
 import { adminClient } from "../daytwo/client.ts";
 import { compareFiles, drifted, type DriftEntry, observeFiles } from "../daytwo/drift.ts";
 import { hostOf, requireInstalled } from "../daytwo/preconditions.ts";
+import { type BackupStatus, backupStatus, formatBackupStatus } from "../backup/status.ts";
 
 /** Everything `status` found; the `--json` result. */
 interface StatusReport {
@@ -31,6 +33,7 @@ interface StatusReport {
   clusterError?: string;
   certificates: { role: string; path: string; notAfter?: string; daysLeft?: number; problems: string[] }[];
   drift: DriftEntry[];
+  backups: BackupStatus;
   problems: string[];
 }
 
@@ -63,6 +66,7 @@ function render(r: StatusReport): string {
   const drift = drifted(r.drift);
   lines.push(drift.length === 0 ? "drift: none" : "drift:");
   for (const d of drift) lines.push(`  ${d.status.padEnd(9)} ${d.path}`);
+  lines.push(...formatBackupStatus(r.backups));
   lines.push(r.problems.length === 0 ? "ok: nothing needs attention" : "problems:");
   for (const p of r.problems) lines.push(`  - ${p}`);
   return lines.join("\n");
@@ -129,6 +133,8 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
 
   const drift = compareFiles(state.files, observeFiles(host, state.files));
   for (const d of drifted(drift)) problems.push(`${d.path} is ${d.status} since etcdup wrote it`);
+  const backups = await backupStatus(host, state, svc, new Date());
+  problems.push(...backups.problems);
 
   const report: StatusReport = {
     installed: {
@@ -147,6 +153,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     clusterError,
     certificates: certs.map(certSummary),
     drift: drifted(drift),
+    backups,
     problems,
   };
   out.result(report, render(report));

@@ -1,8 +1,8 @@
 /**
  * `etcdup uninstall`: stops and disables the unit, then removes the files the state record says etcdup wrote,
- * except the ones whose content changed since (kept and reported); the data dir, the PKI and the backups stay
- * unless `--purge`, and a record of them (/var/lib/etcdup/uninstalled.json) lets a later `--purge` remove
- * them. A cluster member first leaves its cluster (unless `--keep-member`). The state record is removed
+ * except the ones whose content changed since (kept and reported); the data dir, the PKI and the upgrade
+ * backups stay unless `--purge`, and a record of them (/var/lib/etcdup/uninstalled.json) lets a later
+ * `--purge` remove them; etcdup's snapshots in /var/backups/etcd stay even then, unless `--purge-backups`. A cluster member first leaves its cluster (unless `--keep-member`). The state record is removed
  * last, so an interrupted uninstall can simply be run again.
  */
 import * as fs from "node:fs";
@@ -25,6 +25,8 @@ import {
 } from "../host/state.ts";
 import { type ServiceManager, serviceManager } from "../host/systemd.ts";
 import { stopTimer } from "../timers/systemd.ts";
+import { DEFAULT_BACKUP_DIR } from "../backup/names.ts";
+import { listSnapshots, purgeBackups } from "../backup/store.ts";
 import { compareFiles, observeFiles } from "../daytwo/drift.ts";
 import { adminClient } from "../daytwo/client.ts";
 import { hostOf, requireRoot } from "../daytwo/preconditions.ts";
@@ -72,8 +74,20 @@ async function leaveCluster(
   }
 }
 
+/** What happens to etcdup's snapshots in the backup directory: removed with --purge-backups, else kept. */
+interface BackupsPlan {
+  dir: string;
+  snapshots: string[];
+  purge: boolean;
+}
+
+/** A plan that removes nothing (only the backups are left to purge). */
+function emptyPlan(): UninstallPlan {
+  return planUninstall(footprint(undefined, undefined), [], { purge: false });
+}
+
 /** The human summary of a plan (dry run) or of what was done. */
-function describe(plan: UninstallPlan, done: boolean): string {
+function describe(plan: UninstallPlan, done: boolean, backups?: BackupsPlan): string {
   const lines: string[] = [];
   const list = (title: string, items: string[]) => {
     if (items.length === 0) return;
@@ -86,6 +100,15 @@ function describe(plan: UninstallPlan, done: boolean): string {
   list("Kept, edited since etcdup wrote them:", plan.keptEdited);
   list("Kept (use --purge to delete):", [...plan.keptDirs.map((d) => `${d}/`), ...plan.keptPki]);
   list("Already gone:", plan.alreadyGone);
+  if (backups && backups.snapshots.length > 0) {
+    lines.push(
+      backups.purge
+        ? `${
+          done ? "Removed" : "Would remove"
+        } ${backups.snapshots.length} snapshot(s) in ${backups.dir} (--purge-backups)`
+        : `Kept (use --purge-backups to delete): ${backups.snapshots.length} snapshot(s) in ${backups.dir}/`,
+    );
+  }
   return lines.join("\n");
 }
 
@@ -124,28 +147,40 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   const purge = values.purge === true;
   const state = readState(host);
   const remains = readRemains(host);
+  const backups: BackupsPlan = {
+    dir: DEFAULT_BACKUP_DIR,
+    snapshots: listSnapshots(host, DEFAULT_BACKUP_DIR).map((s) => s.path),
+    purge: values["purge-backups"] === true,
+  };
   if (!state && !remains) {
+    if (backups.purge && values["dry-run"] !== true && backups.snapshots.length > 0) {
+      requireRoot(host, "uninstall");
+      await purgeBackups(host, backups.dir);
+    }
+    const gone = backups.purge && backups.snapshots.length > 0
+      ? `\n${describe(emptyPlan(), values["dry-run"] !== true, backups)}`
+      : "";
     out.result(
-      { uninstalled: false, reason: "no-state" },
+      { uninstalled: false, reason: "no-state", backups },
       `Nothing to uninstall: ${
         host.resolve(STATE_FILE)
-      } does not exist (etcdup installed nothing here, or it was already removed).`,
+      } does not exist (etcdup installed nothing here, or it was already removed).${gone}`,
     );
     return Exit.ok;
   }
   const fp = footprint(state, remains);
   const plan = planUninstall(fp, compareFiles(fp.files, observeFiles(host, fp.files)), { purge });
-  if (!state && remains && !purge) {
+  if (!state && remains && !purge && !backups.purge) {
     out.result(
-      { uninstalled: false, reason: "already-uninstalled", plan },
+      { uninstalled: false, reason: "already-uninstalled", plan, backups },
       `Nothing to uninstall: etcdup uninstalled etcd here at ${remains.uninstalledAt}.\n${
-        describe(plan, false)
+        describe(plan, false, backups)
       }`,
     );
     return Exit.ok;
   }
   if (values["dry-run"] === true) {
-    out.result({ dryRun: true, plan }, describe(plan, false));
+    out.result({ dryRun: true, plan, backups }, describe(plan, false, backups));
     return Exit.ok;
   }
   requireRoot(host, "uninstall");
@@ -159,6 +194,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     ...Object.keys(fp.files).map((p) => path.dirname(p)),
   ]);
   for (const d of plan.removeIfEmpty) removeIfEmpty(host, d);
+  if (backups.purge) await purgeBackups(host, backups.dir);
   out.step(
     `removed ${plan.remove.length} file(s) etcdup wrote${purge ? ", the data dir, PKI and backups" : ""}`,
   );
@@ -168,6 +204,6 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   else writeRemains(host, remainsAfter(fp, plan, new Date()));
   host.remove(STATE_FILE);
   removeIfEmpty(host, STATE_DIR);
-  out.result({ uninstalled: true, purge, plan }, describe(plan, true));
+  out.result({ uninstalled: true, purge, plan, backups }, describe(plan, true, backups));
   return Exit.ok;
 }

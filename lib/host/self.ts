@@ -68,19 +68,40 @@ export function keptFlags(cmdline: string[], main: string, cwd: string): string[
   return cmdline.slice(1, at < 0 ? 1 : at).filter((a) => KEPT_FLAGS.includes(a.split("=")[0]));
 }
 
+/** DENO_* variables the wrapper repeats: where deno's cache is and how it resolves and trusts. */
+const KEPT_ENV = [
+  "DENO_DIR",
+  "DENO_NO_PACKAGE_JSON",
+  "DENO_NO_UPDATE_CHECK",
+  "DENO_CERT",
+  "DENO_TLS_CA_STORE",
+];
+
+/**
+ * This process's argv as the kernel has it. Deno only lets a program with --allow-all read /proc/self, so
+ * `cat` (etcdup has --allow-run) reads it; empty when that fails (the wrapper then has no extra flags).
+ */
+function ownCmdline(): string[] {
+  try {
+    const r = new Deno.Command("cat", {
+      args: [`/proc/${Deno.pid}/cmdline`],
+      stdout: "piped",
+      stderr: "null",
+    })
+      .outputSync();
+    return r.code === 0 ? new TextDecoder().decode(r.stdout).split("\0").filter((a) => a !== "") : [];
+  } catch {
+    return [];
+  }
+}
+
 /** How this process was started from source: deno, flags, main module and DENO_* environment. */
 function sourceRun(env: Record<string, string | undefined>): SourceRun {
   const main = path.resolve(new URL(Deno.mainModule).pathname);
-  let cmdline: string[] = [];
-  try {
-    cmdline = Deno.readTextFileSync("/proc/self/cmdline").split("\0").filter((a) => a !== "");
-  } catch {
-    // without /proc the wrapper runs with the permissions alone
-  }
   const denoEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (k.startsWith("DENO_") && v !== undefined) denoEnv[k] = v;
+  for (const k of KEPT_ENV) if (env[k] !== undefined) denoEnv[k] = env[k];
   denoEnv.DENO_DIR ??= path.join(env.XDG_CACHE_HOME ?? path.join(env.HOME ?? "/root", ".cache"), "deno");
-  return { deno: Deno.execPath(), flags: keptFlags(cmdline, main, Deno.cwd()), main, env: denoEnv };
+  return { deno: Deno.execPath(), flags: keptFlags(ownCmdline(), main, Deno.cwd()), main, env: denoEnv };
 }
 
 /**

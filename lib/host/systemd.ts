@@ -32,6 +32,18 @@ export interface ServiceManager {
   isEnabled(unit: string): Promise<boolean>;
   /** The last `lines` lines of the unit's journal (empty when unavailable). */
   journalTail(unit: string, lines: number): Promise<string>;
+  /** `systemctl show UNIT -p PROP...` as a map (empty under `--root` or when systemd cannot say). */
+  show(unit: string, props: string[]): Promise<Record<string, string>>;
+}
+
+/** Reads `systemctl show` output (`Key=value` lines). Pure. */
+export function parseShow(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const i = line.indexOf("=");
+    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1);
+  }
+  return out;
 }
 
 /** How to start or restart a unit. */
@@ -113,6 +125,7 @@ export function serviceManager(host: HostRoot): ServiceManager {
       isEnabled: async (unit) =>
         (await run("systemctl", ["--root", host.root, "is-enabled", unit])).code === 0,
       journalTail: () => Promise.resolve(""),
+      show: () => Promise.resolve({}),
     };
   }
   return {
@@ -131,6 +144,10 @@ export function serviceManager(host: HostRoot): ServiceManager {
         undefined
       );
       return r?.stdout ?? "";
+    },
+    show: async (unit, props) => {
+      const r = await run("systemctl", ["show", unit, ...props.flatMap((p) => ["-p", p])]);
+      return r.code === 0 ? parseShow(r.stdout) : {};
     },
   };
 }

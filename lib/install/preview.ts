@@ -82,6 +82,7 @@ async function previewPlan(
       dir(plan.paths.dataDir, "etcd:etcd", "0700"),
       ...(plan.paths.walDir ? [dir(plan.paths.walDir, "etcd:etcd", "0700")] : []),
       dir(plan.pki.pkiDir, "root:root", "0755"),
+      ...[...new Set(plan.timers.flatMap((j) => j.writePaths))].map((p) => dir(p, "root:root", "0700")),
     ],
     files: [
       ...bins,

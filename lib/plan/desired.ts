@@ -3,11 +3,10 @@
  * content, owner and mode. Pure: rendering from the plan and the PKI paths only.
  */
 import * as path from "node:path";
-import { sha256Hex } from "../host/fs.ts";
 import { type EtcdConfig, renderEnvFile } from "../etcd/env.ts";
 import { renderProfile, renderUnit } from "../etcd/unit.ts";
 import type { PkiPaths } from "../pki/layout.ts";
-import type { DesiredFile } from "./diff.ts";
+import { type DesiredFile, rootFile } from "./diff.ts";
 import type { InstallPlan } from "./types.ts";
 import { timerFiles } from "../timers/job.ts";
 
@@ -44,20 +43,6 @@ export function etcdConfig(plan: InstallPlan, pki: PkiPaths): EtcdConfig {
 /** The client URL etcdctl and the health check use: the loopback listener (in the server cert's SANs). */
 export function localClientUrl(plan: InstallPlan): string {
   return plan.member.listenClientUrls[plan.member.listenClientUrls.length - 1];
-}
-
-/** A root-owned text file. */
-function rootFile(p: string, content: string, mode: number, readByEtcd: boolean): DesiredFile {
-  return {
-    path: p,
-    content,
-    sha256: sha256Hex(content),
-    uid: 0,
-    gid: 0,
-    mode,
-    protectEdits: true,
-    readByEtcd,
-  };
 }
 
 /**

@@ -3,6 +3,7 @@
  * file the operator edited. Pure: the caller passes what is on disk and what the state record says.
  */
 import type { OwnedFile } from "../host/state.ts";
+import { sha256Hex } from "../host/fs.ts";
 
 /** A file the plan wants on the host. */
 export interface DesiredFile {
@@ -20,6 +21,20 @@ export interface DesiredFile {
   protectEdits: boolean;
   /** Whether etcd reads it (a change means a restart). */
   readByEtcd: boolean;
+}
+
+/** A root-owned text file whose edits are kept (unit, env file, profile, timer units). */
+export function rootFile(p: string, content: string, mode: number, readByEtcd: boolean): DesiredFile {
+  return {
+    path: p,
+    content,
+    sha256: sha256Hex(content),
+    uid: 0,
+    gid: 0,
+    mode,
+    protectEdits: true,
+    readByEtcd,
+  };
 }
 
 /** What is on disk now (undefined: nothing). */

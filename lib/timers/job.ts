@@ -8,10 +8,9 @@
 import serviceTemplate from "../../assets/etcdup-job.service" with { type: "text" };
 import timerTemplate from "../../assets/etcdup-job.timer" with { type: "text" };
 import { usageError } from "../errors.ts";
-import { sha256Hex } from "../host/fs.ts";
 import { SELF_PATH } from "../host/self.ts";
 import { fillTemplate } from "../etcd/template.ts";
-import type { DesiredFile } from "../plan/diff.ts";
+import { type DesiredFile, rootFile } from "../plan/diff.ts";
 
 /** Where the units go (target path). */
 export const UNIT_DIR = "/etc/systemd/system";
@@ -115,16 +114,7 @@ function systemdWord(s: string): string {
 
 /** A root 0644 unit file. */
 function unitFile(p: string, content: string): DesiredFile {
-  return {
-    path: p,
-    content,
-    sha256: sha256Hex(content),
-    uid: 0,
-    gid: 0,
-    mode: 0o644,
-    protectEdits: true,
-    readByEtcd: false,
-  };
+  return rootFile(p, content, 0o644, false);
 }
 
 /** The job's service and timer unit files (root 0644; edits are kept like etcd.service's). */

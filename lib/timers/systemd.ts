@@ -60,8 +60,8 @@ export async function stopTimer(svc: ServiceManager, timer: string): Promise<voi
 }
 
 /**
- * Enables each job's timer (and, on the live host with `start`, starts it, or restarts it when its units
- * changed), after stopping, disabling and removing the units of `retired` timers whose content is still as
+ * Creates the directories each job writes (root 0700) when missing and enables its timer (and, on the live
+ * host with `start`, starts it, or restarts it when its units changed), after stopping, disabling and removing the units of `retired` timers whose content is still as
  * `recorded`. Returns what it did, e.g. "enabled etcdup-backup.timer".
  */
 export async function runTimers(
@@ -85,6 +85,11 @@ export async function runTimers(
   if (svc.live && (opts.changed || opts.retired.length > 0)) await svc.daemonReload();
   for (const job of jobs) {
     const unit = timerUnit(job);
+    for (const dir of job.writePaths) {
+      if (host.stat(dir) !== undefined) continue;
+      host.ensureDir(dir, { uid: 0, gid: 0, mode: 0o700 });
+      out.step(`created ${dir} (root 0700) for ${unit}`);
+    }
     if (!(await svc.isEnabled(unit))) {
       await svc.enable(unit);
       did.push(`enabled ${unit}`);

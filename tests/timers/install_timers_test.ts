@@ -30,6 +30,7 @@ Deno.test("timers through install --root: written, enabled, recorded; re-run no-
     const base = buildPlan({ tarball: fx.tarball, sha256: fx.sha256 }, gatherFacts(host), root);
     const job = timerJob("etcdup-test", "test job", ["status", "--quiet"], "daily");
     const withJob: InstallPlan = { ...base, timers: [job] };
+    const none: InstallPlan = { ...base, timers: [] };
     const wants = path.join(root, "etc/systemd/system/timers.target.wants/etcdup-test.timer");
     const units = ["/etc/systemd/system/etcdup-test.service", "/etc/systemd/system/etcdup-test.timer"];
 
@@ -45,7 +46,7 @@ Deno.test("timers through install --root: written, enabled, recorded; re-run no-
     assert.equal(await apply(withJob, host, readState(host), out), 0);
     assert.match(lines.join(""), /^no changes: /);
 
-    assert.equal(await apply(base, host, readState(host), out), 0);
+    assert.equal(await apply(none, host, readState(host), out), 0);
     for (const u of units) assert.equal(host.stat(u), undefined, `${u} retired`);
     assert.equal(await Deno.lstat(wants).then(() => true, () => false), false, "disabled");
     assert.deepEqual(readState(host)?.timers, []);

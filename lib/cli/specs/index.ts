@@ -8,6 +8,7 @@ import { upgradeSpec } from "./upgrade.ts";
 import { uninstallSpec } from "./uninstall.ts";
 import { statusSpec } from "./status.ts";
 import { recoverSpec } from "./recover.ts";
+import { backupListSpec, backupSpec, restoreSpec } from "./backup.ts";
 
 /** All commands; subcommands carry a two-word name ("certs check"). */
 export const commands: CommandSpec[] = [
@@ -19,4 +20,7 @@ export const commands: CommandSpec[] = [
   uninstallSpec,
   statusSpec,
   recoverSpec,
+  backupSpec,
+  backupListSpec,
+  restoreSpec,
 ];

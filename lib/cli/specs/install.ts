@@ -151,6 +151,20 @@ export const hostFlags: Record<string, FlagSpec> = {
   },
 };
 
+/** etcdup's scheduled jobs; shared with `join` (every member runs its own). */
+export const timerFlags: Record<string, FlagSpec> = {
+  "backup-schedule": {
+    type: "string",
+    value: "CALENDAR",
+    description: "When etcdup-backup.timer runs 'etcdup backup': a systemd OnCalendar= expression.",
+    defaultText: "hourly",
+  },
+  "no-backup-timer": {
+    type: "boolean",
+    description: "Do not install etcdup-backup.timer (remove it if there).",
+  },
+};
+
 /** `etcdup install`. */
 export const installSpec: CommandSpec = {
   name: "install",
@@ -166,6 +180,7 @@ export const installSpec: CommandSpec = {
     ...hostFlags,
     ...pkiFlags,
     ...memberFlags,
+    ...timerFlags,
     ...rootFlag,
     ...configFlag,
     "print-config": {

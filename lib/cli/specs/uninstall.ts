@@ -14,6 +14,10 @@ what etcdup wrote: files you edited are kept and listed. Running it again is har
 On a cluster member the member is first removed from the cluster, unless it is the last one or --keep-member.`,
   flags: {
     purge: { type: "boolean", description: "Also delete the data directory (all keys!) and the PKI." },
+    "purge-backups": {
+      type: "boolean",
+      description: "Also delete etcdup's snapshots in /var/backups/etcd (kept even with --purge otherwise).",
+    },
     "keep-member": { type: "boolean", description: "Do not remove this member from its cluster first." },
     "dry-run": {
       type: "boolean",

@@ -1,0 +1,285 @@
+/**
+ * Restoring a member from a snapshot file, in steps that a kill at any instant and a second run finish:
+ *
+ * 1. the file is checked (its SHA-256 against the record beside it, `snapshot status`, an etcd version
+ *    this member can run) and a marker, /var/lib/etcdup/restore.json, records the restore's names;
+ * 2. `etcdutl snapshot restore` (etcdctl on 3.4) writes a new data dir beside the old one as this member of
+ *    a new one-member cluster with a new cluster token, owned etcd:etcd 0700 (etcd still runs meanwhile);
+ * 3. etcd is stopped, the old data dir is renamed to `<data-dir>.before-restore-<time>` (never deleted),
+ *    the new one renamed into place; the env file and the state record name the new one-member cluster;
+ * 4. etcd is started, healthy over mutual TLS, and serves at least the snapshot's revision; the marker goes.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Output } from "../cli/output.ts";
+import { ClusterApi } from "../cluster/api.ts";
+import { adminClient } from "../daytwo/client.ts";
+import { runTool } from "../daytwo/etcdctl.ts";
+import { rerenderEnvFor } from "./restore_env.ts";
+import { type SnapshotStatus, snapshotStatus, snapshotTool } from "../daytwo/snapshot.ts";
+import { compareVersions, parseVersionArg } from "../daytwo/paths.ts";
+import { EtcdupError, Exit, usageError, verificationError } from "../errors.ts";
+import { waitHealthy } from "../etcd/health.ts";
+import { lookupUser } from "../host/accounts.ts";
+import { type HostRoot, syncDir } from "../host/fs.ts";
+import { type InstallState, STATE_DIR, writeState } from "../host/state.ts";
+import { serviceManager } from "../host/systemd.ts";
+import { readRecordAt, sha256File, type SnapshotRecord } from "./store.ts";
+
+/** Where a restore in progress records itself (target path). */
+export const RESTORE_MARKER = `${STATE_DIR}/restore.json`;
+
+/** The marker of a restore in progress. */
+export interface RestoreMarker {
+  schema: 1;
+  /** Real path of the snapshot file. */
+  file: string;
+  sha256: string;
+  /** The revision `snapshot status` read. */
+  revision: number;
+  /** The new cluster's token. */
+  clusterToken: string;
+  /** Where the old data dir goes (target path). */
+  aside: string;
+  /** Where the new data dir is built (target path). */
+  staging: string;
+  /** Whether there was a data dir to move aside when the restore began. */
+  hadDataDir: boolean;
+  startedAt: string;
+}
+
+/** What a restore did. */
+export interface RestoreOutcome {
+  marker: RestoreMarker;
+  /** Whether the old data dir was moved aside (false when there was none). */
+  movedAside: boolean;
+  /** The revision the restarted member serves (undefined under --root: not started). */
+  revision?: number;
+}
+
+/** The snapshot file, checked: digest against its record, readable, an etcd version this member runs. */
+export interface CheckedSnapshot {
+  file: string;
+  sha256: string;
+  status: SnapshotStatus;
+  record?: SnapshotRecord;
+}
+
+/**
+ * Checks the snapshot file `file` (a real path) for a restore on the member `state` describes. Throws
+ * `snapshot-missing` (exit 2), `snapshot-digest-mismatch` or `snapshot-unverified` (exit 3), or
+ * `snapshot-too-new` (exit 7); warns when the file has no record (a snapshot not made by etcdup).
+ */
+export async function checkSnapshotFile(
+  host: HostRoot,
+  state: InstallState,
+  file: string,
+  out: Output,
+): Promise<CheckedSnapshot> {
+  const st = await Deno.stat(file).catch(() => undefined);
+  if (!st?.isFile) {
+    throw usageError(
+      "snapshot-missing",
+      `${file} is not a snapshot file (${st ? "not a regular file" : "it does not exist"})`,
+      "Name a snapshot file, e.g. one 'etcdup backup list' shows.",
+    );
+  }
+  const sha256 = await sha256File(file);
+  const { record, problem } = readRecordAt(file);
+  if (record && record.sha256 !== sha256) {
+    throw verificationError(
+      "snapshot-digest-mismatch",
+      `${file}: its SHA-256 ${sha256} differs from the one recorded beside it (${record.sha256}): the file changed after it was taken`,
+      "Nothing was changed. Restore another snapshot ('etcdup backup list' checks them all).",
+    );
+  }
+  if (!record) out.warn(`${file}: ${problem}; checking it with snapshot status only`);
+  const { status } = await snapshotStatus(
+    host.resolve(state.binDir),
+    file,
+    "Nothing was changed: it is not an etcd snapshot, or it is truncated. Restore another snapshot.",
+  );
+  if (record && compareVersions(minor(record.etcdVersion), minor(state.version)) > 0) {
+    throw new EtcdupError({
+      code: "snapshot-too-new",
+      message:
+        `${file} was taken from etcd ${record.etcdVersion}; this member runs ${state.version}, and etcd refuses to start an older minor on newer data`,
+      hint:
+        `Nothing was changed. Upgrade this member first ('etcdup upgrade --version ${record.etcdVersion}'), then restore.`,
+      exit: Exit.precondition,
+    });
+  }
+  return { file, sha256, status, ...(record ? { record } : {}) };
+}
+
+/** A version with the patch dropped, for minor comparisons. */
+function minor(v: string): ReturnType<typeof parseVersionArg> {
+  return { ...parseVersionArg(v), patch: 0 };
+}
+
+/** Reads the marker of a restore in progress, if any. */
+export function readMarker(host: HostRoot): RestoreMarker | undefined {
+  const text = host.readText(RESTORE_MARKER);
+  return text === undefined ? undefined : JSON.parse(text) as RestoreMarker;
+}
+
+/** The marker of a new restore of `checked` started at `now`. */
+export function newMarker(
+  host: HostRoot,
+  state: InstallState,
+  checked: CheckedSnapshot,
+  now: Date,
+): RestoreMarker {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return {
+    schema: 1,
+    file: checked.file,
+    sha256: checked.sha256,
+    revision: checked.status.revision,
+    clusterToken: `etcd-restore-${stamp.toLowerCase()}`,
+    aside: `${state.dataDir}.before-restore-${stamp}`,
+    staging: `${state.dataDir}.restore-${stamp}`,
+    hadDataDir: host.stat(state.dataDir) !== undefined,
+    startedAt: now.toISOString(),
+  };
+}
+
+/** Sets owner and mode of a tree (directories 0700, files 0600), never following symlinks. */
+function ownTree(real: string, uid: number, gid: number): void {
+  fs.lchownSync(real, uid, gid);
+  const st = fs.lstatSync(real);
+  if (st.isDirectory()) {
+    fs.chmodSync(real, 0o700);
+    for (const e of fs.readdirSync(real)) ownTree(path.join(real, e), uid, gid);
+  } else if (st.isFile()) fs.chmodSync(real, 0o600);
+}
+
+/** Builds the new data dir at `marker.staging` with etcdutl (etcdctl on 3.4), owned by etcd. */
+async function buildStaging(host: HostRoot, state: InstallState, marker: RestoreMarker): Promise<void> {
+  fs.rmSync(host.resolve(marker.staging), { recursive: true, force: true }); // a killed run's, never the data
+  const realBin = host.resolve(state.binDir);
+  const tool = await snapshotTool(realBin);
+  const peer = state.peerUrls[0];
+  const r = await runTool(realBin, tool, [
+    "snapshot",
+    "restore",
+    marker.file,
+    `--name=${state.name}`,
+    `--initial-cluster=${state.name}=${peer}`,
+    `--initial-cluster-token=${marker.clusterToken}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--data-dir=${host.resolve(marker.staging)}`,
+  ]);
+  if (r.code !== 0) {
+    fs.rmSync(host.resolve(marker.staging), { recursive: true, force: true });
+    throw new EtcdupError({
+      code: "restore-failed",
+      message: `${tool} snapshot restore ${marker.file} failed (exit ${r.code}): ${
+        (r.stderr || r.stdout).trim()
+      }`,
+      hint:
+        "Nothing was changed: etcd and its data dir are as they were. Check free space beside the data dir.",
+    });
+  }
+  const etcd = lookupUser(host, "etcd");
+  if (!etcd) throw new Error("internal: the etcd user is missing");
+  ownTree(host.resolve(marker.staging), etcd.uid, etcd.gid);
+}
+
+/**
+ * Puts the staged data dir in place: etcd stopped, the old data dir (if any) renamed aside, the new one
+ * renamed in. A second run after a kill finds where the first stopped. Returns whether it moved a data dir.
+ */
+async function swapDataDir(
+  host: HostRoot,
+  state: InstallState,
+  marker: RestoreMarker,
+  out: Output,
+): Promise<boolean> {
+  const has = (p: string) => host.stat(p) !== undefined;
+  const svc = serviceManager(host);
+  if (await svc.isActive(state.unit)) {
+    out.step(`stopping ${state.unit}`);
+    await svc.stop(state.unit);
+  }
+  let moved = has(marker.aside);
+  if (has(state.dataDir) && !moved) {
+    fs.renameSync(host.resolve(state.dataDir), host.resolve(marker.aside));
+    moved = true;
+    out.step(`moved the old data dir aside: ${marker.aside}`);
+  }
+  fs.renameSync(host.resolve(marker.staging), host.resolve(state.dataDir));
+  syncDir(host.resolve(path.dirname(state.dataDir)));
+  out.step(`restored data dir ${state.dataDir} from ${marker.file}`);
+  return moved;
+}
+
+/**
+ * Whether a killed run already put the restored data dir in place: nothing staged, a member in the data dir,
+ * and the old data dir aside when there was one.
+ */
+function alreadyPlaced(host: HostRoot, state: InstallState, marker: RestoreMarker): boolean {
+  return host.stat(marker.staging) === undefined && host.stat(`${state.dataDir}/member`) !== undefined &&
+    (!marker.hadDataDir || host.stat(marker.aside) !== undefined);
+}
+
+/**
+ * Runs (or finishes) the restore `marker` describes on the member `state` describes; starts etcd and checks
+ * its health and revision on the live host (not under --root). Removes the marker when done.
+ */
+export async function runRestore(
+  host: HostRoot,
+  state: InstallState,
+  marker: RestoreMarker,
+  opts: { healthTimeoutMs: number },
+  out: Output,
+): Promise<RestoreOutcome> {
+  host.writeAtomic(RESTORE_MARKER, JSON.stringify(marker, null, 2) + "\n", { uid: 0, gid: 0, mode: 0o600 });
+  let movedAside = host.stat(marker.aside) !== undefined;
+  if (!alreadyPlaced(host, state, marker)) {
+    out.step(`restoring ${marker.file} (revision ${marker.revision}) into ${marker.staging}`);
+    try {
+      await buildStaging(host, state, marker);
+    } catch (err) {
+      if (!movedAside) host.remove(RESTORE_MARKER); // nothing was changed: no restore is in progress
+      throw err;
+    }
+    movedAside = await swapDataDir(host, state, marker, out);
+  }
+  writeState(host, rerenderEnvFor(host, state, marker.clusterToken, out));
+  const svc = serviceManager(host);
+  let revision: number | undefined;
+  if (svc.live) {
+    out.step(`starting ${state.unit}`);
+    await svc.start(state.unit);
+    revision = await checkServing(host, state, marker, opts.healthTimeoutMs);
+    out.step(`etcd is healthy and serves revision ${revision}`);
+  }
+  host.remove(RESTORE_MARKER);
+  return { marker, movedAside, ...(revision !== undefined ? { revision } : {}) };
+}
+
+/** Waits for health over mutual TLS and returns the served revision; below the snapshot's is an error. */
+async function checkServing(
+  host: HostRoot,
+  state: InstallState,
+  marker: RestoreMarker,
+  timeoutMs: number,
+): Promise<number> {
+  const client = adminClient(host, state);
+  await waitHealthy({ ...client, endpoints: client.endpoints.slice(0, 1), timeoutMs });
+  const api = new ClusterApi(client);
+  try {
+    const revision = (await api.status(client.endpoints[0])).revision ?? 0;
+    if (revision < marker.revision) {
+      throw verificationError(
+        "restore-revision-mismatch",
+        `etcd serves revision ${revision} after the restore, below the snapshot's ${marker.revision}`,
+        `The old data dir is kept in ${marker.aside}. See 'journalctl -u ${state.unit}'.`,
+      );
+    }
+    return revision;
+  } finally {
+    await api.close();
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Which snapshots retention keeps: the newest one in each of the newest N hours, N days and N ISO weeks
+ * (UTC) that have one, like borg's and restic's `--keep-hourly/daily/weekly`; the newest snapshot always.
+ * Pure: a function of the snapshot times and the policy, unit-tested on faked times.
+ */
+import { usageError } from "../errors.ts";
+
+/** How many hours, days and weeks keep a snapshot. */
+export interface RetentionPolicy {
+  hourly: number;
+  daily: number;
+  weekly: number;
+}
+
+/** The default policy: 24 hourly, 7 daily, 4 weekly. */
+export const DEFAULT_RETENTION: RetentionPolicy = { hourly: 24, daily: 7, weekly: 4 };
+
+/** The ISO 8601 week of a UTC time, e.g. "2026-W49". */
+export function isoWeek(t: Date): string {
+  const d = new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate()));
+  const day = d.getUTCDay() || 7;
+  d.setUTCDate(d.getUTCDate() + 4 - day); // the Thursday of this week decides its year
+  const yearStart = Date.UTC(d.getUTCFullYear(), 0, 1);
+  const week = Math.ceil(((d.getTime() - yearStart) / 86400000 + 1) / 7);
+  return `${d.getUTCFullYear()}-W${String(week).padStart(2, "0")}`;
+}
+
+const BUCKETS: [keyof RetentionPolicy, (t: Date) => string][] = [
+  ["hourly", (t) => t.toISOString().slice(0, 13)],
+  ["daily", (t) => t.toISOString().slice(0, 10)],
+  ["weekly", isoWeek],
+];
+
+/**
+ * Splits `snapshots` into those the policy keeps and those it prunes (each newest first).
+ * @example retain([{ time: a }, { time: b }], { hourly: 1, daily: 0, weekly: 0 }).keep // the newer one
+ */
+export function retain<T extends { time: Date }>(
+  snapshots: readonly T[],
+  policy: RetentionPolicy,
+): { keep: T[]; prune: T[] } {
+  const sorted = [...snapshots].sort((a, b) => b.time.getTime() - a.time.getTime());
+  const kept = new Set<T>(sorted.slice(0, 1));
+  for (const [kind, bucketOf] of BUCKETS) {
+    const seen = new Set<string>();
+    for (const s of sorted) {
+      const bucket = bucketOf(s.time);
+      if (seen.has(bucket)) continue;
+      if (seen.size >= policy[kind]) break;
+      seen.add(bucket);
+      kept.add(s);
+    }
+  }
+  return { keep: sorted.filter((s) => kept.has(s)), prune: sorted.filter((s) => !kept.has(s)) };
+}
+
+/**
+ * The policy from `--keep-hourly/--keep-daily/--keep-weekly` (whole numbers, 0 allowed), defaults for the
+ * rest; a bad value is a usage error naming its flag.
+ * @example retentionFromFlags({ "keep-daily": "14" }) // { hourly: 24, daily: 14, weekly: 4 }
+ */
+export function retentionFromFlags(values: Record<string, unknown>): RetentionPolicy {
+  const count = (kind: keyof RetentionPolicy): number => {
+    const flag = `keep-${kind}`;
+    const raw = values[flag];
+    if (raw === undefined) return DEFAULT_RETENTION[kind];
+    if (typeof raw !== "string" || !/^\d{1,6}$/.test(raw.trim())) {
+      throw usageError("bad-number", `--${flag}: '${String(raw)}' is not a whole number from 0 to 999999`);
+    }
+    return Number(raw.trim());
+  };
+  return { hourly: count("hourly"), daily: count("daily"), weekly: count("weekly") };
+}

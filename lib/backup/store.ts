@@ -1,0 +1,194 @@
+/**
+ * The backup directory on the host: etcdup's snapshot files (root 0600 in a root 0700 directory) with the
+ * record beside each (`<name>.json`, root 0600: digest, revision, key count, sizes, member, etcd version),
+ * listed by etcdup's naming only, so files etcdup did not write are never read, pruned or removed.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { createHash } from "node:crypto";
+import { EtcdupError, Exit } from "../errors.ts";
+import { type HostRoot, syncDir } from "../host/fs.ts";
+import type { SnapshotStatus } from "../daytwo/snapshot.ts";
+import { isTempFileName, parseSnapshotName, RECORD_SUFFIX, type SnapshotName } from "./names.ts";
+
+/** Owner and mode of snapshot files and their records. */
+export const SNAPSHOT_OWNER = { uid: 0, gid: 0, mode: 0o600 } as const;
+/** Owner and mode of the backup directory. */
+export const BACKUP_DIR_OWNER = { uid: 0, gid: 0, mode: 0o700 } as const;
+
+/** The record beside a snapshot file. */
+export interface SnapshotRecord {
+  schema: 1;
+  /** The snapshot's file name. */
+  file: string;
+  /** Hex SHA-256 of the snapshot file. */
+  sha256: string;
+  /** Size of the snapshot file in bytes. */
+  size: number;
+  /** What `snapshot status` read back. */
+  status: SnapshotStatus;
+  verifiedWith: "etcdutl" | "etcdctl";
+  member: string;
+  etcdVersion: string;
+  /** The cluster the member belonged to (hex), when etcd said. */
+  clusterId?: string;
+  /** ISO time the snapshot was taken. */
+  takenAt: string;
+}
+
+/** A snapshot file in the backup directory, with its record when it has a readable one. */
+export interface StoredSnapshot extends SnapshotName {
+  /** Target path of the snapshot file. */
+  path: string;
+  size: number;
+  record?: SnapshotRecord;
+  /** Why the record is missing or unreadable. */
+  recordProblem?: string;
+}
+
+/** Hex SHA-256 of a file, streamed (snapshots are large). `real` is a real path. */
+export async function sha256File(real: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of fs.createReadStream(real, { highWaterMark: 1 << 20 })) hash.update(chunk);
+  return hash.digest("hex");
+}
+
+/** Reads the record beside the snapshot at target path `p`. */
+export function readRecord(host: HostRoot, p: string): { record?: SnapshotRecord; problem?: string } {
+  return parseRecord(host.readText(p + RECORD_SUFFIX), p, true);
+}
+
+/**
+ * Reads the record beside the snapshot file at real path `real` (one named on the command line, maybe copied
+ * under another name: the digest, not the name, ties the two).
+ */
+export function readRecordAt(real: string): { record?: SnapshotRecord; problem?: string } {
+  let text: string | undefined;
+  try {
+    text = fs.readFileSync(real + RECORD_SUFFIX, "utf8");
+  } catch {
+    text = undefined;
+  }
+  return parseRecord(text, real, false);
+}
+
+/** The record `text` (undefined: none) of the snapshot at path `p`, checked for shape (and name). */
+function parseRecord(
+  text: string | undefined,
+  p: string,
+  sameName: boolean,
+): { record?: SnapshotRecord; problem?: string } {
+  if (text === undefined) return { problem: `no record ${path.basename(p)}${RECORD_SUFFIX} beside it` };
+  try {
+    const r = JSON.parse(text) as SnapshotRecord;
+    if (r.schema !== 1 || typeof r.sha256 !== "string" || (sameName && r.file !== path.basename(p))) {
+      return { problem: `${path.basename(p)}${RECORD_SUFFIX} is not etcdup's record of this snapshot` };
+    }
+    return { record: r };
+  } catch (err) {
+    return { problem: `${path.basename(p)}${RECORD_SUFFIX} is not JSON: ${(err as Error).message}` };
+  }
+}
+
+/** Writes the record beside the snapshot (target path `p` of the snapshot file), atomically, root 0600. */
+export function writeRecord(host: HostRoot, p: string, record: SnapshotRecord): void {
+  host.writeAtomic(p + RECORD_SUFFIX, JSON.stringify(record, null, 2) + "\n", SNAPSHOT_OWNER);
+}
+
+/** Names in a directory (target path), or none when it does not exist. */
+function names(host: HostRoot, dir: string): string[] {
+  try {
+    return fs.readdirSync(host.resolve(dir));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
+  }
+}
+
+/** etcdup's snapshot files in `dir` (target path), newest first; nothing else there is looked at. */
+export function listSnapshots(host: HostRoot, dir: string): StoredSnapshot[] {
+  const found: StoredSnapshot[] = [];
+  for (const file of names(host, dir)) {
+    const name = parseSnapshotName(file);
+    const p = path.join(dir, file);
+    const st = name ? host.stat(p) : undefined;
+    if (!name || !st?.isFile) continue;
+    const { record, problem } = readRecord(host, p);
+    found.push({ ...name, path: p, size: st.size, ...(record ? { record } : { recordProblem: problem }) });
+  }
+  return found.sort((a, b) => b.time.getTime() - a.time.getTime());
+}
+
+/** Removes a snapshot: the file first, then its record (a record without a file is a leftover). */
+export function removeSnapshot(host: HostRoot, p: string): void {
+  host.remove(p);
+  host.remove(p + RECORD_SUFFIX);
+  syncDir(host.resolve(path.dirname(p)));
+}
+
+/**
+ * Removes what an interrupted backup or prune left in `dir`: etcdup's temp snapshot files and records whose
+ * snapshot file is gone. Call it holding the backup lock. Returns the names removed.
+ */
+export function removeLeftovers(host: HostRoot, dir: string): string[] {
+  const all = names(host, dir);
+  const present = new Set(all);
+  const leftovers = all.filter((f) =>
+    isTempFileName(f) ||
+    (f.endsWith(RECORD_SUFFIX) && parseSnapshotName(f.slice(0, -RECORD_SUFFIX.length)) !== undefined &&
+      !present.has(f.slice(0, -RECORD_SUFFIX.length)))
+  );
+  for (const f of leftovers) host.remove(path.join(dir, f));
+  return leftovers;
+}
+
+/** The lock file that serialises backups, prunes and purges of one directory. */
+const LOCK_FILE = ".etcdup-backup.lock";
+
+/**
+ * Runs `fn` holding an exclusive lock on the backup directory `dir` (target path), so a scheduled and a
+ * manual backup never prune under each other. Waits for a running one to finish.
+ */
+export async function withBackupLock<T>(host: HostRoot, dir: string, fn: () => Promise<T>): Promise<T> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(host.resolve(path.join(dir, LOCK_FILE)), {
+      create: true,
+      write: true,
+      mode: 0o600,
+    });
+  } catch (err) {
+    throw new EtcdupError({
+      code: "backup-dir-unusable",
+      message: `cannot use the backup directory ${host.resolve(dir)}: ${(err as Error).message}`,
+      hint: "It must be a local directory root can write (etcdup creates it root 0700).",
+      exit: Exit.precondition,
+      cause: err,
+    });
+  }
+  try {
+    await file.lock(true);
+    return await fn();
+  } finally {
+    file.close();
+  }
+}
+
+/**
+ * Removes etcdup's snapshots, their records and leftovers from `dir` (target path), then the lock file and
+ * the directory if nothing else is in it; files etcdup did not name stay. Returns the snapshot paths removed.
+ */
+export async function purgeBackups(host: HostRoot, dir: string): Promise<string[]> {
+  if (host.stat(dir) === undefined) return [];
+  const removed = await withBackupLock(host, dir, () => {
+    const snaps = listSnapshots(host, dir).map((s) => s.path);
+    for (const p of snaps) removeSnapshot(host, p);
+    removeLeftovers(host, dir);
+    return Promise.resolve(snaps);
+  });
+  if (names(host, dir).every((f) => f === LOCK_FILE)) {
+    host.remove(path.join(dir, LOCK_FILE));
+    fs.rmdirSync(host.resolve(dir));
+  }
+  return removed;
+}

@@ -1,0 +1,133 @@
+/**
+ * One backup: a snapshot of the local member over mutual TLS with the admin certificate, saved under a
+ * hidden temp name, read back with `snapshot status` while its SHA-256 is computed, its record written, and
+ * only then renamed to its final name; then retention prunes. A snapshot that cannot be read back is deleted
+ * (exit 3). A kill at any instant leaves at most a temp file or a record without a snapshot, both removed by
+ * the next backup; never a partial file under a final name.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Output } from "../cli/output.ts";
+import { ClusterApi } from "../cluster/api.ts";
+import { adminClient } from "../daytwo/client.ts";
+import { snapshotStatus, takeSnapshot } from "../daytwo/snapshot.ts";
+import { type HostRoot, syncDir } from "../host/fs.ts";
+import type { InstallState } from "../host/state.ts";
+import { parseSnapshotName, snapshotFileName, tempFileName } from "./names.ts";
+import { retain, type RetentionPolicy } from "./retention.ts";
+import {
+  BACKUP_DIR_OWNER,
+  listSnapshots,
+  removeLeftovers,
+  removeSnapshot,
+  sha256File,
+  SNAPSHOT_OWNER,
+  type SnapshotRecord,
+  type StoredSnapshot,
+  withBackupLock,
+  writeRecord,
+} from "./store.ts";
+
+/** What one backup did. */
+export interface BackupOutcome {
+  /** The snapshot taken. */
+  snapshot: StoredSnapshot & { record: SnapshotRecord };
+  /** Snapshot files retention removed (target paths). */
+  pruned: string[];
+  /** Leftovers of interrupted runs removed (names). */
+  cleaned: string[];
+}
+
+/** The member's etcd version and cluster ID as it reports them, or the recorded version. */
+async function memberFacts(
+  host: HostRoot,
+  state: InstallState,
+): Promise<{ version: string; clusterId?: string }> {
+  const api = new ClusterApi(adminClient(host, state));
+  try {
+    const s = await api.status(api.endpoints[0]);
+    return { version: s.version ? `v${s.version.replace(/^v/, "")}` : state.version, clusterId: s.clusterId };
+  } catch {
+    return { version: state.version }; // etcdctl's own error below says why etcd cannot be reached
+  } finally {
+    await api.close();
+  }
+}
+
+/** Saves, reads back and hashes a snapshot into `dir`; returns it under its final name. */
+async function snapshotInto(
+  host: HostRoot,
+  state: InstallState,
+  dir: string,
+  now: Date,
+): Promise<StoredSnapshot & { record: SnapshotRecord }> {
+  const facts = await memberFacts(host, state);
+  const final = path.join(dir, snapshotFileName(now, state.name, facts.version));
+  const temp = path.join(dir, tempFileName(path.basename(final)));
+  const realBin = host.resolve(state.binDir);
+  try {
+    await takeSnapshot(
+      realBin,
+      adminClient(host, state),
+      host.resolve(temp),
+      "etcd must be running and healthy; check 'etcdup status' and 'journalctl -u etcd'.",
+    );
+    host.setOwnership(temp, SNAPSHOT_OWNER);
+    const [read, sha256] = await Promise.all([
+      snapshotStatus(
+        realBin,
+        host.resolve(temp),
+        "The unreadable snapshot was deleted; older snapshots are untouched. Check free space and etcd's health, then retry.",
+      ),
+      sha256File(host.resolve(temp)),
+    ]);
+    const record: SnapshotRecord = {
+      schema: 1,
+      file: path.basename(final),
+      sha256,
+      size: host.stat(temp)?.size ?? 0,
+      status: read.status,
+      verifiedWith: read.verifiedWith,
+      member: state.name,
+      etcdVersion: facts.version,
+      ...(facts.clusterId ? { clusterId: facts.clusterId } : {}),
+      takenAt: now.toISOString(),
+    };
+    writeRecord(host, final, record);
+    fs.renameSync(host.resolve(temp), host.resolve(final));
+    syncDir(host.resolve(dir));
+    return { ...parseSnapshotName(path.basename(final))!, path: final, size: record.size, record };
+  } finally {
+    host.remove(temp);
+    host.remove(`${temp}.part`);
+  }
+}
+
+/**
+ * Takes a backup of the member `state` describes into `dir` (target path; created root 0700) and prunes by
+ * `policy`. Only etcdup-named snapshots count or are removed; the one just taken is always kept.
+ */
+export async function takeBackup(
+  host: HostRoot,
+  state: InstallState,
+  opts: { dir: string; policy: RetentionPolicy; now?: Date },
+  out: Output,
+): Promise<BackupOutcome> {
+  host.ensureDir(opts.dir, BACKUP_DIR_OWNER);
+  return await withBackupLock(host, opts.dir, async () => {
+    const cleaned = removeLeftovers(host, opts.dir);
+    if (cleaned.length > 0) out.info(`removed leftovers of an interrupted backup: ${cleaned.join(", ")}`);
+    const snapshot = await snapshotInto(host, state, opts.dir, opts.now ?? new Date());
+    out.step(
+      `saved ${snapshot.path} (revision ${snapshot.record.status.revision}, ${snapshot.record.status.totalKey} keys, sha256 ${
+        snapshot.record.sha256.slice(0, 12)
+      }...)`,
+    );
+    const candidates = listSnapshots(host, opts.dir).filter((s) => s.record !== undefined);
+    const { prune } = retain(candidates, opts.policy);
+    const pruned = prune.filter((s) => s.path !== snapshot.path).map((s) => s.path);
+    for (const p of pruned) removeSnapshot(host, p);
+    if (pruned.length > 0) out.step(`retention removed ${pruned.length} older snapshot(s)`);
+    return { snapshot, pruned, cleaned };
+  });
+}

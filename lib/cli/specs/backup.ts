@@ -1,0 +1,90 @@
+/** Flags of `etcdup backup`, `etcdup backup list` and `etcdup restore`. */
+import type { CommandSpec, FlagSpec } from "../spec.ts";
+import { configFlag, outputFlags, rootFlag } from "./common.ts";
+
+/** Where the snapshots are; shared by the three commands. */
+const dirFlag: Record<string, FlagSpec> = {
+  dir: {
+    type: "string",
+    value: "DIR",
+    description: "The backup directory (root 0700; snapshots root 0600).",
+    defaultText: "/var/backups/etcd",
+  },
+};
+
+/** `etcdup backup`: a verified snapshot now, then retention. */
+export const backupSpec: CommandSpec = {
+  name: "backup",
+  summary: "Snapshot this member now (verified, SHA-256 recorded) into the backup directory, then prune.",
+  usage: "etcdup backup [--dir DIR] [--keep-hourly N] [--keep-daily N] [--keep-weekly N] [flags]",
+  details:
+    `The snapshot is taken over mutual TLS with the admin certificate, written under a hidden temp name, read
+back with 'etcdutl snapshot status' (etcdctl on etcd 3.4) and renamed to
+etcdup-<UTC time>-<member>-<etcd version>.db only then, with its record (<name>.json: SHA-256, revision,
+keys, sizes) beside it. A snapshot that cannot be read back is deleted and backup exits 3.
+Retention keeps the newest snapshot of each of the newest N hours, days and ISO weeks (UTC) and always the
+newest; it only ever looks at files named by etcdup. 'etcdup-backup.timer' runs this hourly.`,
+  flags: {
+    ...dirFlag,
+    "keep-hourly": {
+      type: "string",
+      value: "N",
+      description: "Keep the newest snapshot of each of the newest N hours.",
+      defaultText: "24",
+    },
+    "keep-daily": {
+      type: "string",
+      value: "N",
+      description: "Keep the newest snapshot of each of the newest N days.",
+      defaultText: "7",
+    },
+    "keep-weekly": {
+      type: "string",
+      value: "N",
+      description: "Keep the newest snapshot of each of the newest N ISO weeks.",
+      defaultText: "4",
+    },
+    ...rootFlag,
+    ...configFlag,
+    ...outputFlags,
+  },
+  load: () => import("../../commands/backup.ts"),
+};
+
+/** `etcdup backup list`. */
+export const backupListSpec: CommandSpec = {
+  name: "backup list",
+  summary: "List the snapshots in the backup directory: time, revision, keys, size, age, digest checked.",
+  usage: "etcdup backup list [--dir DIR] [flags]",
+  details: `Every snapshot's SHA-256 is computed again and compared with its record; exits 6 when one differs
+or has no record.`,
+  flags: { ...dirFlag, ...rootFlag, ...configFlag, ...outputFlags },
+  load: () => import("../../commands/backup_list.ts"),
+};
+
+/** `etcdup restore FILE`. */
+export const restoreSpec: CommandSpec = {
+  name: "restore",
+  summary: "Restore this member from a snapshot file as a new one-member cluster (old data dir kept aside).",
+  usage: "etcdup restore FILE [flags]",
+  details: `Checks FILE (its SHA-256 against the record beside it, 'snapshot status', an etcd version this
+member runs), builds the new data dir beside the old one with 'etcdutl snapshot restore' (etcdctl on 3.4)
+as this member with a new cluster token, stops etcd, renames the old data dir to
+<data-dir>.before-restore-<time> (never deleted), puts the new one in place (etcd:etcd 0700), starts etcd
+and waits for health over mutual TLS and the snapshot's revision. Writes made after the snapshot are not in
+it. Interrupted, run the same command again: it finishes. In a cluster, the other members then rejoin with
+'etcdup join --replace'.`,
+  positionals: { min: 1, max: 1, name: "FILE" },
+  flags: {
+    "health-timeout": {
+      type: "string",
+      value: "SECONDS",
+      description: "How long to wait for etcd to be healthy after the restore.",
+      defaultText: "60",
+    },
+    ...rootFlag,
+    ...configFlag,
+    ...outputFlags,
+  },
+  load: () => import("../../commands/restore.ts"),
+};

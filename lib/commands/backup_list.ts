@@ -1,0 +1,70 @@
+/**
+ * `etcdup backup list`: etcdup's snapshots in the backup directory, newest first, each with its time,
+ * revision, key count, size, age and whether its SHA-256 (computed now) matches its record. Exits 6 when a
+ * snapshot has no record or a digest differs.
+ */
+import type { CommandContext } from "../cli/spec.ts";
+import { Exit, type ExitCode } from "../errors.ts";
+import { hostOf } from "../daytwo/preconditions.ts";
+import { backupDir } from "../backup/names.ts";
+import { listSnapshots, sha256File } from "../backup/store.ts";
+import { formatAge } from "../backup/status.ts";
+
+/** One line of the list; the `--json` result's entries. */
+interface ListedSnapshot {
+  path: string;
+  takenAt: string;
+  member: string;
+  etcdVersion: string;
+  revision?: number;
+  keys?: number;
+  size: number;
+  ageSeconds: number;
+  sha256: string;
+  /** "ok": the digest matches the record; "mismatch"; "no-record". */
+  digest: "ok" | "mismatch" | "no-record";
+  problem?: string;
+}
+
+/** Runs `etcdup backup list`. */
+export async function run(ctx: CommandContext): Promise<ExitCode> {
+  const { values, out } = ctx;
+  const host = hostOf(values);
+  const dir = backupDir(values);
+  const now = Date.now();
+  const listed: ListedSnapshot[] = [];
+  for (const s of listSnapshots(host, dir)) {
+    const sha256 = await sha256File(host.resolve(s.path));
+    const digest = !s.record ? "no-record" : s.record.sha256 === sha256 ? "ok" : "mismatch";
+    listed.push({
+      path: s.path,
+      takenAt: s.time.toISOString(),
+      member: s.member,
+      etcdVersion: s.version,
+      ...(s.record ? { revision: s.record.status.revision, keys: s.record.status.totalKey } : {}),
+      size: s.size,
+      ageSeconds: Math.round((now - s.time.getTime()) / 1000),
+      sha256,
+      digest,
+      ...(digest === "mismatch"
+        ? { problem: `SHA-256 differs from its record (${s.record!.sha256})` }
+        : s.recordProblem
+        ? { problem: s.recordProblem }
+        : {}),
+    });
+  }
+  const lines = listed.length === 0 ? [`no etcdup snapshots in ${host.resolve(dir)}`] : [
+    `${"taken (UTC)".padEnd(20)} ${"revision".padStart(9)} ${"keys".padStart(8)} ${"size".padStart(12)} ${
+      "age".padStart(7)
+    }  digest  file`,
+    ...listed.map((l) =>
+      `${l.takenAt.slice(0, 19).replace("T", " ").padEnd(20)} ${String(l.revision ?? "?").padStart(9)} ${
+        String(l.keys ?? "?").padStart(8)
+      } ${String(l.size).padStart(12)} ${formatAge(l.ageSeconds).padStart(7)}  ${
+        l.digest.padEnd(6)
+      }  ${l.path}${l.problem ? `  (${l.problem})` : ""}`
+    ),
+  ];
+  out.result({ dir, snapshots: listed }, lines.join("\n"));
+  return listed.every((l) => l.digest === "ok") ? Exit.ok : Exit.check;
+}

@@ -1,0 +1,68 @@
+/**
+ * `etcdup restore FILE`: this member comes back from a snapshot as a new one-member cluster
+ * (lib/backup/restore.ts): the file is checked, the new data dir built beside the old one, etcd stopped, the
+ * old data dir moved aside (never deleted), the new one put in place, etcd started and checked. A restore
+ * interrupted at any point is finished by running the same command again.
+ */
+import * as path from "node:path";
+import type { CommandContext } from "../cli/spec.ts";
+import { EtcdupError, Exit, type ExitCode } from "../errors.ts";
+import { positiveInt } from "../plan/validate.ts";
+import { hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
+import { checkSnapshotFile, newMarker, readMarker, RESTORE_MARKER, runRestore } from "../backup/restore.ts";
+
+/** Runs `etcdup restore`. */
+export async function run(ctx: CommandContext): Promise<ExitCode> {
+  const { values, out } = ctx;
+  const host = hostOf(values);
+  const file = path.resolve(ctx.positionals[0]);
+  const timeout = positiveInt(
+    "health-timeout",
+    typeof values["health-timeout"] === "string" ? values["health-timeout"] : "60",
+    3600,
+  );
+  const state = requireInstalled(host, "restore");
+  requireRoot(host, "restore");
+  const pending = readMarker(host);
+  if (pending && pending.file !== file) {
+    throw new EtcdupError({
+      code: "restore-in-progress",
+      message: `a restore of ${pending.file} began at ${pending.startedAt} and did not finish (${
+        host.resolve(RESTORE_MARKER)
+      })`,
+      hint:
+        `Finish it first: 'etcdup restore ${pending.file}'. The data dir before it is kept in ${pending.aside}.`,
+      exit: Exit.precondition,
+    });
+  }
+  const checked = await checkSnapshotFile(host, state, file, out);
+  if (pending && pending.sha256 !== checked.sha256) {
+    throw new EtcdupError({
+      code: "restore-in-progress",
+      message: `${file} changed since the unfinished restore of it began at ${pending.startedAt}`,
+      hint: `Put the snapshot back as it was, or move ${host.resolve(RESTORE_MARKER)} aside to start over.`,
+      exit: Exit.precondition,
+    });
+  }
+  if (pending) out.info(`finishing the restore of ${file} begun at ${pending.startedAt}`);
+  const marker = pending ?? newMarker(host, state, checked, new Date());
+  const done = await runRestore(host, state, marker, { healthTimeoutMs: timeout * 1000 }, out);
+  const where = done.revision === undefined ? "not started (--root)" : `healthy at revision ${done.revision}`;
+  out.result(
+    {
+      restored: true,
+      file,
+      sha256: checked.sha256,
+      snapshotRevision: marker.revision,
+      servedRevision: done.revision,
+      keys: checked.status.totalKey,
+      dataDir: state.dataDir,
+      oldDataDir: done.movedAside ? marker.aside : undefined,
+      clusterToken: marker.clusterToken,
+    },
+    `restored ${state.name} from ${file} (revision ${marker.revision}, ${checked.status.totalKey} keys): ${where}. ` +
+      (done.movedAside ? `The old data dir is kept in ${marker.aside}. ` : "") +
+      `This member is now a one-member cluster; other members rejoin with 'etcdup join --replace'.`,
+  );
+  return Exit.ok;
+}
