@@ -112,6 +112,42 @@ export async function checkSnapshotFile(
   return { file, sha256, status, ...(record ? { record } : {}) };
 }
 
+/**
+ * The names (IDs when unnamed) of the members other than `self` that `api`'s cluster lists, or undefined
+ * when it cannot be asked.
+ */
+export async function otherMembers(api: ClusterApi, self: string): Promise<string[] | undefined> {
+  try {
+    const list = await api.memberList(false);
+    return list.members.filter((m) => m.name !== self).map((m) => m.name || m.id);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Refuses (exit 7, `cluster-still-running`) to restore a member whose etcd runs in a cluster with other
+ * members: restoring it alone would split it off a working cluster. A member that cannot be asked (etcd
+ * stopped or broken) passes: that is what restore is for.
+ */
+export async function refuseLiveCluster(host: HostRoot, state: InstallState): Promise<void> {
+  const svc = serviceManager(host);
+  if (!svc.live || !(await svc.isActive(state.unit))) return;
+  const api = new ClusterApi(adminClient(host, state));
+  const others = await otherMembers(api, state.name).finally(() => api.close());
+  if (!others || others.length === 0) return;
+  throw new EtcdupError({
+    code: "cluster-still-running",
+    message: `${state.name} is a member of a running cluster (with ${
+      others.join(", ")
+    }): restoring it alone would split it off`,
+    hint:
+      "Nothing was changed. Restore only when the cluster is lost: stop etcd on every member first (then restore " +
+      "on one and 'etcdup join --replace' the others), or pass --force.",
+    exit: Exit.precondition,
+  });
+}
+
 /** A version with the patch dropped, for minor comparisons. */
 function minor(v: string): ReturnType<typeof parseVersionArg> {
   return { ...parseVersionArg(v), patch: 0 };

@@ -175,8 +175,8 @@ export async function withBackupLock<T>(host: HostRoot, dir: string, fn: () => P
 }
 
 /**
- * Removes etcdup's snapshots, their records and leftovers from `dir` (target path), then the lock file and
- * the directory if nothing else is in it; files etcdup did not name stay. Returns the snapshot paths removed.
+ * Removes etcdup's snapshots, their records, leftovers and lock file from `dir` (target path), then the
+ * directory if nothing else is in it; files etcdup did not name stay. Returns the snapshot paths removed.
  */
 export async function purgeBackups(host: HostRoot, dir: string): Promise<string[]> {
   if (host.stat(dir) === undefined) return [];
@@ -186,9 +186,7 @@ export async function purgeBackups(host: HostRoot, dir: string): Promise<string[
     removeLeftovers(host, dir);
     return Promise.resolve(snaps);
   });
-  if (names(host, dir).every((f) => f === LOCK_FILE)) {
-    host.remove(path.join(dir, LOCK_FILE));
-    fs.rmdirSync(host.resolve(dir));
-  }
+  host.remove(path.join(dir, LOCK_FILE));
+  if (names(host, dir).length === 0) fs.rmdirSync(host.resolve(dir));
   return removed;
 }

@@ -9,7 +9,14 @@ import type { CommandContext } from "../cli/spec.ts";
 import { EtcdupError, Exit, type ExitCode } from "../errors.ts";
 import { positiveInt } from "../plan/validate.ts";
 import { hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
-import { checkSnapshotFile, newMarker, readMarker, RESTORE_MARKER, runRestore } from "../backup/restore.ts";
+import {
+  checkSnapshotFile,
+  newMarker,
+  readMarker,
+  refuseLiveCluster,
+  RESTORE_MARKER,
+  runRestore,
+} from "../backup/restore.ts";
 
 /** Runs `etcdup restore`. */
 export async function run(ctx: CommandContext): Promise<ExitCode> {
@@ -45,6 +52,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     });
   }
   if (pending) out.info(`finishing the restore of ${file} begun at ${pending.startedAt}`);
+  else if (values.force !== true) await refuseLiveCluster(host, state);
   const marker = pending ?? newMarker(host, state, checked, new Date());
   const done = await runRestore(host, state, marker, { healthTimeoutMs: timeout * 1000 }, out);
   const where = done.revision === undefined ? "not started (--root)" : `healthy at revision ${done.revision}`;

@@ -82,6 +82,11 @@ it. Interrupted, run the same command again: it finishes. In a cluster, the othe
       description: "How long to wait for etcd to be healthy after the restore.",
       defaultText: "60",
     },
+    force: {
+      type: "boolean",
+      description:
+        "Restore although this member's etcd runs in a cluster with other members (splits it off).",
+    },
     ...rootFlag,
     ...configFlag,
     ...outputFlags,
