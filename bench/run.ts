@@ -20,9 +20,10 @@ import { startupBench } from "./cases/startup.ts";
 import { pkiBench } from "./cases/pki.ts";
 import { installBench } from "./cases/install.ts";
 import { fetchBench } from "./cases/fetch.ts";
+import { backupBench } from "./cases/backup.ts";
 
 /** Every bench, in report order. */
-export const BENCHES: readonly Bench[] = [fetchBench, pkiBench, installBench, startupBench];
+export const BENCHES: readonly Bench[] = [fetchBench, pkiBench, installBench, startupBench, backupBench];
 
 const REPO = path.resolve(new URL("..", import.meta.url).pathname);
 

@@ -1,0 +1,104 @@
+/**
+ * `etcdup backup` of a large database against the manual procedure (baseline/backup_manual.sh: `etcdctl
+ * snapshot save` over mutual TLS, `etcdutl snapshot status`, `sha256sum`), in one booted systemd container
+ * with etcd installed by etcdup and filled to at least 100 MiB (8 MiB in --quick mode). Only the backup
+ * commands are timed; each side writes into its own directory on the same disk, and each run's snapshot is
+ * removed before the next (etcdup's retention keeps one: --keep-* 0).
+ */
+import * as path from "node:path";
+import { repeat, type Sample } from "../support/measure.ts";
+import type { Bench } from "../support/context.ts";
+import type { Row } from "../support/report.ts";
+import { Container } from "../../tests/e2e/harness/container.ts";
+import { Network } from "../../tests/e2e/harness/network.ts";
+import { etcdupUnderTest } from "../../tests/e2e/harness/etcdup.ts";
+import type { ExecResult } from "../../tests/support/exec.ts";
+
+const MANUAL = path.resolve(new URL("../baseline/backup_manual.sh", import.meta.url).pathname);
+
+/** Fails with the command's output unless it exited 0. */
+function check(what: string, r: ExecResult): ExecResult {
+  if (r.code !== 0) {
+    throw new Error(`${what} exited ${r.code}\n${r.stderr.trim()}\n${r.stdout.trim()}`.trim());
+  }
+  return r;
+}
+
+/** Times one command in the container. */
+async function timed(what: string, run: () => Promise<ExecResult>): Promise<Sample> {
+  const started = performance.now();
+  check(what, await run());
+  return { ms: performance.now() - started };
+}
+
+/** The backup bench. */
+export const backupBench: Bench = {
+  name: "backup",
+  title: "etcdup backup of a large database vs etcdctl snapshot save + etcdutl snapshot status + sha256sum",
+  async run(ctx) {
+    const fx = ctx.fixture;
+    const etcdup = await etcdupUnderTest();
+    const mib = ctx.quick ? 8 : 112;
+    const net = await Network.create("10.95.0");
+    let ct: Container | undefined;
+    try {
+      const host = await net.addHost();
+      ct = await Container.boot({ name: "benchbk", netns: host.netns, binds: etcdup.binds });
+      const c = ct;
+      const tarball = `/root/${path.basename(fx.tarball)}`;
+      await c.copyIn(fx.tarball, tarball);
+      await c.copyIn(MANUAL, "/root/backup_manual.sh", 0o755);
+      check(
+        "etcdup install",
+        await etcdup.run(c, ["install", "--tarball", tarball, "--sha256", fx.sha256, "--quiet"], {
+          timeoutMs: 240_000,
+        }),
+      );
+      ctx.out.step(`backup: filling etcd with ${mib} MiB`);
+      check(
+        "filling etcd",
+        await c.shell(
+          `head -c 786432 /dev/urandom | base64 -w0 > /root/v && for i in $(seq 1 ${mib}); do ` +
+            `etcdctl --command-timeout=30s put fill/$i < /root/v >/dev/null || exit 1; done`,
+          { timeoutMs: 600_000 },
+        ),
+      );
+      const size = Number(
+        check("db size", await c.exec(["stat", "-c", "%s", "/var/lib/etcd/member/snap/db"])).stdout,
+      );
+      const times = ctx.times(5, 1);
+      const flags = [
+        "--dir",
+        "/root/bk-etcdup",
+        "--keep-hourly",
+        "0",
+        "--keep-daily",
+        "0",
+        "--keep-weekly",
+        "0",
+      ];
+      const ours = await repeat(
+        times,
+        () => timed("etcdup backup", () => etcdup.run(c, ["backup", ...flags, "--quiet"])),
+      );
+      const baseline = await repeat(times, async () => {
+        check("clean", await c.exec(["rm", "-rf", "/root/bk-manual"]));
+        return await timed("backup_manual.sh", () => c.exec(["/root/backup_manual.sh", "/root/bk-manual"]));
+      });
+      const row: Row = {
+        bench: "backup",
+        case: `${
+          etcdup.description.startsWith("compiled") ? "compiled binary" : "deno run"
+        }, etcd ${fx.version}, ${Math.round(size / 1048576)} MiB database`,
+        ours,
+        baseline,
+        baselineLabel: "etcdctl snapshot save + etcdutl snapshot status + sha256sum",
+        target: { maxRatio: 1.2 },
+      };
+      return [row];
+    } finally {
+      await ct?.destroy();
+      await net.destroy();
+    }
+  },
+};
