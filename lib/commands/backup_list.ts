@@ -5,7 +5,7 @@
  */
 import type { CommandContext } from "../cli/spec.ts";
 import { Exit, type ExitCode } from "../errors.ts";
-import { hostOf } from "../daytwo/preconditions.ts";
+import { hostOf, requireRoot } from "../daytwo/preconditions.ts";
 import { backupDir } from "../backup/names.ts";
 import { listSnapshots, sha256File } from "../backup/store.ts";
 import { formatAge } from "../backup/status.ts";
@@ -31,6 +31,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   const { values, out } = ctx;
   const host = hostOf(values);
   const dir = backupDir(values);
+  requireRoot(host, "backup list"); // the snapshots and their directory are root-only
   const now = Date.now();
   const listed: ListedSnapshot[] = [];
   for (const s of listSnapshots(host, dir)) {

@@ -1,0 +1,141 @@
+/**
+ * `etcdup restore --root` with real etcdutl on a real snapshot (taken from a loopback etcd), and every state a
+ * kill can leave a restore in, built by hand and finished by running it again: killed while building the new
+ * data dir (the old one still in place), killed after the old one was moved aside (the new one not yet in
+ * place), killed after the new one was put in place. The old data dir always survives, the new one always
+ * holds the snapshot, and the marker is gone at the end.
+ */
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { main } from "../../main.ts";
+import { HostRoot } from "../../lib/host/fs.ts";
+import { readState } from "../../lib/host/state.ts";
+import { RESTORE_MARKER, type RestoreMarker } from "../../lib/backup/restore.ts";
+import { etcdFixture } from "../support/etcd_fixtures.ts";
+import { execOk } from "../support/exec.ts";
+import { startLocalCluster } from "../cluster/local_cluster.ts";
+
+/** A snapshot file of a one-member loopback etcd holding keys k1..k3, in `dir`. */
+async function realSnapshot(dir: string): Promise<string> {
+  const c = await startLocalCluster(1);
+  try {
+    const base = [
+      c.etcdctlBin,
+      `--endpoints=${c.members[0].clientUrl}`,
+      `--cacert=${c.tls.caFile}`,
+      `--cert=${c.tls.certFile}`,
+      `--key=${c.tls.keyFile}`,
+    ];
+    for (const k of ["k1", "k2", "k3"]) await execOk([...base, "put", k, `v-${k}`]);
+    const file = path.join(dir, "snap.db");
+    await execOk([...base, "snapshot", "save", file]);
+    return file;
+  } finally {
+    await c.close();
+  }
+}
+
+Deno.test("restore --root: a real restore, and a restore killed at each step finished by a second run", async () => {
+  const fx = await etcdFixture("sid");
+  const tmp = await Deno.makeTempDir({ prefix: "etcdup-restore-root-" });
+  try {
+    const snapshot = await realSnapshot(tmp);
+    const root = path.join(tmp, "root");
+    await Deno.mkdir(root);
+    const host = new HostRoot(root);
+    const quiet = { NO_COLOR: "1" };
+    assert.equal(
+      await main(["install", "--root", root, "--tarball", fx.tarball, "--sha256", fx.sha256, "-q"], quiet),
+      0,
+    );
+    const state = readState(host)!;
+    const data = state.dataDir;
+    const restore = () => main(["restore", snapshot, "--root", root, "-q"], quiet);
+    /** The keys etcd's bbolt file in the tree's data dir holds, as etcdutl reads them. */
+    const revisionOf = async (dir: string) =>
+      JSON.parse(
+        await execOk([
+          host.resolve(`${state.binDir}/etcdutl`),
+          "snapshot",
+          "status",
+          host.resolve(`${dir}/member/snap/db`),
+          "-w",
+          "json",
+        ]),
+      ).revision as number;
+    const want = JSON.parse(
+      await execOk([host.resolve(`${state.binDir}/etcdutl`), "snapshot", "status", snapshot, "-w", "json"]),
+    ).revision as number;
+    const asides = () => [...Deno.readDirSync(host.resolve(path.dirname(data)))].map((e) => e.name).sort();
+
+    // a plain restore: the (empty) data dir of the install goes aside, the new one is etcd's
+    host.writeAtomic(`${data}/original`, "old data", { uid: 0, gid: 0, mode: 0o600 });
+    assert.equal(await restore(), 0);
+    assert.equal(await revisionOf(data), want);
+    const etcdUid = host.stat(`${data}/member`)!.uid;
+    assert.deepEqual([host.stat(data)?.uid, host.stat(data)?.mode], [etcdUid, 0o700]);
+    assert.notEqual(etcdUid, 0, "owned by the tree's etcd user");
+    const firstAside = asides().find((n) => n.startsWith("etcd.before-restore-"))!;
+    assert.equal(host.readText(`${path.dirname(data)}/${firstAside}/original`), "old data");
+    assert.equal(host.stat(RESTORE_MARKER), undefined);
+    assert.equal(readState(host)?.initialCluster, `${state.name}=${state.peerUrls[0]}`);
+    assert.match(readState(host)!.clusterToken, /^etcd-restore-\d{8}t\d{6}z$/);
+    assert.match(host.readText("/etc/default/etcd")!, /^ETCD_INITIAL_CLUSTER_TOKEN=etcd-restore-/m);
+
+    /** A marker as a restore begun at `stamp` writes it, with `hadDataDir`. */
+    const marker = async (stamp: string, hadDataDir: boolean): Promise<RestoreMarker> => {
+      const m: RestoreMarker = {
+        schema: 1,
+        file: snapshot,
+        sha256: (await execOk(["sha256sum", snapshot])).split(" ")[0],
+        revision: want,
+        clusterToken: `etcd-restore-${stamp.toLowerCase()}`,
+        aside: `${data}.before-restore-${stamp}`,
+        staging: `${data}.restore-${stamp}`,
+        hadDataDir,
+        startedAt: new Date().toISOString(),
+      };
+      host.writeAtomic(RESTORE_MARKER, JSON.stringify(m), { uid: 0, gid: 0, mode: 0o600 });
+      return m;
+    };
+    const own = { uid: 0, gid: 0, mode: 0o600 };
+
+    // killed while building the new data dir: a partial staging dir, the old data dir in place
+    let m = await marker("20261201T000001Z", true);
+    host.writeAtomic(`${data}/original`, "generation 1", own);
+    host.ensureDir(`${m.staging}/member`, { uid: 0, gid: 0, mode: 0o700 });
+    host.writeAtomic(`${m.staging}/member/junk`, "half written", own);
+    assert.equal(await restore(), 0);
+    assert.equal(host.readText(`${m.aside}/original`), "generation 1", "the old data dir was moved aside");
+    assert.equal(host.stat(`${data}/member/junk`), undefined, "the partial build was not used");
+    assert.equal(await revisionOf(data), want);
+    assert.equal(host.stat(m.staging), undefined);
+    assert.equal(host.stat(RESTORE_MARKER), undefined);
+
+    // killed after the old data dir went aside, before the new one was in place
+    m = await marker("20261201T000002Z", true);
+    await Deno.rename(host.resolve(data), host.resolve(m.aside));
+    assert.equal(await restore(), 0);
+    assert.ok(host.stat(`${m.aside}/member`), "the data dir before is kept aside");
+    assert.equal(await revisionOf(data), want);
+    assert.equal(host.stat(RESTORE_MARKER), undefined);
+
+    // killed after the new data dir was put in place (only the env file and state record were left to do)
+    m = await marker("20261201T000003Z", true);
+    await execOk(["cp", "-a", host.resolve(data), host.resolve(m.aside)]);
+    host.writeAtomic(`${data}/member/placed`, "by the killed run", own);
+    assert.equal(await restore(), 0);
+    assert.equal(host.readText(`${data}/member/placed`), "by the killed run", "not rebuilt");
+    assert.equal(readState(host)?.clusterToken, m.clusterToken);
+    assert.equal(host.stat(RESTORE_MARKER), undefined);
+
+    // another file while one restore is unfinished is refused
+    await marker("20261201T000004Z", true);
+    const other = path.join(tmp, "other.db");
+    await Deno.copyFile(snapshot, other);
+    assert.equal(await main(["restore", other, "--root", root, "-q"], quiet), 7);
+    assert.ok(host.stat(RESTORE_MARKER), "the unfinished restore stays recorded");
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
