@@ -253,6 +253,29 @@ Deno.test("backup and restore on a real systemd node with etcd 3.5: timer, reten
       );
 
       await t.step(
+        "a snapshot that cannot be read back is deleted and backup exits 3; nothing else changes",
+        async () => {
+          const before = await snapshotNames(ct);
+          const tool = "/usr/local/bin/etcdutl";
+          await ct.execOk([
+            "sh",
+            "-c",
+            `mv ${tool} ${tool}.real && printf '#!/bin/sh\necho unreadable >&2\nexit 1\n' > ${tool} && chmod 755 ${tool}`,
+          ]);
+          try {
+            const r = await run(["backup", "--json"]);
+            expectExit(r, 3, "backup with an unreadable snapshot");
+            assertEquals(errorCode(r), "snapshot-unverified");
+          } finally {
+            await ct.execOk(["mv", `${tool}.real`, tool]);
+          }
+          assertEquals(await snapshotNames(ct), before, "no new snapshot, none pruned");
+          const left = (await ct.execOk(["ls", "-A", DIR])).split("\n");
+          assertEquals(left.filter((f) => f.includes("partial")), [], "the unreadable one was deleted");
+        },
+      );
+
+      await t.step(
         "status shows the backups; a newest snapshot older than two periods is a problem (exit 6)",
         async () => {
           const ok = await run(["status", "--json"]);

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { calendarExpression, timerFiles, timerJob } from "../../lib/timers/job.ts";
+import { plannedTimers } from "../../lib/plan/timers.ts";
 import { parseCalendarElapses } from "../../lib/host/systemd.ts";
 import { checkCalendars } from "../../lib/timers/systemd.ts";
 import { HostRoot } from "../../lib/host/fs.ts";
@@ -112,4 +113,21 @@ Normalized form: *-*-* *:00:00
     "2026-12-01T23:00:00.000Z",
     "2026-12-02T00:00:00.000Z",
   ]);
+});
+
+Deno.test("plannedTimers: the backup timer hourly by default, --backup-schedule, --no-backup-timer, a bad schedule", () => {
+  const [backup] = plannedTimers({});
+  assert.deepEqual([backup.name, backup.args, backup.schedule, backup.writePaths], [
+    "etcdup-backup",
+    ["backup"],
+    "hourly",
+    ["/var/backups/etcd"],
+  ]);
+  assert.equal(plannedTimers({ "backup-schedule": "*-*-* 02:30:00" })[0].schedule, "*-*-* 02:30:00");
+  assert.deepEqual(plannedTimers({ "no-backup-timer": true }), []);
+  assert.throws(
+    () => plannedTimers({ "backup-schedule": "every hour" }),
+    (e: unknown) =>
+      e instanceof EtcdupError && e.code === "bad-schedule" && /^--backup-schedule:/.test(e.message),
+  );
 });
