@@ -156,7 +156,20 @@ function minor(v: string): ReturnType<typeof parseVersionArg> {
 /** Reads the marker of a restore in progress, if any. */
 export function readMarker(host: HostRoot): RestoreMarker | undefined {
   const text = host.readText(RESTORE_MARKER);
-  return text === undefined ? undefined : JSON.parse(text) as RestoreMarker;
+  if (text === undefined) return undefined;
+  try {
+    const m = JSON.parse(text) as RestoreMarker;
+    if (m.schema === 1 && typeof m.file === "string" && typeof m.aside === "string") return m;
+  } catch {
+    // reported below
+  }
+  throw new EtcdupError({
+    code: "restore-marker-unreadable",
+    message: `${host.resolve(RESTORE_MARKER)} is not etcdup's record of an unfinished restore`,
+    hint:
+      "Check the data dir and any <data-dir>.before-restore-* / .restore-* dirs, then move the file aside.",
+    exit: Exit.precondition,
+  });
 }
 
 /** The marker of a new restore of `checked` started at `now`. */

@@ -135,6 +135,8 @@ Deno.test("restore --root: a real restore, and a restore killed at each step fin
     await Deno.copyFile(snapshot, other);
     assert.equal(await main(["restore", other, "--root", root, "-q"], quiet), 7);
     assert.ok(host.stat(RESTORE_MARKER), "the unfinished restore stays recorded");
+    host.writeAtomic(RESTORE_MARKER, "not json", { uid: 0, gid: 0, mode: 0o600 });
+    assert.equal(await restore(), 7, "an unreadable marker stops the restore");
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
