@@ -69,7 +69,7 @@ export const backupBench: Bench = {
       const times = ctx.times(5, 1);
       const flags = [
         "--dir",
-        "/root/bk-etcdup",
+        "/srv/bench/etcdup",
         "--keep-hourly",
         "0",
         "--keep-daily",
@@ -82,8 +82,8 @@ export const backupBench: Bench = {
         () => timed("etcdup backup", () => etcdup.run(c, ["backup", ...flags, "--quiet"])),
       );
       const baseline = await repeat(times, async () => {
-        check("clean", await c.exec(["rm", "-rf", "/root/bk-manual"]));
-        return await timed("backup_manual.sh", () => c.exec(["/root/backup_manual.sh", "/root/bk-manual"]));
+        check("clean", await c.exec(["rm", "-rf", "/srv/bench/manual"]));
+        return await timed("backup_manual.sh", () => c.exec(["/root/backup_manual.sh", "/srv/bench/manual"]));
       });
       const row: Row = {
         bench: "backup",

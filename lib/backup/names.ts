@@ -3,14 +3,23 @@
  * directory: `etcdup-<UTC time>-<member>-<etcd version>.db`, e.g.
  * `etcdup-20261201T220000.123Z-etcd-a-v3.5.30.db`, with its record beside it as `<name>.json`. Pure.
  */
-import { absolutePath } from "../plan/validate.ts";
+import { checkDir, checkDisjoint, installedDirs } from "../plan/dirs.ts";
 
 /** Where `etcdup backup` puts snapshots unless --dir says otherwise (target path). */
 export const DEFAULT_BACKUP_DIR = "/var/backups/etcd";
 
-/** The backup directory `--dir` names (target path), or the default. */
-export function backupDir(values: Record<string, unknown>): string {
-  return typeof values.dir === "string" ? absolutePath("dir", values.dir) : DEFAULT_BACKUP_DIR;
+/**
+ * The backup directory `--dir` names (target path), or the default: a directory etcdup may take for
+ * backups (lib/plan/dirs.ts), apart from the directories the install recorded; else a usage error.
+ */
+export function backupDir(
+  values: Record<string, unknown>,
+  state?: { dataDir: string; walDir?: string; binDir: string; pkiDir: string },
+): string {
+  if (typeof values.dir !== "string") return DEFAULT_BACKUP_DIR;
+  const dir = checkDir("dir", "backup", values.dir);
+  checkDisjoint([{ flag: "dir", role: "backup", path: dir }, ...(state ? installedDirs(state) : [])]);
+  return dir;
 }
 
 /** Suffix of the record beside each snapshot. */

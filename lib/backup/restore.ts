@@ -15,14 +15,17 @@ import type { Output } from "../cli/output.ts";
 import { ClusterApi } from "../cluster/api.ts";
 import { adminClient } from "../daytwo/client.ts";
 import { runTool } from "../daytwo/etcdctl.ts";
-import { rerenderEnvFor } from "./restore_env.ts";
 import { type SnapshotStatus, snapshotStatus, snapshotTool } from "../daytwo/snapshot.ts";
 import { compareVersions, parseVersionArg } from "../daytwo/paths.ts";
 import { EtcdupError, Exit, usageError, verificationError } from "../errors.ts";
 import { waitHealthy } from "../etcd/health.ts";
 import { lookupUser } from "../host/accounts.ts";
 import { type HostRoot, syncDir } from "../host/fs.ts";
-import { type InstallState, STATE_DIR, writeState } from "../host/state.ts";
+import { type InstallState, readRecord, STATE_DIR, writeRecord } from "../host/state.ts";
+import { asideName } from "../host/aside.ts";
+import { recordSolo } from "../recovery/record.ts";
+import { FIXED_PATHS } from "../plan/build.ts";
+import { WAL_SUBDIR } from "../plan/desired.ts";
 import { serviceManager } from "../host/systemd.ts";
 import { readRecordAt, sha256File, type SnapshotRecord } from "./store.ts";
 
@@ -153,23 +156,14 @@ function minor(v: string): ReturnType<typeof parseVersionArg> {
   return { ...parseVersionArg(v), patch: 0 };
 }
 
-/** Reads the marker of a restore in progress, if any. */
+/** Reads the marker of a restore in progress, if any (an unreadable one stops the restore: exit 7). */
 export function readMarker(host: HostRoot): RestoreMarker | undefined {
-  const text = host.readText(RESTORE_MARKER);
-  if (text === undefined) return undefined;
-  try {
-    const m = JSON.parse(text) as RestoreMarker;
-    if (m.schema === 1 && typeof m.file === "string" && typeof m.aside === "string") return m;
-  } catch {
-    // reported below
-  }
-  throw new EtcdupError({
-    code: "restore-marker-unreadable",
-    message: `${host.resolve(RESTORE_MARKER)} is not etcdup's record of an unfinished restore`,
-    hint:
-      "Check the data dir and any <data-dir>.before-restore-* / .restore-* dirs, then move the file aside.",
-    exit: Exit.precondition,
-  });
+  return readRecord<RestoreMarker>(
+    host,
+    RESTORE_MARKER,
+    "record of an unfinished restore",
+    (d) => d.schema === 1 && typeof d.file === "string" && typeof d.aside === "string",
+  );
 }
 
 /** The marker of a new restore of `checked` started at `now`. */
@@ -179,18 +173,33 @@ export function newMarker(
   checked: CheckedSnapshot,
   now: Date,
 ): RestoreMarker {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const aside = asideName(state.dataDir, "restore", now);
+  const stamp = aside.slice(aside.lastIndexOf("-") + 1);
   return {
     schema: 1,
     file: checked.file,
     sha256: checked.sha256,
     revision: checked.status.revision,
     clusterToken: `etcd-restore-${stamp.toLowerCase()}`,
-    aside: `${state.dataDir}.before-restore-${stamp}`,
+    aside,
     staging: `${state.dataDir}.restore-${stamp}`,
     hadDataDir: host.stat(state.dataDir) !== undefined,
     startedAt: now.toISOString(),
   };
+}
+
+/**
+ * Where the WAL goes when the member keeps it in a dedicated `--wal-dir` (etcd's WAL is `DIR/wal`): the
+ * live WAL, the one being built, and the old one moved aside, all inside DIR (one filesystem, so renames).
+ */
+function walPaths(
+  state: InstallState,
+  marker: RestoreMarker,
+): { live: string; staging: string; aside: string } | undefined {
+  if (!state.walDir) return undefined;
+  const stamp = marker.aside.slice(marker.aside.lastIndexOf("-") + 1);
+  const live = path.join(state.walDir, WAL_SUBDIR);
+  return { live, staging: `${live}.restore-${stamp}`, aside: `${live}.before-restore-${stamp}` };
 }
 
 /** Sets owner and mode of a tree (directories 0700, files 0600), never following symlinks. */
@@ -203,9 +212,14 @@ function ownTree(real: string, uid: number, gid: number): void {
   } else if (st.isFile()) fs.chmodSync(real, 0o600);
 }
 
-/** Builds the new data dir at `marker.staging` with etcdutl (etcdctl on 3.4), owned by etcd. */
+/**
+ * Builds the new data dir at `marker.staging` (and the new WAL beside the live one, with a --wal-dir) with
+ * etcdutl (etcdctl on 3.4), owned by etcd. What a killed run left there is its own output: rebuilt.
+ */
 async function buildStaging(host: HostRoot, state: InstallState, marker: RestoreMarker): Promise<void> {
-  fs.rmSync(host.resolve(marker.staging), { recursive: true, force: true }); // a killed run's, never the data
+  const wal = walPaths(state, marker);
+  const staged = [marker.staging, ...(wal ? [wal.staging] : [])];
+  for (const p of staged) fs.rmSync(host.resolve(p), { recursive: true, force: true });
   const realBin = host.resolve(state.binDir);
   const tool = await snapshotTool(realBin);
   const peer = state.peerUrls[0];
@@ -218,26 +232,46 @@ async function buildStaging(host: HostRoot, state: InstallState, marker: Restore
     `--initial-cluster-token=${marker.clusterToken}`,
     `--initial-advertise-peer-urls=${peer}`,
     `--data-dir=${host.resolve(marker.staging)}`,
+    ...(wal ? [`--wal-dir=${host.resolve(wal.staging)}`] : []),
   ]);
   if (r.code !== 0) {
-    fs.rmSync(host.resolve(marker.staging), { recursive: true, force: true });
+    for (const p of staged) fs.rmSync(host.resolve(p), { recursive: true, force: true });
+    const said = (r.stderr || r.stdout).trim().split("\n").filter((l) => !/\tinfo\t/.test(l)).join("\n");
+    const corrupt = /expected sha256/.test(said);
     throw new EtcdupError({
-      code: "restore-failed",
-      message: `${tool} snapshot restore ${marker.file} failed (exit ${r.code}): ${
-        (r.stderr || r.stdout).trim()
-      }`,
-      hint:
-        "Nothing was changed: etcd and its data dir are as they were. Check free space beside the data dir.",
+      code: corrupt ? "snapshot-corrupt" : "restore-failed",
+      message: `${tool} snapshot restore ${marker.file} failed (exit ${r.code}): ${said || `exit ${r.code}`}`,
+      hint: corrupt
+        ? "Nothing was changed: the snapshot's own integrity hash does not match its content. Restore another snapshot."
+        : "Nothing was changed: etcd and its data dir are as they were. Check free space beside the data dir.",
+      exit: corrupt ? Exit.verification : Exit.failure,
     });
   }
   const etcd = lookupUser(host, "etcd");
   if (!etcd) throw new Error("internal: the etcd user is missing");
-  ownTree(host.resolve(marker.staging), etcd.uid, etcd.gid);
+  for (const p of staged) ownTree(host.resolve(p), etcd.uid, etcd.gid);
 }
 
 /**
- * Puts the staged data dir in place: etcd stopped, the old data dir (if any) renamed aside, the new one
- * renamed in. A second run after a kill finds where the first stopped. Returns whether it moved a data dir.
+ * Renames `live` to `aside` (unless a killed run did) and `staging` into its place. A `live` found beside an
+ * existing `aside` is a killed run's own output (the old one is already aside): it is replaced.
+ */
+function place(host: HostRoot, live: string, staging: string, aside: string): boolean {
+  const has = (p: string) => host.stat(p) !== undefined;
+  let moved = has(aside);
+  if (has(live) && !moved) {
+    fs.renameSync(host.resolve(live), host.resolve(aside));
+    moved = true;
+  } else if (has(live)) fs.rmSync(host.resolve(live), { recursive: true, force: true });
+  fs.renameSync(host.resolve(staging), host.resolve(live));
+  syncDir(host.resolve(path.dirname(live)));
+  return moved;
+}
+
+/**
+ * Puts the staged data dir (and WAL) in place: etcd stopped, the old ones (if any) renamed aside, the new
+ * ones renamed in, the WAL first. A second run after a kill finds where the first stopped. Returns whether
+ * it moved a data dir aside.
  */
 async function swapDataDir(
   host: HostRoot,
@@ -245,30 +279,28 @@ async function swapDataDir(
   marker: RestoreMarker,
   out: Output,
 ): Promise<boolean> {
-  const has = (p: string) => host.stat(p) !== undefined;
   const svc = serviceManager(host);
   if (await svc.isActive(state.unit)) {
     out.step(`stopping ${state.unit}`);
     await svc.stop(state.unit);
   }
-  let moved = has(marker.aside);
-  if (has(state.dataDir) && !moved) {
-    fs.renameSync(host.resolve(state.dataDir), host.resolve(marker.aside));
-    moved = true;
-    out.step(`moved the old data dir aside: ${marker.aside}`);
-  }
-  fs.renameSync(host.resolve(marker.staging), host.resolve(state.dataDir));
-  syncDir(host.resolve(path.dirname(state.dataDir)));
+  const wal = walPaths(state, marker);
+  if (wal) place(host, wal.live, wal.staging, wal.aside);
+  const moved = host.stat(state.dataDir) !== undefined && host.stat(marker.aside) === undefined;
+  if (moved) out.step(`moving the old data dir aside: ${marker.aside}`);
+  const movedAside = place(host, state.dataDir, marker.staging, marker.aside);
   out.step(`restored data dir ${state.dataDir} from ${marker.file}`);
-  return moved;
+  return movedAside;
 }
 
 /**
- * Whether a killed run already put the restored data dir in place: nothing staged, a member in the data dir,
- * and the old data dir aside when there was one.
+ * Whether a killed run already put the restored data dir in place: nothing staged (the WAL neither), a
+ * member in the data dir, and the old data dir aside when there was one.
  */
 function alreadyPlaced(host: HostRoot, state: InstallState, marker: RestoreMarker): boolean {
-  return host.stat(marker.staging) === undefined && host.stat(`${state.dataDir}/member`) !== undefined &&
+  const wal = walPaths(state, marker);
+  return host.stat(marker.staging) === undefined && (!wal || host.stat(wal.staging) === undefined) &&
+    host.stat(`${state.dataDir}/member`) !== undefined &&
     (!marker.hadDataDir || host.stat(marker.aside) !== undefined);
 }
 
@@ -283,7 +315,7 @@ export async function runRestore(
   opts: { healthTimeoutMs: number },
   out: Output,
 ): Promise<RestoreOutcome> {
-  host.writeAtomic(RESTORE_MARKER, JSON.stringify(marker, null, 2) + "\n", { uid: 0, gid: 0, mode: 0o600 });
+  writeRecord(host, RESTORE_MARKER, marker);
   let movedAside = host.stat(marker.aside) !== undefined;
   if (!alreadyPlaced(host, state, marker)) {
     out.step(`restoring ${marker.file} (revision ${marker.revision}) into ${marker.staging}`);
@@ -295,7 +327,13 @@ export async function runRestore(
     }
     movedAside = await swapDataDir(host, state, marker, out);
   }
-  writeState(host, rerenderEnvFor(host, state, marker.clusterToken, out));
+  const solo = recordSolo(host, state, FIXED_PATHS, new Date(), marker.clusterToken);
+  if (solo.envRewritten) out.step(`${FIXED_PATHS.envFile}: now names the one-member cluster`);
+  if (solo.envEdited) {
+    out.warn(
+      `${FIXED_PATHS.envFile} was edited since etcdup wrote it: left as it is (etcd ignores ETCD_INITIAL_* now)`,
+    );
+  }
   const svc = serviceManager(host);
   let revision: number | undefined;
   if (svc.live) {

@@ -13,9 +13,9 @@ import { takeBackup } from "../backup/take.ts";
 export async function run(ctx: CommandContext): Promise<ExitCode> {
   const { values, out } = ctx;
   const host = hostOf(values);
-  const dir = backupDir(values);
   const policy = retentionFromFlags(values);
   const state = requireInstalled(host, "back up");
+  const dir = backupDir(values, state);
   requireRoot(host, "backup");
   const done = await takeBackup(host, state, { dir, policy }, out);
   const r = done.snapshot.record;

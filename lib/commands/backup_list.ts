@@ -6,6 +6,7 @@
 import type { CommandContext } from "../cli/spec.ts";
 import { Exit, type ExitCode } from "../errors.ts";
 import { hostOf, requireRoot } from "../daytwo/preconditions.ts";
+import { readState } from "../host/state.ts";
 import { backupDir } from "../backup/names.ts";
 import { listSnapshots, sha256File } from "../backup/store.ts";
 import { formatAge } from "../backup/status.ts";
@@ -30,7 +31,7 @@ interface ListedSnapshot {
 export async function run(ctx: CommandContext): Promise<ExitCode> {
   const { values, out } = ctx;
   const host = hostOf(values);
-  const dir = backupDir(values);
+  const dir = backupDir(values, readState(host));
   requireRoot(host, "backup list"); // the snapshots and their directory are root-only
   const now = Date.now();
   const listed: ListedSnapshot[] = [];

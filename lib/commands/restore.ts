@@ -7,8 +7,7 @@
 import * as path from "node:path";
 import type { CommandContext } from "../cli/spec.ts";
 import { EtcdupError, Exit, type ExitCode } from "../errors.ts";
-import { positiveInt } from "../plan/validate.ts";
-import { hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
+import { healthTimeoutMs, hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
 import {
   checkSnapshotFile,
   newMarker,
@@ -23,11 +22,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   const { values, out } = ctx;
   const host = hostOf(values);
   const file = path.resolve(ctx.positionals[0]);
-  const timeout = positiveInt(
-    "health-timeout",
-    typeof values["health-timeout"] === "string" ? values["health-timeout"] : "60",
-    3600,
-  );
+  const timeoutMs = healthTimeoutMs(values);
   const state = requireInstalled(host, "restore");
   requireRoot(host, "restore");
   const pending = readMarker(host);
@@ -54,7 +49,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   if (pending) out.info(`finishing the restore of ${file} begun at ${pending.startedAt}`);
   else if (values.force !== true) await refuseLiveCluster(host, state);
   const marker = pending ?? newMarker(host, state, checked, new Date());
-  const done = await runRestore(host, state, marker, { healthTimeoutMs: timeout * 1000 }, out);
+  const done = await runRestore(host, state, marker, { healthTimeoutMs: timeoutMs }, out);
   const where = done.revision === undefined ? "not started (--root)" : `healthy at revision ${done.revision}`;
   out.result(
     {

@@ -73,12 +73,19 @@ export interface SoloRecorded {
  * Records this member as a new one-member cluster: the env file (when etcdup's own content is still there)
  * re-rendered with `ETCD_INITIAL_CLUSTER` = this member and `ETCD_INITIAL_CLUSTER_STATE=new`, and the state
  * record saying the same with the env file's new hash (written after the file, so a kill between the two is
- * mended by the next run). Running it again changes nothing.
+ * mended by the next run). `clusterToken` (restore: the restored cluster's new one) replaces the recorded
+ * token too. Running it again changes nothing.
  */
-export function recordSolo(host: HostRoot, state: InstallState, envFiles: {
-  envFile: string;
-  envLocalFile: string;
-}, now: Date): SoloRecorded {
+export function recordSolo(
+  host: HostRoot,
+  state: InstallState,
+  envFiles: {
+    envFile: string;
+    envLocalFile: string;
+  },
+  now: Date,
+  clusterToken: string = state.clusterToken,
+): SoloRecorded {
   const initialCluster = soloCluster(state);
   const files = { ...state.files };
   const result: SoloRecorded = { state: false, envRewritten: false, envEdited: false };
@@ -89,6 +96,7 @@ export function recordSolo(host: HostRoot, state: InstallState, envFiles: {
     const next = rerenderEnv(current, state.version, envFiles, {
       initialCluster,
       initialClusterState: "new",
+      initialClusterToken: clusterToken,
     });
     const edited = recorded !== undefined && ownedFileNow(host, envFiles.envFile)?.sha256 !== recorded.sha256;
     if (next !== current && edited) result.envEdited = true;
@@ -105,12 +113,13 @@ export function recordSolo(host: HostRoot, state: InstallState, envFiles: {
   const envRecord = (f: InstallState["files"]) => JSON.stringify(f[envFiles.envFile] ?? null);
   if (
     state.initialCluster !== initialCluster || state.initialClusterState !== "new" ||
-    envRecord(files) !== envRecord(state.files)
+    state.clusterToken !== clusterToken || envRecord(files) !== envRecord(state.files)
   ) {
     writeState(host, {
       ...state,
       initialCluster,
       initialClusterState: "new",
+      clusterToken,
       files,
       updatedAt: now.toISOString(),
     });

@@ -141,3 +141,56 @@ Deno.test("restore --root: a real restore, and a restore killed at each step fin
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("restore --root with a --wal-dir: the WAL is rebuilt in DIR/wal, the old one kept aside, also after a kill", async () => {
+  const fx = await etcdFixture("sid");
+  const tmp = await Deno.makeTempDir({ prefix: "etcdup-restore-wal-" });
+  try {
+    const snapshot = await realSnapshot(tmp);
+    const root = path.join(tmp, "root");
+    await Deno.mkdir(root);
+    const host = new HostRoot(root);
+    const args = ["--root", root, "-q"];
+    const install = ["install", "--tarball", fx.tarball, "--sha256", fx.sha256, "--wal-dir", "/srv/etcd-wal"];
+    assert.equal(await main([...install, ...args], {}), 0);
+    const wal = "/srv/etcd-wal/wal";
+    const own = { uid: 0, gid: 0, mode: 0o600 };
+    host.ensureDir(wal, { uid: 0, gid: 0, mode: 0o700 });
+    host.writeAtomic(`${wal}/old.wal`, "old wal", own);
+    assert.equal(await main(["restore", snapshot, ...args], {}), 0);
+    const names = () => [...Deno.readDirSync(host.resolve("/srv/etcd-wal"))].map((e) => e.name).sort();
+    const asideWal = names().find((n) => n.startsWith("wal.before-restore-"))!;
+    assert.equal(host.readText(`/srv/etcd-wal/${asideWal}/old.wal`), "old wal", "the old WAL is kept aside");
+    assert.ok([...Deno.readDirSync(host.resolve(wal))].some((e) => e.name.endsWith(".wal")), "a new WAL");
+    assert.equal(host.stat("/var/lib/etcd/member/wal"), undefined, "not in the data dir");
+    assert.equal(names().filter((n) => n.includes(".restore-")).length, 0, "nothing staged left");
+
+    // killed after the new WAL was put in place, before the data dir: the rerun replaces its own WAL
+    const stamp = "20261201T000005Z";
+    const m: RestoreMarker = {
+      schema: 1,
+      file: snapshot,
+      sha256: (await execOk(["sha256sum", snapshot])).split(" ")[0],
+      revision: 0,
+      clusterToken: `etcd-restore-${stamp.toLowerCase()}`,
+      aside: `/var/lib/etcd.before-restore-${stamp}`,
+      staging: `/var/lib/etcd.restore-${stamp}`,
+      hadDataDir: true,
+      startedAt: new Date().toISOString(),
+    };
+    host.writeAtomic(RESTORE_MARKER, JSON.stringify(m), own);
+    await Deno.rename(host.resolve(wal), host.resolve(`${wal}.before-restore-${stamp}`));
+    host.ensureDir(wal, { uid: 0, gid: 0, mode: 0o700 });
+    host.writeAtomic(`${wal}/from-the-killed-run.wal`, "new", own);
+    host.ensureDir(`${m.staging}/member`, { uid: 0, gid: 0, mode: 0o700 });
+    host.writeAtomic("/var/lib/etcd/generation", "2", own);
+    assert.equal(await main(["restore", snapshot, ...args], {}), 0);
+    assert.equal(host.stat(`${wal}/from-the-killed-run.wal`), undefined, "rebuilt");
+    assert.ok(host.stat(`${wal}.before-restore-${stamp}`), "the WAL before it stays aside");
+    assert.equal(host.readText(`${m.aside}/generation`), "2", "the data dir before it went aside");
+    assert.ok(host.stat("/var/lib/etcd/member/snap/db"));
+    assert.equal(host.stat(RESTORE_MARKER), undefined);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
