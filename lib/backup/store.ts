@@ -29,9 +29,8 @@ export interface SnapshotRecord {
   status: SnapshotStatus;
   verifiedWith: "etcdutl" | "etcdctl";
   member: string;
+  /** The etcd version etcdup installed on the member (its state record). */
   etcdVersion: string;
-  /** The cluster the member belonged to (hex), when etcd said. */
-  clusterId?: string;
   /** ISO time the snapshot was taken. */
   takenAt: string;
 }

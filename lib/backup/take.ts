@@ -8,7 +8,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Output } from "../cli/output.ts";
-import { ClusterApi } from "../cluster/api.ts";
 import { adminClient } from "../daytwo/client.ts";
 import { snapshotStatus, takeSnapshot } from "../daytwo/snapshot.ts";
 import { type HostRoot, syncDir } from "../host/fs.ts";
@@ -38,22 +37,6 @@ export interface BackupOutcome {
   cleaned: string[];
 }
 
-/** The member's etcd version and cluster ID as it reports them, or the recorded version. */
-async function memberFacts(
-  host: HostRoot,
-  state: InstallState,
-): Promise<{ version: string; clusterId?: string }> {
-  const api = new ClusterApi(adminClient(host, state));
-  try {
-    const s = await api.status(api.endpoints[0]);
-    return { version: s.version ? `v${s.version.replace(/^v/, "")}` : state.version, clusterId: s.clusterId };
-  } catch {
-    return { version: state.version }; // etcdctl's own error below says why etcd cannot be reached
-  } finally {
-    await api.close();
-  }
-}
-
 /** Saves, reads back and hashes a snapshot into `dir`; returns it under its final name. */
 async function snapshotInto(
   host: HostRoot,
@@ -61,8 +44,7 @@ async function snapshotInto(
   dir: string,
   now: Date,
 ): Promise<StoredSnapshot & { record: SnapshotRecord }> {
-  const facts = await memberFacts(host, state);
-  const final = path.join(dir, snapshotFileName(now, state.name, facts.version));
+  const final = path.join(dir, snapshotFileName(now, state.name, state.version));
   const temp = path.join(dir, tempFileName(path.basename(final)));
   const realBin = host.resolve(state.binDir);
   try {
@@ -89,8 +71,7 @@ async function snapshotInto(
       status: read.status,
       verifiedWith: read.verifiedWith,
       member: state.name,
-      etcdVersion: facts.version,
-      ...(facts.clusterId ? { clusterId: facts.clusterId } : {}),
+      etcdVersion: state.version,
       takenAt: now.toISOString(),
     };
     writeRecord(host, final, record);
