@@ -2,7 +2,8 @@
  * Start-up stays light: the modules main.ts loads before a command body (everything `--help` and
  * `--version` run) are the CLI core only. The static import graph from main.ts (dynamic `import()` and
  * type-only edges cut, as at run time) must hold no npm package (x509, undici, tar-stream, yaml) and no
- * module outside main.ts, lib/errors.ts, lib/version.ts, lib/cli/ and assets/. Command specs may import
+ * module outside main.ts, lib/errors.ts, lib/version.ts, lib/text.ts (escaping what output prints), lib/cli/
+ * and assets/. Command specs may import
  * specs only; their bodies load through `load()`.
  */
 import assert from "node:assert/strict";
@@ -60,6 +61,7 @@ Deno.test("--help and --version load no PKI, network, tar or YAML library: main.
     /^main\.ts$/,
     /^lib\/errors\.ts$/,
     /^lib\/version\.ts$/,
+    /^lib\/text\.ts$/,
     /^lib\/cli\/[^/]+\.ts$/,
     /^lib\/cli\/specs\/[^/]+\.ts$/,
     /^assets\//,
