@@ -3,7 +3,9 @@
  * snapshot save` over mutual TLS, `etcdutl snapshot status`, `sha256sum`), in one booted systemd container
  * with etcd installed by etcdup and filled to at least 100 MiB (8 MiB in --quick mode). Only the backup
  * commands are timed; each side writes into its own directory on the same disk, and each run's snapshot is
- * removed before the next (etcdup's retention keeps one: --keep-* 0).
+ * removed before the next (etcdup's retention keeps one: --keep-* 0). Then `etcdup restore` of that
+ * snapshot against baseline/restore_manual.sh (`etcdutl snapshot restore` as this member, stop, old data dir
+ * aside, start, `etcdctl endpoint health`); the old data dirs both keep aside are removed between runs.
  */
 import * as path from "node:path";
 import { repeat, type Sample } from "../support/measure.ts";
@@ -15,6 +17,7 @@ import { etcdupUnderTest } from "../../tests/e2e/harness/etcdup.ts";
 import type { ExecResult } from "../../tests/support/exec.ts";
 
 const MANUAL = path.resolve(new URL("../baseline/backup_manual.sh", import.meta.url).pathname);
+const MANUAL_RESTORE = path.resolve(new URL("../baseline/restore_manual.sh", import.meta.url).pathname);
 
 /** Fails with the command's output unless it exited 0. */
 function check(what: string, r: ExecResult): ExecResult {
@@ -48,6 +51,7 @@ export const backupBench: Bench = {
       const tarball = `/root/${path.basename(fx.tarball)}`;
       await c.copyIn(fx.tarball, tarball);
       await c.copyIn(MANUAL, "/root/backup_manual.sh", 0o755);
+      await c.copyIn(MANUAL_RESTORE, "/root/restore_manual.sh", 0o755);
       check(
         "etcdup install",
         await etcdup.run(c, ["install", "--tarball", tarball, "--sha256", fx.sha256, "--quiet"], {
@@ -85,17 +89,38 @@ export const backupBench: Bench = {
         check("clean", await c.exec(["rm", "-rf", "/srv/bench/manual"]));
         return await timed("backup_manual.sh", () => c.exec(["/root/backup_manual.sh", "/srv/bench/manual"]));
       });
+      const how = etcdup.description.startsWith("compiled") ? "compiled binary" : "deno run";
+      const what = `${how}, etcd ${fx.version}, ${Math.round(size / 1048576)} MiB database`;
       const row: Row = {
         bench: "backup",
-        case: `${
-          etcdup.description.startsWith("compiled") ? "compiled binary" : "deno run"
-        }, etcd ${fx.version}, ${Math.round(size / 1048576)} MiB database`,
+        case: what,
         ours,
         baseline,
         baselineLabel: "etcdctl snapshot save + etcdutl snapshot status + sha256sum",
         target: { maxRatio: 1.2 },
       };
-      return [row];
+      const newest = async (dir: string) =>
+        check("snapshot", await c.shell(`ls -1 ${dir}/*.db | tail -n 1`)).stdout.trim();
+      const [oursSnap, manualSnap] = [await newest("/srv/bench/etcdup"), await newest("/srv/bench/manual")];
+      /** Removes the old data dirs both restores keep aside (untimed), so runs do not fill the disk. */
+      const sweep = async () => check("sweep", await c.shell("rm -rf /var/lib/etcd.before-*"));
+      const restoreOurs = await repeat(times, async () => {
+        await sweep();
+        return await timed("etcdup restore", () => etcdup.run(c, ["restore", oursSnap, "--quiet"]));
+      });
+      const restoreManual = await repeat(times, async () => {
+        await sweep();
+        return await timed("restore_manual.sh", () => c.exec(["/root/restore_manual.sh", manualSnap]));
+      });
+      const restoreRow: Row = {
+        bench: "restore",
+        case: what,
+        ours: restoreOurs,
+        baseline: restoreManual,
+        baselineLabel:
+          "etcdutl snapshot restore + chown + systemctl stop, mv aside, start + etcdctl endpoint health",
+      };
+      return [row, restoreRow];
     } finally {
       await ct?.destroy();
       await net.destroy();
