@@ -13,7 +13,7 @@ import { rootDir } from "../plan/validate.ts";
 import { keepRecordedCluster } from "../plan/cluster.ts";
 import type { InstallPlan, PlannedRelease } from "../plan/types.ts";
 import { bundleTarball, checkTarball } from "../release/obtain.ts";
-import { readMirrorCa } from "../release/http.ts";
+import { readMirrorCa } from "../release/mirror_ca.ts";
 import { compareVersions, parseVersionArg } from "../daytwo/paths.ts";
 
 /** The command whose preconditions are checked: the hints differ. */

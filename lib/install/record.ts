@@ -1,6 +1,7 @@
 /** Writing the state record after an install or join: what etcdup owns now and how the member was set up. */
 import * as path from "node:path";
 import { type HostRoot, sha256Hex } from "../host/fs.ts";
+import { sha256File } from "../host/hash.ts";
 import type { FileDecision } from "../host/apply.ts";
 import { type InstallState, type OwnedFile, writeState } from "../host/state.ts";
 import type { InstallPlan } from "../plan/types.ts";
@@ -13,9 +14,8 @@ function binaryRecords(host: HostRoot, plan: InstallPlan): Record<string, OwnedF
   const out: Record<string, OwnedFile> = {};
   for (const b of requiredBinaries(plan.release.version)) {
     const p = path.join(plan.paths.binDir, b);
-    const data = host.read(p);
     const st = host.stat(p);
-    if (data && st) out[p] = { sha256: sha256Hex(data), uid: st.uid, gid: st.gid, mode: st.mode };
+    if (st?.isFile) out[p] = { sha256: sha256File(host.resolve(p)), uid: st.uid, gid: st.gid, mode: st.mode };
   }
   return out;
 }

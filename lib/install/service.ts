@@ -12,7 +12,6 @@ import { writesContent } from "../plan/diff.ts";
 import type { InstallPlan } from "../plan/types.ts";
 import { pkiPaths } from "../pki/layout.ts";
 import type { PkiPlan } from "../pki/plan.ts";
-import { waitHealthy } from "../etcd/health.ts";
 import { likelyFix } from "../etcd/diagnose.ts";
 import type { InstallState } from "../host/state.ts";
 import { timerFiles } from "../timers/job.ts";
@@ -112,6 +111,8 @@ export async function runService(
       did.push("restarted");
     }
     out.step(`waiting for ${localClientUrl(plan)}/health over mutual TLS`);
+    // Loaded here: the TLS client (undici) is needed only when etcd is started (issue 17).
+    const { waitHealthy } = await import("../etcd/health.ts");
     await waitHealthy({
       endpoints: [localClientUrl(plan)],
       caFile: host.resolve(pki.caCert),

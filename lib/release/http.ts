@@ -4,11 +4,11 @@
  * added to the system roots (TLS is always verified), retries with backoff on 5xx and dropped connections,
  * and resume with `Range` after a mid-body disconnect, so a caller sees one uninterrupted byte stream.
  */
-import * as fs from "node:fs";
 import * as tls from "node:tls";
 import { EnvHttpProxyAgent, interceptors, request } from "undici";
 import type { Dispatcher } from "undici";
-import { EtcdupError, Exit, usageError } from "../errors.ts";
+import { EtcdupError, Exit } from "../errors.ts";
+import { readMirrorCa } from "./mirror_ca.ts";
 
 /** How downloads behave; tests shorten the timings. */
 export interface HttpOptions {
@@ -43,31 +43,6 @@ export interface Download {
 
 const hintOffline =
   "Check the network and proxy (HTTPS_PROXY, NO_PROXY); on an air-gapped host use --tarball FILE or --bundle DIR.";
-
-/**
- * Reads a `--mirror-ca` PEM file, failing with a usage error (exit 2) naming the flag when it is unreadable
- * or holds no certificate. Planning calls it too, so a wrong path is reported before anything is written.
- */
-export function readMirrorCa(file: string): string {
-  let pem: string;
-  try {
-    pem = fs.readFileSync(file, "utf8");
-  } catch (err) {
-    throw usageError(
-      "mirror-ca-unreadable",
-      `--mirror-ca ${file}: ${(err as Error).message}`,
-      "Give a readable PEM file with the CA certificate(s) of your mirror.",
-    );
-  }
-  if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
-    throw usageError(
-      "mirror-ca-invalid",
-      `--mirror-ca ${file} holds no PEM certificate`,
-      "Give a PEM file with one or more '-----BEGIN CERTIFICATE-----' blocks.",
-    );
-  }
-  return pem;
-}
 
 /** Builds the undici dispatcher: proxy from env, timeouts, extra CA, redirects. */
 export function createHttpClient(options: HttpOptions): HttpClient {

@@ -11,7 +11,7 @@ import { EtcdupError, Exit, usageError, verificationError } from "../errors.ts";
 import type { Output } from "../cli/output.ts";
 import { type Arch, compareVersions, manifestDigest } from "./manifest.ts";
 import { parseSha256Sums, sumsUrlFor, tarballName, tarballUrl, topFolderName } from "./source.ts";
-import { createHttpClient, download, fetchText, type HttpClient, type HttpOptions } from "./http.ts";
+import type { HttpClient, HttpOptions } from "./http.ts";
 import {
   DEFAULT_LIMITS,
   type ReleaseFiles,
@@ -100,6 +100,12 @@ export function checkTarball(file: string): number {
   }
 }
 
+/**
+ * The HTTP module with its client, loaded on first use: undici weighs about 12 MiB of resident memory, and an
+ * air-gapped `--tarball` install never needs it (issue 17).
+ */
+type Net = typeof import("./http.ts") & { client: HttpClient };
+
 /** Validates a --sha256 value. */
 function parseDigestFlag(hex: string): string {
   const v = hex.trim().toLowerCase();
@@ -114,7 +120,7 @@ function parseDigestFlag(hex: string): string {
 }
 
 /** Reads the SHA256SUMS for `names` from the release's source, or undefined when there is none. */
-async function sumsDigest(source: ReleaseSource, names: string[], http: () => HttpClient, url: string) {
+async function sumsDigest(source: ReleaseSource, names: string[], http: () => Promise<Net>, url: string) {
   let text: string | undefined;
   let where: string;
   if (source.kind === "tarball") {
@@ -122,7 +128,8 @@ async function sumsDigest(source: ReleaseSource, names: string[], http: () => Ht
     text = fs.existsSync(where) ? fs.readFileSync(where, "utf8") : undefined;
   } else {
     where = sumsUrlFor(url);
-    text = await fetchText(http(), where);
+    const net = await http();
+    text = await net.fetchText(net.client, where);
   }
   if (text === undefined) return { where, found: false, digest: undefined };
   const sums = parseSha256Sums(text);
@@ -133,7 +140,7 @@ async function sumsDigest(source: ReleaseSource, names: string[], http: () => Ht
 async function expectedDigest(
   req: ReleaseRequest,
   out: Output,
-  http: () => HttpClient,
+  http: () => Promise<Net>,
   url: string,
   name: string,
 ) {
@@ -214,13 +221,16 @@ export async function obtainRelease(req: ReleaseRequest, out: Output): Promise<S
   const url = req.source.kind === "mirror"
     ? tarballUrl(req.source.baseUrl, req.version, req.arch)
     : req.source.path;
-  let client: HttpClient | undefined;
+  let net: Promise<Net> | undefined;
   const http = () =>
-    client ??= createHttpClient({
-      ...req.http,
-      env: req.env ?? Deno.env.toObject(),
-      caFile: req.source.kind === "mirror" ? req.source.caFile : undefined,
-    });
+    net ??= import("./http.ts").then((m) => ({
+      ...m,
+      client: m.createHttpClient({
+        ...req.http,
+        env: req.env ?? Deno.env.toObject(),
+        caFile: req.source.kind === "mirror" ? req.source.caFile : undefined,
+      }),
+    }));
   const dir = makeStaging(req.stagingParent);
   const cleanup = () => fs.rmSync(dir, { recursive: true, force: true });
   try {
@@ -229,11 +239,12 @@ export async function obtainRelease(req: ReleaseRequest, out: Output): Promise<S
     let size: number | undefined;
     if (req.source.kind === "tarball") {
       size = checkTarball(req.source.path);
-      chunks = fs.createReadStream(req.source.path, { highWaterMark: 256 * 1024 });
+      chunks = fs.createReadStream(req.source.path, { highWaterMark: 64 * 1024 });
       out.step(`reading ${req.source.path}`);
     } else {
       out.step(`downloading ${url}`);
-      const dl = await download(http(), url);
+      const { download, client } = await http();
+      const dl = await download(client, url);
       size = dl.size;
       chunks = dl.chunks;
     }
@@ -291,7 +302,7 @@ export async function obtainRelease(req: ReleaseRequest, out: Output): Promise<S
     cleanup();
     throw err;
   } finally {
-    await client?.close();
+    if (net) await (await net).client.close();
   }
 }
 

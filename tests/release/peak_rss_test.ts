@@ -1,0 +1,58 @@
+/**
+ * Issue 17's bound as a test: `etcdup install --root R --tarball T --sha256 S --no-start`, the whole process
+ * run exactly as shipped (tests/shipping/etcdup_cmd.ts: the compiled binary, or `deno run` with its runtime
+ * flags), peaks under 96 MiB of resident memory (GNU time's %M) on the real fixture release and on the
+ * bench's synthetic release 4x its size, and the 4x one costs at most a few MiB more: the install streams.
+ * Each figure is the smaller of two runs, so one late garbage collection does not decide; a real regression
+ * (a whole binary read into memory, the tarball buffered) raises both runs by tens of MiB.
+ */
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { etcdFixture } from "../support/etcd_fixtures.ts";
+import { etcdupArgv, REPO } from "../shipping/etcdup_cmd.ts";
+import { GNU_TIME, haveGnuTime } from "../../bench/support/measure.ts";
+import { paddedTarball } from "../../bench/support/synthetic.ts";
+import { inTempDir } from "./helpers.ts";
+
+/** The bound of issue 17, for every command. */
+export const PEAK_RSS_BOUND_MIB = 96;
+/** How much more the 4x release may cost than the real one. */
+const FLAT_SLACK_MIB = 6;
+
+/** Peak RSS (MiB) of one `etcdup install --root` of `tarball` into a fresh root under `work`. */
+async function installPeakMiB(work: string, tarball: string, sha256: string): Promise<number> {
+  const root = fs.mkdtempSync(path.join(work, "root-"));
+  const rssFile = path.join(work, "rss");
+  const [cmd, ...pre] = etcdupArgv();
+  const args = ["install", "--root", root, "--tarball", tarball, "--sha256", sha256, "--no-start", "--quiet"];
+  const out = await new Deno.Command(GNU_TIME, {
+    args: ["-f", "%M", "-o", rssFile, cmd, ...pre, ...args],
+    env: { NO_COLOR: "1", DENO_NO_PACKAGE_JSON: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, `install failed: ${new TextDecoder().decode(out.stderr)}`);
+  fs.rmSync(root, { recursive: true, force: true });
+  return Number(fs.readFileSync(rssFile, "utf8").trim().split("\n").at(-1)) / 1024;
+}
+
+Deno.test(`install from a cached tarball peaks under ${PEAK_RSS_BOUND_MIB} MiB, flat in the tarball's size`, async () => {
+  if (!haveGnuTime()) {
+    console.warn("skipped: /usr/bin/time (Debian package time) is missing; scripts/setup.sh installs it");
+    return;
+  }
+  const fx = await etcdFixture("sid");
+  const big = await paddedTarball(fx.tarball, 4, path.join(REPO, ".cache", "bench"));
+  await inTempDir(async (work) => {
+    const peak = async (t: string, s: string) =>
+      Math.min(await installPeakMiB(work, t, s), await installPeakMiB(work, t, s));
+    const real = await peak(fx.tarball, fx.sha256);
+    const large = await peak(big.path, big.sha256);
+    console.log(`peak RSS: ${real.toFixed(1)} MiB (${fx.version}), ${large.toFixed(1)} MiB (4x synthetic)`);
+    assert.ok(real < PEAK_RSS_BOUND_MIB, `install peaked at ${real.toFixed(1)} MiB`);
+    assert.ok(large < PEAK_RSS_BOUND_MIB, `install of the 4x release peaked at ${large.toFixed(1)} MiB`);
+    assert.ok(large - real < FLAT_SLACK_MIB, `the 4x release cost ${(large - real).toFixed(1)} MiB more`);
+  }, "etcdup-peak-");
+});
