@@ -12,9 +12,10 @@ import * as path from "node:path";
 import { asEtcdupError, EtcdupError, Exit, type ExitCode, usageError } from "../lib/errors.ts";
 import { createOutput, type Output } from "../lib/cli/output.ts";
 import { etcdFixture } from "../tests/support/etcd_fixtures.ts";
-import { haveGnuTime } from "./support/measure.ts";
+import { haveGnuTime, type Measurement, repeat, runCommand } from "./support/measure.ts";
 import { machineInfo, renderMachine } from "./support/machine.ts";
-import { renderTable, type Row } from "./support/report.ts";
+import { formatKiB, formatMs, renderTable, type Row, RSS_TARGET_MIB } from "./support/report.ts";
+import { RUNTIME_PERMISSIONS } from "../permissions.ts";
 import type { Bench, BenchContext } from "./support/context.ts";
 import { startupBench } from "./cases/startup.ts";
 import { pkiBench } from "./cases/pki.ts";
@@ -83,14 +84,10 @@ async function runBenches(selected: readonly Bench[], quick: boolean, out: Outpu
     out.step("preparing the etcd release fixture (built once, then cached)");
     const fixture = await etcdFixture("sid");
     const machine = await machineInfo({ etcd: fixture.version });
-    const ctx: BenchContext = {
-      quick,
-      out,
-      workDir,
-      cacheDir,
-      fixture,
-      times: (full, quickRuns = 2) => quick ? { runs: quickRuns, warmup: 0 } : { runs: full, warmup: 1 },
-    };
+    const times = (full: number, quickRuns = 2) =>
+      quick ? { runs: quickRuns, warmup: 0 } : { runs: full, warmup: 1 };
+    const floor = await runtimeFloor(workDir, times(15, 3));
+    const ctx: BenchContext = { quick, out, workDir, cacheDir, fixture, floor, times };
     for (const bench of selected) {
       out.step(`${bench.name}: ${bench.title}`);
       try {
@@ -113,13 +110,29 @@ async function runBenches(selected: readonly Bench[], quick: boolean, out: Outpu
       ? "quick (smoke) mode: few runs, fewer key algorithms; not figures to record"
       : "full mode";
     out.result(
-      { mode: quick ? "quick" : "full", machine, rows, seconds: Number(secs), broken },
-      [`etcdup bench, ${mode}, ${secs} s`, renderMachine(machine), "", renderTable(rows), ""].join("\n"),
+      { mode: quick ? "quick" : "full", machine, floor, rows, seconds: Number(secs), broken },
+      [
+        `etcdup bench, ${mode}, ${secs} s`,
+        renderMachine(machine),
+        `runtime floor (an empty Deno program, etcdup's runtime flags): ${formatMs(floor.ms.median)}, ` +
+        `peak RSS ${floor.rssKiB ? formatKiB(floor.rssKiB.median) : "not measured"}; ` +
+        `target for every etcdup process: peak RSS < ${RSS_TARGET_MIB} MiB`,
+        "",
+        renderTable(rows),
+        "",
+      ].join("\n"),
     );
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });
   }
   return broken > 0 ? Exit.failure : Exit.ok;
+}
+
+/** An empty module run with etcdup's runtime flags: the floor of every etcdup figure. */
+async function runtimeFloor(workDir: string, times: { runs: number; warmup: number }): Promise<Measurement> {
+  const empty = path.join(workDir, "empty.ts");
+  fs.writeFileSync(empty, "");
+  return await repeat(times, () => runCommand([Deno.execPath(), "run", ...RUNTIME_PERMISSIONS, empty]));
 }
 
 if (import.meta.main) {

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { RUNTIME_PERMISSIONS } from "../../permissions.ts";
 import { type Measurement, repeat, runCommand } from "../support/measure.ts";
 import type { Bench, BenchContext } from "../support/context.ts";
-import { formatRatio, type Row } from "../support/report.ts";
+import { formatRatio, type Row, RSS_TARGET_MIB } from "../support/report.ts";
 import { paddedTarball, type Tarball } from "../support/synthetic.ts";
 import { serveFiles, startHttpsServer } from "../../tests/support/https_server.ts";
 
@@ -75,7 +75,7 @@ export const fetchBench: Bench = {
           ours,
           baseline,
           baselineLabel: "curl -o + sha256sum -c + tar xzf",
-          target: { maxRatio: 1.2 },
+          target: { maxRatio: 1.2, maxRssMiB: RSS_TARGET_MIB },
         });
       }
       return rows;

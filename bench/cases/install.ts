@@ -3,14 +3,15 @@
  * (baseline/install_manual.sh):
  * - into a `--root` prefix with `--no-start` (no systemd): wall time and peak RSS;
  * - inside a fresh systemd container (its own network namespace), up to a healthy etcd over mutual TLS:
- *   wall time of the install command alone (boot and teardown are not timed). etcdup runs as the e2e
- *   suite runs it (`ETCDUP_BIN` binary, else `deno run` of the source).
+ *   wall time of the install command alone (boot and teardown are not timed), and its peak RSS from the
+ *   host's GNU time bound into the container. etcdup runs as the e2e suite runs it (`ETCDUP_BIN` binary,
+ *   else `deno run` of the source).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { repeat, runCommand, type Sample } from "../support/measure.ts";
+import { GNU_TIME, haveGnuTime, repeat, runCommand, type Sample } from "../support/measure.ts";
 import type { Bench, BenchContext } from "../support/context.ts";
-import type { Row } from "../support/report.ts";
+import { type Row, RSS_TARGET_MIB } from "../support/report.ts";
 import { compiledBinary, denoRunArgv } from "./startup.ts";
 import { Container } from "../../tests/e2e/harness/container.ts";
 import { Network } from "../../tests/e2e/harness/network.ts";
@@ -84,6 +85,7 @@ async function rootRows(ctx: BenchContext): Promise<Row[]> {
       ours,
       baseline,
       baselineLabel: MANUAL_LABEL,
+      target: { maxRssMiB: RSS_TARGET_MIB },
     });
   }
   return rows;
@@ -96,9 +98,17 @@ function check(what: string, r: ExecResult): void {
   }
 }
 
+/** Where the host's GNU time is bound inside the container, and where it writes the peak RSS (KiB). */
+const CT_TIME = "/opt/etcdup-bench/time";
+const CT_RSS = "/root/bench/rss";
+
 async function containerRow(ctx: BenchContext): Promise<Row> {
   const fx = ctx.fixture;
   const etcdup = await etcdupUnderTest();
+  const timed = haveGnuTime();
+  const binds = [...etcdup.binds, ...(timed ? [{ host: GNU_TIME, container: CT_TIME, readOnly: true }] : [])];
+  /** `argv` inside the container, under GNU time when the host has it. */
+  const underTime = (argv: string[]) => timed ? [CT_TIME, "-f", "%M", "-o", CT_RSS, ...argv] : argv;
   const tarball = `/root/${path.basename(fx.tarball)}`;
   const net = await Network.create();
   try {
@@ -106,18 +116,20 @@ async function containerRow(ctx: BenchContext): Promise<Row> {
     /** Boots a fresh container, times `install` in it, and tears it down. */
     const once =
       (install: (ct: Container) => Promise<ExecResult>, what: string) => async (): Promise<Sample> => {
-        const ct = await Container.boot({ name: "bench", netns: host.netns, binds: etcdup.binds });
+        const ct = await Container.boot({ name: "bench", netns: host.netns, binds });
         try {
           await ct.copyIn(fx.tarball, tarball);
           for (const f of ["install_manual.sh", "pki_openssl.sh"]) {
             await ct.copyIn(path.join(BASELINE, f), `/root/bench/${f}`, 0o755);
           }
+          await Deno.writeTextFile(ct.path("/root/bench/etcdup.sh"), etcdup.script, { mode: 0o755 });
           const started = performance.now();
           const r = await install(ct);
           const ms = performance.now() - started;
           check(what, r);
           check("systemctl is-active etcd", await ct.exec(["systemctl", "is-active", "etcd"]));
-          return { ms };
+          const rss = timed ? Number((await ct.exec(["tail", "-n", "1", CT_RSS])).stdout.trim()) : NaN;
+          return { ms, rssKiB: Number.isFinite(rss) ? rss : undefined };
         } finally {
           await ct.destroy();
         }
@@ -125,12 +137,27 @@ async function containerRow(ctx: BenchContext): Promise<Row> {
     const times = ctx.times(5, 1);
     const baseline = await repeat(
       times,
-      once((ct) => ct.exec(["sh", "/root/bench/install_manual.sh", tarball, fx.sha256]), "install_manual.sh"),
+      once(
+        (ct) => ct.exec(underTime(["sh", "/root/bench/install_manual.sh", tarball, fx.sha256])),
+        "install_manual.sh",
+      ),
     );
     const ours = await repeat(
       times,
       once(
-        (ct) => etcdup.run(ct, ["install", "--tarball", tarball, "--sha256", fx.sha256, "--quiet"]),
+        (ct) =>
+          ct.exec(
+            underTime([
+              "sh",
+              "/root/bench/etcdup.sh",
+              "install",
+              "--tarball",
+              tarball,
+              "--sha256",
+              fx.sha256,
+              "--quiet",
+            ]),
+          ),
         "etcdup install",
       ),
     );
@@ -142,6 +169,7 @@ async function containerRow(ctx: BenchContext): Promise<Row> {
       ours,
       baseline,
       baselineLabel: `${MANUAL_LABEL}, useradd, systemctl enable --now, etcdctl endpoint health`,
+      target: { maxRssMiB: RSS_TARGET_MIB },
     };
   } finally {
     await net.destroy();

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { RUNTIME_PERMISSIONS } from "../../permissions.ts";
 import { repeat, runCommand } from "../support/measure.ts";
 import type { Bench } from "../support/context.ts";
-import type { Row } from "../support/report.ts";
+import { type Row, RSS_TARGET_MIB } from "../support/report.ts";
 
 const REPO = path.resolve(new URL("../..", import.meta.url).pathname);
 
@@ -35,9 +35,7 @@ export const startupBench: Bench = {
   title: "CLI start-up: etcdup --help / --version",
   async run(ctx) {
     const times = ctx.times(15, 3);
-    const empty = path.join(ctx.workDir, "empty.ts");
-    fs.writeFileSync(empty, "");
-    const floor = await repeat(times, () => runCommand([Deno.execPath(), "run", empty]));
+    const floor = ctx.floor;
     const label = "deno run of an empty module (runtime floor)";
     const rows: Row[] = [];
     const variants: [string, string[]][] = [["deno run main.ts", denoRunArgv()]];
@@ -49,7 +47,14 @@ export const startupBench: Bench = {
     for (const [how, argv] of variants) {
       for (const flag of ["--help", "--version"]) {
         const ours = await repeat(times, () => runCommand([...argv, flag]));
-        rows.push({ bench: "start-up", case: `${how} ${flag}`, ours, baseline: floor, baselineLabel: label });
+        rows.push({
+          bench: "start-up",
+          case: `${how} ${flag}`,
+          ours,
+          baseline: floor,
+          baselineLabel: label,
+          target: { maxRssMiB: RSS_TARGET_MIB },
+        });
       }
     }
     return rows;

@@ -1,7 +1,7 @@
 /** What every bench receives and returns, so bench/run.ts can run them all the same way. */
 import type { Output } from "../../lib/cli/output.ts";
 import type { EtcdFixture } from "../../tests/support/etcd_fixtures.ts";
-import type { Repeat } from "./measure.ts";
+import type { Measurement, Repeat } from "./measure.ts";
 import type { Row } from "./report.ts";
 
 /** Shared inputs of a bench run. */
@@ -16,6 +16,8 @@ export interface BenchContext {
   cacheDir: string;
   /** The real etcd release tarball measured (Debian's etcd packed in the official layout). */
   fixture: EtcdFixture;
+  /** An empty Deno program run like etcdup: the runtime's own time and peak RSS, below which etcdup cannot go. */
+  floor: Measurement;
   /** Picks the run count: `full` normally, `quick` in smoke mode, with one warm-up run in full mode. */
   times(full: number, quick?: number): Repeat;
 }

@@ -6,12 +6,17 @@
 import type { Measurement } from "./measure.ts";
 import { ratio } from "./stats.ts";
 
-/** A goal from the issue: a ratio to the baseline or an absolute wall time (medians). */
+/** Issue 17's bound on every etcdup process's peak resident memory, in MiB (tests/release/peak_rss_test.ts). */
+export const RSS_TARGET_MIB = 96;
+
+/** A goal from the issues: a ratio to the baseline, an absolute wall time, a peak RSS (medians). */
 export interface Target {
   /** etcdup median / baseline median must be at most this. */
   maxRatio?: number;
   /** etcdup median wall time must be below this many milliseconds. */
   maxMs?: number;
+  /** etcdup median peak RSS must be below this many MiB. */
+  maxRssMiB?: number;
 }
 
 /** One measured case, optionally compared with the manual procedure. */
@@ -59,7 +64,9 @@ export function verdict(row: Row): string {
   const okRatio = t.maxRatio === undefined ||
     (row.baseline !== undefined && ratio(row.ours.ms, row.baseline.ms) <= t.maxRatio);
   const okMs = t.maxMs === undefined || row.ours.ms.median < t.maxMs;
-  return okRatio && okMs ? "yes" : "NO";
+  const okRss = t.maxRssMiB === undefined ||
+    (row.ours.rssKiB !== undefined && row.ours.rssKiB.median / 1024 < t.maxRssMiB);
+  return okRatio && okMs && okRss ? "yes" : "NO";
 }
 
 function targetText(t: Target | undefined): string {
@@ -67,6 +74,7 @@ function targetText(t: Target | undefined): string {
   return [
     t.maxRatio !== undefined ? `≤ ${t.maxRatio}x` : "",
     t.maxMs !== undefined ? `< ${formatMs(t.maxMs)}` : "",
+    t.maxRssMiB !== undefined ? `RSS < ${t.maxRssMiB} MiB` : "",
   ]
     .filter((s) => s !== "").join(", ");
 }

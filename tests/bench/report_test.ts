@@ -47,6 +47,19 @@ Deno.test("verdict: ratio and absolute targets, none when there is no target", (
   assert.equal(verdict(row(100, 1000, { maxMs: 100 })), "NO");
   assert.equal(verdict(row(1, 1)), "");
   assert.equal(verdict({ bench: "b", case: "c", ours: m([1]), target: { maxRatio: 2 } }), "NO");
+  const rss = (kib: number): Row => ({
+    bench: "b",
+    case: "c",
+    ours: m([1], [kib]),
+    target: { maxRssMiB: 96 },
+  });
+  assert.equal(verdict(rss(95 * 1024)), "yes");
+  assert.equal(verdict(rss(96 * 1024)), "NO");
+  assert.equal(
+    verdict({ bench: "b", case: "c", ours: m([1]), target: { maxRssMiB: 96 } }),
+    "NO",
+    "no figure",
+  );
 });
 
 Deno.test("renderTable: one Markdown row per case with ratio, RSS, target and verdict", () => {

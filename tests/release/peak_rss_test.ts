@@ -13,10 +13,9 @@ import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { etcdupArgv, REPO } from "../shipping/etcdup_cmd.ts";
 import { GNU_TIME, haveGnuTime } from "../../bench/support/measure.ts";
 import { paddedTarball } from "../../bench/support/synthetic.ts";
+import { RSS_TARGET_MIB } from "../../bench/support/report.ts";
 import { inTempDir } from "./helpers.ts";
 
-/** The bound of issue 17, for every command. */
-export const PEAK_RSS_BOUND_MIB = 96;
 /** How much more the 4x release may cost than the real one. */
 const FLAT_SLACK_MIB = 6;
 
@@ -38,7 +37,7 @@ async function installPeakMiB(work: string, tarball: string, sha256: string): Pr
   return Number(fs.readFileSync(rssFile, "utf8").trim().split("\n").at(-1)) / 1024;
 }
 
-Deno.test(`install from a cached tarball peaks under ${PEAK_RSS_BOUND_MIB} MiB, flat in the tarball's size`, async () => {
+Deno.test(`install from a cached tarball peaks under ${RSS_TARGET_MIB} MiB, flat in the tarball's size`, async () => {
   if (!haveGnuTime()) {
     console.warn("skipped: /usr/bin/time (Debian package time) is missing; scripts/setup.sh installs it");
     return;
@@ -51,8 +50,8 @@ Deno.test(`install from a cached tarball peaks under ${PEAK_RSS_BOUND_MIB} MiB, 
     const real = await peak(fx.tarball, fx.sha256);
     const large = await peak(big.path, big.sha256);
     console.log(`peak RSS: ${real.toFixed(1)} MiB (${fx.version}), ${large.toFixed(1)} MiB (4x synthetic)`);
-    assert.ok(real < PEAK_RSS_BOUND_MIB, `install peaked at ${real.toFixed(1)} MiB`);
-    assert.ok(large < PEAK_RSS_BOUND_MIB, `install of the 4x release peaked at ${large.toFixed(1)} MiB`);
+    assert.ok(real < RSS_TARGET_MIB, `install peaked at ${real.toFixed(1)} MiB`);
+    assert.ok(large < RSS_TARGET_MIB, `install of the 4x release peaked at ${large.toFixed(1)} MiB`);
     assert.ok(large - real < FLAT_SLACK_MIB, `the 4x release cost ${(large - real).toFixed(1)} MiB more`);
   }, "etcdup-peak-");
 });
