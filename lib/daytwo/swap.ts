@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import type { HostRoot, Ownership } from "../host/fs.ts";
-import { sha256Hex } from "../host/fs.ts";
+import { sha256File } from "../host/hash.ts";
 import type { OwnedFile } from "../host/state.ts";
 
 /** One kept file: where it lives, where its copy is, and how it was owned. */
@@ -62,10 +62,12 @@ export function restoreFiles(host: HostRoot, kept: KeptFiles): string[] {
   return touched;
 }
 
-/** The state-record entry of a file as it is now on disk, or undefined when it is missing. */
+/**
+ * The state-record entry of a file as it is now on disk, or undefined when it is missing. Hashed in chunks:
+ * the recorded files include etcd's binaries, and `status` checks them all (issue 17).
+ */
 export function ownedFileNow(host: HostRoot, p: string): OwnedFile | undefined {
   const st = host.stat(p);
-  const data = st?.isFile ? host.read(p) : undefined;
-  if (!st || data === undefined) return undefined;
-  return { sha256: sha256Hex(data), uid: st.uid, gid: st.gid, mode: st.mode };
+  if (!st?.isFile) return undefined;
+  return { sha256: sha256File(host.resolve(p)), uid: st.uid, gid: st.gid, mode: st.mode };
 }
