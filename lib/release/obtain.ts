@@ -100,10 +100,7 @@ export function checkTarball(file: string): number {
   }
 }
 
-/**
- * The HTTP module with its client, loaded on first use: undici weighs about 12 MiB of resident memory, and an
- * air-gapped `--tarball` install never needs it (issue 17).
- */
+/** The HTTP module with its client, loaded on first use: an air-gapped `--tarball` install never needs it. */
 type Net = typeof import("./http.ts") & { client: HttpClient };
 
 /** Validates a --sha256 value. */
