@@ -7,9 +7,7 @@
  */
 import * as path from "node:path";
 import type { Output } from "../cli/output.ts";
-import { ClusterApi } from "../cluster/api.ts";
 import { asEtcdupError, EtcdupError, Exit } from "../errors.ts";
-import { waitHealthy } from "../etcd/health.ts";
 import { applyDecisions, decideFiles, removeOrphanTemps } from "../host/apply.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { type InstallState, STATE_DIR, writeState } from "../host/state.ts";
@@ -56,8 +54,15 @@ export interface UpgradeResult {
   envProposed?: string;
 }
 
-/** Waits for health and checks that the member reports `version`. */
+/**
+ * Waits for health and checks that the member reports `version`. The etcd clients (undici, ~12 MiB resident)
+ * load here, so an upgrade under `--root`, which never talks to etcd, does not carry them (issue 17).
+ */
 async function verifyRunning(input: UpgradeInput, version: string, timeoutMs: number): Promise<void> {
+  const [{ waitHealthy }, { ClusterApi }] = await Promise.all([
+    import("../etcd/health.ts"),
+    import("../cluster/api.ts"),
+  ]);
   const client = adminClient(input.host, input.state);
   await waitHealthy({ ...client, timeoutMs });
   const api = new ClusterApi(client);

@@ -1,7 +1,8 @@
 /**
  * Keeping the old files of an upgrade so it can be undone: before anything is replaced, each file that will
  * change (binaries, env file) is copied into the upgrade's backup directory with its owner and mode; a rollback
- * writes them back atomically. The copies stay on disk, so even an upgrade killed midway can be undone by hand.
+ * writes them back atomically. Both copy in chunks (etcd's binaries are tens of MiB, issue 17). The copies stay
+ * on disk, so even an upgrade killed midway can be undone by hand.
  */
 import * as path from "node:path";
 import type { HostRoot, Ownership } from "../host/fs.ts";
@@ -36,14 +37,13 @@ export function keepFiles(host: HostRoot, paths: string[], backupDir: string): K
   const kept: KeptFiles = { files: [], absent: [] };
   for (const p of paths) {
     const st = host.stat(p);
-    const data = st?.isFile ? host.read(p) : undefined;
-    if (!st || data === undefined) {
+    if (!st?.isFile) {
       kept.absent.push(p);
       continue;
     }
     const own = { uid: st.uid, gid: st.gid, mode: st.mode };
     const copy = path.posix.join(backupDir, p.replaceAll("/", "_").replace(/^_/, ""));
-    host.writeAtomic(copy, data, { ...own, mode: own.mode & 0o700 });
+    host.copyAtomic(host.resolve(p), copy, { ...own, mode: own.mode & 0o700 });
     kept.files.push({ path: p, copy, own });
   }
   return kept;
@@ -53,9 +53,8 @@ export function keepFiles(host: HostRoot, paths: string[], backupDir: string): K
 export function restoreFiles(host: HostRoot, kept: KeptFiles): string[] {
   const touched: string[] = [];
   for (const f of kept.files) {
-    const data = host.read(f.copy);
-    if (data === undefined) throw new Error(`internal: backup copy ${host.resolve(f.copy)} vanished`);
-    host.writeAtomic(f.path, data, f.own);
+    if (!host.stat(f.copy)?.isFile) throw new Error(`internal: backup copy ${host.resolve(f.copy)} vanished`);
+    host.copyAtomic(host.resolve(f.copy), f.path, f.own);
     touched.push(f.path);
   }
   for (const p of kept.absent) if (host.remove(p)) touched.push(p);

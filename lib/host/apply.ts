@@ -4,7 +4,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { type HostRoot, sha256Hex } from "./fs.ts";
+import type { HostRoot, Ownership } from "./fs.ts";
+import { sha256File } from "./hash.ts";
 import { decideFile, type DesiredFile, type FileAction } from "../plan/diff.ts";
 import type { OwnedFile } from "./state.ts";
 
@@ -25,9 +26,8 @@ export function decideFiles(
 ): FileDecision[] {
   return files.map((file) => {
     const st = host.stat(file.path);
-    const data = st?.isFile ? host.read(file.path) : undefined;
-    const current = st && data
-      ? { sha256: sha256Hex(data), uid: st.uid, gid: st.gid, mode: st.mode }
+    const current = st?.isFile
+      ? { sha256: sha256File(host.resolve(file.path)), uid: st.uid, gid: st.gid, mode: st.mode }
       : undefined;
     return { file, action: decideFile(file, current, recorded[file.path]) };
   });
@@ -41,9 +41,9 @@ export function applyDecisions(host: HostRoot, decisions: FileDecision[]): void 
     if (action !== "keep" && !host.exists(dir)) {
       host.ensureDir(dir, { uid: 0, gid: 0, mode: 0o755 });
     }
-    if (action === "create" || action === "update") host.writeAtomic(file.path, file.content, own);
+    if (action === "create" || action === "update") put(host, file.path, file, own);
     else if (action === "fix-owner-mode") host.setOwnership(file.path, own);
-    else if (action === "keep-edited") host.writeAtomic(file.path + NEW_SUFFIX, file.content, own);
+    else if (action === "keep-edited") put(host, file.path + NEW_SUFFIX, file, own);
   }
 }
 
@@ -61,4 +61,11 @@ export function removeOrphanTemps(host: HostRoot, dirs: string[], backupRoots: s
     for (const n of names) all.add(path.posix.join(root, n));
   }
   return [...all].flatMap((d) => host.removeOrphanTemps(d));
+}
+
+/** Writes `file`'s content to `p`: bytes as they are, a {@link FileCopy} copied in chunks. */
+function put(host: HostRoot, p: string, file: DesiredFile, own: Ownership): void {
+  const c = file.content;
+  if (typeof c === "object" && "copyOf" in c) host.copyAtomic(c.copyOf, p, own);
+  else host.writeAtomic(p, c, own);
 }

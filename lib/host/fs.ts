@@ -253,6 +253,41 @@ export class HostRoot {
    * fsynced. The parent directory must exist.
    */
   writeAtomic(p: string, content: Uint8Array | string, own: Ownership): void {
+    const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content;
+    this.replaceAtomic(p, own, (fd) => writeAll(fd, bytes));
+  }
+
+  /**
+   * Copies the regular file at the real path `source` (resolve a target path first) to `p` atomically, as
+   * {@link writeAtomic} writes, in 1 MiB chunks through one buffer: the files copied are etcd's binaries and
+   * etcdup's own executable, and reading one whole costs its size in resident memory (issue 17). A symlink
+   * at `source` is refused, not followed.
+   */
+  copyAtomic(source: string, p: string, own: Ownership): void {
+    const src = fs.openSync(
+      source,
+      fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK,
+    );
+    try {
+      if (!fs.fstatSync(src).isFile()) {
+        throw new EtcdupError({
+          code: "not-a-regular-file",
+          message: `${source} is not a regular file (etcdup copies it to ${p})`,
+          hint: "Move it aside and re-run.",
+          exit: Exit.precondition,
+        });
+      }
+      this.replaceAtomic(p, own, (fd) => {
+        const buf = new Uint8Array(COPY_CHUNK);
+        for (let n; (n = fs.readSync(src, buf, 0, buf.length, null)) > 0;) writeAll(fd, buf.subarray(0, n));
+      });
+    } finally {
+      fs.closeSync(src);
+    }
+  }
+
+  /** The atomic replace behind every write: temp 0600, owner and mode, `fill`, fsync, rename, dir fsync. */
+  private replaceAtomic(p: string, own: Ownership, fill: (fd: number) => void): void {
     const real = this.resolveEntry(p);
     const tmp = path.join(
       path.dirname(real),
@@ -266,9 +301,7 @@ export class HostRoot {
     try {
       fs.fchownSync(fd, own.uid, own.gid);
       fs.fchmodSync(fd, own.mode);
-      const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content;
-      let off = 0;
-      while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+      fill(fd);
       fs.fsyncSync(fd);
     } catch (err) {
       fs.closeSync(fd);
@@ -389,6 +422,15 @@ function ownReal(real: string, own: Ownership, p: string): boolean {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** Chunk size of {@link HostRoot.copyAtomic}. */
+const COPY_CHUNK = 1024 * 1024;
+
+/** Writes all of `bytes` to `fd` (writeSync may write less than asked). */
+export function writeAll(fd: number, bytes: Uint8Array): void {
+  let off = 0;
+  while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
 }
 
 /** fsyncs a directory so a rename inside it is durable. */

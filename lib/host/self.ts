@@ -8,6 +8,7 @@
 import * as path from "node:path";
 import { RUNTIME_PERMISSIONS } from "../../permissions.ts";
 import { sha256Hex } from "./fs.ts";
+import { sha256File } from "./hash.ts";
 import type { DesiredFile } from "../plan/diff.ts";
 
 /** Where install places etcdup (target path). */
@@ -105,17 +106,16 @@ function sourceRun(env: Record<string, string | undefined>): SourceRun {
 }
 
 /**
- * The running etcdup as a file for {@link SELF_PATH} (root 0755): the compiled executable's own bytes, or
- * the wrapper of a source run. Reads this process's executable, /proc/self/cmdline and `env`.
+ * The running etcdup as a file for {@link SELF_PATH} (root 0755): a copy of the compiled executable (by
+ * reference, hashed and copied in chunks: it is ~100 MiB), or the wrapper of a source run. Reads this
+ * process's executable, /proc/self/cmdline and `env`.
  */
 export function selfFile(env: Record<string, string | undefined> = Deno.env.toObject()): DesiredFile {
-  const content: Uint8Array | string = Deno.build.standalone
-    ? Deno.readFileSync(Deno.execPath())
-    : renderWrapper(sourceRun(env));
+  const wrapper = Deno.build.standalone ? undefined : renderWrapper(sourceRun(env));
   return {
     path: SELF_PATH,
-    content,
-    sha256: sha256Hex(content),
+    content: wrapper ?? { copyOf: Deno.execPath() },
+    sha256: wrapper === undefined ? sha256File(Deno.execPath()) : sha256Hex(wrapper),
     uid: 0,
     gid: 0,
     mode: 0o755,

@@ -9,7 +9,7 @@ import { sha256Hex } from "../host/fs.ts";
 export interface DesiredFile {
   /** Target path. */
   path: string;
-  content: Uint8Array | string;
+  content: Uint8Array | string | FileCopy;
   sha256: string;
   uid: number;
   gid: number;
@@ -35,6 +35,15 @@ export function rootFile(p: string, content: string, mode: number, readByEtcd: b
     protectEdits: true,
     readByEtcd,
   };
+}
+
+/**
+ * Content given by reference: the bytes of the file at the real path `copyOf`, copied in chunks when applied.
+ * For big files (etcdup's own compiled executable is ~100 MiB): holding one in memory would cost its size in
+ * resident memory (issue 17).
+ */
+export interface FileCopy {
+  copyOf: string;
 }
 
 /** What is on disk now (undefined: nothing). */

@@ -18,8 +18,8 @@ import {
   requiredBinaries,
   type UnpackLimits,
   unpackRelease,
-  writeAll,
 } from "./unpack.ts";
+import { writeAll } from "../host/fs.ts";
 import { checkElf } from "./elf.ts";
 
 /** Where the tarball comes from. */

@@ -14,6 +14,7 @@ import { createHash } from "node:crypto";
 // @ts-types="@types/tar-stream"
 import * as tar from "tar-stream";
 import { verificationError } from "../errors.ts";
+import { writeAll } from "../host/fs.ts";
 import { escapeControls } from "../text.ts";
 import { TarFramer } from "./tar_frame.ts";
 
@@ -72,12 +73,6 @@ export interface Unpacked {
   bytes: number;
   /** Real paths of the written binaries. */
   files: ReleaseFiles;
-}
-
-/** Writes all of `bytes` to `fd` (writeSync may write less than asked). */
-export function writeAll(fd: number, bytes: Uint8Array): void {
-  let off = 0;
-  while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
 }
 
 /** The error of a corrupt or malformed tar stream (exit 3), `why` naming what is wrong. */
