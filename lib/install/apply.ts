@@ -25,7 +25,7 @@ import type { StagedRelease } from "../release/obtain.ts";
 import { selfFile } from "../host/self.ts";
 import { completionFile } from "./completion.ts";
 import { configEntries, pkiEntries } from "./entries.ts";
-import { type EtcdIds, pkiRequest } from "./pki.ts";
+import { type EtcdIds, pkiRequest, withKeysAhead } from "./pki.ts";
 import { recordState } from "./record.ts";
 import { placeTimers, runService, serviceChanges } from "./service.ts";
 import { checkCalendars } from "../timers/systemd.ts";
@@ -88,7 +88,8 @@ async function placePki(
   ids: EtcdIds,
   out: Output,
 ): Promise<PkiPlan> {
-  const pki = await planPki(pkiRequest(plan, ids), host);
+  const req = pkiRequest(plan, ids);
+  const pki = await withKeysAhead(req, host, out, () => planPki(req, host));
   for (const w of pki.warnings ?? []) out.warn(`PKI: ${w}`);
   const { backupDir } = applyPki(pki, host, new Date());
   for (const n of pki.notes) out.info(`PKI: ${n}`);

@@ -1,7 +1,15 @@
-/** The PKI request install and join make from their plan (CA source, SANs, layout) and etcd's ids. */
+/**
+ * The PKI request install and join make from their plan (CA source, SANs, layout) and etcd's ids, and the
+ * new keys it needs, generated together ahead of planning.
+ */
 import type { InstallPlan } from "../plan/types.ts";
 import { readCaFlags } from "../pki/export.ts";
 import type { PkiRequest } from "../pki/plan.ts";
+import type { Output } from "../cli/output.ts";
+import type { HostRoot } from "../host/fs.ts";
+import { freshKeyPair, isRsa } from "../pki/algorithms.ts";
+import { drainKeyPool, fillKeyPool } from "../pki/keypool.ts";
+import { pkiPaths } from "../pki/layout.ts";
 
 /** Ids of the etcd account (negative placeholders in a dry run before it exists). */
 export interface EtcdIds {
@@ -33,4 +41,41 @@ export function pkiRequest(plan: InstallPlan, ids: EtcdIds): PkiRequest {
     etcdGid: ids.gid,
     now: new Date(),
   };
+}
+
+/**
+ * The key files of `req`'s layout that do not exist yet under `host`: each will get a new key while planning
+ * (the CA key only when etcdup makes the CA). Keys replacing existing ones are not counted; they are made
+ * on demand.
+ */
+export function missingKeyFiles(req: PkiRequest, host: HostRoot): string[] {
+  const p = pkiPaths(req.layout, req.pkiDir);
+  const keys = [req.ca ? undefined : p.caKey, p.serverKey, p.peerKey, p.adminKey, p.apiserverClientKey];
+  return keys.filter((k): k is string => k !== undefined && host.stat(k) === undefined);
+}
+
+/**
+ * Runs `plan` (the PKI planning of `req`) while the keys of {@link missingKeyFiles} are generated together
+ * (lib/pki/keypool.ts), with a line per finished key for RSA, whose keys take seconds each.
+ */
+export async function withKeysAhead<T>(
+  req: PkiRequest,
+  host: HostRoot,
+  out: Output,
+  plan: () => Promise<T>,
+): Promise<T> {
+  const n = missingKeyFiles(req, host).length;
+  const started = performance.now();
+  const slow = isRsa(req.algorithm) && n > 0;
+  if (slow) out.step(`generating ${n} ${req.algorithm} keys in parallel`);
+  fillKeyPool(req.algorithm, n, () => freshKeyPair(req.algorithm), (done, total) => {
+    if (slow) {
+      out.info(`key ${done} of ${total} ready (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    }
+  });
+  try {
+    return await plan();
+  } finally {
+    await drainKeyPool();
+  }
 }

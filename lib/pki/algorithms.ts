@@ -5,6 +5,7 @@
  */
 import type { KeyObject } from "node:crypto";
 import { usageError } from "../errors.ts";
+import { takePooledKey } from "./keypool.ts";
 
 /** A key algorithm offered by `--key-algorithm`. */
 export type KeyAlgorithm = "ecdsa-p256" | "ecdsa-p384" | "rsa-2048" | "rsa-3072" | "rsa-4096" | "ed25519";
@@ -69,8 +70,13 @@ export function signingParams(alg: KeyAlgorithm): Algorithm | EcdsaParams {
   }
 }
 
-/** Generates an extractable key pair of `alg` with WebCrypto. */
+/** Generates an extractable key pair of `alg` with WebCrypto, or takes one made ahead (lib/pki/keypool.ts). */
 export async function generateKeyPair(alg: KeyAlgorithm): Promise<CryptoKeyPair> {
+  return await (takePooledKey(alg) ?? freshKeyPair(alg));
+}
+
+/** Generates an extractable key pair of `alg` with WebCrypto now. */
+export async function freshKeyPair(alg: KeyAlgorithm): Promise<CryptoKeyPair> {
   return await crypto.subtle.generateKey(keyParams(alg), true, ["sign", "verify"]) as CryptoKeyPair;
 }
 
