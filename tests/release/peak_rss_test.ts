@@ -5,7 +5,8 @@
  * bench's synthetic release 4x its size, and the 4x one costs at most a few MiB more: the install streams.
  * Each figure is the smaller of two runs, so one late garbage collection does not decide; a real regression
  * (a whole binary read into memory, the tarball buffered) raises both runs by tens of MiB. The same holds
- * for `etcdup download` from a loopback HTTPS mirror (tests/support/https_server.ts).
+ * for `etcdup download` from a loopback HTTPS mirror (tests/support/https_server.ts), and `etcdup upgrade
+ * --root` from the real 3.4 fixture to the 3.5 one keeps the bound too.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -116,4 +117,40 @@ Deno.test(`download from an HTTPS mirror peaks under ${RSS_TARGET_MIB} MiB, for 
   } finally {
     await server.close();
   }
+});
+
+Deno.test(`upgrade --root 3.4 -> 3.5 peaks under ${RSS_TARGET_MIB} MiB (old binaries kept and new ones placed in chunks)`, async () => {
+  if (!haveGnuTime()) {
+    console.warn("skipped: /usr/bin/time (Debian package time) is missing; scripts/setup.sh installs it");
+    return;
+  }
+  const [old, next] = [await etcdFixture("bookworm"), await etcdFixture("sid")];
+  await inTempDir(async (work) => {
+    const once = async () => {
+      const root = fs.mkdtempSync(path.join(work, "root-"));
+      const install = [
+        "install",
+        "--root",
+        root,
+        "--tarball",
+        old.tarball,
+        "--sha256",
+        old.sha256,
+        "--no-start",
+      ];
+      await peakMiB(work, install, path.join(work, "none"));
+      return await peakMiB(work, [
+        "upgrade",
+        "--root",
+        root,
+        "--tarball",
+        next.tarball,
+        "--sha256",
+        next.sha256,
+      ], root);
+    };
+    const peak = Math.min(await once(), await once());
+    console.log(`upgrade peak RSS: ${peak.toFixed(1)} MiB (${old.version} -> ${next.version})`);
+    assert.ok(peak < RSS_TARGET_MIB, `upgrade peaked at ${peak.toFixed(1)} MiB`);
+  }, "etcdup-peak-up-");
 });
