@@ -1,18 +1,21 @@
 /**
  * The PKI bench's etcdup side: the whole PKI (CA, server, peer, admin and one extra client: the kubeadm
- * layout's four leaves) planned by `planPki` against an empty root, i.e. every key generated, every
- * certificate issued with WebCrypto + @peculiar/x509 and PEM-encoded. The bench times it in process and runs
+ * layout's four leaves) planned by `planPki` against an empty root, i.e. every key generated (together ahead
+ * of planning, as install does: lib/install/pki.ts withKeysAhead), every certificate issued with WebCrypto +
+ * @peculiar/x509 and PEM-encoded. The bench times it in process and runs
  * this file as its own process for the peak RSS, which an in-process figure cannot give.
  *
  * Usage: deno run <runtime flags> bench/drivers/pki.ts ALGORITHM EMPTY_DIR
  */
 import type { KeyAlgorithm } from "../../lib/pki/algorithms.ts";
-import { planPki } from "../../lib/pki/plan.ts";
+import { type PkiRequest, planPki } from "../../lib/pki/plan.ts";
 import { HostRoot } from "../../lib/host/fs.ts";
+import { createOutput } from "../../lib/cli/output.ts";
+import { withKeysAhead } from "../../lib/install/pki.ts";
 
 /** Plans the whole PKI with keys of `alg` into the empty tree `host` (planning never writes). */
 export async function wholePki(host: HostRoot, alg: KeyAlgorithm): Promise<void> {
-  const plan = await planPki({
+  const req: PkiRequest = {
     layout: "kubeadm",
     pkiDir: "/etc/kubernetes/pki/etcd",
     algorithm: alg,
@@ -23,7 +26,8 @@ export async function wholePki(host: HostRoot, alg: KeyAlgorithm): Promise<void>
     etcdUid: 0,
     etcdGid: 0,
     now: new Date(),
-  }, host);
+  };
+  const plan = await withKeysAhead(req, host, createOutput({ quiet: true }), () => planPki(req, host));
   const created = plan.files.filter((f) => f.action === "create").length;
   if (created !== 10) {
     throw new Error(`planPki(${alg}) planned ${created} new files, expected a CA and 4 leaves (10)`);
