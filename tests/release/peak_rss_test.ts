@@ -6,7 +6,7 @@
  * Each figure is the smaller of two runs, so one late garbage collection does not decide; a real regression
  * (a whole binary read into memory, the tarball buffered) raises both runs by tens of MiB. The same holds
  * for `etcdup download` from a loopback HTTPS mirror (tests/support/https_server.ts), and `etcdup upgrade
- * --root` from the real 3.4 fixture to the 3.5 one keeps the bound too.
+ * --root` from the real 3.4 fixture to the 3.5 one and `certs renew --root` keep the bound too.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -153,4 +153,32 @@ Deno.test(`upgrade --root 3.4 -> 3.5 peaks under ${RSS_TARGET_MIB} MiB (old bina
     console.log(`upgrade peak RSS: ${peak.toFixed(1)} MiB (${old.version} -> ${next.version})`);
     assert.ok(peak < RSS_TARGET_MIB, `upgrade peaked at ${peak.toFixed(1)} MiB`);
   }, "etcdup-peak-up-");
+});
+
+Deno.test(`certs renew --root peaks under ${RSS_TARGET_MIB} MiB (the timers run it beside etcd)`, async () => {
+  if (!haveGnuTime()) {
+    console.warn("skipped: /usr/bin/time (Debian package time) is missing; scripts/setup.sh installs it");
+    return;
+  }
+  const fx = await etcdFixture("sid");
+  await inTempDir(async (work) => {
+    const once = async () => {
+      const root = fs.mkdtempSync(path.join(work, "root-"));
+      const install = [
+        "install",
+        "--root",
+        root,
+        "--tarball",
+        fx.tarball,
+        "--sha256",
+        fx.sha256,
+        "--no-start",
+      ];
+      await peakMiB(work, install, path.join(work, "none"));
+      return await peakMiB(work, ["certs", "renew", "--root", root], root);
+    };
+    const peak = Math.min(await once(), await once());
+    console.log(`certs renew peak RSS: ${peak.toFixed(1)} MiB`);
+    assert.ok(peak < RSS_TARGET_MIB, `certs renew peaked at ${peak.toFixed(1)} MiB`);
+  }, "etcdup-peak-renew-");
 });
