@@ -56,8 +56,10 @@ export function proxyFor(url: URL, env: Record<string, string | undefined>): str
     const entry = raw.trim().toLowerCase();
     if (entry === "") continue;
     if (entry === "*") return undefined;
-    const m = entry.match(/^\[?([^\]]*?)\]?(?::(\d+))?$/)!;
-    if (m[2] !== undefined && m[2] !== port) continue;
+    // `[v6]:port`, a bare IPv6 address (two colons or more: no port), or `host[:port]`
+    const m = entry.match(/^\[([^\]]*)\](?::(\d+))?$/) ?? entry.match(/^(.*:.*:.*)()$/) ??
+      entry.match(/^([^:]*)(?::(\d+))?$/);
+    if (!m || (m[2] && m[2] !== port)) continue;
     const name = m[1].replace(/^\*?\./, "");
     if (host === name || host.endsWith(`.${name}`)) return undefined;
   }
