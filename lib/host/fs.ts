@@ -197,6 +197,8 @@ export class HostRoot {
    * or mode).
    */
   ensureDir(p: string, own: Ownership): void {
+    // A --root that does not exist yet is made, as before the chroot-like resolution: it is the operator's.
+    if (!fs.existsSync(this.root)) fs.mkdirSync(this.root, { recursive: true, mode: 0o755 });
     const real = this.resolve(p);
     const missing: string[] = [];
     for (let d = real; d !== this.root && !fs.existsSync(d); d = path.dirname(d)) missing.unshift(d);
