@@ -12,6 +12,7 @@ import { installBinaries, stageInBinDir } from "../release/binaries.ts";
 import { resolveVersion } from "../release/manifest.ts";
 import { completionFile } from "../install/completion.ts";
 import { resolveLocalRelease } from "../install/context.ts";
+import { recordedSource } from "../install/remembered.ts";
 import { applyUpgrade } from "../daytwo/apply.ts";
 import { checkUpgradePath, type UpgradeStep } from "../daytwo/paths.ts";
 import { healthTimeoutMs, hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
@@ -60,7 +61,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
       svc: serviceManager(host),
       out,
       step: verified,
-      release: { version: staged.version, sha256: staged.sha256 },
+      release: { version: staged.version, sha256: staged.sha256, recorded: recordedSource(release) },
       installBinaries: async () => void await installBinaries(staged, host, state.binDir),
       completion: () =>
         completionFile(

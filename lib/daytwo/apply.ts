@@ -28,8 +28,8 @@ export interface UpgradeInput {
   svc: ServiceManager;
   out: Output;
   step: UpgradeStep;
-  /** The verified release: its version and tarball digest. */
-  release: { version: string; sha256: string };
+  /** The verified release: its version, tarball digest, and the source and --sha256 re-runs use again. */
+  release: { version: string; sha256: string; recorded: Pick<InstallState, "source" | "givenSha256"> };
   /** Writes the verified binaries into `state.binDir` (atomically per file). */
   installBinaries(): Promise<void>;
   /** The bash completion of the installed (new) etcdctl, or undefined when it has none. */
@@ -174,8 +174,10 @@ function recordUpgrade(input: UpgradeInput, changed: string[]): void {
     if (now) files[p] = now;
     else delete files[p];
   }
+  const { givenSha256: _, ...kept } = state;
   writeState(host, {
-    ...state,
+    ...kept,
+    ...input.release.recorded,
     version: input.release.version,
     tarballSha256: input.release.sha256,
     files,

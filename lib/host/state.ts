@@ -6,6 +6,7 @@
  */
 import { EtcdupError, Exit } from "../errors.ts";
 import type { HostRoot } from "./fs.ts";
+import type { PlannedSource } from "../plan/types.ts";
 
 /** Where the state record lives (target path). */
 export const STATE_FILE = "/var/lib/etcdup/state.json";
@@ -29,6 +30,10 @@ export interface InstallState {
   arch: string;
   /** SHA-256 of the release tarball the binaries came from. */
   tarballSha256?: string;
+  /** Where that tarball came from (a --bundle as the directory given), for a re-run to use again. */
+  source?: PlannedSource;
+  /** The digest the operator vouched for with --sha256, kept for re-runs (a private build's). */
+  givenSha256?: string;
   binDir: string;
   dataDir: string;
   /** The dedicated WAL dir (`--wal-dir`), when one was given; absent: the WAL is in the data dir. */

@@ -15,6 +15,7 @@ import type { InstallPlan, PlannedRelease } from "../plan/types.ts";
 import { bundleTarball, checkTarball } from "../release/obtain.ts";
 import { readMirrorCa } from "../release/mirror_ca.ts";
 import { compareVersions, parseVersionArg } from "../daytwo/paths.ts";
+import { keepRecordedSettings, refuseRename } from "./remembered.ts";
 
 /** The command whose preconditions are checked: the hints differ. */
 export type Installer = "install" | "join";
@@ -69,7 +70,12 @@ export function resolveLocalRelease<P extends { release: PlannedRelease }>(
   const picked = bundleTarball(src.dir, versionGiven ? plan.release.version : undefined, plan.release.arch);
   return {
     ...plan,
-    release: { ...plan.release, version: picked.version, source: { kind: "tarball", path: picked.path } },
+    release: {
+      ...plan.release,
+      version: picked.version,
+      source: { kind: "tarball", path: picked.path },
+      bundle: src.dir,
+    },
   };
 }
 
@@ -121,15 +127,6 @@ export function refuseVersionChange(
 }
 
 /**
- * The flags with `--version` filled in from the state record when none was given and no `--tarball` names
- * one: a plain re-run keeps the installed etcd even after etcdup's own default version has moved on.
- */
-export function keepRecordedVersion(values: FlagValues, previous: InstallState | undefined): FlagValues {
-  if (previous === undefined || values.version !== undefined || values.tarball !== undefined) return values;
-  return { ...values, version: previous.version };
-}
-
-/**
  * The flags with `--wal-dir` filled in from the state record when none was given: a plain re-run keeps
  * etcd's WAL where install put it (without ETCD_WAL_DIR etcd would look for it in the data dir).
  */
@@ -169,9 +166,10 @@ export interface Planned {
 
 /**
  * Plans `etcdup install` or `join` from the command's flags: host facts gathered, a local source resolved,
- * preconditions checked (not for `--dry-run`, which needs no root), the recorded version kept when none is
- * asked for (see {@link keepRecordedVersion}) and another one refused (see {@link refuseVersionChange}), and the recorded initial cluster kept once the data dir holds a
- * member or the member joined a cluster (see {@link keepRecordedCluster}).
+ * preconditions checked (not for `--dry-run`, which needs no root), every recorded setting kept that no
+ * flag changes (see {@link keepRecordedSettings}), another version refused (see {@link refuseVersionChange}),
+ * a rename of a member with data refused (see {@link refuseRename}), and the recorded initial cluster kept
+ * once the data dir holds a member or the member joined a cluster (see {@link keepRecordedCluster}).
  * @example const { host, plan, previous } = planFromContext(ctx, "join");
  */
 export function planFromContext(ctx: CommandContext, command: Installer): Planned {
@@ -180,11 +178,12 @@ export function planFromContext(ctx: CommandContext, command: Installer): Planne
   const asked = buildPlan(ctx.values, facts, host.root); // every flag validated (exit 2) before the host is read
   if (ctx.values["dry-run"] !== true) checkPreconditions(host, facts, command);
   const previous = readState(host);
-  const values = keepRecordedWalDir(keepRecordedVersion(ctx.values, previous), previous);
+  const values = keepRecordedWalDir(keepRecordedSettings(ctx.values, previous), previous);
   const planned = values === ctx.values ? asked : buildPlan(values, facts, host.root);
   const built = resolveLocalRelease(planned, typeof values.version === "string");
-  refuseVersionChange(previous, built.release.version, values, command);
+  refuseVersionChange(previous, built.release.version, ctx.values, command);
   const hasData = previous !== undefined && host.stat(path.join(built.paths.dataDir, "member")) !== undefined;
   refuseWalDirChange(previous, built, hasData);
+  refuseRename(previous, built.member.name, hasData);
   return { host, plan: keepRecordedCluster(built, previous, hasData), previous };
 }

@@ -1,5 +1,6 @@
 /** Writing the state record after an install or join: what etcdup owns now and how the member was set up. */
 import * as path from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { type HostRoot, sha256Hex } from "../host/fs.ts";
 import { sha256File } from "../host/hash.ts";
 import type { FileDecision } from "../host/apply.ts";
@@ -8,6 +9,7 @@ import type { InstallPlan } from "../plan/types.ts";
 import type { PkiPlan } from "../pki/plan.ts";
 import { requiredBinaries } from "../release/unpack.ts";
 import { timerUnit } from "../timers/job.ts";
+import { recordedSource } from "./remembered.ts";
 
 /** Hashes, owners and modes of the installed binaries of the plan's release. */
 function binaryRecords(host: HostRoot, plan: InstallPlan): Record<string, OwnedFile> {
@@ -22,7 +24,8 @@ function binaryRecords(host: HostRoot, plan: InstallPlan): Record<string, OwnedF
 
 /**
  * Records what etcdup owns now (binaries, PKI, config files) and the member's settings, the initial cluster
- * join settled included; files kept because the operator edited them keep their old record.
+ * join settled included; files kept because the operator edited them keep their old record. A record that
+ * would say what the previous one says is not rewritten (its `updatedAt` is the last change's time).
  */
 export function recordState(
   host: HostRoot,
@@ -41,11 +44,13 @@ export function recordState(
       files[file.path] = { sha256: file.sha256, uid: file.uid, gid: file.gid, mode: file.mode };
     } else if (previous?.files[file.path]) files[file.path] = previous.files[file.path];
   }
-  writeState(host, {
+  const r = plan.release;
+  const state: InstallState = {
     schema: 1,
-    version: plan.release.version,
-    arch: plan.release.arch,
+    version: r.version,
+    arch: r.arch,
     tarballSha256,
+    ...recordedSource(r),
     binDir: plan.paths.binDir,
     dataDir: plan.paths.dataDir,
     ...(plan.paths.walDir ? { walDir: plan.paths.walDir } : {}),
@@ -63,6 +68,8 @@ export function recordState(
     timers: plan.timers.map(timerUnit),
     files,
     dirs: [plan.paths.dataDir, ...(plan.paths.walDir ? [plan.paths.walDir] : []), plan.pki.pkiDir],
-    updatedAt: new Date().toISOString(),
-  });
+    updatedAt: previous?.updatedAt ?? "",
+  };
+  if (previous !== undefined && isDeepStrictEqual(state, previous)) return;
+  writeState(host, { ...state, updatedAt: new Date().toISOString() });
 }

@@ -19,6 +19,8 @@ export interface PlannedRelease {
   /** Whether the release's binaries run on this machine (same arch): then etcdup runs them to check. */
   native: boolean;
   source: PlannedSource;
+  /** The `--bundle` directory `source`'s tarball was picked from, recorded as the source for re-runs. */
+  bundle?: string;
   /** Operator-given SHA-256 (`--sha256`), which wins over the manifest. */
   sha256?: string;
 }

@@ -112,7 +112,7 @@ function downgradeTo34(host: HostRoot) {
     svc: serviceManager(host),
     out: captureOutput().out,
     step: { from: "v3.5.30", to: "v3.4.23", kind: "minor-downgrade", notes: [] },
-    release: { version: "v3.4.23", sha256: "0".repeat(64) },
+    release: { version: "v3.4.23", sha256: "0".repeat(64), recorded: {} },
     installBinaries: () => {
       for (const b of ["etcd", "etcdctl"]) {
         host.writeAtomic(`/usr/local/bin/${b}`, `${b} v3.4.23`, { uid: 0, gid: 0, mode: 0o755 });

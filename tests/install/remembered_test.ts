@@ -1,0 +1,178 @@
+/**
+ * Remembered settings, end to end under --root with a real release tarball: a plain `etcdup install` re-run
+ * after an install with every kind of setting (name, address, ports, SANs, layout, key algorithm, a local
+ * tarball with the operator's --sha256) plans the same member, reads the recorded tarball (no network: the
+ * proxy points at a closed port), says "no changes" and rewrites nothing, state.json included. `--name` on a
+ * member with data is refused (exit 7, rename-needs-replace) and changes nothing. keepRecordedSettings's
+ * rules (a flag wins, a source flag replaces the recorded source) are unit-tested below.
+ */
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { etcdFixture } from "../support/etcd_fixtures.ts";
+import { exec, type ExecResult } from "../support/exec.ts";
+import type { InstallState } from "../../lib/host/state.ts";
+import { keepRecordedSettings } from "../../lib/install/remembered.ts";
+
+const MAIN = path.resolve(new URL("../../main.ts", import.meta.url).pathname);
+/** A proxy nobody listens on: any download attempt fails at once instead of reaching the internet. */
+const NO_NETWORK = { https_proxy: "http://127.0.0.1:9", HTTPS_PROXY: "http://127.0.0.1:9" };
+
+function etcdup(args: string[]): Promise<ExecResult> {
+  return exec([Deno.execPath(), "run", "-A", "--no-lock", MAIN, ...args], {
+    env: { NO_COLOR: "1", DENO_NO_PACKAGE_JSON: "1", ...NO_NETWORK },
+  });
+}
+
+/** The `event: "error"` line of a `--json` run. */
+function jsonError(r: ExecResult): { code: string; exit: number; hint?: string } {
+  const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  return lines.find((e) => e.event === "error");
+}
+
+/** Every file under `dir` with its content hash and mtime, to prove a run wrote nothing. */
+async function snapshot(dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const walk = async (d: string) => {
+    for await (const e of Deno.readDir(d)) {
+      const p = path.join(d, e.name);
+      const st = await Deno.lstat(p);
+      if (e.isDirectory) await walk(p);
+      else out.set(p, `${st.mtime?.getTime()} ${st.size} ${st.mode}`);
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
+Deno.test("install re-run without flags keeps every recorded setting, reads the recorded tarball, writes nothing", async () => {
+  const fx = await etcdFixture("sid");
+  const root = await Deno.makeTempDir({ prefix: "etcdup-remembered-" });
+  try {
+    const first = await etcdup([
+      "install",
+      "--root",
+      root,
+      "--tarball",
+      fx.tarball,
+      "--sha256",
+      fx.sha256,
+      "--name",
+      "n1",
+      "--advertise-address",
+      "192.0.2.10",
+      "--client-port",
+      "2479",
+      "--peer-port",
+      "2480",
+      "--san",
+      "etcd.example.com",
+      "--layout",
+      "kubeadm",
+      "--key-algorithm",
+      "ed25519",
+    ]);
+    assert.equal(first.code, 0, first.stderr);
+    const stateFile = path.join(root, "var/lib/etcdup/state.json");
+    const state: InstallState = JSON.parse(await Deno.readTextFile(stateFile));
+    assert.deepEqual(state.source, { kind: "tarball", path: fx.tarball });
+    assert.equal(state.givenSha256, fx.sha256);
+    const before = await snapshot(root);
+
+    const again = await etcdup(["install", "--root", root]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /^no changes: /);
+    assert.match(again.stderr, new RegExp(`reading ${fx.tarball.replaceAll(".", "\\.")}`));
+    assert.deepEqual(await snapshot(root), before, "nothing rewritten (state.json's mtime included)");
+    assert.equal(JSON.parse(await Deno.readTextFile(stateFile)).updatedAt, state.updatedAt);
+
+    const env = await Deno.readTextFile(path.join(root, "etc/default/etcd"));
+    assert.match(env, /^ETCD_NAME=n1$/m);
+    assert.match(env, /^ETCD_ADVERTISE_CLIENT_URLS=https:\/\/192\.0\.2\.10:2479$/m);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("install --name on a member with data is refused (exit 7) with the replacement procedure, changing nothing", async () => {
+  const fx = await etcdFixture("sid");
+  const root = await Deno.makeTempDir({ prefix: "etcdup-rename-" });
+  try {
+    const args = ["install", "--root", root, "--tarball", fx.tarball, "--sha256", fx.sha256];
+    assert.equal((await etcdup([...args, "--name", "node1"])).code, 0);
+    await Deno.mkdir(path.join(root, "var/lib/etcd/member"));
+    const before = await snapshot(root);
+    for (const dryRun of [[], ["--dry-run"]]) {
+      const r = await etcdup([...args, "--name", "node2", "--json", ...dryRun]);
+      const err = jsonError(r);
+      assert.equal(r.code, 7, r.stdout);
+      assert.equal(err.code, "rename-needs-replace");
+      assert.match(err.hint ?? "", /etcdctl member remove/);
+      assert.match(err.hint ?? "", /--name node1/);
+    }
+    assert.deepEqual(await snapshot(root), before, "nothing renamed, nothing written");
+    const kept = await etcdup(["install", "--root", root]);
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.match(kept.stdout, /^no changes: /, "the plain re-run keeps node1");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+const RECORD = {
+  schema: 1,
+  version: "v3.5.16",
+  name: "n1",
+  clientUrls: ["https://[2001:db8::1]:2479"],
+  peerUrls: ["https://[2001:db8::1]:2480"],
+  sans: { dns: ["etcd.example.com"], ips: ["2001:db8::1"] },
+  layout: "kubeadm",
+  keyAlgorithm: "rsa-3072",
+  pkiDir: "/etc/kubernetes/pki/etcd",
+  binDir: "/opt/bin",
+  dataDir: "/srv/etcd",
+  initialCluster: "n1=https://[2001:db8::1]:2480,n2=https://[2001:db8::2]:2480",
+  initialClusterState: "new",
+  clusterToken: "etcd-0123456789abcdef",
+  source: { kind: "bundle", dir: "/srv/bundle" },
+  givenSha256: "ab".repeat(32),
+} as unknown as InstallState;
+
+Deno.test("keepRecordedSettings: every recorded setting fills an unset flag; given flags win", () => {
+  assert.deepEqual(keepRecordedSettings({ json: true }, RECORD), {
+    json: true,
+    version: "v3.5.16",
+    name: "n1",
+    "advertise-address": "2001:db8::1",
+    "client-port": "2479",
+    "peer-port": "2480",
+    san: ["etcd.example.com", "2001:db8::1"],
+    layout: "kubeadm",
+    "key-algorithm": "rsa-3072",
+    "pki-dir": "/etc/kubernetes/pki/etcd",
+    "bin-dir": "/opt/bin",
+    "data-dir": "/srv/etcd",
+    "initial-cluster": RECORD.initialCluster,
+    "cluster-token": "etcd-0123456789abcdef",
+    bundle: "/srv/bundle",
+    sha256: "ab".repeat(32),
+  });
+  const given = keepRecordedSettings({ "client-port": "3379", san: ["x.example"] }, RECORD);
+  assert.equal(given["client-port"], "3379");
+  assert.deepEqual(given.san, ["x.example"], "a given --san replaces the recorded list");
+  assert.equal(keepRecordedSettings({}, undefined).name, undefined);
+});
+
+Deno.test("keepRecordedSettings: a source flag replaces the recorded source and digest; --tarball names the version", () => {
+  const mirror = keepRecordedSettings({ mirror: "https://m.example" }, RECORD);
+  assert.equal(mirror.bundle, undefined);
+  assert.equal(mirror.sha256, undefined);
+  assert.equal(mirror.version, "v3.5.16");
+  const tarball = keepRecordedSettings({ tarball: "/x/etcd-v3.5.17-linux-amd64.tar.gz" }, RECORD);
+  assert.equal(tarball.version, undefined);
+  const mirrored = { ...RECORD, source: { kind: "mirror", baseUrl: "https://m.example", caFile: "/ca.pem" } };
+  const fromMirror = keepRecordedSettings({}, mirrored as InstallState);
+  assert.equal(fromMirror.mirror, "https://m.example");
+  assert.equal(fromMirror["mirror-ca"], "/ca.pem");
+  const moved = keepRecordedSettings({ "advertise-address": "2001:db8::9" }, RECORD);
+  assert.equal(moved["initial-cluster"], undefined, "a member that moves is planned from its flags");
+});
