@@ -30,6 +30,7 @@ import { listSnapshots, purgeBackups } from "../backup/store.ts";
 import { compareFiles, observeFiles } from "../daytwo/drift.ts";
 import { adminClient } from "../daytwo/client.ts";
 import { hostOf, requireRoot } from "../daytwo/preconditions.ts";
+import { pkiLeftovers } from "../daytwo/pki_leftovers.ts";
 import { footprint, planUninstall, remainsAfter, type UninstallPlan } from "../daytwo/uninstall_plan.ts";
 
 /** Removes a directory if it is empty; returns whether it was removed. */
@@ -168,7 +169,8 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     );
     return Exit.ok;
   }
-  const fp = footprint(state, remains);
+  const recorded = footprint(state, remains);
+  const fp = { ...recorded, unrecordedPki: pkiLeftovers(host, recorded.pkiDirs, recorded.files) };
   const plan = planUninstall(fp, compareFiles(fp.files, observeFiles(host, fp.files)), { purge });
   if (!state && remains && !purge && !backups.purge) {
     out.result(

@@ -2,12 +2,14 @@
  * What `etcdup uninstall` removes and keeps, as a pure function of what etcdup owns (the state record plus
  * what earlier uninstalls kept) and the observed drift: files etcdup wrote and nobody changed are removed;
  * files the user edited are kept and reported; the PKI, the data directory and the upgrade backups are kept
- * unless `purge` (which removes the PKI even if it was renewed since). Nothing outside the records is touched.
+ * unless `purge` (which removes the PKI even if it was renewed since, with the backups of replaced PKI files and
+ * client pairs no record names). Nothing outside the records is touched.
  * A non-purge uninstall leaves a record of what it kept ({@link remainsAfter}) for a later `--purge`.
  */
 import type { InstallState, OwnedFile, Remains } from "../host/state.ts";
 import type { DriftEntry } from "./drift.ts";
 import { BACKUP_ROOT } from "./snapshot.ts";
+import { pkiBackupDir } from "./pki_leftovers.ts";
 
 /** Everything an uninstall works from. All paths are target paths. */
 export interface Footprint {
@@ -21,6 +23,8 @@ export interface Footprint {
   files: Record<string, OwnedFile>;
   /** Directories etcdup created. */
   dirs: string[];
+  /** PKI files etcdup wrote without recording them (backups, unrecorded client pairs; see pki_leftovers.ts). */
+  unrecordedPki?: string[];
 }
 
 /** The uninstall, decided. All paths are target paths. */
@@ -91,7 +95,11 @@ export function planUninstall(fp: Footprint, drift: DriftEntry[], opts: { purge:
     else if (entry.status === "modified" && !pki) plan.keptEdited.push(entry.path);
     else plan.remove.push(entry.path);
   }
-  if (opts.purge) plan.removeTrees.push(...fp.dataDirs, BACKUP_ROOT);
+  const unrecorded = fp.unrecordedPki ?? [];
+  if (opts.purge) plan.remove.push(...unrecorded);
+  else plan.keptPki.push(...unrecorded);
+  const backups = fp.pkiDirs.map(pkiBackupDir).filter((d) => unrecorded.some((p) => isUnder(p, d)));
+  if (opts.purge) plan.removeTrees.push(...fp.dataDirs, ...backups, BACKUP_ROOT);
   else plan.keptDirs.push(...fp.dataDirs, ...fp.pkiDirs);
   plan.removeIfEmpty = fp.dirs
     .filter((d) => !fp.dataDirs.some((data) => isUnder(d, data)) && (opts.purge || !inPki(d)))
@@ -109,7 +117,7 @@ export function remainsAfter(fp: Footprint, plan: UninstallPlan, now: Date): Rem
     uninstalledAt: now.toISOString(),
     dataDirs: fp.dataDirs,
     pkiDirs: fp.pkiDirs,
-    files: Object.fromEntries(plan.keptPki.map((p) => [p, fp.files[p]])),
+    files: Object.fromEntries(plan.keptPki.filter((p) => p in fp.files).map((p) => [p, fp.files[p]])),
     dirs: fp.dirs,
   };
 }
