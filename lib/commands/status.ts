@@ -1,8 +1,8 @@
 /**
  * `etcdup status`: what etcdup installed (from the state record), the unit's state, health over mutual TLS,
- * the cluster as this member sees it, certificate expiry, drift from the record, and the backups (newest
- * snapshot's age, the backup timer's last result). Exits 6 when anything needs attention, so it can serve as
- * a monitoring check.
+ * the cluster as this member sees it, every certificate problem `certs check` finds, drift from the record,
+ * and the backups (newest snapshot's age, the backup timer's last result). Exits 6 when anything needs
+ * attention, so it can serve as a monitoring check.
  */
 import type { CommandContext } from "../cli/spec.ts";
 import { ClusterApi } from "../cluster/api.ts";
@@ -11,9 +11,9 @@ import { Exit, type ExitCode, usageError } from "../errors.ts";
 import type { EndpointHealth } from "../etcd/health.ts";
 import type { InstallState } from "../host/state.ts";
 import { serviceManager } from "../host/systemd.ts";
-import { type CertInspection, inspectPki } from "../pki/inspect.ts";
-import { type Layout, pkiPaths } from "../pki/layout.ts";
-import { leafProfiles } from "../pki/profiles.ts";
+import type { CertInspection } from "../pki/inspect.ts";
+import { checkCertificates } from "./certs/check.ts";
+import { resolveTarget } from "./certs/target.ts";
 import { adminClient } from "../daytwo/client.ts";
 import { compareFiles, drifted, type DriftEntry, observeFiles } from "../daytwo/drift.ts";
 import { hostOf, requireInstalled } from "../daytwo/preconditions.ts";
@@ -116,19 +116,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     if (cluster && !cluster.healthy) problems.push("the cluster is not healthy (see the table)");
   }
 
-  const paths = pkiPaths(state.layout as Layout, state.pkiDir);
-  const etcdOwner = state.files[paths.serverKey] ?? host.stat(paths.serverKey) ?? { uid: 0, gid: 0 };
-  const certs = await inspectPki(
-    host,
-    { certPath: paths.caCert, keyPath: paths.caKey },
-    leafProfiles(state.layout as Layout, paths, state.name),
-    {
-      now: new Date(),
-      warnDays,
-      etcdUid: etcdOwner.uid,
-      etcdGid: etcdOwner.gid,
-    },
-  );
+  const certs = await checkCertificates(resolveTarget({ root: values.root }), {}, warnDays);
   for (const c of certs) for (const p of c.problems) problems.push(p.message);
 
   const drift = compareFiles(state.files, observeFiles(host, state.files));

@@ -1,10 +1,10 @@
 /** `etcdup certs check`: inspect every certificate of the PKI; exit 6 when any has a problem. */
-import type { CommandContext } from "../../cli/spec.ts";
+import type { CommandContext, FlagValues } from "../../cli/spec.ts";
 import { EtcdupError, Exit, type ExitCode, usageError } from "../../errors.ts";
 import { clientPairs } from "../../pki/clients.ts";
 import { type CertInspection, inspectPki } from "../../pki/inspect.ts";
 import { leafProfiles } from "../../pki/profiles.ts";
-import { flag, resolveTarget, wantedSans } from "./target.ts";
+import { flag, resolveTarget, type Target, wantedSans } from "./target.ts";
 
 /** One certificate as two or three lines of the human report. */
 function formatRow(c: CertInspection): string {
@@ -23,6 +23,30 @@ function formatRow(c: CertInspection): string {
     `\n${"".padEnd(23)}issuer: ${c.issuer ?? "?"}; ${c.certPath}${sans}`;
 }
 
+/**
+ * Inspects every certificate of target `t`'s PKI (the layout's own and the client pairs beside them), each
+ * with its problems; `status` reports the same ones.
+ */
+export function checkCertificates(
+  t: Target,
+  values: FlagValues,
+  warnDays: number,
+): Promise<CertInspection[]> {
+  return inspectPki(
+    t.host,
+    { certPath: t.paths.caCert, keyPath: t.paths.caKey },
+    leafProfiles(t.layout, t.paths, t.memberName),
+    {
+      now: new Date(),
+      warnDays,
+      hostSans: wantedSans(values, t),
+      etcdUid: t.etcdUid,
+      etcdGid: t.etcdGid,
+    },
+    clientPairs(t.host, t.paths),
+  );
+}
+
 /** Runs `certs check`. */
 export async function run(ctx: CommandContext): Promise<ExitCode> {
   const t = resolveTarget(ctx.values);
@@ -38,19 +62,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   if (!/^\d+$/.test(warnRaw.trim())) {
     throw usageError("bad-number", `--warn-days: '${warnRaw}' is not a whole number`);
   }
-  const certs = await inspectPki(
-    t.host,
-    { certPath: t.paths.caCert, keyPath: t.paths.caKey },
-    leafProfiles(t.layout, t.paths, t.memberName),
-    {
-      now: new Date(),
-      warnDays: Number(warnRaw),
-      hostSans: wantedSans(ctx.values, t),
-      etcdUid: t.etcdUid,
-      etcdGid: t.etcdGid,
-    },
-    clientPairs(t.host, t.paths),
-  );
+  const certs = await checkCertificates(t, ctx.values, Number(warnRaw));
   const problems = certs.flatMap((c) => c.problems.map((p) => ({ role: c.role, ...p })));
   const human = [
     `PKI ${t.paths.dir} (layout ${t.layout}${t.host.isLive ? "" : `, root ${t.host.root}`})`,
