@@ -7,6 +7,7 @@ import { createOutput, type Output } from "./lib/cli/output.ts";
 import { parseCommand } from "./lib/cli/args.ts";
 import { type CommandSpec, renderHelp } from "./lib/cli/spec.ts";
 import { commands } from "./lib/cli/specs/index.ts";
+import { permissionError } from "./lib/cli/permission.ts";
 import { COMMIT, VERSION } from "./lib/version.ts";
 
 function topHelp(): string {
@@ -33,6 +34,11 @@ function findCommand(argv: string[]): { spec: CommandSpec; rest: string[] } | un
   if (byTwo) return { spec: byTwo, rest: argv.slice(2) };
   const byOne = commands.find((c) => c.name === argv[0]);
   return byOne ? { spec: byOne, rest: argv.slice(1) } : undefined;
+}
+
+/** The command argv names, for errors ("certs renew", "status"). */
+function commandName(argv: string[]): string {
+  return findCommand(argv)?.spec.name ?? argv[0] ?? "";
 }
 
 /** Runs etcdup with `argv` and returns the exit status. */
@@ -75,7 +81,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     const mod = await found.spec.load();
     return await mod.run({ ...parsed, env, out });
   } catch (err) {
-    const e = asEtcdupError(err);
+    const e = asEtcdupError(permissionError(err, commandName(argv)) ?? err);
     out.error(e);
     if (env.ETCDUP_DEBUG && err instanceof Error) console.error(err.stack);
     return e.exit;

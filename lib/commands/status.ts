@@ -116,7 +116,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     if (cluster && !cluster.healthy) problems.push("the cluster is not healthy (see the table)");
   }
 
-  const certs = await checkCertificates(resolveTarget({ root: values.root }), {}, warnDays);
+  const certs = await checkCertificates(resolveTarget({ root: values.root }, "status"), {}, warnDays);
   for (const c of certs) for (const p of c.problems) problems.push(p.message);
 
   const drift = compareFiles(state.files, observeFiles(host, state.files));

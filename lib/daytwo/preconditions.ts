@@ -7,6 +7,7 @@ import { EtcdupError, Exit } from "../errors.ts";
 import { HostRoot } from "../host/fs.ts";
 import { type InstallState, readRemains, readState, STATE_FILE } from "../host/state.ts";
 import { positiveInt, rootDir } from "../plan/validate.ts";
+import { notRoot } from "../cli/permission.ts";
 
 /**
  * The host tree of `--root` (the live system without it).
@@ -48,12 +49,11 @@ export function requireInstalled(host: HostRoot, command: string): InstallState 
 /** Throws an EtcdupError (exit 7) when `command` would change the live host without being root. */
 export function requireRoot(host: HostRoot, command: string): void {
   if (!host.isLive || Deno.uid() === 0) return;
-  throw new EtcdupError({
-    code: "not-root",
-    message: `etcdup ${command} must run as root on the live host`,
-    hint: "Run it with sudo, or use --root DIR for a tree that is not the running system.",
-    exit: Exit.precondition,
-  });
+  throw notRoot(
+    command,
+    "it changes the live host",
+    "Run it as root (sudo), or use --root DIR for a tree that is not the running system.",
+  );
 }
 
 /** `--health-timeout SECONDS` of a day-two command (default 60) in milliseconds; a bad value exits 2. */

@@ -16,6 +16,7 @@ import { bundleTarball, checkTarball } from "../release/obtain.ts";
 import { readMirrorCa } from "../release/mirror_ca.ts";
 import { compareVersions, parseVersionArg } from "../daytwo/paths.ts";
 import { keepRecordedSettings, refuseRename } from "./remembered.ts";
+import { notRoot } from "../cli/permission.ts";
 
 /** The command whose preconditions are checked: the hints differ. */
 export type Installer = "install" | "join";
@@ -23,14 +24,13 @@ export type Installer = "install" | "join";
 /** Fails unless this host can be installed on (root, systemd running on a live host, --root a directory). */
 export function checkPreconditions(host: HostRoot, facts: HostFacts, command: Installer = "install"): void {
   if (!facts.isRoot) {
-    throw new EtcdupError({
-      code: "not-root",
-      message: `etcdup ${command} must run as root (it creates a user, writes /etc and sets file owners)`,
-      hint: command === "install"
-        ? "Run it with sudo; 'etcdup install --dry-run' shows the plan without root."
-        : "Run it with sudo.",
-      exit: Exit.precondition,
-    });
+    throw notRoot(
+      command,
+      "it creates a user, writes /etc and sets file owners",
+      command === "install"
+        ? "Run it as root (sudo); 'etcdup install --dry-run' shows the plan without root."
+        : "Run it as root (sudo).",
+    );
   }
   if (host.isLive && host.stat("/run/systemd/system") === undefined) {
     throw new EtcdupError({

@@ -3,7 +3,7 @@
  * config files, service steps), printed as text or `--json` data; nothing is written.
  */
 import * as path from "node:path";
-import { EtcdupError, Exit, type ExitCode } from "../errors.ts";
+import { Exit, type ExitCode } from "../errors.ts";
 import type { CommandContext } from "../cli/spec.ts";
 import type { Output } from "../cli/output.ts";
 import type { HostRoot } from "../host/fs.ts";
@@ -24,24 +24,11 @@ import { checkCalendars } from "../timers/systemd.ts";
 
 /**
  * Runs `install --dry-run`. What is installed is read to compare with, so on a host etcdup installed on it
- * needs root: a permission error says so (exit 7).
+ * needs root: the permission error is exit 7 like every command's (main.ts).
  */
 export async function dryRun(ctx: CommandContext): Promise<ExitCode> {
-  try {
-    const { host, plan, previous } = planFromContext(ctx, "install");
-    return await previewPlan(plan, host, previous, ctx.out);
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause ?? err;
-    if ((cause as { code?: string }).code !== "EACCES") throw err;
-    throw new EtcdupError({
-      code: "dry-run-needs-root",
-      message: `--dry-run cannot read what is installed: ${(cause as Error).message}`,
-      hint:
-        "On a host etcdup already installed on, the PKI keys and the state record are root-only: run it as root.",
-      exit: Exit.precondition,
-      cause: err,
-    });
-  }
+  const { host, plan, previous } = planFromContext(ctx, "install");
+  return await previewPlan(plan, host, previous, ctx.out);
 }
 
 /** Builds and prints the dry-run view. */

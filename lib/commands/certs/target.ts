@@ -3,7 +3,8 @@
  * the install record, else the layout's defaults), and the planner request its flags describe.
  */
 import type { FlagValues } from "../../cli/spec.ts";
-import { EtcdupError, Exit, usageError } from "../../errors.ts";
+import { usageError } from "../../errors.ts";
+import { notRoot } from "../../cli/permission.ts";
 import { HostRoot } from "../../host/fs.ts";
 import { type InstallState, readState } from "../../host/state.ts";
 import { lookupUser } from "../../host/accounts.ts";
@@ -37,8 +38,11 @@ export const flag = (v: FlagValues, k: string): string | undefined =>
 /** A repeatable flag's values (empty when it is not given). */
 const flagList = (v: FlagValues, k: string): string[] => Array.isArray(v[k]) ? v[k] as string[] : [];
 
-/** Resolves the PKI of `--root`/`--layout`/`--pki-dir`/`--name`; refuses to run without root. */
-export function resolveTarget(values: FlagValues): Target {
+/**
+ * Resolves the PKI of `--root`/`--layout`/`--pki-dir`/`--name`; refuses to run without root (`command`
+ * names the command in that error).
+ */
+export function resolveTarget(values: FlagValues, command = "certs"): Target {
   const host = new HostRoot(rootDir(values.root));
   const state = readState(host);
   const layout = parseLayout(flag(values, "layout") ?? state?.layout ?? "etcd");
@@ -55,13 +59,7 @@ export function resolveTarget(values: FlagValues): Target {
   const paths = pkiPaths(layout, pkiDir);
   const facts = gatherFacts(host);
   if (!facts.isRoot) {
-    throw new EtcdupError({
-      code: "not-root",
-      message:
-        "etcdup certs must run as root (private keys are readable by root only, and it sets file owners)",
-      hint: "Run it with sudo.",
-      exit: Exit.precondition,
-    });
+    throw notRoot(command, "private keys are readable by root only, and it sets file owners");
   }
   const etcd = lookupUser(host, "etcd") ?? host.stat(paths.serverKey) ?? { uid: 0, gid: 0 };
   const name = flag(values, "name");
