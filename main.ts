@@ -8,6 +8,7 @@ import { parseCommand } from "./lib/cli/args.ts";
 import { type CommandSpec, renderHelp } from "./lib/cli/spec.ts";
 import { commands } from "./lib/cli/specs/index.ts";
 import { permissionError } from "./lib/cli/permission.ts";
+import { didYouMean } from "./lib/cli/suggest.ts";
 import { COMMIT, VERSION } from "./lib/version.ts";
 
 function topHelp(): string {
@@ -25,6 +26,45 @@ function topHelp(): string {
     "            6 check found problems, 7 host not fit for the operation.",
     "",
   ].join("\n");
+}
+
+/** The help of a command group ("certs"): its subcommands with their summaries. */
+function groupHelp(group: string): string | undefined {
+  const subs = commands.filter((c) => c.name.startsWith(`${group} `));
+  if (subs.length === 0) return undefined;
+  const width = Math.max(...subs.map((c) => c.name.length)) - group.length + 1;
+  return [
+    `etcdup ${group}: ${subs.length} subcommands.`,
+    "",
+    `Usage: etcdup ${group} <subcommand> [flags]`,
+    "",
+    "Subcommands:",
+    ...subs.map((c) => `  ${c.name.slice(group.length + 1).padEnd(width)}${c.summary}`),
+    "",
+    `Run 'etcdup ${group} <subcommand> --help' for a subcommand's flags.`,
+    "",
+  ].join("\n");
+}
+
+/** The usage error for argv naming no command, with the closest command as a suggestion. */
+function unknownCommand(argv: string[]): Error {
+  const group = commands.filter((c) => c.name.startsWith(`${argv[0]} `)).map((c) => c.name);
+  if (group.length > 0) {
+    const sub = argv[1] !== undefined && !argv[1].startsWith("-") ? argv[1] : undefined;
+    return usageError(
+      "unknown-command",
+      sub === undefined
+        ? `'etcdup ${argv[0]}' needs a subcommand`
+        : `unknown command 'etcdup ${argv[0]} ${sub}'.${didYouMean(`${argv[0]} ${sub}`, group)}`,
+      `One of: ${group.join(", ")} (run 'etcdup ${argv[0]} --help').`,
+    );
+  }
+  const words = [...new Set(commands.map((c) => c.name.split(" ")[0]))];
+  return usageError(
+    "unknown-command",
+    `unknown command '${argv[0]}'.${didYouMean(argv[0], words)}`,
+    "Run 'etcdup --help' for the commands.",
+  );
 }
 
 /** Finds the command named by the leading words of argv ("certs renew" before "certs"). */
@@ -51,7 +91,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
   try {
     if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
       const target = argv[0] === "help" && argv.length > 1 ? findCommand(argv.slice(1)) : undefined;
-      out.result({ help: true }, target ? renderHelp(target.spec) : topHelp());
+      const group = argv[0] === "help" && !target && argv.length > 1 ? groupHelp(argv[1]) : undefined;
+      out.result({ help: true }, target ? renderHelp(target.spec) : group ?? topHelp());
       return argv.length === 0 ? Exit.usage : Exit.ok;
     }
     if (argv[0] === "--version" || argv[0] === "-V" || argv[0] === "version") {
@@ -59,20 +100,12 @@ export async function main(argv: string[], env: Record<string, string | undefine
       return Exit.ok;
     }
     const found = findCommand(argv);
-    if (!found) {
-      const group = commands.filter((c) => c.name.startsWith(`${argv[0]} `)).map((c) => c.name);
-      throw group.length > 0
-        ? usageError(
-          "unknown-command",
-          `'etcdup ${argv.slice(0, 2).join(" ")}' needs a subcommand`,
-          `One of: ${group.join(", ")}.`,
-        )
-        : usageError(
-          "unknown-command",
-          `unknown command '${argv[0]}'`,
-          "Run 'etcdup --help' for the commands.",
-        );
+    const group = found ? undefined : groupHelp(argv[0]);
+    if (group && (argv[1] === "--help" || argv[1] === "-h")) {
+      out.result({ help: true }, group);
+      return Exit.ok;
     }
+    if (!found) throw unknownCommand(argv);
     const parsed = await parseCommand(found.spec, found.rest, env);
     if (parsed.values.help) {
       out.result({ help: true }, renderHelp(found.spec));

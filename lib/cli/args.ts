@@ -6,6 +6,7 @@
 import { parseArgs } from "node:util";
 import { readFileSync } from "node:fs";
 import { usageError } from "../errors.ts";
+import { didYouMean } from "./suggest.ts";
 import { type CommandSpec, envName, type FlagSource, type FlagSpec, type FlagValues } from "./spec.ts";
 
 /** The merged result of {@link parseCommand}. */
@@ -21,8 +22,15 @@ function flagError(spec: CommandSpec, err: ParseArgsError): Error {
   const msg = err.message.replace(/\. To specify a positional argument.*$/s, "");
   const hint = `Run 'etcdup ${spec.name} --help' for the flags it takes.`;
   switch (err.code) {
-    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
-      return usageError("unknown-flag", `etcdup ${spec.name}: ${msg}`, hint);
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION": {
+      const typed = /'(--?[^'=]+)/.exec(msg)?.[1]?.replace(/^-+/, "") ?? "";
+      const known = Object.keys(spec.flags);
+      return usageError(
+        "unknown-flag",
+        `etcdup ${spec.name}: ${msg}.${didYouMean(typed, known, (f) => `--${f}`)}`,
+        hint,
+      );
+    }
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
       return usageError("bad-flag-value", `etcdup ${spec.name}: ${msg}`, hint);
     case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
