@@ -4,7 +4,7 @@
  */
 import { asEtcdupError, Exit, type ExitCode, usageError } from "./lib/errors.ts";
 import { createOutput, type Output } from "./lib/cli/output.ts";
-import { parseCommand } from "./lib/cli/args.ts";
+import { blameSource, parseCommand } from "./lib/cli/args.ts";
 import { type CommandSpec, renderHelp } from "./lib/cli/spec.ts";
 import { commands } from "./lib/cli/specs/index.ts";
 import { permissionError } from "./lib/cli/permission.ts";
@@ -112,7 +112,11 @@ export async function main(argv: string[], env: Record<string, string | undefine
       return Exit.ok;
     }
     const mod = await found.spec.load();
-    return await mod.run({ ...parsed, env, out });
+    try {
+      return await mod.run({ ...parsed, env, out });
+    } catch (err) {
+      throw blameSource(err, parsed);
+    }
   } catch (err) {
     const e = asEtcdupError(permissionError(err, commandName(argv)) ?? err);
     out.error(e);

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { readFileSync } from "node:fs";
-import { usageError } from "../errors.ts";
+import { EtcdupError, Exit, usageError } from "../errors.ts";
 import { didYouMean } from "./suggest.ts";
 import { type CommandSpec, envName, type FlagSource, type FlagSpec, type FlagValues } from "./spec.ts";
 
@@ -172,6 +172,31 @@ export async function parseCommand(
     );
   }
   return { values, sources, positionals: parsed.positionals };
+}
+
+/**
+ * A usage error about a value that came from an `ETCDUP_*` variable or a `--config` key, with the message
+ * naming that variable or key instead of the flag (`--client-port` -> `ETCDUP_CLIENT_PORT`): the planners
+ * validate values by flag name and do not know where each came from; this does. Other errors pass unchanged.
+ * @example blameSource(usageError("bad-port", "--client-port: 'abc' is not a TCP port"), parsed).message
+ * // "ETCDUP_CLIENT_PORT (--client-port): 'abc' is not a TCP port"
+ */
+export function blameSource(err: unknown, parsed: Pick<ParsedCommand, "values" | "sources">): unknown {
+  if (!(err instanceof EtcdupError) || err.exit !== Exit.usage) return err;
+  const where = (flag: string): string | undefined => {
+    const source = parsed.sources[flag];
+    if (source === "env") return `${envName(flag)} (--${flag})`;
+    if (source === "config") return `config key '${flag}' in ${String(parsed.values.config)}`;
+    return undefined;
+  };
+  let changed = false;
+  const message = err.message.replace(/--([a-z0-9][a-z0-9-]*)/g, (whole, flag: string) => {
+    const named = where(flag);
+    changed ||= named !== undefined;
+    return named ?? whole;
+  });
+  if (!changed) return err;
+  return new EtcdupError({ code: err.code, message, hint: err.hint, exit: err.exit, cause: err.cause });
 }
 
 function describeCount(pos: { min?: number; max?: number }): string {
