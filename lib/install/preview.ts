@@ -16,6 +16,7 @@ import type { InstallPlan } from "../plan/types.ts";
 import { planPki } from "../pki/plan.ts";
 import { requiredBinaries } from "../release/unpack.ts";
 import { selfFile } from "../host/self.ts";
+import { describeVerification } from "../release/obtain.ts";
 import { configEntries, pkiEntries } from "./entries.ts";
 import { planFromContext } from "./context.ts";
 import { pkiRequest } from "./pki.ts";
@@ -60,8 +61,14 @@ async function previewPlan(
     mode,
     action: host.stat(p) ? "keep" : "create",
   });
+  const base = baseView(plan);
+  const source = plan.release.source; // a --bundle is resolved to its tarball while planning
+  const verification = source.kind === "bundle"
+    ? undefined
+    : await describeVerification({ ...plan.release, source });
   const view: PlanView = {
-    ...baseView(plan),
+    ...base,
+    release: { ...base.release, ...(verification ? { verification } : {}) },
     user: account
       ? { name: plan.user.name, action: "keep", uid: account.uid }
       : { name: plan.user.name, action: "create" },

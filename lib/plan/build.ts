@@ -118,6 +118,15 @@ export function planRelease(
   }
   const requested = str(values, "version");
   const version = requested ? resolveVersion(requested) : fromName ?? resolveVersion(undefined);
+  if (requested && fromName && fromName !== version) {
+    throw usageError(
+      "version-tarball-mismatch",
+      `--version ${requested} asks for ${version}, but --tarball ${
+        path.basename(tarball!)
+      } is etcd ${fromName}`,
+      `Leave --version out (the tarball's name gives it: ${fromName}), or give the ${version} tarball.`,
+    );
+  }
   const sha = str(values, "sha256");
   return { version, arch, native: arch === cpu, source, ...(sha ? { sha256: v.sha256("sha256", sha) } : {}) };
 }

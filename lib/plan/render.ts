@@ -17,7 +17,7 @@ export interface ViewEntry {
 
 /** Everything `--dry-run` shows, and `--json` prints. */
 export interface PlanView {
-  release: { version: string; arch: string; source: string; sha256?: string };
+  release: { version: string; arch: string; source: string; sha256?: string; verification?: string };
   user: { name: string; action: "create" | "keep"; uid?: number };
   member: {
     name: string;
@@ -78,6 +78,7 @@ export function renderPlanText(view: PlanView, root: string): string {
     `Plan${
       root === "/" ? "" : ` (under --root ${root})`
     }: etcd ${view.release.version} (${view.release.arch}), ${view.release.source}`,
+    ...(view.release.verification ? [`  verification: ${view.release.verification}`] : []),
     `  member ${view.member.name}: clients ${view.member.clientUrls.join(",")}, peers ${
       view.member.peerUrls.join(",")
     }`,

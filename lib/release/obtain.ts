@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { EtcdupError, Exit, usageError, verificationError } from "../errors.ts";
 import type { Output } from "../cli/output.ts";
 import { type Arch, compareVersions, manifestDigest } from "./manifest.ts";
@@ -186,6 +186,87 @@ async function expectedDigest(
   );
 }
 
+/** The SHA256SUMS beside a local tarball (by its own name or the official `name`); reads no network. */
+function localSums(source: { kind: "tarball"; path: string }, name: string) {
+  const noNetwork = (): Promise<Net> => {
+    throw new Error("internal: a local tarball's SHA256SUMS needs no network");
+  };
+  return sumsDigest(source, [path.basename(source.path), name], noNetwork, source.path);
+}
+
+/**
+ * The hint of a checksum mismatch, blaming what is most likely wrong: a `--sha256` the operator gave (the
+ * digest, not the file), a tarball whose SHA256SUMS beside it vouches for it while the manifest does not (a
+ * private build: `--sha256` is the way to trust it), else the file.
+ */
+async function mismatchHint(
+  req: ReleaseRequest,
+  trust: Trust,
+  actual: string,
+  name: string,
+): Promise<string> {
+  if (trust === "flag") {
+    const official = manifestDigest(req.version, req.arch) === actual ? ` (it is the official ${name})` : "";
+    return `The --sha256 you gave does not match this file, whose SHA-256 is ${actual}${official}: check the ` +
+      "digest you typed or copied (or leave --sha256 out for a version etcdup knows).";
+  }
+  if (trust === "manifest" && req.source.kind === "tarball") {
+    const sums = await localSums(req.source, name);
+    if (sums.digest === actual) {
+      return `The tarball matches the SHA256SUMS beside it (${sums.where}) but not etcd's official digest for ` +
+        `${req.version}: it is not the official release (a private build?). If you built it or trust it, ` +
+        `pass --sha256 ${actual}; else fetch the official tarball again.`;
+    }
+  }
+  return "The file is corrupt or not the official release: fetch it again from a trusted source.";
+}
+
+/**
+ * How `req`'s tarball will be verified, in words for `--dry-run`: which source vouches for its digest and,
+ * for a local tarball, whether the file matches it now (the file is hashed; nothing is fetched).
+ * @example await describeVerification(req) // "against etcdup's embedded manifest (sha256 3b…): the file matches"
+ */
+export async function describeVerification(
+  req: Pick<ReleaseRequest, "version" | "arch" | "source" | "sha256">,
+): Promise<string> {
+  const name = tarballName(req.version, req.arch);
+  const known = manifestDigest(req.version, req.arch);
+  const flag = req.sha256 === undefined ? undefined : parseDigestFlag(req.sha256);
+  if (req.source.kind !== "tarball") {
+    const against = flag
+      ? TRUST_TEXT.flag
+      : known
+      ? TRUST_TEXT.manifest
+      : `the SHA256SUMS beside it on the mirror`;
+    const digest = flag ?? known;
+    return `downloaded, then checked against ${against}${digest ? ` (sha256 ${digest.slice(0, 16)}…)` : ""}`;
+  }
+  const local = req.source;
+  const sums = await localSums(local, name);
+  const [trust, digest] = flag
+    ? ["flag" as const, flag]
+    : known
+    ? ["manifest" as const, known]
+    : ["sha256sums" as const, sums.digest];
+  if (digest === undefined) {
+    return `no trusted digest (${req.version} is not in etcdup's manifest and ${sums.where} has none for ` +
+      `${name}): the run will refuse it; pass --sha256 HEX`;
+  }
+  const actual = await hashFile(local.path);
+  const verdict = actual === digest
+    ? "the file matches"
+    : `the file does NOT match (its SHA-256 is ${actual}): the run will refuse it. ` +
+      await mismatchHint(req as ReleaseRequest, trust, actual, name);
+  return `checked against ${TRUST_TEXT[trust]} (sha256 ${digest.slice(0, 16)}…): ${verdict}`;
+}
+
+/** Hex SHA-256 of a local file, streamed. */
+async function hashFile(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 256 * 1024 })) hash.update(chunk);
+  return hash.digest("hex");
+}
+
 /** Creates the private staging dir inside `parent`. */
 function makeStaging(parent: string): string {
   const dir = path.join(parent, `${STAGING_PREFIX}${Deno.pid}-${randomBytes(4).toString("hex")}`);
@@ -296,7 +377,7 @@ export async function obtainRelease(req: ReleaseRequest, out: Output): Promise<S
       throw verificationError(
         "checksum-mismatch",
         `SHA-256 of ${path.basename(url)} is ${unpacked.sha256}, but ${TRUST_TEXT[trust]} says ${digest}`,
-        "The file is corrupt or not the official release; nothing was installed. Fetch it again from a trusted source.",
+        `${await mismatchHint(req, trust, unpacked.sha256, name)} Nothing was installed.`,
       );
     }
     out.step(`verified ${name} (sha256 ${digest.slice(0, 16)}…) against ${TRUST_TEXT[trust]}`, {
