@@ -4,12 +4,13 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Exit, type ExitCode, usageError } from "../errors.ts";
+import { EtcdupError, Exit, type ExitCode, usageError } from "../errors.ts";
 import type { CommandContext } from "../cli/spec.ts";
 import { HostRoot } from "../host/fs.ts";
 import { cleanStaleStaging } from "../release/binaries.ts";
 import { type Arch, hostArch, parseArch, resolveVersion } from "../release/manifest.ts";
 import { obtainRelease, type Trust } from "../release/obtain.ts";
+import { AIR_GAP_ADVICE } from "../release/http.ts";
 import { DEFAULT_MIRROR, parseSha256Sums, renderSha256Sums } from "../release/source.ts";
 
 /** Parses `--arch amd64,arm64` (default: this machine's), without duplicates. */
@@ -46,7 +47,59 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   const dir = path.resolve(output);
   const host = new HostRoot("/");
   const own = { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0, mode: 0o644 };
-  if (!host.stat(dir)) host.ensureDir(dir, { ...own, mode: 0o755 });
+  let existing = dir;
+  while (!host.stat(existing)) existing = path.dirname(existing);
+  if (existing !== dir) host.ensureDir(dir, { ...own, mode: 0o755 });
+  try {
+    return await fetchInto(ctx, { dir, host, own, version, arches, sha256 });
+  } catch (err) {
+    removeCreated(dir, existing);
+    throw forDownload(err);
+  }
+}
+
+/**
+ * Removes the directories this run created (`dir` up to, not including, `existing`) that a failure left
+ * empty; anything with content stays.
+ */
+function removeCreated(dir: string, existing: string): void {
+  for (let d = dir; d !== existing && d !== path.dirname(d); d = path.dirname(d)) {
+    try {
+      fs.rmdirSync(d);
+    } catch {
+      return; // not empty: keep it and its parents
+    }
+  }
+}
+
+/**
+ * A network error's hint for `download`, which takes no --tarball or --bundle: it is the command that makes
+ * them, on a machine with access to the mirror.
+ */
+function forDownload(err: unknown): unknown {
+  if (!(err instanceof EtcdupError) || !err.hint?.includes(AIR_GAP_ADVICE)) return err;
+  const hint = err.hint.replace(
+    AIR_GAP_ADVICE,
+    "'etcdup download' needs the mirror (--mirror URL) reachable from here: run it on a connected machine " +
+      "and carry --output DIR across",
+  );
+  return new EtcdupError({ code: err.code, message: err.message, hint, exit: err.exit, cause: err });
+}
+
+/** Fetches and verifies every arch's tarball into `dir`, with its SHA256SUMS, and reports them. */
+async function fetchInto(
+  ctx: CommandContext,
+  o: {
+    dir: string;
+    host: HostRoot;
+    own: { uid: number; gid: number; mode: number };
+    version: string;
+    arches: Arch[];
+    sha256?: string;
+  },
+): Promise<ExitCode> {
+  const { values, out } = ctx;
+  const { dir, host, own, version, arches, sha256 } = o;
   for (const stale of cleanStaleStaging(host, dir)) out.info(`removed stale staging dir ${stale}`);
   const sumsPath = path.join(dir, "SHA256SUMS");
   const sums = parseSha256Sums(host.readText(sumsPath) ?? "");

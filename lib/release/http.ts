@@ -41,8 +41,10 @@ export interface Download {
   chunks: AsyncGenerator<Uint8Array>;
 }
 
-const hintOffline =
-  "Check the network and proxy (HTTPS_PROXY, NO_PROXY); on an air-gapped host use --tarball FILE or --bundle DIR.";
+/** The advice for a host without the network, in install's and upgrade's hints; `download` replaces it. */
+export const AIR_GAP_ADVICE = "on an air-gapped host use --tarball FILE or --bundle DIR";
+
+const hintOffline = `Check the network and proxy (HTTPS_PROXY, NO_PROXY); ${AIR_GAP_ADVICE}.`;
 
 /** The proxy URL the environment names for `url`, or undefined when it goes direct (NO_PROXY, none set). */
 export function proxyFor(url: URL, env: Record<string, string | undefined>): string | undefined {
@@ -133,7 +135,7 @@ function describe(err: unknown): string {
 
 function statusError(url: string, status: number): EtcdupError {
   const next = status === 404
-    ? "Check --version and --arch (and --mirror's layout: {base}/{version}/etcd-{version}-linux-{arch}.tar.gz); on an air-gapped host use --tarball FILE."
+    ? `Check --version and --arch (and --mirror's layout: {base}/{version}/etcd-{version}-linux-{arch}.tar.gz); ${AIR_GAP_ADVICE}.`
     : status === 407
     ? "The proxy wants credentials: put them in HTTPS_PROXY (https://user:pass@proxy:port)."
     : hintOffline;
