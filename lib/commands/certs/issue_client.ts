@@ -13,6 +13,15 @@ import { MAX_DAYS } from "../../pki/request.ts";
 import { putInPlace } from "./put.ts";
 import { backdateOf, flag, resolveTarget } from "./target.ts";
 
+/**
+ * `ETCDCTL_ENDPOINTS=... ETCDCTL_CACERT=... ETCDCTL_CERT=... ETCDCTL_KEY=...`: etcdctl refuses a flag beside
+ * its variable (`conflicting environment variable`), and root's login shell has the variables from
+ * /etc/profile.d/etcdctl.sh, so the client is selected by overriding the variables, never by flags.
+ */
+function etcdctlEnv(endpoints: string, ca: string, cert: string, key: string): string {
+  return `ETCDCTL_ENDPOINTS=${endpoints} ETCDCTL_CACERT=${ca} ETCDCTL_CERT=${cert} ETCDCTL_KEY=${key}`;
+}
+
 /** Runs `certs issue-client`. */
 export async function run(ctx: CommandContext): Promise<ExitCode> {
   const t = resolveTarget(ctx.values);
@@ -43,10 +52,10 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   const human = [
     `Client certificate '${name}' written: ${certFile} (0644 root), ${keyFile} (0600 root).`,
     "",
-    "etcdctl:",
-    `  etcdctl --endpoints=${endpoints} --cacert=${caFile} --cert=${certFile} --key=${keyFile} endpoint health`,
+    "etcdctl (its ETCDCTL_* for this one command, so root's profile variables do not conflict):",
+    `  ${etcdctlEnv(endpoints, caFile, certFile, keyFile)} etcdctl endpoint health`,
     "environment:",
-    `  export ETCDCTL_ENDPOINTS=${endpoints} ETCDCTL_CACERT=${caFile} ETCDCTL_CERT=${certFile} ETCDCTL_KEY=${keyFile}`,
+    `  export ${etcdctlEnv(endpoints, caFile, certFile, keyFile)}`,
     "kube-apiserver:",
     `  --etcd-servers=${endpoints} --etcd-cafile=${caFile} --etcd-certfile=${certFile} --etcd-keyfile=${keyFile}`,
   ].join("\n");
