@@ -9,6 +9,7 @@ import { type CommandSpec, renderHelp } from "./lib/cli/spec.ts";
 import { commands } from "./lib/cli/specs/index.ts";
 import { permissionError } from "./lib/cli/permission.ts";
 import { didYouMean } from "./lib/cli/suggest.ts";
+import { invocationDir } from "./lib/cli/invocation.ts";
 import { COMMIT, VERSION } from "./lib/version.ts";
 
 function topHelp(): string {
@@ -126,5 +127,9 @@ export async function main(argv: string[], env: Record<string, string | undefine
 }
 
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args, Deno.env.toObject()));
+  const env = Deno.env.toObject();
+  // Under `deno task`, relative paths mean the directory the command was typed in (lib/cli/invocation.ts).
+  const invoked = invocationDir(env, Deno.cwd(), import.meta.dirname ?? "");
+  if (invoked) Deno.chdir(invoked);
+  Deno.exit(await main(Deno.args, env));
 }
