@@ -250,7 +250,7 @@ Deno.test("certs issue-client writes 0644/0600 files, prints how to use them, an
     assert.equal(r.code, 0, r.stderr);
     assert.match(
       r.stdout,
-      /--cert=\/etc\/etcd\/pki\/kube-apiserver\.crt --key=\/etc\/etcd\/pki\/kube-apiserver\.key/,
+      /ETCDCTL_CERT=\/etc\/etcd\/pki\/kube-apiserver\.crt ETCDCTL_KEY=\/etc\/etcd\/pki\/kube-apiserver\.key/,
     );
     assert.match(r.stdout, /ETCDCTL_CACERT=\/etc\/etcd\/pki\/ca\.crt/);
     assert.match(r.stdout, /--etcd-certfile=\/etc\/etcd\/pki\/kube-apiserver\.crt/);
