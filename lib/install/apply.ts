@@ -159,15 +159,32 @@ interface Outcome {
   service: string[];
 }
 
+/**
+ * How the operator checks etcd and uses etcdctl, both ways: the plain-http /health on the loopback metrics
+ * port (no certificate; the TLS client port answers plain curl with an empty reply) and etcdctl over mutual
+ * TLS with the admin certificate the profile names (root's login shells source it).
+ */
+export function healthCheckLines(plan: InstallPlan): string[] {
+  const m = plan.member;
+  return [
+    `Check it${plan.service.start ? "" : " once etcd runs"}:`,
+    `  curl http://127.0.0.1:${m.metricsPort}/health` +
+    `                        # plain http, loopback only (port ${m.clientPort} is TLS-only)`,
+    `  . ${plan.paths.profileFile} && etcdctl endpoint health   # mutual TLS as root; login shells load it`,
+  ];
+}
+
 /** Prints the result: what changed (text and `--json` data), or "no changes: ...". */
 function report(plan: InstallPlan, previous: InstallState | undefined, o: Outcome, out: Output): void {
   const changed = o.userCreated || o.dataChanged || o.binaries.length > 0 || o.pki.changed ||
     o.decisions.some((d) => d.action !== "keep" && d.action !== "keep-edited") || o.service.length > 0;
   const where = plan.service.start ? `healthy at ${localClientUrl(plan)}` : "not started";
-  const human = changed
-    ? `etcd ${plan.release.version} ${previous ? "updated" : "installed"} (${where}). ` +
-      `For etcdctl as root: . ${plan.paths.profileFile}`
-    : `no changes: etcd ${plan.release.version} is installed as planned (${where})`;
+  const human = [
+    changed
+      ? `etcd ${plan.release.version} ${previous ? "updated" : "installed"} (${where}).`
+      : `no changes: etcd ${plan.release.version} is installed as planned (${where})`,
+    ...healthCheckLines(plan),
+  ].join("\n");
   out.result({
     changed,
     version: plan.release.version,

@@ -201,10 +201,14 @@ function planMember(values: FlagValues, facts: HostFacts, notes: string[]): Plan
   };
 }
 
-/** SANs of server and peer certs: the host's own names and addresses, the advertise address, --san extras. */
+/**
+ * SANs of server and peer certs: the host's own names and addresses, the advertise address, every address
+ * etcd listens on for clients (the loopback one included: `::1` for an IPv6 member), --san extras.
+ */
 function planSans(values: FlagValues, facts: HostFacts, member: PlannedMember): Sans {
   const extra = parseSans(list(values, "san"));
-  return mergeSans(hostSans(facts), { dns: [], ips: [member.advertiseAddress] }, extra);
+  const listening = member.listenClientUrls.map((u) => new URL(u).hostname.replace(/^\[(.*)\]$/, "$1"));
+  return mergeSans(hostSans(facts), { dns: [], ips: [member.advertiseAddress, ...listening] }, extra);
 }
 
 function planPki(values: FlagValues, facts: HostFacts, member: PlannedMember): PlannedPki {

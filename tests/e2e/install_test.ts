@@ -105,6 +105,14 @@ Deno.test("install: a bare bookworm becomes a TLS-secured etcd node (issue 2)", 
       async () => {
         const r = await etcdup.run(c, install, { timeoutMs: 300_000 });
         assertEquals(r.code, 0, `${r.stderr}\n${r.stdout}`);
+        // The final message's health checks (curl on the plain-http port, etcdctl via the profile) work as printed.
+        const checks = r.stdout.split("\n").filter((l) => /^ {2}(curl|\. )/.test(l)).map((l) =>
+          l.replace(/#.*$/, "")
+        );
+        assertEquals(checks.length, 2, r.stdout);
+        for (const check of checks) {
+          assertMatch((await c.shell(check)).stdout, /"health":\s*"true"|is healthy/);
+        }
         assertEquals((await c.exec(["systemctl", "is-active", "etcd"])).stdout.trim(), "active");
         assertEquals((await c.exec(["systemctl", "is-enabled", "etcd"])).stdout.trim(), "enabled");
         const pid = (await c.execOk(["systemctl", "show", "-p", "MainPID", "--value", "etcd"])).trim();
