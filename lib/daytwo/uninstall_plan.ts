@@ -54,9 +54,11 @@ export function isUnder(p: string, dir: string): boolean {
 }
 
 const union = (...lists: string[][]): string[] => [...new Set(lists.flat())];
+const dirOf = (p: string) => p.replace(/\/[^/]+$/, "") || "/";
 
 /**
- * What etcdup owns here: the installation `state` records (if any) plus what earlier uninstalls kept.
+ * What etcdup owns here: the installation `state` records (if any) plus what earlier uninstalls kept. The
+ * directories of client pairs issued for non-root users count as PKI dirs (kept unless purging).
  * @example footprint(undefined, remains).unit // undefined: nothing left to stop
  */
 export function footprint(state: InstallState | undefined, remains: Remains | undefined): Footprint {
@@ -65,7 +67,11 @@ export function footprint(state: InstallState | undefined, remains: Remains | un
       remains?.dataDirs ?? [],
       state ? [state.dataDir, ...(state.walDir ? [state.walDir] : [])] : [],
     ),
-    pkiDirs: union(remains?.pkiDirs ?? [], state ? [state.pkiDir] : []),
+    pkiDirs: union(
+      remains?.pkiDirs ?? [],
+      state ? [state.pkiDir] : [],
+      (state?.userClients ?? []).flatMap((c) => [dirOf(c.certPath), dirOf(c.keyPath)]),
+    ),
     files: { ...remains?.files, ...state?.files },
     dirs: union(remains?.dirs ?? [], state?.dirs ?? []),
   };

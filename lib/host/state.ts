@@ -21,6 +21,15 @@ export interface OwnedFile {
   mode: number;
 }
 
+/** A client pair owned by a non-root operator, and the login-shell profile that points etcdctl at it. */
+export interface UserClient {
+  name: string;
+  user: string;
+  certPath: string;
+  keyPath: string;
+  profile: string;
+}
+
 /** What etcdup installed and how. Paths are target paths. */
 export interface InstallState {
   /** Format of this record. */
@@ -60,6 +69,8 @@ export interface InstallState {
   files: Record<string, OwnedFile>;
   /** Directories etcdup created (data dir, pki dir), by target path. */
   dirs: string[];
+  /** Client pairs issued for non-root operators (`certs issue-client NAME --for-user USER`). */
+  userClients?: UserClient[];
   /** ISO time of the last install/upgrade that wrote this record. */
   updatedAt: string;
 }

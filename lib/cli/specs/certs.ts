@@ -122,8 +122,10 @@ Examples:
     details:
       `Writes NAME.crt (0644 root) and NAME.key (0600 root) into --out (default: the PKI directory, where
 'certs check', 'certs renew NAME' and 'rotate-ca' find it), and prints the etcdctl flags, ETCDCTL_*
-variables and kube-apiserver flags that use it. Example:
-  etcdup certs issue-client backup --cn etcd-backup --days 90`,
+variables and kube-apiserver flags that use it. With --for-user USER the pair is USER's (in
+~USER/.config/etcdup unless --out) and /etc/profile.d/etcdctl-USER.sh points USER's etcdctl at it. Examples:
+  etcdup certs issue-client backup --cn etcd-backup --days 90
+  etcdup certs issue-client alice --for-user alice`,
     positionals: { min: 1, max: 1, name: "NAME" },
     flags: {
       ...whereFlags,
@@ -134,7 +136,13 @@ variables and kube-apiserver flags that use it. Example:
         type: "string",
         value: "DIR",
         description: "Directory for NAME.crt and NAME.key.",
-        defaultText: "the PKI directory",
+        defaultText: "the PKI directory; with --for-user ~USER/.config/etcdup",
+      },
+      "for-user": {
+        type: "string",
+        value: "USER",
+        description:
+          "Issue the pair for this non-root user: owned by USER (key 0600), etcdctl set up in USER's login shells.",
       },
       "key-algorithm": pkiFlags["key-algorithm"],
       ...backdate,

@@ -10,6 +10,8 @@ import { DEFAULT_KEY_ALGORITHM, parseKeyAlgorithm } from "../../pki/algorithms.t
 import { loadCaAt } from "../../pki/ca.ts";
 import { checkClientName, clientPair, planNewClient } from "../../pki/clients.ts";
 import { MAX_DAYS } from "../../pki/request.ts";
+import { readState, writeState } from "../../host/state.ts";
+import { ensureUserDirs, ownedByUser, renderUserProfile, userPlace, withUserClient } from "./for_user.ts";
 import { putInPlace } from "./put.ts";
 import { backdateOf, flag, resolveTarget } from "./target.ts";
 
@@ -28,11 +30,13 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   const now = new Date();
   const name = ctx.positionals[0];
   const outFlag = flag(ctx.values, "out");
-  const outDir = outFlag ? path.resolve(outFlag) : t.paths.dir;
+  const forUser = flag(ctx.values, "for-user");
+  const place = forUser ? userPlace(t.host, forUser, outFlag) : undefined;
+  const outDir = place?.dir ?? (outFlag ? path.resolve(outFlag) : t.paths.dir);
   checkClientName(name, outDir === t.paths.dir ? t.paths : undefined);
   const ca = await loadCaAt(t.host, t.paths, now);
   const pair = clientPair(outDir, name);
-  const files = await planNewClient(
+  const issued = await planNewClient(
     {
       pair,
       commonName: flag(ctx.values, "cn") ?? name,
@@ -45,12 +49,28 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     t.host,
     ca,
   );
-  const plan = { paths: t.paths, files, notes: [`issued client ${name}`], changed: true };
-  await putInPlace(ctx.values, t, ctx.out, plan, { now, signer: ca.signer.cert, restart: false });
   const endpoints = t.state?.clientUrls.join(",") ?? "https://127.0.0.1:2379";
   const [caFile, certFile, keyFile] = [t.paths.caCert, pair.certPath, pair.keyPath];
+  const profile = place &&
+    renderUserProfile(place, { endpoints, ca: caFile, cert: certFile, key: keyFile }, t.host);
+  const files = place ? [...ownedByUser(issued, place.account), profile!] : issued;
+  const plan = { paths: t.paths, files, notes: [`issued client ${name}`], changed: true };
+  const madeDirs = place ? ensureUserDirs(t.host, place) : [];
+  await putInPlace(ctx.values, t, ctx.out, plan, { now, signer: ca.signer.cert, restart: false });
+  if (place && t.state) {
+    const client = {
+      name,
+      user: place.account.name,
+      certPath: certFile,
+      keyPath: keyFile,
+      profile: place.profile,
+    };
+    writeState(t.host, withUserClient(readState(t.host) ?? t.state, client, madeDirs));
+  }
+  const owner = place?.account.name ?? "root";
   const human = [
-    `Client certificate '${name}' written: ${certFile} (0644 root), ${keyFile} (0600 root).`,
+    `Client certificate '${name}' written: ${certFile} (0644 ${owner}), ${keyFile} (0600 ${owner}).`,
+    ...(place ? [`${place.account.name}'s login shells get ETCDCTL_* for it from ${place.profile}.`] : []),
     "",
     "etcdctl (its ETCDCTL_* for this one command, so root's profile variables do not conflict):",
     `  ${etcdctlEnv(endpoints, caFile, certFile, keyFile)} etcdctl endpoint health`,

@@ -6,7 +6,7 @@ import type { CommandContext } from "../../cli/spec.ts";
 import { Exit, type ExitCode, usageError } from "../../errors.ts";
 import { loadCaAt } from "../../pki/ca.ts";
 import { type ClientPair, clientPair, planReissue } from "../../pki/clients.ts";
-import { type PkiPlan, planPki } from "../../pki/plan.ts";
+import { type PkiPlan, type PlannedFile, planPki } from "../../pki/plan.ts";
 import { leafProfiles, type LeafRole } from "../../pki/profiles.ts";
 import { MAX_DAYS, validateRequest } from "../../pki/request.ts";
 import { putInPlace } from "./put.ts";
@@ -31,6 +31,8 @@ function chosen(asked: string[], t: Target): { roles: Set<LeafRole>; clients: Cl
       );
     } else if (t.host.stat(pair.certPath) !== undefined) {
       clients.push(pair);
+    } else if (t.state?.userClients?.some((c) => c.name === a)) {
+      clients.push(...t.state.userClients.filter((c) => c.name === a));
     } else {
       throw usageError(
         "unknown-certificate",
@@ -42,6 +44,16 @@ function chosen(asked: string[], t: Target): { roles: Set<LeafRole>; clients: Cl
     }
   }
   return { roles, clients };
+}
+
+/**
+ * A reissued pair's certificate with the owner of its key: a non-root user's pair (`--for-user`) stays
+ * theirs; the layout's and root's pairs are root's either way.
+ */
+function keepCertOwner(pair: ClientPair, t: Target, files: PlannedFile[]): PlannedFile[] {
+  const key = t.host.stat(pair.keyPath);
+  if (!key || key.uid === 0) return files;
+  return files.map((f) => f.path === pair.certPath ? { ...f, uid: key.uid, gid: key.gid } : f);
 }
 
 /** Runs `certs renew`. */
@@ -70,7 +82,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     forceAlgorithm: flag(ctx.values, "key-algorithm") !== undefined,
   };
   for (const pair of clients) {
-    plan.files.push(...await planReissue(pair, t.host, ca, own));
+    plan.files.push(...keepCertOwner(pair, t, await planReissue(pair, t.host, ca, own)));
     plan.notes.push(`reissued client ${pair.name}`);
     plan.changed = true;
   }
