@@ -86,7 +86,7 @@ export function keepRecordedSettings(values: FlagValues, previous: InstallState 
   const recorded = recordedFlags(previous);
   const filled: FlagValues = { ...values };
   for (const [k, v] of Object.entries(recorded)) if (!given(k)) filled[k] = v;
-  if (given("tarball")) delete filled.version;
+  if (given("tarball") && !given("version")) delete filled.version; // the tarball's name gives it
   if (MEMBER_FLAGS.some(given)) {
     for (const k of ["initial-cluster", "cluster-token"]) if (!given(k)) delete filled[k];
   }

@@ -169,6 +169,8 @@ Deno.test("keepRecordedSettings: a source flag replaces the recorded source and 
   assert.equal(mirror.version, "v3.5.16");
   const tarball = keepRecordedSettings({ tarball: "/x/etcd-v3.5.17-linux-amd64.tar.gz" }, RECORD);
   assert.equal(tarball.version, undefined);
+  const both = keepRecordedSettings({ tarball: "/x/etcd.tar.gz", version: "v3.5.16" }, RECORD);
+  assert.equal(both.version, "v3.5.16", "a --version given with --tarball stays");
   const mirrored = { ...RECORD, source: { kind: "mirror", baseUrl: "https://m.example", caFile: "/ca.pem" } };
   const fromMirror = keepRecordedSettings({}, mirrored as InstallState);
   assert.equal(fromMirror.mirror, "https://m.example");
