@@ -17,6 +17,7 @@ import {
 import { type InstallState, STATE_DIR } from "../host/state.ts";
 import { configFiles, localClientUrl } from "../plan/desired.ts";
 import type { InstallPlan } from "../plan/types.ts";
+import type { FileAction } from "../plan/diff.ts";
 import type { PkiPaths } from "../pki/layout.ts";
 import { type PkiPlan, planPki } from "../pki/plan.ts";
 import { applyPki } from "../pki/apply.ts";
@@ -81,6 +82,15 @@ function placeBinaries(staged: StagedRelease, host: HostRoot, plan: InstallPlan,
   return changed;
 }
 
+/**
+ * The certificates a run keeps as they are (valid, right names), other than the CA the planner's notes
+ * already name, so a re-run reports each one kept.
+ */
+export function keptCertificates(pki: PkiPlan): string[] {
+  return pki.files.filter((f) => f.action === "keep" && f.role.endsWith("-cert") && f.role !== "ca-cert")
+    .map((f) => `${f.role.replace(/-cert$/, "")} certificate ${f.path}`);
+}
+
 /** Plans and applies the PKI (keeping what is valid), saying what it did. */
 async function placePki(
   plan: InstallPlan,
@@ -93,9 +103,17 @@ async function placePki(
   for (const w of pki.warnings ?? []) out.warn(`PKI: ${w}`);
   const { backupDir } = applyPki(pki, host, new Date());
   for (const n of pki.notes) out.info(`PKI: ${n}`);
+  for (const f of keptCertificates(pki)) out.info(`PKI: kept ${f}`);
   if (backupDir) out.info(`PKI: replaced files backed up in ${backupDir}`);
   return pki;
 }
+
+/** A file action as the step log says it once done (the log speaks in the past tense throughout). */
+const DONE: Record<Exclude<FileAction, "keep" | "keep-edited">, string> = {
+  create: "created",
+  update: "updated",
+  "fix-owner-mode": "fixed owner and mode of",
+};
 
 /**
  * Writes the config files, the completion and etcdup itself (for its timers) where they differ from the
@@ -120,7 +138,7 @@ async function placeConfig(
       out.warn(
         `${file.path} was edited since etcdup wrote it: kept; etcdup's version is in ${file.path}${NEW_SUFFIX}`,
       );
-    } else if (action !== "keep") out.step(`${action} ${file.path}`);
+    } else if (action !== "keep") out.step(`${DONE[action]} ${file.path}`);
   }
   return decisions;
 }

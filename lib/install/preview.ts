@@ -9,7 +9,10 @@ import type { Output } from "../cli/output.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { lookupUser } from "../host/accounts.ts";
 import { decideFiles } from "../host/apply.ts";
-import type { InstallState } from "../host/state.ts";
+import { type InstallState, STATE_FILE } from "../host/state.ts";
+import { serviceManager } from "../host/systemd.ts";
+import { createOutput } from "../cli/output.ts";
+import { completionFile } from "./completion.ts";
 import { configFiles } from "../plan/desired.ts";
 import { baseView, type PlanView, renderPlanText, type ViewEntry } from "../plan/render.ts";
 import type { InstallPlan } from "../plan/types.ts";
@@ -32,6 +35,20 @@ export async function dryRun(ctx: CommandContext): Promise<ExitCode> {
   return await previewPlan(plan, host, previous, ctx.out);
 }
 
+/**
+ * A PKI planner note in the future tense, as the dry run speaks ("issued CA" -> "will issue CA"), or
+ * nothing for what stays as it is (the file list says "keep").
+ */
+function willDo(note: string): string[] {
+  if (/^kept valid\b/.test(note)) return [];
+  const verbs: [RegExp, string][] = [[/^issued\b/, "will issue"], [/^reissued\b/, "will reissue"], [
+    /^fixed\b/,
+    "will fix",
+  ], [/^replaced\b/, "will replace"]];
+  for (const [re, future] of verbs) if (re.test(note)) return [note.replace(re, future)];
+  return [note];
+}
+
 /** Builds and prints the dry-run view. */
 async function previewPlan(
   plan: InstallPlan,
@@ -44,8 +61,16 @@ async function previewPlan(
   const ids = account ? { uid: account.uid, gid: account.gid } : { uid: -1, gid: -1 };
   const pki = await planPki(pkiRequest(plan, ids), host);
   for (const w of pki.warnings ?? []) out.warn(`PKI: ${w}`);
-  const decisions = decideFiles(host, [...configFiles(plan, pki.paths), selfFile()], state?.files ?? {});
   const sameRelease = state?.version === plan.release.version && state.binDir === plan.paths.binDir;
+  // The installed etcdctl of the same release makes the same completion: compare it like apply does.
+  const completion = sameRelease
+    ? await completionFile(plan, host, createOutput({ quiet: true }))
+    : undefined;
+  const decisions = decideFiles(
+    host,
+    [...configFiles(plan, pki.paths), selfFile(), ...(completion ? [completion] : [])],
+    state?.files ?? {},
+  );
   const bins: ViewEntry[] = requiredBinaries(plan.release.version).map((b) => ({
     path: path.join(plan.paths.binDir, b),
     owner: "root:root",
@@ -82,17 +107,31 @@ async function previewPlan(
       ...bins,
       ...pkiEntries(pki, ids),
       ...configEntries(decisions, ids),
-      {
+      ...(completion ? [] : [{
         path: plan.paths.completionFile,
         owner: "root:root",
         mode: "0644",
-        action: "generate",
+        action: "generate" as const,
         note: "from 'etcdctl completion bash' when this etcdctl has it",
-      },
+      }]),
     ],
-    service: serviceSteps(plan, serviceChanges(plan, decisions, pki, !sameRelease), state),
-    notes: [...plan.notes, ...pki.notes],
+    service: serviceSteps(
+      plan,
+      serviceChanges(plan, decisions, pki, !sameRelease),
+      state,
+      await serviceManager(host).isEnabled(plan.service.unit).catch(() => false),
+    ),
+    notes: [...plan.notes, ...pki.notes.flatMap(willDo)],
   };
+  const changes = !account || view.dirs.some((d) => d.action !== "keep") ||
+    view.files.some((f) => f.action !== "keep" && f.action !== "keep-edited");
+  view.files.push({
+    path: STATE_FILE,
+    owner: "root:root",
+    mode: "0600",
+    action: state === undefined ? "create" : changes ? "update" : "keep",
+    note: "etcdup's record of what it owns",
+  });
   out.result({ dryRun: true, plan: view }, renderPlanText(view, plan.root));
   return Exit.ok;
 }

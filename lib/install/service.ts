@@ -46,22 +46,27 @@ export function serviceChanges(
   };
 }
 
-/** The service actions applying takes, in order, as the dry run shows them (etcd's, then the timers'). */
+/**
+ * The service actions applying takes, in order, as the dry run shows them (etcd's, then the timers');
+ * `enabled` (etcd's unit is enabled already) leaves out the enable that would change nothing.
+ */
 export function serviceSteps(
   plan: InstallPlan,
   changes: ServiceChanges,
   previous: InstallState | undefined,
+  enabled = false,
 ): string[] {
   return [
-    ...etcdSteps(plan, changes),
+    ...etcdSteps(plan, changes, enabled),
     ...timerSteps(plan.root, plan.timers, retiredTimers(previous?.timers, plan.timers), plan.service.start),
   ];
 }
 
-function etcdSteps(plan: InstallPlan, changes: ServiceChanges): string[] {
+function etcdSteps(plan: InstallPlan, changes: ServiceChanges, enabled: boolean): string[] {
   const u = plan.service.unit;
-  if (plan.root !== "/") return [`systemctl --root ${plan.root} enable ${u} (never started under --root)`];
-  const steps = [...(changes.unitChanged ? ["systemctl daemon-reload"] : []), `systemctl enable ${u}`];
+  const enable = enabled ? [] : [`systemctl${plan.root !== "/" ? ` --root ${plan.root}` : ""} enable ${u}`];
+  if (plan.root !== "/") return [...enable, `${u} is never started under --root`];
+  const steps = [...(changes.unitChanged ? ["systemctl daemon-reload"] : []), ...enable];
   if (!plan.service.start) return [...steps, `not started (--no-start)`];
   return [
     ...steps,

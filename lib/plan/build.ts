@@ -283,8 +283,7 @@ export function buildPlan(
   const pki = planPki(values, facts, member);
   const dirs = planDirs(values, pki.pkiDir);
   const timeout = v.positiveInt("health-timeout", str(values, "health-timeout") ?? "60", 3600);
-  const live = path.resolve(root) === "/";
-  if (!live) notes.push(`--root ${root}: the unit is enabled inside the tree, etcd is not started`);
+  const live = path.resolve(root) === "/"; // under --root the service step says etcd is not started
   return {
     root: path.resolve(root),
     release,

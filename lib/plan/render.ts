@@ -75,8 +75,8 @@ export function baseView(plan: InstallPlan): Pick<PlanView, "release" | "member"
 /** Text for `--dry-run`: every file with owner and mode, users, release, service actions. */
 export function renderPlanText(view: PlanView, root: string): string {
   const lines = [
-    `Plan${
-      root === "/" ? "" : ` (under --root ${root})`
+    `Dry run: nothing is written now. The run will install${
+      root === "/" ? "" : ` under --root ${root}`
     }: etcd ${view.release.version} (${view.release.arch}), ${view.release.source}`,
     ...(view.release.verification ? [`  verification: ${view.release.verification}`] : []),
     `  member ${view.member.name}: clients ${view.member.clientUrls.join(",")}, peers ${
