@@ -25,7 +25,7 @@ function parseArches(value: string | undefined): Arch[] {
 
 /** Runs `etcdup download`. */
 export async function run(ctx: CommandContext): Promise<ExitCode> {
-  const { values, out } = ctx;
+  const { values } = ctx;
   const output = values.output;
   if (typeof output !== "string" || output === "") {
     throw usageError(
