@@ -13,7 +13,7 @@
  *   When none can be had, the build stops with an error saying how to provide one.
  * - A binary built for this machine's architecture is run once (`--version`) before it is kept.
  *
- * Usage: deno task build [--target amd64|arm64]... [--out DIR] [--version V] [--no-check]
+ * Usage: deno task build [--target amd64|arm64]... [--out DIR] [--version V] [--no-check] [--signer KEY.pub]
  */
 import { parseArgs } from "node:util";
 import * as fs from "node:fs";
@@ -196,6 +196,8 @@ export interface BuildOptions {
   env?: Record<string, string | undefined>;
   /** Progress lines; default none. */
   log?: (line: string) => void;
+  /** The release signing key's public half (`ssh-ed25519 AAAA...`), embedded into the published install.sh. */
+  signer?: string;
 }
 
 /** What {@link build} produced. */
@@ -318,6 +320,30 @@ export function publish(out: string, files: readonly string[]): { files: string[
   return { files: written, sums };
 }
 
+/**
+ * install.sh with the release signing key embedded as its allowed_signers line (principal etcdup-release), so
+ * the published copy verifies SHA256SUMS.sig with `ssh-keygen -Y verify`. `publicKey` is an OpenSSH public
+ * key line (`ssh-ed25519 AAAA... comment`); its comment is dropped.
+ * @example embedSigner(installSh, "ssh-ed25519 AAAAC3Nz... release") // "...release_signer='etcdup-release ssh-ed25519 AAAAC3Nz...'..."
+ */
+export function embedSigner(installSh: string, publicKey: string): string {
+  const [type, key] = publicKey.trim().split(/\s+/);
+  if (
+    !/^(ssh-ed25519|ecdsa-sha2-nistp\d+|ssh-rsa)$/.test(type ?? "") || !/^[A-Za-z0-9+/=]+$/.test(key ?? "")
+  ) {
+    throw usageError(
+      "bad-signer",
+      "build.ts --signer: not an OpenSSH public key",
+      "Give the .pub file of the key.",
+    );
+  }
+  const line = "release_signer=''";
+  if (!installSh.includes(`\n${line}\n`)) {
+    throw new EtcdupError({ code: "internal", message: `install.sh has no ${line} line to fill in` });
+  }
+  return installSh.replace(`\n${line}\n`, `\nrelease_signer='etcdup-release ${type} ${key}'\n`);
+}
+
 /** The target of the machine running the build, if it is one etcdup ships for. */
 function hostTarget(): Target | undefined {
   const arch = Deno.build.arch === "x86_64" ? "amd64" : Deno.build.arch === "aarch64" ? "arm64" : undefined;
@@ -349,11 +375,31 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
       });
       built.push(file);
     }
-    const { files, sums } = publish(out, [...built, path.join(staged, "install.sh")]);
+    const installer = path.join(staged, "install.sh");
+    if (opts.signer) {
+      fs.writeFileSync(installer, embedSigner(fs.readFileSync(installer, "utf8"), opts.signer));
+    }
+    const { files, sums } = publish(out, [...built, installer]);
     for (const f of [...files, sums]) log(`wrote ${f}`);
     return { version, commit, binaries: files.slice(0, built.length), installer: files[built.length], sums };
   } finally {
     fs.rmSync(staged, { recursive: true, force: true });
+  }
+}
+
+const USAGE =
+  "Usage: deno task build [--target amd64|arm64]... [--out DIR] [--version V] [--no-check] [--signer KEY.pub]";
+
+/** The public key in `file` (`--signer`), or a usage error naming the flag. */
+function readSigner(file: string): string {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (err) {
+    throw usageError(
+      "bad-signer",
+      `build.ts --signer ${file}: ${(err as Error).message}`,
+      "Give the .pub file.",
+    );
   }
 }
 
@@ -368,6 +414,7 @@ function parseBuildArgs(argv: string[]): BuildOptions {
         out: { type: "string" },
         version: { type: "string" },
         "no-check": { type: "boolean" },
+        signer: { type: "string" },
       },
       strict: true,
     });
@@ -375,7 +422,7 @@ function parseBuildArgs(argv: string[]): BuildOptions {
     throw usageError(
       "bad-build-flag",
       `build.ts: ${(err as Error).message}`,
-      "Usage: deno task build [--target amd64|arm64]... [--out DIR] [--version V] [--no-check]",
+      USAGE,
     );
   }
   const v = parsed.values;
@@ -384,7 +431,8 @@ function parseBuildArgs(argv: string[]): BuildOptions {
     if (!t) throw usageError("bad-target", `build.ts: unknown --target '${name}'`, "Use amd64 or arm64.");
     return t;
   });
-  return { targets, out: v.out, version: v.version, noCheck: v["no-check"] };
+  const signer = v.signer === undefined ? undefined : readSigner(v.signer);
+  return { targets, out: v.out, version: v.version, noCheck: v["no-check"], signer };
 }
 
 if (import.meta.main) {

@@ -3,8 +3,10 @@
 #
 #   curl -fsSL https://github.com/etcdup/etcdup/releases/latest/download/install.sh | sudo sh -s -- --version v3.6.6
 #
-# Downloads etcdup-linux-<arch> and SHA256SUMS from ETCDUP_BASE_URL, refuses the binary unless its SHA-256
-# matches, installs it as ETCDUP_INSTALL_DIR/etcdup (left alone when already identical), then runs
+# Downloads etcdup-linux-<arch> and SHA256SUMS from ETCDUP_BASE_URL, verifies SHA256SUMS's signature
+# (SHA256SUMS.sig, `ssh-keygen -Y verify` against the release key embedded below) when ssh-keygen is present,
+# refuses the binary unless its SHA-256 matches, installs it as ETCDUP_INSTALL_DIR/etcdup (left alone when
+# already identical), then runs
 # `etcdup install "$@"`. No prompts and no TTY needed. Every `etcdup install` flag can also be given as an
 # ETCDUP_<FLAG> variable, which passes through (e.g. ETCDUP_VERSION=v3.6.6).
 #
@@ -16,10 +18,17 @@
 #   ETCDUP_QUIET          defaults to 1 here (warnings and errors only); set 0 for progress lines
 #   CURL_CA_BUNDLE, WGETRC, https_proxy ...  are honoured by curl and wget themselves
 #
-# Exit status: that of `etcdup install`, or 3 checksum mismatch (nothing installed), 5 download failed,
+# Without ssh-keygen (OpenSSH 8.1+), or in a copy of install.sh that carries no release key (a checkout's), only
+# the digest is checked, and a warning says so.
+#
+# Exit status: that of `etcdup install`, or 3 bad signature or checksum mismatch (nothing installed), 5 download failed,
 # 7 unsupported machine, no curl/wget/sha256sum, or no write access to ETCDUP_INSTALL_DIR.
 #
 # The whole script is one function called on the last line, so a truncated download runs nothing.
+
+# The release signing key, as an allowed_signers line (principal etcdup-release); build.ts --signer fills it in
+# the released copy. Empty here: a checkout's install.sh can only check digests.
+release_signer=''
 
 etcdup_install_main() {
   set -eu
@@ -49,6 +58,7 @@ etcdup_install_main() {
 
   say "downloading $base_url/$file"
   download "$base_url/SHA256SUMS" "$tmp/SHA256SUMS"
+  verify_signature "$tmp"
   download "$base_url/$file" "$tmp/$file"
 
   want=$(awk -v f="$file" '$2 == f || $2 == "*" f { print $1 }' "$tmp/SHA256SUMS")
@@ -78,6 +88,30 @@ etcdup_install_main() {
   rm -rf "$tmp"
   trap - EXIT INT TERM
   exec "$dest" install "$@" </dev/null
+}
+
+# verify_signature DIR: checks DIR/SHA256SUMS against SHA256SUMS.sig from the release with ssh-keygen and the
+# embedded key (exit 3 when it does not verify); warns, even when quiet, when only the digest can be checked.
+verify_signature() {
+  if [ -z "$release_signer" ]; then
+    warn "this install.sh carries no release key: only the SHA-256 of the binary is checked, not who published it"
+    return 0
+  fi
+  if ! command -v ssh-keygen >/dev/null 2>&1; then
+    warn "ssh-keygen (openssh-client) is missing: only the SHA-256 of the binary is checked, not the signature of SHA256SUMS"
+    return 0
+  fi
+  download "$base_url/SHA256SUMS.sig" "$1/SHA256SUMS.sig"
+  printf '%s\n' "$release_signer" >"$1/allowed_signers"
+  ssh-keygen -Y verify -f "$1/allowed_signers" -I etcdup-release -n etcdup-release \
+    -s "$1/SHA256SUMS.sig" <"$1/SHA256SUMS" >/dev/null 2>&1 ||
+    fail 3 "the signature of $base_url/SHA256SUMS does not verify against the release key; nothing installed"
+  say "verified the signature of SHA256SUMS with the embedded release key"
+}
+
+# Prints a warning, also when quiet.
+warn() {
+  printf 'etcdup-install: warning: %s\n' "$*" >&2
 }
 
 # Prints a progress line unless ETCDUP_QUIET is set (and not 0).

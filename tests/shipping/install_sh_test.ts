@@ -10,6 +10,8 @@ import * as path from "node:path";
 import { serveFiles, startHttpsServer, type TestServer } from "../support/https_server.ts";
 import { INSTALL_SH, releaseFiles, STAND_IN, sumsFor } from "./release_files.ts";
 import { exec } from "../support/exec.ts";
+import { createHash } from "node:crypto";
+import { embedSigner } from "../../build.ts";
 
 /** How {@link pipeToSh} runs. */
 interface PipeOptions {
@@ -100,7 +102,11 @@ Deno.test("curl | sh -s -- ARGS verifies, installs and runs 'etcdup install ARGS
     // A hardened umask must not leave the installed binary unrunnable for others.
     const r = await pipeToSh(server.url, env, ["--version", "v3.6.6", "--san", "a b"], { umask: "077" });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stderr, "", "quiet by default under curl|sh");
+    // Quiet by default under curl|sh: only the warning that this (unsigned, checkout) copy checks digests only.
+    assert.match(
+      r.stderr,
+      /^etcdup-install: warning: this install\.sh carries no release key: only the SHA-256 .*\n$/,
+    );
     const installed = path.join(bin, "etcdup");
     assert.equal(fs.readFileSync(installed, "utf8"), STAND_IN);
     assert.equal(fs.statSync(installed).mode & 0o7777, 0o755);
@@ -160,7 +166,7 @@ function hostArch(): string {
 }
 
 Deno.test("install.sh maps uname -m to the release arch and refuses machines etcdup does not ship for", async () => {
-  await withServed(releaseFiles(STAND_IN), async ({ server, root, bin, tmp, env }) => {
+  await withServed(releaseFiles(STAND_IN), async ({ server, root, bin, env }) => {
     const uname = (s: string, m: string) =>
       shadowPath(root, [], { uname: `[ "$1" = -s ] && echo ${s} || echo ${m}` });
 
@@ -183,4 +189,103 @@ Deno.test("install.sh maps uname -m to the release arch and refuses machines etc
       assert.deepEqual(fs.readdirSync(bin), [], "nothing installed");
     }
   });
+});
+
+/** A throwaway release signing key made for the test: its private key file and public key line. */
+async function throwawayKey(dir: string): Promise<{ key: string; pub: string }> {
+  const key = path.join(dir, "release-key");
+  const r = await exec(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "test release", "-f", key]);
+  assert.equal(r.code, 0, r.stderr);
+  return { key, pub: fs.readFileSync(`${key}.pub`, "utf8") };
+}
+
+/**
+ * A release as the workflow publishes it: install.sh with the key embedded (build.ts --signer), SHA256SUMS
+ * over binaries and install.sh, and SHA256SUMS.sig from `ssh-keygen -Y sign -n etcdup-release`.
+ */
+async function signedRelease(dir: string, key: { key: string; pub: string }, binary: string) {
+  const installSh = embedSigner(fs.readFileSync(INSTALL_SH, "utf8"), key.pub);
+  const enc = new TextEncoder();
+  const sums = sumsFor(binary) + `${createHash("sha256").update(installSh).digest("hex")}  install.sh\n`;
+  const sumsFile = path.join(dir, "SHA256SUMS");
+  fs.writeFileSync(sumsFile, sums);
+  const signed = await exec([
+    "ssh-keygen",
+    "-Y",
+    "sign",
+    "-q",
+    "-f",
+    key.key,
+    "-n",
+    "etcdup-release",
+    sumsFile,
+  ]);
+  assert.equal(signed.code, 0, signed.stderr);
+  return {
+    ...releaseFiles(binary, sums),
+    "/install.sh": enc.encode(installSh),
+    "/SHA256SUMS.sig": fs.readFileSync(`${sumsFile}.sig`),
+  };
+}
+
+Deno.test("a signed release: install.sh verifies SHA256SUMS.sig with the embedded key; a forged SHA256SUMS exits 3", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "etcdup-signed-" });
+  try {
+    const key = await throwawayKey(dir);
+    const files = await signedRelease(dir, key, STAND_IN);
+    await withServed(files, async ({ server, bin, env }) => {
+      const r = await pipeToSh(server.url, { ...env, ETCDUP_QUIET: "0" }, []);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /verified the signature of SHA256SUMS with the embedded release key/);
+      assert.doesNotMatch(r.stderr, /warning/);
+      assert.ok(server.requests.includes("/SHA256SUMS.sig"));
+      assert.equal(fs.readFileSync(path.join(bin, "etcdup"), "utf8"), STAND_IN);
+    });
+    // A mirror that swaps the binary and rewrites SHA256SUMS to match cannot re-sign it.
+    const evil = "#!/bin/sh\necho evil\n";
+    await withServed({ ...files, ...releaseFiles(evil), "/install.sh": files["/install.sh"] }, async (s) => {
+      const r = await pipeToSh(s.server.url, s.env, []);
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(
+        r.stderr,
+        /signature of .*SHA256SUMS does not verify against the release key; nothing installed/,
+      );
+      assert.deepEqual(fs.readdirSync(s.bin), [], "nothing installed");
+    });
+    // Signed by another key: refused too.
+    const other = await throwawayKey(Deno.makeTempDirSync({ dir, prefix: "other-" }));
+    const forged = await signedRelease(Deno.makeTempDirSync({ dir, prefix: "forged-" }), other, STAND_IN);
+    await withServed({ ...forged, "/install.sh": files["/install.sh"] }, async (s) => {
+      assert.equal((await pipeToSh(s.server.url, s.env, [])).code, 3);
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("without ssh-keygen a signed install.sh checks the digest and says clearly that it could only do that", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "etcdup-nokeygen-" });
+  try {
+    const files = await signedRelease(dir, await throwawayKey(dir), STAND_IN);
+    await withServed(files, async ({ server, root, bin, env }) => {
+      const pathDir = shadowPath(root, ["ssh-keygen"], {});
+      const r = await pipeToSh(server.url, env, [], { pathDir });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stderr,
+        /warning: ssh-keygen \(openssh-client\) is missing: only the SHA-256 of the binary is checked/,
+      );
+      assert.ok(!server.requests.includes("/SHA256SUMS.sig"));
+      assert.equal(fs.readFileSync(path.join(bin, "etcdup"), "utf8"), STAND_IN);
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("embedSigner fills install.sh's release key line and refuses what is not a public key", () => {
+  const sh = fs.readFileSync(INSTALL_SH, "utf8");
+  const out = embedSigner(sh, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOnly4TestXX release@ci\n");
+  assert.match(out, /^release_signer='etcdup-release ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOnly4TestXX'$/m);
+  assert.throws(() => embedSigner(sh, "not a key"), /not an OpenSSH public key/);
 });
