@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { exec, type ExecResult } from "../support/exec.ts";
+import { haveSetpriv, rootInstall } from "../support/root_install.ts";
 
 const MAIN = path.resolve(new URL("../../main.ts", import.meta.url).pathname);
 const NOBODY = ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"];
@@ -19,10 +20,7 @@ function jsonError(r: ExecResult): { code: string; message: string; hint?: strin
 }
 
 Deno.test("non-root status, certs check, certs renew, uninstall --dry-run, install --dry-run exit 7 'run as root'", async () => {
-  if ((await exec(["setpriv", "--version"])).code !== 0) {
-    console.warn("skipped: setpriv (util-linux) is not installed");
-    return;
-  }
+  if (!(await haveSetpriv())) return;
   const fx = await etcdFixture("sid");
   const dir = await Deno.makeTempDir({ prefix: "etcdup-nonroot-" });
   try {
@@ -40,13 +38,7 @@ Deno.test("non-root status, certs check, certs renew, uninstall --dry-run, insta
         "run",
         "-A",
         bundle,
-        "install",
-        "--root",
-        root,
-        "--tarball",
-        fx.tarball,
-        "--sha256",
-        fx.sha256,
+        ...rootInstall(root, fx),
       ],
       { env },
     );

@@ -5,15 +5,10 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
-import { exec, type ExecResult } from "../support/exec.ts";
+import type { ExecResult } from "../support/exec.ts";
+import { etcdupMain, rootInstall } from "../support/root_install.ts";
 
-const MAIN = path.resolve(new URL("../../main.ts", import.meta.url).pathname);
-
-function etcdup(args: string[]): Promise<ExecResult> {
-  return exec([Deno.execPath(), "run", "-A", "--no-lock", MAIN, ...args], {
-    env: { NO_COLOR: "1", DENO_NO_PACKAGE_JSON: "1" },
-  });
-}
+const etcdup = (args: string[]) => etcdupMain(args);
 
 /** The result object of a `--json` run. */
 function jsonResult(r: ExecResult): Record<string, unknown> {
@@ -27,7 +22,7 @@ Deno.test("status reports what certs check reports (wrong-ca of a client pair), 
     const [a, b] = [path.join(dir, "a"), path.join(dir, "b")];
     for (const root of [a, b]) {
       await Deno.mkdir(root);
-      const r = await etcdup(["install", "--root", root, "--tarball", fx.tarball, "--sha256", fx.sha256]);
+      const r = await etcdup(rootInstall(root, fx));
       assert.equal(r.code, 0, r.stderr);
     }
     assert.equal((await etcdup(["certs", "issue-client", "app", "--root", b])).code, 0);

@@ -5,23 +5,16 @@
  * each certificate it keeps; a --root run that fails early prints no "--root" notice.
  */
 import assert from "node:assert/strict";
-import * as path from "node:path";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
-import { exec, type ExecResult } from "../support/exec.ts";
+import { etcdupMain, rootInstall } from "../support/root_install.ts";
 
-const MAIN = path.resolve(new URL("../../main.ts", import.meta.url).pathname);
-
-function etcdup(args: string[]): Promise<ExecResult> {
-  return exec([Deno.execPath(), "run", "-A", "--no-lock", MAIN, ...args], {
-    env: { NO_COLOR: "1", DENO_NO_PACKAGE_JSON: "1" },
-  });
-}
+const etcdup = (args: string[]) => etcdupMain(args);
 
 Deno.test("dry run in the future tense, only what the run will do; past-tense step log; each kept certificate named", async () => {
   const fx = await etcdFixture("sid");
   const root = await Deno.makeTempDir({ prefix: "etcdup-polish-" });
   try {
-    const args = ["install", "--root", root, "--tarball", fx.tarball, "--sha256", fx.sha256];
+    const args = rootInstall(root, fx);
     const fresh = await etcdup([...args, "--dry-run"]);
     assert.equal(fresh.code, 0, fresh.stderr);
     assert.match(fresh.stdout, /^Dry run: nothing is written now\. The run will install/);

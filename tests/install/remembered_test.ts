@@ -9,19 +9,14 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
-import { exec, type ExecResult } from "../support/exec.ts";
+import type { ExecResult } from "../support/exec.ts";
+import { etcdupMain, rootInstall } from "../support/root_install.ts";
 import type { InstallState } from "../../lib/host/state.ts";
 import { keepRecordedSettings } from "../../lib/install/remembered.ts";
 
-const MAIN = path.resolve(new URL("../../main.ts", import.meta.url).pathname);
 /** A proxy nobody listens on: any download attempt fails at once instead of reaching the internet. */
 const NO_NETWORK = { https_proxy: "http://127.0.0.1:9", HTTPS_PROXY: "http://127.0.0.1:9" };
-
-function etcdup(args: string[]): Promise<ExecResult> {
-  return exec([Deno.execPath(), "run", "-A", "--no-lock", MAIN, ...args], {
-    env: { NO_COLOR: "1", DENO_NO_PACKAGE_JSON: "1", ...NO_NETWORK },
-  });
-}
+const etcdup = (args: string[]) => etcdupMain(args, NO_NETWORK);
 
 /** The `event: "error"` line of a `--json` run. */
 function jsonError(r: ExecResult): { code: string; exit: number; hint?: string } {
@@ -49,13 +44,7 @@ Deno.test("install re-run without flags keeps every recorded setting, reads the 
   const root = await Deno.makeTempDir({ prefix: "etcdup-remembered-" });
   try {
     const first = await etcdup([
-      "install",
-      "--root",
-      root,
-      "--tarball",
-      fx.tarball,
-      "--sha256",
-      fx.sha256,
+      ...rootInstall(root, fx),
       "--name",
       "n1",
       "--advertise-address",
@@ -97,7 +86,7 @@ Deno.test("install --name on a member with data is refused (exit 7) with the rep
   const fx = await etcdFixture("sid");
   const root = await Deno.makeTempDir({ prefix: "etcdup-rename-" });
   try {
-    const args = ["install", "--root", root, "--tarball", fx.tarball, "--sha256", fx.sha256];
+    const args = rootInstall(root, fx);
     assert.equal((await etcdup([...args, "--name", "node1"])).code, 0);
     await Deno.mkdir(path.join(root, "var/lib/etcd/member"));
     const before = await snapshot(root);

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { exec, type ExecResult } from "../support/exec.ts";
+import { haveSetpriv, rootInstall } from "../support/root_install.ts";
 import { runEtcdup } from "../shipping/etcdup_cmd.ts";
 import { etcdBinaries, localEtcd } from "./helpers.ts";
 
@@ -21,10 +22,7 @@ function jsonResult(r: ExecResult | { stdout: string }): Record<string, string[]
 }
 
 Deno.test("issue-client --for-user: USER's pair and login shell, renewed and purged with the PKI", async () => {
-  if ((await exec(["setpriv", "--version"])).code !== 0) {
-    console.warn("skipped: setpriv (util-linux) is not installed");
-    return;
-  }
+  if (!(await haveSetpriv())) return;
   const fx = await etcdFixture("sid");
   const dir = await Deno.makeTempDir({ prefix: "etcdup-for-user-" });
   let etcd: ReturnType<typeof localEtcd> | undefined;
@@ -33,13 +31,7 @@ Deno.test("issue-client --for-user: USER's pair and login shell, renewed and pur
     const root = path.join(dir, "root");
     await Deno.mkdir(root, { mode: 0o755 });
     const installed = await runEtcdup([
-      "install",
-      "--root",
-      root,
-      "--tarball",
-      fx.tarball,
-      "--sha256",
-      fx.sha256,
+      ...rootInstall(root, fx),
     ]);
     assert.equal(installed.code, 0, installed.stderr);
     await Deno.writeTextFile(path.join(root, "etc/passwd"), `alice:x:${UID}:${UID}::${HOME}:/bin/bash\n`, {
