@@ -22,9 +22,16 @@ function binaryRecords(host: HostRoot, plan: InstallPlan): Record<string, OwnedF
   return out;
 }
 
+/** The recorded directories made for non-root users' client pairs (`certs issue-client --for-user`), kept. */
+function userClientDirs(previous: InstallState | undefined): string[] {
+  const clients = previous?.userClients ?? [];
+  return (previous?.dirs ?? []).filter((d) => clients.some((c) => c.certPath.startsWith(`${d}/`)));
+}
+
 /**
  * Records what etcdup owns now (binaries, PKI, config files) and the member's settings, the initial cluster
- * join settled included; files kept because the operator edited them keep their old record. A record that
+ * join settled included; files kept because the operator edited them keep their old record, and the client
+ * pairs issued for non-root users stay recorded. A record that
  * would say what the previous one says is not rewritten (its `updatedAt` is the last change's time).
  */
 export function recordState(
@@ -43,6 +50,9 @@ export function recordState(
     if (action !== "keep-edited") {
       files[file.path] = { sha256: file.sha256, uid: file.uid, gid: file.gid, mode: file.mode };
     } else if (previous?.files[file.path]) files[file.path] = previous.files[file.path];
+  }
+  for (const c of previous?.userClients ?? []) {
+    for (const p of [c.certPath, c.keyPath, c.profile]) if (previous?.files[p]) files[p] = previous.files[p];
   }
   const r = plan.release;
   const state: InstallState = {
@@ -67,7 +77,13 @@ export function recordState(
     unit: plan.service.unit,
     timers: plan.timers.map(timerUnit),
     files,
-    dirs: [plan.paths.dataDir, ...(plan.paths.walDir ? [plan.paths.walDir] : []), plan.pki.pkiDir],
+    dirs: [
+      plan.paths.dataDir,
+      ...(plan.paths.walDir ? [plan.paths.walDir] : []),
+      plan.pki.pkiDir,
+      ...userClientDirs(previous),
+    ],
+    ...(previous?.userClients ? { userClients: previous.userClients } : {}),
     updatedAt: previous?.updatedAt ?? "",
   };
   if (previous !== undefined && isDeepStrictEqual(state, previous)) return;

@@ -75,6 +75,8 @@ Deno.test("issue-client --for-user: USER's pair and login shell, renewed and pur
     assert.equal(shell.code, 0, shell.stdout + shell.stderr);
     assert.match(shell.stdout + shell.stderr, /is healthy/);
 
+    // An install re-run keeps the record of USER's pair (renew and uninstall below still find it).
+    assert.equal((await runEtcdup(rootInstall(root, fx))).code, 0);
     const before = await Deno.readTextFile(at(`${PAIR_DIR}/ops.crt`));
     const renewed = await runEtcdup(["certs", "renew", "ops", "--root", root]);
     assert.equal(renewed.code, 0, renewed.stderr);
