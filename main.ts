@@ -129,7 +129,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
 if (import.meta.main) {
   const env = Deno.env.toObject();
   // Under `deno task`, relative paths mean the directory the command was typed in (lib/cli/invocation.ts).
-  const invoked = invocationDir(env, Deno.cwd(), import.meta.dirname ?? "");
+  const invoked = invocationDir(env, Deno.cwd(), Deno.execPath());
   if (invoked) Deno.chdir(invoked);
   Deno.exit(await main(Deno.args, env));
 }

@@ -7,16 +7,16 @@ import * as path from "node:path";
 
 /**
  * The directory to resolve relative paths against when it is not the working directory: `INIT_CWD`, but
- * only while the process runs in `taskDir` (where `deno task` puts it), so a stale `INIT_CWD` inherited by
- * another program (a compiled binary, a test's child with its own cwd) changes nothing.
- * @example invocationDir({ INIT_CWD: "/srv/tarballs" }, "/opt/etcdup", "/opt/etcdup") // "/srv/tarballs"
+ * only when etcdup runs from source under the deno CLI (`runtime` is `Deno.execPath()`), where `deno task`
+ * sets it; a compiled etcdup ignores an `INIT_CWD` it may inherit from some npm script.
+ * @example invocationDir({ INIT_CWD: "/srv/tarballs" }, "/opt/etcdup", "/usr/bin/deno") // "/srv/tarballs"
  */
 export function invocationDir(
   env: Record<string, string | undefined>,
   cwd: string,
-  taskDir: string,
+  runtime: string,
 ): string | undefined {
   const init = env.INIT_CWD;
-  if (!init || !path.isAbsolute(init) || path.resolve(cwd) !== path.resolve(taskDir)) return undefined;
+  if (!init || !path.isAbsolute(init) || path.basename(runtime) !== "deno") return undefined;
   return path.resolve(init) === path.resolve(cwd) ? undefined : path.resolve(init);
 }
