@@ -76,8 +76,9 @@ function recordedFlags(r: InstallState): FlagValues {
 
 /**
  * The flags with every setting the operator did not give filled in from the state record. The release
- * source (and an operator-given digest) is kept only when no source flag is given, the version only when no
- * `--tarball` names one, and the initial cluster only when no flag moves this member in it.
+ * source (and an operator-given digest) is kept only when no source flag and no other `--version` is given,
+ * the version only when no `--tarball` names one, and the initial cluster only when no flag moves this
+ * member in it.
  * @example keepRecordedSettings({}, state).tarball // the tarball the first install used
  */
 export function keepRecordedSettings(values: FlagValues, previous: InstallState | undefined): FlagValues {
@@ -90,7 +91,11 @@ export function keepRecordedSettings(values: FlagValues, previous: InstallState 
   if (MEMBER_FLAGS.some(given)) {
     for (const k of ["initial-cluster", "cluster-token"]) if (!given(k)) delete filled[k];
   }
-  if (!SOURCE_FLAGS.some(given)) {
+  // Another --version needs another release: the recorded source holds the installed one (the version
+  // change is then refused with the upgrade command, not blamed on a tarball the operator did not give).
+  const sameVersion = !given("version") ||
+    String(values.version).trim().replace(/^v/, "") === previous.version?.replace(/^v/, "");
+  if (!SOURCE_FLAGS.some(given) && sameVersion) {
     Object.assign(filled, sourceFlags(previous.source));
     if (previous.givenSha256 && !given("sha256")) filled.sha256 = previous.givenSha256;
   }

@@ -13,6 +13,10 @@ import type { ExecResult } from "../support/exec.ts";
 import { etcdupMain, rootInstall } from "../support/root_install.ts";
 import type { InstallState } from "../../lib/host/state.ts";
 import { keepRecordedSettings } from "../../lib/install/remembered.ts";
+import { planFromContext } from "../../lib/install/context.ts";
+import { HostRoot } from "../../lib/host/fs.ts";
+import { writeState } from "../../lib/host/state.ts";
+import { createOutput } from "../../lib/cli/output.ts";
 
 /** A proxy nobody listens on: any download attempt fails at once instead of reaching the internet. */
 const NO_NETWORK = { https_proxy: "http://127.0.0.1:9", HTTPS_PROXY: "http://127.0.0.1:9" };
@@ -158,6 +162,8 @@ Deno.test("keepRecordedSettings: a source flag replaces the recorded source and 
   assert.equal(mirror.version, "v3.5.16");
   const tarball = keepRecordedSettings({ tarball: "/x/etcd-v3.5.17-linux-amd64.tar.gz" }, RECORD);
   assert.equal(tarball.version, undefined);
+  assert.equal(keepRecordedSettings({ version: "3.5.16" }, RECORD).bundle, "/srv/bundle", "same version");
+  assert.equal(keepRecordedSettings({ version: "3.6.4" }, RECORD).bundle, undefined, "another version");
   const both = keepRecordedSettings({ tarball: "/x/etcd.tar.gz", version: "v3.5.16" }, RECORD);
   assert.equal(both.version, "v3.5.16", "a --version given with --tarball stays");
   const mirrored = { ...RECORD, source: { kind: "mirror", baseUrl: "https://m.example", caFile: "/ca.pem" } };
@@ -166,4 +172,25 @@ Deno.test("keepRecordedSettings: a source flag replaces the recorded source and 
   assert.equal(fromMirror["mirror-ca"], "/ca.pem");
   const moved = keepRecordedSettings({ "advertise-address": "2001:db8::9" }, RECORD);
   assert.equal(moved["initial-cluster"], undefined, "a member that moves is planned from its flags");
+});
+
+Deno.test("another --version on a host installed from a tarball is refused as an upgrade, not blamed on the tarball", () => {
+  const root = Deno.makeTempDirSync({ prefix: "etcdup-remembered-version-" });
+  try {
+    const tarball = path.join(root, "etcd-v3.5.16-linux-amd64.tar.gz");
+    Deno.writeTextFileSync(tarball, "");
+    writeState(new HostRoot(root), {
+      ...RECORD,
+      files: {},
+      dirs: [],
+      source: { kind: "tarball", path: tarball },
+    });
+    const ctx = { values: { root, version: "3.6.4" }, sources: {}, positionals: [], env: {} };
+    assert.throws(
+      () => planFromContext({ ...ctx, out: createOutput({ quiet: true, env: {} }) }, "install"),
+      (e: unknown) => (e as { code: string }).code === "version-change-needs-upgrade",
+    );
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
 });
