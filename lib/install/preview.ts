@@ -10,7 +10,6 @@ import type { HostRoot } from "../host/fs.ts";
 import { lookupUser } from "../host/accounts.ts";
 import { decideFiles } from "../host/apply.ts";
 import { type InstallState, STATE_FILE } from "../host/state.ts";
-import { serviceManager } from "../host/systemd.ts";
 import { createOutput } from "../cli/output.ts";
 import { completionFile } from "./completion.ts";
 import { configFiles } from "../plan/desired.ts";
@@ -23,7 +22,7 @@ import { describeVerification } from "../release/obtain.ts";
 import { configEntries, pkiEntries } from "./entries.ts";
 import { planFromContext } from "./context.ts";
 import { pkiRequest } from "./pki.ts";
-import { serviceChanges, serviceSteps } from "./service.ts";
+import { enabledUnits, serviceChanges, serviceSteps } from "./service.ts";
 import { checkCalendars } from "../timers/systemd.ts";
 
 /**
@@ -119,7 +118,7 @@ async function previewPlan(
       plan,
       serviceChanges(plan, decisions, pki, !sameRelease),
       state,
-      await serviceManager(host).isEnabled(plan.service.unit).catch(() => false),
+      await enabledUnits(plan, host),
     ),
     notes: [...plan.notes, ...pki.notes.flatMap(willDo)],
   };

@@ -14,7 +14,7 @@ import { pkiPaths } from "../pki/layout.ts";
 import type { PkiPlan } from "../pki/plan.ts";
 import { likelyFix } from "../etcd/diagnose.ts";
 import type { InstallState } from "../host/state.ts";
-import { timerFiles } from "../timers/job.ts";
+import { timerFiles, timerUnit } from "../timers/job.ts";
 import { retiredTimers, runTimers, timerSteps } from "../timers/systemd.ts";
 import { dropStaleForce } from "../recovery/force.ts";
 
@@ -48,18 +48,27 @@ export function serviceChanges(
 
 /**
  * The service actions applying takes, in order, as the dry run shows them (etcd's, then the timers');
- * `enabled` (etcd's unit is enabled already) leaves out the enable that would change nothing.
+ * `enabled` (the units enabled already: etcd's, timers) leaves out the enables that would change nothing.
  */
 export function serviceSteps(
   plan: InstallPlan,
   changes: ServiceChanges,
   previous: InstallState | undefined,
-  enabled = false,
+  enabled: ReadonlySet<string> = new Set(),
 ): string[] {
+  const toEnable = plan.timers.filter((j) => !enabled.has(timerUnit(j)));
   return [
-    ...etcdSteps(plan, changes, enabled),
-    ...timerSteps(plan.root, plan.timers, retiredTimers(previous?.timers, plan.timers), plan.service.start),
+    ...etcdSteps(plan, changes, enabled.has(plan.service.unit)),
+    ...timerSteps(plan.root, toEnable, retiredTimers(previous?.timers, plan.timers), plan.service.start),
   ];
+}
+
+/** The units of `plan` (etcd's and its timers) that are enabled now, for {@link serviceSteps}. */
+export async function enabledUnits(plan: InstallPlan, host: HostRoot): Promise<Set<string>> {
+  const svc = serviceManager(host);
+  const units = [plan.service.unit, ...plan.timers.map(timerUnit)];
+  const on = await Promise.all(units.map((u) => svc.isEnabled(u).catch(() => false)));
+  return new Set(units.filter((_, i) => on[i]));
 }
 
 function etcdSteps(plan: InstallPlan, changes: ServiceChanges, enabled: boolean): string[] {
