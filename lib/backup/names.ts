@@ -3,22 +3,26 @@
  * directory: `etcdup-<UTC time>-<member>-<etcd version>.db`, e.g.
  * `etcdup-20261201T220000.123Z-etcd-a-v3.5.30.db`, with its record beside it as `<name>.json`. Pure.
  */
-import { checkDir, checkDisjoint, installedDirs } from "../plan/dirs.ts";
+import { checkDir, checkDisjoint, checkLeads, installedDirs } from "../plan/dirs.ts";
+import type { HostRoot } from "../host/fs.ts";
 
 /** Where `etcdup backup` puts snapshots unless --dir says otherwise (target path). */
 export const DEFAULT_BACKUP_DIR = "/var/backups/etcd";
 
 /**
  * The backup directory `--dir` names (target path), or the default: a directory etcdup may take for
- * backups (lib/plan/dirs.ts), apart from the directories the install recorded; else a usage error.
+ * backups (lib/plan/dirs.ts), apart from the directories the install recorded, also where symlinks on
+ * `host` lead (a link to /etc or to the data dir is refused); else a usage error.
  */
 export function backupDir(
+  host: HostRoot,
   values: Record<string, unknown>,
   state?: { dataDir: string; walDir?: string; binDir: string; pkiDir: string },
 ): string {
-  if (typeof values.dir !== "string") return DEFAULT_BACKUP_DIR;
-  const dir = checkDir("dir", "backup", values.dir);
-  checkDisjoint([{ flag: "dir", role: "backup", path: dir }, ...(state ? installedDirs(state) : [])]);
+  const dir = typeof values.dir === "string" ? checkDir("dir", "backup", values.dir) : DEFAULT_BACKUP_DIR;
+  const dirs = [{ flag: "dir", role: "backup" as const, path: dir }, ...(state ? installedDirs(state) : [])];
+  checkDisjoint(dirs);
+  checkLeads(dirs, (p) => host.target(p));
   return dir;
 }
 

@@ -15,7 +15,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   const host = hostOf(values);
   const policy = retentionFromFlags(values);
   const state = requireInstalled(host, "back up");
-  const dir = backupDir(values, state);
+  const dir = backupDir(host, values, state);
   requireRoot(host, "backup");
   const done = await takeBackup(host, state, { dir, policy }, out);
   const r = done.snapshot.record;

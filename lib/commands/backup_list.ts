@@ -31,7 +31,7 @@ interface ListedSnapshot {
 export async function run(ctx: CommandContext): Promise<ExitCode> {
   const { values, out } = ctx;
   const host = hostOf(values);
-  const dir = backupDir(values, readState(host));
+  const dir = backupDir(host, values, readState(host));
   requireRoot(host, "backup list"); // the snapshots and their directory are root-only
   const now = Date.now();
   const listed: ListedSnapshot[] = [];

@@ -90,6 +90,16 @@ export class HostRoot {
   }
 
   /**
+   * The target path `p` really leads to: {@link resolve}d, seen from inside the root (the same as `p` when
+   * no symlink is on its way). What a directory check must look at, not the name given.
+   * @example new HostRoot("/mnt/img").target("/srv/bk") // "/etc" when /mnt/img/srv/bk links to /etc
+   */
+  target(p: string): string {
+    const real = this.resolve(p);
+    return this.isLive ? real : path.posix.join("/", path.relative(this.root, real));
+  }
+
+  /**
    * The real path of `p`'s parent (resolved as {@link resolve} does) joined with `p`'s last name: the
    * entry itself, a symlink not followed. What stat, write, remove and rename act on.
    */

@@ -9,6 +9,7 @@ import { HostRoot } from "../host/fs.ts";
 import { type InstallState, readState } from "../host/state.ts";
 import { gatherFacts, type HostFacts } from "../plan/facts.ts";
 import { buildPlan } from "../plan/build.ts";
+import { checkLeads, installedDirs } from "../plan/dirs.ts";
 import { rootDir } from "../plan/validate.ts";
 import { keepRecordedCluster } from "../plan/cluster.ts";
 import type { InstallPlan, PlannedRelease } from "../plan/types.ts";
@@ -176,6 +177,7 @@ export function planFromContext(ctx: CommandContext, command: Installer): Planne
   const host = new HostRoot(rootDir(ctx.values.root));
   const facts = gatherFacts(host);
   const asked = buildPlan(ctx.values, facts, host.root); // every flag validated (exit 2) before the host is read
+  checkLeads(installedDirs({ ...asked.paths, pkiDir: asked.pki.pkiDir }), (p) => host.target(p));
   if (ctx.values["dry-run"] !== true) checkPreconditions(host, facts, command);
   const previous = readState(host);
   const values = keepRecordedWalDir(keepRecordedSettings(ctx.values, previous), previous);

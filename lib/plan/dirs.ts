@@ -13,7 +13,7 @@
  * - equals, contains or lies inside another of the directories of the same command.
  * All paths are target paths (the same under `--root`).
  */
-import { usageError } from "../errors.ts";
+import { type EtcdupError, usageError } from "../errors.ts";
 import { absolutePath } from "./validate.ts";
 
 /** What a directory is for. */
@@ -159,10 +159,11 @@ const SUGGESTION: Record<DirRole, string> = {
 
 /**
  * Why `dir` cannot be used as `role`, or undefined when it can. Pure; `dir` normalised and absolute.
+ * `sandbox` false skips the trees etcd's unit hides (a reason etcd cannot see it, not a danger to the host).
  * @example refusalReason("data", "/etc") // "is the system directory /etc"
  */
-export function refusalReason(role: DirRole, dir: string): string | undefined {
-  const hidden = SANDBOX_HIDDEN.find((t) => isWithin(dir, t));
+export function refusalReason(role: DirRole, dir: string, sandbox = true): string | undefined {
+  const hidden = sandbox ? SANDBOX_HIDDEN.find((t) => isWithin(dir, t)) : undefined;
   if (hidden) {
     return `lies in ${hidden}, which etcd's unit hides from it (${
       hidden.includes("tmp") ? "PrivateTmp=yes" : "ProtectHome=yes"
@@ -220,6 +221,41 @@ export function checkDisjoint(dirs: readonly DirChoice[]): void {
         }.`,
       );
     }
+  }
+}
+
+/**
+ * Checks `dirs` again where they really lead: `lead(p)` is the target path `p` reaches once every symlink on
+ * it is followed (see HostRoot.target). `--dir /srv/backups` that is a link to `/etc` would otherwise make
+ * etcdup chmod /etc to 0700, and `--data-dir /srv/etcd` linked to `/etc` hand /etc to the etcd user. A link
+ * is refused (usage error `unsafe-directory`, exit 2) when it leads to a system directory, an ancestor of
+ * one or a tree no etcdup directory belongs in, and (`overlapping-directories`) when two directories meet
+ * once links are followed. Links elsewhere are fine (image builds are full of them).
+ * @example checkLeads([{ flag: "dir", role: "backup", path: "/srv/bk" }], () => "/etc") // throws
+ */
+export function checkLeads(dirs: readonly DirChoice[], lead: (p: string) => string): void {
+  const real = dirs.map((d) => ({ ...d, path: lead(d.path) }));
+  if (real.every((d, i) => d.path === dirs[i].path)) return;
+  for (const [i, d] of real.entries()) {
+    const why = d.path === dirs[i].path ? undefined : refusalReason(d.role, d.path, false);
+    if (why) {
+      throw usageError(
+        "unsafe-directory",
+        `--${d.flag} ${
+          dirs[i].path
+        } is a symbolic link to ${d.path}, which ${why}: etcdup will not use it as ${ROLE_NAME[d.role]}`,
+        `Give a dedicated directory that is not a link there, e.g. --${d.flag} ${SUGGESTION[d.role]}.`,
+      );
+    }
+  }
+  try {
+    checkDisjoint(real);
+  } catch (err) {
+    const e = err as EtcdupError;
+    const links = dirs.filter((d, i) => d.path !== real[i].path).map((d) =>
+      `--${d.flag} ${d.path} -> ${lead(d.path)}`
+    );
+    throw usageError(e.code, `${e.message}, once symbolic links are followed (${links.join(", ")})`, e.hint);
   }
 }
 

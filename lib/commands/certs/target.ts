@@ -10,7 +10,7 @@ import { type InstallState, readState } from "../../host/state.ts";
 import { lookupUser } from "../../host/accounts.ts";
 import { gatherFacts, type HostFacts } from "../../plan/facts.ts";
 import { memberName, positiveInt, rootDir } from "../../plan/validate.ts";
-import { checkDir, checkDisjoint, installedDirs } from "../../plan/dirs.ts";
+import { checkDir, checkDisjoint, checkLeads, installedDirs } from "../../plan/dirs.ts";
 import { DEFAULT_KEY_ALGORITHM, type KeyAlgorithm, parseKeyAlgorithm } from "../../pki/algorithms.ts";
 import { hostSans } from "../../pki/hostsans.ts";
 import { defaultPkiDir, type Layout, parseLayout, type PkiPaths, pkiPaths } from "../../pki/layout.ts";
@@ -53,8 +53,12 @@ export function resolveTarget(values: FlagValues, command = "certs"): Target {
     ? state.pkiDir
     : defaultPkiDir(layout);
   if (state) {
-    const others = installedDirs(state).filter((d) => d.role !== "pki");
-    checkDisjoint([{ flag: "pki-dir", role: "pki", path: pkiDir }, ...others]);
+    const dirs = [
+      { flag: "pki-dir", role: "pki" as const, path: pkiDir },
+      ...installedDirs(state).filter((d) => d.role !== "pki"),
+    ];
+    checkDisjoint(dirs);
+    checkLeads(dirs, (p) => host.target(p));
   }
   const paths = pkiPaths(layout, pkiDir);
   const facts = gatherFacts(host);
