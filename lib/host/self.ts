@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { RUNTIME_PERMISSIONS } from "../../permissions.ts";
 import { sha256Hex } from "./fs.ts";
 import { sha256File } from "./hash.ts";
+import { escapeControls } from "../text.ts";
 import type { DesiredFile } from "../plan/diff.ts";
 
 /** Where install places etcdup (target path). */
@@ -43,17 +44,23 @@ function shellWord(s: string): string {
 }
 
 /**
- * The wrapper script for a source run: `exec env VARS deno run FLAGS PERMISSIONS MAIN "$@"`. Pure.
+ * The wrapper script for a source run: `export VAR=...` for each DENO_* variable, then `exec deno run FLAGS
+ * PERMISSIONS MAIN "$@"`. Every word is shell-quoted, and the comment naming the checkout has its control
+ * characters escaped, so no path (spaces, quotes, `$`, a newline) adds a command; no `env` either, which
+ * would take a deno path containing `=` for one more variable. Pure.
  * @example renderWrapper({ deno: "/usr/bin/deno", flags: [], main: "/src/main.ts", env: { DENO_DIR: "/c" } })
- * // "#!/bin/sh\n# ...\nexec env DENO_DIR=/c /usr/bin/deno run --allow-read ... /src/main.ts \"$@\"\n"
+ * // "#!/bin/sh\n# ...\nexport DENO_DIR=/c\nexec /usr/bin/deno run --allow-read ... /src/main.ts \"$@\"\n"
  */
 export function renderWrapper(run: SourceRun): string {
-  const vars = Object.keys(run.env).sort().map((k) => `${k}=${run.env[k]}`);
-  const argv = [...vars, run.deno, "run", ...run.flags, ...RUNTIME_PERMISSIONS, run.main].map(shellWord);
+  const exports = Object.keys(run.env).sort().map((k) => `export ${shellWord(`${k}=${run.env[k]}`)}`);
+  const argv = [run.deno, "run", ...run.flags, ...RUNTIME_PERMISSIONS, run.main].map(shellWord);
   return [
     "#!/bin/sh",
-    `# ${SELF_PATH}: written by etcdup install; runs the etcdup checkout at ${run.main} from source.`,
-    `exec env ${argv.join(" ")} "$@"`,
+    `# ${SELF_PATH}: written by etcdup install; runs the etcdup checkout at ${
+      escapeControls(run.main)
+    } from source.`,
+    ...exports,
+    `exec ${argv.join(" ")} "$@"`,
     "",
   ].join("\n");
 }
