@@ -54,7 +54,7 @@ export async function sha256File(real: string): Promise<string> {
 
 /** Reads the record beside the snapshot at target path `p`. */
 export function readRecord(host: HostRoot, p: string): { record?: SnapshotRecord; problem?: string } {
-  return parseRecord(host.readText(p + RECORD_SUFFIX), p, true);
+  return parseRecord(recordText(host.resolve(p + RECORD_SUFFIX)), p, true);
 }
 
 /**
@@ -62,31 +62,67 @@ export function readRecord(host: HostRoot, p: string): { record?: SnapshotRecord
  * under another name: the digest, not the name, ties the two).
  */
 export function readRecordAt(real: string): { record?: SnapshotRecord; problem?: string } {
-  let text: string | undefined;
-  try {
-    text = fs.readFileSync(real + RECORD_SUFFIX, "utf8");
-  } catch {
-    text = undefined;
-  }
-  return parseRecord(text, real, false);
+  return parseRecord(recordText(real + RECORD_SUFFIX), real, false);
 }
 
-/** The record `text` (undefined: none) of the snapshot at path `p`, checked for shape (and name). */
+/** The largest record read: etcdup's are a few hundred bytes. */
+const MAX_RECORD_BYTES = 64 * 1024;
+
+/**
+ * The text of the record at real path `real` (undefined: none there), or why it is no record. The record
+ * is input from a directory others may write (`restore /tmp/x.db` reads `/tmp/x.db.json`): a FIFO never
+ * blocks the read, a device or a huge file is never read.
+ */
+function recordText(real: string): { text?: string; problem?: string } {
+  let fd: number;
+  try {
+    fd = fs.openSync(real, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === "ENOENT" || code === "ENOTDIR" ? {} : { problem: `cannot be read (${code})` };
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return { problem: "is not a regular file" };
+    if (st.size > MAX_RECORD_BYTES) return { problem: `is too large for a record (${st.size} bytes)` };
+    return { text: fs.readFileSync(fd, "utf8") };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Whether `v` has the shape of a {@link SnapshotRecord} (JSON from a file: any value at all). */
+function isRecord(v: unknown): v is SnapshotRecord {
+  const r = v as Partial<SnapshotRecord> | null;
+  const status = r?.status as Partial<SnapshotStatus> | null | undefined;
+  return typeof r === "object" && r !== null && !Array.isArray(r) && r.schema === 1 &&
+    typeof r.sha256 === "string" && /^[0-9a-f]{64}$/.test(r.sha256) && typeof r.file === "string" &&
+    Number.isSafeInteger(r.size) && typeof status === "object" && status !== null &&
+    (["hash", "revision", "totalKey", "totalSize"] as const).every((k) => Number.isSafeInteger(status[k])) &&
+    typeof r.member === "string" && typeof r.etcdVersion === "string" &&
+    /^v\d+\.\d+\.\d+$/.test(r.etcdVersion) &&
+    typeof r.takenAt === "string";
+}
+
+/** The record read by {@link recordText} for the snapshot at path `p`, checked for shape (and name). */
 function parseRecord(
-  text: string | undefined,
+  read: { text?: string; problem?: string },
   p: string,
   sameName: boolean,
 ): { record?: SnapshotRecord; problem?: string } {
-  if (text === undefined) return { problem: `no record ${path.basename(p)}${RECORD_SUFFIX} beside it` };
+  const name = `${path.basename(p)}${RECORD_SUFFIX}`;
+  if (read.problem) return { problem: `${name} ${read.problem}` };
+  if (read.text === undefined) return { problem: `no record ${name} beside it` };
+  let r: unknown;
   try {
-    const r = JSON.parse(text) as SnapshotRecord;
-    if (r.schema !== 1 || typeof r.sha256 !== "string" || (sameName && r.file !== path.basename(p))) {
-      return { problem: `${path.basename(p)}${RECORD_SUFFIX} is not etcdup's record of this snapshot` };
-    }
-    return { record: r };
-  } catch (err) {
-    return { problem: `${path.basename(p)}${RECORD_SUFFIX} is not JSON: ${(err as Error).message}` };
+    r = JSON.parse(read.text);
+  } catch {
+    return { problem: `${name} is not JSON` }; // not V8's message: it quotes the text (a link to a secret?)
   }
+  if (!isRecord(r) || (sameName && r.file !== path.basename(p))) {
+    return { problem: `${name} is not etcdup's record of this snapshot` };
+  }
+  return { record: r };
 }
 
 /** Writes the record beside the snapshot (target path `p` of the snapshot file), atomically, root 0600. */
