@@ -28,6 +28,7 @@ import { FIXED_PATHS } from "../plan/build.ts";
 import { WAL_SUBDIR } from "../plan/desired.ts";
 import { serviceManager } from "../host/systemd.ts";
 import { readRecordAt, sha256File, type SnapshotRecord } from "./store.ts";
+import { clusterVersionOf } from "./bolt.ts";
 
 /** Where a restore in progress records itself (target path). */
 export const RESTORE_MARKER = `${STATE_DIR}/restore.json`;
@@ -102,13 +103,19 @@ export async function checkSnapshotFile(
     file,
     "Nothing was changed: it is not an etcd snapshot, or it is truncated. Restore another snapshot.",
   );
-  if (record && compareVersions(minor(record.etcdVersion), minor(state.version)) > 0) {
+  // the record may be missing or lie; the database says which cluster version wrote it (lib/backup/bolt.ts)
+  const written = clusterVersionOf(file);
+  const from = [record?.etcdVersion, written && `v${written}`].filter((v): v is string => v !== undefined)
+    .find((v) => compareVersions(minor(v), minor(state.version)) > 0);
+  if (from) {
+    const upgradeTo = `latest-${parseVersionArg(from).major}.${parseVersionArg(from).minor}`;
     throw new EtcdupError({
       code: "snapshot-too-new",
-      message:
-        `${file} was taken from etcd ${record.etcdVersion}; this member runs ${state.version}, and etcd refuses to start an older minor on newer data`,
+      message: `${file} was taken from etcd ${from}${
+        written && from === `v${written}` ? " (the cluster version its database records)" : ""
+      }; this member runs ${state.version}, and etcd refuses to start an older minor on newer data`,
       hint:
-        `Nothing was changed. Upgrade this member first ('etcdup upgrade --version ${record.etcdVersion}'), then restore.`,
+        `Nothing was changed. Upgrade this member first ('etcdup upgrade --version ${upgradeTo}'), then restore.`,
       exit: Exit.precondition,
     });
   }

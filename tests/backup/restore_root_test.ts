@@ -13,27 +13,7 @@ import { readState } from "../../lib/host/state.ts";
 import { RESTORE_MARKER, type RestoreMarker } from "../../lib/backup/restore.ts";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { execOk } from "../support/exec.ts";
-import { startLocalCluster } from "../cluster/local_cluster.ts";
-
-/** A snapshot file of a one-member loopback etcd holding keys k1..k3, in `dir`. */
-async function realSnapshot(dir: string): Promise<string> {
-  const c = await startLocalCluster(1);
-  try {
-    const base = [
-      c.etcdctlBin,
-      `--endpoints=${c.members[0].clientUrl}`,
-      `--cacert=${c.tls.caFile}`,
-      `--cert=${c.tls.certFile}`,
-      `--key=${c.tls.keyFile}`,
-    ];
-    for (const k of ["k1", "k2", "k3"]) await execOk([...base, "put", k, `v-${k}`]);
-    const file = path.join(dir, "snap.db");
-    await execOk([...base, "snapshot", "save", file]);
-    return file;
-  } finally {
-    await c.close();
-  }
-}
+import { realSnapshot } from "./snapshots.ts";
 
 Deno.test("restore --root: a real restore, and a restore killed at each step finished by a second run", async () => {
   const fx = await etcdFixture("sid");
