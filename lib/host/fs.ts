@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import process from "node:process";
 import { createHash, randomBytes } from "node:crypto";
-import { EtcdupError, Exit } from "../errors.ts";
+import { EtcdupError, Exit, usageError } from "../errors.ts";
 
 /** Owner and mode of a file or directory. */
 export interface Ownership {
@@ -70,8 +70,20 @@ function errno(err: unknown): string | undefined {
 export class HostRoot {
   readonly root: string;
 
+  /**
+   * A `root` other than "/" that is the live host's `/` all the same (a symbolic link to it, `/proc/1/root`,
+   * a bind mount) is refused (`root-is-live-host`, exit 2): as a tree it would get the image treatment (no
+   * service manager, no root check, accounts from a scratch copy) while every write lands on the host.
+   */
   constructor(root = "/") {
     this.root = path.resolve(root);
+    if (this.root !== "/" && sameFile(this.root, "/")) {
+      throw usageError(
+        "root-is-live-host",
+        `--root ${this.root} is this host's / (through a symbolic link or a mount): --root is for a tree that is not the running system`,
+        "To work on this host, leave --root (and ETCDUP_ROOT) unset; for an image, give its own directory.",
+      );
+    }
   }
 
   /** Whether this is the live host (root "/"). */
@@ -361,6 +373,16 @@ export class HostRoot {
     const found = this.orphanTemps(dir);
     for (const p of found) this.remove(p);
     return found;
+  }
+}
+
+/** Whether paths `a` and `b` are the same file (device and inode, links followed); false when one is missing. */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const [x, y] = [fs.statSync(a), fs.statSync(b)];
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
   }
 }
 
