@@ -86,7 +86,8 @@ async function snapshotInto(
 
 /**
  * Takes a backup of the member `state` describes into `dir` (target path; created root 0700) and prunes by
- * `policy`. Only etcdup-named snapshots count or are removed; the one just taken is always kept.
+ * `policy`. Only this member's etcdup-named snapshots with etcdup's record count or are removed; the one just
+ * taken is always kept.
  */
 export async function takeBackup(
   host: HostRoot,
@@ -104,7 +105,11 @@ export async function takeBackup(
         snapshot.record.sha256.slice(0, 12)
       }...)`,
     );
-    const candidates = listSnapshots(host, opts.dir).filter((s) => s.record !== undefined);
+    // only what this member's etcdup wrote: its name and etcdup's record naming this member (a shared dir or
+    // a snapshot copied here with its record holds other members' snapshots, never pruned here)
+    const candidates = listSnapshots(host, opts.dir).filter((s) =>
+      s.member === state.name && s.record?.member === state.name
+    );
     const { prune } = retain(candidates, opts.policy);
     const pruned = prune.filter((s) => s.path !== snapshot.path).map((s) => s.path);
     for (const p of pruned) removeSnapshot(host, p);

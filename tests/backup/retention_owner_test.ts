@@ -1,0 +1,80 @@
+/**
+ * Retention prunes only what this member's etcdup wrote: etcdup-named snapshots with etcdup's record naming
+ * this member. A snapshot another member wrote (a shared backup dir, or one copied here with its record)
+ * and a file named like etcdup's without a record are kept, whatever their age; this member's own old
+ * snapshots go. A real backup (takeBackup) of a loopback etcd into a --root tree.
+ */
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { HostRoot } from "../../lib/host/fs.ts";
+import { writeState } from "../../lib/host/state.ts";
+import { snapshotFileName } from "../../lib/backup/names.ts";
+import { type SnapshotRecord, writeRecord } from "../../lib/backup/store.ts";
+import { takeBackup } from "../../lib/backup/take.ts";
+import { createOutput } from "../../lib/cli/output.ts";
+import { startLocalCluster } from "../cluster/local_cluster.ts";
+import { memberState } from "../daytwo/fixtures.ts";
+import { inTempDir } from "../release/helpers.ts";
+
+const DIR = "/var/backups/etcd";
+const own = { uid: 0, gid: 0, mode: 0o600 };
+
+/** An old snapshot of `member` in the backup dir, with a well-formed record unless `record` is false. */
+function oldSnapshot(host: HostRoot, member: string, hour: number, record = true): string {
+  const name = snapshotFileName(new Date(Date.UTC(2026, 0, 1, hour)), member, "v3.5.30");
+  host.writeAtomic(`${DIR}/${name}`, "snapshot", own);
+  const r: SnapshotRecord = {
+    schema: 1,
+    file: name,
+    sha256: "0".repeat(64),
+    size: 8,
+    status: { hash: 1, revision: 2, totalKey: 3, totalSize: 8 },
+    verifiedWith: "etcdutl",
+    member,
+    etcdVersion: "v3.5.30",
+    takenAt: new Date(Date.UTC(2026, 0, 1, hour)).toISOString(),
+  };
+  if (record) writeRecord(host, `${DIR}/${name}`, r);
+  return name;
+}
+
+Deno.test("retention keeps other members' snapshots and record-less look-alikes; prunes only its own", async () => {
+  const c = await startLocalCluster(1);
+  try {
+    await inTempDir(async (root) => {
+      const host = new HostRoot(root);
+      const state = memberState({}, { clientUrls: [c.members[0].clientUrl] });
+      for (const d of ["/usr/local/bin", "/etc/etcd/pki", "/var/lib/etcdup", DIR]) {
+        host.ensureDir(d, { uid: 0, gid: 0, mode: 0o700 });
+      }
+      for (const tool of ["etcdctl", "etcdutl"]) {
+        fs.copyFileSync(path.join(path.dirname(c.etcdctlBin), tool), host.resolve(`/usr/local/bin/${tool}`));
+        fs.chmodSync(host.resolve(`/usr/local/bin/${tool}`), 0o755);
+      }
+      for (
+        const [src, dst] of [[c.tls.caFile, "ca.crt"], [c.tls.certFile, "admin.crt"], [
+          c.tls.keyFile,
+          "admin.key",
+        ]]
+      ) {
+        fs.copyFileSync(src, host.resolve(`/etc/etcd/pki/${dst}`));
+      }
+      writeState(host, state);
+      const mine = oldSnapshot(host, state.name, 1);
+      const other = oldSnapshot(host, "n2", 2);
+      const lookalike = oldSnapshot(host, state.name, 3, false);
+      const done = await takeBackup(
+        host,
+        state,
+        { dir: DIR, policy: { hourly: 0, daily: 0, weekly: 0 } },
+        createOutput({ quiet: true, env: {}, write: { stdout: () => {}, stderr: () => {} } }),
+      );
+      assert.deepEqual(done.pruned, [`${DIR}/${mine}`], "only this member's own old snapshot pruned");
+      const left = fs.readdirSync(host.resolve(DIR)).filter((f) => f.endsWith(".db")).sort();
+      assert.deepEqual(left, [other, lookalike, path.basename(done.snapshot.path)].sort());
+    });
+  } finally {
+    await c.close();
+  }
+});
