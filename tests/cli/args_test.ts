@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { parseCommand } from "../../lib/cli/args.ts";
 import { installSpec } from "../../lib/cli/specs/install.ts";
+import { restoreSpec } from "../../lib/cli/specs/backup.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
 
 Deno.test("flags win over env, env over the config file", async () => {
@@ -75,4 +76,23 @@ Deno.test("only own environment entries count: an inherited ETCDUP_* property is
   const parsed = await parseCommand(installSpec, [], env);
   assert.equal(parsed.values.version, undefined);
   assert.equal(parsed.values.arch, "arm64");
+});
+
+Deno.test("restore --force (splits a member off a live cluster) is flag-only: ETCDUP_FORCE and a config key do not force", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const fromEnv = await parseCommand(restoreSpec, ["/snap.db"], { ETCDUP_FORCE: "1" });
+    assert.equal(fromEnv.values.force, undefined, "an exported ETCDUP_FORCE does not override the guard");
+    const file = `${dir}/etcdup.yaml`;
+    writeFileSync(file, "force: true\n");
+    await assert.rejects(parseCommand(restoreSpec, ["--config", file, "/snap.db"], {}), (err: unknown) => {
+      assert.ok(err instanceof EtcdupError);
+      assert.equal(err.exit, Exit.usage);
+      assert.equal(err.code, "config-unknown-key");
+      return true;
+    });
+    assert.equal((await parseCommand(restoreSpec, ["--force", "/snap.db"], {})).values.force, true);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

@@ -86,6 +86,7 @@ it. Interrupted, run the same command again: it finishes. In a cluster, the othe
       type: "boolean",
       description:
         "Restore although this member's etcd runs in a cluster with other members (splits it off).",
+      flagOnly: true, // overrides a safety refusal: never from an exported ETCDUP_FORCE or a shared config file
     },
     ...rootFlag,
     ...configFlag,
