@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Output } from "../cli/output.ts";
+import { EtcdupError, Exit } from "../errors.ts";
 import { adminClient } from "../daytwo/client.ts";
 import { snapshotStatus, takeSnapshot } from "../daytwo/snapshot.ts";
 import { type HostRoot, syncDir } from "../host/fs.ts";
@@ -48,40 +49,75 @@ async function snapshotInto(
   const temp = path.join(dir, tempFileName(path.basename(final)));
   const realBin = host.resolve(state.binDir);
   try {
-    await takeSnapshot(
-      realBin,
-      adminClient(host, state),
-      host.resolve(temp),
-      "etcd must be running and healthy; check 'etcdup status' and 'journalctl -u etcd'.",
-    );
-    host.setOwnership(temp, SNAPSHOT_OWNER);
-    const [read, sha256] = await Promise.all([
-      snapshotStatus(
-        realBin,
-        host.resolve(temp),
-        "The unreadable snapshot was deleted; older snapshots are untouched. Check free space and etcd's health, then retry.",
-      ),
-      sha256File(host.resolve(temp)),
-    ]);
-    const record: SnapshotRecord = {
-      schema: 1,
-      file: path.basename(final),
-      sha256,
-      size: host.stat(temp)?.size ?? 0,
-      status: read.status,
-      verifiedWith: read.verifiedWith,
-      member: state.name,
-      etcdVersion: state.version,
-      takenAt: now.toISOString(),
-    };
-    writeRecord(host, final, record);
-    fs.renameSync(host.resolve(temp), host.resolve(final));
-    syncDir(host.resolve(dir));
-    return { ...parseSnapshotName(path.basename(final))!, path: final, size: record.size, record };
+    return await saveVerified(host, state, dir, final, temp, realBin, now);
+  } catch (err) {
+    throw diskFull(err, host.resolve(dir)) ?? err;
   } finally {
     host.remove(temp);
     host.remove(`${temp}.part`);
   }
+}
+
+/**
+ * `backup-disk-full` (exit 1) when `err` is a full disk or quota in the backup directory `realDir`, from
+ * etcdctl (its words) or from etcdup's own writes (ENOSPC, EDQUOT); else undefined.
+ */
+function diskFull(err: unknown, realDir: string): EtcdupError | undefined {
+  const code = (err as NodeJS.ErrnoException).code;
+  const text = String((err as Error).message);
+  const full = code === "ENOSPC" || code === "EDQUOT" ||
+    /no space left on device|disk quota exceeded|os error (28|122)\b/i.test(text);
+  if (!full) return undefined;
+  return new EtcdupError({
+    code: "backup-disk-full",
+    message: `no space left for the snapshot in ${realDir}: ${text.split("\n").pop()}`,
+    hint:
+      "Nothing partial was kept and older snapshots are untouched. Free space there (fewer --keep-* snapshots, or another --dir), then retry.",
+    exit: Exit.failure,
+    cause: err,
+  });
+}
+
+/** The body of {@link snapshotInto}: save to `temp`, read back and hash, write the record, rename to `final`. */
+async function saveVerified(
+  host: HostRoot,
+  state: InstallState,
+  dir: string,
+  final: string,
+  temp: string,
+  realBin: string,
+  now: Date,
+): Promise<StoredSnapshot & { record: SnapshotRecord }> {
+  await takeSnapshot(
+    realBin,
+    adminClient(host, state),
+    host.resolve(temp),
+    "etcd must be running and healthy; check 'etcdup status' and 'journalctl -u etcd'.",
+  );
+  host.setOwnership(temp, SNAPSHOT_OWNER);
+  const [read, sha256] = await Promise.all([
+    snapshotStatus(
+      realBin,
+      host.resolve(temp),
+      "The unreadable snapshot was deleted; older snapshots are untouched. Check free space and etcd's health, then retry.",
+    ),
+    sha256File(host.resolve(temp)),
+  ]);
+  const record: SnapshotRecord = {
+    schema: 1,
+    file: path.basename(final),
+    sha256,
+    size: host.stat(temp)?.size ?? 0,
+    status: read.status,
+    verifiedWith: read.verifiedWith,
+    member: state.name,
+    etcdVersion: state.version,
+    takenAt: now.toISOString(),
+  };
+  writeRecord(host, final, record);
+  fs.renameSync(host.resolve(temp), host.resolve(final));
+  syncDir(host.resolve(dir));
+  return { ...parseSnapshotName(path.basename(final))!, path: final, size: record.size, record };
 }
 
 /**

@@ -8,16 +8,14 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { HostRoot } from "../../lib/host/fs.ts";
-import { writeState } from "../../lib/host/state.ts";
 import { snapshotFileName } from "../../lib/backup/names.ts";
 import { type SnapshotRecord, writeRecord } from "../../lib/backup/store.ts";
 import { takeBackup } from "../../lib/backup/take.ts";
 import { createOutput } from "../../lib/cli/output.ts";
 import { startLocalCluster } from "../cluster/local_cluster.ts";
-import { memberState } from "../daytwo/fixtures.ts";
 import { inTempDir } from "../release/helpers.ts";
+import { BACKUP_DIR as DIR, backupTree } from "./snapshots.ts";
 
-const DIR = "/var/backups/etcd";
 const own = { uid: 0, gid: 0, mode: 0o600 };
 
 /** An old snapshot of `member` in the backup dir, with a well-formed record unless `record` is false. */
@@ -43,24 +41,7 @@ Deno.test("retention keeps other members' snapshots and record-less look-alikes;
   const c = await startLocalCluster(1);
   try {
     await inTempDir(async (root) => {
-      const host = new HostRoot(root);
-      const state = memberState({}, { clientUrls: [c.members[0].clientUrl] });
-      for (const d of ["/usr/local/bin", "/etc/etcd/pki", "/var/lib/etcdup", DIR]) {
-        host.ensureDir(d, { uid: 0, gid: 0, mode: 0o700 });
-      }
-      for (const tool of ["etcdctl", "etcdutl"]) {
-        fs.copyFileSync(path.join(path.dirname(c.etcdctlBin), tool), host.resolve(`/usr/local/bin/${tool}`));
-        fs.chmodSync(host.resolve(`/usr/local/bin/${tool}`), 0o755);
-      }
-      for (
-        const [src, dst] of [[c.tls.caFile, "ca.crt"], [c.tls.certFile, "admin.crt"], [
-          c.tls.keyFile,
-          "admin.key",
-        ]]
-      ) {
-        fs.copyFileSync(src, host.resolve(`/etc/etcd/pki/${dst}`));
-      }
-      writeState(host, state);
+      const { host, state } = backupTree(c, root);
       const mine = oldSnapshot(host, state.name, 1);
       const other = oldSnapshot(host, "n2", 2);
       const lookalike = oldSnapshot(host, state.name, 3, false);

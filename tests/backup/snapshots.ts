@@ -1,7 +1,44 @@
-/** Real snapshot files for the backup tests, taken from a loopback etcd (the `sid` fixture, 3.5). */
+/**
+ * Real snapshot files for the backup tests, taken from a loopback etcd (the `sid` fixture, 3.5), and a
+ * --root tree whose installed member is such a loopback etcd, for real backups into it.
+ */
+import * as fs from "node:fs";
 import * as path from "node:path";
+import { HostRoot } from "../../lib/host/fs.ts";
+import { type InstallState, writeState } from "../../lib/host/state.ts";
 import { execOk } from "../support/exec.ts";
-import { startLocalCluster } from "../cluster/local_cluster.ts";
+import { type LocalCluster, startLocalCluster } from "../cluster/local_cluster.ts";
+import { memberState } from "../daytwo/fixtures.ts";
+
+/** The backup directory of {@link backupTree}. */
+export const BACKUP_DIR = "/var/backups/etcd";
+
+/**
+ * Makes `root` a tree where etcdup installed the first member of `c`: its etcdctl/etcdutl in
+ * /usr/local/bin, its CA and admin pair in /etc/etcd/pki, the state record naming its client URL, and an
+ * empty backup directory.
+ */
+export function backupTree(c: LocalCluster, root: string): { host: HostRoot; state: InstallState } {
+  const host = new HostRoot(root);
+  const state = memberState({}, { clientUrls: [c.members[0].clientUrl] });
+  for (const d of ["/usr/local/bin", "/etc/etcd/pki", "/var/lib/etcdup", BACKUP_DIR]) {
+    host.ensureDir(d, { uid: 0, gid: 0, mode: 0o700 });
+  }
+  for (const tool of ["etcdctl", "etcdutl"]) {
+    fs.copyFileSync(path.join(path.dirname(c.etcdctlBin), tool), host.resolve(`/usr/local/bin/${tool}`));
+    fs.chmodSync(host.resolve(`/usr/local/bin/${tool}`), 0o755);
+  }
+  for (
+    const [src, dst] of [[c.tls.caFile, "ca.crt"], [c.tls.certFile, "admin.crt"], [
+      c.tls.keyFile,
+      "admin.key",
+    ]]
+  ) {
+    fs.copyFileSync(src, host.resolve(`/etc/etcd/pki/${dst}`));
+  }
+  writeState(host, state);
+  return { host, state };
+}
 
 export /** A snapshot file of a one-member loopback etcd holding keys k1..k3, in `dir`. */
 async function realSnapshot(dir: string): Promise<string> {
