@@ -45,7 +45,20 @@ async function snapshotInto(
   dir: string,
   now: Date,
 ): Promise<StoredSnapshot & { record: SnapshotRecord }> {
-  const final = path.join(dir, snapshotFileName(now, state.name, state.version));
+  const file = snapshotFileName(now, state.name, state.version);
+  if (!parseSnapshotName(file)) {
+    // a hand-edited state record: its name would climb out of the backup dir ("../../etc/cron.d/x")
+    throw new EtcdupError({
+      code: "state-unreadable",
+      message: `the state record names this member ${JSON.stringify(state.name)} with etcd ${
+        JSON.stringify(state.version)
+      }: not a member name and version etcdup records, so no snapshot file name`,
+      hint:
+        "Move /var/lib/etcdup/state.json aside and re-run 'etcdup install' with the same flags to rebuild it.",
+      exit: Exit.precondition,
+    });
+  }
+  const final = path.join(dir, file);
   const temp = path.join(dir, tempFileName(path.basename(final)));
   const realBin = host.resolve(state.binDir);
   try {

@@ -3,13 +3,15 @@
  * (etcdup's own write fails). Before, the first said "etcd must be running and healthy" and the second was an
  * `internal` error ("this is a bug"); now both are `backup-disk-full` (exit 1) naming the directory, and
  * nothing partial is left under any name. The backup directory is a small tmpfs mounted in a mount namespace
- * of the etcdup process (`unshare -m`), gone with it; real etcd on loopback.
+ * of the etcdup process (`unshare -m`), gone with it; real etcd on loopback. And a hand-edited state record
+ * whose member name climbs out of the backup dir writes no snapshot there.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { startLocalCluster } from "../cluster/local_cluster.ts";
 import { inTempDir } from "../release/helpers.ts";
-import { etcdupArgv, lastJson } from "../support/root_tree.ts";
+import { etcdupArgv, lastJson, runEtcdup } from "../support/root_tree.ts";
+import { writeState } from "../../lib/host/state.ts";
 import { exec } from "../support/exec.ts";
 import { BACKUP_DIR, backupTree } from "./snapshots.ts";
 
@@ -52,6 +54,27 @@ Deno.test("backup onto a full disk: backup-disk-full (exit 1), no partial snapsh
           "the tmpfs went with the namespace; nothing under it either",
         );
       }
+    });
+  } finally {
+    await c.close();
+  }
+});
+
+Deno.test("backup with a hand-edited state record whose name climbs out of the backup dir: refused (exit 7)", async () => {
+  const c = await startLocalCluster(1);
+  try {
+    await inTempDir(async (root) => {
+      const { host, state } = backupTree(c, root);
+      writeState(host, { ...state, name: "../../../../etc/cron.d/evil" });
+      host.ensureDir("/etc/cron.d", { uid: 0, gid: 0, mode: 0o755 });
+      const r = await runEtcdup(["backup", "--root", root, "--json"]);
+      assert.equal(r.code, 7, r.stdout + r.stderr);
+      assert.equal(lastJson(r.stdout).code, "state-unreadable", r.stdout);
+      assert.deepEqual(
+        fs.readdirSync(host.resolve("/etc/cron.d")),
+        [],
+        "no snapshot written outside the backup dir",
+      );
     });
   } finally {
     await c.close();
