@@ -27,7 +27,8 @@ import { recordSolo } from "../recovery/record.ts";
 import { FIXED_PATHS } from "../plan/build.ts";
 import { WAL_SUBDIR } from "../plan/desired.ts";
 import { serviceManager } from "../host/systemd.ts";
-import { readRecordAt, sha256File, type SnapshotRecord } from "./store.ts";
+import { readRecordAt, type SnapshotRecord } from "./store.ts";
+import { sha256FileAsync } from "../host/hash.ts";
 import { clusterVersionOf } from "./bolt.ts";
 
 /** Where a restore in progress records itself (target path). */
@@ -88,7 +89,7 @@ export async function checkSnapshotFile(
       "Name a snapshot file, e.g. one 'etcdup backup list' shows.",
     );
   }
-  const sha256 = await sha256File(file);
+  const sha256 = await sha256FileAsync(file);
   const { record, problem } = readRecordAt(file);
   if (record && record.sha256 !== sha256) {
     throw verificationError(

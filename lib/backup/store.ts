@@ -45,13 +45,6 @@ export interface StoredSnapshot extends SnapshotName {
   recordProblem?: string;
 }
 
-/** Hex SHA-256 of a file, streamed (snapshots are large). `real` is a real path. */
-export async function sha256File(real: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of fs.createReadStream(real, { highWaterMark: 1 << 20 })) hash.update(chunk);
-  return hash.digest("hex");
-}
-
 /** Reads the record beside the snapshot at target path `p`. */
 export function readRecord(host: HostRoot, p: string): { record?: SnapshotRecord; problem?: string } {
   return parseRecord(recordText(host.resolve(p + RECORD_SUFFIX)), p, true);

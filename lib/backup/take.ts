@@ -13,6 +13,7 @@ import { adminClient } from "../daytwo/client.ts";
 import { snapshotStatus, takeSnapshot } from "../daytwo/snapshot.ts";
 import { type HostRoot, syncDir } from "../host/fs.ts";
 import type { InstallState } from "../host/state.ts";
+import { sha256FileAsync } from "../host/hash.ts";
 import { parseSnapshotName, snapshotFileName, tempFileName } from "./names.ts";
 import { retain, type RetentionPolicy } from "./retention.ts";
 import {
@@ -20,7 +21,6 @@ import {
   listSnapshots,
   removeLeftovers,
   removeSnapshot,
-  sha256File,
   SNAPSHOT_OWNER,
   type SnapshotRecord,
   type StoredSnapshot,
@@ -114,7 +114,7 @@ async function saveVerified(
       host.resolve(temp),
       "The unreadable snapshot was deleted; older snapshots are untouched. Check free space and etcd's health, then retry.",
     ),
-    sha256File(host.resolve(temp)),
+    sha256FileAsync(host.resolve(temp)),
   ]);
   const record: SnapshotRecord = {
     schema: 1,

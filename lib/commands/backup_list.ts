@@ -8,7 +8,8 @@ import { Exit, type ExitCode } from "../errors.ts";
 import { hostOf, requireRoot } from "../daytwo/preconditions.ts";
 import { readState } from "../host/state.ts";
 import { backupDir } from "../backup/names.ts";
-import { listSnapshots, sha256File } from "../backup/store.ts";
+import { listSnapshots } from "../backup/store.ts";
+import { sha256FileAsync } from "../host/hash.ts";
 import { formatAge } from "../backup/status.ts";
 
 /** One line of the list; the `--json` result's entries. */
@@ -36,7 +37,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   const now = Date.now();
   const listed: ListedSnapshot[] = [];
   for (const s of listSnapshots(host, dir)) {
-    const sha256 = await sha256File(host.resolve(s.path));
+    const sha256 = await sha256FileAsync(host.resolve(s.path));
     const digest = !s.record ? "no-record" : s.record.sha256 === sha256 ? "ok" : "mismatch";
     listed.push({
       path: s.path,

@@ -1,6 +1,8 @@
 /**
- * Hashing files without holding them: etcd's binaries are 20-30 MiB each, and reading one whole to hash it
- * costs that much memory again (issue 17). One 1 MiB buffer is reused for the whole file.
+ * Hashing files without holding them: etcd's binaries are 20-30 MiB each and snapshots far more, and reading
+ * one whole to hash it costs that much memory again (issue 17). Both read 1 MiB at a time: the synchronous one
+ * for planning and recording, the asynchronous one to hash beside other work (a snapshot's digest is taken
+ * while `snapshot status` reads it back).
  */
 import * as fs from "node:fs";
 import { createHash } from "node:crypto";
@@ -17,5 +19,12 @@ export function sha256File(file: string): string {
   } finally {
     fs.closeSync(fd);
   }
+  return hash.digest("hex");
+}
+
+/** {@link sha256File} without blocking: reads the file as a stream of 1 MiB chunks. */
+export async function sha256FileAsync(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: CHUNK })) hash.update(chunk);
   return hash.digest("hex");
 }

@@ -12,7 +12,7 @@ import { HostRoot } from "../../lib/host/fs.ts";
 import { readState } from "../../lib/host/state.ts";
 import { clusterVersionOf } from "../../lib/backup/bolt.ts";
 import { RESTORE_MARKER } from "../../lib/backup/restore.ts";
-import { sha256File } from "../../lib/backup/store.ts";
+import { sha256FileAsync } from "../../lib/host/hash.ts";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { installArgs, lastJson, runEtcdup } from "../support/root_tree.ts";
 import { realSnapshot } from "./snapshots.ts";
@@ -41,7 +41,7 @@ Deno.test("restore of a 3.5 snapshot onto a 3.4 member: refused (exit 7, snapsho
     const lie = {
       schema: 1,
       file: path.basename(snapshot),
-      sha256: await sha256File(snapshot),
+      sha256: await sha256FileAsync(snapshot),
       size: fs.statSync(snapshot).size,
       status: { hash: 1, revision: 4, totalKey: 3, totalSize: 20480 },
       verifiedWith: "etcdctl",
