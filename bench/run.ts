@@ -22,9 +22,17 @@ import { pkiBench } from "./cases/pki.ts";
 import { installBench } from "./cases/install.ts";
 import { fetchBench } from "./cases/fetch.ts";
 import { backupBench } from "./cases/backup.ts";
+import { offsiteBench } from "./cases/offsite.ts";
 
 /** Every bench, in report order. */
-export const BENCHES: readonly Bench[] = [fetchBench, pkiBench, installBench, startupBench, backupBench];
+export const BENCHES: readonly Bench[] = [
+  fetchBench,
+  pkiBench,
+  installBench,
+  startupBench,
+  backupBench,
+  offsiteBench,
+];
 
 const REPO = path.resolve(new URL("..", import.meta.url).pathname);
 

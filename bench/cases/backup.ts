@@ -8,16 +8,99 @@
  * aside, start, `etcdctl endpoint health`); the old data dirs both keep aside are removed between runs.
  */
 import * as path from "node:path";
-import { repeat, type Sample } from "../support/measure.ts";
+import { type Repeat, repeat, type Sample } from "../support/measure.ts";
 import type { Bench } from "../support/context.ts";
 import type { Row } from "../support/report.ts";
 import { Container } from "../../tests/e2e/harness/container.ts";
 import { Network } from "../../tests/e2e/harness/network.ts";
 import { etcdupUnderTest } from "../../tests/e2e/harness/etcdup.ts";
 import type { ExecResult } from "../../tests/support/exec.ts";
+import { startS3rver } from "../../tests/support/s3rver.ts";
+import { rcloneEnv } from "../../tests/offsite/helpers.ts";
 
 const MANUAL = path.resolve(new URL("../baseline/backup_manual.sh", import.meta.url).pathname);
 const MANUAL_RESTORE = path.resolve(new URL("../baseline/restore_manual.sh", import.meta.url).pathname);
+const MANUAL_OFFSITE = path.resolve(
+  new URL("../baseline/backup_encrypt_upload_manual.sh", import.meta.url).pathname,
+);
+
+/**
+ * Issue 16's row: `etcdup backup --encrypt-to --upload` against `etcdctl snapshot save` + `age -r` +
+ * `rclone copyto` (baseline/backup_encrypt_upload_manual.sh), both to s3rver on the container's loopback
+ * (its network namespace), with Debian's age and rclone copied in.
+ */
+async function offsiteRowIn(
+  c: Container,
+  netns: string,
+  etcdup: Awaited<ReturnType<typeof etcdupUnderTest>>,
+  times: Repeat,
+  what: string,
+): Promise<Row> {
+  const s3 = await startS3rver(["bench"], { netns });
+  const tmp = await Deno.makeTempDir({ prefix: "etcdup-bench-offsite-" });
+  try {
+    for (const tool of ["age", "age-keygen", "rclone"]) {
+      await c.copyIn(`/usr/bin/${tool}`, `/usr/local/bin/${tool}`, 0o755);
+    }
+    await c.copyIn(MANUAL_OFFSITE, "/root/backup_encrypt_upload_manual.sh", 0o755);
+    check("age-keygen", await c.exec(["age-keygen", "-o", "/root/bench.key"]));
+    const recipient = check("age-keygen -y", await c.exec(["age-keygen", "-y", "/root/bench.key"])).stdout
+      .trim();
+    const creds = path.join(tmp, "s3.ini");
+    await Deno.writeTextFile(
+      creds,
+      `[default]\naws_access_key_id = ${s3.accessKeyId}\naws_secret_access_key = ${s3.secretAccessKey}\n`,
+    );
+    await c.copyIn(creds, "/etc/etcdup/bench-s3.ini", 0o600);
+    const ours = await repeat(times, () =>
+      timed("etcdup backup --encrypt-to --upload", () =>
+        etcdup.run(c, [
+          "backup",
+          "--dir",
+          "/srv/bench/etcdup-offsite",
+          "--keep-hourly",
+          "0",
+          "--keep-daily",
+          "0",
+          "--keep-weekly",
+          "0",
+          "--encrypt-to",
+          recipient,
+          "--upload",
+          "s3://bench/ours",
+          "--s3-endpoint",
+          s3.endpoint,
+          "--s3-credentials",
+          "/etc/etcdup/bench-s3.ini",
+          "--quiet",
+        ], { timeoutMs: 600_000 })));
+    const env = rcloneEnv(s3, "/root");
+    const baseline = await repeat(times, async () => {
+      check("clean", await c.exec(["rm", "-rf", "/srv/bench/manual-offsite"]));
+      return await timed(
+        "backup_encrypt_upload_manual.sh",
+        () =>
+          c.exec([
+            "/root/backup_encrypt_upload_manual.sh",
+            "/srv/bench/manual-offsite",
+            recipient,
+            "bench/manual",
+          ], { env, timeoutMs: 600_000 }),
+      );
+    });
+    return {
+      bench: "backup+encrypt+upload",
+      case: what,
+      ours,
+      baseline,
+      baselineLabel: "etcdctl snapshot save + age -r + rclone copyto",
+      target: { maxRatio: 1.2 },
+    };
+  } finally {
+    await s3.stop();
+    await Deno.remove(tmp, { recursive: true });
+  }
+}
 
 /** Fails with the command's output unless it exited 0. */
 function check(what: string, r: ExecResult): ExecResult {
@@ -99,6 +182,7 @@ export const backupBench: Bench = {
         baselineLabel: "etcdctl snapshot save + etcdutl snapshot status + sha256sum",
         target: { maxRatio: 1.2 },
       };
+      const offsiteRow = await offsiteRowIn(c, host.netns, etcdup, times, what);
       const newest = async (dir: string) =>
         check("snapshot", await c.shell(`ls -1 ${dir}/*.db | tail -n 1`)).stdout.trim();
       const [oursSnap, manualSnap] = [await newest("/srv/bench/etcdup"), await newest("/srv/bench/manual")];
@@ -120,7 +204,7 @@ export const backupBench: Bench = {
         baselineLabel:
           "etcdutl snapshot restore + chown + systemctl stop, mv aside, start + etcdctl endpoint health",
       };
-      return [row, restoreRow];
+      return [row, offsiteRow, restoreRow];
     } finally {
       await ct?.destroy();
       await net.destroy();

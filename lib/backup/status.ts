@@ -1,7 +1,8 @@
 /**
  * The backup lines of `etcdup status`: the newest snapshot's age in the backup directory, and the backup
- * timer's schedule, last run and result. A newest snapshot older than two periods of the timer's schedule,
- * or a failed last run, is a problem (status exits 6).
+ * timer's schedule, last run and result, and the bucket's newest snapshot when an upload is configured. A
+ * newest snapshot older than two periods of the timer's schedule (here or in the bucket), or a failed last
+ * run, is a problem (status exits 6).
  */
 import * as path from "node:path";
 import type { HostRoot } from "../host/fs.ts";
@@ -10,6 +11,7 @@ import { analyzeCalendar, type ServiceManager } from "../host/systemd.ts";
 import { CALENDAR_SHORTHANDS, UNIT_DIR } from "../timers/job.ts";
 import { DEFAULT_BACKUP_DIR } from "./names.ts";
 import { listSnapshots } from "./store.ts";
+import { type RemoteBackupStatus, remoteBackupStatus } from "../offsite/remote_status.ts";
 
 /** The backup timer's unit. */
 export const BACKUP_TIMER = "etcdup-backup.timer";
@@ -27,6 +29,8 @@ export interface BackupStatus {
     /** systemd's Result of the last run of etcdup-backup.service ("success", "exit-code", ...). */
     lastResult?: string;
   };
+  /** The bucket, when an upload is configured (lib/offsite/remote_status.ts). */
+  remote?: RemoteBackupStatus;
   problems: string[];
 }
 
@@ -73,6 +77,7 @@ export async function backupStatus(
   state: InstallState,
   svc: ServiceManager,
   now: Date,
+  env: Record<string, string | undefined> = {},
 ): Promise<BackupStatus> {
   const dir = DEFAULT_BACKUP_DIR;
   const found = listSnapshots(host, dir).find((s) => s.record !== undefined);
@@ -103,7 +108,12 @@ export async function backupStatus(
     };
   }
   const base = { dir, ...(newest ? { newest } : {}), ...(timer ? { timer } : {}) };
-  return { ...base, problems: backupProblems(base) };
+  const remote = await remoteBackupStatus(host, env, now, timer?.periodSeconds);
+  return {
+    ...base,
+    ...(remote ? { remote } : {}),
+    problems: [...backupProblems(base), ...(remote?.problems ?? [])],
+  };
 }
 
 /** "3h 12m" style age. */
@@ -130,5 +140,14 @@ export function formatBackupStatus(b: BackupStatus): string[] {
       }`,
     );
   } else lines.push("backup timer: not installed");
+  if (b.remote) {
+    lines.push(
+      b.remote.newest
+        ? `remote backups: newest ${b.remote.newest.url} (${formatAge(b.remote.newest.ageSeconds)} old)`
+        : `remote backups: ${
+          b.remote.error ? `cannot list ${b.remote.location}` : `none in ${b.remote.location}`
+        }`,
+    );
+  }
   return lines;
 }

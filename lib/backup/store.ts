@@ -21,8 +21,12 @@ export interface SnapshotRecord {
   schema: 1;
   /** The snapshot's file name. */
   file: string;
-  /** Hex SHA-256 of the snapshot file. */
+  /** Hex SHA-256 of the snapshot file (as stored: of the ciphertext when encrypted). */
   sha256: string;
+  /** Set when the file is age-encrypted (`--encrypt-to`); the plaintext was read back before encryption. */
+  encrypted?: true;
+  /** Hex SHA-256 of the plaintext snapshot, when encrypted. */
+  plainSha256?: string;
   /** Size of the snapshot file in bytes. */
   size: number;
   /** What `snapshot status` read back. */

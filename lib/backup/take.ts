@@ -16,6 +16,7 @@ import type { InstallState } from "../host/state.ts";
 import { sha256FileAsync } from "../host/hash.ts";
 import { parseSnapshotName, snapshotFileName, tempFileName } from "./names.ts";
 import { retain, type RetentionPolicy } from "./retention.ts";
+import { encryptFile } from "../offsite/age.ts";
 import {
   BACKUP_DIR_OWNER,
   listSnapshots,
@@ -38,14 +39,19 @@ export interface BackupOutcome {
   cleaned: string[];
 }
 
-/** Saves, reads back and hashes a snapshot into `dir`; returns it under its final name. */
+/**
+ * Saves, reads back and hashes a snapshot into `dir`; returns it under its final name. With `recipients`
+ * the plaintext, once read back, is age-encrypted to them (`.db.age`) and only the ciphertext is kept; the
+ * record's digest is of the ciphertext, the plaintext's beside it.
+ */
 async function snapshotInto(
   host: HostRoot,
   state: InstallState,
   dir: string,
   now: Date,
+  recipients: string[] = [],
 ): Promise<StoredSnapshot & { record: SnapshotRecord }> {
-  const file = snapshotFileName(now, state.name, state.version);
+  const file = snapshotFileName(now, state.name, state.version, recipients.length > 0);
   if (!parseSnapshotName(file)) {
     // a hand-edited state record: its name would climb out of the backup dir ("../../etc/cron.d/x")
     throw new EtcdupError({
@@ -59,15 +65,17 @@ async function snapshotInto(
     });
   }
   const final = path.join(dir, file);
-  const temp = path.join(dir, tempFileName(path.basename(final)));
+  const temp = path.join(dir, tempFileName(path.basename(final).replace(/\.age$/, "")));
+  const sealedTemp = path.join(dir, tempFileName(path.basename(final)));
   const realBin = host.resolve(state.binDir);
   try {
-    return await saveVerified(host, state, dir, final, temp, realBin, now);
+    return await saveVerified(host, state, dir, final, { temp, sealedTemp, recipients }, realBin, now);
   } catch (err) {
     throw diskFull(err, host.resolve(dir)) ?? err;
   } finally {
     host.remove(temp);
     host.remove(`${temp}.part`);
+    host.remove(sealedTemp);
   }
 }
 
@@ -91,16 +99,20 @@ function diskFull(err: unknown, realDir: string): EtcdupError | undefined {
   });
 }
 
-/** The body of {@link snapshotInto}: save to `temp`, read back and hash, write the record, rename to `final`. */
+/**
+ * The body of {@link snapshotInto}: save to `temp`, read back and hash, encrypt to `sealedTemp` when there
+ * are recipients, write the record, rename to `final`.
+ */
 async function saveVerified(
   host: HostRoot,
   state: InstallState,
   dir: string,
   final: string,
-  temp: string,
+  tmp: { temp: string; sealedTemp: string; recipients: string[] },
   realBin: string,
   now: Date,
 ): Promise<StoredSnapshot & { record: SnapshotRecord }> {
+  const { temp, sealedTemp, recipients } = tmp;
   await takeSnapshot(
     realBin,
     adminClient(host, state),
@@ -116,11 +128,15 @@ async function saveVerified(
     ),
     sha256FileAsync(host.resolve(temp)),
   ]);
+  const sealed = recipients.length > 0
+    ? await encryptFile(host.resolve(temp), host.resolve(sealedTemp), recipients)
+    : undefined;
   const record: SnapshotRecord = {
     schema: 1,
     file: path.basename(final),
-    sha256,
-    size: host.stat(temp)?.size ?? 0,
+    sha256: sealed?.sha256 ?? sha256,
+    ...(sealed ? { encrypted: true as const, plainSha256: sha256 } : {}),
+    size: sealed?.size ?? host.stat(temp)?.size ?? 0,
     status: read.status,
     verifiedWith: read.verifiedWith,
     member: state.name,
@@ -128,7 +144,7 @@ async function saveVerified(
     takenAt: now.toISOString(),
   };
   writeRecord(host, final, record);
-  fs.renameSync(host.resolve(temp), host.resolve(final));
+  fs.renameSync(host.resolve(sealed ? sealedTemp : temp), host.resolve(final));
   syncDir(host.resolve(dir));
   return { ...parseSnapshotName(path.basename(final))!, path: final, size: record.size, record };
 }
@@ -141,14 +157,14 @@ async function saveVerified(
 export async function takeBackup(
   host: HostRoot,
   state: InstallState,
-  opts: { dir: string; policy: RetentionPolicy; now?: Date },
+  opts: { dir: string; policy: RetentionPolicy; now?: Date; recipients?: string[] },
   out: Output,
 ): Promise<BackupOutcome> {
   host.ensureDir(opts.dir, BACKUP_DIR_OWNER);
   return await withBackupLock(host, opts.dir, async () => {
     const cleaned = removeLeftovers(host, opts.dir);
     if (cleaned.length > 0) out.info(`removed leftovers of an interrupted backup: ${cleaned.join(", ")}`);
-    const snapshot = await snapshotInto(host, state, opts.dir, opts.now ?? new Date());
+    const snapshot = await snapshotInto(host, state, opts.dir, opts.now ?? new Date(), opts.recipients);
     out.step(
       `saved ${snapshot.path} (revision ${snapshot.record.status.revision}, ${snapshot.record.status.totalKey} keys, sha256 ${
         snapshot.record.sha256.slice(0, 12)

@@ -1,6 +1,8 @@
 /**
  * `etcdup backup`: a verified snapshot of this member now, into the backup directory, then retention
- * (lib/backup/take.ts). The timer etcdup-backup.timer runs it; `--json` prints the snapshot's record.
+ * (lib/backup/take.ts); with `--encrypt-to` the snapshot is age-encrypted once read back, with `--upload`
+ * it also goes to the bucket (the leader's only) with the same retention there (lib/offsite/). The timer
+ * etcdup-backup.timer runs it with the offsite settings last given; `--json` prints the snapshot's record.
  */
 import type { CommandContext } from "../cli/spec.ts";
 import { Exit, type ExitCode } from "../errors.ts";
@@ -8,6 +10,8 @@ import { hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.t
 import { backupDir } from "../backup/names.ts";
 import { retentionFromFlags } from "../backup/retention.ts";
 import { takeBackup } from "../backup/take.ts";
+import { offsiteForRun } from "../offsite/recorded.ts";
+import { uploadBackup, type UploadOutcome } from "../offsite/backup_upload.ts";
 
 /** Runs `etcdup backup`. */
 export async function run(ctx: CommandContext): Promise<ExitCode> {
@@ -17,12 +21,48 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   const state = requireInstalled(host, "back up");
   const dir = backupDir(host, values, state);
   requireRoot(host, "backup");
-  const done = await takeBackup(host, state, { dir, policy }, out);
+  const offsite = offsiteForRun(host, values);
+  const done = await takeBackup(host, state, { dir, policy, recipients: offsite.recipients }, out);
   const r = done.snapshot.record;
+  let upload: UploadOutcome | undefined;
+  let failure: unknown;
+  if (offsite.remote) {
+    try {
+      upload = await uploadBackup(
+        host,
+        state,
+        offsite.remote,
+        ctx.env,
+        {
+          file: host.resolve(done.snapshot.path),
+          record: r,
+        },
+        policy,
+        out,
+      );
+    } catch (err) {
+      failure = err;
+    }
+  }
+  const where = upload?.uploaded
+    ? `; uploaded to ${upload.uploaded.url}`
+    : upload?.skipped
+    ? `; not uploaded (${upload.skipped})`
+    : "";
   out.result(
-    { file: done.snapshot.path, record: r, pruned: done.pruned, cleaned: done.cleaned, policy },
+    {
+      file: done.snapshot.path,
+      record: r,
+      pruned: done.pruned,
+      cleaned: done.cleaned,
+      policy,
+      ...(upload ? { upload } : {}),
+    },
     `backup ${done.snapshot.path}: revision ${r.status.revision}, ${r.status.totalKey} keys, ${r.size} bytes, ` +
-      `sha256 ${r.sha256} (read back with ${r.verifiedWith}); retention removed ${done.pruned.length}`,
+      `sha256 ${r.sha256} (read back with ${r.verifiedWith}${
+        r.encrypted ? ", then encrypted" : ""
+      }); retention removed ${done.pruned.length}${where}`,
   );
+  if (failure !== undefined) throw failure;
   return Exit.ok;
 }

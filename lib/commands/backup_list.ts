@@ -11,6 +11,7 @@ import { backupDir } from "../backup/names.ts";
 import { listSnapshots } from "../backup/store.ts";
 import { sha256FileAsync } from "../host/hash.ts";
 import { formatAge } from "../backup/status.ts";
+import { listRemote } from "../offsite/remote_list.ts";
 
 /** One line of the list; the `--json` result's entries. */
 interface ListedSnapshot {
@@ -23,6 +24,8 @@ interface ListedSnapshot {
   size: number;
   ageSeconds: number;
   sha256: string;
+  /** Whether the snapshot is age-encrypted (`.db.age`). */
+  encrypted: boolean;
   /** "ok": the digest matches the record; "mismatch"; "no-record". */
   digest: "ok" | "mismatch" | "no-record";
   problem?: string;
@@ -32,6 +35,7 @@ interface ListedSnapshot {
 export async function run(ctx: CommandContext): Promise<ExitCode> {
   const { values, out } = ctx;
   const host = hostOf(values);
+  if (values.remote === true) return await runRemote(ctx);
   const dir = backupDir(host, values, readState(host));
   requireRoot(host, "backup list"); // the snapshots and their directory are root-only
   const now = Date.now();
@@ -48,6 +52,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
       size: s.size,
       ageSeconds: Math.round((now - s.time.getTime()) / 1000),
       sha256,
+      encrypted: s.encrypted === true,
       digest,
       ...(digest === "mismatch"
         ? { problem: `SHA-256 differs from its record (${s.record!.sha256})` }
@@ -65,9 +70,27 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
         String(l.keys ?? "?").padStart(8)
       } ${String(l.size).padStart(12)} ${formatAge(l.ageSeconds).padStart(7)}  ${
         l.digest.padEnd(6)
-      }  ${l.path}${l.problem ? `  (${l.problem})` : ""}`
+      }  ${l.path}${l.encrypted ? "  (encrypted)" : ""}${l.problem ? `  (${l.problem})` : ""}`
     ),
   ];
   out.result({ dir, snapshots: listed }, lines.join("\n"));
   return listed.every((l) => l.digest === "ok") ? Exit.ok : Exit.check;
+}
+
+/** `backup list --remote`: the bucket's snapshots; exits 6 when one has no record (it cannot be restored). */
+async function runRemote(ctx: CommandContext): Promise<ExitCode> {
+  const host = hostOf(ctx.values);
+  const { location, snapshots } = await listRemote(host, ctx.values, ctx.env);
+  const lines = snapshots.length === 0 ? [`no etcdup snapshots in ${location}`] : [
+    `${"taken (UTC)".padEnd(20)} ${"size".padStart(12)} ${"age".padStart(7)}  ${
+      "encrypted".padEnd(9)
+    }  record  object`,
+    ...snapshots.map((s) =>
+      `${s.takenAt.slice(0, 19).replace("T", " ").padEnd(20)} ${String(s.size).padStart(12)} ${
+        formatAge(s.ageSeconds).padStart(7)
+      }  ${(s.encrypted ? "yes" : "no").padEnd(9)}  ${(s.record ? "yes" : "no").padEnd(6)}  ${s.url}`
+    ),
+  ];
+  ctx.out.result({ location, snapshots }, lines.join("\n"));
+  return snapshots.every((s) => s.record) ? Exit.ok : Exit.check;
 }

@@ -4,7 +4,7 @@
  * old data dir moved aside (never deleted), the new one put in place, etcd started and checked. A restore
  * interrupted at any point is finished by running the same command again.
  */
-import * as path from "node:path";
+import * as fs from "node:fs";
 import type { CommandContext } from "../cli/spec.ts";
 import { EtcdupError, Exit, type ExitCode } from "../errors.ts";
 import { healthTimeoutMs, hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
@@ -16,15 +16,18 @@ import {
   RESTORE_MARKER,
   runRestore,
 } from "../backup/restore.ts";
+import { backupDir } from "../backup/names.ts";
+import { restoreInput } from "../offsite/restore_prep.ts";
 
 /** Runs `etcdup restore`. */
 export async function run(ctx: CommandContext): Promise<ExitCode> {
   const { values, out } = ctx;
   const host = hostOf(values);
-  const file = path.resolve(ctx.positionals[0]);
   const timeoutMs = healthTimeoutMs(values);
   const state = requireInstalled(host, "restore");
   requireRoot(host, "restore");
+  const input = await restoreInput(host, values, ctx.positionals[0], ctx.env, backupDir(host, values, state));
+  const file = input.file;
   const pending = readMarker(host);
   if (pending && pending.file !== file) {
     throw new EtcdupError({
@@ -50,11 +53,13 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   else if (values.force !== true) await refuseLiveCluster(host, state);
   const marker = pending ?? newMarker(host, state, checked, new Date());
   const done = await runRestore(host, state, marker, { healthTimeoutMs: timeoutMs }, out);
+  if (input.workDir) fs.rmSync(host.resolve(input.workDir), { recursive: true, force: true });
   const where = done.revision === undefined ? "not started (--root)" : `healthy at revision ${done.revision}`;
   out.result(
     {
       restored: true,
       file,
+      from: input.from,
       sha256: checked.sha256,
       snapshotRevision: marker.revision,
       servedRevision: done.revision,
@@ -63,7 +68,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
       oldDataDir: done.movedAside ? marker.aside : undefined,
       clusterToken: marker.clusterToken,
     },
-    `restored ${state.name} from ${file} (revision ${marker.revision}, ${checked.status.totalKey} keys): ${where}. ` +
+    `restored ${state.name} from ${input.from} (revision ${marker.revision}, ${checked.status.totalKey} keys): ${where}. ` +
       (done.movedAside ? `The old data dir is kept in ${marker.aside}. ` : "") +
       `This member is now a one-member cluster; other members rejoin with 'etcdup join --replace'.`,
   );

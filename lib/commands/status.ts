@@ -121,7 +121,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
 
   const drift = compareFiles(state.files, observeFiles(host, state.files));
   for (const d of drifted(drift)) problems.push(`${d.path} is ${d.status} since etcdup wrote it`);
-  const backups = await backupStatus(host, state, svc, new Date());
+  const backups = await backupStatus(host, state, svc, new Date(), ctx.env);
   problems.push(...backups.problems);
 
   const report: StatusReport = {

@@ -7,6 +7,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { OFFSITE_RECORD } from "../offsite/paths.ts";
 import type { CommandContext } from "../cli/spec.ts";
 import type { Output } from "../cli/output.ts";
 import { ClusterApi } from "../cluster/api.ts";
@@ -203,6 +204,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   if (svc?.live) await svc.daemonReload();
   for (const p of plan.keptEdited) out.warn(`kept ${p}: edited since etcdup wrote it`, { path: p });
   if (purge) host.remove(REMAINS_FILE);
+  if (purge) host.remove(OFFSITE_RECORD); // the recorded upload settings (no secrets) go with the backups
   else writeRemains(host, remainsAfter(fp, plan, new Date()));
   host.remove(STATE_FILE);
   removeIfEmpty(host, STATE_DIR);

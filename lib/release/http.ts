@@ -23,6 +23,8 @@ export interface HttpOptions {
   retries?: number;
   /** First backoff delay in ms, doubled each retry (capped at 10 s). Default 500. */
   backoffMs?: number;
+  /** The flag that named `caFile`, for its error messages. Default `--mirror-ca`. */
+  caFlag?: string;
 }
 
 /** The HTTP clients of one command run; close it when done. */
@@ -84,7 +86,7 @@ function routeClient(proxy: string | undefined, caCerts: string[] | undefined): 
  * environment names), the extra CA trusted besides the system roots.
  */
 export function createHttpClient(options: HttpOptions): HttpClient {
-  const caCerts = options.caFile ? [readMirrorCa(options.caFile)] : undefined;
+  const caCerts = options.caFile ? [readMirrorCa(options.caFile, options.caFlag)] : undefined;
   const routes = new Map<string, Deno.HttpClient>();
   return {
     options,
@@ -104,7 +106,7 @@ export function createHttpClient(options: HttpOptions): HttpClient {
 }
 
 /** Whether an error is a TLS certificate problem (not worth retrying; --mirror-ca may fix it). */
-function isTlsError(err: unknown): boolean {
+export function isTlsError(err: unknown): boolean {
   const e = err as { code?: string; message?: string; cause?: unknown };
   const text = `${e?.code ?? ""} ${e?.message ?? ""}`;
   if (/CERT_|SELF_SIGNED|UNABLE_TO_VERIFY|certificate|UnknownIssuer|ALTNAME|handshake/i.test(text)) {
@@ -127,7 +129,8 @@ function networkError(url: string, what: string, cause?: unknown): EtcdupError {
   });
 }
 
-function describe(err: unknown): string {
+/** A one-line description of a network error: its code, message and inner cause. */
+export function describe(err: unknown): string {
   const e = err as { code?: string; message?: string; cause?: { message?: string } };
   const inner = e?.cause?.message && e.cause.message !== e.message ? ` (${e.cause.message})` : "";
   return `${e?.code ? `${e.code}: ` : ""}${e?.message ?? String(err)}${inner}`;
@@ -147,8 +150,13 @@ function statusError(url: string, status: number): EtcdupError {
   });
 }
 
-const retryableStatus = (s: number) => s >= 500 || s === 429 || s === 408;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** HTTP statuses worth another attempt: server errors, throttling, request timeout. */
+export const retryableStatus = (s: number) => s >= 500 || s === 429 || s === 408;
+
+/** Waits before retry number `failures` (0-based): `backoffMs` doubled each time, capped at 10 s. */
+export function backoff(backoffMs: number, failures: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.min(backoffMs * 2 ** failures, 10_000)));
+}
 
 /** Parses the start offset and total size of a `Content-Range: bytes A-B/T` header. */
 function contentRange(h: string | null): { start: number; total?: number } | undefined {
@@ -205,7 +213,7 @@ async function get(client: HttpClient, url: string, offset: number): Promise<Ope
  */
 export async function download(client: HttpClient, url: string): Promise<Download> {
   const retries = client.options.retries ?? 5;
-  const backoff = client.options.backoffMs ?? 500;
+  const backoffMs = client.options.backoffMs ?? 500;
   const idle = client.options.idleTimeoutMs ?? 60_000;
   let failures = 0;
 
@@ -231,7 +239,7 @@ export async function download(client: HttpClient, url: string): Promise<Downloa
           ? networkError(url, `${describe(err)} (after ${failures + 1} attempts)`, err)
           : statusError(url, status);
       }
-      await sleep(Math.min(backoff * 2 ** failures, 10_000));
+      await backoff(backoffMs, failures);
       failures++;
     }
   };
@@ -294,7 +302,7 @@ export async function download(client: HttpClient, url: string): Promise<Downloa
               err,
             );
           }
-          await sleep(Math.min(backoff * 2 ** failures, 10_000));
+          await backoff(backoffMs, failures);
           failures++;
         }
       }

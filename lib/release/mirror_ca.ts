@@ -3,24 +3,26 @@ import * as fs from "node:fs";
 import { usageError } from "../errors.ts";
 
 /**
- * Reads a `--mirror-ca` PEM file, failing with a usage error (exit 2) naming the flag when it is unreadable
- * or holds no certificate. Planning calls it too, so a wrong path is reported before anything is written.
+ * Reads a `--mirror-ca` (or `--s3-ca`) PEM file, failing with a usage error (exit 2) naming the flag when it
+ * is unreadable or holds no certificate. Planning calls it too, so a wrong path is reported before anything
+ * is written.
  */
-export function readMirrorCa(file: string): string {
+export function readMirrorCa(file: string, flag = "--mirror-ca"): string {
+  const code = flag.replace(/^--/, "");
   let pem: string;
   try {
     pem = fs.readFileSync(file, "utf8");
   } catch (err) {
     throw usageError(
-      "mirror-ca-unreadable",
-      `--mirror-ca ${file}: ${(err as Error).message}`,
+      `${code}-unreadable`,
+      `${flag} ${file}: ${(err as Error).message}`,
       "Give a readable PEM file with the CA certificate(s) of your mirror.",
     );
   }
   if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
     throw usageError(
-      "mirror-ca-invalid",
-      `--mirror-ca ${file} holds no PEM certificate`,
+      `${code}-invalid`,
+      `${flag} ${file} holds no PEM certificate`,
       "Give a PEM file with one or more '-----BEGIN CERTIFICATE-----' blocks.",
     );
   }

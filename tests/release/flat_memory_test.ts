@@ -14,8 +14,8 @@ import { randomBytes } from "node:crypto";
 import { topFolderName } from "../../lib/release/source.ts";
 import { elfStub, releaseEntries, writeRelease } from "../support/tarball_builder.ts";
 import { inTempDir } from "./helpers.ts";
+import { peakRssOfEval, repoRoot as repo } from "../support/peak_rss.ts";
 
-const repo = path.resolve(new URL("../..", import.meta.url).pathname);
 const V = "v3.5.98";
 const MiB = 2 ** 20;
 
@@ -44,17 +44,8 @@ async function peakRssKiB(tarball: string, sha256: string, dir: string): Promise
       source: { kind: "tarball", path: "${tarball}" }, stagingParent: "${dir}", checkVersion: true },
       createOutput({ quiet: true, env: {} }));
     if (Object.keys(staged.files).length !== 3) throw new Error("not all binaries staged");
-    staged.cleanup();
-    console.log(Deno.readTextFileSync("/proc/self/status").match(/^VmHWM:\\s+(\\d+) kB$/m)[1]);`;
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["eval", "--ext=ts", code],
-    cwd: repo,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout).trim();
-  assert.equal(out.code, 0, `child failed: ${new TextDecoder().decode(out.stderr)}`);
-  return Number(text);
+    staged.cleanup();`;
+  return await peakRssOfEval(code);
 }
 
 Deno.test("obtaining a 4x larger release keeps peak memory flat (VmHWM grows less than the tarball)", async () => {

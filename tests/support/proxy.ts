@@ -1,6 +1,7 @@
 /**
- * A real HTTP CONNECT proxy on 127.0.0.1 for tests: tunnels TCP to the requested host:port and records every
- * CONNECT target, so a test can prove its download actually went through the proxy.
+ * A real HTTP proxy on 127.0.0.1 for tests: tunnels TCP to the requested host:port (CONNECT) or forwards
+ * absolute-form http:// requests, and records every target, so a test can prove its traffic actually went
+ * through the proxy.
  */
 import * as http from "node:http";
 import * as net from "node:net";
@@ -10,19 +11,31 @@ import type { AddressInfo } from "node:net";
 export interface TestProxy {
   /** `http://127.0.0.1:PORT`, for HTTPS_PROXY. */
   url: string;
-  /** CONNECT targets seen, e.g. `127.0.0.1:43121`. */
+  /** Targets seen (CONNECT or forwarded), e.g. `127.0.0.1:43121`. */
   connects: string[];
   /** Stops the proxy and drops open tunnels. */
   close(): Promise<void>;
 }
 
-/** Starts a CONNECT proxy on a random free loopback port; plain (non-CONNECT) requests get 405. */
+/** Starts the proxy on a random free loopback port; other requests (origin-form) get 405. */
 export async function startConnectProxy(): Promise<TestProxy> {
   const connects: string[] = [];
   const sockets = new Set<net.Socket>();
-  const server = http.createServer((_req, res) => {
-    res.writeHead(405);
-    res.end("CONNECT only\n");
+  const server = http.createServer((req, res) => {
+    // A plain-HTTP request in absolute form (how clients send http:// URLs to a proxy): forward it.
+    if (!req.url?.startsWith("http://")) {
+      res.writeHead(405);
+      res.end("CONNECT or absolute-form http:// requests only\n");
+      return;
+    }
+    const target = new URL(req.url);
+    connects.push(target.host);
+    const upstream = http.request(target, { method: req.method, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
   });
   server.on("connect", (req: http.IncomingMessage, client: net.Socket, head: Uint8Array) => {
     const target = req.url ?? "";

@@ -1,6 +1,7 @@
 /** Flags of `etcdup backup`, `etcdup backup list` and `etcdup restore`. */
 import type { CommandSpec, FlagSpec } from "../spec.ts";
 import { configFlag, outputFlags, rootFlag } from "./common.ts";
+import { encryptFlags, identityFlag, s3AccessFlags, s3Flags } from "./offsite.ts";
 
 /** Where the snapshots are; shared by the three commands. */
 const dirFlag: Record<string, FlagSpec> = {
@@ -44,6 +45,8 @@ newest; it only ever looks at files named by etcdup. 'etcdup-backup.timer' runs 
       description: "Keep the newest snapshot of each of the newest N ISO weeks.",
       defaultText: "4",
     },
+    ...encryptFlags,
+    ...s3Flags,
     ...rootFlag,
     ...configFlag,
     ...outputFlags,
@@ -58,7 +61,18 @@ export const backupListSpec: CommandSpec = {
   usage: "etcdup backup list [--dir DIR] [flags]",
   details: `Every snapshot's SHA-256 is computed again and compared with its record; exits 6 when one differs
 or has no record.`,
-  flags: { ...dirFlag, ...rootFlag, ...configFlag, ...outputFlags },
+  flags: {
+    ...dirFlag,
+    remote: {
+      type: "boolean",
+      description:
+        "List the snapshots in the bucket (--upload, or the one recorded by the last backup) instead.",
+    },
+    ...s3Flags,
+    ...rootFlag,
+    ...configFlag,
+    ...outputFlags,
+  },
   load: () => import("../../commands/backup_list.ts"),
 };
 
@@ -66,7 +80,8 @@ or has no record.`,
 export const restoreSpec: CommandSpec = {
   name: "restore",
   summary: "Restore this member from a snapshot file as a new one-member cluster (old data dir kept aside).",
-  usage: "etcdup restore FILE [flags]",
+  usage:
+    "etcdup restore FILE|s3://BUCKET/PREFIX/NAME [--identity FILE] [flags]\n       etcdup restore --latest [s3://BUCKET/PREFIX] [--identity FILE] [flags]",
   details: `Checks FILE (its SHA-256 against the record beside it, 'snapshot status', an etcd version this
 member runs), builds the new data dir beside the old one with 'etcdutl snapshot restore' (etcdctl on 3.4)
 as this member with a new cluster token, stops etcd, renames the old data dir to
@@ -74,7 +89,7 @@ as this member with a new cluster token, stops etcd, renames the old data dir to
 and waits for health over mutual TLS and the snapshot's revision. Writes made after the snapshot are not in
 it. Interrupted, run the same command again: it finishes. In a cluster, the other members then rejoin with
 'etcdup join --replace'.`,
-  positionals: { min: 1, max: 1, name: "FILE" },
+  positionals: { min: 0, max: 1, name: "FILE" },
   flags: {
     "health-timeout": {
       type: "string",
@@ -88,6 +103,12 @@ it. Interrupted, run the same command again: it finishes. In a cluster, the othe
         "Restore although this member's etcd runs in a cluster with other members (splits it off).",
       flagOnly: true, // overrides a safety refusal: never from an exported ETCDUP_FORCE or a shared config file
     },
+    latest: {
+      type: "boolean",
+      description: "Restore the newest etcdup snapshot under the s3://BUCKET/PREFIX given (or recorded).",
+    },
+    ...identityFlag,
+    ...s3AccessFlags,
     ...rootFlag,
     ...configFlag,
     ...outputFlags,

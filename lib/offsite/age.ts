@@ -1,0 +1,224 @@
+/**
+ * Snapshot encryption in the age format (age-encryption.org/v1) with `age-encryption`, the TypeScript
+ * implementation by age's author. Encryption needs only X25519 recipients (`age1...`), so the host never
+ * holds a key that could read its own old backups; decryption takes an identity file
+ * (`AGE-SECRET-KEY-1...`, as `age-keygen` writes it). Both directions stream in age's 64 KiB STREAM chunks:
+ * memory stays flat whatever the snapshot's size. A decrypted file only counts once the last chunk's tag
+ * has verified (STREAM detects truncation at the end), so output is written to a new file that is removed
+ * on any failure.
+ */
+import * as fs from "node:fs";
+import { createHash } from "node:crypto";
+import { Readable } from "node:stream";
+import { Decrypter, Encrypter } from "age-encryption";
+import { EtcdupError, Exit, usageError } from "../errors.ts";
+
+/** What an encryption or decryption wrote. */
+export interface CryptResult {
+  /** Bytes written. */
+  size: number;
+  /** SHA-256 (hex) of the bytes written. */
+  sha256: string;
+}
+
+/** Lines of a recipients or identity file that carry a value (not blank, not `#` comments). */
+function valueLines(text: string): string[] {
+  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+}
+
+/** Whether `s` is an X25519 recipient the age library accepts (bech32 checksum and length). */
+function isX25519Recipient(s: string): boolean {
+  if (!s.startsWith("age1") || s.startsWith("age1pq1") || s.startsWith("age1tag")) return false;
+  try {
+    new Encrypter().addRecipient(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Resolves `--encrypt-to` values: each is an `age1...` recipient or a file of them (one a line, `#`
+ * comments allowed, as `age -R` reads). Refuses (exit 2) anything else, naming the value.
+ */
+export function loadRecipients(values: string[]): string[] {
+  const out: string[] = [];
+  for (const v of values) {
+    if (v.startsWith("age1")) {
+      if (!isX25519Recipient(v)) {
+        throw usageError(
+          "age-recipient-invalid",
+          `--encrypt-to ${v} is not a valid age X25519 recipient`,
+          "Give the public key 'age-keygen -y KEYFILE' prints (age1...), or a file of them.",
+        );
+      }
+      out.push(v);
+      continue;
+    }
+    let text: string;
+    try {
+      text = fs.readFileSync(v, "utf8");
+    } catch (err) {
+      throw usageError(
+        "age-recipient-invalid",
+        `--encrypt-to ${v} is neither an age1... recipient nor a readable file (${(err as Error).message})`,
+        "Give the public key 'age-keygen -y KEYFILE' prints (age1...), or a file of them.",
+      );
+    }
+    const lines = valueLines(text);
+    const bad = lines.find((l) => !isX25519Recipient(l));
+    if (lines.length === 0 || bad !== undefined) {
+      const secret = bad?.startsWith("AGE-SECRET-KEY");
+      throw usageError(
+        "age-recipient-invalid",
+        bad === undefined
+          ? `--encrypt-to ${v} holds no recipient`
+          : secret
+          ? `--encrypt-to ${v} holds a secret key, not a recipient`
+          : `--encrypt-to ${v}: '${bad.slice(0, 24)}' is not an age X25519 recipient`,
+        secret
+          ? "Give its public key ('age-keygen -y KEYFILE'); the secret key must stay off this host."
+          : "Put one age1... public key a line.",
+      );
+    }
+    out.push(...lines);
+  }
+  return [...new Set(out)];
+}
+
+/** Reads an identity file (`AGE-SECRET-KEY-1...` lines, as age-keygen writes); refuses (exit 2) one without. */
+export function loadIdentities(file: string, flag = "--identity"): string[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    throw usageError(
+      "age-identity-unreadable",
+      `${flag} ${file}: ${(err as Error).message}`,
+      "Give the file age-keygen wrote.",
+    );
+  }
+  const ids = valueLines(text).filter((l) => l.startsWith("AGE-SECRET-KEY-1"));
+  for (const id of ids) {
+    try {
+      new Decrypter().addIdentity(id);
+    } catch {
+      throw usageError(
+        "age-identity-invalid",
+        `${flag} ${file} holds a malformed identity`,
+        "Give the file age-keygen wrote.",
+      );
+    }
+  }
+  if (ids.length === 0) {
+    throw usageError(
+      "age-identity-invalid",
+      `${flag} ${file} holds no AGE-SECRET-KEY-1... identity`,
+      "Give the file age-keygen wrote.",
+    );
+  }
+  return ids;
+}
+
+/** Encrypts a byte stream to the recipients, as a stream. */
+export async function encryptStream(
+  input: ReadableStream<Uint8Array>,
+  recipients: string[],
+): Promise<ReadableStream<Uint8Array>> {
+  const e = new Encrypter();
+  for (const r of recipients) e.addRecipient(r);
+  return await e.encrypt(input);
+}
+
+/**
+ * Decrypts a byte stream with the identities, as a stream; the header is checked before this resolves
+ * (a wrong identity fails here), each chunk's tag as it passes, truncation at the end.
+ */
+export async function decryptStream(
+  input: ReadableStream<Uint8Array>,
+  identities: string[],
+  what: string,
+): Promise<ReadableStream<Uint8Array>> {
+  const d = new Decrypter();
+  for (const id of identities) d.addIdentity(id);
+  try {
+    return await d.decrypt(input);
+  } catch (err) {
+    throw decryptError(err, what);
+  }
+}
+
+/** Maps the library's errors to a clear one (exit 3): wrong identity, or damaged/tampered data. */
+function decryptError(err: unknown, what: string): EtcdupError {
+  if (err instanceof EtcdupError) return err;
+  const msg = (err as Error)?.message ?? String(err);
+  if (/no identity matched/.test(msg)) {
+    return new EtcdupError({
+      code: "age-wrong-identity",
+      message: `${what} is not encrypted to the given identity`,
+      hint: "Pass the identity whose public key was given to --encrypt-to when the backup was taken.",
+      exit: Exit.verification,
+    });
+  }
+  return new EtcdupError({
+    code: "age-decrypt-failed",
+    message: `${what} could not be decrypted: ${msg}`,
+    hint: "The file is damaged, truncated or not an age file; nothing was restored. Pick another snapshot.",
+    exit: Exit.verification,
+    cause: err,
+  });
+}
+
+/** A file as a byte stream, read in 1 MiB pieces. */
+function fileStream(file: string): ReadableStream<Uint8Array> {
+  return Readable.toWeb(fs.createReadStream(file, { highWaterMark: 1024 * 1024 })) as ReadableStream<
+    Uint8Array
+  >;
+}
+
+/** Writes a stream to a new file (mode 0600, refused if it exists), hashing it; removes it on failure. */
+async function writeNew(
+  dst: string,
+  data: ReadableStream<Uint8Array>,
+  onError: (e: unknown) => unknown,
+): Promise<CryptResult> {
+  const fh = await fs.promises.open(
+    dst,
+    fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL,
+    0o600,
+  );
+  let ok = false;
+  try {
+    const hash = createHash("sha256");
+    let size = 0;
+    try {
+      for await (const chunk of data) {
+        hash.update(chunk);
+        size += chunk.length;
+        await fh.write(chunk);
+      }
+    } catch (err) {
+      throw onError(err);
+    }
+    await fh.sync();
+    ok = true;
+    return { size, sha256: hash.digest("hex") };
+  } finally {
+    await fh.close();
+    if (!ok) fs.rmSync(dst, { force: true });
+  }
+}
+
+/** Encrypts `src` into the new file `dst` (mode 0600), streamed. */
+export async function encryptFile(src: string, dst: string, recipients: string[]): Promise<CryptResult> {
+  return await writeNew(dst, await encryptStream(fileStream(src), recipients), (e) => e);
+}
+
+/**
+ * Decrypts `src` into the new file `dst` (mode 0600), streamed. A wrong identity, a damaged or truncated
+ * file fails with exit 3 and leaves no `dst`.
+ */
+export async function decryptFile(src: string, dst: string, identities: string[]): Promise<CryptResult> {
+  const plain = await decryptStream(fileStream(src), identities, src);
+  return await writeNew(dst, plain, (e) => decryptError(e, src));
+}

@@ -1,0 +1,53 @@
+/**
+ * The offsite settings of the last `etcdup backup` given `--upload` or `--encrypt-to`, recorded (root 0600,
+ * no secret: the bucket, endpoint, region, CA and credentials file paths, and public recipients) so the
+ * backup timer's runs, which take no flags, upload and encrypt the same way, and `status` knows where to
+ * look. `--upload none` / `--encrypt-to none` turn either off again.
+ */
+import type { FlagValues } from "../cli/spec.ts";
+import type { HostRoot } from "../host/fs.ts";
+import { loadRecipients } from "./age.ts";
+import { OFFSITE_RECORD } from "./paths.ts";
+import { type RemoteSettings, remoteSettings } from "./remote.ts";
+
+/** What a backup run uses. */
+export interface OffsiteSettings {
+  remote?: RemoteSettings;
+  /** age recipients (public keys). */
+  recipients: string[];
+}
+
+/** The recorded settings, or none. */
+export function readOffsite(host: HostRoot): OffsiteSettings {
+  const text = host.readText(OFFSITE_RECORD);
+  if (text === undefined) return { recipients: [] };
+  try {
+    const r = JSON.parse(text) as OffsiteSettings;
+    return { remote: r.remote, recipients: Array.isArray(r.recipients) ? r.recipients : [] };
+  } catch {
+    return { recipients: [] };
+  }
+}
+
+/**
+ * The settings for this run: the flags when given (then recorded for later runs), else the recorded ones.
+ */
+export function offsiteForRun(host: HostRoot, values: FlagValues): OffsiteSettings {
+  const recorded = readOffsite(host);
+  const upload = values.upload as string | undefined;
+  const encrypt = values["encrypt-to"] as string[] | undefined;
+  if (upload === undefined && encrypt === undefined) {
+    remoteSettings(values); // still refuses stray --s3-* flags
+    return recorded;
+  }
+  const next: OffsiteSettings = {
+    remote: upload === undefined ? recorded.remote : upload === "none" ? undefined : remoteSettings(values),
+    recipients: encrypt === undefined
+      ? recorded.recipients
+      : encrypt.length === 1 && encrypt[0] === "none"
+      ? []
+      : loadRecipients(encrypt),
+  };
+  host.writeAtomic(OFFSITE_RECORD, JSON.stringify(next, null, 2) + "\n", { uid: 0, gid: 0, mode: 0o600 });
+  return next;
+}
