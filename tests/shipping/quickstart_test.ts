@@ -98,7 +98,12 @@ Deno.test("deno task -q etcdup prints no Task line or build-scripts box, and res
     fs.mkdirSync(path.join(dir, "root"));
     const [, etcdupCommand] = quickStartLines()[0].split(" && ");
     const words = etcdupCommand.replace(/^npx deno /, "").split(" ").slice(0, -1); // without "install"
+    // `deno task` keeps an INIT_CWD it inherits (as npm does): the suite itself runs under `deno task test`,
+    // which exported the checkout as INIT_CWD, so the typed-in directory is only seen with it unset.
     const r = await exec([
+      "env",
+      "-u",
+      "INIT_CWD",
       DENO,
       ...words.slice(0, 2),
       "--config",
