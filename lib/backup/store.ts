@@ -5,7 +5,6 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { createHash } from "node:crypto";
 import { EtcdupError, Exit } from "../errors.ts";
 import { type HostRoot, syncDir } from "../host/fs.ts";
 import type { SnapshotStatus } from "../daytwo/snapshot.ts";
