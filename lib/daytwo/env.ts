@@ -5,11 +5,13 @@
  */
 import { EtcdupError, Exit } from "../errors.ts";
 import { type EtcdConfig, parseEnvFile, renderEnvFile } from "../etcd/env.ts";
+import { DEFAULT_QUOTA_BYTES, TUNING_PRESETS } from "../plan/care.ts";
 
 const list = (s: string | undefined): string[] => (s ?? "").split(",").map((x) => x.trim()).filter(Boolean);
 
 /**
- * The {@link EtcdConfig} an env file written by etcdup describes; `where` names the file in errors.
+ * The {@link EtcdConfig} an env file written by etcdup describes; `where` names the file in errors. A file
+ * from before etcdup wrote compaction, quota and timing gets install's defaults for them.
  * @example configFromEnv(parseEnvFile(text), "/etc/default/etcd").name // "n1"
  */
 export function configFromEnv(vars: Record<string, string>, where: string): EtcdConfig {
@@ -42,6 +44,10 @@ export function configFromEnv(vars: Record<string, string>, where: string): Etcd
     serverKey: need("ETCD_KEY_FILE"),
     peerCert: need("ETCD_PEER_CERT_FILE"),
     peerKey: need("ETCD_PEER_KEY_FILE"),
+    compactionRetention: vars.ETCD_AUTO_COMPACTION_RETENTION ?? "1h",
+    quotaBackendBytes: Number(vars.ETCD_QUOTA_BACKEND_BYTES ?? DEFAULT_QUOTA_BYTES),
+    heartbeatMs: Number(vars.ETCD_HEARTBEAT_INTERVAL ?? TUNING_PRESETS.lan.heartbeatMs),
+    electionMs: Number(vars.ETCD_ELECTION_TIMEOUT ?? TUNING_PRESETS.lan.electionMs),
   };
 }
 

@@ -6,9 +6,10 @@
 import envTemplate from "../../assets/etcd.env" with { type: "text" };
 import { fillTemplate } from "./template.ts";
 import { atLeast, parseEtcdVersion } from "./version.ts";
+import type { PlannedCare } from "../plan/care.ts";
 
 /** Everything etcd is told, independent of version. Paths are target paths. */
-export interface EtcdConfig {
+export interface EtcdConfig extends PlannedCare {
   name: string;
   dataDir: string;
   /** ETCD_WAL_DIR: the WAL in a dedicated directory; without it etcd keeps the WAL in the data dir. */
@@ -45,6 +46,8 @@ const TLS12_SUITES = [
  *   default logger is the deprecated capnslog, so zap is asked for.
  * - 3.5+: ETCD_TLS_MIN_VERSION=TLS1.2.
  * - 3.6+: experimental flags became feature gates (InitialCorruptCheck); --enable-v2 is gone (never written).
+ * - every version (3.4 on): periodic auto-compaction, the backend quota and the raft timing, which etcd
+ *   3.4, 3.5 and 3.6 read under the same names (3.4 takes a Go duration as retention, as later ones do).
  * @example envSettings(cfg, "v3.6.6").find(([k]) => k === "ETCD_TLS_MIN_VERSION") // ["ETCD_TLS_MIN_VERSION", "TLS1.2"]
  */
 export function envSettings(cfg: EtcdConfig, version: string): [string, string][] {
@@ -69,6 +72,11 @@ export function envSettings(cfg: EtcdConfig, version: string): [string, string][
     ["ETCD_PEER_TRUSTED_CA_FILE", cfg.caFile],
     ["ETCD_PEER_CERT_FILE", cfg.peerCert],
     ["ETCD_PEER_KEY_FILE", cfg.peerKey],
+    ["ETCD_AUTO_COMPACTION_MODE", "periodic"],
+    ["ETCD_AUTO_COMPACTION_RETENTION", cfg.compactionRetention],
+    ["ETCD_QUOTA_BACKEND_BYTES", String(cfg.quotaBackendBytes)],
+    ["ETCD_HEARTBEAT_INTERVAL", String(cfg.heartbeatMs)],
+    ["ETCD_ELECTION_TIMEOUT", String(cfg.electionMs)],
   ];
   if (atLeast(ver, 3, 5)) s.push(["ETCD_TLS_MIN_VERSION", "TLS1.2"]);
   else s.push(["ETCD_CIPHER_SUITES", TLS12_SUITES.join(",")]);

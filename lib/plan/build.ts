@@ -24,6 +24,7 @@ import type {
 } from "./types.ts";
 import * as v from "./validate.ts";
 import { checkDir, checkDisjoint, type DirChoice } from "./dirs.ts";
+import { planCare } from "./care.ts";
 import { deriveClusterToken, formatInitialCluster, parseInitialCluster } from "./cluster.ts";
 import { plannedTimers } from "./timers.ts";
 
@@ -283,6 +284,7 @@ export function buildPlan(
   const pki = planPki(values, facts, member);
   const dirs = planDirs(values, pki.pkiDir);
   const timeout = v.positiveInt("health-timeout", str(values, "health-timeout") ?? "60", 3600);
+  const care = planCare(values, notes);
   const live = path.resolve(root) === "/"; // under --root the service step says etcd is not started
   return {
     root: path.resolve(root),
@@ -295,6 +297,7 @@ export function buildPlan(
       start: live && values["no-start"] !== true,
       healthTimeoutMs: timeout * 1000,
     },
+    care,
     user: { name: "etcd", home: "/var/lib/etcd" },
     timers: plannedTimers(values),
     notes,

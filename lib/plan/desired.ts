@@ -37,6 +37,7 @@ export function etcdConfig(plan: InstallPlan, pki: PkiPaths): EtcdConfig {
     serverKey: pki.serverKey,
     peerCert: pki.peerCert,
     peerKey: pki.peerKey,
+    ...plan.care,
   };
 }
 

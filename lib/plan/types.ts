@@ -4,6 +4,7 @@
  */
 import type { KeyAlgorithm } from "../pki/algorithms.ts";
 import type { TimerJob } from "../timers/job.ts";
+import type { PlannedCare } from "./care.ts";
 
 /** Where the release tarball comes from. */
 export type PlannedSource =
@@ -88,6 +89,8 @@ export interface InstallPlan {
   pki: PlannedPki;
   paths: PlannedPaths;
   service: PlannedService;
+  /** Compaction, quota and raft timing (lib/plan/care.ts). */
+  care: PlannedCare;
   /** The system account etcd runs as. */
   user: { name: string; home: string };
   /** etcdup's scheduled jobs (oneshot service + timer each), lib/plan/timers.ts. */

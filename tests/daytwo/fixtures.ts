@@ -28,6 +28,10 @@ export const MEMBER: EtcdConfig = {
   serverKey: "/etc/etcd/pki/server.key",
   peerCert: "/etc/etcd/pki/peer.crt",
   peerKey: "/etc/etcd/pki/peer.key",
+  compactionRetention: "1h",
+  quotaBackendBytes: 2147483648,
+  heartbeatMs: 100,
+  electionMs: 1000,
 };
 
 /**

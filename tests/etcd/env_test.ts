@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { connect } from "node:tls";
 import { envSettings, type EtcdConfig, parseEnvFile, renderEnvFile } from "../../lib/etcd/env.ts";
+import { DEFAULT_QUOTA_BYTES } from "../../lib/plan/care.ts";
 import { waitHealthy } from "../../lib/etcd/health.ts";
 import { HostRoot } from "../../lib/host/fs.ts";
 import { planPki } from "../../lib/pki/plan.ts";
@@ -37,6 +38,10 @@ function config(
     serverKey: `${pkiDir}/server.key`,
     peerCert: `${pkiDir}/peer.crt`,
     peerKey: `${pkiDir}/peer.key`,
+    compactionRetention: "1h",
+    quotaBackendBytes: DEFAULT_QUOTA_BYTES,
+    heartbeatMs: 100,
+    electionMs: 1000,
   };
 }
 
@@ -68,6 +73,19 @@ Deno.test("env: ETCD_WAL_DIR only with a dedicated WAL dir, right after ETCD_DAT
   assert.equal(envSettings(base, "v3.6.6").some(([k]) => k === "ETCD_WAL_DIR"), false);
   const keys = envSettings({ ...base, walDir: "/srv/wal" }, "v3.6.6");
   assert.deepEqual(keys.slice(1, 3), [["ETCD_DATA_DIR", "/var/lib/etcd"], ["ETCD_WAL_DIR", "/srv/wal"]]);
+});
+
+Deno.test("env: every version gets periodic compaction, the quota and the raft timing", () => {
+  for (const version of ["v3.4.23", "v3.5.30", "v3.6.6"]) {
+    const env = Object.fromEntries(
+      envSettings(config("/p", "/d", { client: 1, peer: 2, metrics: 3 }), version),
+    );
+    assert.equal(env.ETCD_AUTO_COMPACTION_MODE, "periodic", version);
+    assert.equal(env.ETCD_AUTO_COMPACTION_RETENTION, "1h", version);
+    assert.equal(env.ETCD_QUOTA_BACKEND_BYTES, "2147483648", version);
+    assert.equal(env.ETCD_HEARTBEAT_INTERVAL, "100", version);
+    assert.equal(env.ETCD_ELECTION_TIMEOUT, "1000", version);
+  }
 });
 
 Deno.test("env: every setting is ETCD_*, unique, and the file parses back to the same values", () => {
@@ -131,6 +149,11 @@ for (const suite of ["bookworm", "sid"] as FixtureSuite[]) {
       const cfg = {
         ...config(host.resolve("/pki"), path.join(dir, "data"), p),
         walDir: path.join(dir, "wal"),
+        // Care values that are not the defaults, so etcd's own report proves each reached it.
+        compactionRetention: "30m",
+        quotaBackendBytes: 1024 ** 3,
+        heartbeatMs: 50,
+        electionMs: 500,
       };
       const env = parseEnvFile(renderEnvFile(cfg, fx.version, files));
       assert.equal(env.ETCD_WAL_DIR, cfg.walDir);
@@ -160,11 +183,18 @@ for (const suite of ["bookworm", "sid"] as FixtureSuite[]) {
         false,
         "the data dir holds no WAL",
       );
+      const scraped = await (await fetch(`http://127.0.0.1:${p.metrics}/metrics`)).text();
+      assert.match(scraped, /^etcd_server_quota_backend_bytes 1\.073741824e\+09$/m);
     } finally {
       if (child) {
         child.kill("SIGKILL");
         const err = await new Response(child.stderr).text();
         await child.status;
+        for (const said of [/"auto-compaction-mode":"periodic"/, /"auto-compaction-retention":"30m0s"/]) {
+          assert.match(err, said);
+        }
+        assert.match(err, /"heartbeat-interval":"50ms"/);
+        assert.match(err, /"election-timeout":"500ms"/);
         if (/unrecognized environment variable/.test(err)) {
           assert.fail(
             `etcd ${suite} warned about a rendered variable:\n${err.match(/.*unrecognized.*/g)?.join("\n")}`,

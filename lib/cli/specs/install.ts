@@ -165,6 +165,43 @@ export const timerFlags: Record<string, FlagSpec> = {
   },
 };
 
+/** What keeps an unattended etcd healthy (lib/plan/care.ts); shared with `join`. */
+export const careFlags: Record<string, FlagSpec> = {
+  "auto-compaction-retention": {
+    type: "string",
+    value: "DURATION",
+    description: "Keep this much history; older revisions are compacted (periodic mode). 0 turns it off.",
+    defaultText: "1h",
+  },
+  "quota-backend-bytes": {
+    type: "string",
+    value: "SIZE",
+    description: "Database size at which etcd raises NOSPACE and stops taking writes (e.g. 4GiB).",
+    defaultText: "2GiB (etcd's own default, written explicitly)",
+  },
+  "force-quota": {
+    type: "boolean",
+    description: "Allow --quota-backend-bytes above etcd's recommended maximum of 8 GiB.",
+  },
+  tuning: {
+    type: "string",
+    value: "PRESET",
+    description:
+      "Raft timing from etcd's tuning guide: lan (heartbeat 100 ms, election 1000 ms) or wan (500/5000).",
+    defaultText: "lan",
+  },
+  "heartbeat-interval": {
+    type: "string",
+    value: "MS",
+    description: "Raft heartbeat in ms (about the round trip between members); overrides --tuning.",
+  },
+  "election-timeout": {
+    type: "string",
+    value: "MS",
+    description: "Raft election timeout in ms (at least 5, better 10 heartbeats); overrides --tuning.",
+  },
+};
+
 /** `etcdup install`. */
 export const installSpec: CommandSpec = {
   name: "install",
@@ -181,6 +218,7 @@ export const installSpec: CommandSpec = {
     ...pkiFlags,
     ...memberFlags,
     ...timerFlags,
+    ...careFlags,
     ...rootFlag,
     ...configFlag,
     "print-config": {

@@ -1,7 +1,7 @@
 /** Flags of `etcdup join`. */
 import type { CommandSpec } from "../spec.ts";
 import { configFlag, outputFlags } from "./common.ts";
-import { hostFlags, memberFlags, pkiFlags, releaseFlags, timerFlags } from "./install.ts";
+import { careFlags, hostFlags, memberFlags, pkiFlags, releaseFlags, timerFlags } from "./install.ts";
 
 /** `etcdup join`: install this node as a new member of a running cluster, through etcd's member API. */
 export const joinSpec: CommandSpec = {
@@ -45,6 +45,7 @@ Examples:
         "Replace the dead member NAME: remove it (only if it is dead and quorum holds), then join (--name defaults to NAME).",
       flagOnly: true,
     },
+    ...careFlags,
     "no-learner": {
       type: "boolean",
       description: "Add this node as a voting member at once instead of a learner promoted when caught up.",

@@ -1,0 +1,156 @@
+/**
+ * The settings that keep an unattended etcd healthy, from install's flags: periodic auto-compaction, an
+ * explicit backend quota, and raft timing from etcd's tuning guide. Pure; every bad value is a usage error
+ * naming its flag. The limits are etcd's own: it refuses an election timeout below 5 heartbeats or above
+ * 50 s, and warns about a quota above 8 GiB (its documented maximum recommendation).
+ */
+import { usageError } from "../errors.ts";
+import type { FlagValues } from "../cli/spec.ts";
+
+/** What install tells etcd about compaction, quota and timing. */
+export interface PlannedCare {
+  /** `--auto-compaction-retention` in periodic mode, as a Go duration ("1h"); "0" turns compaction off. */
+  compactionRetention: string;
+  /** `--quota-backend-bytes`. */
+  quotaBackendBytes: number;
+  /** `--heartbeat-interval` in ms. */
+  heartbeatMs: number;
+  /** `--election-timeout` in ms. */
+  electionMs: number;
+}
+
+/** etcd's default quota, made explicit: tested by etcd at that size, and small VMs' memory maps it. */
+export const DEFAULT_QUOTA_BYTES = 2 * 1024 ** 3;
+/** etcd's documented maximum recommendation; etcd warns above it (`quota exceeds the maximum value`). */
+export const MAX_QUOTA_BYTES = 8 * 1024 ** 3;
+/** etcd refuses an election timeout above this (embed.Config.Validate). */
+export const MAX_ELECTION_MS = 50_000;
+
+/**
+ * The tuning guide's presets (https://etcd.io/docs/v3.5/tuning/): heartbeat about the round-trip time
+ * between members, election timeout at least 10 round trips. `lan` is etcd's default (100/1000 ms);
+ * `wan` covers intercontinental round trips up to about 500 ms (the guide cites 350-400 ms US-Japan).
+ */
+export const TUNING_PRESETS = {
+  lan: { heartbeatMs: 100, electionMs: 1000 },
+  wan: { heartbeatMs: 500, electionMs: 5000 },
+} as const;
+
+const UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 1000,
+  kb: 1000,
+  m: 1000 ** 2,
+  mb: 1000 ** 2,
+  g: 1000 ** 3,
+  gb: 1000 ** 3,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
+};
+
+/**
+ * A byte size: plain bytes, or a number with a unit (KiB/MiB/GiB/TiB binary, KB/MB/GB decimal).
+ * @example parseSize("quota-backend-bytes", "4GiB") // 4294967296
+ */
+export function parseSize(flag: string, raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(raw.trim());
+  const unit = m ? UNITS[m[2].toLowerCase()] : undefined;
+  const n = m && unit !== undefined ? Math.round(Number(m[1]) * unit) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw usageError(
+      "bad-size",
+      `--${flag}: '${raw}' is not a size`,
+      "Give bytes or a number with a unit, e.g. 2GiB, 512MiB, 2147483648.",
+    );
+  }
+  return n;
+}
+
+/**
+ * A retention for periodic compaction as etcd reads it: a Go duration (1h, 30m, 2h30m) or a bare number of
+ * hours (etcd's meaning in periodic mode); "0" turns auto-compaction off. Returned as a Go duration.
+ * @example parseRetention("auto-compaction-retention", "2") // "2h"
+ */
+export function parseRetention(flag: string, raw: string): string {
+  const s = raw.trim();
+  if (s === "0") return "0";
+  if (/^\d+$/.test(s) && Number(s) > 0 && Number(s) <= 100_000) return `${Number(s)}h`;
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(s);
+  if (!m || s === "" || (Number(m[1] ?? 0) + Number(m[2] ?? 0) + Number(m[3] ?? 0)) === 0) {
+    throw usageError(
+      "bad-retention",
+      `--${flag}: '${raw}' is not a retention etcd understands`,
+      "Give a duration such as 1h, 30m or 2h30m, a number of hours, or 0 to turn auto-compaction off.",
+    );
+  }
+  return s;
+}
+
+/** A whole number of milliseconds 1..MAX_ELECTION_MS. */
+function millis(flag: string, raw: string): number {
+  const n = Number(raw.trim());
+  if (!/^\d+$/.test(raw.trim()) || n < 1 || n > MAX_ELECTION_MS) {
+    throw usageError(
+      "bad-number",
+      `--${flag}: '${raw}' is not a whole number of ms from 1 to ${MAX_ELECTION_MS}`,
+    );
+  }
+  return n;
+}
+
+const str = (values: FlagValues, k: string): string | undefined => {
+  const x = values[k];
+  return typeof x === "string" && x.trim() !== "" ? x.trim() : undefined;
+};
+
+/**
+ * The care settings of install's flags, defaults filled in. `notes` gets a line when the timing is legal
+ * for etcd but below the guide's ten round trips of election timeout per heartbeat.
+ * @example planCare({ tuning: "wan" }, []).electionMs // 5000
+ */
+export function planCare(values: FlagValues, notes: string[]): PlannedCare {
+  const quotaRaw = str(values, "quota-backend-bytes");
+  const quotaBackendBytes = quotaRaw ? parseSize("quota-backend-bytes", quotaRaw) : DEFAULT_QUOTA_BYTES;
+  if (quotaBackendBytes > MAX_QUOTA_BYTES && values["force-quota"] !== true) {
+    throw usageError(
+      "quota-too-large",
+      `--quota-backend-bytes ${quotaRaw} is above etcd's recommended maximum of 8 GiB`,
+      "etcd's docs advise 8 GiB at most (larger databases slow snapshots, restarts and defragmentation); " +
+        "pass --force-quota to use it anyway.",
+    );
+  }
+  const tuning = str(values, "tuning") ?? "lan";
+  if (tuning !== "lan" && tuning !== "wan") {
+    throw usageError("bad-tuning", `--tuning: '${tuning}' is not a preset`, "Use lan or wan.");
+  }
+  const preset = TUNING_PRESETS[tuning];
+  const hb = str(values, "heartbeat-interval");
+  const el = str(values, "election-timeout");
+  const heartbeatMs = hb ? millis("heartbeat-interval", hb) : preset.heartbeatMs;
+  const electionMs = el ? millis("election-timeout", el) : preset.electionMs;
+  if (electionMs < 5 * heartbeatMs) {
+    throw usageError(
+      "bad-election-timeout",
+      `--election-timeout ${electionMs} is below 5 heartbeats (--heartbeat-interval ${heartbeatMs}): etcd refuses it`,
+      `Give --election-timeout ${
+        10 * heartbeatMs
+      } (the tuning guide's 10 round trips) or a lower --heartbeat-interval.`,
+    );
+  }
+  if (electionMs < 10 * heartbeatMs) {
+    notes.push(
+      `election timeout ${electionMs} ms is under 10 heartbeats of ${heartbeatMs} ms: etcd accepts it, ` +
+        "but its tuning guide advises 10 round trips",
+    );
+  }
+  const retentionRaw = str(values, "auto-compaction-retention");
+  return {
+    compactionRetention: retentionRaw ? parseRetention("auto-compaction-retention", retentionRaw) : "1h",
+    quotaBackendBytes,
+    heartbeatMs,
+    electionMs,
+  };
+}

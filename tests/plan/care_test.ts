@@ -1,0 +1,67 @@
+/** Install's care settings: sizes, retentions, presets and etcd's own timing limits, refused by error code. */
+import assert from "node:assert/strict";
+import { EtcdupError, Exit } from "../../lib/errors.ts";
+import { DEFAULT_QUOTA_BYTES, parseRetention, parseSize, planCare } from "../../lib/plan/care.ts";
+
+/** Asserts `fn` throws a usage error (exit 2) with `code`. */
+function refused(fn: () => unknown, code: string): void {
+  assert.throws(fn, (e: unknown) => e instanceof EtcdupError && e.code === code && e.exit === Exit.usage);
+}
+
+Deno.test("care: defaults are 1h periodic retention, etcd's 2 GiB quota made explicit, lan timing", () => {
+  const notes: string[] = [];
+  assert.deepEqual(planCare({}, notes), {
+    compactionRetention: "1h",
+    quotaBackendBytes: DEFAULT_QUOTA_BYTES,
+    heartbeatMs: 100,
+    electionMs: 1000,
+  });
+  assert.equal(DEFAULT_QUOTA_BYTES, 2147483648);
+  assert.deepEqual(notes, []);
+});
+
+Deno.test("care: sizes take binary and decimal units and plain bytes", () => {
+  assert.equal(parseSize("q", "4GiB"), 4 * 1024 ** 3);
+  assert.equal(parseSize("q", "512 MiB"), 512 * 1024 ** 2);
+  assert.equal(parseSize("q", "2GB"), 2e9);
+  assert.equal(parseSize("q", "1.5GiB"), 1.5 * 1024 ** 3);
+  assert.equal(parseSize("q", "2147483648"), 2147483648);
+  for (const bad of ["", "-1", "0", "4 GiBs", "GiB", "1e9", "4XB", "99999999999999999999"]) {
+    refused(() => parseSize("q", bad), "bad-size");
+  }
+});
+
+Deno.test("care: a quota above 8 GiB is refused unless --force-quota", () => {
+  assert.equal(planCare({ "quota-backend-bytes": "8GiB" }, []).quotaBackendBytes, 8 * 1024 ** 3);
+  refused(() => planCare({ "quota-backend-bytes": "9GiB" }, []), "quota-too-large");
+  assert.equal(
+    planCare({ "quota-backend-bytes": "9GiB", "force-quota": true }, []).quotaBackendBytes,
+    9 * 1024 ** 3,
+  );
+});
+
+Deno.test("care: retention is a Go duration or hours; 0 turns compaction off", () => {
+  assert.equal(parseRetention("r", "30m"), "30m");
+  assert.equal(parseRetention("r", "2h30m"), "2h30m");
+  assert.equal(parseRetention("r", "2"), "2h");
+  assert.equal(parseRetention("r", "0"), "0");
+  for (const bad of ["", "1d", "h", "0h0m", "-1h", "1.5h", "1h 30m"]) {
+    refused(() => parseRetention("r", bad), "bad-retention");
+  }
+});
+
+Deno.test("care: presets follow the tuning guide, explicit flags override, etcd's 5x rule is enforced", () => {
+  assert.deepEqual(
+    [planCare({ tuning: "wan" }, []).heartbeatMs, planCare({ tuning: "wan" }, []).electionMs],
+    [500, 5000],
+  );
+  const c = planCare({ tuning: "wan", "heartbeat-interval": "300" }, []);
+  assert.deepEqual([c.heartbeatMs, c.electionMs], [300, 5000]);
+  refused(() => planCare({ tuning: "metro" }, []), "bad-tuning");
+  refused(() => planCare({ "election-timeout": "400" }, []), "bad-election-timeout");
+  refused(() => planCare({ "election-timeout": "60000" }, []), "bad-number");
+  refused(() => planCare({ "heartbeat-interval": "ten" }, []), "bad-number");
+  const notes: string[] = [];
+  assert.equal(planCare({ "election-timeout": "500" }, notes).electionMs, 500);
+  assert.match(notes[0], /under 10 heartbeats/);
+});
