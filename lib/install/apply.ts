@@ -25,6 +25,7 @@ import { installBinaries, stageInBinDir } from "../release/binaries.ts";
 import type { StagedRelease } from "../release/obtain.ts";
 import { selfFile } from "../host/self.ts";
 import { completionFile } from "./completion.ts";
+import { checkDisk } from "./disk_check.ts";
 import { configEntries, pkiEntries } from "./entries.ts";
 import { type EtcdIds, pkiRequest, withKeysAhead } from "./pki.ts";
 import { recordState } from "./record.ts";
@@ -236,6 +237,7 @@ export async function apply(
     const walDir = plan.paths.walDir;
     const walChanged = walDir !== undefined && ensureEtcdDir(host, walDir, "WAL dir", ids, out);
     const dataChanged = ensureEtcdDir(host, plan.paths.dataDir, "data dir", ids, out) || walChanged;
+    checkDisk(plan, host, previous, out);
     const binaries = placeBinaries(staged, host, plan, out);
     const pki = await placePki(plan, host, ids, out);
     if (hooks.member) plan = await hooks.member(plan, pki.paths);

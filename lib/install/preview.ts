@@ -22,6 +22,7 @@ import { describeVerification } from "../release/obtain.ts";
 import { configEntries, pkiEntries } from "./entries.ts";
 import { planFromContext } from "./context.ts";
 import { pkiRequest } from "./pki.ts";
+import { diskCheckSkipped } from "./disk_check.ts";
 import { enabledUnits, serviceChanges, serviceSteps } from "./service.ts";
 import { checkCalendars } from "../timers/systemd.ts";
 
@@ -46,6 +47,14 @@ function willDo(note: string): string[] {
   ], [/^replaced\b/, "will replace"]];
   for (const [re, future] of verbs) if (re.test(note)) return [note.replace(re, future)];
   return [note];
+}
+
+/** What the run does about the disk check. */
+function diskNote(plan: InstallPlan, state: InstallState | undefined): string {
+  const skipped = diskCheckSkipped(plan, state);
+  return skipped
+    ? `disk check skipped (${skipped})`
+    : `disk check: fdatasync latency measured in ${plan.paths.dataDir} (warns above 10 ms p99)`;
 }
 
 /** Builds and prints the dry-run view. */
@@ -120,7 +129,7 @@ async function previewPlan(
       state,
       await enabledUnits(plan, host),
     ),
-    notes: [...plan.notes, ...pki.notes.flatMap(willDo)],
+    notes: [...plan.notes, ...pki.notes.flatMap(willDo), diskNote(plan, state)],
   };
   const changes = !account || view.dirs.some((d) => d.action !== "keep") ||
     view.files.some((f) => f.action !== "keep" && f.action !== "keep-edited");

@@ -297,6 +297,7 @@ export function buildPlan(
       start: live && values["no-start"] !== true,
       healthTimeoutMs: timeout * 1000,
     },
+    diskCheck: live && values["skip-disk-check"] !== true,
     care,
     user: { name: "etcd", home: "/var/lib/etcd" },
     timers: plannedTimers(values),

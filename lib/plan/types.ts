@@ -89,6 +89,8 @@ export interface InstallPlan {
   pki: PlannedPki;
   paths: PlannedPaths;
   service: PlannedService;
+  /** Measure the data dir's fsync latency before a first install (live host, no --skip-disk-check). */
+  diskCheck: boolean;
   /** Compaction, quota and raft timing (lib/plan/care.ts). */
   care: PlannedCare;
   /** The system account etcd runs as. */

@@ -149,6 +149,10 @@ export const hostFlags: Record<string, FlagSpec> = {
     description: "How long to wait for etcd to be healthy.",
     defaultText: "60",
   },
+  "skip-disk-check": {
+    type: "boolean",
+    description: "Do not measure the data dir's fsync latency before a first install (it only ever warns).",
+  },
 };
 
 /** etcdup's scheduled jobs; shared with `join` (every member runs its own). */

@@ -33,6 +33,7 @@ Examples:
     "data-dir": hostFlags["data-dir"],
     "wal-dir": hostFlags["wal-dir"],
     "health-timeout": hostFlags["health-timeout"],
+    "skip-disk-check": hostFlags["skip-disk-check"],
     ...pkiFlags,
     name: memberFlags.name,
     "advertise-address": memberFlags["advertise-address"],
