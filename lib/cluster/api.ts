@@ -1,7 +1,9 @@
 /**
  * etcd's cluster and maintenance API over mutual TLS, through the v3 JSON gateway every member serves on
  * its client URLs (`POST /v3/cluster/member/list`, `.../add`, `.../promote`, `.../remove`,
- * `/v3/maintenance/status`, `/v3/maintenance/alarm`), and the peer API's member list (`GET /members`). The gateway needs no etcdctl on the host and speaks
+ * `/v3/maintenance/status`, `.../alarm`, `.../defragment`, `/v3/kv/compaction`, `/v3/lease/*`, `/v3/lock/*`;
+ * the same paths on 3.4, 3.5 and 3.6), and the peer API's member list (`GET /members`). The gateway needs no
+ * etcdctl on the host and speaks
  * the same protocol etcdctl does; uint64 IDs travel as decimal strings and are kept as strings here.
  */
 import { request } from "undici";
@@ -116,13 +118,17 @@ export class ClusterApi {
     return this.#agent.close();
   }
 
-  /** POSTs `body` to `path` on `endpoint` and returns the parsed answer; throws EtcdApiError for etcd's errors. */
-  async #post<T>(endpoint: string, path: string, body: unknown): Promise<T> {
+  /**
+   * POSTs `body` to `path` on `endpoint` and returns the parsed answer; throws EtcdApiError for etcd's errors.
+   * `waitMs` bounds a call etcd may hold long (a defragmentation, a lock); undici's 5 minutes otherwise.
+   */
+  async #post<T>(endpoint: string, path: string, body: unknown, waitMs?: number): Promise<T> {
     const res = await request(new URL(path, endpoint), {
       dispatcher: this.#agent,
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(body),
+      ...(waitMs === undefined ? {} : { headersTimeout: waitMs, bodyTimeout: waitMs }),
     });
     const text = await res.body.text();
     let data: Record<string, unknown>;
@@ -139,14 +145,23 @@ export class ClusterApi {
   }
 
   /** Tries the endpoints in order until one answers; throws a network EtcdupError when none can be reached. */
-  async #call<T>(path: string, body: unknown, endpoints = this.endpoints): Promise<T> {
+  async #call<T>(path: string, body: unknown, endpoints = this.endpoints, waitMs?: number): Promise<T> {
     const failures: string[] = [];
     for (const endpoint of endpoints) {
       try {
-        return await this.#post<T>(endpoint, path, body);
+        return await this.#post<T>(endpoint, path, body, waitMs);
       } catch (err) {
         if (err instanceof EtcdApiError) throw err;
         const e = err as Error & { code?: string };
+        if (waitMs !== undefined && /^UND_ERR_(HEADERS|BODY)_TIMEOUT$/.test(e.code ?? "")) {
+          // etcd is working on it (or waiting, for a lock): asking another member would not help.
+          throw new EtcdupError({
+            code: "etcd-timeout",
+            message: `${endpoint}${path} did not answer within ${Math.round(waitMs / 1000)} s`,
+            exit: Exit.failure,
+            cause: err,
+          });
+        }
         failures.push(`${endpoint}: ${e.code ? `${e.code} ` : ""}${e.message}`);
       }
     }
@@ -262,5 +277,79 @@ export class ClusterApi {
       { action: "GET" },
     );
     return (r.alarms ?? []).map((a) => ({ memberId: a.memberID ?? "0", alarm: a.alarm ?? "NONE" }));
+  }
+
+  /** Defragments the member serving `endpoint` (it blocks that member's reads and writes meanwhile). */
+  async defragment(endpoint: string, waitMs: number): Promise<void> {
+    await this.#call("/v3/maintenance/defragment", {}, [endpoint], waitMs);
+  }
+
+  /** The cluster's current revision (the header of a count-only range). */
+  async revision(): Promise<number> {
+    const r = await this.#call<{ header?: { revision?: string } }>("/v3/kv/range", {
+      key: btoa("\0"),
+      count_only: true,
+    });
+    return Number(r.header?.revision ?? 0);
+  }
+
+  /**
+   * Compacts history up to `revision` and waits until every member applied it (physical), so a following
+   * defragmentation frees the space. A revision compacted already is no error.
+   */
+  async compact(revision: number): Promise<void> {
+    try {
+      await this.#call(
+        "/v3/kv/compaction",
+        { revision: String(revision), physical: true },
+        this.endpoints,
+        600_000,
+      );
+    } catch (err) {
+      if (!(err instanceof EtcdApiError && /compacted/.test(err.message))) throw err;
+    }
+  }
+
+  /** Deactivates `alarm` on the member with (decimal) ID `memberId`. */
+  async disarm(memberId: string, alarm: string): Promise<void> {
+    await this.#call("/v3/maintenance/alarm", { action: "DEACTIVATE", memberID: memberId, alarm });
+  }
+
+  /** Grants a lease of `ttlSeconds`; returns its (decimal) ID. */
+  async leaseGrant(ttlSeconds: number): Promise<string> {
+    const r = await this.#call<{ ID?: string }>("/v3/lease/grant", { TTL: String(ttlSeconds) });
+    if (!r.ID) throw new Error("internal: lease grant returned no ID");
+    return r.ID;
+  }
+
+  /** Renews lease `id` once; returns its TTL left (0 when it has expired). */
+  async leaseKeepAlive(id: string): Promise<number> {
+    const r = await this.#call<{ result?: { TTL?: string } }>("/v3/lease/keepalive", { ID: id });
+    return Number(r.result?.TTL ?? 0);
+  }
+
+  /** Revokes lease `id` (and so deletes the keys attached to it, e.g. a lock). */
+  async leaseRevoke(id: string): Promise<void> {
+    await this.#call("/v3/lease/revoke", { ID: id });
+  }
+
+  /**
+   * Takes etcd's distributed lock `name` for lease `lease`, waiting up to `waitMs` for its holder to let go;
+   * returns the key that holds it (for {@link unlock}).
+   */
+  async lock(name: string, lease: string, waitMs: number): Promise<string> {
+    const r = await this.#call<{ key?: string }>(
+      "/v3/lock/lock",
+      { name: btoa(name), lease },
+      this.endpoints,
+      waitMs,
+    );
+    if (!r.key) throw new Error("internal: lock returned no key");
+    return r.key;
+  }
+
+  /** Releases the lock held by `key`. */
+  async unlock(key: string): Promise<void> {
+    await this.#call("/v3/lock/unlock", { key });
   }
 }

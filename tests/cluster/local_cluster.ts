@@ -85,10 +85,11 @@ async function makePki(
 }
 
 /**
- * Starts an `n`-member cluster on loopback and waits until every member is healthy.
+ * Starts an `n`-member cluster on loopback and waits until every member is healthy; `extraArgs` go to every
+ * member's etcd (e.g. a tiny `--quota-backend-bytes`).
  * @example const c = await startLocalCluster(3); try { ... } finally { await c.close(); }
  */
-export async function startLocalCluster(n: number): Promise<LocalCluster> {
+export async function startLocalCluster(n: number, extraArgs: string[] = []): Promise<LocalCluster> {
   const fx = await etcdFixture("sid");
   const dir = await Deno.makeTempDir({ prefix: "etcdup-cluster-test-" });
   const procs = new Set<Deno.ChildProcess>();
@@ -125,6 +126,7 @@ export async function startLocalCluster(n: number): Promise<LocalCluster> {
         "--heartbeat-interval=50",
         "--election-timeout=500",
         "--log-level=error",
+        ...extraArgs,
       ];
       const log = Deno.openSync(path.join(dir, `${m.name}.log`), { append: true, create: true });
       m.proc = new Deno.Command(etcdBin, { args, stdin: "null", stdout: "null", stderr: "piped" })

@@ -9,6 +9,7 @@ import { uninstallSpec } from "./uninstall.ts";
 import { statusSpec } from "./status.ts";
 import { recoverSpec } from "./recover.ts";
 import { backupListSpec, backupSpec, restoreSpec } from "./backup.ts";
+import { maintainSpec } from "./maintain.ts";
 
 /** All commands; subcommands carry a two-word name ("certs check"). */
 export const commands: CommandSpec[] = [
@@ -23,4 +24,5 @@ export const commands: CommandSpec[] = [
   backupSpec,
   backupListSpec,
   restoreSpec,
+  maintainSpec,
 ];
