@@ -98,11 +98,23 @@ answer healthy over mTLS with the new admin certificate, else the old files are 
 Examples:
   etcdup certs renew                  # all of the layout's certificates
   etcdup certs renew server peer --san etcd.example.com
-  etcdup certs renew server peer --reset-sans   # after a rename: drop the old host name`,
+  etcdup certs renew server peer --reset-sans   # after a rename: drop the old host name
+  etcdup certs renew --if-expiring --window 30   # from a timer: only what expires, else nothing`,
     positionals: { min: 0, name: "certificate" },
     flags: {
       ...whereFlags,
       san: pkiFlags.san,
+      "if-expiring": {
+        type: "boolean",
+        description:
+          "Renew only what 'certs check' reports as expired or expiring within --window days (a no-op otherwise).",
+      },
+      window: {
+        type: "string",
+        value: "DAYS",
+        description: "With --if-expiring: how close to expiry a certificate must be.",
+        defaultText: "30",
+      },
       "reset-sans": {
         type: "boolean",
         description:

@@ -9,8 +9,12 @@ import { type ClientPair, clientPair, planReissue } from "../../pki/clients.ts";
 import { type PkiPlan, type PlannedFile, planPki } from "../../pki/plan.ts";
 import { leafProfiles, type LeafRole } from "../../pki/profiles.ts";
 import { MAX_DAYS, validateRequest } from "../../pki/request.ts";
+import type { Output } from "../../cli/output.ts";
+import type { FlagValues } from "../../cli/spec.ts";
+import { positiveInt } from "../../plan/validate.ts";
 import { putInPlace } from "./put.ts";
 import { baseRequest, flag, resolveTarget, type Target } from "./target.ts";
+import { checkCertificates } from "./check.ts";
 
 /** The layout's leaves and the client pairs named on the command line (`all` when none is). */
 function chosen(asked: string[], t: Target): { roles: Set<LeafRole>; clients: ClientPair[] } {
@@ -56,14 +60,60 @@ function keepCertOwner(pair: ClientPair, t: Target, files: PlannedFile[]): Plann
   return files.map((f) => f.path === pair.certPath ? { ...f, uid: key.uid, gid: key.gid } : f);
 }
 
+/**
+ * `--if-expiring`: the names of what `certs check --warn-days WINDOW` reports as expired or expiring (leaf
+ * roles and client pairs). The CA is never among them: its expiry is a warning naming 'certs rotate-ca'.
+ */
+async function expiring(
+  values: FlagValues,
+  t: Target,
+  out: Output,
+): Promise<{ names: string[]; window: number }> {
+  const window = positiveInt("window", flag(values, "window") ?? "30", 3650);
+  const certs = await checkCertificates(t, values, window);
+  const names: string[] = [];
+  for (const c of certs) {
+    const due = c.problems.find((p) => p.code === "expired" || p.code === "expiring");
+    if (!due) continue;
+    if (c.role === "ca") {
+      out.warn(
+        `the CA ${t.paths.caCert} expires in ${c.daysLeft} days: etcdup never renews it by itself; ` +
+          "replace it with 'etcdup certs rotate-ca' (on every member) in good time",
+      );
+    } else names.push(c.role.replace(/^client:/, ""));
+  }
+  return { names, window };
+}
+
 /** Runs `certs renew`. */
 export async function run(ctx: CommandContext): Promise<ExitCode> {
   const t = resolveTarget(ctx.values);
   const now = new Date();
+  let asked = ctx.positionals.length === 0 ? ["all"] : ctx.positionals;
+  if (ctx.values["if-expiring"] === true) {
+    if (ctx.positionals.length > 0) {
+      throw usageError(
+        "if-expiring-with-names",
+        `--if-expiring picks the certificates itself; it does not take names (${ctx.positionals.join(", ")})`,
+        "Drop the names, or drop --if-expiring to renew exactly those.",
+      );
+    }
+    const due = await expiring(ctx.values, t, ctx.out);
+    if (due.names.length === 0) {
+      ctx.out.result(
+        { renewed: [], window: due.window, reload: "not restarted" },
+        `nothing expires within ${due.window} days: no certificate renewed, etcd not restarted`,
+      );
+      return Exit.ok;
+    }
+    ctx.out.info(`expiring within ${due.window} days: ${due.names.join(", ")}`);
+    asked = due.names;
+  } else if (flag(ctx.values, "window") !== undefined) {
+    throw usageError("window-without-if-expiring", "--window only applies with --if-expiring");
+  }
   const resetSans = ctx.values["reset-sans"] === true;
   const req = { ...baseRequest(ctx.values, t, now), caDays: MAX_DAYS, exactSans: resetSans };
   const ca = await loadCaAt(t.host, t.paths, now);
-  const asked = ctx.positionals.length === 0 ? ["all"] : ctx.positionals;
   const { roles, clients } = chosen(asked, t);
   if (resetSans && !roles.has("server") && !roles.has("peer")) {
     throw usageError(
@@ -94,7 +144,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     recordSans: resetSans ? req.sans : undefined,
   });
   ctx.out.result(
-    { notes: plan.notes, written: applied.written, backupDir: applied.backupDir, reload },
+    { renewed: asked, notes: plan.notes, written: applied.written, backupDir: applied.backupDir, reload },
     reload!,
   );
   return Exit.ok;
