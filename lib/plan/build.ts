@@ -190,6 +190,7 @@ function planMember(values: FlagValues, facts: HostFacts, notes: string[]): Plan
     clientPort,
     peerPort,
     metricsPort: METRICS_PORT,
+    metricsAddress: v.ipAddress("metrics-address", str(values, "metrics-address") ?? "127.0.0.1"),
     listenClientUrls: local
       ? [`https://${adv}:${clientPort}`]
       : [`https://${adv}:${clientPort}`, `https://${loopback}:${clientPort}`],

@@ -9,6 +9,7 @@ import type { PkiPaths } from "../pki/layout.ts";
 import { type DesiredFile, rootFile } from "./diff.ts";
 import type { InstallPlan } from "./types.ts";
 import { timerFiles } from "../timers/job.ts";
+import { urlHost } from "./validate.ts";
 
 /**
  * Where etcd's WAL lives inside a `--wal-dir`: etcd creates its WAL directory atomically, as a sibling
@@ -28,7 +29,7 @@ export function etcdConfig(plan: InstallPlan, pki: PkiPaths): EtcdConfig {
     advertiseClientUrls: m.advertiseClientUrls,
     listenPeerUrls: m.listenPeerUrls,
     advertisePeerUrls: m.advertisePeerUrls,
-    listenMetricsUrls: [`http://127.0.0.1:${m.metricsPort}`],
+    listenMetricsUrls: [`http://${urlHost(m.metricsAddress)}:${m.metricsPort}`],
     initialCluster: m.initialCluster,
     initialClusterState: m.initialClusterState,
     initialClusterToken: m.clusterToken,

@@ -33,8 +33,10 @@ export interface PlannedMember {
   advertiseAddress: string;
   clientPort: number;
   peerPort: number;
-  /** Loopback port for /metrics and /health over plain http. */
+  /** Port for /metrics and /health over plain http. */
   metricsPort: number;
+  /** Where that listener binds: loopback unless `--metrics-address` (then scrapable from other hosts). */
+  metricsAddress: string;
   listenClientUrls: string[];
   advertiseClientUrls: string[];
   listenPeerUrls: string[];

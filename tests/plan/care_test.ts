@@ -1,6 +1,10 @@
 /** Install's care settings: sizes, retentions, presets and etcd's own timing limits, refused by error code. */
 import assert from "node:assert/strict";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
+import type { FlagValues } from "../../lib/cli/spec.ts";
+import { buildPlan } from "../../lib/plan/build.ts";
+import { etcdConfig } from "../../lib/plan/desired.ts";
+import { pkiPaths } from "../../lib/pki/layout.ts";
 import { DEFAULT_QUOTA_BYTES, parseRetention, parseSize, planCare } from "../../lib/plan/care.ts";
 
 /** Asserts `fn` throws a usage error (exit 2) with `code`. */
@@ -64,4 +68,21 @@ Deno.test("care: presets follow the tuning guide, explicit flags override, etcd'
   const notes: string[] = [];
   assert.equal(planCare({ "election-timeout": "500" }, notes).electionMs, 500);
   assert.match(notes[0], /under 10 heartbeats/);
+});
+
+Deno.test("--metrics-address: loopback by default, any IP when given, rendered into ETCD_LISTEN_METRICS_URLS", () => {
+  const facts = {
+    hostname: "node1",
+    fqdn: "node1",
+    addresses: [{ address: "10.0.0.5", family: "IPv4" as const }],
+    cpu: "x86_64",
+    isRoot: true,
+  };
+  const pki = pkiPaths("etcd", "/etc/etcd/pki");
+  const urls = (values: FlagValues) =>
+    etcdConfig(buildPlan(values, facts, "/", () => "v3.5.30"), pki).listenMetricsUrls;
+  assert.deepEqual(urls({}), ["http://127.0.0.1:2381"]);
+  assert.deepEqual(urls({ "metrics-address": "10.0.0.5" }), ["http://10.0.0.5:2381"]);
+  assert.deepEqual(urls({ "metrics-address": "FD00::5" }), ["http://[fd00::5]:2381"]);
+  refused(() => urls({ "metrics-address": "metrics.example" }), "bad-address");
 });

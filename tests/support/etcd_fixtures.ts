@@ -57,25 +57,38 @@ export function etcdFixture(suite: FixtureSuite): Promise<EtcdFixture> {
   return build;
 }
 
-async function loadOrBuild(suite: FixtureSuite): Promise<EtcdFixture> {
-  const dir = path.join(CACHE_DIR, suite);
-  const cached = await readFixture(dir);
+function loadOrBuild(suite: FixtureSuite): Promise<EtcdFixture> {
+  return cachedFixture(suite, readFixture, (tmp) => buildFixture(suite, tmp));
+}
+
+/**
+ * The fixture folder `.cache/fixtures/<name>`, read by `read` (undefined while incomplete), else built by
+ * `build` into a temporary folder renamed into place, so concurrent test processes never see half of one.
+ * Shared by every Debian-package fixture (etcd, prometheus).
+ */
+export async function cachedFixture<T>(
+  name: string,
+  read: (dir: string) => Promise<T | undefined>,
+  build: (tmp: string) => Promise<void>,
+): Promise<T> {
+  const dir = path.join(CACHE_DIR, name);
+  const cached = await read(dir);
   if (cached) return cached;
   await Deno.mkdir(CACHE_DIR, { recursive: true });
-  const tmp = await Deno.makeTempDir({ dir: CACHE_DIR, prefix: `${suite}.build-` });
+  const tmp = await Deno.makeTempDir({ dir: CACHE_DIR, prefix: `${name}.build-` });
   try {
-    await buildFixture(suite, tmp);
+    await build(tmp);
     await Deno.chmod(tmp, 0o755);
     try {
       await Deno.rename(tmp, dir);
     } catch (err) {
       // Another process finished first: its fixture is as good as ours.
-      if (!(await readFixture(dir))) throw err;
+      if (!(await read(dir))) throw err;
     }
   } finally {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }
-  const built = await readFixture(dir);
+  const built = await read(dir);
   if (!built) throw new Error(`fixture ${dir} vanished after it was built`);
   return built;
 }
@@ -143,7 +156,7 @@ async function buildFixture(suite: FixtureSuite, out: string): Promise<void> {
 }
 
 /** `apt-get download`s `packages` of `suite` into `work/debs` with a private apt configuration under `work`. */
-async function downloadDebs(suite: FixtureSuite, work: string, packages: string[]): Promise<string[]> {
+export async function downloadDebs(suite: FixtureSuite, work: string, packages: string[]): Promise<string[]> {
   const apt = path.join(work, "apt");
   const debsDir = path.join(work, "debs");
   for (const d of ["lists/partial", "cache/archives/partial", "debs"]) {

@@ -79,6 +79,12 @@ can run from a timer or a monitoring check. Examples:
         value: "NAME|IP",
         description: "Also require server and peer certificates to cover this name.",
       },
+      prometheus: {
+        type: "string",
+        value: "FILE",
+        description:
+          "Also write expiry and problem counts as node_exporter textfile metrics to FILE (*.prom).",
+      },
       ...common,
     },
     load: () => import("../../commands/certs/check.ts"),

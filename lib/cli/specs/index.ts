@@ -10,6 +10,7 @@ import { statusSpec } from "./status.ts";
 import { recoverSpec } from "./recover.ts";
 import { backupListSpec, backupSpec, restoreSpec } from "./backup.ts";
 import { maintainSpec } from "./maintain.ts";
+import { alertsSpec } from "./alerts.ts";
 
 /** All commands; subcommands carry a two-word name ("certs check"). */
 export const commands: CommandSpec[] = [
@@ -25,4 +26,5 @@ export const commands: CommandSpec[] = [
   backupListSpec,
   restoreSpec,
   maintainSpec,
+  alertsSpec,
 ];

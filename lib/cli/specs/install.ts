@@ -204,6 +204,12 @@ export const careFlags: Record<string, FlagSpec> = {
     value: "MS",
     description: "Raft election timeout in ms (at least 5, better 10 heartbeats); overrides --tuning.",
   },
+  "metrics-address": {
+    type: "string",
+    value: "IP",
+    description: "Address of the plain-http /metrics and /health listener (port 2381), e.g. for Prometheus.",
+    defaultText: "127.0.0.1",
+  },
 };
 
 /** `etcdup install`. */
