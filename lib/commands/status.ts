@@ -18,6 +18,7 @@ import { adminClient } from "../daytwo/client.ts";
 import { compareFiles, drifted, type DriftEntry, observeFiles } from "../daytwo/drift.ts";
 import { hostOf, requireInstalled } from "../daytwo/preconditions.ts";
 import { type BackupStatus, backupStatus, formatBackupStatus } from "../backup/status.ts";
+import { formatTimers, timerProblems, type TimerStatus, timerStatuses } from "../timers/status.ts";
 
 /** Everything `status` found; the `--json` result. */
 interface StatusReport {
@@ -34,6 +35,8 @@ interface StatusReport {
   certificates: { role: string; path: string; notAfter?: string; daysLeft?: number; problems: string[] }[];
   drift: DriftEntry[];
   backups: BackupStatus;
+  /** etcdup's timers: enabled, next run, last result. */
+  timers: TimerStatus[];
   problems: string[];
 }
 
@@ -63,6 +66,7 @@ function render(r: StatusReport): string {
     const when = c.notAfter ? `expires ${c.notAfter.slice(0, 10)} (${c.daysLeft} days)` : "unreadable";
     lines.push(`  ${c.role.padEnd(16)} ${when}  ${c.path}`);
   }
+  lines.push(...formatTimers(r.timers));
   const drift = drifted(r.drift);
   lines.push(drift.length === 0 ? "drift: none" : "drift:");
   for (const d of drift) lines.push(`  ${d.status.padEnd(9)} ${d.path}`);
@@ -124,6 +128,10 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   const backups = await backupStatus(host, state, svc, new Date(), ctx.env);
   problems.push(...backups.problems);
 
+  // Every timer is listed; the backup timer's problems are the backup section's (not counted twice).
+  const timers = await timerStatuses(host, state.timers ?? []);
+  problems.push(...timerProblems(timers.filter((x) => x.timer !== backups.timer?.unit)));
+
   const report: StatusReport = {
     installed: {
       version: state.version,
@@ -142,6 +150,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     certificates: certs.map(certSummary),
     drift: drifted(drift),
     backups,
+    timers,
     problems,
   };
   out.result(report, render(report));

@@ -65,6 +65,12 @@ export interface InstallState {
   unit: string;
   /** etcdup's timers enabled here, e.g. ["etcdup-backup.timer"] (absent in records of older etcdups). */
   timers?: string[];
+  /** `--metrics-textfile-dir` of the last install, which later runs keep unless given another. */
+  metricsTextfileDir?: string;
+  /** Compaction, quota and raft timing etcd was configured with (absent in records of older etcdups). */
+  care?: { compactionRetention: string; quotaBackendBytes: number; heartbeatMs: number; electionMs: number };
+  /** `--metrics-address` (absent: loopback). */
+  metricsAddress?: string;
   /** Every file etcdup wrote (binaries, unit, env, profile, completion, PKI), by target path. */
   files: Record<string, OwnedFile>;
   /** Directories etcdup created (data dir, pki dir), by target path. */

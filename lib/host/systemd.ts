@@ -152,6 +152,26 @@ export function serviceManager(host: HostRoot): ServiceManager {
   };
 }
 
+/**
+ * `systemctl show UNIT -p P1 -p P2 ...` on the live host as a record (values as systemd prints them, empty
+ * when unset); empty under --root, where nothing runs.
+ * @example await unitProperties(host, "etcdup-certs.timer", ["NextElapseUSecRealtime"])
+ */
+export async function unitProperties(
+  host: HostRoot,
+  unit: string,
+  props: string[],
+): Promise<Record<string, string>> {
+  if (!host.isLive) return {};
+  const r = await run("systemctl", ["show", unit, ...props.flatMap((p) => ["-p", p])]);
+  const out: Record<string, string> = {};
+  for (const line of r.stdout.split("\n")) {
+    const i = line.indexOf("=");
+    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1);
+  }
+  return out;
+}
+
 /** What `systemd-analyze calendar` says about an `OnCalendar=` expression. */
 export interface CalendarAnalysis {
   /** Whether systemd accepts it. */

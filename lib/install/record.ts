@@ -76,6 +76,9 @@ export function recordState(
     clusterToken: plan.member.clusterToken,
     unit: plan.service.unit,
     timers: plan.timers.map(timerUnit),
+    ...(plan.metricsTextfileDir ? { metricsTextfileDir: plan.metricsTextfileDir } : {}),
+    care: plan.care,
+    metricsAddress: plan.member.metricsAddress,
     files,
     dirs: [
       plan.paths.dataDir,

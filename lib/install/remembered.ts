@@ -1,6 +1,7 @@
 /**
  * Remembered settings: a re-run of install or join without flags plans what the state record says was
- * installed (version, release source and digest, name, addresses, ports, SANs, layout, key algorithm, paths),
+ * installed (version, release source and digest, name, addresses, ports, SANs, layout, key algorithm, paths,
+ * compaction, quota, raft timing, metrics address and textfile directory),
  * not etcdup's defaults; a flag given (on the command line, as ETCDUP_* or in --config) still wins. The one
  * setting a flag cannot change on a member with data is its name (see {@link refuseRename}).
  */
@@ -8,6 +9,7 @@ import { EtcdupError, Exit } from "../errors.ts";
 import type { FlagValues } from "../cli/spec.ts";
 import type { InstallState } from "../host/state.ts";
 import type { PlannedRelease, PlannedSource } from "../plan/types.ts";
+import { MAX_QUOTA_BYTES } from "../plan/care.ts";
 
 /** The flags that pick a release source; any one of them given replaces the recorded source. */
 const SOURCE_FLAGS = ["tarball", "bundle", "mirror"] as const;
@@ -67,6 +69,13 @@ function recordedFlags(r: InstallState): FlagValues {
     "pki-dir": r.pkiDir,
     "bin-dir": r.binDir,
     "data-dir": r.dataDir,
+    "auto-compaction-retention": r.care?.compactionRetention,
+    "quota-backend-bytes": r.care ? String(r.care.quotaBackendBytes) : undefined,
+    "force-quota": r.care && r.care.quotaBackendBytes > MAX_QUOTA_BYTES ? true : undefined,
+    "heartbeat-interval": r.care ? String(r.care.heartbeatMs) : undefined,
+    "election-timeout": r.care ? String(r.care.electionMs) : undefined,
+    "metrics-address": r.metricsAddress,
+    "metrics-textfile-dir": r.metricsTextfileDir,
     ...(r.initialClusterState === "new"
       ? { "initial-cluster": r.initialCluster, "cluster-token": r.clusterToken }
       : {}),
@@ -88,6 +97,9 @@ export function keepRecordedSettings(values: FlagValues, previous: InstallState 
   const filled: FlagValues = { ...values };
   for (const [k, v] of Object.entries(recorded)) if (!given(k)) filled[k] = v;
   if (given("tarball") && !given("version")) delete filled.version; // the tarball's name gives it
+  if (given("tuning")) { // a preset asked for replaces the recorded timing
+    for (const k of ["heartbeat-interval", "election-timeout"]) if (!given(k)) delete filled[k];
+  }
   if (MEMBER_FLAGS.some(given)) {
     for (const k of ["initial-cluster", "cluster-token"]) if (!given(k)) delete filled[k];
   }

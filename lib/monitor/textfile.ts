@@ -3,6 +3,9 @@
  * textfile collector reads), so alerts fire before a certificate expires even when nobody runs `certs check`.
  * Rendering is pure; the file is written atomically by the caller (a collector never reads half of one).
  */
+import * as path from "node:path";
+import { EtcdupError, Exit, usageError } from "../errors.ts";
+import { HostRoot } from "../host/fs.ts";
 import type { CertInspection } from "../pki/inspect.ts";
 
 /** A label value escaped as the exposition format wants (backslash, double quote, newline). */
@@ -30,4 +33,33 @@ export function certMetrics(certs: CertInspection[], now: Date): string {
     `etcdup_certs_check_timestamp_seconds ${Math.floor(now.getTime() / 1000)}`,
   ];
   return lines.join("\n") + "\n";
+}
+
+/**
+ * The real path of `--prometheus FILE` (a path on this machine, also under --root), checked before anything
+ * is done: it must end in .prom and its directory (node_exporter's textfile directory) must exist.
+ */
+export function textfilePath(file: string): string {
+  const real = path.resolve(file);
+  if (!real.endsWith(".prom")) {
+    throw usageError(
+      "bad-textfile",
+      `--prometheus: '${file}' does not end in .prom`,
+      "node_exporter's textfile collector reads only *.prom files, e.g. /var/lib/prometheus/node-exporter/etcdup.prom.",
+    );
+  }
+  if (new HostRoot("/").stat(path.dirname(real))?.isDirectory !== true) {
+    throw new EtcdupError({
+      code: "no-textfile-dir",
+      message: `--prometheus: the directory ${path.dirname(real)} does not exist`,
+      hint: "Give a file in node_exporter's --collector.textfile.directory (create the directory first).",
+      exit: Exit.precondition,
+    });
+  }
+  return real;
+}
+
+/** Writes the metrics of `certs` to the real path `file` atomically, root 0644. */
+export function writeCertMetrics(file: string, certs: CertInspection[], now: Date): void {
+  new HostRoot("/").writeAtomic(file, certMetrics(certs, now), { uid: 0, gid: 0, mode: 0o644 });
 }

@@ -26,7 +26,7 @@ import * as v from "./validate.ts";
 import { checkDir, checkDisjoint, type DirChoice } from "./dirs.ts";
 import { planCare } from "./care.ts";
 import { deriveClusterToken, formatInitialCluster, parseInitialCluster } from "./cluster.ts";
-import { plannedTimers } from "./timers.ts";
+import { plannedTimers, textfileDirOf } from "./timers.ts";
 
 /** Fixed target paths of the files install writes outside the bin, data and PKI dirs. */
 export const FIXED_PATHS = {
@@ -286,6 +286,7 @@ export function buildPlan(
   const dirs = planDirs(values, pki.pkiDir);
   const timeout = v.positiveInt("health-timeout", str(values, "health-timeout") ?? "60", 3600);
   const care = planCare(values, notes);
+  const textfileDir = textfileDirOf(values);
   const live = path.resolve(root) === "/"; // under --root the service step says etcd is not started
   return {
     root: path.resolve(root),
@@ -301,7 +302,8 @@ export function buildPlan(
     diskCheck: live && values["skip-disk-check"] !== true,
     care,
     user: { name: "etcd", home: "/var/lib/etcd" },
-    timers: plannedTimers(values),
+    ...(textfileDir ? { metricsTextfileDir: textfileDir } : {}),
+    timers: plannedTimers(values, pki.pkiDir, textfileDir),
     notes,
   };
 }

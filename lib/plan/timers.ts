@@ -1,27 +1,75 @@
 /**
  * The scheduled jobs install and join set up on every member, from the flags. Pure. A new job is one
  * {@link timerJob} line here (and its flags in lib/cli/specs/install.ts `timerFlags`).
+ * - etcdup-backup: `backup` hourly (lib/backup), unless --no-backup-timer.
+ * - etcdup-certs: `certs renew --if-expiring` daily (renews only what expires within 30 days, restarting etcd
+ *   only then), refreshing the certificate textfile metrics when `--metrics-textfile-dir` is set.
+ * - etcdup-maintain: `maintain` daily with its default thresholds (defragments where worth it, NOSPACE).
+ * `--no-timers` leaves all of them out. The certs and maintain jobs wait up to an hour at random, so the members of a cluster do not all run at once.
  */
+import * as path from "node:path";
 import type { FlagValues } from "../cli/spec.ts";
 import { type TimerJob, timerJob } from "../timers/job.ts";
 import { DEFAULT_BACKUP_DIR } from "../backup/names.ts";
+import { absolutePath } from "./validate.ts";
 
 /** The backup timer's schedule unless --backup-schedule says otherwise. */
 export const DEFAULT_BACKUP_SCHEDULE = "hourly";
 
-/** The timers the plan wants, in the order they are enabled. */
-export function plannedTimers(values: FlagValues): TimerJob[] {
+/** The file the certs timer writes in `--metrics-textfile-dir`. */
+export const CERTS_TEXTFILE = "etcdup-certs.prom";
+
+const str = (values: FlagValues, k: string): string | undefined => {
+  const x = values[k];
+  return typeof x === "string" && x.trim() !== "" ? x.trim() : undefined;
+};
+
+/** `--metrics-textfile-dir`, validated, or undefined. */
+export function textfileDirOf(values: FlagValues): string | undefined {
+  const raw = str(values, "metrics-textfile-dir");
+  return raw ? absolutePath("metrics-textfile-dir", raw) : undefined;
+}
+
+/** The timers the plan wants, in the order they are enabled; none at all with `--no-timers`. */
+export function plannedTimers(
+  values: FlagValues,
+  pkiDir: string,
+  textfileDir: string | undefined,
+): TimerJob[] {
+  if (values["no-timers"] === true) return [];
   const jobs: TimerJob[] = [];
   if (values["no-backup-timer"] !== true) {
-    const schedule = typeof values["backup-schedule"] === "string"
-      ? values["backup-schedule"]
-      : DEFAULT_BACKUP_SCHEDULE;
     jobs.push(
-      timerJob("etcdup-backup", "etcd snapshot backup (etcdup backup)", ["backup"], schedule, {
-        flag: "backup-schedule",
-        writePaths: [DEFAULT_BACKUP_DIR],
-      }),
+      timerJob(
+        "etcdup-backup",
+        "etcd snapshot backup (etcdup backup)",
+        ["backup"],
+        str(values, "backup-schedule") ?? DEFAULT_BACKUP_SCHEDULE,
+        { flag: "backup-schedule", writePaths: [DEFAULT_BACKUP_DIR] },
+      ),
     );
   }
+  const certsArgs = ["certs", "renew", "--if-expiring"];
+  if (textfileDir) certsArgs.push("--prometheus", path.join(textfileDir, CERTS_TEXTFILE));
+  jobs.push(
+    timerJob(
+      "etcdup-certs",
+      "etcdup: renew etcd certificates expiring within 30 days",
+      certsArgs,
+      str(values, "certs-schedule") ?? "daily",
+      {
+        flag: "certs-schedule",
+        randomizedDelaySec: 3600,
+        writePaths: [pkiDir, "/var/lib/etcdup", ...(textfileDir ? [textfileDir] : [])],
+      },
+    ),
+    timerJob(
+      "etcdup-maintain",
+      "etcdup: etcd maintenance (defragmentation, NOSPACE recovery)",
+      ["maintain"],
+      str(values, "maintain-schedule") ?? "daily",
+      { flag: "maintain-schedule", randomizedDelaySec: 3600 },
+    ),
+  );
   return jobs;
 }

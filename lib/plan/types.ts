@@ -97,6 +97,8 @@ export interface InstallPlan {
   care: PlannedCare;
   /** The system account etcd runs as. */
   user: { name: string; home: string };
+  /** `--metrics-textfile-dir`: where the certs timer refreshes its textfile metrics (kept across re-runs). */
+  metricsTextfileDir?: string;
   /** etcdup's scheduled jobs (oneshot service + timer each), lib/plan/timers.ts. */
   timers: TimerJob[];
   /** Things the planner decided that the operator should know (e.g. a fallback address). */

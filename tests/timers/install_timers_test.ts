@@ -27,7 +27,12 @@ Deno.test("timers through install --root: written, enabled, recorded; re-run no-
       isTty: false,
       write: { stdout: (s) => lines.push(s), stderr: () => {} },
     });
-    const base = buildPlan({ tarball: fx.tarball, sha256: fx.sha256 }, gatherFacts(host), root);
+    // --no-timers: the base plan has none of the default timers, only the test job is added and retired.
+    const base = buildPlan(
+      { tarball: fx.tarball, sha256: fx.sha256, "no-timers": true },
+      gatherFacts(host),
+      root,
+    );
     const job = timerJob("etcdup-test", "test job", ["status", "--quiet"], "daily");
     const withJob: InstallPlan = { ...base, timers: [job] };
     const none: InstallPlan = { ...base, timers: [] };

@@ -116,17 +116,24 @@ Normalized form: *-*-* *:00:00
 });
 
 Deno.test("plannedTimers: the backup timer hourly by default, --backup-schedule, --no-backup-timer, a bad schedule", () => {
-  const [backup] = plannedTimers({});
+  const [backup] = plannedTimers({}, "/etc/etcd/pki", undefined);
   assert.deepEqual([backup.name, backup.args, backup.schedule, backup.writePaths], [
     "etcdup-backup",
     ["backup"],
     "hourly",
     ["/var/backups/etcd"],
   ]);
-  assert.equal(plannedTimers({ "backup-schedule": "*-*-* 02:30:00" })[0].schedule, "*-*-* 02:30:00");
-  assert.deepEqual(plannedTimers({ "no-backup-timer": true }), []);
+  assert.equal(
+    plannedTimers({ "backup-schedule": "*-*-* 02:30:00" }, "/etc/etcd/pki", undefined)[0].schedule,
+    "*-*-* 02:30:00",
+  );
+  assert.ok(
+    plannedTimers({ "no-backup-timer": true }, "/etc/etcd/pki", undefined).every((j) =>
+      j.name !== "etcdup-backup"
+    ),
+  );
   assert.throws(
-    () => plannedTimers({ "backup-schedule": "every hour" }),
+    () => plannedTimers({ "backup-schedule": "every hour" }, "/etc/etcd/pki", undefined),
     (e: unknown) =>
       e instanceof EtcdupError && e.code === "bad-schedule" && /^--backup-schedule:/.test(e.message),
   );

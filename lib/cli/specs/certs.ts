@@ -121,6 +121,12 @@ Examples:
         description: "With --if-expiring: how close to expiry a certificate must be.",
         defaultText: "30",
       },
+      prometheus: {
+        type: "string",
+        value: "FILE",
+        description:
+          "Afterwards, write what 'certs check' would report as textfile metrics to FILE (*.prom).",
+      },
       "reset-sans": {
         type: "boolean",
         description:

@@ -155,7 +155,7 @@ export const hostFlags: Record<string, FlagSpec> = {
   },
 };
 
-/** etcdup's scheduled jobs; shared with `join` (every member runs its own). */
+/** etcdup's scheduled jobs (lib/plan/timers.ts); shared with `join` (every member runs its own). */
 export const timerFlags: Record<string, FlagSpec> = {
   "backup-schedule": {
     type: "string",
@@ -166,6 +166,29 @@ export const timerFlags: Record<string, FlagSpec> = {
   "no-backup-timer": {
     type: "boolean",
     description: "Do not install etcdup-backup.timer (remove it if there).",
+  },
+  "no-timers": {
+    type: "boolean",
+    description:
+      "Do not set up any of etcdup's timers (backup, certificate renewal, maintenance); removes ones set up before.",
+  },
+  "certs-schedule": {
+    type: "string",
+    value: "CALENDAR",
+    description:
+      "When etcdup-certs.timer runs 'certs renew --if-expiring' (systemd OnCalendar=, +1 h random).",
+    defaultText: "daily",
+  },
+  "maintain-schedule": {
+    type: "string",
+    value: "CALENDAR",
+    description: "When etcdup-maintain.timer runs 'maintain' (systemd OnCalendar=, +1 h random).",
+    defaultText: "daily",
+  },
+  "metrics-textfile-dir": {
+    type: "string",
+    value: "DIR",
+    description: "node_exporter textfile directory the certs timer refreshes etcdup-certs.prom in.",
   },
 };
 
@@ -227,8 +250,8 @@ export const installSpec: CommandSpec = {
     ...hostFlags,
     ...pkiFlags,
     ...memberFlags,
-    ...timerFlags,
     ...careFlags,
+    ...timerFlags,
     ...rootFlag,
     ...configFlag,
     "print-config": {

@@ -1,9 +1,7 @@
 /** `etcdup certs check`: inspect every certificate of the PKI; exit 6 when any has a problem. */
 import type { CommandContext, FlagValues } from "../../cli/spec.ts";
 import { EtcdupError, Exit, type ExitCode, usageError } from "../../errors.ts";
-import * as path from "node:path";
-import { HostRoot } from "../../host/fs.ts";
-import { certMetrics } from "../../monitor/textfile.ts";
+import { textfilePath, writeCertMetrics } from "../../monitor/textfile.ts";
 import { clientPairs } from "../../pki/clients.ts";
 import { type CertInspection, inspectPki } from "../../pki/inspect.ts";
 import { leafProfiles } from "../../pki/profiles.ts";
@@ -50,31 +48,6 @@ export function checkCertificates(
   );
 }
 
-/**
- * Writes the node_exporter textfile `file` (a path on this machine, also under --root) atomically, root 0644;
- * its directory must exist (node_exporter's textfile directory).
- */
-function writeMetrics(file: string, certs: CertInspection[], now: Date): void {
-  const real = path.resolve(file);
-  if (!real.endsWith(".prom")) {
-    throw usageError(
-      "bad-textfile",
-      `--prometheus: '${file}' does not end in .prom`,
-      "node_exporter's textfile collector reads only *.prom files, e.g. /var/lib/prometheus/node-exporter/etcdup.prom.",
-    );
-  }
-  const live = new HostRoot("/");
-  if (live.stat(path.dirname(real))?.isDirectory !== true) {
-    throw new EtcdupError({
-      code: "no-textfile-dir",
-      message: `--prometheus: the directory ${path.dirname(real)} does not exist`,
-      hint: "Give a file in node_exporter's --collector.textfile.directory (create the directory first).",
-      exit: Exit.precondition,
-    });
-  }
-  live.writeAtomic(real, certMetrics(certs, now), { uid: 0, gid: 0, mode: 0o644 });
-}
-
 /** Runs `certs check`. */
 export async function run(ctx: CommandContext): Promise<ExitCode> {
   const t = resolveTarget(ctx.values);
@@ -93,7 +66,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   const now = new Date();
   const certs = await checkCertificates(t, ctx.values, Number(warnRaw));
   const promFile = flag(ctx.values, "prometheus");
-  if (promFile) writeMetrics(promFile, certs, now);
+  if (promFile) writeCertMetrics(textfilePath(promFile), certs, now);
   const problems = certs.flatMap((c) => c.problems.map((p) => ({ role: c.role, ...p })));
   const human = [
     `PKI ${t.paths.dir} (layout ${t.layout}${t.host.isLive ? "" : `, root ${t.host.root}`})`,

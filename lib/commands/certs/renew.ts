@@ -12,6 +12,7 @@ import { MAX_DAYS, validateRequest } from "../../pki/request.ts";
 import type { Output } from "../../cli/output.ts";
 import type { FlagValues } from "../../cli/spec.ts";
 import { positiveInt } from "../../plan/validate.ts";
+import { textfilePath, writeCertMetrics } from "../../monitor/textfile.ts";
 import { putInPlace } from "./put.ts";
 import { baseRequest, flag, resolveTarget, type Target } from "./target.ts";
 import { checkCertificates } from "./check.ts";
@@ -90,6 +91,14 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   const t = resolveTarget(ctx.values);
   const now = new Date();
   let asked = ctx.positionals.length === 0 ? ["all"] : ctx.positionals;
+  const promFile = flag(ctx.values, "prometheus");
+  const textfile = promFile ? textfilePath(promFile) : undefined;
+  /** Refreshes the textfile metrics after the run (the timer's job: renewal and monitoring in one). */
+  const refresh = async () => {
+    if (!textfile) return;
+    const warnDays = positiveInt("window", flag(ctx.values, "window") ?? "30", 3650);
+    writeCertMetrics(textfile, await checkCertificates(t, ctx.values, warnDays), new Date());
+  };
   if (ctx.values["if-expiring"] === true) {
     if (ctx.positionals.length > 0) {
       throw usageError(
@@ -100,6 +109,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     }
     const due = await expiring(ctx.values, t, ctx.out);
     if (due.names.length === 0) {
+      await refresh();
       ctx.out.result(
         { renewed: [], window: due.window, reload: "not restarted" },
         `nothing expires within ${due.window} days: no certificate renewed, etcd not restarted`,
@@ -143,6 +153,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     restart: true,
     recordSans: resetSans ? req.sans : undefined,
   });
+  await refresh();
   ctx.out.result(
     { renewed: asked, notes: plan.notes, written: applied.written, backupDir: applied.backupDir, reload },
     reload!,
