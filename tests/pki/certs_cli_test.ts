@@ -5,45 +5,22 @@
  * client and export write safe files; bad flags exit 2 naming the flag.
  */
 import assert from "node:assert/strict";
-import { HostRoot } from "../../lib/host/fs.ts";
 import { type InstallState, readState, writeState } from "../../lib/host/state.ts";
 import { ownedFileNow } from "../../lib/daytwo/swap.ts";
 import { gatherFacts } from "../../lib/plan/facts.ts";
 import { applyPki } from "../../lib/pki/apply.ts";
-import { clientPair, planNewClient } from "../../lib/pki/clients.ts";
 import { splitCaExport } from "../../lib/pki/export.ts";
 import { hostSans } from "../../lib/pki/hostsans.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
 import { parseCertificates, parsePrivateKey } from "../../lib/pki/pem.ts";
 import { keyMatches } from "../../lib/pki/inspect.ts";
 import { loadCa } from "../../lib/pki/ca.ts";
-import { type PkiPlan, planPki } from "../../lib/pki/plan.ts";
+import { planPki } from "../../lib/pki/plan.ts";
 import { runEtcdup } from "../shipping/etcdup_cmd.ts";
-import { makePki, openssl, request, tempRoot } from "./helpers.ts";
+import { addClient, hostRoot, makePki, openssl, request, tempRoot } from "./helpers.ts";
 
 const P = pkiPaths("etcd", "/etc/etcd/pki");
 const DAY = 86_400_000;
-
-/** A root whose /etc/hostname is `name`, with a PKI covering that host's names and addresses. */
-async function hostRoot(name: string) {
-  const t = await tempRoot();
-  t.host.ensureDir("/etc", { uid: 0, gid: 0, mode: 0o755 });
-  t.host.writeAtomic("/etc/hostname", `${name}\n`, { uid: 0, gid: 0, mode: 0o644 });
-  await makePki(t.host, request({ memberName: name, sans: hostSans(gatherFacts(t.host)) }));
-  return t;
-}
-
-/** Adds a client pair NAME issued at `now` for `days`. */
-async function addClient(host: HostRoot, name: string, now: Date, days: number): Promise<void> {
-  const ca = await loadCa(host.readText(P.caCert)!, host.readText(P.caKey)!, { cert: "ca", key: "ca" }, now);
-  const files = await planNewClient(
-    { pair: clientPair(P.dir, name), commonName: name, days, algorithm: "ecdsa-p256", now },
-    host,
-    ca,
-  );
-  const plan: PkiPlan = { paths: P, files, notes: [], changed: true };
-  applyPki(plan, host, now);
-}
 
 /** The JSON result line of a --json run. */
 function resultOf(stdout: string): Record<string, unknown> {

@@ -7,6 +7,11 @@ import * as path from "node:path";
 import { HostRoot } from "../../lib/host/fs.ts";
 import { applyPki } from "../../lib/pki/apply.ts";
 import { type PkiPlan, type PkiRequest, planPki } from "../../lib/pki/plan.ts";
+import { loadCa } from "../../lib/pki/ca.ts";
+import { clientPair, planNewClient } from "../../lib/pki/clients.ts";
+import { hostSans } from "../../lib/pki/hostsans.ts";
+import { pkiPaths } from "../../lib/pki/layout.ts";
+import { gatherFacts } from "../../lib/plan/facts.ts";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { exec, execOk } from "../support/exec.ts";
 import { waitUntil } from "../support/wait.ts";
@@ -292,4 +297,28 @@ export function localEtcd(
       await waitHealthy(client);
     },
   };
+}
+
+/**
+ * A root whose /etc/hostname is `name`, with a PKI (etcd layout) covering that host's names and addresses;
+ * `over` changes the request (e.g. a short-lived CA).
+ */
+export async function hostRoot(name: string, over: Partial<PkiRequest> = {}): Promise<TempRoot> {
+  const t = await tempRoot();
+  t.host.ensureDir("/etc", { uid: 0, gid: 0, mode: 0o755 });
+  t.host.writeAtomic("/etc/hostname", `${name}\n`, { uid: 0, gid: 0, mode: 0o644 });
+  await makePki(t.host, request({ memberName: name, sans: hostSans(gatherFacts(t.host)), ...over }));
+  return t;
+}
+
+/** Adds a client pair NAME to the etcd layout's PKI at /etc/etcd/pki, issued at `now` for `days`. */
+export async function addClient(host: HostRoot, name: string, now: Date, days: number): Promise<void> {
+  const p = pkiPaths("etcd", "/etc/etcd/pki");
+  const ca = await loadCa(host.readText(p.caCert)!, host.readText(p.caKey)!, { cert: "ca", key: "ca" }, now);
+  const files = await planNewClient(
+    { pair: clientPair(p.dir, name), commonName: name, days, algorithm: "ecdsa-p256", now },
+    host,
+    ca,
+  );
+  applyPki({ paths: p, files, notes: [], changed: true }, host, now);
 }

@@ -7,35 +7,14 @@ import assert from "node:assert/strict";
 import { HostRoot } from "../../lib/host/fs.ts";
 import { gatherFacts } from "../../lib/plan/facts.ts";
 import { applyPki } from "../../lib/pki/apply.ts";
-import { loadCa } from "../../lib/pki/ca.ts";
-import { clientPair, planNewClient } from "../../lib/pki/clients.ts";
 import { hostSans } from "../../lib/pki/hostsans.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
-import { type PkiPlan, planPki } from "../../lib/pki/plan.ts";
+import { planPki } from "../../lib/pki/plan.ts";
 import { runEtcdup } from "../shipping/etcdup_cmd.ts";
-import { makePki, openssl, request, tempRoot } from "./helpers.ts";
+import { addClient, hostRoot, openssl, request } from "./helpers.ts";
 
 const P = pkiPaths("etcd", "/etc/etcd/pki");
 const DAY = 86_400_000;
-
-/** A root named `pkitest` with a PKI covering its names; `over` changes the request (e.g. a short CA). */
-async function hostRoot(over: Parameters<typeof request>[0] = {}) {
-  const t = await tempRoot();
-  t.host.ensureDir("/etc", { uid: 0, gid: 0, mode: 0o755 });
-  t.host.writeAtomic("/etc/hostname", "pkitest\n", { uid: 0, gid: 0, mode: 0o644 });
-  await makePki(t.host, request({ memberName: "pkitest", sans: hostSans(gatherFacts(t.host)), ...over }));
-  return t;
-}
-
-async function addClient(host: HostRoot, name: string, now: Date, days: number): Promise<void> {
-  const ca = await loadCa(host.readText(P.caCert)!, host.readText(P.caKey)!, { cert: "ca", key: "ca" }, now);
-  const files = await planNewClient(
-    { pair: clientPair(P.dir, name), commonName: name, days, algorithm: "ecdsa-p256", now },
-    host,
-    ca,
-  );
-  applyPki({ paths: P, files, notes: [], changed: true } as PkiPlan, host, now);
-}
 
 function events(stdout: string): Record<string, unknown>[] {
   return stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
@@ -51,7 +30,7 @@ function snapshot(host: HostRoot): Record<string, string> {
 }
 
 Deno.test("certs renew --if-expiring renews only the expiring server and client, then is a no-op", async () => {
-  const t = await hostRoot();
+  const t = await hostRoot("pkitest");
   try {
     const past = new Date(Date.now() - 350 * DAY); // 365-day certificates with 15 days left
     const names = hostSans(gatherFacts(t.host));
@@ -92,7 +71,7 @@ Deno.test("certs renew --if-expiring renews only the expiring server and client,
 });
 
 Deno.test("certs renew --if-expiring --window widens the window; the CA's expiry is reported, never renewed", async () => {
-  const t = await hostRoot({ caDays: 40, certDays: 35 });
+  const t = await hostRoot("pkitest", { caDays: 40, certDays: 35 });
   try {
     const before = snapshot(t.host);
     const none = await runEtcdup(["certs", "renew", "--if-expiring", "--window", "20", "--root", t.root]);
@@ -127,7 +106,7 @@ Deno.test("certs renew --if-expiring --window widens the window; the CA's expiry
 });
 
 Deno.test("certs renew: --if-expiring takes no names, --window needs --if-expiring, a bad window exits 2", async () => {
-  const t = await hostRoot();
+  const t = await hostRoot("pkitest");
   try {
     const cases: [string[], string][] = [
       [["--if-expiring", "server"], "if-expiring-with-names"],
