@@ -11,14 +11,10 @@ import { hostSans } from "../../lib/pki/hostsans.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
 import { planPki } from "../../lib/pki/plan.ts";
 import { runEtcdup } from "../shipping/etcdup_cmd.ts";
-import { addClient, hostRoot, openssl, request } from "./helpers.ts";
+import { addClient, events, hostRoot, openssl, request } from "./helpers.ts";
 
 const P = pkiPaths("etcd", "/etc/etcd/pki");
 const DAY = 86_400_000;
-
-function events(stdout: string): Record<string, unknown>[] {
-  return stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
-}
 
 /** The contents of every file under the PKI dir except backups, by path. */
 function snapshot(host: HostRoot): Record<string, string> {
