@@ -72,14 +72,24 @@ Deno.test("timer status: next run and last result per timer; a failed run and a 
   assert.deepEqual(formatTimers([]), ["timers: none"]);
 });
 
-Deno.test("install --root: both timers written and enabled; --metrics-textfile-dir kept on a re-run; --no-timers retires them", async () => {
+Deno.test("install --root: the timers written and enabled; care settings and --metrics-textfile-dir kept on a re-run; --no-timers retires them", async () => {
   const fx = await etcdFixture("sid");
   const root = await Deno.makeTempDir({ prefix: "etcdup-care-timers-" });
   try {
     const host = new HostRoot(root);
     const install = ["install", "--root", root, "--tarball", fx.tarball, "--sha256", fx.sha256, "--quiet"];
     assert.equal(
-      await main([...install, "--metrics-textfile-dir", "/var/lib/prometheus/node-exporter"], {}),
+      await main([
+        ...install,
+        "--metrics-textfile-dir",
+        "/var/lib/prometheus/node-exporter",
+        "--quota-backend-bytes",
+        "4GiB",
+        "--metrics-address",
+        "127.0.0.2",
+        "--election-timeout",
+        "1500",
+      ], {}),
       0,
     );
     assert.deepEqual(readState(host)?.timers, [
@@ -109,6 +119,20 @@ Deno.test("install --root: both timers written and enabled; --metrics-textfile-d
       host.readText("/etc/systemd/system/etcdup-certs.service")!,
       /--prometheus \/var\/lib\/prometheus/,
     );
+    const env = () => host.readText("/etc/default/etcd")!;
+    for (
+      const kept of [
+        "ETCD_QUOTA_BACKEND_BYTES=4294967296",
+        "ETCD_LISTEN_METRICS_URLS=http://127.0.0.2:2381",
+        "ETCD_ELECTION_TIMEOUT=1500",
+      ]
+    ) {
+      assert.match(env(), new RegExp(`^${kept}$`, "m"), `a plain re-run keeps ${kept}`);
+    }
+    assert.equal(await main([...install, "--tuning", "wan"], {}), 0);
+    assert.match(env(), /^ETCD_HEARTBEAT_INTERVAL=500$/m, "a preset given replaces the recorded timing");
+    assert.match(env(), /^ETCD_ELECTION_TIMEOUT=5000$/m);
+    assert.match(env(), /^ETCD_QUOTA_BACKEND_BYTES=4294967296$/m);
 
     const bad = await main([...install, "--certs-schedule", "when it suits"], {});
     assert.equal(bad, 2);
