@@ -49,12 +49,17 @@ function willDo(note: string): string[] {
   return [note];
 }
 
-/** What the run does about the disk check. */
-function diskNote(plan: InstallPlan, state: InstallState | undefined): string {
+/** What a first install does about the disk check (a re-run never measures, so it has nothing to note). */
+function diskNote(plan: InstallPlan, state: InstallState | undefined): string[] {
+  if (state !== undefined) return [];
   const skipped = diskCheckSkipped(plan, state);
-  return skipped
-    ? `disk check skipped (${skipped})`
-    : `disk check: fdatasync latency measured in ${plan.paths.dataDir} (warns above 10 ms p99)`;
+  return [
+    skipped
+      ? `disk check skipped (${skipped})`
+      : `disk check: fdatasync latency will be measured in ${
+        plan.paths.walDir ?? plan.paths.dataDir
+      } (a warning above 10 ms p99)`,
+  ];
 }
 
 /** Builds and prints the dry-run view. */
@@ -129,7 +134,7 @@ async function previewPlan(
       state,
       await enabledUnits(plan, host),
     ),
-    notes: [...plan.notes, ...pki.notes.flatMap(willDo), diskNote(plan, state)],
+    notes: [...plan.notes, ...pki.notes.flatMap(willDo), ...diskNote(plan, state)],
   };
   const changes = !account || view.dirs.some((d) => d.action !== "keep") ||
     view.files.some((f) => f.action !== "keep" && f.action !== "keep-edited");
