@@ -29,6 +29,7 @@ import { WAL_SUBDIR } from "../plan/desired.ts";
 import { serviceManager } from "../host/systemd.ts";
 import { readRecordAt, type SnapshotRecord } from "./store.ts";
 import { sha256FileAsync } from "../host/hash.ts";
+import { RECORD_SUFFIX } from "./names.ts";
 import { clusterVersionOf } from "./bolt.ts";
 
 /** Where a restore in progress records itself (target path). */
@@ -70,10 +71,43 @@ export interface CheckedSnapshot {
   record?: SnapshotRecord;
 }
 
+/** Why `st` lets someone other than root change what a path names (undefined: it does not). */
+function othersMayWrite(st: fs.Stats, dir: boolean): string | undefined {
+  if (st.uid !== 0) return `it is owned by uid ${st.uid}, not root`;
+  if ((st.mode & 0o022) === 0 || (dir && (st.mode & 0o1000) !== 0)) return undefined;
+  return `it is writable by ${(st.mode & 0o002) !== 0 ? "others" : "its group"}${
+    dir ? " without the sticky bit" : ""
+  }`;
+}
+
+/**
+ * Refuses (`snapshot-not-root-only`, exit 7) a snapshot file that someone other than root could swap between
+ * its digest check and etcdutl's read of it: the file or its record (`FILE.json`) not owned by root or
+ * writable by group or others, or the directory holding it (as named, and as its links resolve) not owned by
+ * root or writable by group or others without the sticky bit. Refusing costs nothing; a private copy would
+ * cost a second read of a large snapshot.
+ */
+function refuseSwappable(file: string): void {
+  const real = fs.realpathSync(file);
+  const checks: [string, boolean][] = [[real, false], [path.dirname(real), true], [path.dirname(file), true]];
+  if (fs.existsSync(real + RECORD_SUFFIX)) checks.push([real + RECORD_SUFFIX, false]);
+  for (const [p, dir] of checks) {
+    const why = othersMayWrite(fs.statSync(p), dir);
+    if (!why) continue;
+    throw new EtcdupError({
+      code: "snapshot-not-root-only",
+      message: `${file}: ${p} could be replaced by another user after its digest is checked (${why})`,
+      hint:
+        `Nothing was changed. Copy the snapshot (and its .json record) into a directory only root can write, e.g. 'install -m 0600 ${file} /root/' (and 'install -m 0600 ${file}.json /root/'), then restore that copy.`,
+      exit: Exit.precondition,
+    });
+  }
+}
+
 /**
  * Checks the snapshot file `file` (a real path) for a restore on the member `state` describes. Throws
  * `snapshot-missing` (exit 2), `snapshot-digest-mismatch` or `snapshot-unverified` (exit 3), or
- * `snapshot-too-new` (exit 7); warns when the file has no record (a snapshot not made by etcdup).
+ * `snapshot-too-new` or `snapshot-not-root-only` (exit 7); warns when the file has no record (a snapshot not made by etcdup).
  */
 export async function checkSnapshotFile(
   host: HostRoot,
@@ -89,6 +123,7 @@ export async function checkSnapshotFile(
       "Name a snapshot file, e.g. one 'etcdup backup list' shows.",
     );
   }
+  refuseSwappable(file);
   const sha256 = await sha256FileAsync(file);
   const { record, problem } = readRecordAt(file);
   if (record && record.sha256 !== sha256) {
