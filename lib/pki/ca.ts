@@ -11,6 +11,7 @@ import { EtcdupError, Exit } from "../errors.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { asKeyAlgorithm, generateKeyPair, type KeyAlgorithm } from "./algorithms.ts";
 import { CERT_OWNER, keptFile, readPkiFile, ROOT_KEY_OWNER } from "./files.ts";
+import { refuseUnfinishedRotation } from "./journal.ts";
 import { daysUntil, keyMatches } from "./inspect.ts";
 import { issueCa, type Signer, validity } from "./issue.ts";
 import type { Layout, PkiPaths } from "./layout.ts";
@@ -107,9 +108,10 @@ export async function loadCa(
 
 /**
  * Loads the CA in place at `paths` (see {@link loadCa}); exit 7 naming the missing file when the
- * certificate or the key is not there.
+ * certificate or the key is not there, or when a CA switch is unfinished (`rotation-interrupted`).
  */
 export function loadCaAt(host: HostRoot, paths: PkiPaths, now: Date): Promise<LoadedCa> {
+  refuseUnfinishedRotation(host, paths);
   const cert = readPkiFile(host, paths.caCert);
   const key = readPkiFile(host, paths.caKey);
   if (cert === undefined || key === undefined) {
@@ -144,7 +146,8 @@ function caFiles(
 
 /**
  * Plans the CA files of `paths`: the existing CA, the given one (`req.ca`), or a new one; appends to
- * `notes`, and to `warnings` what strict verifiers will hold against a given CA.
+ * `notes`, and to `warnings` what strict verifiers will hold against a given CA. Refused while a CA switch
+ * is unfinished (`rotation-interrupted`): `certs rotate-ca` finishes it.
  */
 export async function planCa(
   req: PkiRequest,
@@ -153,6 +156,7 @@ export async function planCa(
   notes: string[],
   warnings: string[],
 ): Promise<{ ca: LoadedCa; files: PlannedFile[] }> {
+  refuseUnfinishedRotation(host, paths);
   const certText = readPkiFile(host, paths.caCert);
   const keyText = readPkiFile(host, paths.caKey);
   const given = req.ca

@@ -16,6 +16,12 @@ import { clientPairs, planReissue } from "./clients.ts";
 import { type CaSource, renderCaExport } from "./export.ts";
 import { CERT_OWNER, ROOT_KEY_OWNER } from "./files.ts";
 import { chainsTo } from "./inspect.ts";
+import {
+  readRotationJournal,
+  type RotationJournal,
+  rotationJournalPath,
+  unfinishedRotation,
+} from "./journal.ts";
 import { type PkiPaths, pkiPaths } from "./layout.ts";
 import { planLeaf } from "./leaf.ts";
 import { certificatePem, parseCertificates, privateKeyPem } from "./pem.ts";
@@ -129,14 +135,12 @@ export async function planRotationStage(
 export async function planRotation(req: PkiRequest, host: HostRoot, given?: CaSource): Promise<PkiPlan> {
   validateRequest(req);
   const paths = pkiPaths(req.layout, req.pkiDir);
-  const old = await loadCaAt(host, paths, req.now);
   const notes: string[] = [];
   const warnings: string[] = [];
-  if (old.bundle.length > 1) {
-    if (!isStaged(old, given)) throw inProgress(paths, old);
-  }
-  const { next, keyPem } = await nextCa(req, old, given, notes, warnings);
-  const bundle = certificatePem(next.signer.cert) + certificatePem(old.signer.cert);
+  const pending = readRotationJournal(host, paths);
+  const { next, keyPem, bundle } = pending
+    ? await resumed(pending, paths, given, req.now, notes)
+    : await started(req, host, paths, given, notes, warnings);
   const files: PkiPlan["files"] = [
     { path: paths.caCert, content: bundle, ...CERT_OWNER, role: "ca-cert", action: "replace" },
     { path: paths.caKey, content: keyPem, ...ROOT_KEY_OWNER, role: "ca-key", action: "replace" },
@@ -157,6 +161,44 @@ export async function planRotation(req: PkiRequest, host: HostRoot, given?: CaSo
     notes.push(`reissued client ${pair.name} from the new CA (its own key algorithm and lifetime)`);
   }
   return { paths, files, notes, warnings, changed: true };
+}
+
+/** The new CA of a switch and the CA file it writes: the current CA checked, then the next one made or given. */
+async function started(
+  req: PkiRequest,
+  host: HostRoot,
+  paths: PkiPaths,
+  given: CaSource | undefined,
+  notes: string[],
+  warnings: string[],
+): Promise<{ next: LoadedCa; keyPem: string; bundle: string }> {
+  const old = await loadCaAt(host, paths, req.now);
+  if (old.bundle.length > 1 && !isStaged(old, given)) throw inProgress(paths, old);
+  const { next, keyPem } = await nextCa(req, old, given, notes, warnings);
+  return { next, keyPem, bundle: certificatePem(next.signer.cert) + certificatePem(old.signer.cert) };
+}
+
+/** The CA of the switch an interrupted run recorded in `pending` (the CA files may be half written). */
+export async function pendingCa(pending: RotationJournal, paths: PkiPaths, now: Date): Promise<LoadedCa> {
+  const where = rotationJournalPath(paths);
+  return await loadCa(pending.bundle, pending.keyPem, { cert: where, key: where }, now);
+}
+
+/** The switch an interrupted run recorded, to finish; a CA given that is not that one is refused. */
+async function resumed(
+  pending: RotationJournal,
+  paths: PkiPaths,
+  given: CaSource | undefined,
+  now: Date,
+  notes: string[],
+): Promise<{ next: LoadedCa; keyPem: string; bundle: string }> {
+  const next = await pendingCa(pending, paths, now);
+  const wanted = given ? parseCertificates(given.certPem, given.source)[0] : undefined;
+  if (wanted && !sameCert(wanted, next.signer.cert)) throw unfinishedRotation(paths, pending);
+  notes.push(
+    `finishing the switch to the CA '${next.signer.cert.subject}' that a run begun at ${pending.startedAt} left unfinished`,
+  );
+  return { next, keyPem: pending.keyPem, bundle: pending.bundle };
 }
 
 /** Plans the end of a rotation: every leaf chains to the new CA, the old CA leaves the bundle. */

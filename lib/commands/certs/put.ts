@@ -29,6 +29,8 @@ export interface PutOptions {
   restart: boolean;
   /** Names to record as the wanted SANs (`renew --reset-sans`). */
   recordSans?: Sans;
+  /** Runs once the plan is verified, before its first write (rotate-ca records its switch there). */
+  beforeWrite?: () => void;
 }
 
 /** What {@link putInPlace} did. */
@@ -49,6 +51,7 @@ export async function putInPlace(
   await verifyPlan(plan, opts.signer);
   for (const w of plan.warnings ?? []) out.warn(w);
   if (opts.step) out.step(opts.step);
+  opts.beforeWrite?.();
   const applied = applyPki(plan, t.host, opts.now);
   for (const n of plan.notes) out.info(n);
   for (const p of applied.written) out.info(`wrote ${p}`);

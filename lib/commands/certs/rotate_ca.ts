@@ -3,12 +3,16 @@
  * new CA beside the current one. Switch: the new CA signs every leaf, both CAs trusted. Finish: drop the
  * old CA. Each step restarts etcd and waits for health.
  */
+import * as path from "node:path";
 import type { CommandContext, FlagValues } from "../../cli/spec.ts";
-import { Exit, type ExitCode, usageError } from "../../errors.ts";
+import { asEtcdupError, Exit, type ExitCode, usageError } from "../../errors.ts";
+import { removeOrphanTemps } from "../../host/apply.ts";
+import { STATE_DIR } from "../../host/state.ts";
 import { loadCaAt } from "../../pki/ca.ts";
 import { type CaSource, readCaFlags } from "../../pki/export.ts";
 import type { PkiPlan } from "../../pki/plan.ts";
-import { planRotation, planRotationFinish, planRotationStage } from "../../pki/rotate.ts";
+import { readRotationJournal, removeRotationJournal, writeRotationJournal } from "../../pki/journal.ts";
+import { pendingCa, planRotation, planRotationFinish, planRotationStage } from "../../pki/rotate.ts";
 import { writeExport } from "./export.ts";
 import { putInPlace } from "./put.ts";
 import { baseRequest, flag, resolveTarget } from "./target.ts";
@@ -63,14 +67,22 @@ function describe(step: Step, exported?: string): { doing: string; next: string 
   }[step];
 }
 
+/** What a switch records before its first write: the CA file and CA key it puts in place. */
+function journalOf(plan: PkiPlan, startedAt: string): { startedAt: string; bundle: string; keyPem: string } {
+  const content = (role: string) => plan.files.find((f) => f.role === role)!.content;
+  return { startedAt, bundle: content("ca-cert"), keyPem: content("ca-key") };
+}
+
 /** Runs `certs rotate-ca`. */
 export async function run(ctx: CommandContext): Promise<ExitCode> {
   const t = resolveTarget(ctx.values);
   const now = new Date();
   const req = baseRequest(ctx.values, t, now);
   const { step, given, out } = stepOf(ctx.values);
+  const pending = readRotationJournal(t.host, t.paths);
   if (!flag(ctx.values, "key-algorithm") && !t.state) {
-    req.algorithm = (await loadCaAt(t.host, t.paths, now)).signer.algorithm;
+    const ca = pending ? await pendingCa(pending, t.paths, now) : await loadCaAt(t.host, t.paths, now);
+    req.algorithm = ca.signer.algorithm;
   }
   let plan: PkiPlan;
   let exported: string | undefined;
@@ -89,11 +101,22 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     return Exit.ok;
   }
   const { doing, next } = describe(step, exported);
+  const journal = step === "switch" ? journalOf(plan, pending?.startedAt ?? now.toISOString()) : undefined;
   const { applied, reload } = await putInPlace(ctx.values, t, ctx.out, plan, {
     now,
     step: `${doing} in ${t.paths.dir}`,
     restart: true,
+    beforeWrite: journal && (() => writeRotationJournal(t.host, t.paths, journal)),
+  }).catch((err) => {
+    // rolled back after an unhealthy restart: the old files are in place again, nothing left to finish
+    if (journal && asEtcdupError(err).code === "renewal-rolled-back") removeRotationJournal(t.host, t.paths);
+    throw err;
   });
+  if (journal) {
+    const dirs = [...new Set([STATE_DIR, ...plan.files.map((f) => path.posix.dirname(f.path))])];
+    removeOrphanTemps(t.host, dirs, [path.posix.join(t.paths.dir, "backup")]);
+    removeRotationJournal(t.host, t.paths);
+  }
   ctx.out.result(
     { notes: plan.notes, written: applied.written, backupDir: applied.backupDir, reload, exported },
     `${reload}\n${exported ? `New CA exported to ${exported} (0600): it holds the CA key.\n` : ""}${next}`,

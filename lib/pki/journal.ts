@@ -1,0 +1,70 @@
+/**
+ * The record of an unfinished CA switch (`certs rotate-ca` without --stage/--finish), so that a run killed
+ * at any of its writes is finished by the next one: the new CA file (new CA then old) and the new CA key are
+ * written here, root 0600 beside `ca.key`, before any file of the PKI changes, and the file is removed only
+ * once every file is in place. A re-run that finds it writes those same CA files and reissues every leaf
+ * from that CA, whatever the kill left (`ca.key` new and `ca.crt` old, some leaves from either CA).
+ */
+import * as path from "node:path";
+import { EtcdupError, Exit } from "../errors.ts";
+import type { HostRoot } from "../host/fs.ts";
+import { ROOT_KEY_OWNER } from "./files.ts";
+import type { PkiPaths } from "./layout.ts";
+
+/** The CA files a switch writes, and when it began. */
+export interface RotationJournal {
+  schema: 1;
+  startedAt: string;
+  /** The new CA file: the new CA's certificate, then the old CA's. */
+  bundle: string;
+  /** The new CA's private key. */
+  keyPem: string;
+}
+
+/** Where the record of an unfinished switch of the PKI at `paths` is kept (target path). */
+export function rotationJournalPath(paths: PkiPaths): string {
+  return path.posix.join(path.posix.dirname(paths.caKey), "rotate-ca.pending.json");
+}
+
+/** The unfinished switch recorded for `paths`, or undefined (none, or a record cut short: none began). */
+export function readRotationJournal(host: HostRoot, paths: PkiPaths): RotationJournal | undefined {
+  const text = host.readText(rotationJournalPath(paths));
+  if (text === undefined) return undefined;
+  const j = JSON.parse(text) as Partial<RotationJournal>;
+  if (j.schema !== 1 || typeof j.bundle !== "string" || typeof j.keyPem !== "string") return undefined;
+  return j as RotationJournal;
+}
+
+/** Records the switch to `bundle` and `keyPem` (atomically, root 0600: it holds the CA key). */
+export function writeRotationJournal(
+  host: HostRoot,
+  paths: PkiPaths,
+  j: Omit<RotationJournal, "schema">,
+): void {
+  host.writeAtomic(rotationJournalPath(paths), JSON.stringify({ schema: 1, ...j }) + "\n", ROOT_KEY_OWNER);
+}
+
+/** Removes the record once the switch is complete (or was rolled back). */
+export function removeRotationJournal(host: HostRoot, paths: PkiPaths): void {
+  host.remove(rotationJournalPath(paths));
+}
+
+/**
+ * Refuses (`rotation-interrupted`, exit 7) to use the CA of the PKI at `paths` while a switch is unfinished:
+ * its `ca.key` and `ca.crt` may be of two CAs until `certs rotate-ca` finishes it.
+ */
+export function refuseUnfinishedRotation(host: HostRoot, paths: PkiPaths): void {
+  const pending = readRotationJournal(host, paths);
+  if (pending) throw unfinishedRotation(paths, pending);
+}
+
+/** The error for using the CA while the switch `pending` is unfinished. */
+export function unfinishedRotation(paths: PkiPaths, pending: RotationJournal): EtcdupError {
+  return new EtcdupError({
+    code: "rotation-interrupted",
+    message: `a CA switch begun at ${pending.startedAt} did not finish (${rotationJournalPath(paths)})`,
+    hint:
+      "Finish it first: run 'etcdup certs rotate-ca' (without --stage/--finish; --ca-from only with that CA).",
+    exit: Exit.precondition,
+  });
+}
