@@ -12,6 +12,7 @@ import { retentionFromFlags } from "../backup/retention.ts";
 import { takeBackup } from "../backup/take.ts";
 import { offsiteForRun } from "../offsite/recorded.ts";
 import { uploadBackup, type UploadOutcome } from "../offsite/backup_upload.ts";
+import { backupMetrics, textfilePath, writeTextfile } from "../monitor/textfile.ts";
 
 /** Runs `etcdup backup`. */
 export async function run(ctx: CommandContext): Promise<ExitCode> {
@@ -22,8 +23,10 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   const dir = backupDir(host, values, state);
   requireRoot(host, "backup");
   const offsite = offsiteForRun(host, values);
+  const prom = typeof values.prometheus === "string" ? textfilePath(values.prometheus) : undefined;
   const done = await takeBackup(host, state, { dir, policy, recipients: offsite.recipients }, out);
   const r = done.snapshot.record;
+  if (prom) writeTextfile(prom, backupMetrics({ size: r.size, revision: r.status.revision }, new Date()));
   let upload: UploadOutcome | undefined;
   let failure: unknown;
   if (offsite.remote) {

@@ -36,6 +36,25 @@ export function certMetrics(certs: CertInspection[], now: Date): string {
 }
 
 /**
+ * The metrics of one successful `etcdup backup`: when it finished, and the snapshot's size and revision, which
+ * the `EtcdBackupStale` rule of `etcdup alerts` reads.
+ * @example backupMetrics({ size: 10, revision: 5 }, new Date(0)).includes("etcdup_backup_last_success_timestamp_seconds 0") // true
+ */
+export function backupMetrics(snapshot: { size: number; revision: number }, now: Date): string {
+  return [
+    "# HELP etcdup_backup_last_success_timestamp_seconds When 'etcdup backup' last wrote a verified snapshot (Unix time).",
+    "# TYPE etcdup_backup_last_success_timestamp_seconds gauge",
+    `etcdup_backup_last_success_timestamp_seconds ${Math.floor(now.getTime() / 1000)}`,
+    "# HELP etcdup_backup_last_size_bytes Size of the newest verified snapshot as stored.",
+    "# TYPE etcdup_backup_last_size_bytes gauge",
+    `etcdup_backup_last_size_bytes ${snapshot.size}`,
+    "# HELP etcdup_backup_last_revision etcd revision of the newest verified snapshot.",
+    "# TYPE etcdup_backup_last_revision gauge",
+    `etcdup_backup_last_revision ${snapshot.revision}`,
+  ].join("\n") + "\n";
+}
+
+/**
  * The real path of `--prometheus FILE` (a path on this machine, also under --root), checked before anything
  * is done: it must end in .prom and its directory (node_exporter's textfile directory) must exist.
  */
@@ -61,5 +80,10 @@ export function textfilePath(file: string): string {
 
 /** Writes the metrics of `certs` to the real path `file` atomically, root 0644. */
 export function writeCertMetrics(file: string, certs: CertInspection[], now: Date): void {
-  new HostRoot("/").writeAtomic(file, certMetrics(certs, now), { uid: 0, gid: 0, mode: 0o644 });
+  writeTextfile(file, certMetrics(certs, now));
+}
+
+/** Writes a rendered textfile to the real path `file` atomically, root 0644 (node_exporter reads it). */
+export function writeTextfile(file: string, text: string): void {
+  new HostRoot("/").writeAtomic(file, text, { uid: 0, gid: 0, mode: 0o644 });
 }

@@ -19,6 +19,9 @@ export const DEFAULT_BACKUP_SCHEDULE = "hourly";
 /** The file the certs timer writes in `--metrics-textfile-dir`. */
 export const CERTS_TEXTFILE = "etcdup-certs.prom";
 
+/** The file the backup timer writes in `--metrics-textfile-dir` (read by the `EtcdBackupStale` alert). */
+export const BACKUP_TEXTFILE = "etcdup-backup.prom";
+
 const str = (values: FlagValues, k: string): string | undefined => {
   const x = values[k];
   return typeof x === "string" && x.trim() !== "" ? x.trim() : undefined;
@@ -39,13 +42,15 @@ export function plannedTimers(
   if (values["no-timers"] === true) return [];
   const jobs: TimerJob[] = [];
   if (values["no-backup-timer"] !== true) {
+    const backupArgs = ["backup"];
+    if (textfileDir) backupArgs.push("--prometheus", path.join(textfileDir, BACKUP_TEXTFILE));
     jobs.push(
       timerJob(
         "etcdup-backup",
         "etcd snapshot backup (etcdup backup)",
-        ["backup"],
+        backupArgs,
         str(values, "backup-schedule") ?? DEFAULT_BACKUP_SCHEDULE,
-        { flag: "backup-schedule", writePaths: [DEFAULT_BACKUP_DIR] },
+        { flag: "backup-schedule", writePaths: [DEFAULT_BACKUP_DIR, ...(textfileDir ? [textfileDir] : [])] },
       ),
     );
   }

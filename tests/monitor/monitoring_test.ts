@@ -16,6 +16,7 @@ import { runEtcdup } from "../shipping/etcdup_cmd.ts";
 import { exec } from "../support/exec.ts";
 import { prometheusFixture } from "../support/prometheus_fixture.ts";
 import { waitUntil } from "../support/wait.ts";
+import { backupMetrics } from "../../lib/monitor/textfile.ts";
 
 function freePort(host = "127.0.0.1"): number {
   const l = Deno.listen({ hostname: host, port: 0 });
@@ -192,4 +193,19 @@ Deno.test("a real Prometheus scrapes real etcd's /metrics on 127.0.0.2 and evalu
     await c.close();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("backup --prometheus metrics: promtool parses them and they carry what EtcdBackupStale reads", async () => {
+  const { promtool } = await prometheusFixture();
+  const text = backupMetrics({ size: 4096, revision: 42 }, new Date(1_700_000_000_000));
+  const lint = await exec([promtool, "check", "metrics"], { input: text });
+  assert.equal(lint.code, 0, lint.stderr + lint.stdout);
+  assert.match(text, /^etcdup_backup_last_success_timestamp_seconds 1700000000$/m);
+  assert.match(text, /^etcdup_backup_last_revision 42$/m);
+  const rules = (await runEtcdup(["alerts"])).stdout;
+  assert.match(
+    rules,
+    /etcdup_backup_last_success_timestamp_seconds/,
+    "the alert reads the metric backup writes",
+  );
 });

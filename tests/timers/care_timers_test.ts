@@ -107,6 +107,12 @@ Deno.test("install --root: the timers written and enabled; care settings and --m
       certs,
       /^ReadWritePaths=-\/etc\/etcd\/pki -\/var\/lib\/etcdup -\/var\/lib\/prometheus\/node-exporter$/m,
     );
+    const backup = host.readText("/etc/systemd/system/etcdup-backup.service")!;
+    assert.match(
+      backup,
+      /^ExecStart=\/usr\/local\/bin\/etcdup backup --prometheus \/var\/lib\/prometheus\/node-exporter\/etcdup-backup\.prom$/m,
+    );
+    assert.match(backup, /^ReadWritePaths=-\/var\/backups\/etcd -\/var\/lib\/prometheus\/node-exporter$/m);
     assert.match(
       host.readText("/etc/systemd/system/etcdup-maintain.service")!,
       /^ExecStart=\/usr\/local\/bin\/etcdup maintain$/m,

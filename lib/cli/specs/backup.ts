@@ -45,6 +45,12 @@ newest; it only ever looks at files named by etcdup. 'etcdup-backup.timer' runs 
       description: "Keep the newest snapshot of each of the newest N ISO weeks.",
       defaultText: "4",
     },
+    prometheus: {
+      type: "string",
+      value: "FILE",
+      description:
+        "Afterwards, write the snapshot's time, size and revision as node_exporter textfile metrics to FILE (*.prom).",
+    },
     ...encryptFlags,
     ...s3Flags,
     ...rootFlag,
