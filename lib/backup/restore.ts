@@ -381,7 +381,17 @@ export async function runRestore(
   let revision: number | undefined;
   if (svc.live) {
     out.step(`starting ${state.unit}`);
-    await svc.start(state.unit);
+    try {
+      await svc.start(state.unit);
+    } catch (err) {
+      // The unit restarts etcd (Restart=always): a first start that fails (seen once under heavy load) is
+      // not the end of the restore; health over mutual TLS within --health-timeout decides.
+      out.warn(
+        `${state.unit} failed its first start (${
+          (err as Error).message.split("\n")[0]
+        }); waiting for systemd's restart`,
+      );
+    }
     revision = await checkServing(host, state, marker, opts.healthTimeoutMs);
     out.step(`etcd is healthy and serves revision ${revision}`);
   }
