@@ -56,14 +56,7 @@ async function offsiteRowIn(
       timed("etcdup backup --encrypt-to --upload", () =>
         etcdup.run(c, [
           "backup",
-          "--dir",
-          "/srv/bench/etcdup-offsite",
-          "--keep-hourly",
-          "0",
-          "--keep-daily",
-          "0",
-          "--keep-weekly",
-          "0",
+          ...keepOnlyNew("/srv/bench/etcdup-offsite"),
           "--encrypt-to",
           recipient,
           "--upload",
@@ -100,6 +93,11 @@ async function offsiteRowIn(
     await s3.stop();
     await Deno.remove(tmp, { recursive: true });
   }
+}
+
+/** Backup flags for a bench run into `dir` that keep only the newest snapshot, so runs do not pile up. */
+function keepOnlyNew(dir: string): string[] {
+  return ["--dir", dir, "--keep-hourly", "0", "--keep-daily", "0", "--keep-weekly", "0"];
 }
 
 /** Fails with the command's output unless it exited 0. */
@@ -154,16 +152,7 @@ export const backupBench: Bench = {
         check("db size", await c.exec(["stat", "-c", "%s", "/var/lib/etcd/member/snap/db"])).stdout,
       );
       const times = ctx.times(5, 1);
-      const flags = [
-        "--dir",
-        "/srv/bench/etcdup",
-        "--keep-hourly",
-        "0",
-        "--keep-daily",
-        "0",
-        "--keep-weekly",
-        "0",
-      ];
+      const flags = keepOnlyNew("/srv/bench/etcdup");
       const ours = await repeat(
         times,
         () => timed("etcdup backup", () => etcdup.run(c, ["backup", ...flags, "--quiet"])),
