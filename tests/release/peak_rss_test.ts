@@ -54,11 +54,15 @@ async function peakMiB(work: string, args: string[], scratch: string): Promise<n
   return Number(fs.readFileSync(rssFile, "utf8").trim().split("\n").at(-1)) / 1024;
 }
 
+/** Whether GNU time (the peak-RSS meter) is missing; then the test is skipped, saying why. */
+function skipWithoutGnuTime(): boolean {
+  if (haveGnuTime()) return false;
+  console.warn("skipped: /usr/bin/time (Debian package time) is missing; scripts/setup-dev.sh installs it");
+  return true;
+}
+
 Deno.test(`install from a cached tarball peaks under ${RSS_TARGET_MIB} MiB, flat in the tarball's size`, async () => {
-  if (!haveGnuTime()) {
-    console.warn("skipped: /usr/bin/time (Debian package time) is missing; scripts/setup.sh installs it");
-    return;
-  }
+  if (skipWithoutGnuTime()) return;
   const fx = await etcdFixture("sid");
   const big = await paddedTarball(fx.tarball, 4, path.join(REPO, ".cache", "bench"));
   await inTempDir(async (work) => {
@@ -74,10 +78,7 @@ Deno.test(`install from a cached tarball peaks under ${RSS_TARGET_MIB} MiB, flat
 });
 
 Deno.test(`download from an HTTPS mirror peaks under ${RSS_TARGET_MIB} MiB, for the real and the 4x release`, async () => {
-  if (!haveGnuTime()) {
-    console.warn("skipped: /usr/bin/time (Debian package time) is missing; scripts/setup.sh installs it");
-    return;
-  }
+  if (skipWithoutGnuTime()) return;
   const fx = await etcdFixture("sid");
   const big = await paddedTarball(fx.tarball, 4, path.join(REPO, ".cache", "bench"));
   const name = `etcd-${fx.version}-linux-amd64.tar.gz`;
@@ -120,10 +121,7 @@ Deno.test(`download from an HTTPS mirror peaks under ${RSS_TARGET_MIB} MiB, for 
 });
 
 Deno.test(`upgrade --root 3.4 -> 3.5 peaks under ${RSS_TARGET_MIB} MiB (old binaries kept and new ones placed in chunks)`, async () => {
-  if (!haveGnuTime()) {
-    console.warn("skipped: /usr/bin/time (Debian package time) is missing; scripts/setup.sh installs it");
-    return;
-  }
+  if (skipWithoutGnuTime()) return;
   const [old, next] = [await etcdFixture("bookworm"), await etcdFixture("sid")];
   await inTempDir(async (work) => {
     const once = async () => {
@@ -156,10 +154,7 @@ Deno.test(`upgrade --root 3.4 -> 3.5 peaks under ${RSS_TARGET_MIB} MiB (old bina
 });
 
 Deno.test(`certs renew --root peaks under ${RSS_TARGET_MIB} MiB (the timers run it beside etcd)`, async () => {
-  if (!haveGnuTime()) {
-    console.warn("skipped: /usr/bin/time (Debian package time) is missing; scripts/setup.sh installs it");
-    return;
-  }
+  if (skipWithoutGnuTime()) return;
   const fx = await etcdFixture("sid");
   await inTempDir(async (work) => {
     const once = async () => {
