@@ -154,9 +154,11 @@ Deno.test("maintain: NOSPACE with live data above the quota is reported, the ala
     await c.kill(m);
     args[0] = `--quota-backend-bytes=${2 * MiB}`;
     c.start(m, `${m.name}=${m.peerUrl}`, "new");
-    // The file is over the new quota: etcd raises NOSPACE as it starts.
+    // The file is over the new quota: the first write etcd's quota check sees raises NOSPACE (it is not
+    // raised by starting alone, so the wait writes rather than hoping something else does).
     await waitUntil(
       async () => {
+        await etcdctl(c, c.tls.endpoints, "put", "trigger-quota", "v");
         const r = await etcdctl(c, c.tls.endpoints, "alarm", "list");
         return /NOSPACE/.test(r.stdout) ? true : undefined;
       },
