@@ -12,7 +12,8 @@
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { createHttpClient, fetchText } from "../lib/release/http.ts";
-import { compareVersions, resolveVersion } from "../lib/release/manifest.ts";
+import { compareVersions } from "../lib/etcd/version.ts";
+import { resolveVersion } from "../lib/release/manifest.ts";
 import { DEFAULT_MIRROR, parseSha256Sums } from "../lib/release/source.ts";
 
 const DEFAULT_FILE = new URL("../assets/releases.json", import.meta.url).pathname;

@@ -16,7 +16,7 @@ import { ClusterApi } from "../cluster/api.ts";
 import { adminClient } from "../daytwo/client.ts";
 import { runTool } from "../daytwo/etcdctl.ts";
 import { type SnapshotStatus, snapshotStatus, snapshotTool } from "../daytwo/snapshot.ts";
-import { compareVersions, parseVersionArg } from "../daytwo/paths.ts";
+import { compareVersions, parseVersionArg } from "../etcd/version.ts";
 import { EtcdupError, Exit, usageError, verificationError } from "../errors.ts";
 import { waitHealthy } from "../etcd/health.ts";
 import { lookupUser } from "../host/accounts.ts";

@@ -14,7 +14,7 @@ import { completionFile } from "../install/completion.ts";
 import { resolveLocalRelease } from "../install/context.ts";
 import { recordedSource } from "../install/remembered.ts";
 import { applyUpgrade } from "../daytwo/apply.ts";
-import { checkUpgradePath, type UpgradeStep } from "../daytwo/paths.ts";
+import { checkUpgradePath, type UpgradeStep } from "../daytwo/upgrade_paths.ts";
 import { healthTimeoutMs, hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
 
 /** How to roll the rest of a cluster, or nothing for a single member. */

@@ -8,6 +8,7 @@
 import * as path from "node:path";
 import type { Output } from "../cli/output.ts";
 import { asEtcdupError, EtcdupError, Exit } from "../errors.ts";
+import { releaseLine } from "../etcd/version.ts";
 import { applyDecisions, decideFiles, removeOrphanTemps } from "../host/apply.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { type InstallState, STATE_DIR, writeState } from "../host/state.ts";
@@ -17,7 +18,7 @@ import { BINARIES, requiredBinaries } from "../release/unpack.ts";
 import { adminClient } from "./client.ts";
 import { connectionFlags, runTool } from "./etcdctl.ts";
 import { rerenderEnv } from "./env.ts";
-import type { UpgradeStep } from "./paths.ts";
+import type { UpgradeStep } from "./upgrade_paths.ts";
 import { backupDirFor, saveSnapshot, type Snapshot } from "./snapshot.ts";
 import { keepFiles, ownedFileNow, restoreFiles } from "./swap.ts";
 
@@ -85,7 +86,7 @@ async function verifyRunning(input: UpgradeInput, version: string, timeoutMs: nu
 async function enableDowngrade(input: UpgradeInput, target: string): Promise<void> {
   const client = adminClient(input.host, input.state);
   const realBin = input.host.resolve(input.state.binDir);
-  const minor = target.replace(/^v/, "").split(".").slice(0, 2).join(".");
+  const minor = releaseLine(target);
   for (const action of ["validate", "enable"]) {
     const r = await runTool(realBin, "etcdctl", [...connectionFlags(client), "downgrade", action, minor]);
     if (r.code !== 0) {

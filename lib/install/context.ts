@@ -15,7 +15,7 @@ import { keepRecordedCluster } from "../plan/cluster.ts";
 import type { InstallPlan, PlannedRelease } from "../plan/types.ts";
 import { bundleTarball, checkTarball } from "../release/obtain.ts";
 import { readMirrorCa } from "../release/mirror_ca.ts";
-import { compareVersions, parseVersionArg } from "../daytwo/paths.ts";
+import { compareVersions, parseVersionArg } from "../etcd/version.ts";
 import { keepRecordedSettings, refuseRename } from "./remembered.ts";
 import { notRoot } from "../cli/permission.ts";
 

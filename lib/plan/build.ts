@@ -13,6 +13,7 @@ import { checkCaFlags } from "../pki/export.ts";
 import { mergeSans, parseSans, type Sans } from "../pki/sans.ts";
 import { type Arch, parseArch, resolveVersion as manifestVersion } from "../release/manifest.ts";
 import { DEFAULT_MIRROR } from "../release/source.ts";
+import { parseTarballName } from "../release/file_name.ts";
 import type { HostFacts } from "./facts.ts";
 import type {
   InstallPlan,
@@ -60,12 +61,6 @@ function nativeArch(cpu: string): Arch | undefined {
   }
 }
 
-/** Reads `etcd-vX.Y.Z-linux-ARCH.tar.gz` file names. */
-export function tarballName(file: string): { version: string; arch: string } | undefined {
-  const m = /^etcd-(v\d+\.\d+\.\d+)-linux-([a-z0-9]+)\.tar\.gz$/.exec(path.basename(file));
-  return m ? { version: m[1], arch: m[2] } : undefined;
-}
-
 /** The release part of a plan from the release flags; `etcdup upgrade` reads its flags with it too. */
 export function planRelease(
   values: FlagValues,
@@ -95,7 +90,7 @@ export function planRelease(
   const mirror = str(values, "mirror");
   if (tarball) {
     source = { kind: "tarball", path: v.localFile(tarball) };
-    fromName = tarballName(tarball)?.version;
+    fromName = parseTarballName(tarball)?.version;
   } else if (bundle) {
     source = { kind: "bundle", dir: v.localFile(bundle) };
   } else {

@@ -5,6 +5,7 @@
  */
 import manifest from "../../assets/releases.json" with { type: "json" };
 import { EtcdupError, Exit, usageError } from "../errors.ts";
+import { compareVersions, formatVersion, releaseLine, tryParseVersion } from "../etcd/version.ts";
 
 /** A CPU architecture etcd ships Linux release tarballs for, that etcdup installs. */
 export type Arch = "amd64" | "arm64";
@@ -17,19 +18,6 @@ export const DEFAULT_LINE = "3.6";
 
 const tarballs: Record<string, Record<string, string>> = manifest.tarballs;
 
-/** Parses "v3.6.6" into [3, 6, 6]. */
-function parts(version: string): number[] {
-  return version.slice(1).split(".").map(Number);
-}
-
-/** Compares two "vX.Y.Z" versions numerically (negative when a < b). */
-export function compareVersions(a: string, b: string): number {
-  const pa = parts(a);
-  const pb = parts(b);
-  for (let i = 0; i < 3; i++) if (pa[i] !== pb[i]) return pa[i] - pb[i];
-  return 0;
-}
-
 /** Every version in the manifest, oldest first. */
 export function knownVersions(): string[] {
   return Object.keys(tarballs).sort(compareVersions);
@@ -37,7 +25,7 @@ export function knownVersions(): string[] {
 
 /** The newest manifest version of a release line such as "3.5", or undefined. */
 function newestOf(line: string): string | undefined {
-  return knownVersions().filter((v) => v.startsWith(`v${line}.`)).at(-1);
+  return knownVersions().filter((v) => releaseLine(v) === line).at(-1);
 }
 
 /**
@@ -51,22 +39,22 @@ export function resolveVersion(spec?: string): string {
   if (alias !== undefined) {
     const v = newestOf(alias);
     if (v) return v;
-    const lines = [...new Set(knownVersions().map((k) => k.slice(1).split(".").slice(0, 2).join(".")))];
+    const lines = [...new Set(knownVersions().map(releaseLine))];
     throw usageError(
       "unknown-version-alias",
       `--version ${raw}: the embedded manifest has no v${alias}.x release`,
       `Use one of latest, ${lines.map((l) => `latest-${l}`).join(", ")}, or an exact version like v3.6.6.`,
     );
   }
-  const m = raw.match(/^v?(\d+)\.(\d+)\.(\d+)$/);
-  if (!m) {
+  const exact = tryParseVersion(raw);
+  if (!exact) {
     throw usageError(
       "bad-version",
       `--version '${raw}' is not a version`,
       "Give an exact version like v3.6.6 or 3.5.30, or an alias: latest, latest-3.5, latest-3.6.",
     );
   }
-  return `v${Number(m[1])}.${Number(m[2])}.${Number(m[3])}`;
+  return formatVersion(exact);
 }
 
 /** The manifest's SHA-256 (lowercase hex) of the tarball for `version` ("vX.Y.Z") and `arch`, if known. */

@@ -9,8 +9,10 @@ import * as path from "node:path";
 import { createHash, randomBytes } from "node:crypto";
 import { EtcdupError, Exit, usageError, verificationError } from "../errors.ts";
 import type { Output } from "../cli/output.ts";
-import { type Arch, compareVersions, manifestDigest } from "./manifest.ts";
-import { parseSha256Sums, sumsUrlFor, tarballName, tarballUrl, topFolderName } from "./source.ts";
+import { compareVersions } from "../etcd/version.ts";
+import { type Arch, manifestDigest } from "./manifest.ts";
+import { parseSha256Sums, sumsUrlFor, tarballUrl } from "./source.ts";
+import { parseTarballName, tarballName, topFolderName } from "./file_name.ts";
 import type { HttpClient, HttpOptions } from "./http.ts";
 import {
   DEFAULT_LIMITS,
@@ -427,8 +429,7 @@ export function bundleTarball(
       "Give the directory written by 'etcdup download --output DIR'.",
     );
   }
-  const re = new RegExp(`^etcd-(v\\d+\\.\\d+\\.\\d+)-linux-${arch}\\.tar\\.gz$`);
-  const versions = names.map((n) => n.match(re)?.[1]).filter((v): v is string => v !== undefined).sort(
+  const versions = names.map(parseTarballName).filter((n) => n?.arch === arch).map((n) => n!.version).sort(
     compareVersions,
   );
   const chosen = version === undefined ? versions.at(-1) : versions.find((v) => v === version);

@@ -1,22 +1,13 @@
 /**
- * Where release files live: the tarball name, the mirror URL layout (GitHub's and GCS's
+ * Where release files live: the mirror URL layout (GitHub's and GCS's
  * `{base}/{version}/{file}`, or a template with `{version}`/`{arch}` placeholders) and SHA256SUMS parsing.
  */
 import { usageError } from "../errors.ts";
 import type { Arch } from "./manifest.ts";
+import { tarballName } from "./file_name.ts";
 
 /** The official release download base. */
 export const DEFAULT_MIRROR = "https://github.com/etcd-io/etcd/releases/download";
-
-/** The official tarball file name, e.g. `etcd-v3.6.6-linux-amd64.tar.gz`. */
-export function tarballName(version: string, arch: Arch): string {
-  return `etcd-${version}-linux-${arch}.tar.gz`;
-}
-
-/** The top folder inside a release tarball, e.g. `etcd-v3.6.6-linux-amd64`. */
-export function topFolderName(version: string, arch: Arch): string {
-  return `etcd-${version}-linux-${arch}`;
-}
 
 /**
  * The tarball URL for a mirror. A mirror with `{version}`/`{arch}` placeholders is filled in; if it then

@@ -14,6 +14,7 @@ import { createHash } from "node:crypto";
 // @ts-types="@types/tar-stream"
 import * as tar from "tar-stream";
 import { verificationError } from "../errors.ts";
+import { atLeast } from "../etcd/version.ts";
 import { writeAll } from "../host/fs.ts";
 import { escapeControls } from "../text.ts";
 import { TarFramer } from "./tar_frame.ts";
@@ -33,8 +34,7 @@ export interface ReleaseFiles {
 
 /** The binaries a release of `version` ("vX.Y.Z") must contain: etcdutl only from v3.5 on. */
 export function requiredBinaries(version: string): BinaryName[] {
-  const [major, minor] = version.replace(/^v/, "").split(".").map(Number);
-  const hasEtcdutl = major > 3 || (major === 3 && minor >= 5);
+  const hasEtcdutl = atLeast(version, 3, 5);
   return BINARIES.filter((b) => b !== "etcdutl" || hasEtcdutl);
 }
 

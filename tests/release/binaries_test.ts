@@ -11,7 +11,7 @@ import { obtainRelease } from "../../lib/release/obtain.ts";
 import { cleanStaleStaging, installBinaries } from "../../lib/release/binaries.ts";
 import { elfStub, releaseEntries, writeRelease } from "../support/tarball_builder.ts";
 import { startHttpsServer } from "../support/https_server.ts";
-import { topFolderName as topFolder } from "../../lib/release/source.ts";
+import { topFolderName as topFolder } from "../../lib/release/file_name.ts";
 import { captureOutput, tempDir } from "./helpers.ts";
 
 const V = "v9.3.0";

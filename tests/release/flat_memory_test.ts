@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
-import { topFolderName } from "../../lib/release/source.ts";
+import { topFolderName } from "../../lib/release/file_name.ts";
 import { elfStub, releaseEntries, writeRelease } from "../support/tarball_builder.ts";
 import { inTempDir } from "./helpers.ts";
 import { peakRssOfEval, repoRoot as repo } from "../support/peak_rss.ts";

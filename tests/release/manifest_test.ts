@@ -1,13 +1,8 @@
 /** Version aliases, the embedded manifest, arch parsing, mirror URL layouts and SHA256SUMS parsing. */
 import assert from "node:assert/strict";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
-import {
-  compareVersions,
-  knownVersions,
-  manifestDigest,
-  parseArch,
-  resolveVersion,
-} from "../../lib/release/manifest.ts";
+import { compareVersions } from "../../lib/etcd/version.ts";
+import { knownVersions, manifestDigest, parseArch, resolveVersion } from "../../lib/release/manifest.ts";
 import { parseSha256Sums, renderSha256Sums, sumsUrlFor, tarballUrl } from "../../lib/release/source.ts";
 import shared from "../../assets/releases.json" with { type: "json" };
 

@@ -12,7 +12,7 @@ import { obtainRelease, type ReleaseRequest, type StagedRelease } from "../../li
 import { type Handler, serveFiles, startHttpsServer, type TestServer } from "../support/https_server.ts";
 import { startConnectProxy } from "../support/proxy.ts";
 import { releaseEntries, writeRelease } from "../support/tarball_builder.ts";
-import { topFolderName as topFolder } from "../../lib/release/source.ts";
+import { topFolderName as topFolder } from "../../lib/release/file_name.ts";
 import { captureOutput, listTree, rejectsWith, tempDir } from "./helpers.ts";
 
 const V = "v9.2.0";

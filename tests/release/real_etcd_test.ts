@@ -14,7 +14,7 @@ import { obtainRelease, type ReleaseRequest, type StagedRelease } from "../../li
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { execOk } from "../support/exec.ts";
 import { releaseEntries, writeRelease } from "../support/tarball_builder.ts";
-import { topFolderName as topFolder } from "../../lib/release/source.ts";
+import { topFolderName as topFolder } from "../../lib/release/file_name.ts";
 import { captureOutput, inTempDir, rejectsWith } from "./helpers.ts";
 
 const fromFile = (file: string, stage: string, extra: Partial<ReleaseRequest> = {}): ReleaseRequest => ({

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { Exit } from "../../lib/errors.ts";
-import { topFolderName } from "../../lib/release/source.ts";
+import { topFolderName } from "../../lib/release/file_name.ts";
 import {
   END_OF_ARCHIVE,
   gzipBlocks,

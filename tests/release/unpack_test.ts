@@ -10,7 +10,7 @@ import { obtainRelease } from "../../lib/release/obtain.ts";
 import { classifyEntry, DEFAULT_LIMITS, type UnpackLimits, unpackRelease } from "../../lib/release/unpack.ts";
 import { Exit } from "../../lib/errors.ts";
 import { elfStub, releaseEntries, type TarEntry, writeRelease } from "../support/tarball_builder.ts";
-import { topFolderName as topFolder } from "../../lib/release/source.ts";
+import { topFolderName as topFolder } from "../../lib/release/file_name.ts";
 import { captureOutput, listTree, rejectsWith, tempDir } from "./helpers.ts";
 
 const V = "v9.8.7"; // not in the manifest: the tests vouch with --sha256

@@ -6,7 +6,7 @@
  */
 import * as path from "node:path";
 import { sha256Hex } from "../../lib/host/fs.ts";
-import { topFolderName } from "../../lib/release/source.ts";
+import { topFolderName } from "../../lib/release/file_name.ts";
 import { execOk } from "./exec.ts";
 import type { EtcdFixture } from "./etcd_fixtures.ts";
 import { elfStub } from "./tarball_builder.ts";

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { checkUpgradePath, parseVersionArg } from "../../lib/daytwo/paths.ts";
+import { checkUpgradePath } from "../../lib/daytwo/upgrade_paths.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
 
 /** Asserts that `fn` throws an EtcdupError with this code and exit status. */
@@ -14,13 +14,6 @@ function refusedWith(fn: () => unknown, code: string, exit: number = Exit.precon
   assertEquals([caught.code, caught.exit], [code, exit]);
   return caught;
 }
-
-Deno.test("versions parse with or without v, and junk is a usage error", () => {
-  assertEquals(parseVersionArg("v3.5.30"), { major: 3, minor: 5, patch: 30 });
-  assertEquals(parseVersionArg("3.4.23"), { major: 3, minor: 4, patch: 23 });
-  refusedWith(() => parseVersionArg("3.5"), "bad-version", Exit.usage);
-  refusedWith(() => parseVersionArg("latest"), "bad-version", Exit.usage);
-});
 
 Deno.test("same version, patch upgrades and single-minor upgrades are allowed", () => {
   assertEquals(checkUpgradePath("v3.5.30", "3.5.30").kind, "same");

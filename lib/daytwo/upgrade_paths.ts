@@ -5,8 +5,14 @@
  * refused unless asked for; a minor downgrade then follows etcd's downgrade procedure
  * (https://etcd.io/docs/v3.6/downgrades/downgrade_3_6/: `etcdctl downgrade validate` and `enable` first).
  */
-import { EtcdupError, Exit, usageError } from "../errors.ts";
-import { type EtcdVersion, parseEtcdVersion } from "../etcd/version.ts";
+import { EtcdupError, Exit } from "../errors.ts";
+import {
+  compareVersions,
+  type EtcdVersion,
+  formatVersion,
+  parseEtcdVersion,
+  parseVersionArg,
+} from "../etcd/version.ts";
 
 /** What kind of step an upgrade is. */
 export type StepKind = "same" | "patch" | "minor" | "patch-downgrade" | "minor-downgrade";
@@ -39,27 +45,6 @@ export const MINIMUM_PATCH_BEFORE_MINOR: Readonly<Record<string, MinimumPatch>> 
 
 /** The first minor whose etcdctl has `downgrade validate|enable` (etcd's minor-downgrade procedure). */
 const FIRST_MINOR_WITH_DOWNGRADE_API = 6;
-
-/**
- * Parses a version given by the user ("v3.5.30" or "3.5.30"); anything else is a usage error.
- * @example parseVersionArg("v3.5.30") // { major: 3, minor: 5, patch: 30 }
- */
-export function parseVersionArg(v: string): EtcdVersion {
-  if (!/^v?\d+\.\d+\.\d+$/.test(v.trim())) {
-    throw usageError("bad-version", `'${v}' is not an etcd version`, "Give a version like v3.5.30.");
-  }
-  return parseEtcdVersion(v);
-}
-
-/** Formats a version as "vMAJOR.MINOR.PATCH". */
-export function formatVersion(v: EtcdVersion): string {
-  return `v${v.major}.${v.minor}.${v.patch}`;
-}
-
-/** Negative, zero or positive as `a` is older than, equal to or newer than `b`. */
-export function compareVersions(a: EtcdVersion, b: EtcdVersion): number {
-  return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
-}
 
 function refuse(code: string, message: string, hint: string): EtcdupError {
   return new EtcdupError({ code, message, hint, exit: Exit.precondition });
