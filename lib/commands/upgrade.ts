@@ -1,6 +1,7 @@
 /**
  * `etcdup upgrade`: checks the path against etcd's rules, gets and verifies the release the way install
- * does, then hands the effects (snapshot, swap, env, restart, verify, rollback) to lib/daytwo/apply.ts.
+ * does, then hands the effects (snapshot, swap, env, restart, verify, rollback) to
+ * lib/daytwo/upgrade_with_rollback.ts.
  * In a cluster it upgrades this member only and says how to roll the others.
  */
 import type { CommandContext } from "../cli/spec.ts";
@@ -13,7 +14,7 @@ import { resolveVersion } from "../release/manifest.ts";
 import { completionFile } from "../install/completion.ts";
 import { resolveLocalRelease } from "../install/context.ts";
 import { recordedSource } from "../install/remembered.ts";
-import { applyUpgrade } from "../daytwo/apply.ts";
+import { applyUpgrade } from "../daytwo/upgrade_with_rollback.ts";
 import { checkUpgradePath, type UpgradeStep } from "../daytwo/upgrade_paths.ts";
 import { healthTimeoutMs, hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
 

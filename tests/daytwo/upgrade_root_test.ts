@@ -12,7 +12,7 @@ import { type HostRoot, sha256Hex } from "../../lib/host/fs.ts";
 import { readState } from "../../lib/host/state.ts";
 import { serviceManager } from "../../lib/host/systemd.ts";
 import { FIXED_PATHS } from "../../lib/plan/build.ts";
-import { applyUpgrade } from "../../lib/daytwo/apply.ts";
+import { applyUpgrade } from "../../lib/daytwo/upgrade_with_rollback.ts";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { writeRelease } from "../support/tarball_builder.ts";
 import { captureOutput } from "../release/helpers.ts";
