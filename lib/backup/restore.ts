@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Output } from "../cli/output.ts";
 import { ClusterApi } from "../cluster/api.ts";
-import { adminClient } from "../daytwo/client.ts";
+import { adminClient } from "../etcd/admin_client.ts";
 import { runTool } from "../daytwo/etcdctl.ts";
 import { type SnapshotStatus, snapshotStatus, snapshotTool } from "../daytwo/snapshot.ts";
 import { compareVersions, parseVersionArg } from "../etcd/version.ts";

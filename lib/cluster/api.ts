@@ -9,7 +9,8 @@
 import { request } from "undici";
 import type { Agent } from "undici";
 import { EtcdupError, Exit } from "../errors.ts";
-import { checkHealth, type EndpointHealth, tlsAgent, type TlsClient } from "../etcd/health.ts";
+import type { TlsClient } from "../etcd/admin_client.ts";
+import { checkHealth, type EndpointHealth, tlsAgent } from "../etcd/health.ts";
 
 /** One member as the member list reports it. A member added but not yet started has no name. */
 export interface Member {

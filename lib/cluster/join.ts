@@ -9,7 +9,7 @@
 import type { Output } from "../cli/output.ts";
 import { EtcdupError, Exit } from "../errors.ts";
 import { ClusterApi } from "./api.ts";
-import type { TlsClient } from "../etcd/health.ts";
+import type { TlsClient } from "../etcd/admin_client.ts";
 import { ensureMember, existingClusterMembers, promoteWhenReady } from "./membership.ts";
 import { formatInitialCluster } from "../plan/cluster.ts";
 import { normalizeUrl } from "./urls.ts";

@@ -8,7 +8,7 @@
  */
 import type { Output } from "../cli/output.ts";
 import { EtcdupError, Exit } from "../errors.ts";
-import type { TlsClient } from "../etcd/health.ts";
+import type { TlsClient } from "../etcd/admin_client.ts";
 import { ClusterApi, type Member } from "./api.ts";
 import { probeMembers } from "./liveness.ts";
 import { findMemberByPeerUrls, removeMember } from "./membership.ts";

@@ -9,8 +9,7 @@ import * as path from "node:path";
 import type { CommandContext } from "../cli/spec.ts";
 import { EtcdupError, type ExitCode, usageError } from "../errors.ts";
 import type { HostRoot } from "../host/fs.ts";
-import type { PkiPaths } from "../pki/layout.ts";
-import type { TlsClient } from "../etcd/health.ts";
+import { adminTlsClient, type TlsClient } from "../etcd/admin_client.ts";
 import { finishJoin, parseJoinEndpoints, type Settled, settleMembership } from "../cluster/join.ts";
 import { replaceMember } from "../cluster/replace.ts";
 import { planFromContext } from "../install/context.ts";
@@ -20,16 +19,6 @@ import { serviceManager } from "../host/systemd.ts";
 import type { InstallPlan } from "../plan/types.ts";
 import { memberName } from "../plan/validate.ts";
 import type { Output } from "../cli/output.ts";
-
-/** The admin client of `pki` on `host`, talking to `endpoints`. */
-function adminClient(host: HostRoot, pki: PkiPaths, endpoints: string[]): TlsClient {
-  return {
-    endpoints,
-    caFile: host.resolve(pki.caCert),
-    certFile: host.resolve(pki.adminCert),
-    keyFile: host.resolve(pki.adminKey),
-  };
-}
 
 /** `--replace NAME`, validated like a member name (exit 2), or undefined. */
 function replaceName(ctx: CommandContext): string | undefined {
@@ -87,9 +76,11 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   return await apply(plan, host, previous, ctx.out, {
     member: async (p, pki) => {
       const learner = ctx.values["no-learner"] !== true;
-      if (replace) await replaceStep(host, p, adminClient(host, pki, endpoints), replace, learner, ctx.out);
+      if (replace) {
+        await replaceStep(host, p, adminTlsClient(host, pki, endpoints), replace, learner, ctx.out);
+      }
       settled = await settleMembership({
-        client: adminClient(host, pki, endpoints),
+        client: adminTlsClient(host, pki, endpoints),
         name: p.member.name,
         peerUrls: p.member.advertisePeerUrls,
         learner,
@@ -110,7 +101,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
       if (!settled) {
         throw new EtcdupError({ code: "internal", message: "join: membership was never settled" });
       }
-      await finishJoin(adminClient(host, pki, endpoints), settled, { timeoutMs, out: ctx.out });
+      await finishJoin(adminTlsClient(host, pki, endpoints), settled, { timeoutMs, out: ctx.out });
     },
   });
 }

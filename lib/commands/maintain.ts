@@ -23,7 +23,7 @@ import type { HostRoot } from "../host/fs.ts";
 import { DEFAULT_QUOTA_BYTES, parseSize } from "../plan/care.ts";
 import { FIXED_PATHS } from "../plan/build.ts";
 import { positiveInt } from "../plan/validate.ts";
-import { adminClient } from "../daytwo/client.ts";
+import { adminClient } from "../etcd/admin_client.ts";
 import { hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
 
 /** The name of the cluster-wide lock every maintain run holds. */

@@ -13,11 +13,11 @@ import { probeMembers } from "../cluster/liveness.ts";
 import { findMemberByPeerUrls } from "../cluster/membership.ts";
 import { decideRecover, memberLabel, type Probe, replaceCommands } from "../cluster/quorum.ts";
 import { EtcdupError, Exit, type ExitCode } from "../errors.ts";
-import { type TlsClient, waitHealthy } from "../etcd/health.ts";
+import { waitHealthy } from "../etcd/health.ts";
 import type { HostRoot } from "../host/fs.ts";
 import type { InstallState } from "../host/state.ts";
 import { type ServiceManager, serviceManager } from "../host/systemd.ts";
-import { adminClient } from "../daytwo/client.ts";
+import { adminClient, type TlsClient } from "../etcd/admin_client.ts";
 import { healthTimeoutMs, hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
 import { FIXED_PATHS } from "../plan/build.ts";
 import {

@@ -14,7 +14,7 @@ import { serviceManager } from "../host/systemd.ts";
 import type { CertInspection } from "../pki/inspect.ts";
 import { checkCertificates } from "./certs/check.ts";
 import { resolveTarget } from "./certs/target.ts";
-import { adminClient } from "../daytwo/client.ts";
+import { adminClient } from "../etcd/admin_client.ts";
 import { compareFiles, drifted, type DriftEntry, observeFiles } from "../daytwo/drift.ts";
 import { hostOf, requireInstalled } from "../daytwo/preconditions.ts";
 import { type BackupStatus, backupStatus, formatBackupStatus } from "../backup/status.ts";

@@ -29,7 +29,7 @@ import { stopTimer } from "../timers/systemd.ts";
 import { DEFAULT_BACKUP_DIR } from "../backup/names.ts";
 import { listSnapshots, purgeBackups } from "../backup/store.ts";
 import { compareFiles, observeFiles } from "../daytwo/drift.ts";
-import { adminClient } from "../daytwo/client.ts";
+import { adminClient } from "../etcd/admin_client.ts";
 import { hostOf, requireRoot } from "../daytwo/preconditions.ts";
 import { pkiLeftovers } from "../daytwo/pki_leftovers.ts";
 import { footprint, planUninstall, remainsAfter, type UninstallPlan } from "../daytwo/uninstall_plan.ts";

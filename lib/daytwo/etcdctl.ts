@@ -1,6 +1,6 @@
 /** Running the installed etcdctl/etcdutl against the local member over mutual TLS. */
 import * as path from "node:path";
-import type { TlsClient } from "../etcd/health.ts";
+import type { TlsClient } from "../etcd/admin_client.ts";
 import { EtcdupError, Exit } from "../errors.ts";
 
 /** Output of one tool run. */

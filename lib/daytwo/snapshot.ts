@@ -6,7 +6,7 @@
  */
 import * as path from "node:path";
 import { EtcdupError, Exit } from "../errors.ts";
-import type { TlsClient } from "../etcd/health.ts";
+import type { TlsClient } from "../etcd/admin_client.ts";
 import { connectionFlags, runTool } from "./etcdctl.ts";
 
 /** What `snapshot status -w json` reports about a snapshot file. */

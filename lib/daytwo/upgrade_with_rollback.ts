@@ -15,7 +15,7 @@ import { type InstallState, STATE_DIR, writeState } from "../host/state.ts";
 import type { ServiceManager } from "../host/systemd.ts";
 import type { DesiredFile } from "../plan/diff.ts";
 import { BINARIES, requiredBinaries } from "../release/unpack.ts";
-import { adminClient } from "./client.ts";
+import { adminClient } from "../etcd/admin_client.ts";
 import { connectionFlags, runTool } from "./etcdctl.ts";
 import { rerenderEnv } from "./env.ts";
 import type { UpgradeStep } from "./upgrade_paths.ts";

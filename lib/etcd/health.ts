@@ -5,15 +5,7 @@
 import { readFileSync } from "node:fs";
 import { Agent, request } from "undici";
 import { EtcdupError, Exit } from "../errors.ts";
-
-/** Files and endpoints for a mutual-TLS conversation with etcd (REAL paths, readable by this process). */
-export interface TlsClient {
-  /** Client URLs, e.g. `https://127.0.0.1:2379`. */
-  endpoints: string[];
-  caFile: string;
-  certFile: string;
-  keyFile: string;
-}
+import type { TlsClient } from "./admin_client.ts";
 
 /** Options of {@link waitHealthy}. */
 export interface WaitHealthyOptions extends TlsClient {

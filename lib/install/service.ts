@@ -13,6 +13,7 @@ import type { InstallPlan } from "../plan/types.ts";
 import { pkiPaths } from "../pki/layout.ts";
 import type { PkiPlan } from "../pki/plan.ts";
 import { likelyFix } from "../etcd/diagnose.ts";
+import { adminTlsClient } from "../etcd/admin_client.ts";
 import type { InstallState } from "../host/state.ts";
 import { timerFiles, timerUnit } from "../timers/job.ts";
 import { retiredTimers, runTimers, timerSteps } from "../timers/systemd.ts";
@@ -128,10 +129,7 @@ export async function runService(
     // Loaded here: the TLS client (undici) is needed only when etcd is started (issue 17).
     const { waitHealthy } = await import("../etcd/health.ts");
     await waitHealthy({
-      endpoints: [localClientUrl(plan)],
-      caFile: host.resolve(pki.caCert),
-      certFile: host.resolve(pki.adminCert),
-      keyFile: host.resolve(pki.adminKey),
+      ...adminTlsClient(host, pki, [localClientUrl(plan)]),
       timeoutMs: plan.service.healthTimeoutMs,
     });
   } catch (err) {

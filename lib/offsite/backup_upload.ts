@@ -6,7 +6,7 @@
  */
 import type { Output } from "../cli/output.ts";
 import { ClusterApi } from "../cluster/api.ts";
-import { adminClient } from "../daytwo/client.ts";
+import { adminClient } from "../etcd/admin_client.ts";
 import { EtcdupError } from "../errors.ts";
 import type { HostRoot } from "../host/fs.ts";
 import type { InstallState } from "../host/state.ts";

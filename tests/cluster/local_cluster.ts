@@ -11,7 +11,7 @@ import { generateKeyPair } from "../../lib/pki/algorithms.ts";
 import { issueCa, issueLeaf, validity } from "../../lib/pki/issue.ts";
 import { certificatePem, privateKeyPem } from "../../lib/pki/pem.ts";
 import type { Usage } from "../../lib/pki/profiles.ts";
-import type { TlsClient } from "../../lib/etcd/health.ts";
+import type { TlsClient } from "../../lib/etcd/admin_client.ts";
 import { waitHealthy } from "../../lib/etcd/health.ts";
 
 /** One running (or stopped) local member. */

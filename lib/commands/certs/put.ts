@@ -10,7 +10,7 @@ import { asEtcdupError, EtcdupError, Exit } from "../../errors.ts";
 import { writeState } from "../../host/state.ts";
 import { serviceManager } from "../../host/systemd.ts";
 import { waitHealthy } from "../../etcd/health.ts";
-import { adminClient } from "../../daytwo/client.ts";
+import { adminClient, adminTlsClient } from "../../etcd/admin_client.ts";
 import { ownedFileNow } from "../../daytwo/swap.ts";
 import { positiveInt } from "../../plan/validate.ts";
 import { applyPki, type ApplyResult, restorePki } from "../../pki/apply.ts";
@@ -89,12 +89,9 @@ async function reloadEtcd(values: FlagValues, t: Target, out: Output, applied: A
   const unit = t.state?.unit ?? "etcd.service";
   if (!(await sm.isActive(unit))) return `${unit} is not running: it loads the new files when it starts`;
   const timeoutMs = positiveInt("health-timeout", flag(values, "health-timeout") ?? "60", 3600) * 1000;
-  const client = t.state ? adminClient(t.host, t.state) : {
-    endpoints: ["https://127.0.0.1:2379"],
-    caFile: t.host.resolve(t.paths.caCert),
-    certFile: t.host.resolve(t.paths.adminCert),
-    keyFile: t.host.resolve(t.paths.adminKey),
-  };
+  const client = t.state
+    ? adminClient(t.host, t.state)
+    : adminTlsClient(t.host, t.paths, ["https://127.0.0.1:2379"]);
   out.step(`restarting ${unit} and waiting for health over mTLS`);
   try {
     await sm.restart(unit);
