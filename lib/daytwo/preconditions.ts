@@ -6,7 +6,8 @@ import type { CommandContext } from "../cli/spec.ts";
 import { EtcdupError, Exit } from "../errors.ts";
 import { HostRoot } from "../host/fs.ts";
 import { type InstallState, readRemains, readState, STATE_FILE } from "../host/state.ts";
-import { positiveInt, rootDir } from "../plan/validate.ts";
+import { rootDir } from "../plan/validate.ts";
+import { parseHealthTimeoutMs } from "../etcd/health_timeout.ts";
 import { notRoot } from "../cli/permission.ts";
 
 /**
@@ -56,8 +57,8 @@ export function requireRoot(host: HostRoot, command: string): void {
   );
 }
 
-/** `--health-timeout SECONDS` of a day-two command (default 60) in milliseconds; a bad value exits 2. */
+/** `--health-timeout SECONDS` of a day-two command in milliseconds (lib/etcd/health_timeout.ts); a bad value exits 2. */
 export function healthTimeoutMs(values: CommandContext["values"]): number {
   const raw = values["health-timeout"];
-  return 1000 * positiveInt("health-timeout", typeof raw === "string" ? raw : "60");
+  return parseHealthTimeoutMs(typeof raw === "string" ? raw : undefined);
 }

@@ -12,7 +12,7 @@ import { serviceManager } from "../../host/systemd.ts";
 import { waitHealthy } from "../../etcd/health.ts";
 import { adminClient, adminTlsClient } from "../../etcd/admin_client.ts";
 import { ownedFileNow } from "../../daytwo/swap.ts";
-import { positiveInt } from "../../plan/validate.ts";
+import { parseHealthTimeoutMs } from "../../etcd/health_timeout.ts";
 import { applyPki, type ApplyResult, restorePki } from "../../pki/apply.ts";
 import { type PkiPlan, verifyPlan } from "../../pki/plan.ts";
 import type { Sans } from "../../pki/sans.ts";
@@ -88,7 +88,7 @@ async function reloadEtcd(values: FlagValues, t: Target, out: Output, applied: A
   if (!sm.live) return "not restarted (--root)";
   const unit = t.state?.unit ?? "etcd.service";
   if (!(await sm.isActive(unit))) return `${unit} is not running: it loads the new files when it starts`;
-  const timeoutMs = positiveInt("health-timeout", flag(values, "health-timeout") ?? "60", 3600) * 1000;
+  const timeoutMs = parseHealthTimeoutMs(flag(values, "health-timeout"));
   const client = t.state
     ? adminClient(t.host, t.state)
     : adminTlsClient(t.host, t.paths, ["https://127.0.0.1:2379"]);
