@@ -16,6 +16,7 @@ import { resolveLocalRelease } from "../install/context.ts";
 import { recordedSource } from "../install/remembered.ts";
 import { applyUpgrade } from "../daytwo/upgrade_with_rollback.ts";
 import { checkUpgradePath, type UpgradeStep } from "../daytwo/upgrade_paths.ts";
+import { releaseLine } from "../etcd/version.ts";
 import { healthTimeoutMs, hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
 
 /** How to roll the rest of a cluster, or nothing for a single member. */
@@ -24,7 +25,7 @@ function clusterAdvice(initialCluster: string, step: UpgradeStep): string {
   if (members < 2) return "";
   return `This upgraded this member only. Run 'etcdup upgrade --version ${step.to}' on each other member in turn, ` +
     `checking 'etcdup status' between members and upgrading the leader last; the cluster runs as ` +
-    `${step.from.split(".").slice(0, 2).join(".")} until every member runs ${step.to}.`;
+    `v${releaseLine(step.from)} until every member runs ${step.to}.`;
 }
 
 /** Runs `etcdup upgrade`. */
