@@ -57,7 +57,7 @@ export function requireRoot(host: HostRoot, command: string): void {
   );
 }
 
-/** `--health-timeout SECONDS` of a day-two command in milliseconds (lib/etcd/health_timeout.ts); a bad value exits 2. */
+/** `--health-timeout SECONDS` of a day-two command in milliseconds (rule: lib/etcd/health_timeout.ts). */
 export function healthTimeoutMs(values: CommandContext["values"]): number {
   const raw = values["health-timeout"];
   return parseHealthTimeoutMs(typeof raw === "string" ? raw : undefined);

@@ -10,8 +10,8 @@ import {
   compareVersions,
   type EtcdVersion,
   formatVersion,
-  parseEtcdVersion,
   parseVersionArg,
+  releaseLine,
 } from "../etcd/version.ts";
 
 /** What kind of step an upgrade is. */
@@ -83,8 +83,8 @@ export function checkUpgradePath(
       `Upgrade to the newest ${next}.x first ('etcdup upgrade --version latest-${next}'), then to ${toV}.`,
     );
   }
-  const min = MINIMUM_PATCH_BEFORE_MINOR[`${a.major}.${a.minor}`];
-  if (min && compareVersions(a, parseEtcdVersion(min.version)) < 0) {
+  const min = MINIMUM_PATCH_BEFORE_MINOR[releaseLine(a)];
+  if (min && compareVersions(a, min.version) < 0) {
     throw refuse(
       "minimum-patch-required",
       `etcd ${fromV} must be at ${min.version} or later before moving to ${b.major}.${b.minor} (${min.source})`,
