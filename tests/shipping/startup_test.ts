@@ -9,49 +9,18 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { REPO } from "./etcdup_cmd.ts";
-
-interface InfoDep {
-  specifier: string;
-  isDynamic?: boolean;
-  code?: { specifier?: string };
-}
-interface InfoModule {
-  specifier: string;
-  dependencies?: InfoDep[];
-  error?: string;
-}
+import { moduleGraph, staticReach } from "../support/module_graph.ts";
 
 /**
- * From `deno info --json`: the specifiers `entry` loads without running a dynamic import (`reached`), the
- * targets of dynamic imports met on the way (`dynamic`), and every loadable module of the whole graph, dynamic
- * imports included, which is what `deno compile` embeds (`all`).
+ * From the module graph (tests/support/module_graph.ts): the specifiers `entry` loads without running a
+ * dynamic import (`reached`), the targets of dynamic imports met on the way (`dynamic`), and every loadable
+ * module of the whole graph, dynamic imports included, which is what `deno compile` embeds (`all`).
  */
 async function staticGraph(
   entry: string,
 ): Promise<{ reached: Set<string>; dynamic: Set<string>; all: Set<string> }> {
-  const out = await new Deno.Command(Deno.execPath(), { args: ["info", "--json", entry], cwd: REPO })
-    .output();
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-  const info = JSON.parse(new TextDecoder().decode(out.stdout));
-  const redirects: Record<string, string> = info.redirects ?? {};
-  const byName = new Map<string, InfoModule>(info.modules.map((m: InfoModule) => [m.specifier, m]));
-  const reached = new Set<string>();
-  const dynamic = new Set<string>();
-  const queue = [...info.roots];
-  while (queue.length > 0) {
-    const spec = queue.pop()!;
-    if (reached.has(spec)) continue;
-    reached.add(spec);
-    for (const dep of byName.get(redirects[spec] ?? spec)?.dependencies ?? []) {
-      const target = dep.code?.specifier;
-      if (!target) continue; // type-only import: erased at run time
-      (dep.isDynamic ? dynamic : { add: (s: string) => queue.push(s) }).add(target);
-    }
-  }
-  const all = new Set<string>(
-    info.modules.filter((m: InfoModule) => !m.error).map((m: InfoModule) => m.specifier),
-  );
-  return { reached, dynamic, all };
+  const graph = await moduleGraph(REPO, [entry]);
+  return { ...staticReach(graph), all: new Set(graph.imports.keys()) };
 }
 
 Deno.test("--help and --version load no PKI, network, tar or YAML library: main.ts's static graph is the CLI core", async () => {
