@@ -3,7 +3,8 @@
  * arrives here as an EtcdupError and leaves with its documented exit status.
  */
 import { asEtcdupError, Exit, type ExitCode, usageError } from "./lib/errors.ts";
-import { createOutput, type Output } from "./lib/cli/output.ts";
+import { createOutput } from "./lib/cli/output.ts";
+import type { Output } from "./lib/output.ts";
 import { blameSource, parseCommand } from "./lib/cli/args.ts";
 import { type CommandSpec, renderHelp } from "./lib/cli/spec.ts";
 import { commands } from "./lib/cli/specs/index.ts";

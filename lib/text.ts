@@ -1,7 +1,8 @@
 /**
  * Text from outside (tar entry names, file names, journal lines) made safe to print: the characters a
  * terminal acts on instead of showing are written as escapes, so no input can clear the screen, move the
- * cursor, recolour output, reorder what is shown or (with newlines escaped) forge a line of its own.
+ * cursor, recolour output, reorder what is shown or (with newlines escaped) forge a line of its own. And byte
+ * counts in the one short form every message uses.
  */
 
 /** C0 controls but tab, DEL, C1 controls, and Unicode's direction and line/paragraph separator controls. */
@@ -30,4 +31,16 @@ const JSON_RAW_CONTROLS = /[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e
 /** A JSON text with those characters as `\uXXXX` escapes: the same JSON value, safe on a terminal. */
 export function escapeJsonControls(json: string): string {
   return json.replace(JSON_RAW_CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** Formats a byte count as a short human string ("12.3 MiB"). */
+export function formatBytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB"];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${v} ${units[i]}` : `${v.toFixed(1)} ${units[i]}`;
 }

@@ -1,5 +1,5 @@
 /** What every bench receives and returns, so bench/run.ts can run them all the same way. */
-import type { Output } from "../../lib/cli/output.ts";
+import type { Output } from "../../lib/output.ts";
 import type { EtcdFixture } from "../../tests/support/etcd_fixtures.ts";
 import type { Measurement, Repeat } from "./measure.ts";
 import type { Row } from "./report.ts";

@@ -11,7 +11,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Output } from "../cli/output.ts";
+import type { Output } from "../output.ts";
 import { ClusterApi } from "../cluster/api.ts";
 import { adminClient } from "../etcd/admin_client.ts";
 import { runTool } from "../daytwo/etcdctl.ts";

@@ -7,7 +7,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Output } from "../cli/output.ts";
+import type { Output } from "../output.ts";
 import { EtcdupError, Exit } from "../errors.ts";
 import { adminClient } from "../etcd/admin_client.ts";
 import { snapshotStatus, takeSnapshot } from "../daytwo/snapshot.ts";

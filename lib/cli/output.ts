@@ -1,38 +1,10 @@
 /**
- * All user-facing output goes through an {@link Output}: human lines on a TTY (colour unless NO_COLOR,
+ * The terminal and JSON implementation of lib/output.ts's {@link Output}: human lines on a TTY (colour unless NO_COLOR,
  * a progress bar for downloads), plain lines when piped, JSON lines with `--json`, and only warnings
  * and errors with `--quiet`. Log lines go to stderr; results (plans, tables, config) go to stdout.
  */
-import type { EtcdupError } from "../errors.ts";
-import { escapeControls, escapeJsonControls } from "../text.ts";
-
-/** How output is rendered. */
-export type OutputMode = "tty" | "plain" | "json" | "quiet";
-
-/** A running progress indicator for a byte stream. */
-export interface Progress {
-  /** Adds `n` bytes to the count. */
-  advance(n: number): void;
-  /** Ends the bar (or prints the one summary line when not on a TTY). */
-  done(): void;
-}
-
-/** The sink every command writes to. */
-export interface Output {
-  readonly mode: OutputMode;
-  /** A step of the work, e.g. "verified sha256 against the embedded manifest". */
-  step(message: string, data?: Record<string, unknown>): void;
-  /** Extra detail; hidden in quiet mode. */
-  info(message: string, data?: Record<string, unknown>): void;
-  /** Something the user should know even in quiet mode. */
-  warn(message: string, data?: Record<string, unknown>): void;
-  /** A byte-stream progress bar (TTY only; a single line elsewhere). */
-  progress(label: string, totalBytes?: number): Progress;
-  /** The command's result: `human` is printed to stdout in human modes, `data` as one JSON line with --json. */
-  result(data: unknown, human: string): void;
-  /** Reports a failure (always shown). */
-  error(err: EtcdupError): void;
-}
+import type { Output, OutputMode } from "../output.ts";
+import { escapeControls, escapeJsonControls, formatBytes } from "../text.ts";
 
 /** Options deciding the {@link OutputMode}. */
 export interface OutputOptions {
@@ -59,18 +31,6 @@ export function outputMode(opts: OutputOptions): OutputMode {
   if (opts.quiet || (env.ETCDUP_QUIET ?? "") !== "" && env.ETCDUP_QUIET !== "0") return "quiet";
   const tty = opts.isTty ?? Deno.stderr.isTerminal();
   return tty ? "tty" : "plain";
-}
-
-/** Formats a byte count as a short human string ("12.3 MiB"). */
-export function formatBytes(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB"];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${v} ${units[i]}` : `${v.toFixed(1)} ${units[i]}`;
 }
 
 /**

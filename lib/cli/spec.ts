@@ -3,7 +3,7 @@
  * environment variables (`ETCDUP_<FLAG>`), config-file keys, and the help text, so the three sources can
  * never disagree. Specs import nothing heavy; the command body is loaded lazily by {@link CommandSpec.load}.
  */
-import type { Output } from "./output.ts";
+import type { Output } from "../output.ts";
 import type { ExitCode } from "../errors.ts";
 
 /** One flag. */

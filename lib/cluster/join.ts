@@ -6,7 +6,7 @@
  * re-runnable: the member it added is recognised, a started member's data dir is never touched, and a
  * finished join changes nothing.
  */
-import type { Output } from "../cli/output.ts";
+import type { Output } from "../output.ts";
 import { EtcdupError, Exit } from "../errors.ts";
 import { ClusterApi } from "./api.ts";
 import type { TlsClient } from "../etcd/admin_client.ts";

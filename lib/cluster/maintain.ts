@@ -5,7 +5,7 @@
  * healthy. Deciding is pure ({@link planMaintenance}); {@link survey} and {@link carryOut} talk to etcd.
  */
 import { EtcdupError, Exit } from "../errors.ts";
-import { formatBytes } from "../cli/output.ts";
+import { formatBytes } from "../text.ts";
 import type { ClusterApi } from "./api.ts";
 import { clusterStatus, hexId } from "./status.ts";
 

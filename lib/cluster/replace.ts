@@ -6,7 +6,7 @@
  * longer lists (removed by `recover` or an interrupted run) leaves only the join, and a NAME that is this
  * host, running, is a finished replacement being re-run.
  */
-import type { Output } from "../cli/output.ts";
+import type { Output } from "../output.ts";
 import { EtcdupError, Exit } from "../errors.ts";
 import type { TlsClient } from "../etcd/admin_client.ts";
 import { ClusterApi, type Member } from "./api.ts";

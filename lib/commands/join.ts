@@ -18,7 +18,7 @@ import { moveAside } from "../host/aside.ts";
 import { serviceManager } from "../host/systemd.ts";
 import type { InstallPlan } from "../plan/types.ts";
 import { memberName } from "../plan/validate.ts";
-import type { Output } from "../cli/output.ts";
+import type { Output } from "../output.ts";
 
 /** `--replace NAME`, validated like a member name (exit 2), or undefined. */
 function replaceName(ctx: CommandContext): string | undefined {

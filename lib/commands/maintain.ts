@@ -4,7 +4,7 @@
  * have done the work) and carry out: NOSPACE compaction, defragmentation leader last, disarm.
  */
 import type { CommandContext } from "../cli/spec.ts";
-import { formatBytes } from "../cli/output.ts";
+import { formatBytes } from "../text.ts";
 import { ClusterApi } from "../cluster/api.ts";
 import { withLock } from "../cluster/lock.ts";
 import {

@@ -7,7 +7,7 @@
  * the dropped members. A run killed at any point is finished by running it again.
  */
 import type { CommandContext } from "../cli/spec.ts";
-import type { Output } from "../cli/output.ts";
+import type { Output } from "../output.ts";
 import { ClusterApi, type Member } from "../cluster/api.ts";
 import { probeMembers } from "../cluster/liveness.ts";
 import { findMemberByPeerUrls } from "../cluster/membership.ts";

@@ -6,7 +6,7 @@
  * `installBinaries`, its completion as `completion`, so this file is only the order of effects and the rollback.
  */
 import * as path from "node:path";
-import type { Output } from "../cli/output.ts";
+import type { Output } from "../output.ts";
 import { asEtcdupError, EtcdupError, Exit } from "../errors.ts";
 import { releaseLine } from "../etcd/version.ts";
 import { applyDecisions, decideFiles, removeOrphanTemps } from "../host/apply.ts";

@@ -4,7 +4,7 @@
  */
 import * as path from "node:path";
 import { Exit, type ExitCode } from "../errors.ts";
-import type { Output } from "../cli/output.ts";
+import type { Output } from "../output.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { ensureSystemUser } from "../host/accounts.ts";
 import {

@@ -5,7 +5,7 @@
  * (an image's filesystem is not the disk the node will run on) and on re-runs (the data dir is etcd's then,
  * and a re-run that changes nothing writes nothing).
  */
-import type { Output } from "../cli/output.ts";
+import type { Output } from "../output.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { DEFAULT_PROBE, measureFsync } from "../host/fsync.ts";
 import type { InstallState } from "../host/state.ts";

@@ -5,7 +5,7 @@
 import type { InstallPlan } from "../plan/types.ts";
 import { readCaFlags } from "../pki/export.ts";
 import type { PkiRequest } from "../pki/plan.ts";
-import type { Output } from "../cli/output.ts";
+import type { Output } from "../output.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { freshKeyPair, isRsa } from "../pki/algorithms.ts";
 import { drainKeyPool, fillKeyPool } from "../pki/keypool.ts";

@@ -5,7 +5,7 @@
 import * as path from "node:path";
 import { Exit, type ExitCode } from "../errors.ts";
 import type { CommandContext } from "../cli/spec.ts";
-import type { Output } from "../cli/output.ts";
+import type { Output } from "../output.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { lookupUser } from "../host/accounts.ts";
 import { decideFiles } from "../host/apply.ts";

@@ -3,7 +3,7 @@
  * the dry run), and running them: daemon-reload, enable, start or restart, then health over mutual TLS.
  */
 import { EtcdupError, Exit } from "../errors.ts";
-import type { Output } from "../cli/output.ts";
+import type { Output } from "../output.ts";
 import type { HostRoot } from "../host/fs.ts";
 import type { FileDecision } from "../host/apply.ts";
 import { serviceManager } from "../host/systemd.ts";

@@ -4,7 +4,7 @@
  * directory, over etcdup's own snapshot objects under the prefix only. In a cluster only the leader
  * uploads, so the bucket receives one snapshot per period, not one per member; followers keep theirs local.
  */
-import type { Output } from "../cli/output.ts";
+import type { Output } from "../output.ts";
 import { ClusterApi } from "../cluster/api.ts";
 import { adminClient } from "../etcd/admin_client.ts";
 import { EtcdupError } from "../errors.ts";

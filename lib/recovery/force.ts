@@ -7,7 +7,7 @@
  * that first good start (a crash restarts etcd forced again) no other member can join this one.
  */
 import * as path from "node:path";
-import type { Output } from "../cli/output.ts";
+import type { Output } from "../output.ts";
 import type { HostRoot } from "../host/fs.ts";
 import type { ServiceManager } from "../host/systemd.ts";
 

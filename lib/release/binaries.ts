@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Output } from "../cli/output.ts";
+import type { Output } from "../output.ts";
 import { HostRoot, processAlive, syncDir } from "../host/fs.ts";
 import type { Arch } from "./manifest.ts";
 import { obtainRelease, type ReleaseSource, type StagedRelease, STAGING_PREFIX } from "./obtain.ts";

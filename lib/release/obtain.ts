@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { createHash, randomBytes } from "node:crypto";
 import { EtcdupError, Exit, usageError, verificationError } from "../errors.ts";
-import type { Output } from "../cli/output.ts";
+import type { Output } from "../output.ts";
 import { compareVersions } from "../etcd/version.ts";
 import { type Arch, manifestDigest } from "./manifest.ts";
 import { parseSha256Sums, sumsUrlFor, tarballUrl } from "./source.ts";

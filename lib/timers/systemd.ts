@@ -3,7 +3,7 @@
  * a host read that only the live host with systemd can answer: under --root or without systemd-analyze the
  * shape check of {@link calendarExpression} stands alone), and enabling, starting and retiring the timers.
  */
-import type { Output } from "../cli/output.ts";
+import type { Output } from "../output.ts";
 import { EtcdupError, Exit } from "../errors.ts";
 import type { HostRoot } from "../host/fs.ts";
 import type { OwnedFile } from "../host/state.ts";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { createOutput, formatBytes, outputMode } from "../../lib/cli/output.ts";
+import { createOutput, outputMode } from "../../lib/cli/output.ts";
+import { formatBytes } from "../../lib/text.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
 
 function capture(opts: Parameters<typeof createOutput>[0]) {

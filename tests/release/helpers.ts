@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { createOutput, type Output } from "../../lib/cli/output.ts";
+import { createOutput } from "../../lib/cli/output.ts";
+import type { Output } from "../../lib/output.ts";
 import { EtcdupError } from "../../lib/errors.ts";
 
 /** An Output in JSON mode whose lines are kept in `lines` (parsed). */

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Output } from "../../lib/cli/output.ts";
+import type { Output } from "../../lib/output.ts";
 import { Exit } from "../../lib/errors.ts";
 import { HostRoot } from "../../lib/host/fs.ts";
 import { installBinaries } from "../../lib/release/binaries.ts";

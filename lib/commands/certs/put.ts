@@ -5,7 +5,7 @@
  */
 import type * as x509 from "@peculiar/x509";
 import type { FlagValues } from "../../cli/spec.ts";
-import type { Output } from "../../cli/output.ts";
+import type { Output } from "../../output.ts";
 import { asEtcdupError, EtcdupError, Exit } from "../../errors.ts";
 import { writeState } from "../../host/state.ts";
 import { serviceManager } from "../../host/systemd.ts";

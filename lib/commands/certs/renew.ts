@@ -9,7 +9,7 @@ import { type ClientPair, clientPair, planReissue } from "../../pki/clients.ts";
 import { type PkiPlan, type PlannedFile, planPki } from "../../pki/plan.ts";
 import { leafProfiles, type LeafRole } from "../../pki/profiles.ts";
 import { MAX_DAYS, validateRequest } from "../../pki/request.ts";
-import type { Output } from "../../cli/output.ts";
+import type { Output } from "../../output.ts";
 import type { FlagValues } from "../../cli/spec.ts";
 import { positiveInt } from "../../plan/validate.ts";
 import { textfilePath, writeCertMetrics } from "../../monitor/textfile.ts";
