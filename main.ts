@@ -9,6 +9,7 @@ import { blameSource, parseCommand } from "./lib/cli/args.ts";
 import { type CommandSpec, renderHelp } from "./lib/cli/spec.ts";
 import { commands } from "./lib/cli/specs/index.ts";
 import { permissionError } from "./lib/cli/permission.ts";
+import { printConfig } from "./lib/cli/print_config.ts";
 import { didYouMean } from "./lib/cli/suggest.ts";
 import { invocationDir } from "./lib/cli/invocation.ts";
 import { COMMIT, VERSION } from "./lib/version.ts";
@@ -113,6 +114,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       out.result({ help: true }, renderHelp(found.spec));
       return Exit.ok;
     }
+    if (parsed.values["print-config"]) return printConfig(found.spec, { ...parsed, env, out });
     const mod = await found.spec.load();
     try {
       return await mod.run({ ...parsed, env, out });

@@ -70,6 +70,16 @@ export function verificationError(code: string, message: string, hint?: string):
   return new EtcdupError({ code, message, hint, exit: Exit.verification });
 }
 
+/** `etcdup COMMAND must run as root (WHY)`, exit 7 (`not-root`); `hint` says what to do (default: sudo). */
+export function notRoot(command: string, why: string, hint = "Run it as root (sudo)."): EtcdupError {
+  return new EtcdupError({
+    code: "not-root",
+    message: `etcdup ${command} must run as root (${why})`,
+    hint,
+    exit: Exit.precondition,
+  });
+}
+
 /**
  * Turns anything thrown into an {@link EtcdupError}, so the exit path has one shape.
  * Unknown errors become `internal` with exit 1 and their message kept.

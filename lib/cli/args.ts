@@ -7,7 +7,8 @@ import { parseArgs } from "node:util";
 import { readFileSync } from "node:fs";
 import { EtcdupError, Exit, usageError } from "../errors.ts";
 import { didYouMean } from "./suggest.ts";
-import { type CommandSpec, envName, type FlagSource, type FlagSpec, type FlagValues } from "./spec.ts";
+import { type CommandSpec, envName, type FlagSpec } from "./spec.ts";
+import type { FlagSource, FlagValues } from "../command.ts";
 
 /** The merged result of {@link parseCommand}. */
 export interface ParsedCommand {

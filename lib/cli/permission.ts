@@ -3,17 +3,7 @@
  * reading etcdup's root-only state record or keys as another user) onto it. Light on purpose: main.ts
  * applies it to every command, before any command module is loaded.
  */
-import { EtcdupError, Exit } from "../errors.ts";
-
-/** `etcdup COMMAND must run as root (WHY)`, exit 7 (`not-root`); `hint` says what to do (default: sudo). */
-export function notRoot(command: string, why: string, hint = "Run it as root (sudo)."): EtcdupError {
-  return new EtcdupError({
-    code: "not-root",
-    message: `etcdup ${command} must run as root (${why})`,
-    hint,
-    exit: Exit.precondition,
-  });
-}
+import { EtcdupError, notRoot } from "../errors.ts";
 
 /** The errno code of `err` or of the error it wraps (EtcdupError keeps the underlying one as `cause`). */
 function errnoOf(err: unknown): { code?: string; path?: string } | undefined {

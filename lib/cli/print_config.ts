@@ -5,7 +5,8 @@
  * default, so it doubles as a template for cloud-init's `/etc/etcdup.yaml`.
  */
 import { Exit, type ExitCode } from "../errors.ts";
-import { type CommandContext, type CommandSpec, envName } from "./spec.ts";
+import { type CommandSpec, envName } from "./spec.ts";
+import type { CommandContext } from "../command.ts";
 
 /** One settable key of a command and where its value came from. */
 export interface ConfigEntry {
@@ -75,7 +76,8 @@ export function renderConfig(command: string, entries: readonly ConfigEntry[]): 
 
 /**
  * Prints the merged configuration of `spec` to `ctx.out` (YAML for people, `{command, config}` with
- * `--json`) and returns {@link Exit.ok}. Commands call it when `--print-config` is set, before any work.
+ * `--json`) and returns {@link Exit.ok}. main.ts calls it when `--print-config` is set, before the command
+ * body is loaded: the body never needs its own spec (lib/cli/ loads lib/commands/, not the reverse).
  */
 export function printConfig(spec: CommandSpec, ctx: CommandContext): ExitCode {
   const entries = configEntries(spec, ctx);

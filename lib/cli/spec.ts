@@ -3,8 +3,7 @@
  * environment variables (`ETCDUP_<FLAG>`), config-file keys, and the help text, so the three sources can
  * never disagree. Specs import nothing heavy; the command body is loaded lazily by {@link CommandSpec.load}.
  */
-import type { Output } from "../output.ts";
-import type { ExitCode } from "../errors.ts";
+import type { CommandModule } from "../command.ts";
 
 /** One flag. */
 export interface FlagSpec {
@@ -20,28 +19,6 @@ export interface FlagSpec {
   defaultText?: string;
   /** Not settable from ETCDUP_* variables or the config file (e.g. --config, --json, --help). */
   flagOnly?: boolean;
-}
-
-/** Values after parsing and merging: string, boolean or string[] per flag name. */
-export type FlagValues = Record<string, string | boolean | string[] | undefined>;
-
-/** Where each merged value came from (for --print-config). */
-export type FlagSource = "flag" | "env" | "config";
-
-/** What a command body receives. */
-export interface CommandContext {
-  /** Merged flag values (flags > env > config file). */
-  values: FlagValues;
-  /** Source of each value present in `values`. */
-  sources: Record<string, FlagSource>;
-  positionals: string[];
-  env: Record<string, string | undefined>;
-  out: Output;
-}
-
-/** A command body: returns the exit status, or throws an EtcdupError. */
-export interface CommandModule {
-  run(ctx: CommandContext): Promise<ExitCode>;
 }
 
 /** A (sub)command. */

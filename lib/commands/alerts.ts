@@ -4,7 +4,7 @@
  */
 import { stringify } from "yaml";
 import rules from "../../assets/etcd-alerts.yml" with { type: "text" };
-import type { CommandContext } from "../cli/spec.ts";
+import type { CommandContext } from "../command.ts";
 import { Exit, type ExitCode } from "../errors.ts";
 import type { InstallState } from "../host/state.ts";
 import { parseInitialCluster } from "../plan/cluster.ts";

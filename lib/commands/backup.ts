@@ -4,7 +4,7 @@
  * it also goes to the bucket (the leader's only) with the same retention there (lib/offsite/). The timer
  * etcdup-backup.timer runs it with the offsite settings last given; `--json` prints the snapshot's record.
  */
-import type { CommandContext } from "../cli/spec.ts";
+import type { CommandContext } from "../command.ts";
 import { Exit, type ExitCode } from "../errors.ts";
 import { hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
 import { backupDir } from "../backup/names.ts";

@@ -3,7 +3,7 @@
  * revision, key count, size, age and whether its SHA-256 (computed now) matches its record. Exits 6 when a
  * snapshot has no record or a digest differs.
  */
-import type { CommandContext } from "../cli/spec.ts";
+import type { CommandContext } from "../command.ts";
 import { Exit, type ExitCode } from "../errors.ts";
 import { hostOf, requireRoot } from "../daytwo/preconditions.ts";
 import { readState } from "../host/state.ts";

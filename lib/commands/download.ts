@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { EtcdupError, Exit, type ExitCode, usageError } from "../errors.ts";
-import type { CommandContext } from "../cli/spec.ts";
+import type { CommandContext } from "../command.ts";
 import { HostRoot } from "../host/fs.ts";
 import { cleanStaleStaging } from "../release/binaries.ts";
 import { type Arch, hostArch, parseArch, resolveVersion } from "../release/manifest.ts";

@@ -5,16 +5,13 @@
  * (lib/install/apply.ts). A re-run that changes nothing says so.
  */
 import type { ExitCode } from "../errors.ts";
-import type { CommandContext } from "../cli/spec.ts";
-import { installSpec } from "../cli/specs/install.ts";
-import { printConfig } from "../cli/print_config.ts";
+import type { CommandContext } from "../command.ts";
 import { planFromContext } from "../install/context.ts";
 import { dryRun } from "../install/preview.ts";
 import { apply } from "../install/apply.ts";
 
 /** Runs `etcdup install`. */
 export async function run(ctx: CommandContext): Promise<ExitCode> {
-  if (ctx.values["print-config"]) return printConfig(installSpec, ctx);
   if (ctx.values["dry-run"]) return await dryRun(ctx);
   const { host, plan, previous } = planFromContext(ctx, "install");
   for (const n of plan.notes) ctx.out.info(n);

@@ -6,7 +6,7 @@
  * (lib/cluster/replace.ts) and a data dir left from this host's former membership is moved aside.
  */
 import * as path from "node:path";
-import type { CommandContext } from "../cli/spec.ts";
+import type { CommandContext } from "../command.ts";
 import { EtcdupError, type ExitCode, usageError } from "../errors.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { adminTlsClient, type TlsClient } from "../etcd/admin_client.ts";

@@ -3,7 +3,7 @@
  * it (`--dry-run` stops here) -> under etcd's lock 'etcdup/maintain', survey again (another run may just
  * have done the work) and carry out: NOSPACE compaction, defragmentation leader last, disarm.
  */
-import type { CommandContext } from "../cli/spec.ts";
+import type { CommandContext } from "../command.ts";
 import { formatBytes } from "../text.ts";
 import { ClusterApi } from "../cluster/api.ts";
 import { withLock } from "../cluster/lock.ts";

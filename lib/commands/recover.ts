@@ -6,7 +6,7 @@
  * state record, remove the flag, restart normally, check again, and print the `join --replace` commands for
  * the dropped members. A run killed at any point is finished by running it again.
  */
-import type { CommandContext } from "../cli/spec.ts";
+import type { CommandContext } from "../command.ts";
 import type { Output } from "../output.ts";
 import { ClusterApi, type Member } from "../cluster/api.ts";
 import { probeMembers } from "../cluster/liveness.ts";

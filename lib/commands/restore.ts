@@ -5,7 +5,7 @@
  * interrupted at any point is finished by running the same command again.
  */
 import * as fs from "node:fs";
-import type { CommandContext } from "../cli/spec.ts";
+import type { CommandContext } from "../command.ts";
 import { EtcdupError, Exit, type ExitCode } from "../errors.ts";
 import { healthTimeoutMs, hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
 import {

@@ -4,7 +4,7 @@
  * and the backups (newest snapshot's age, the backup timer's last result). Exits 6 when anything needs
  * attention, so it can serve as a monitoring check.
  */
-import type { CommandContext } from "../cli/spec.ts";
+import type { CommandContext } from "../command.ts";
 import { ClusterApi } from "../cluster/api.ts";
 import { type ClusterStatus, clusterStatus, formatClusterStatus } from "../cluster/status.ts";
 import { Exit, type ExitCode, usageError } from "../errors.ts";

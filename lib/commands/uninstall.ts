@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { OFFSITE_RECORD } from "../offsite/paths.ts";
-import type { CommandContext } from "../cli/spec.ts";
+import type { CommandContext } from "../command.ts";
 import type { Output } from "../output.ts";
 import { ClusterApi } from "../cluster/api.ts";
 import { removeSelf } from "../cluster/membership.ts";

@@ -4,7 +4,7 @@
  * lib/daytwo/upgrade_with_rollback.ts.
  * In a cluster it upgrades this member only and says how to roll the others.
  */
-import type { CommandContext } from "../cli/spec.ts";
+import type { CommandContext } from "../command.ts";
 import { Exit, type ExitCode } from "../errors.ts";
 import { serviceManager } from "../host/systemd.ts";
 import { gatherFacts } from "../plan/facts.ts";

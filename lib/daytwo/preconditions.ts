@@ -2,13 +2,12 @@
  * What every day-two command checks first: the tree it works on (`--root`), that etcdup installed etcd there
  * (the state record; after an uninstall, what was kept), and that it runs as root when it changes the live host.
  */
-import type { CommandContext } from "../cli/spec.ts";
-import { EtcdupError, Exit } from "../errors.ts";
+import type { CommandContext } from "../command.ts";
+import { EtcdupError, Exit, notRoot } from "../errors.ts";
 import { HostRoot } from "../host/fs.ts";
 import { type InstallState, readRemains, readState, STATE_FILE } from "../host/state.ts";
 import { rootDir } from "../plan/validate.ts";
 import { parseHealthTimeoutMs } from "../etcd/health_timeout.ts";
-import { notRoot } from "../cli/permission.ts";
 
 /**
  * The host tree of `--root` (the live system without it).

@@ -3,8 +3,8 @@
  * tarball, the host checked, and the initial cluster of a member that already has data kept as recorded.
  */
 import * as path from "node:path";
-import { EtcdupError, Exit } from "../errors.ts";
-import type { CommandContext, FlagValues } from "../cli/spec.ts";
+import { EtcdupError, Exit, notRoot } from "../errors.ts";
+import type { CommandContext, FlagValues } from "../command.ts";
 import { HostRoot } from "../host/fs.ts";
 import { type InstallState, readState } from "../host/state.ts";
 import { gatherFacts, type HostFacts } from "../plan/facts.ts";
@@ -17,7 +17,6 @@ import { bundleTarball, checkTarball } from "../release/obtain.ts";
 import { readMirrorCa } from "../release/mirror_ca.ts";
 import { compareVersions, parseVersionArg } from "../etcd/version.ts";
 import { keepRecordedSettings, refuseRename } from "./remembered.ts";
-import { notRoot } from "../cli/permission.ts";
 
 /** The command whose preconditions are checked: the hints differ. */
 export type Installer = "install" | "join";

@@ -4,7 +4,7 @@
  */
 import * as path from "node:path";
 import { Exit, type ExitCode } from "../errors.ts";
-import type { CommandContext } from "../cli/spec.ts";
+import type { CommandContext } from "../command.ts";
 import type { Output } from "../output.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { lookupUser } from "../host/accounts.ts";

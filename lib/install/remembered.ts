@@ -6,7 +6,7 @@
  * setting a flag cannot change on a member with data is its name (see {@link refuseRename}).
  */
 import { EtcdupError, Exit } from "../errors.ts";
-import type { FlagValues } from "../cli/spec.ts";
+import type { FlagValues } from "../command.ts";
 import type { InstallState } from "../host/state.ts";
 import type { PlannedRelease, PlannedSource } from "../plan/types.ts";
 import { MAX_QUOTA_BYTES } from "../plan/care.ts";

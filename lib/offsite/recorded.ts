@@ -4,7 +4,7 @@
  * backup timer's runs, which take no flags, upload and encrypt the same way, and `status` knows where to
  * look. `--upload none` / `--encrypt-to none` turn either off again.
  */
-import type { FlagValues } from "../cli/spec.ts";
+import type { FlagValues } from "../command.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { loadRecipients } from "./age.ts";
 import { OFFSITE_RECORD } from "./paths.ts";

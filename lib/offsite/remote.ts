@@ -2,7 +2,7 @@
  * From flag values to an S3 client: the settings a command records (for the timer's later runs: no secret
  * among them, only where the credentials file is) and the client they open.
  */
-import type { FlagValues } from "../cli/spec.ts";
+import type { FlagValues } from "../command.ts";
 import { usageError } from "../errors.ts";
 import type { HttpOptions } from "../release/http.ts";
 import { readMirrorCa } from "../release/mirror_ca.ts";

@@ -3,7 +3,7 @@
  * last backup recorded), newest first, with time, member, size, age, and whether each is encrypted and has
  * its record (only those can be restored from the bucket).
  */
-import type { FlagValues } from "../cli/spec.ts";
+import type { FlagValues } from "../command.ts";
 import { usageError } from "../errors.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { parseSnapshotName } from "../backup/names.ts";

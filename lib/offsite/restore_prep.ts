@@ -8,7 +8,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { FlagValues } from "../cli/spec.ts";
+import type { FlagValues } from "../command.ts";
 import { EtcdupError, Exit, usageError, verificationError } from "../errors.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { parseSnapshotName } from "../backup/names.ts";

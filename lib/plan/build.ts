@@ -5,7 +5,7 @@
 import * as path from "node:path";
 import { isIPv6 } from "node:net";
 import { usageError } from "../errors.ts";
-import type { FlagValues } from "../cli/spec.ts";
+import type { FlagValues } from "../command.ts";
 import { DEFAULT_KEY_ALGORITHM, parseKeyAlgorithm } from "../pki/algorithms.ts";
 import { defaultPkiDir, parseLayout } from "../pki/layout.ts";
 import { hostSans } from "../pki/hostsans.ts";

@@ -5,7 +5,7 @@
  * 50 s, and warns about a quota above 8 GiB (its documented maximum recommendation).
  */
 import { usageError } from "../errors.ts";
-import type { FlagValues } from "../cli/spec.ts";
+import type { FlagValues } from "../command.ts";
 
 /** What install tells etcd about compaction, quota and timing. */
 export interface PlannedCare {

@@ -8,7 +8,7 @@
  * `--no-timers` leaves all of them out. The certs and maintain jobs wait up to an hour at random, so the members of a cluster do not all run at once.
  */
 import * as path from "node:path";
-import type { FlagValues } from "../cli/spec.ts";
+import type { FlagValues } from "../command.ts";
 import { type TimerJob, timerJob } from "../timers/job.ts";
 import { DEFAULT_BACKUP_DIR } from "../backup/names.ts";
 import { absolutePath } from "./validate.ts";

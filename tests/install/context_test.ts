@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { createOutput } from "../../lib/cli/output.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
-import type { CommandContext, FlagValues } from "../../lib/cli/spec.ts";
+import type { CommandContext, FlagValues } from "../../lib/command.ts";
 import { HostRoot } from "../../lib/host/fs.ts";
 import { type InstallState, writeState } from "../../lib/host/state.ts";
 import { planFromContext, upgradeCommand } from "../../lib/install/context.ts";

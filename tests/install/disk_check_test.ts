@@ -10,7 +10,7 @@ import { measureFsync } from "../../lib/host/fsync.ts";
 import { checkDisk, diskCheckSkipped, percentile, summarize, tooSlow } from "../../lib/install/disk_check.ts";
 import { buildPlan } from "../../lib/plan/build.ts";
 import type { HostFacts } from "../../lib/plan/facts.ts";
-import type { FlagValues } from "../../lib/cli/spec.ts";
+import type { FlagValues } from "../../lib/command.ts";
 import { memberState } from "../daytwo/fixtures.ts";
 import { captureOutput, inTempDir } from "../release/helpers.ts";
 

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { buildPlan } from "../../lib/plan/build.ts";
 import type { HostFacts } from "../../lib/plan/facts.ts";
-import type { FlagValues } from "../../lib/cli/spec.ts";
+import type { FlagValues } from "../../lib/command.ts";
 import { EtcdupError, Exit, usageError } from "../../lib/errors.ts";
 
 const facts: HostFacts = {

@@ -1,7 +1,7 @@
 /** Install's care settings: sizes, retentions, presets and etcd's own timing limits, refused by error code. */
 import assert from "node:assert/strict";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
-import type { FlagValues } from "../../lib/cli/spec.ts";
+import type { FlagValues } from "../../lib/command.ts";
 import { buildPlan } from "../../lib/plan/build.ts";
 import { etcdConfig } from "../../lib/plan/desired.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";

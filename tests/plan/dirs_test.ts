@@ -10,7 +10,7 @@ import { advertiseAddress, rootDir, unreachableAddress } from "../../lib/plan/va
 import { buildPlan } from "../../lib/plan/build.ts";
 import { parseInitialCluster } from "../../lib/plan/cluster.ts";
 import type { HostFacts } from "../../lib/plan/facts.ts";
-import type { FlagValues } from "../../lib/cli/spec.ts";
+import type { FlagValues } from "../../lib/command.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
 import { parseCommand } from "../../lib/cli/args.ts";
 import { joinSpec } from "../../lib/cli/specs/join.ts";

@@ -1,5 +1,5 @@
 /** `etcdup certs check`: inspect every certificate of the PKI; exit 6 when any has a problem. */
-import type { CommandContext, FlagValues } from "../../cli/spec.ts";
+import type { CommandContext, FlagValues } from "../../command.ts";
 import { EtcdupError, Exit, type ExitCode, usageError } from "../../errors.ts";
 import { textfilePath, writeCertMetrics } from "../../monitor/textfile.ts";
 import { clientPairs } from "../../pki/clients.ts";

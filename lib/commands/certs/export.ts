@@ -3,7 +3,7 @@
  * on other nodes; also the writer of `rotate-ca --stage --out`.
  */
 import * as path from "node:path";
-import type { CommandContext } from "../../cli/spec.ts";
+import type { CommandContext } from "../../command.ts";
 import { EtcdupError, Exit, type ExitCode, usageError } from "../../errors.ts";
 import { HostRoot } from "../../host/fs.ts";
 import { loadCaAt } from "../../pki/ca.ts";

@@ -3,7 +3,7 @@
  * ETCDCTL_* and kube-apiserver settings that use it.
  */
 import * as path from "node:path";
-import type { CommandContext } from "../../cli/spec.ts";
+import type { CommandContext } from "../../command.ts";
 import { Exit, type ExitCode } from "../../errors.ts";
 import { positiveInt } from "../../plan/validate.ts";
 import { DEFAULT_KEY_ALGORITHM, parseKeyAlgorithm } from "../../pki/algorithms.ts";

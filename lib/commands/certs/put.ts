@@ -4,7 +4,7 @@
  * unhealthy restart), and record the new files in the install record.
  */
 import type * as x509 from "@peculiar/x509";
-import type { FlagValues } from "../../cli/spec.ts";
+import type { FlagValues } from "../../command.ts";
 import type { Output } from "../../output.ts";
 import { asEtcdupError, EtcdupError, Exit } from "../../errors.ts";
 import { writeState } from "../../host/state.ts";

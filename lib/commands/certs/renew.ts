@@ -2,7 +2,7 @@
  * `etcdup certs renew [all|ROLE|NAME...]`: reissue the layout's leaves and named client pairs from the
  * existing CA, then restart etcd and wait for health (old files restored when it does not come back).
  */
-import type { CommandContext } from "../../cli/spec.ts";
+import type { CommandContext, FlagValues } from "../../command.ts";
 import { Exit, type ExitCode, usageError } from "../../errors.ts";
 import { loadCaAt } from "../../pki/ca.ts";
 import { type ClientPair, clientPair, planReissue } from "../../pki/clients.ts";
@@ -10,7 +10,6 @@ import { type PkiPlan, type PlannedFile, planPki } from "../../pki/plan.ts";
 import { leafProfiles, type LeafRole } from "../../pki/profiles.ts";
 import { MAX_DAYS, validateRequest } from "../../pki/request.ts";
 import type { Output } from "../../output.ts";
-import type { FlagValues } from "../../cli/spec.ts";
 import { positiveInt } from "../../plan/validate.ts";
 import { textfilePath, writeCertMetrics } from "../../monitor/textfile.ts";
 import { putInPlace } from "./put.ts";

@@ -4,7 +4,7 @@
  * old CA. Each step restarts etcd and waits for health.
  */
 import * as path from "node:path";
-import type { CommandContext, FlagValues } from "../../cli/spec.ts";
+import type { CommandContext, FlagValues } from "../../command.ts";
 import { asEtcdupError, Exit, type ExitCode, usageError } from "../../errors.ts";
 import { removeOrphanTemps } from "../../host/apply.ts";
 import { STATE_DIR } from "../../host/state.ts";

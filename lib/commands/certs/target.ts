@@ -2,9 +2,8 @@
  * What every `etcdup certs` subcommand resolves first: where the PKI is and what it is for (flags, else
  * the install record, else the layout's defaults), and the planner request its flags describe.
  */
-import type { FlagValues } from "../../cli/spec.ts";
-import { usageError } from "../../errors.ts";
-import { notRoot } from "../../cli/permission.ts";
+import type { FlagValues } from "../../command.ts";
+import { notRoot, usageError } from "../../errors.ts";
 import { HostRoot } from "../../host/fs.ts";
 import { type InstallState, readState } from "../../host/state.ts";
 import { lookupUser } from "../../host/accounts.ts";
