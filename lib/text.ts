@@ -1,8 +1,8 @@
 /**
  * Text from outside (tar entry names, file names, journal lines) made safe to print: the characters a
  * terminal acts on instead of showing are written as escapes, so no input can clear the screen, move the
- * cursor, recolour output, reorder what is shown or (with newlines escaped) forge a line of its own. And byte
- * counts in the one short form every message uses.
+ * cursor, recolour output, reorder what is shown or (with newlines escaped) forge a line of its own. Also the
+ * two forms text takes on its way out: byte counts as every message writes them, words quoted for a shell.
  */
 
 /** C0 controls but tab, DEL, C1 controls, and Unicode's direction and line/paragraph separator controls. */
@@ -43,4 +43,12 @@ export function formatBytes(n: number): string {
     i++;
   }
   return i === 0 ? `${v} ${units[i]}` : `${v.toFixed(1)} ${units[i]}`;
+}
+
+/**
+ * `s` as one POSIX shell word, quoted only when it needs it: for the command lines etcdup prints or writes.
+ * @example shellWord("it's") // "'it'\\''s'"
+ */
+export function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
 }

@@ -4,11 +4,8 @@
  * `etcdup-20261201T220000.123Z-etcd-a-v3.5.30.db` (`.db.age` when encrypted with `--encrypt-to`), with its
  * record beside it as `<name>.json`. Pure.
  */
-import { checkDir, checkDisjoint, checkLeads, installedDirs } from "../plan/dirs.ts";
+import { checkDir, checkDisjoint, checkLeads, DEFAULT_BACKUP_DIR, installedDirs } from "../plan/dirs.ts";
 import type { HostRoot } from "../host/fs.ts";
-
-/** Where `etcdup backup` puts snapshots unless --dir says otherwise (target path). */
-export const DEFAULT_BACKUP_DIR = "/var/backups/etcd";
 
 /**
  * The backup directory `--dir` names (target path), or the default: a directory etcdup may take for

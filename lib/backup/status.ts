@@ -8,8 +8,8 @@ import * as path from "node:path";
 import type { HostRoot } from "../host/fs.ts";
 import type { InstallState } from "../host/state.ts";
 import { analyzeCalendar, type ServiceManager } from "../host/systemd.ts";
-import { CALENDAR_SHORTHANDS, UNIT_DIR } from "../timers/job.ts";
-import { DEFAULT_BACKUP_DIR } from "./names.ts";
+import { CALENDAR_SHORTHANDS, UNIT_DIR } from "../plan/timer_units.ts";
+import { DEFAULT_BACKUP_DIR } from "../plan/dirs.ts";
 import { listSnapshots } from "./store.ts";
 import { type RemoteBackupStatus, remoteBackupStatus } from "../offsite/remote_status.ts";
 

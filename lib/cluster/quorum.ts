@@ -6,7 +6,7 @@
  * lib/cluster/liveness.ts; nothing here talks to etcd.
  */
 import type { Member } from "./api.ts";
-import { shellWord } from "../install/context.ts";
+import { shellWord } from "../text.ts";
 
 /** What asking one member over mutual TLS found. */
 export interface Probe {

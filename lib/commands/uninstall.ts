@@ -26,7 +26,7 @@ import {
 } from "../host/state.ts";
 import { type ServiceManager, serviceManager } from "../host/systemd.ts";
 import { stopTimer } from "../timers/systemd.ts";
-import { DEFAULT_BACKUP_DIR } from "../backup/names.ts";
+import { DEFAULT_BACKUP_DIR } from "../plan/dirs.ts";
 import { listSnapshots, purgeBackups } from "../backup/store.ts";
 import { compareFiles, observeFiles } from "../daytwo/drift.ts";
 import { adminClient } from "../etcd/admin_client.ts";

@@ -7,7 +7,7 @@
 import type { CommandContext } from "../command.ts";
 import { Exit, type ExitCode } from "../errors.ts";
 import { serviceManager } from "../host/systemd.ts";
-import { gatherFacts } from "../plan/facts.ts";
+import { gatherFacts } from "../host/facts.ts";
 import { FIXED_PATHS, planRelease } from "../plan/build.ts";
 import { installBinaries, stageInBinDir } from "../release/binaries.ts";
 import { resolveVersion } from "../release/manifest.ts";

@@ -3,7 +3,7 @@
  * comparing is pure, so `status` and `uninstall` share one definition of "the user changed this file".
  */
 import type { HostRoot } from "../host/fs.ts";
-import type { OwnedFile } from "../host/state.ts";
+import type { OwnedFile } from "../files.ts";
 import { ownedFileNow } from "./swap.ts";
 
 /** How one recorded file compares with the disk. */

@@ -7,7 +7,7 @@
 import * as path from "node:path";
 import type { HostRoot, Ownership } from "../host/fs.ts";
 import { sha256File } from "../host/hash.ts";
-import type { OwnedFile } from "../host/state.ts";
+import type { OwnedFile } from "../files.ts";
 
 /** One kept file: where it lives, where its copy is, and how it was owned. */
 export interface KeptFile {

@@ -6,7 +6,8 @@
  * client pairs no record names). Nothing outside the records is touched.
  * A non-purge uninstall leaves a record of what it kept ({@link remainsAfter}) for a later `--purge`.
  */
-import type { InstallState, OwnedFile, Remains } from "../host/state.ts";
+import type { InstallState, Remains } from "../host/state.ts";
+import type { OwnedFile } from "../files.ts";
 import type { DriftEntry } from "./drift.ts";
 import { BACKUP_ROOT } from "./snapshot.ts";
 import { pkiBackupDir } from "./pki_leftovers.ts";

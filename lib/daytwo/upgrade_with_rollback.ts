@@ -9,11 +9,12 @@ import * as path from "node:path";
 import type { Output } from "../output.ts";
 import { asEtcdupError, EtcdupError, Exit } from "../errors.ts";
 import { releaseLine } from "../etcd/version.ts";
-import { applyDecisions, decideFiles, removeOrphanTemps } from "../host/apply.ts";
+import { applyDecisions, currentFile, removeOrphanTemps } from "../host/apply.ts";
+import { decideFiles } from "../plan/diff.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { type InstallState, STATE_DIR, writeState } from "../host/state.ts";
 import type { ServiceManager } from "../host/systemd.ts";
-import type { DesiredFile } from "../plan/diff.ts";
+import type { DesiredFile } from "../files.ts";
 import { BINARIES, requiredBinaries } from "../release/unpack.ts";
 import { adminClient } from "../etcd/admin_client.ts";
 import { connectionFlags, runTool } from "./etcdctl.ts";
@@ -159,7 +160,7 @@ async function refreshCompletion(input: UpgradeInput): Promise<boolean> {
     const why = `etcdctl ${input.release.version} has no completion`;
     return removeOwned(input, input.files.completionFile, why);
   }
-  const decisions = decideFiles(input.host, [next], input.state.files);
+  const decisions = decideFiles([next], (p) => currentFile(input.host, p), input.state.files);
   applyDecisions(input.host, decisions);
   if (decisions[0].action === "keep") return false;
   input.out.step(`${decisions[0].action} ${next.path} for etcdctl ${input.release.version}`);

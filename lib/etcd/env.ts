@@ -6,7 +6,7 @@
 import envTemplate from "../../assets/etcd.env" with { type: "text" };
 import { fillTemplate } from "./template.ts";
 import { atLeast, parseEtcdVersion } from "./version.ts";
-import type { PlannedCare } from "../plan/care.ts";
+import type { PlannedCare } from "../care.ts";
 
 /** Everything etcd is told, independent of version. Paths are target paths. */
 export interface EtcdConfig extends PlannedCare {

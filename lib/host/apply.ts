@@ -1,36 +1,23 @@
 /**
- * Applying file decisions to a host: write what differs (atomically, owner and mode first), fix owner
+ * Observing and applying files on a host: what is on disk now (for the diff, lib/plan/diff.ts), and applying
+ * its decisions: write what differs (atomically, owner and mode first), fix owner
  * and mode where only those differ, and put etcdup's new content beside a file the operator edited.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { HostRoot, Ownership } from "./fs.ts";
 import { sha256File } from "./hash.ts";
-import { decideFile, type DesiredFile, type FileAction } from "../plan/diff.ts";
-import type { OwnedFile } from "./state.ts";
-
-/** A desired file with the action applying takes. */
-export interface FileDecision {
-  file: DesiredFile;
-  action: FileAction;
-}
+import type { CurrentFile, DesiredFile, FileDecision } from "../files.ts";
 
 /** Suffix of the file etcdup writes beside a file the operator edited. */
 export const NEW_SUFFIX = ".etcdup-new";
 
-/** Decides every file against what `host` holds and what etcdup recorded writing. */
-export function decideFiles(
-  host: HostRoot,
-  files: DesiredFile[],
-  recorded: Record<string, OwnedFile>,
-): FileDecision[] {
-  return files.map((file) => {
-    const st = host.stat(file.path);
-    const current = st?.isFile
-      ? { sha256: sha256File(host.resolve(file.path)), uid: st.uid, gid: st.gid, mode: st.mode }
-      : undefined;
-    return { file, action: decideFile(file, current, recorded[file.path]) };
-  });
+/** What is on disk at target path `p` as the diff compares it (lib/plan/diff.ts); undefined: no file. */
+export function currentFile(host: HostRoot, p: string): CurrentFile | undefined {
+  const st = host.stat(p);
+  return st?.isFile
+    ? { sha256: sha256File(host.resolve(p)), uid: st.uid, gid: st.gid, mode: st.mode }
+    : undefined;
 }
 
 /** Applies decisions; parents of new files are created root 0755. */

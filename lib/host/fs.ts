@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import process from "node:process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { EtcdupError, Exit, usageError } from "../errors.ts";
 
 /** Owner and mode of a file or directory. */
@@ -31,11 +31,6 @@ export interface FileState {
   /** Number of hard links to the file. */
   links: number;
   size: number;
-}
-
-/** Hex SHA-256 of some bytes. */
-export function sha256Hex(data: Uint8Array | string): string {
-  return createHash("sha256").update(data).digest("hex");
 }
 
 /** Most symlinks one path may go through before resolving it fails (Linux's own limit, MAXSYMLINKS). */

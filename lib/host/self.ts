@@ -7,13 +7,10 @@
  */
 import * as path from "node:path";
 import { RUNTIME_PERMISSIONS } from "../../permissions.ts";
-import { sha256Hex } from "./fs.ts";
+import { sha256Hex } from "../hash.ts";
 import { sha256File } from "./hash.ts";
-import { escapeControls } from "../text.ts";
-import type { DesiredFile } from "../plan/diff.ts";
-
-/** Where install places etcdup (target path). */
-export const SELF_PATH = "/usr/local/bin/etcdup";
+import { escapeControls, shellWord } from "../text.ts";
+import { type DesiredFile, SELF_PATH } from "../files.ts";
 
 /** How a source run of etcdup was started: what its wrapper repeats. */
 export interface SourceRun {
@@ -37,11 +34,6 @@ const KEPT_FLAGS = [
   "--no-config",
   "--import-map",
 ];
-
-/** `s` as one POSIX shell word, quoted only when it needs it. */
-function shellWord(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
-}
 
 /**
  * The wrapper script for a source run: `export VAR=...` for each DENO_* variable, then `exec deno run FLAGS

@@ -6,20 +6,13 @@
  */
 import { EtcdupError, Exit } from "../errors.ts";
 import type { HostRoot } from "./fs.ts";
-import type { PlannedSource } from "../plan/types.ts";
+import type { OwnedFile } from "../files.ts";
+import type { PlannedSource } from "../release_source.ts";
 
 /** Where the state record lives (target path). */
 export const STATE_FILE = "/var/lib/etcdup/state.json";
 /** The directory holding it. */
 export const STATE_DIR = "/var/lib/etcdup";
-
-/** One file etcdup wrote, as it was written. */
-export interface OwnedFile {
-  sha256: string;
-  uid: number;
-  gid: number;
-  mode: number;
-}
 
 /** A client pair owned by a non-root operator, and the login-shell profile that points etcdctl at it. */
 export interface UserClient {

@@ -7,17 +7,13 @@ import { Exit, type ExitCode } from "../errors.ts";
 import type { Output } from "../output.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { ensureSystemUser } from "../host/accounts.ts";
-import {
-  applyDecisions,
-  decideFiles,
-  type FileDecision,
-  NEW_SUFFIX,
-  removeOrphanTemps,
-} from "../host/apply.ts";
+import { applyDecisions, currentFile, NEW_SUFFIX, removeOrphanTemps } from "../host/apply.ts";
+import { decideFiles } from "../plan/diff.ts";
+import type { FileDecision } from "../files.ts";
 import { type InstallState, STATE_DIR } from "../host/state.ts";
 import { configFiles, localClientUrl } from "../plan/desired.ts";
 import type { InstallPlan } from "../plan/types.ts";
-import type { FileAction } from "../plan/diff.ts";
+import type { FileAction } from "../files.ts";
 import type { PkiPaths } from "../pki/layout.ts";
 import { type PkiPlan, planPki } from "../pki/plan.ts";
 import { applyPki } from "../pki/apply.ts";
@@ -128,11 +124,15 @@ async function placeConfig(
   out: Output,
 ): Promise<FileDecision[]> {
   const completion = await completionFile(plan, host, out);
-  const decisions = decideFiles(host, [
-    ...configFiles(plan, pki),
-    ...(completion ? [completion] : []),
-    selfFile(),
-  ], previous?.files ?? {});
+  const decisions = decideFiles(
+    [
+      ...configFiles(plan, pki),
+      ...(completion ? [completion] : []),
+      selfFile(),
+    ],
+    (p) => currentFile(host, p),
+    previous?.files ?? {},
+  );
   applyDecisions(host, decisions);
   for (const { file, action } of decisions) {
     if (action === "keep-edited") {

@@ -4,10 +4,12 @@
  */
 import * as path from "node:path";
 import { EtcdupError, Exit, notRoot } from "../errors.ts";
+import { shellWord } from "../text.ts";
 import type { CommandContext, FlagValues } from "../command.ts";
 import { HostRoot } from "../host/fs.ts";
 import { type InstallState, readState } from "../host/state.ts";
-import { gatherFacts, type HostFacts } from "../plan/facts.ts";
+import { gatherFacts } from "../host/facts.ts";
+import type { HostFacts } from "../facts.ts";
 import { buildPlan } from "../plan/build.ts";
 import { checkLeads, installedDirs } from "../plan/dirs.ts";
 import { rootDir } from "../plan/validate.ts";
@@ -81,11 +83,6 @@ export function resolveLocalRelease<P extends { release: PlannedRelease }>(
 
 /** The release flags `etcdup upgrade` shares with install, in the order its command line gives them. */
 const UPGRADE_FLAGS = ["tarball", "bundle", "mirror", "mirror-ca", "sha256", "root"] as const;
-
-/** `s` as one POSIX shell word, quoted only when it needs it. */
-export function shellWord(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
-}
 
 /**
  * The `etcdup upgrade` command line that takes a host from etcd `from` to `to` with the release flags and

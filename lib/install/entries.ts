@@ -1,5 +1,6 @@
 /** The file lines install shows, in its dry run and in its result: PKI files and configuration files. */
-import { type FileDecision, NEW_SUFFIX } from "../host/apply.ts";
+import { NEW_SUFFIX } from "../host/apply.ts";
+import type { FileDecision } from "../files.ts";
 import { modeString, ownerName, type ViewEntry } from "../plan/render.ts";
 import type { PkiPlan } from "../pki/plan.ts";
 import type { EtcdIds } from "./pki.ts";

@@ -5,12 +5,12 @@
 import * as path from "node:path";
 import { Exit, type ExitCode } from "../errors.ts";
 import type { CommandContext } from "../command.ts";
-import type { Output } from "../output.ts";
+import { type Output, silentOutput } from "../output.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { lookupUser } from "../host/accounts.ts";
-import { decideFiles } from "../host/apply.ts";
+import { currentFile } from "../host/apply.ts";
+import { decideFiles } from "../plan/diff.ts";
 import { type InstallState, STATE_FILE } from "../host/state.ts";
-import { createOutput } from "../cli/output.ts";
 import { completionFile } from "./completion.ts";
 import { configFiles } from "../plan/desired.ts";
 import { baseView, type PlanView, renderPlanText, type ViewEntry } from "../plan/render.ts";
@@ -76,12 +76,10 @@ async function previewPlan(
   for (const w of pki.warnings ?? []) out.warn(`PKI: ${w}`);
   const sameRelease = state?.version === plan.release.version && state.binDir === plan.paths.binDir;
   // The installed etcdctl of the same release makes the same completion: compare it like apply does.
-  const completion = sameRelease
-    ? await completionFile(plan, host, createOutput({ quiet: true }))
-    : undefined;
+  const completion = sameRelease ? await completionFile(plan, host, silentOutput) : undefined;
   const decisions = decideFiles(
-    host,
     [...configFiles(plan, pki.paths), selfFile(), ...(completion ? [completion] : [])],
+    (p) => currentFile(host, p),
     state?.files ?? {},
   );
   const bins: ViewEntry[] = requiredBinaries(plan.release.version).map((b) => ({

@@ -1,14 +1,16 @@
 /** Writing the state record after an install or join: what etcdup owns now and how the member was set up. */
 import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { type HostRoot, sha256Hex } from "../host/fs.ts";
+import type { HostRoot } from "../host/fs.ts";
+import { sha256Hex } from "../hash.ts";
 import { sha256File } from "../host/hash.ts";
-import type { FileDecision } from "../host/apply.ts";
-import { type InstallState, type OwnedFile, writeState } from "../host/state.ts";
+import type { FileDecision } from "../files.ts";
+import { type InstallState, writeState } from "../host/state.ts";
+import type { OwnedFile } from "../files.ts";
 import type { InstallPlan } from "../plan/types.ts";
 import type { PkiPlan } from "../pki/plan.ts";
 import { requiredBinaries } from "../release/unpack.ts";
-import { timerUnit } from "../timers/job.ts";
+import { timerUnit } from "../plan/timer_units.ts";
 import { recordedSource } from "./remembered.ts";
 
 /** Hashes, owners and modes of the installed binaries of the plan's release. */

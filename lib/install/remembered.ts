@@ -8,7 +8,8 @@
 import { EtcdupError, Exit } from "../errors.ts";
 import type { FlagValues } from "../command.ts";
 import type { InstallState } from "../host/state.ts";
-import type { PlannedRelease, PlannedSource } from "../plan/types.ts";
+import type { PlannedRelease } from "../plan/types.ts";
+import type { PlannedSource } from "../release_source.ts";
 import { MAX_QUOTA_BYTES } from "../plan/care.ts";
 
 /** The flags that pick a release source; any one of them given replaces the recorded source. */

@@ -5,7 +5,7 @@
 import { EtcdupError, Exit } from "../errors.ts";
 import type { Output } from "../output.ts";
 import type { HostRoot } from "../host/fs.ts";
-import type { FileDecision } from "../host/apply.ts";
+import type { FileDecision } from "../files.ts";
 import { serviceManager } from "../host/systemd.ts";
 import { localClientUrl } from "../plan/desired.ts";
 import { writesContent } from "../plan/diff.ts";
@@ -15,7 +15,7 @@ import type { PkiPlan } from "../pki/plan.ts";
 import { likelyFix } from "../etcd/diagnose.ts";
 import { adminTlsClient } from "../etcd/admin_client.ts";
 import type { InstallState } from "../host/state.ts";
-import { timerFiles, timerUnit } from "../timers/job.ts";
+import { timerFiles, timerUnit } from "../plan/timer_units.ts";
 import { retiredTimers, runTimers, timerSteps } from "../timers/systemd.ts";
 import { dropStaleForce } from "../recovery/force.ts";
 

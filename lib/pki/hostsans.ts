@@ -6,7 +6,7 @@
  * `certs renew` adds it. A host name that is not a valid DNS name (e.g. with '_') is left out: strict
  * verifiers reject it in a certificate.
  */
-import type { HostFacts } from "../plan/facts.ts";
+import type { HostFacts } from "../facts.ts";
 import { dnsName, mergeSans, type Sans } from "./sans.ts";
 
 /**

@@ -14,15 +14,9 @@ import { mergeSans, parseSans, type Sans } from "../pki/sans.ts";
 import { type Arch, parseArch, resolveVersion as manifestVersion } from "../release/manifest.ts";
 import { DEFAULT_MIRROR } from "../release/source.ts";
 import { parseTarballName } from "../release/file_name.ts";
-import type { HostFacts } from "./facts.ts";
-import type {
-  InstallPlan,
-  PlannedMember,
-  PlannedPaths,
-  PlannedPki,
-  PlannedRelease,
-  PlannedSource,
-} from "./types.ts";
+import type { HostFacts } from "../facts.ts";
+import type { InstallPlan, PlannedMember, PlannedPaths, PlannedPki, PlannedRelease } from "./types.ts";
+import type { PlannedSource } from "../release_source.ts";
 import * as v from "./validate.ts";
 import { checkDir, checkDisjoint, type DirChoice } from "./dirs.ts";
 import { planCare } from "./care.ts";

@@ -6,18 +6,7 @@
  */
 import { usageError } from "../errors.ts";
 import type { FlagValues } from "../command.ts";
-
-/** What install tells etcd about compaction, quota and timing. */
-export interface PlannedCare {
-  /** `--auto-compaction-retention` in periodic mode, as a Go duration ("1h"); "0" turns compaction off. */
-  compactionRetention: string;
-  /** `--quota-backend-bytes`. */
-  quotaBackendBytes: number;
-  /** `--heartbeat-interval` in ms. */
-  heartbeatMs: number;
-  /** `--election-timeout` in ms. */
-  electionMs: number;
-}
+import type { PlannedCare } from "../care.ts";
 
 /** etcd's default quota, made explicit: tested by etcd at that size, and small VMs' memory maps it. */
 export const DEFAULT_QUOTA_BYTES = 2 * 1024 ** 3;

@@ -6,9 +6,10 @@ import * as path from "node:path";
 import { type EtcdConfig, renderEnvFile } from "../etcd/env.ts";
 import { renderProfile, renderUnit } from "../etcd/unit.ts";
 import type { PkiPaths } from "../pki/layout.ts";
-import { type DesiredFile, rootFile } from "./diff.ts";
+import { rootFile } from "./diff.ts";
+import type { DesiredFile } from "../files.ts";
 import type { InstallPlan } from "./types.ts";
-import { timerFiles } from "../timers/job.ts";
+import { timerFiles } from "./timer_units.ts";
 import { urlHost } from "./validate.ts";
 
 /**

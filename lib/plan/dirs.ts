@@ -16,6 +16,9 @@
 import { type EtcdupError, usageError } from "../errors.ts";
 import { absolutePath } from "./validate.ts";
 
+/** Where `etcdup backup` puts snapshots unless --dir says otherwise (target path). */
+export const DEFAULT_BACKUP_DIR = "/var/backups/etcd";
+
 /** What a directory is for. */
 export type DirRole = "data" | "wal" | "bin" | "pki" | "backup";
 

@@ -2,7 +2,7 @@
  * The plan and its outcome for people (`--dry-run` text, the final summary) and as data (`--json`).
  * Pure: it formats what the command decided.
  */
-import type { FileAction } from "./diff.ts";
+import type { FileAction } from "../files.ts";
 import type { InstallPlan } from "./types.ts";
 
 /** One file or directory line of the view. */

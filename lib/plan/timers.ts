@@ -9,8 +9,8 @@
  */
 import * as path from "node:path";
 import type { FlagValues } from "../command.ts";
-import { type TimerJob, timerJob } from "../timers/job.ts";
-import { DEFAULT_BACKUP_DIR } from "../backup/names.ts";
+import { type TimerJob, timerJob } from "./timer_units.ts";
+import { DEFAULT_BACKUP_DIR } from "./dirs.ts";
 import { absolutePath } from "./validate.ts";
 
 /** The backup timer's schedule unless --backup-schedule says otherwise. */

@@ -3,14 +3,9 @@
  * validated, before anything touches the host. Everything after planning reads only this.
  */
 import type { KeyAlgorithm } from "../pki/algorithms.ts";
-import type { TimerJob } from "../timers/job.ts";
-import type { PlannedCare } from "./care.ts";
-
-/** Where the release tarball comes from. */
-export type PlannedSource =
-  | { kind: "mirror"; baseUrl: string; caFile?: string }
-  | { kind: "tarball"; path: string }
-  | { kind: "bundle"; dir: string };
+import type { TimerJob } from "./timer_units.ts";
+import type { PlannedCare } from "../care.ts";
+import type { PlannedSource } from "../release_source.ts";
 
 /** The release to install. */
 export interface PlannedRelease {

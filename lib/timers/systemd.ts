@@ -6,10 +6,10 @@
 import type { Output } from "../output.ts";
 import { EtcdupError, Exit } from "../errors.ts";
 import type { HostRoot } from "../host/fs.ts";
-import type { OwnedFile } from "../host/state.ts";
+import type { OwnedFile } from "../files.ts";
 import { analyzeCalendar, type ServiceManager } from "../host/systemd.ts";
-import { sha256Hex } from "../host/fs.ts";
-import { type TimerJob, timerUnit, UNIT_DIR } from "./job.ts";
+import { sha256Hex } from "../hash.ts";
+import { type TimerJob, timerUnit, UNIT_DIR } from "../plan/timer_units.ts";
 
 /**
  * Asks `systemd-analyze calendar` about each job's schedule on the live host; a schedule systemd rejects is a

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { buildPlan } from "../../lib/plan/build.ts";
 import { deriveClusterToken, parseInitialCluster } from "../../lib/plan/cluster.ts";
 import { configFiles } from "../../lib/plan/desired.ts";
-import type { HostFacts } from "../../lib/plan/facts.ts";
+import type { HostFacts } from "../../lib/facts.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
 
 const LIST = "n1=https://10.0.0.1:2380,n2=https://[fd00::2]:2380,n3=https://10.0.0.3:2380";

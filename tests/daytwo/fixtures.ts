@@ -4,8 +4,10 @@
  */
 import * as path from "node:path";
 import type { EtcdConfig } from "../../lib/etcd/env.ts";
-import { HostRoot, sha256Hex } from "../../lib/host/fs.ts";
-import { type InstallState, type OwnedFile, writeState } from "../../lib/host/state.ts";
+import { HostRoot } from "../../lib/host/fs.ts";
+import { sha256Hex } from "../../lib/hash.ts";
+import { type InstallState, writeState } from "../../lib/host/state.ts";
+import type { OwnedFile } from "../../lib/files.ts";
 import { inTempDir } from "../release/helpers.ts";
 
 /** The env file etcdup owns and the operator's override file. */

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import type { OwnedFile } from "../../lib/host/state.ts";
+import type { OwnedFile } from "../../lib/files.ts";
 import { compareFiles } from "../../lib/daytwo/drift.ts";
 import { footprint, planUninstall, remainsAfter } from "../../lib/daytwo/uninstall_plan.ts";
 import { memberState } from "./fixtures.ts";

@@ -8,7 +8,8 @@ import { deepStrictEqual as assertEquals, match as assertMatch, rejects } from "
 import * as fs from "node:fs";
 import { main } from "../../main.ts";
 import { renderEnvFile } from "../../lib/etcd/env.ts";
-import { type HostRoot, sha256Hex } from "../../lib/host/fs.ts";
+import type { HostRoot } from "../../lib/host/fs.ts";
+import { sha256Hex } from "../../lib/hash.ts";
 import { readState } from "../../lib/host/state.ts";
 import { serviceManager } from "../../lib/host/systemd.ts";
 import { FIXED_PATHS } from "../../lib/plan/build.ts";

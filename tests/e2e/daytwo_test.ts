@@ -14,7 +14,7 @@ import { Network } from "./harness/network.ts";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { brokenRelease } from "../support/broken_release.ts";
 import type { ExecResult } from "../support/exec.ts";
-import { sha256Hex } from "../../lib/host/fs.ts";
+import { sha256Hex } from "../../lib/hash.ts";
 
 /** The SHA-256 of a file seen from the host. */
 const sha256Of = async (file: string) => sha256Hex(await Deno.readFile(file));

@@ -9,10 +9,12 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
-import { HostRoot, sha256Hex } from "../../lib/host/fs.ts";
+import { HostRoot } from "../../lib/host/fs.ts";
+import { sha256Hex } from "../../lib/hash.ts";
 import { sha256File } from "../../lib/host/hash.ts";
-import { applyDecisions, decideFiles } from "../../lib/host/apply.ts";
-import type { DesiredFile } from "../../lib/plan/diff.ts";
+import { applyDecisions, currentFile } from "../../lib/host/apply.ts";
+import { decideFiles } from "../../lib/plan/diff.ts";
+import type { DesiredFile } from "../../lib/files.ts";
 
 function withRoot(fn: (host: HostRoot, root: string) => void): void {
   const root = Deno.makeTempDirSync({ prefix: "etcdup-copy-" });
@@ -72,11 +74,11 @@ Deno.test("applyDecisions: a desired file given by reference ({ copyOf }) is cop
       protectEdits: false,
       readByEtcd: false,
     };
-    const first = decideFiles(host, [file], {});
+    const first = decideFiles([file], (p) => currentFile(host, p), {});
     assert.deepEqual(first.map((d) => d.action), ["create"]);
     applyDecisions(host, first);
     assert.equal(sha256File(host.resolve("/bin/etcdup")), file.sha256);
     assert.equal(host.stat("/bin/etcdup")?.mode, 0o755);
-    assert.deepEqual(decideFiles(host, [file], {}).map((d) => d.action), ["keep"]);
+    assert.deepEqual(decideFiles([file], (p) => currentFile(host, p), {}).map((d) => d.action), ["keep"]);
   });
 });

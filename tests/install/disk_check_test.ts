@@ -9,7 +9,7 @@ import { HostRoot } from "../../lib/host/fs.ts";
 import { measureFsync } from "../../lib/host/fsync.ts";
 import { checkDisk, diskCheckSkipped, percentile, summarize, tooSlow } from "../../lib/install/disk_check.ts";
 import { buildPlan } from "../../lib/plan/build.ts";
-import type { HostFacts } from "../../lib/plan/facts.ts";
+import type { HostFacts } from "../../lib/facts.ts";
 import type { FlagValues } from "../../lib/command.ts";
 import { memberState } from "../daytwo/fixtures.ts";
 import { captureOutput, inTempDir } from "../release/helpers.ts";

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { buildPlan } from "../../lib/plan/build.ts";
-import type { HostFacts } from "../../lib/plan/facts.ts";
+import type { HostFacts } from "../../lib/facts.ts";
 import { healthCheckLines } from "../../lib/install/apply.ts";
 
 const FACTS: HostFacts = {

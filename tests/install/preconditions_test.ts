@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { checkPreconditions } from "../../lib/install/context.ts";
 import { HostRoot } from "../../lib/host/fs.ts";
-import type { HostFacts } from "../../lib/plan/facts.ts";
+import type { HostFacts } from "../../lib/facts.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
 
 const facts: HostFacts = { hostname: "n1", addresses: [], cpu: "x86_64", isRoot: true };

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { writeState } from "../../lib/host/state.ts";
-import { gatherFacts } from "../../lib/plan/facts.ts";
+import { gatherFacts } from "../../lib/host/facts.ts";
 import { hostSans } from "../../lib/pki/hostsans.ts";
 import { memberState } from "../daytwo/fixtures.ts";
 import { makePki, request, tempRoot } from "../pki/helpers.ts";

@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { AwsV4Signer } from "aws4fetch";
 import { signRequest } from "../../lib/offsite/sign.ts";
-import { sha256Hex } from "../../lib/host/fs.ts";
+import { sha256Hex } from "../../lib/hash.ts";
 
 const S3_DOC_KEY = {
   accessKeyId: "AKIAIOSFODNN7EXAMPLE",

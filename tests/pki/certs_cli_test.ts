@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { type InstallState, readState, writeState } from "../../lib/host/state.ts";
 import { ownedFileNow } from "../../lib/daytwo/swap.ts";
-import { gatherFacts } from "../../lib/plan/facts.ts";
+import { gatherFacts } from "../../lib/host/facts.ts";
 import { applyPki } from "../../lib/pki/apply.ts";
 import { splitCaExport } from "../../lib/pki/export.ts";
 import { hostSans } from "../../lib/pki/hostsans.ts";

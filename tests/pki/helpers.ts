@@ -11,7 +11,7 @@ import { loadCa } from "../../lib/pki/ca.ts";
 import { clientPair, planNewClient } from "../../lib/pki/clients.ts";
 import { hostSans } from "../../lib/pki/hostsans.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
-import { gatherFacts } from "../../lib/plan/facts.ts";
+import { gatherFacts } from "../../lib/host/facts.ts";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { exec, execOk } from "../support/exec.ts";
 import { waitUntil } from "../support/wait.ts";

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { HostRoot } from "../../lib/host/fs.ts";
-import { gatherFacts } from "../../lib/plan/facts.ts";
+import { gatherFacts } from "../../lib/host/facts.ts";
 import { applyPki } from "../../lib/pki/apply.ts";
 import { hostSans } from "../../lib/pki/hostsans.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { resolveTarget, wantedSans } from "../../lib/commands/certs/target.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
 import { buildPlan } from "../../lib/plan/build.ts";
-import type { HostFacts } from "../../lib/plan/facts.ts";
+import type { HostFacts } from "../../lib/facts.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
 import type { Sans } from "../../lib/pki/sans.ts";
 import { readState, writeState } from "../../lib/host/state.ts";

@@ -1,7 +1,7 @@
 /** buildPlan: defaults from host facts, every flag validated with a usage error that names it. */
 import assert from "node:assert/strict";
 import { buildPlan } from "../../lib/plan/build.ts";
-import type { HostFacts } from "../../lib/plan/facts.ts";
+import type { HostFacts } from "../../lib/facts.ts";
 import type { FlagValues } from "../../lib/command.ts";
 import { EtcdupError, Exit, usageError } from "../../lib/errors.ts";
 

@@ -1,6 +1,7 @@
 /** File decisions: create, keep, fix owner/mode, update what etcdup wrote, keep what the operator edited. */
 import assert from "node:assert/strict";
-import { decideFile, type DesiredFile } from "../../lib/plan/diff.ts";
+import { decideFile } from "../../lib/plan/diff.ts";
+import type { DesiredFile } from "../../lib/files.ts";
 
 const want = (protectEdits: boolean): DesiredFile => ({
   path: "/etc/default/etcd",

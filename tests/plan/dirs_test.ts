@@ -9,7 +9,7 @@ import { checkDir, checkDisjoint, type DirChoice, type DirRole, installedDirs } 
 import { advertiseAddress, rootDir, unreachableAddress } from "../../lib/plan/validate.ts";
 import { buildPlan } from "../../lib/plan/build.ts";
 import { parseInitialCluster } from "../../lib/plan/cluster.ts";
-import type { HostFacts } from "../../lib/plan/facts.ts";
+import type { HostFacts } from "../../lib/facts.ts";
 import type { FlagValues } from "../../lib/command.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
 import { parseCommand } from "../../lib/cli/args.ts";

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { parseEnvFile, renderEnvFile } from "../../lib/etcd/env.ts";
-import { sha256Hex } from "../../lib/host/fs.ts";
+import { sha256Hex } from "../../lib/hash.ts";
 import { readState } from "../../lib/host/state.ts";
 import { recordSolo, soloCluster } from "../../lib/recovery/record.ts";
 import {

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { obtainRelease } from "../../lib/release/obtain.ts";
-import { sha256Hex } from "../../lib/host/fs.ts";
+import { sha256Hex } from "../../lib/hash.ts";
 import { EtcdupError } from "../../lib/errors.ts";
 import { captureOutput } from "./helpers.ts";
 

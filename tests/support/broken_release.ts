@@ -5,7 +5,7 @@
  * to start; every other check of the tarball (checksum, layout, ELF arch, version) passes.
  */
 import * as path from "node:path";
-import { sha256Hex } from "../../lib/host/fs.ts";
+import { sha256Hex } from "../../lib/hash.ts";
 import { topFolderName } from "../../lib/release/file_name.ts";
 import { execOk } from "./exec.ts";
 import type { EtcdFixture } from "./etcd_fixtures.ts";

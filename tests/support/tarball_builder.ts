@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { sha256Hex } from "../../lib/host/fs.ts";
+import { sha256Hex } from "../../lib/hash.ts";
 import { topFolderName as topFolder } from "../../lib/release/file_name.ts";
 // @ts-types="@types/tar-stream"
 import * as tar from "tar-stream";

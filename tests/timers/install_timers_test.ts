@@ -11,9 +11,9 @@ import { HostRoot } from "../../lib/host/fs.ts";
 import { readState } from "../../lib/host/state.ts";
 import { apply } from "../../lib/install/apply.ts";
 import { buildPlan } from "../../lib/plan/build.ts";
-import { gatherFacts } from "../../lib/plan/facts.ts";
+import { gatherFacts } from "../../lib/host/facts.ts";
 import type { InstallPlan } from "../../lib/plan/types.ts";
-import { timerJob } from "../../lib/timers/job.ts";
+import { timerJob } from "../../lib/plan/timer_units.ts";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 
 Deno.test("timers through install --root: written, enabled, recorded; re-run no-op; retired; uninstalled", async () => {

@@ -1,6 +1,6 @@
 /** Host facts: FQDN from /etc/hosts, routable addresses only, IPv4 first. */
 import assert from "node:assert/strict";
-import { fqdnFromHosts, gatherFacts, isLocalOnly, routableAddresses } from "../../lib/plan/facts.ts";
+import { fqdnFromHosts, gatherFacts, isLocalOnly, routableAddresses } from "../../lib/host/facts.ts";
 import { HostRoot } from "../../lib/host/fs.ts";
 
 Deno.test("facts: the FQDN comes from a hosts line naming the host", () => {

@@ -8,9 +8,9 @@
 import serviceTemplate from "../../assets/etcdup-job.service" with { type: "text" };
 import timerTemplate from "../../assets/etcdup-job.timer" with { type: "text" };
 import { usageError } from "../errors.ts";
-import { SELF_PATH } from "../host/self.ts";
 import { fillTemplate } from "../etcd/template.ts";
-import { type DesiredFile, rootFile } from "../plan/diff.ts";
+import { rootFile } from "./diff.ts";
+import { type DesiredFile, SELF_PATH } from "../files.ts";
 
 /** Where the units go (target path). */
 export const UNIT_DIR = "/etc/systemd/system";

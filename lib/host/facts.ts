@@ -1,29 +1,10 @@
 /**
- * Host facts the planner needs: names, addresses, architecture, whether we are root. Gathered once, at
- * the edge; {@link buildPlan} only reads the result, so planning stays pure and testable.
+ * Gathering the host facts the planner needs (lib/facts.ts): names, addresses, architecture, whether we
+ * are root. Gathered once, at the edge; {@link buildPlan} only reads the result, so planning stays pure.
  */
 import { isIPv6 } from "node:net";
-import type { HostRoot } from "../host/fs.ts";
-
-/** One non-loopback, non-link-local interface address. */
-export interface HostAddress {
-  address: string;
-  family: "IPv4" | "IPv6";
-}
-
-/** What the planner knows about the host. */
-export interface HostFacts {
-  /** Short host name, e.g. "node1". */
-  hostname: string;
-  /** Fully qualified name when the host has one (from the hostname itself or /etc/hosts). */
-  fqdn?: string;
-  /** Routable interface addresses, IPv4 first, in interface order. */
-  addresses: HostAddress[];
-  /** Deno's name of the CPU architecture ("x86_64", "aarch64"). */
-  cpu: string;
-  /** Whether this process runs as root. */
-  isRoot: boolean;
-}
+import type { HostRoot } from "./fs.ts";
+import type { HostAddress, HostFacts } from "../facts.ts";
 
 /** Whether `ip` is loopback or link-local (useless in a certificate or an advertise URL). */
 export function isLocalOnly(ip: string): boolean {

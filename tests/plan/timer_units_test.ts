@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { calendarExpression, timerFiles, timerJob } from "../../lib/timers/job.ts";
+import { calendarExpression, timerFiles, timerJob } from "../../lib/plan/timer_units.ts";
 import { plannedTimers } from "../../lib/plan/timers.ts";
 import { parseCalendarElapses } from "../../lib/host/systemd.ts";
 import { checkCalendars } from "../../lib/timers/systemd.ts";
