@@ -6,7 +6,7 @@
  * Usage: deno run <runtime permissions> bench/drivers/offsite.ts ENDPOINT BUCKET KEY FILE RECIPIENT WORK_DIR
  */
 import * as path from "node:path";
-import { encryptFile } from "../../lib/offsite/age.ts";
+import { encryptFile } from "../../lib/backup/age.ts";
 import { openRemote } from "../../lib/offsite/remote.ts";
 
 if (import.meta.main) {

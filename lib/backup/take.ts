@@ -16,7 +16,7 @@ import type { InstallState } from "../host/state.ts";
 import { sha256FileAsync } from "../host/hash.ts";
 import { parseSnapshotName, snapshotFileName, tempFileName } from "./names.ts";
 import { retain, type RetentionPolicy } from "./retention.ts";
-import { encryptFile } from "../offsite/age.ts";
+import { encryptFile } from "./age.ts";
 import {
   BACKUP_DIR_OWNER,
   listSnapshots,

@@ -10,7 +10,7 @@ import { readState } from "../host/state.ts";
 import { backupDir } from "../backup/names.ts";
 import { listSnapshots } from "../backup/store.ts";
 import { sha256FileAsync } from "../host/hash.ts";
-import { formatAge } from "../backup/status.ts";
+import { formatAge } from "../offsite/backup_status.ts";
 import { listRemote } from "../offsite/remote_list.ts";
 
 /** One line of the list; the `--json` result's entries. */

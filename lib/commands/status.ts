@@ -17,7 +17,7 @@ import { resolveTarget } from "./certs/target.ts";
 import { adminClient } from "../etcd/admin_client.ts";
 import { compareFiles, drifted, type DriftEntry, observeFiles } from "../daytwo/drift.ts";
 import { hostOf, requireInstalled } from "../daytwo/preconditions.ts";
-import { type BackupStatus, backupStatus, formatBackupStatus } from "../backup/status.ts";
+import { type BackupStatus, backupStatus, formatBackupStatus } from "../offsite/backup_status.ts";
 import { formatTimers, timerProblems, type TimerStatus, timerStatuses } from "../timers/status.ts";
 
 /** Everything `status` found; the `--json` result. */

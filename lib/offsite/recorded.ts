@@ -6,7 +6,7 @@
  */
 import type { FlagValues } from "../command.ts";
 import type { HostRoot } from "../host/fs.ts";
-import { loadRecipients } from "./age.ts";
+import { loadRecipients } from "../backup/age.ts";
 import { OFFSITE_RECORD } from "./paths.ts";
 import { type RemoteSettings, remoteSettings } from "./remote.ts";
 

@@ -14,7 +14,7 @@ import type { HostRoot } from "../host/fs.ts";
 import { parseSnapshotName } from "../backup/names.ts";
 import { BACKUP_DIR_OWNER, readRecordAt, type SnapshotRecord, writeRecord } from "../backup/store.ts";
 import { sha256FileAsync } from "../host/hash.ts";
-import { decryptFile, loadIdentities } from "./age.ts";
+import { decryptFile, loadIdentities } from "../backup/age.ts";
 import { readOffsite } from "./recorded.ts";
 import { remoteSettings } from "./remote.ts";
 import { fetchForRestore } from "./restore_source.ts";

@@ -6,7 +6,7 @@
  */
 import * as path from "node:path";
 import { EtcdupError, Exit, usageError } from "../errors.ts";
-import { decryptFile, loadIdentities } from "./age.ts";
+import { decryptFile, loadIdentities } from "../backup/age.ts";
 import { parseS3Url } from "./location.ts";
 import { openRemote, type RemoteSettings } from "./remote.ts";
 import { listRemoteSnapshots } from "./remote_snapshots.ts";

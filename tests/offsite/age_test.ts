@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Exit } from "../../lib/errors.ts";
-import { decryptFile, encryptFile, loadIdentities, loadRecipients } from "../../lib/offsite/age.ts";
+import { decryptFile, encryptFile, loadIdentities, loadRecipients } from "../../lib/backup/age.ts";
 import { etcdupError, fileSha256, MiB, randomFile, runClean } from "./helpers.ts";
 
 /** A fresh key pair made by age-keygen: the identity file and its recipient. */

@@ -22,7 +22,7 @@ async function peakRssKiB(
   const code = `
     import { S3Client } from "${repo}/lib/offsite/s3.ts";
     import { resolveLocation } from "${repo}/lib/offsite/location.ts";
-    import { decryptFile, encryptFile, loadIdentities } from "${repo}/lib/offsite/age.ts";
+    import { decryptFile, encryptFile, loadIdentities } from "${repo}/lib/backup/age.ts";
     const dir = ${JSON.stringify(dir)};
     const tag = crypto.randomUUID();
     const client = new S3Client({

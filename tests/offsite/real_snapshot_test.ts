@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { decryptFile, encryptFile, loadIdentities, loadRecipients } from "../../lib/offsite/age.ts";
+import { decryptFile, encryptFile, loadIdentities, loadRecipients } from "../../lib/backup/age.ts";
 import { fetchSnapshot, shipSnapshot } from "../../lib/offsite/ship.ts";
 import { exec, execOk } from "../support/exec.ts";
 import { etcdFixture } from "../support/etcd_fixtures.ts";

@@ -11,7 +11,7 @@ import { main } from "../../main.ts";
 import { Exit } from "../../lib/errors.ts";
 import { HostRoot } from "../../lib/host/fs.ts";
 import { readState } from "../../lib/host/state.ts";
-import { encryptFile } from "../../lib/offsite/age.ts";
+import { encryptFile } from "../../lib/backup/age.ts";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { exec, execOk } from "../support/exec.ts";
 import { realSnapshot } from "../backup/snapshots.ts";

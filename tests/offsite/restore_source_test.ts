@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Exit } from "../../lib/errors.ts";
-import { encryptFile } from "../../lib/offsite/age.ts";
+import { encryptFile } from "../../lib/backup/age.ts";
 import { fetchForRestore } from "../../lib/offsite/restore_source.ts";
 import { shipSnapshot } from "../../lib/offsite/ship.ts";
 import { startS3rver } from "../support/s3rver.ts";

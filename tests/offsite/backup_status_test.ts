@@ -1,6 +1,6 @@
 /** The backup problems `etcdup status` reports, as a pure function of the newest snapshot and the timer. */
 import assert from "node:assert/strict";
-import { backupProblems, formatAge } from "../../lib/backup/status.ts";
+import { backupProblems, formatAge } from "../../lib/offsite/backup_status.ts";
 
 const timer = { unit: "etcdup-backup.timer", schedule: "hourly", periodSeconds: 3600 };
 const newest = (ageSeconds: number) => ({ path: "/var/backups/etcd/x.db", takenAt: "", ageSeconds });

@@ -10,8 +10,8 @@ import type { InstallState } from "../host/state.ts";
 import { analyzeCalendar, type ServiceManager } from "../host/systemd.ts";
 import { CALENDAR_SHORTHANDS, UNIT_DIR } from "../plan/timer_units.ts";
 import { DEFAULT_BACKUP_DIR } from "../plan/dirs.ts";
-import { listSnapshots } from "./store.ts";
-import { type RemoteBackupStatus, remoteBackupStatus } from "../offsite/remote_status.ts";
+import { listSnapshots } from "../backup/store.ts";
+import { type RemoteBackupStatus, remoteBackupStatus } from "./remote_status.ts";
 
 /** The backup timer's unit. */
 export const BACKUP_TIMER = "etcdup-backup.timer";
@@ -29,7 +29,7 @@ export interface BackupStatus {
     /** systemd's Result of the last run of etcdup-backup.service ("success", "exit-code", ...). */
     lastResult?: string;
   };
-  /** The bucket, when an upload is configured (lib/offsite/remote_status.ts). */
+  /** The bucket, when an upload is configured (./remote_status.ts). */
   remote?: RemoteBackupStatus;
   problems: string[];
 }
