@@ -1,0 +1,302 @@
+/**
+ * The dependency rule of lib/, enforced on the module graph Deno resolves (tests/support/module_graph.ts).
+ *
+ * Layers, bottom to top: core, model, host, flows, cli. A module imports only modules of its own layer or
+ * of a layer below it; type-only and dynamic imports count like any other (a type is still coupling, and the
+ * CLI's lazily loaded command bodies are still its imports). Core and model modules touch no host: no
+ * node:fs/child_process/net/os/dns/http import and no `Deno.` I/O. No two folders import each other, through
+ * any chain, and no files of one folder do.
+ *
+ * {@link PLACES} is the one table of the rule: every file under lib/ is placed by its longest matching entry,
+ * and a file no entry matches fails the test, so a new folder is placed on purpose.
+ */
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { REPO } from "../shipping/etcdup_cmd.ts";
+import { type ModuleGraph, moduleGraph } from "../support/module_graph.ts";
+
+/** The layers, bottom first: a module may import its own layer and those before it. */
+export const LAYERS = ["core", "model", "host", "flows", "cli"] as const;
+export type Layer = typeof LAYERS[number];
+
+/**
+ * Where each part of lib/ stands. A folder entry ends in "/"; a file entry overrides its folder's.
+ * - core: errors and their code registry, the output and command interfaces, text escaping, hashing of bytes,
+ *   versions, the file and source types that planning and the host share. Imports nothing else of lib/.
+ * - model: pure data in, data out: planning, diffing, rendering (units, env files, timers), the release
+ *   manifest, PKI profiles and names.
+ * - host: every read and write of the host: files under a root, accounts, systemd, the network, etcd's
+ *   clients, and the PKI and release steps that still read or write files themselves. The host may use the
+ *   model's types and pure decisions (host/apply.ts applies plan/diff.ts's); the model never uses the host.
+ * - flows: what commands compose: install, day-two changes, cluster membership, backup, offsite, recovery,
+ *   and the command bodies.
+ * - cli: argv, flag specs, help, the terminal/JSON output; on top, loading the command bodies.
+ */
+export const PLACES: Record<string, Layer> = {
+  "lib/errors.ts": "core",
+  "lib/text.ts": "core",
+  "lib/version.ts": "core",
+  "lib/hash.ts": "core",
+  "lib/output.ts": "core",
+  "lib/command.ts": "core",
+  "lib/facts.ts": "core",
+  "lib/files.ts": "core",
+  "lib/release_source.ts": "core",
+  "lib/care.ts": "core",
+
+  "lib/plan/": "model",
+  "lib/pki/": "model",
+  "lib/etcd/": "model",
+  "lib/release/manifest.ts": "model",
+  "lib/release/source.ts": "model",
+
+  "lib/host/": "host",
+  "lib/timers/": "host",
+  "lib/release/": "host",
+  "lib/etcd/health.ts": "host",
+  "lib/etcd/diagnose.ts": "host",
+  // The PKI files that read or write through a HostRoot themselves (engineer "pkiplan" is moving the reads
+  // to the observe step; each file that no longer needs the host moves to the model by deleting its line).
+  "lib/pki/apply.ts": "host",
+  "lib/pki/ca.ts": "host",
+  "lib/pki/clients.ts": "host",
+  "lib/pki/files.ts": "host",
+  "lib/pki/inspect.ts": "host",
+  "lib/pki/journal.ts": "host",
+  "lib/pki/leaf.ts": "host",
+  "lib/pki/plan.ts": "host",
+  "lib/pki/request.ts": "host",
+  "lib/pki/rotate.ts": "host",
+
+  "lib/install/": "flows",
+  "lib/daytwo/": "flows",
+  "lib/cluster/": "flows",
+  "lib/backup/": "flows",
+  "lib/offsite/": "flows",
+  "lib/recovery/": "flows",
+  "lib/monitor/": "flows",
+  "lib/commands/": "flows",
+
+  "lib/cli/": "cli",
+};
+
+/**
+ * The one exception: engineer "pkiplan"'s work in progress in lib/pki/, let through until it lands. The lead
+ * deletes this entry when merging that work; nothing else may be let through.
+ * - `cycle`: the files of lib/pki/ that import each other (ca, leaf, plan, request, files, journal);
+ * - `reads`: model files that still read the host: lib/pki/export.ts's readCaFlags reads the CA files beside
+ *   the pure export format that planning (lib/plan/build.ts) uses.
+ */
+const PKIPLAN_PENDING = {
+  cycle: [
+    "lib/pki/ca.ts",
+    "lib/pki/files.ts",
+    "lib/pki/journal.ts",
+    "lib/pki/leaf.ts",
+    "lib/pki/plan.ts",
+    "lib/pki/request.ts",
+  ],
+  reads: ["lib/pki/export.ts"],
+};
+
+/**
+ * Node built-ins that reach the host; core and model import none of them. (node:net is not one: the model
+ * validates addresses with its isIP family; sockets are opened through Deno, which the source check catches.)
+ */
+const HOST_BUILTINS = /^node:(fs|fs\/promises|child_process|os|dns|http|https|tls|dgram|process)$/;
+/** `Deno.` I/O in source text (Deno.errors, the error classes, and Deno.build, the runtime's constants, are none). */
+const DENO_IO = /\bDeno\.(?!errors\b|build\b)[a-zA-Z]+/;
+
+/** The layer of a file of lib/ (relative path), or undefined when no entry of `places` matches. */
+export function layerOf(file: string, places: Record<string, Layer> = PLACES): Layer | undefined {
+  const match = Object.keys(places).filter((p) => p.endsWith("/") ? file.startsWith(p) : file === p)
+    .sort((a, b) => b.length - a.length)[0];
+  return match === undefined ? undefined : places[match];
+}
+
+/** A file's folder: `lib/pki/ca.ts` -> `lib/pki`, `lib/errors.ts` -> `lib`. */
+function folderOf(file: string): string {
+  return path.posix.dirname(file);
+}
+
+/** The graph restricted to files under lib/, as relative paths: file -> the lib files it imports. */
+export function libEdges(graph: ModuleGraph, root: string): Map<string, Set<string>> {
+  const edges = new Map<string, Set<string>>();
+  const rel = (s: string) => s.startsWith(root) ? s.slice(root.length) : undefined;
+  for (const [spec, deps] of graph.imports) {
+    const from = rel(spec);
+    if (from === undefined || !from.startsWith("lib/") || !from.endsWith(".ts")) continue;
+    const to = new Set<string>();
+    for (const d of deps) {
+      const t = rel(d.target);
+      if (t?.startsWith("lib/") && t !== from) to.add(t);
+    }
+    edges.set(from, to);
+  }
+  return edges;
+}
+
+/** Every import that runs up the layers: `from -> to (fromLayer -> toLayer)`. */
+export function upwardImports(edges: Map<string, Set<string>>, places = PLACES): string[] {
+  const out: string[] = [];
+  for (const [from, tos] of edges) {
+    const a = layerOf(from, places);
+    for (const to of tos) {
+      const b = layerOf(to, places);
+      if (a && b && LAYERS.indexOf(b) > LAYERS.indexOf(a)) out.push(`${from} -> ${to} (${a} -> ${b})`);
+    }
+  }
+  return out.sort();
+}
+
+/** The strongly connected components of more than one node (Tarjan), each sorted. */
+export function cycles(graph: Map<string, Set<string>>): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  const visit = (v: string) => {
+    index.set(v, index.size);
+    low.set(v, index.get(v)!);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      if (component.length > 1) found.push(component.sort());
+    }
+  };
+  for (const v of [...graph.keys()].sort()) if (!index.has(v)) visit(v);
+  return found.sort((a, b) => a[0].localeCompare(b[0]));
+}
+
+/** Folder cycles, each with the file imports that tie it: `lib/a -> lib/b: lib/a/x.ts -> lib/b/y.ts`. */
+export function folderCycles(edges: Map<string, Set<string>>): string[] {
+  const folders = new Map<string, Set<string>>();
+  for (const [from, tos] of edges) {
+    for (const to of tos) {
+      if (folderOf(from) === folderOf(to)) continue;
+      if (!folders.has(folderOf(from))) folders.set(folderOf(from), new Set());
+      folders.get(folderOf(from))!.add(folderOf(to));
+    }
+  }
+  return cycles(folders).map((component) => {
+    const ties = [...edges].flatMap(([from, tos]) =>
+      [...tos].filter((to) =>
+        folderOf(from) !== folderOf(to) && component.includes(folderOf(from)) &&
+        component.includes(folderOf(to))
+      ).map((to) => `    ${from} -> ${to}`)
+    );
+    return `${component.join(" <-> ")}\n${ties.sort().join("\n")}`;
+  });
+}
+
+/** File cycles inside one folder, each as its files. */
+export function fileCycles(edges: Map<string, Set<string>>): string[][] {
+  const inside = new Map<string, Set<string>>();
+  for (const [from, tos] of edges) {
+    inside.set(from, new Set([...tos].filter((to) => folderOf(to) === folderOf(from))));
+  }
+  return cycles(inside);
+}
+
+const root = `file://${REPO}/`;
+const libFiles = [...walk(path.join(REPO, "lib"))].map((f) => path.relative(REPO, f)).sort();
+let graphPromise: Promise<ModuleGraph> | undefined;
+/** The module graph of every file under lib/ (one `deno info` for all tests here). */
+function graph(): Promise<ModuleGraph> {
+  graphPromise ??= moduleGraph(REPO, libFiles);
+  return graphPromise;
+}
+/** Its lib/ part: file -> the lib files it imports. */
+async function libGraph(): Promise<Map<string, Set<string>>> {
+  return libEdges(await graph(), root);
+}
+
+function* walk(dir: string): Generator<string> {
+  for (const e of Deno.readDirSync(dir)) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory) yield* walk(p);
+    else if (e.name.endsWith(".ts")) yield p;
+  }
+}
+
+Deno.test("every file of lib/ has a place in the layer table", () => {
+  assert.ok(libFiles.length > 100, `lib/ files found: ${libFiles.length}`);
+  assert.deepEqual(libFiles.filter((f) => layerOf(f) === undefined), [], "files PLACES does not place");
+  const stale = Object.keys(PLACES).filter((p) =>
+    !libFiles.some((f) => p.endsWith("/") ? f.startsWith(p) : f === p)
+  );
+  assert.deepEqual(stale, [], "entries of PLACES that place no file");
+});
+
+Deno.test("imports run down the layers only: core <- model <- host <- flows <- cli", async () => {
+  const edges = await libGraph();
+  assert.ok(edges.size === libFiles.length, `graph holds ${edges.size} of ${libFiles.length} lib files`);
+  assert.deepEqual(upwardImports(edges), [], "imports that run up the layers");
+});
+
+Deno.test("core and model modules touch no host: no I/O built-in, no Deno I/O", async () => {
+  const { imports } = await graph();
+  const pure = libFiles.filter((f) => layerOf(f) === "core" || layerOf(f) === "model")
+    .filter((f) => !PKIPLAN_PENDING.reads.includes(f));
+  const offenders = pure.flatMap((f) => {
+    const deps = imports.get(`${root}${f}`) ?? [];
+    const builtins = deps.map((d) => d.target).filter((t) => HOST_BUILTINS.test(t));
+    const denoIo = Deno.readTextFileSync(path.join(REPO, f)).split("\n").filter((l) =>
+      DENO_IO.test(l) && !/^\s*(\*|\/\/)/.test(l)
+    ).map((l) => l.trim());
+    return [...builtins, ...denoIo].map((what) => `${f} (${layerOf(f)}): ${what}`);
+  });
+  assert.deepEqual(offenders, [], "host access in core or model modules");
+  const stillReading = PKIPLAN_PENDING.reads.filter((f) =>
+    DENO_IO.test(Deno.readTextFileSync(path.join(REPO, f)))
+  );
+  assert.deepEqual(
+    stillReading,
+    PKIPLAN_PENDING.reads,
+    "PKIPLAN_PENDING.reads lists a file that reads nothing now",
+  );
+});
+
+Deno.test("no cycle between folders of lib/", async () => {
+  assert.deepEqual(folderCycles(await libGraph()), [], "folders that import each other");
+});
+
+Deno.test("no cycle between the files of one folder", async () => {
+  const found = fileCycles(await libGraph());
+  const unexpected = found.filter((c) => c.join() !== PKIPLAN_PENDING.cycle.join());
+  assert.deepEqual(unexpected, [], "files of one folder that import each other");
+  assert.ok(
+    found.some((c) => c.join() === PKIPLAN_PENDING.cycle.join()),
+    "the lib/pki/ cycle is gone: delete PKIPLAN_PENDING.cycle",
+  );
+});
+
+Deno.test("the checks name what breaks the rule", () => {
+  const places: Record<string, Layer> = { "lib/a/": "model", "lib/b/": "host", "lib/b/pure.ts": "model" };
+  const edges = new Map([
+    ["lib/a/x.ts", new Set(["lib/b/y.ts", "lib/b/pure.ts"])],
+    ["lib/b/y.ts", new Set(["lib/a/x.ts", "lib/b/z.ts"])],
+    ["lib/b/z.ts", new Set(["lib/b/y.ts"])],
+  ]);
+  assert.equal(layerOf("lib/b/pure.ts", places), "model");
+  assert.equal(layerOf("lib/c/w.ts", places), undefined);
+  assert.deepEqual(upwardImports(edges, places), ["lib/a/x.ts -> lib/b/y.ts (model -> host)"]);
+  assert.deepEqual(folderCycles(edges), [
+    "lib/a <-> lib/b\n    lib/a/x.ts -> lib/b/pure.ts\n    lib/a/x.ts -> lib/b/y.ts\n    lib/b/y.ts -> lib/a/x.ts",
+  ]);
+  assert.deepEqual(fileCycles(edges), [["lib/b/y.ts", "lib/b/z.ts"]]);
+});
