@@ -4,8 +4,8 @@
  * Layers, bottom to top: core, model, host, flows, cli. A module imports only modules of its own layer or
  * of a layer below it; type-only and dynamic imports count like any other (a type is still coupling, and the
  * CLI's lazily loaded command bodies are still its imports). Core and model modules touch no host: no
- * node:fs/child_process/net/os/dns/http import and no `Deno.` I/O. No two folders import each other, through
- * any chain, and no files of one folder do.
+ * node:fs/child_process/os/dns/http import and no `Deno.` I/O. No two folders import each other, through
+ * any chain, and no files of one folder do. README.md ("Layers and the dependency rule") draws it.
  *
  * {@link PLACES} is the one table of the rule: every file under lib/ is placed by its longest matching entry,
  * and a file no entry matches fails the test, so a new folder is placed on purpose.
@@ -21,13 +21,14 @@ export type Layer = typeof LAYERS[number];
 
 /**
  * Where each part of lib/ stands. A folder entry ends in "/"; a file entry overrides its folder's.
- * - core: errors and their code registry, the output and command interfaces, text escaping, hashing of bytes,
- *   versions, the file and source types that planning and the host share. Imports nothing else of lib/.
+ * - core: errors and their codes, the output and command interfaces, text escaping, hashing of bytes,
+ *   versions, and the data the layers share (files, host facts, care settings, the release source).
  * - model: pure data in, data out: planning, diffing, rendering (units, env files, timers), the release
  *   manifest, PKI profiles and names.
  * - host: every read and write of the host: files under a root, accounts, systemd, the network, etcd's
- *   clients, and the PKI and release steps that still read or write files themselves. The host may use the
- *   model's types and pure decisions (host/apply.ts applies plan/diff.ts's); the model never uses the host.
+ *   clients, and the PKI and release steps that read or write files themselves. The host may use the model
+ *   (it carries out what the model decided: timers/systemd.ts installs the units plan/timer_units.ts
+ *   renders); the model never uses the host, which keeps folders that hold both (pki, release, etcd) acyclic.
  * - flows: what commands compose: install, day-two changes, cluster membership, backup, offsite, recovery,
  *   and the command bodies.
  * - cli: argv, flag specs, help, the terminal/JSON output; on top, loading the command bodies.
