@@ -7,7 +7,7 @@ import { EtcdupError, Exit, notRoot } from "../errors.ts";
 import { HostRoot } from "../host/fs.ts";
 import { type InstallState, readRemains, readState, STATE_FILE } from "../host/state.ts";
 import { rootDir } from "../plan/validate.ts";
-import { parseHealthTimeoutMs } from "../etcd/health_timeout.ts";
+import { parseHealthTimeoutMs } from "../plan/health_timeout.ts";
 
 /**
  * The host tree of `--root` (the live system without it).
@@ -56,7 +56,7 @@ export function requireRoot(host: HostRoot, command: string): void {
   );
 }
 
-/** `--health-timeout SECONDS` of a day-two command in milliseconds (rule: lib/etcd/health_timeout.ts). */
+/** `--health-timeout SECONDS` of a day-two command in milliseconds (rule: lib/plan/health_timeout.ts). */
 export function healthTimeoutMs(values: CommandContext["values"]): number {
   const raw = values["health-timeout"];
   return parseHealthTimeoutMs(typeof raw === "string" ? raw : undefined);

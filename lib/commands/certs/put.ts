@@ -12,7 +12,7 @@ import { serviceManager } from "../../host/systemd.ts";
 import { waitHealthy } from "../../etcd/health.ts";
 import { adminClient, adminTlsClient } from "../../etcd/admin_client.ts";
 import { ownedFileNow } from "../../daytwo/swap.ts";
-import { parseHealthTimeoutMs } from "../../etcd/health_timeout.ts";
+import { parseHealthTimeoutMs } from "../../plan/health_timeout.ts";
 import { applyPki, type ApplyResult, restorePki } from "../../pki/apply.ts";
 import { type PkiPlan, verifyPlan } from "../../pki/plan.ts";
 import type { Sans } from "../../pki/sans.ts";

@@ -1,6 +1,6 @@
 /** `--health-timeout`: one default and one bound, whichever command reads it. */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { parseHealthTimeoutMs } from "../../lib/etcd/health_timeout.ts";
+import { parseHealthTimeoutMs } from "../../lib/plan/health_timeout.ts";
 import { healthTimeoutMs } from "../../lib/daytwo/preconditions.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
 

@@ -3,7 +3,7 @@
  * or restarting it (install, join, upgrade, restore, recover, certs renew/rotate-ca). One default and one
  * bound for all of them, so no command waits differently from what `--help` and the README say.
  */
-import { positiveInt } from "../plan/validate.ts";
+import { positiveInt } from "./validate.ts";
 
 /** The wait when the flag is not given. */
 export const DEFAULT_HEALTH_TIMEOUT_S = 60;
