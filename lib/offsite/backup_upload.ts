@@ -7,7 +7,7 @@
 import type { Output } from "../output.ts";
 import { ClusterApi } from "../cluster/api.ts";
 import { adminClient } from "../etcd/admin_client.ts";
-import { EtcdupError } from "../errors.ts";
+import { EtcdupError, Exit } from "../errors.ts";
 import type { HostRoot } from "../host/fs.ts";
 import type { InstallState } from "../host/state.ts";
 import { parseSnapshotName } from "../backup/names.ts";
@@ -20,19 +20,54 @@ import { shipSnapshot } from "./ship.ts";
 
 /** What the upload did. */
 export interface UploadOutcome {
-  /** Why nothing was uploaded (a follower). */
+  /** Why nothing was uploaded: this member follows, and the leader named in it uploads. */
   skipped?: string;
+  /** The leader's member name when this member follows (it does the upload). */
+  leader?: string;
   uploaded?: UploadResult;
   /** Keys remote retention deleted. */
   remotePruned: string[];
 }
 
-/** Whether this member leads its cluster now (a single member always does). */
-async function isLeader(host: HostRoot, state: InstallState): Promise<boolean> {
+/** How long a member that knows no leader (an election running) is asked again before the upload fails. */
+const LEADER_WAIT_MS = 5_000;
+
+/**
+ * Whether this member leads its cluster now (a single member always does) and, when it follows, the
+ * leader's name. A member that knows no leader within {@link LEADER_WAIT_MS}, or cannot be asked, is
+ * `upload-leader-unknown` (exit 4): uploading anyway could put one snapshot per member in the bucket (every
+ * member cut off from the leader would), skipping quietly could leave the period with none; failing makes
+ * the run visibly failed (the timer's unit, `status`) while the snapshot stays local.
+ */
+async function leadership(host: HostRoot, state: InstallState): Promise<{ leads: boolean; leader: string }> {
   const api = new ClusterApi(adminClient(host, state));
+  const deadline = Date.now() + LEADER_WAIT_MS;
   try {
-    const s = await api.status(api.endpoints[0]);
-    return s.leader !== "0" && s.leader === s.memberId;
+    for (;;) {
+      let why: string;
+      try {
+        const s = await api.status(api.endpoints[0]);
+        if (s.leader !== "0") {
+          if (s.leader === s.memberId) return { leads: true, leader: state.name };
+          const members = (await api.memberList(false)).members;
+          return { leads: false, leader: members.find((m) => m.id === s.leader)?.name || `ID ${s.leader}` };
+        }
+        why = `${api.endpoints[0]} knows no leader (quorum lost or an election running)`;
+      } catch (err) {
+        why = (err as Error).message;
+      }
+      if (Date.now() >= deadline) {
+        throw new EtcdupError({
+          code: "upload-leader-unknown",
+          message:
+            `not uploading: cannot tell whether ${state.name} leads its cluster (only the leader uploads): ${why}`,
+          hint:
+            "Check the cluster with 'etcdup status'; once the member sees a leader the next backup uploads (on the leader).",
+          exit: Exit.health,
+        });
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
   } finally {
     await api.close();
   }
@@ -51,14 +86,14 @@ export async function uploadBackup(
   policy: RetentionPolicy,
   out: Output,
 ): Promise<UploadOutcome> {
-  if (!(await isLeader(host, state))) {
-    out.info(
-      `not uploading: ${state.name} is not the cluster's leader (the leader uploads; this snapshot stays local)`,
-    );
-    return { skipped: "not the leader", remotePruned: [] };
-  }
   const client = openRemote(remote, env);
   try {
+    const { leads, leader } = await leadership(host, state);
+    if (!leads) {
+      const skipped = `left to the leader ${leader}: ${state.name} follows`;
+      out.info(`not uploading: ${skipped} (the leader uploads; this snapshot stays local)`);
+      return { skipped, leader, remotePruned: [] };
+    }
     const uploaded = await shipSnapshot(client, snapshot.file, snapshot.record);
     out.step(
       `uploaded ${uploaded.url} (${uploaded.size} bytes, ${uploaded.parts} part(s), verified by ${uploaded.verified})`,

@@ -7,20 +7,27 @@ import * as path from "node:path";
 import { HostRoot } from "../../lib/host/fs.ts";
 import { type InstallState, writeState } from "../../lib/host/state.ts";
 import { execOk } from "../support/exec.ts";
-import { type LocalCluster, startLocalCluster } from "../cluster/local_cluster.ts";
+import { type LocalCluster, type LocalMember, startLocalCluster } from "../cluster/local_cluster.ts";
 import { memberState } from "../daytwo/fixtures.ts";
 
 /** The backup directory of {@link backupTree}. */
 export const BACKUP_DIR = "/var/backups/etcd";
 
 /**
- * Makes `root` a tree where etcdup installed the first member of `c`: its etcdctl/etcdutl in
- * /usr/local/bin, its CA and admin pair in /etc/etcd/pki, the state record naming its client URL, and an
- * empty backup directory.
+ * Makes `root` a tree where etcdup installed `member` of `c` (default the first, as `n1`): its etcdctl/etcdutl
+ * in /usr/local/bin, its CA and admin pair in /etc/etcd/pki, the state record naming its client URL (and
+ * its name, when given), and an empty backup directory.
  */
-export function backupTree(c: LocalCluster, root: string): { host: HostRoot; state: InstallState } {
+export function backupTree(
+  c: LocalCluster,
+  root: string,
+  member?: LocalMember,
+): { host: HostRoot; state: InstallState } {
   const host = new HostRoot(root);
-  const state = memberState({}, { clientUrls: [c.members[0].clientUrl] });
+  const state = memberState(
+    {},
+    member ? { clientUrls: [member.clientUrl], name: member.name } : { clientUrls: [c.members[0].clientUrl] },
+  );
   for (const d of ["/usr/local/bin", "/etc/etcd/pki", "/var/lib/etcdup", BACKUP_DIR]) {
     host.ensureDir(d, { uid: 0, gid: 0, mode: 0o700 });
   }
