@@ -9,7 +9,6 @@
  */
 import * as fs from "node:fs";
 import { createHash } from "node:crypto";
-import { Readable } from "node:stream";
 import { Decrypter, Encrypter } from "age-encryption";
 import { EtcdupError, Exit, usageError } from "../errors.ts";
 
@@ -169,11 +168,12 @@ function decryptError(err: unknown, what: string): EtcdupError {
   });
 }
 
-/** A file as a byte stream, read in 1 MiB pieces. */
+/** Output is written (and hashed) 1 MiB at a time, not per 64 KiB STREAM chunk: a sixteenth of the calls. */
+const WRITE_BATCH = 1024 * 1024;
+
+/** A file as a byte stream, read in 1 MiB pieces (`ReadableStream.from`: Readable.toWeb measured slower). */
 function fileStream(file: string): ReadableStream<Uint8Array> {
-  return Readable.toWeb(fs.createReadStream(file, { highWaterMark: 1024 * 1024 })) as ReadableStream<
-    Uint8Array
-  >;
+  return ReadableStream.from(fs.createReadStream(file, { highWaterMark: WRITE_BATCH }));
 }
 
 /** Writes a stream to a new file (mode 0600, refused if it exists), hashing it; removes it on failure. */
@@ -190,16 +190,30 @@ async function writeNew(
   let ok = false;
   try {
     const hash = createHash("sha256");
+    const batch = Buffer.allocUnsafe(WRITE_BATCH);
+    let used = 0;
     let size = 0;
+    const flush = async () => {
+      const bytes = batch.subarray(0, used);
+      hash.update(bytes);
+      for (let at = 0; at < bytes.length;) at += (await fh.write(bytes, at, bytes.length - at)).bytesWritten;
+      size += used;
+      used = 0;
+    };
     try {
-      for await (const chunk of data) {
-        hash.update(chunk);
-        size += chunk.length;
-        await fh.write(chunk);
+      for await (let chunk of data) {
+        while (chunk.length > 0) {
+          const n = Math.min(batch.length - used, chunk.length);
+          batch.set(chunk.subarray(0, n), used);
+          used += n;
+          chunk = chunk.subarray(n);
+          if (used === batch.length) await flush();
+        }
       }
     } catch (err) {
       throw onError(err);
     }
+    await flush();
     await fh.sync();
     ok = true;
     return { size, sha256: hash.digest("hex") };

@@ -680,24 +680,6 @@ export class S3Client {
     }
   }
 
-  /** A streamed body's chunks; silence longer than the idle timeout aborts the request. */
-  private async *idle(res: Res): AsyncGenerator<Uint8Array> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => res.abort(new Error(`no bytes for ${this.idleMs} ms`)), this.idleMs);
-    };
-    try {
-      arm();
-      for await (const chunk of res.body!) {
-        arm();
-        yield chunk;
-      }
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   /** Deletes one object (a missing one is fine: the goal is that it is gone). */
   async deleteObject(key: string): Promise<void> {
     await this.send({ method: "DELETE", key, what: "deletion", ok: [204, 200, 404] });
