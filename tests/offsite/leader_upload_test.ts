@@ -175,6 +175,17 @@ Deno.test("a 3-member cluster: only the leader uploads, followers keep theirs an
     // Round 3: two members gone, the last knows no leader: no upload, the run fails visibly, the snapshot stays.
     const alone = followers[0];
     for (const i of all.filter((i) => i !== alone)) await c.kill(c.members[i]);
+    const last = new ClusterApi(c.tls);
+    try {
+      await waitUntil(
+        async () => (await last.status(c.members[alone].clientUrl)).leader === "0" || undefined,
+        30_000,
+        `${name(alone)} to notice it has no leader`,
+        100,
+      );
+    } finally {
+      await last.close();
+    }
     const lost = await backup(alone);
     const { result, error } = events(lost);
     assert.deepEqual([lost.code, error?.code, error?.exit], [
