@@ -8,6 +8,7 @@
  * Usage: deno run <runtime flags> bench/drivers/pki.ts ALGORITHM EMPTY_DIR
  */
 import type { KeyAlgorithm } from "../../lib/pki/algorithms.ts";
+import { observePki } from "../../lib/pki/observe.ts";
 import { type PkiRequest, planPki } from "../../lib/pki/plan.ts";
 import { HostRoot } from "../../lib/host/fs.ts";
 import { createOutput } from "../../lib/cli/output.ts";
@@ -23,11 +24,10 @@ export async function wholePki(host: HostRoot, alg: KeyAlgorithm): Promise<void>
     sans: { dns: ["localhost", "node1"], ips: ["127.0.0.1", "10.0.0.1"] },
     certDays: 365,
     caDays: 3650,
-    etcdUid: 0,
-    etcdGid: 0,
     now: new Date(),
   };
-  const plan = await withKeysAhead(req, host, createOutput({ quiet: true }), () => planPki(req, host));
+  const observed = observePki(host, req);
+  const plan = await withKeysAhead(req, host, createOutput({ quiet: true }), () => planPki(req, observed));
   const created = plan.files.filter((f) => f.action === "create").length;
   if (created !== 10) {
     throw new Error(`planPki(${alg}) planned ${created} new files, expected a CA and 4 leaves (10)`);

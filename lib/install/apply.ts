@@ -15,8 +15,9 @@ import { configFiles, localClientUrl } from "../plan/desired.ts";
 import type { InstallPlan } from "../plan/types.ts";
 import type { FileAction } from "../files.ts";
 import type { PkiPaths } from "../pki/layout.ts";
+import { observePki } from "../pki/observe.ts";
 import { type PkiPlan, planPki } from "../pki/plan.ts";
-import { applyPki } from "../pki/apply.ts";
+import { writePki } from "../pki/write.ts";
 import { installBinaries, stageInBinDir } from "../release/binaries.ts";
 import type { StagedRelease } from "../release/obtain.ts";
 import { selfFile } from "../host/self.ts";
@@ -95,10 +96,11 @@ async function placePki(
   ids: EtcdIds,
   out: Output,
 ): Promise<PkiPlan> {
-  const req = pkiRequest(plan, ids);
-  const pki = await withKeysAhead(req, host, out, () => planPki(req, host));
+  const req = pkiRequest(plan);
+  const observed = observePki(host, req, { etcd: ids });
+  const pki = await withKeysAhead(req, host, out, () => planPki(req, observed));
   for (const w of pki.warnings ?? []) out.warn(`PKI: ${w}`);
-  const { backupDir } = applyPki(pki, host, new Date());
+  const { backupDir } = writePki(pki, host, new Date(), ids);
   for (const n of pki.notes) out.info(`PKI: ${n}`);
   for (const f of keptCertificates(pki)) out.info(`PKI: kept ${f}`);
   if (backupDir) out.info(`PKI: replaced files backed up in ${backupDir}`);
@@ -209,9 +211,7 @@ function report(plan: InstallPlan, previous: InstallState | undefined, o: Outcom
     version: plan.release.version,
     healthy: plan.service.start,
     service: o.service,
-    files: [...pkiEntries(o.pki, o.ids), ...configEntries(o.decisions, o.ids)].filter((e) =>
-      e.action !== "keep"
-    ),
+    files: [...pkiEntries(o.pki), ...configEntries(o.decisions, o.ids)].filter((e) => e.action !== "keep"),
     binaries: o.binaries,
     notes: [...plan.notes, ...o.pki.notes],
   }, human);
@@ -243,7 +243,7 @@ export async function apply(
     if (hooks.member) plan = await hooks.member(plan, pki.paths);
     const decisions = await placeConfig(plan, host, pki.paths, previous, out);
     removeLeftovers(host, plan, pki, decisions, out);
-    recordState(host, plan, staged.sha256, pki, decisions, previous);
+    recordState(host, plan, staged.sha256, pki, ids, decisions, previous);
     const changes = serviceChanges(plan, decisions, pki, binaries.length > 0);
     const service = await runService(plan, host, changes, out);
     service.push(...await placeTimers(plan, host, decisions, previous, out));

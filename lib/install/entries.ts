@@ -2,14 +2,15 @@
 import { NEW_SUFFIX } from "../host/apply.ts";
 import type { FileDecision } from "../files.ts";
 import { modeString, ownerName, type ViewEntry } from "../plan/render.ts";
+import { ownerLabel } from "../pki/files.ts";
 import type { PkiPlan } from "../pki/plan.ts";
 import type { EtcdIds } from "./pki.ts";
 
-/** View entries of PKI files. */
-export function pkiEntries(pki: PkiPlan, ids: EtcdIds): ViewEntry[] {
+/** View entries of PKI files (their owners by name: root, etcd). */
+export function pkiEntries(pki: PkiPlan): ViewEntry[] {
   return pki.files.map((f) => ({
     path: f.path,
-    owner: ownerName(f.uid, f.gid, ids),
+    owner: ownerLabel(f.owner),
     mode: modeString(f.mode),
     action: f.action,
     note: f.role,

@@ -1,9 +1,9 @@
 /**
- * The PKI request install and join make from their plan (CA source, SANs, layout) and etcd's ids, and the
- * new keys it needs, generated together ahead of planning.
+ * The PKI request install and join make from their plan (CA source, SANs, layout), and the new keys it
+ * needs, generated together ahead of planning.
  */
 import type { InstallPlan } from "../plan/types.ts";
-import { readCaFlags } from "../pki/export.ts";
+import { readCaFlags } from "../pki/observe.ts";
 import type { PkiRequest } from "../pki/plan.ts";
 import type { Output } from "../output.ts";
 import type { HostRoot } from "../host/fs.ts";
@@ -11,17 +11,13 @@ import { freshKeyPair, isRsa } from "../pki/algorithms.ts";
 import { drainKeyPool, fillKeyPool } from "../pki/keypool.ts";
 import { pkiPaths } from "../pki/layout.ts";
 
-/** Ids of the etcd account (negative placeholders in a dry run before it exists). */
-export interface EtcdIds {
-  uid: number;
-  gid: number;
-}
+export type { EtcdIds } from "../pki/types.ts";
 
 /**
  * The PKI request of `plan`, with the CA the plan names (`--ca-from`, or `--ca-cert`/`--ca-key`) read in.
- * @example await planPki(pkiRequest(plan, { uid: 998, gid: 998 }), host)
+ * @example await planPki(pkiRequest(plan), observePki(host, pkiRequest(plan)))
  */
-export function pkiRequest(plan: InstallPlan, ids: EtcdIds): PkiRequest {
+export function pkiRequest(plan: InstallPlan): PkiRequest {
   const src = plan.pki.caSource;
   const ca = src?.kind === "export"
     ? readCaFlags({ caFrom: src.file })
@@ -37,8 +33,6 @@ export function pkiRequest(plan: InstallPlan, ids: EtcdIds): PkiRequest {
     certDays: plan.pki.certDays,
     caDays: plan.pki.caDays,
     ...(ca ? { ca } : {}),
-    etcdUid: ids.uid,
-    etcdGid: ids.gid,
     now: new Date(),
   };
 }

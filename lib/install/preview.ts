@@ -15,6 +15,7 @@ import { completionFile } from "./completion.ts";
 import { configFiles } from "../plan/desired.ts";
 import { baseView, type PlanView, renderPlanText, type ViewEntry } from "../plan/render.ts";
 import type { InstallPlan } from "../plan/types.ts";
+import { observePki } from "../pki/observe.ts";
 import { planPki } from "../pki/plan.ts";
 import { requiredBinaries } from "../release/unpack.ts";
 import { selfFile } from "../host/self.ts";
@@ -72,7 +73,8 @@ async function previewPlan(
   await checkCalendars(host, plan.timers);
   const account = lookupUser(host, plan.user.name);
   const ids = account ? { uid: account.uid, gid: account.gid } : { uid: -1, gid: -1 };
-  const pki = await planPki(pkiRequest(plan, ids), host);
+  const req = pkiRequest(plan);
+  const pki = await planPki(req, observePki(host, req, account ? { etcd: ids } : {}));
   for (const w of pki.warnings ?? []) out.warn(`PKI: ${w}`);
   const sameRelease = state?.version === plan.release.version && state.binDir === plan.paths.binDir;
   // The installed etcdctl of the same release makes the same completion: compare it like apply does.
@@ -116,7 +118,7 @@ async function previewPlan(
     ],
     files: [
       ...bins,
-      ...pkiEntries(pki, ids),
+      ...pkiEntries(pki),
       ...configEntries(decisions, ids),
       ...(completion ? [] : [{
         path: plan.paths.completionFile,

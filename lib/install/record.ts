@@ -9,6 +9,8 @@ import { type InstallState, writeState } from "../host/state.ts";
 import type { OwnedFile } from "../files.ts";
 import type { InstallPlan } from "../plan/types.ts";
 import type { PkiPlan } from "../pki/plan.ts";
+import type { EtcdIds } from "../pki/types.ts";
+import { ownerIds } from "../pki/write.ts";
 import { requiredBinaries } from "../release/unpack.ts";
 import { timerUnit } from "../plan/timer_units.ts";
 import { recordedSource } from "./remembered.ts";
@@ -41,12 +43,13 @@ export function recordState(
   plan: InstallPlan,
   tarballSha256: string,
   pki: PkiPlan,
+  etcd: EtcdIds,
   decisions: FileDecision[],
   previous: InstallState | undefined,
 ): void {
   const files: Record<string, OwnedFile> = { ...binaryRecords(host, plan) };
   for (const f of pki.files) {
-    files[f.path] = { sha256: sha256Hex(f.content), uid: f.uid, gid: f.gid, mode: f.mode };
+    files[f.path] = { sha256: sha256Hex(f.content), ...ownerIds(f.owner, etcd), mode: f.mode };
   }
   for (const { file, action } of decisions) {
     if (action !== "keep-edited") {

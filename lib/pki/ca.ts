@@ -1,16 +1,14 @@
 /**
  * The CA: loading one from PEM (checked to be a CA, unexpired, with its key), issuing a fresh one, and
- * planning the CA files of a PKI: the one in place, the one given (--ca-from), or a new one. An existing
- * CA is never replaced here: a missing key or a different CA given is an error.
+ * planning the CA files of a PKI from what was observed of it: the one in place, the one given
+ * (--ca-from), or a new one. An existing CA is never replaced here: a missing key or a different CA given
+ * is an error.
  */
 import "reflect-metadata";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import * as x509 from "@peculiar/x509";
 import { EtcdupError, Exit } from "../errors.ts";
-import type { HostRoot } from "../host/fs.ts";
 import { asKeyAlgorithm, generateKeyPair, type KeyAlgorithm } from "./algorithms.ts";
-import { CERT_OWNER, keptFile, readPkiFile, ROOT_KEY_OWNER } from "./files.ts";
+import { CERT_OWNER, keptFile, observedAt, readPkiFile, ROOT_KEY_OWNER } from "./files.ts";
 import { refuseUnfinishedRotation } from "./journal.ts";
 import { daysUntil, keyMatches } from "./inspect.ts";
 import { issueCa, type Signer, validity } from "./issue.ts";
@@ -24,9 +22,9 @@ import {
   publicOf,
   signingKey,
 } from "./pem.ts";
-import type { PkiRequest, PlannedFile } from "./plan.ts";
 import { caCommonName, leafProfiles } from "./profiles.ts";
 import { RENEW_WITHIN_DAYS } from "./request.ts";
+import type { ObservedPki, PkiRequest, PlannedFile } from "./types.ts";
 
 /** A CA loaded from PEM text, checked to be a usable CA whose key matches. */
 export interface LoadedCa {
@@ -107,17 +105,18 @@ export async function loadCa(
 }
 
 /**
- * Loads the CA in place at `paths` (see {@link loadCa}); exit 7 naming the missing file when the
- * certificate or the key is not there, or when a CA switch is unfinished (`rotation-interrupted`).
+ * Loads the CA in place at `paths` as `observed` (see {@link loadCa}); exit 7 naming the missing file when
+ * the certificate or the key is not there, or when a CA switch is unfinished (`rotation-interrupted`).
  */
-export function loadCaAt(host: HostRoot, paths: PkiPaths, now: Date): Promise<LoadedCa> {
-  refuseUnfinishedRotation(host, paths);
-  const cert = readPkiFile(host, paths.caCert);
-  const key = readPkiFile(host, paths.caKey);
+export function loadCaAt(observed: ObservedPki, paths: PkiPaths, now: Date): Promise<LoadedCa> {
+  refuseUnfinishedRotation(observed, paths);
+  const cert = readPkiFile(observed, paths.caCert);
+  const key = readPkiFile(observed, paths.caKey);
   if (cert === undefined || key === undefined) {
+    const missing = observedAt(observed, cert === undefined ? paths.caCert : paths.caKey);
     throw new EtcdupError({
       code: "no-ca",
-      message: `${host.resolve(cert === undefined ? paths.caCert : paths.caKey)} does not exist`,
+      message: `${missing.where} does not exist`,
       hint:
         "Point --pki-dir/--layout/--root at an etcdup or kubeadm PKI, or create one with 'etcdup install'.",
       exit: Exit.precondition,
@@ -151,14 +150,14 @@ function caFiles(
  */
 export async function planCa(
   req: PkiRequest,
-  host: HostRoot,
+  observed: ObservedPki,
   paths: PkiPaths,
   notes: string[],
   warnings: string[],
 ): Promise<{ ca: LoadedCa; files: PlannedFile[] }> {
-  refuseUnfinishedRotation(host, paths);
-  const certText = readPkiFile(host, paths.caCert);
-  const keyText = readPkiFile(host, paths.caKey);
+  refuseUnfinishedRotation(observed, paths);
+  const certText = readPkiFile(observed, paths.caCert);
+  const keyText = readPkiFile(observed, paths.caKey);
   const given = req.ca
     ? await loadCa(req.ca.certPem, req.ca.keyPem, {
       cert: req.ca.source ?? "--ca-cert",
@@ -173,18 +172,18 @@ export async function planCa(
       return {
         ca: given,
         files: [
-          keptFile(host, paths.caCert, certText, CERT_OWNER, "ca-cert"),
+          keptFile(observed, paths.caCert, certText, CERT_OWNER, "ca-cert"),
           caFiles(paths, certText, await privateKeyPem(given.signer.key), "create")[1],
         ],
       };
     }
-    const orphan = orphanCaKey(host, paths, existing);
+    const orphan = orphanCaKey(observed, existing);
     if (orphan) {
       notes.push(`kept CA certificate; put back its key from ${orphan.from}, which an interrupted run left`);
       return {
         ca: await loadCa(certText, orphan.keyText, { cert: paths.caCert, key: orphan.from }, req.now),
         files: [
-          keptFile(host, paths.caCert, certText, CERT_OWNER, "ca-cert"),
+          keptFile(observed, paths.caCert, certText, CERT_OWNER, "ca-cert"),
           caFiles(paths, certText, orphan.keyText, "create")[1],
         ],
       };
@@ -200,8 +199,8 @@ export async function planCa(
   }
   if (certText === undefined && keyText !== undefined) {
     const key = parsePrivateKey(keyText, paths.caKey);
-    if (!(await signedALeaf(host, req, paths, key))) {
-      return await finishCa(req, host, paths, key, given, notes);
+    if (!(await signedALeaf(observed, req, paths, key))) {
+      return await finishCa(req, observed, paths, { text: keyText, key }, given, notes);
     }
     throw new EtcdupError({
       code: "ca-cert-missing",
@@ -233,8 +232,8 @@ export async function planCa(
     return {
       ca,
       files: [
-        keptFile(host, paths.caCert, certText, CERT_OWNER, "ca-cert"),
-        keptFile(host, paths.caKey, keyText, ROOT_KEY_OWNER, "ca-key"),
+        keptFile(observed, paths.caCert, certText, CERT_OWNER, "ca-cert"),
+        keptFile(observed, paths.caKey, keyText, ROOT_KEY_OWNER, "ca-key"),
       ],
     };
   }
@@ -253,12 +252,10 @@ export async function planCa(
  * `ca.crt` first): the first complete one that is the key of `cert`, or undefined.
  */
 function orphanCaKey(
-  host: HostRoot,
-  paths: PkiPaths,
+  observed: ObservedPki,
   cert: x509.X509Certificate,
 ): { from: string; keyText: string } | undefined {
-  for (const from of host.orphanTemps(path.posix.dirname(paths.caKey), path.posix.basename(paths.caKey))) {
-    const keyText = host.readText(from)!;
+  for (const { path: from, text: keyText } of observed.orphanCaKeys) {
     try {
       if (keyMatches(cert, parsePrivateKey(keyText, from))) return { from, keyText };
     } catch {
@@ -273,23 +270,20 @@ function orphanCaKey(
  * a CA certificate of that key existed and others may trust it.
  */
 async function signedALeaf(
-  host: HostRoot,
+  observed: ObservedPki,
   req: PkiRequest,
   paths: PkiPaths,
   key: LoadedKey,
 ): Promise<boolean> {
   const pub = await publicOf(key);
   if (!pub) return true; // cannot tell: treat it as used
-  let names: string[] = [];
-  try {
-    names = fs.readdirSync(host.resolve(paths.dir)).filter((n) => n.endsWith(".crt"));
-  } catch { /* no PKI dir: nothing issued */ }
   const certs = [
     ...leafProfiles(req.layout, paths, req.memberName).map((p) => p.certPath),
-    ...names.map((n) => path.posix.join(paths.dir, n)),
+    ...observed.dirCerts,
   ];
   for (const p of certs) {
-    const text = host.stat(p)?.isFile ? host.readText(p) : undefined;
+    const f = observedAt(observed, p);
+    const text = !f.missing && f.isFile ? f.text : undefined;
     if (text === undefined) continue;
     try {
       if (await parseCertificates(text, p)[0].verify({ publicKey: pub.publicKey, signatureOnly: true })) {
@@ -309,13 +303,13 @@ async function signedALeaf(
  */
 async function finishCa(
   req: PkiRequest,
-  host: HostRoot,
+  observed: ObservedPki,
   paths: PkiPaths,
-  key: LoadedKey,
+  onDisk: { text: string; key: LoadedKey },
   given: LoadedCa | undefined,
   notes: string[],
 ): Promise<{ ca: LoadedCa; files: PlannedFile[] }> {
-  const keyText = host.readText(paths.caKey)!;
+  const { text: keyText, key } = onDisk;
   if (given) {
     const same = keyMatches(given.signer.cert, key);
     notes.push(`installed the given CA ('${given.signer.cert.subject}')`);
@@ -327,7 +321,7 @@ async function finishCa(
       files: [
         cert,
         same
-          ? keptFile(host, paths.caKey, keyText, ROOT_KEY_OWNER, "ca-key")
+          ? keptFile(observed, paths.caKey, keyText, ROOT_KEY_OWNER, "ca-key")
           : { ...keyFile, action: "replace" },
       ],
     };
@@ -339,7 +333,7 @@ async function finishCa(
     ca: ca.loaded,
     files: [
       caFiles(paths, ca.certPem, ca.keyPem, "create")[0],
-      keptFile(host, paths.caKey, keyText, ROOT_KEY_OWNER, "ca-key"),
+      keptFile(observed, paths.caKey, keyText, ROOT_KEY_OWNER, "ca-key"),
     ],
   };
 }

@@ -7,17 +7,16 @@
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import * as path from "node:path";
-import type { HostRoot } from "../host/fs.ts";
 import { EtcdupError, Exit, usageError } from "../errors.ts";
 import { asKeyAlgorithm, generateKeyPair, type KeyAlgorithm } from "./algorithms.ts";
 import type { LoadedCa } from "./ca.ts";
-import { CERT_OWNER, readPkiFile, ROOT_KEY_OWNER } from "./files.ts";
+import { CERT_OWNER, observedAt, ownerOf, readPkiFile, ROOT_KEY_OWNER } from "./files.ts";
 import { distinguishedName, issueLeaf, leafValidity } from "./issue.ts";
 import type { PkiPaths } from "./layout.ts";
 import { certificatePem, parseCertificates, parsePrivateKey, privateKeyPem, publicOf } from "./pem.ts";
-import type { PkiRequest, PlannedFile } from "./plan.ts";
 import { MAX_DAYS } from "./request.ts";
 import { certSans } from "./sans.ts";
+import type { ObservedFile, ObservedPki, PkiRequest, PlannedFile } from "./types.ts";
 
 /** A certificate and key named NAME.crt / NAME.key. */
 export interface ClientPair {
@@ -56,18 +55,17 @@ export function checkClientName(name: string, paths?: PkiPaths): void {
   }
 }
 
-/** Client pairs in `paths.dir` other than the layout's own (a NAME.crt with a NAME.key beside it). */
-export function clientPairs(host: HostRoot, paths: PkiPaths): ClientPair[] {
-  let names: string[];
-  try {
-    names = [...Deno.readDirSync(host.resolve(paths.dir))].filter((e) => e.isFile && e.name.endsWith(".crt"))
-      .map((e) => e.name.slice(0, -4));
-  } catch {
-    return [];
-  }
+/**
+ * Client pairs in `paths.dir` other than the layout's own (a regular NAME.crt with a NAME.key beside it),
+ * as `observed` (its `dirCerts`).
+ */
+export function clientPairs(observed: ObservedPki, paths: PkiPaths): ClientPair[] {
   const reserved = reservedNames(paths);
-  return names.filter((n) => !reserved.includes(n)).sort().map((n) => clientPair(paths.dir, n))
-    .filter((p) => host.stat(p.keyPath) !== undefined);
+  return observed.dirCerts.filter((p) => {
+    const f = observedAt(observed, p);
+    return !f.missing && f.isFile && !f.isSymlink;
+  }).map((p) => path.basename(p, ".crt")).filter((n) => !reserved.includes(n))
+    .map((n) => clientPair(paths.dir, n)).filter((p) => !observedAt(observed, p.keyPath).missing);
 }
 
 /** What `certs issue-client` asks for. */
@@ -84,11 +82,11 @@ export interface ClientRequest {
 /** Plans a new client certificate (clientAuth) and key (0600 root); refuses to overwrite an existing pair. */
 export async function planNewClient(
   req: ClientRequest,
-  host: HostRoot,
+  observed: ObservedPki,
   ca: LoadedCa,
 ): Promise<PlannedFile[]> {
   for (const p of [req.pair.certPath, req.pair.keyPath]) {
-    if (host.stat(p) !== undefined) {
+    if (!observedAt(observed, p).missing) {
       throw new EtcdupError({
         code: "client-exists",
         message: `${p} already exists`,
@@ -151,12 +149,12 @@ function lifetimeDays(cert: x509.X509Certificate): number {
  */
 export async function planReissue(
   pair: ClientPair,
-  host: HostRoot,
+  observed: ObservedPki,
   ca: LoadedCa,
   req: ReissueRequest,
 ): Promise<PlannedFile[]> {
-  const certText = readPkiFile(host, pair.certPath);
-  const keyText = readPkiFile(host, pair.keyPath);
+  const certText = readPkiFile(observed, pair.certPath);
+  const keyText = readPkiFile(observed, pair.keyPath);
   if (certText === undefined || keyText === undefined) {
     throw new EtcdupError({
       code: "missing-pair",
@@ -183,8 +181,8 @@ export async function planReissue(
     ca: ca.signer,
     validity: leafValidity(ca.signer, req.now, days, req.backdateMinutes),
   });
-  const st = host.stat(pair.keyPath)!;
-  const keyOwn = { uid: st.uid, gid: st.gid, mode: st.mode & 0o077 ? 0o600 : st.mode };
+  const st = observedAt(observed, pair.keyPath) as ObservedFile & { missing: false };
+  const keyOwn = { owner: ownerOf(st), mode: st.mode & 0o077 ? 0o600 : st.mode };
   return [
     {
       path: pair.certPath,

@@ -1,7 +1,7 @@
 /**
  * The CA export file carried between the nodes of a cluster (`etcdup certs export --out FILE`, read by
  * `install --ca-from FILE` and `certs rotate-ca --ca-from FILE`): the CA certificate then its PKCS#8 key,
- * PEM, in one file written 0600. Also reads an existing CA given as `--ca-cert` + `--ca-key`.
+ * PEM, in one file written 0600; and the CA flags' rules (observe.ts reads the files they name).
  */
 import { EtcdupError, Exit } from "../errors.ts";
 import { certificatePem, parseCertificates, parsePrivateKey, privateKeyPem, signingKey } from "./pem.ts";
@@ -22,20 +22,6 @@ export async function renderCaExport(certPem: string, keyPem: string, now: Date)
     `# written ${now.toISOString()}. This file holds the CA private key: keep it 0600, delete it once used.`,
     certificatePem(cert) + (await privateKeyPem(key)),
   ].join("\n");
-}
-
-function readLocal(file: string, flag: string): string {
-  try {
-    return Deno.readTextFileSync(file);
-  } catch (err) {
-    throw new EtcdupError({
-      code: "ca-unreadable",
-      message: `${flag} ${file}: cannot read it (${(err as Error).message})`,
-      hint: `Check the path given to ${flag}.`,
-      exit: Exit.usage,
-      cause: err,
-    });
-  }
 }
 
 /**
@@ -78,24 +64,4 @@ export function checkCaFlags(flags: { caFrom?: string; caCert?: string; caKey?: 
       exit: Exit.usage,
     });
   }
-}
-
-/**
- * Reads the CA named by `--ca-from FILE` or `--ca-cert FILE` + `--ca-key FILE` (local paths, not under
- * --root), or returns undefined when none is given; conflicting flags are refused by {@link checkCaFlags}.
- * Content is checked later, when it is loaded.
- */
-export function readCaFlags(
-  flags: { caFrom?: string; caCert?: string; caKey?: string },
-): CaSource | undefined {
-  checkCaFlags(flags);
-  if (flags.caFrom) return splitCaExport(readLocal(flags.caFrom, "--ca-from"), flags.caFrom);
-  if (flags.caCert && flags.caKey) {
-    return {
-      certPem: readLocal(flags.caCert, "--ca-cert"),
-      keyPem: readLocal(flags.caKey, "--ca-key"),
-      source: `${flags.caCert} + ${flags.caKey}`,
-    };
-  }
-  return undefined;
 }

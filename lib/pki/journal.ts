@@ -2,14 +2,14 @@
  * The record of an unfinished CA switch (`certs rotate-ca` without --stage/--finish), so that a run killed
  * at any of its writes is finished by the next one: the new CA file (new CA then old) and the new CA key are
  * written here, root 0600 beside `ca.key`, before any file of the PKI changes, and the file is removed only
- * once every file is in place. A re-run that finds it writes those same CA files and reissues every leaf
- * from that CA, whatever the kill left (`ca.key` new and `ca.crt` old, some leaves from either CA).
+ * once every file is in place (write.ts writes and removes it; observe.ts reads it). A re-run that finds it
+ * writes those same CA files and reissues every leaf from that CA, whatever the kill left (`ca.key` new and
+ * `ca.crt` old, some leaves from either CA).
  */
 import * as path from "node:path";
 import { EtcdupError, Exit } from "../errors.ts";
-import type { HostRoot } from "../host/fs.ts";
-import { ROOT_KEY_OWNER } from "./files.ts";
 import type { PkiPaths } from "./layout.ts";
+import type { ObservedPki } from "./types.ts";
 
 /** The CA files a switch writes, and when it began. */
 export interface RotationJournal {
@@ -26,35 +26,23 @@ export function rotationJournalPath(paths: PkiPaths): string {
   return path.posix.join(path.posix.dirname(paths.caKey), "rotate-ca.pending.json");
 }
 
-/** The unfinished switch recorded for `paths`, or undefined (none, or a record cut short: none began). */
-export function readRotationJournal(host: HostRoot, paths: PkiPaths): RotationJournal | undefined {
-  const text = host.readText(rotationJournalPath(paths));
-  if (text === undefined) return undefined;
-  const j = JSON.parse(text) as Partial<RotationJournal>;
+/**
+ * The unfinished switch observed (the journal text, see observe.ts), or undefined (none, or a record cut
+ * short: none began).
+ */
+export function pendingRotation(observed: ObservedPki): RotationJournal | undefined {
+  if (observed.journal === undefined) return undefined;
+  const j = JSON.parse(observed.journal) as Partial<RotationJournal>;
   if (j.schema !== 1 || typeof j.bundle !== "string" || typeof j.keyPem !== "string") return undefined;
   return j as RotationJournal;
-}
-
-/** Records the switch to `bundle` and `keyPem` (atomically, root 0600: it holds the CA key). */
-export function writeRotationJournal(
-  host: HostRoot,
-  paths: PkiPaths,
-  j: Omit<RotationJournal, "schema">,
-): void {
-  host.writeAtomic(rotationJournalPath(paths), JSON.stringify({ schema: 1, ...j }) + "\n", ROOT_KEY_OWNER);
-}
-
-/** Removes the record once the switch is complete (or was rolled back). */
-export function removeRotationJournal(host: HostRoot, paths: PkiPaths): void {
-  host.remove(rotationJournalPath(paths));
 }
 
 /**
  * Refuses (`rotation-interrupted`, exit 7) to use the CA of the PKI at `paths` while a switch is unfinished:
  * its `ca.key` and `ca.crt` may be of two CAs until `certs rotate-ca` finishes it.
  */
-export function refuseUnfinishedRotation(host: HostRoot, paths: PkiPaths): void {
-  const pending = readRotationJournal(host, paths);
+export function refuseUnfinishedRotation(observed: ObservedPki, paths: PkiPaths): void {
+  const pending = pendingRotation(observed);
   if (pending) throw unfinishedRotation(paths, pending);
 }
 

@@ -1,14 +1,13 @@
 /**
- * Planning one leaf of a layout (server, peer, admin, apiserver-client): kept while valid, else reissued
- * from the CA keeping its subject, with the union of its old SANs and the requested ones (exactly the
- * requested ones with `exactSans`).
+ * Planning one leaf of a layout (server, peer, admin, apiserver-client) from what was observed of its pair:
+ * kept while valid, else reissued from the CA keeping its subject, with the union of its old SANs and the
+ * requested ones (exactly the requested ones with `exactSans`).
  */
 import "reflect-metadata";
 import type * as x509 from "@peculiar/x509";
-import type { HostRoot } from "../host/fs.ts";
 import { generateKeyPair, type KeyAlgorithm } from "./algorithms.ts";
 import type { LoadedCa } from "./ca.ts";
-import { CERT_OWNER, keptFile, readPkiFile, ROOT_KEY_OWNER } from "./files.ts";
+import { CERT_OWNER, ETCD_KEY_OWNER, keptFile, readPkiFile, ROOT_KEY_OWNER } from "./files.ts";
 import { chainsTo, daysUntil, keyMatches } from "./inspect.ts";
 import { distinguishedName, issueLeaf, leafValidity, type Signer } from "./issue.ts";
 import {
@@ -19,10 +18,10 @@ import {
   privateKeyPem,
   publicOf,
 } from "./pem.ts";
-import type { PkiRequest, PlannedFile } from "./plan.ts";
 import type { LeafProfile } from "./profiles.ts";
 import { RENEW_WITHIN_DAYS } from "./request.ts";
 import { certSans, mergeSans, missingSans, type Sans } from "./sans.ts";
+import type { ObservedPki, PkiRequest, PlannedFile } from "./types.ts";
 
 /** Why an existing leaf must be reissued, or undefined to keep it. */
 async function reissueReason(
@@ -81,22 +80,20 @@ async function issueProfile(
 /**
  * Plans one leaf of a layout: kept when valid, else (re)issued from `ca` with the union of its old SANs
  * and the requested ones (only the requested ones when `req.exactSans`). Appends what it decided to `notes`.
- * A pair is written key first (see applyPki), so a key without its certificate, or with a certificate it
+ * A pair is written key first (see writePki), so a key without its certificate, or with a certificate it
  * does not match, is what a killed run leaves: the certificate is issued for the key on disk (finishing
  * that run) instead of replacing the key.
  */
 export async function planLeaf(
   req: PkiRequest,
-  host: HostRoot,
+  observed: ObservedPki,
   profile: LeafProfile,
   ca: LoadedCa,
   notes: string[],
 ): Promise<PlannedFile[]> {
-  const keyOwn = profile.keyOwner === "etcd"
-    ? { uid: req.etcdUid, gid: req.etcdGid, mode: 0o600 }
-    : ROOT_KEY_OWNER;
-  const certText = readPkiFile(host, profile.certPath);
-  const keyText = readPkiFile(host, profile.keyPath);
+  const keyOwn = profile.keyOwner === "etcd" ? ETCD_KEY_OWNER : ROOT_KEY_OWNER;
+  const certText = readPkiFile(observed, profile.certPath);
+  const keyText = readPkiFile(observed, profile.keyPath);
   let reason: string | undefined = certText === undefined ? undefined : "key file missing";
   const onDisk = keyText === undefined ? undefined : parsePrivateKey(keyText, profile.keyPath);
   let sans = req.sans;
@@ -108,8 +105,8 @@ export async function planLeaf(
     reason = await reissueReason(req, profile, cert, key, ca);
     if (reason === undefined) {
       return [
-        keptFile(host, profile.certPath, certText, CERT_OWNER, `${profile.role}-cert`),
-        keptFile(host, profile.keyPath, keyText, keyOwn, `${profile.role}-key`),
+        keptFile(observed, profile.certPath, certText, CERT_OWNER, `${profile.role}-cert`),
+        keptFile(observed, profile.keyPath, keyText, keyOwn, `${profile.role}-key`),
       ];
     }
     if (!req.exactSans) sans = mergeSans(certSans(cert), req.sans);
@@ -132,12 +129,14 @@ export async function planLeaf(
       role: `${profile.role}-cert`,
       action: certAction,
     },
-    issued.keyPem === undefined ? keptFile(host, profile.keyPath, keyText!, keyOwn, `${profile.role}-key`) : {
-      path: profile.keyPath,
-      content: issued.keyPem,
-      ...keyOwn,
-      role: `${profile.role}-key`,
-      action: keyAction,
-    },
+    issued.keyPem === undefined
+      ? keptFile(observed, profile.keyPath, keyText!, keyOwn, `${profile.role}-key`)
+      : {
+        path: profile.keyPath,
+        content: issued.keyPem,
+        ...keyOwn,
+        role: `${profile.role}-key`,
+        action: keyAction,
+      },
   ];
 }

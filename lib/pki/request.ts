@@ -4,8 +4,8 @@
  * naming the flag.
  */
 import { usageError } from "../errors.ts";
-import type { PkiRequest } from "./plan.ts";
 import { checkSan, normalizeIp } from "./sans.ts";
+import type { PkiRequest } from "./types.ts";
 
 /** Leaves expiring within this many days are reissued by planning (and flagged by `certs check`). */
 export const RENEW_WITHIN_DAYS = 30;

@@ -5,29 +5,24 @@
  * lifetime) is reissued from the new CA; a generated CA's subject carries the time it was made;
  * clients holding old-CA certificates are still accepted. Finish: every leaf must chain to the new CA;
  * the old CA is dropped from the bundle, and old-CA clients are refused. For a cluster, an optional stage
- * step first makes every member trust the new CA while still presenting old-CA certificates.
+ * step first makes every member trust the new CA while still presenting old-CA certificates. Each step is
+ * planned from what was observed of the PKI (observe.ts), the rotation journal included.
  */
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { EtcdupError, Exit } from "../errors.ts";
-import type { HostRoot } from "../host/fs.ts";
 import { loadCa, loadCaAt, type LoadedCa, newCa, sameCert } from "./ca.ts";
 import { clientPairs, planReissue } from "./clients.ts";
 import { type CaSource, renderCaExport } from "./export.ts";
-import { CERT_OWNER, ROOT_KEY_OWNER } from "./files.ts";
+import { CERT_OWNER, observedAt, ROOT_KEY_OWNER } from "./files.ts";
 import { chainsTo } from "./inspect.ts";
-import {
-  readRotationJournal,
-  type RotationJournal,
-  rotationJournalPath,
-  unfinishedRotation,
-} from "./journal.ts";
+import { pendingRotation, type RotationJournal, rotationJournalPath, unfinishedRotation } from "./journal.ts";
 import { type PkiPaths, pkiPaths } from "./layout.ts";
 import { planLeaf } from "./leaf.ts";
 import { certificatePem, parseCertificates, privateKeyPem } from "./pem.ts";
-import type { PkiPlan, PkiRequest } from "./plan.ts";
 import { LEAF_ROLES, leafProfiles, rotatedCaCommonName } from "./profiles.ts";
 import { validateRequest } from "./request.ts";
+import type { ObservedPki, PkiPlan, PkiRequest } from "./types.ts";
 
 /**
  * Warns when the CA file would trust two CAs of the same subject of which one has no
@@ -98,12 +93,12 @@ function inProgress(paths: PkiPaths, old: LoadedCa): EtcdupError {
  */
 export async function planRotationStage(
   req: PkiRequest,
-  host: HostRoot,
+  observed: ObservedPki,
   given?: CaSource,
 ): Promise<{ plan: PkiPlan; exportText?: string }> {
   validateRequest(req);
   const paths = pkiPaths(req.layout, req.pkiDir);
-  const old = await loadCaAt(host, paths, req.now);
+  const old = await loadCaAt(observed, paths, req.now);
   const notes: string[] = [];
   const warnings: string[] = [];
   if (old.bundle.length > 1) {
@@ -132,15 +127,19 @@ export async function planRotationStage(
  * CA then the old one, the key the new CA's, every leaf and client pair reissued from it. A CA staged with
  * {@link planRotationStage} may be given; any other rotation in progress is an error.
  */
-export async function planRotation(req: PkiRequest, host: HostRoot, given?: CaSource): Promise<PkiPlan> {
+export async function planRotation(
+  req: PkiRequest,
+  observed: ObservedPki,
+  given?: CaSource,
+): Promise<PkiPlan> {
   validateRequest(req);
   const paths = pkiPaths(req.layout, req.pkiDir);
   const notes: string[] = [];
   const warnings: string[] = [];
-  const pending = readRotationJournal(host, paths);
+  const pending = pendingRotation(observed);
   const { next, keyPem, bundle } = pending
     ? await resumed(pending, paths, given, req.now, notes)
-    : await started(req, host, paths, given, notes, warnings);
+    : await started(req, observed, paths, given, notes, warnings);
   const files: PkiPlan["files"] = [
     { path: paths.caCert, content: bundle, ...CERT_OWNER, role: "ca-cert", action: "replace" },
     { path: paths.caKey, content: keyPem, ...ROOT_KEY_OWNER, role: "ca-key", action: "replace" },
@@ -148,7 +147,7 @@ export async function planRotation(req: PkiRequest, host: HostRoot, given?: CaSo
   notes.push(`${paths.caCert} now trusts the new and the old CA until 'rotate-ca --finish'`);
   const leafReq: PkiRequest = { ...req, reissue: [...LEAF_ROLES] };
   for (const profile of leafProfiles(req.layout, paths, req.memberName)) {
-    files.push(...await planLeaf(leafReq, host, profile, next, notes));
+    files.push(...await planLeaf(leafReq, observed, profile, next, notes));
   }
   const own = {
     algorithm: req.algorithm,
@@ -156,8 +155,8 @@ export async function planRotation(req: PkiRequest, host: HostRoot, given?: CaSo
     now: req.now,
     backdateMinutes: req.backdateMinutes,
   };
-  for (const pair of clientPairs(host, paths)) {
-    files.push(...await planReissue(pair, host, next, own));
+  for (const pair of clientPairs(observed, paths)) {
+    files.push(...await planReissue(pair, observed, next, own));
     notes.push(`reissued client ${pair.name} from the new CA (its own key algorithm and lifetime)`);
   }
   return { paths, files, notes, warnings, changed: true };
@@ -166,13 +165,13 @@ export async function planRotation(req: PkiRequest, host: HostRoot, given?: CaSo
 /** The new CA of a switch and the CA file it writes: the current CA checked, then the next one made or given. */
 async function started(
   req: PkiRequest,
-  host: HostRoot,
+  observed: ObservedPki,
   paths: PkiPaths,
   given: CaSource | undefined,
   notes: string[],
   warnings: string[],
 ): Promise<{ next: LoadedCa; keyPem: string; bundle: string }> {
-  const old = await loadCaAt(host, paths, req.now);
+  const old = await loadCaAt(observed, paths, req.now);
   if (old.bundle.length > 1 && !isStaged(old, given)) throw inProgress(paths, old);
   const { next, keyPem } = await nextCa(req, old, given, notes, warnings);
   return { next, keyPem, bundle: certificatePem(next.signer.cert) + certificatePem(old.signer.cert) };
@@ -202,19 +201,21 @@ async function resumed(
 }
 
 /** Plans the end of a rotation: every leaf chains to the new CA, the old CA leaves the bundle. */
-export async function planRotationFinish(req: PkiRequest, host: HostRoot): Promise<PkiPlan> {
+export async function planRotationFinish(req: PkiRequest, observed: ObservedPki): Promise<PkiPlan> {
   const paths = pkiPaths(req.layout, req.pkiDir);
-  const ca = await loadCaAt(host, paths, req.now);
+  const ca = await loadCaAt(observed, paths, req.now);
   if (ca.bundle.length === 1) {
     return { paths, files: [], notes: ["no rotation in progress: the CA file holds one CA"], changed: false };
   }
   const leaves = [
     ...leafProfiles(req.layout, paths, req.memberName).map((p) => p.certPath),
-    ...clientPairs(host, paths).map((p) => p.certPath),
+    ...clientPairs(observed, paths).map((p) => p.certPath),
   ];
   const stale: string[] = [];
   for (const certPath of leaves) {
-    const text = host.readText(certPath);
+    const f = observedAt(observed, certPath);
+    if (!f.missing && f.refused) throw f.refused;
+    const text = f.missing ? undefined : f.text;
     if (text === undefined) continue;
     if (!(await chainsTo(parseCertificates(text, certPath)[0], [ca.signer.cert]))) stale.push(certPath);
   }

@@ -10,8 +10,9 @@ import { envSettings, type EtcdConfig, parseEnvFile, renderEnvFile } from "../..
 import { DEFAULT_QUOTA_BYTES } from "../../lib/plan/care.ts";
 import { waitHealthy } from "../../lib/etcd/health.ts";
 import { HostRoot } from "../../lib/host/fs.ts";
-import { planPki } from "../../lib/pki/plan.ts";
-import { applyPki } from "../../lib/pki/apply.ts";
+import { observePki } from "../../lib/pki/observe.ts";
+import { type PkiRequest, planPki } from "../../lib/pki/plan.ts";
+import { writePki } from "../../lib/pki/write.ts";
 import { etcdFixture, type FixtureSuite } from "../support/etcd_fixtures.ts";
 import { execOk } from "../support/exec.ts";
 
@@ -132,7 +133,7 @@ for (const suite of ["bookworm", "sid"] as FixtureSuite[]) {
       const etcd = path.join(dir, `etcd-${fx.version}-linux-amd64`, "etcd");
       const host = new HostRoot(path.join(dir, "root"));
       await Deno.mkdir(host.root);
-      const pki = await planPki({
+      const req: PkiRequest = {
         layout: "etcd",
         pkiDir: "/pki",
         algorithm: "ecdsa-p256",
@@ -140,11 +141,11 @@ for (const suite of ["bookworm", "sid"] as FixtureSuite[]) {
         sans: { dns: ["localhost"], ips: ["127.0.0.1"] },
         certDays: 30,
         caDays: 60,
-        etcdUid: Deno.uid() ?? 0,
-        etcdGid: Deno.gid() ?? 0,
         now: new Date(),
-      }, host);
-      applyPki(pki, host, new Date());
+      };
+      const etcdIds = { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0 };
+      const pki = await planPki(req, observePki(host, req, { etcd: etcdIds }));
+      writePki(pki, host, new Date(), etcdIds);
       const p = ports();
       const cfg = {
         ...config(host.resolve("/pki"), path.join(dir, "data"), p),

@@ -9,11 +9,10 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { HostRoot } from "../../lib/host/fs.ts";
-import { applyPki } from "../../lib/pki/apply.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
-import { planPki } from "../../lib/pki/plan.ts";
+
 import { installArgs, lastJson, runEtcdup, treeOf, withBase } from "../support/root_tree.ts";
-import { makePki, request, tempRoot } from "../pki/helpers.ts";
+import { makePki, planOn, request, tempRoot, writeOn } from "../pki/helpers.ts";
 
 /** The directories planted as links pointing outside the root (/etc/systemd/system: its own test). */
 const LINKED = ["var/lib/etcdup", "etc/etcd/pki", "var/lib/etcd", "etc/default", "usr/local/bin"];
@@ -105,8 +104,8 @@ Deno.test("PKI renewal: a key's backup keeps its own mode, never wider than 0600
     const real = (p: string) => path.join(t.root, p);
     fs.chmodSync(real(P.serverKey), 0o644); // too wide: the backup must not copy that
     fs.chmodSync(real(P.peerKey), 0o400); // narrower: kept as is
-    const plan = await planPki(request({ reissue: ["server", "peer"] }), t.host);
-    const done = applyPki(plan, t.host, new Date());
+    const plan = await planOn(request({ reissue: ["server", "peer"] }), t.host);
+    const done = writeOn(plan, t.host, new Date());
     const mode = (p: string) => fs.statSync(real(p)).mode & 0o777;
     const backup = (p: string) => done.backups.find((b) => b.path === p)!.backup;
     assert.equal(mode(backup(P.serverKey)), 0o600);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { checkCaFlags, readCaFlags } from "../../lib/pki/export.ts";
+import { checkCaFlags } from "../../lib/pki/export.ts";
+import { readCaFlags } from "../../lib/pki/observe.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
 
 /** Asserts `fn` throws the usage error `code`. */

@@ -8,16 +8,15 @@ import assert from "node:assert/strict";
 import { type InstallState, readState, writeState } from "../../lib/host/state.ts";
 import { ownedFileNow } from "../../lib/daytwo/swap.ts";
 import { gatherFacts } from "../../lib/host/facts.ts";
-import { applyPki } from "../../lib/pki/apply.ts";
 import { splitCaExport } from "../../lib/pki/export.ts";
 import { hostSans } from "../../lib/pki/hostsans.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
 import { parseCertificates, parsePrivateKey } from "../../lib/pki/pem.ts";
 import { keyMatches } from "../../lib/pki/inspect.ts";
 import { loadCa } from "../../lib/pki/ca.ts";
-import { planPki } from "../../lib/pki/plan.ts";
+
 import { runEtcdup } from "../shipping/etcdup_cmd.ts";
-import { addClient, hostRoot, makePki, openssl, request, tempRoot } from "./helpers.ts";
+import { addClient, hostRoot, makePki, openssl, planOn, request, tempRoot, writeOn } from "./helpers.ts";
 
 const P = pkiPaths("etcd", "/etc/etcd/pki");
 const DAY = 86_400_000;
@@ -57,8 +56,8 @@ Deno.test("certs check: expired, expiring, wrong CA, key mismatch and world-read
     await makePki(other.host, request());
     // server: expired (reissued as if 400 days ago, for 365 days)
     const past = new Date(Date.now() - 400 * DAY);
-    applyPki(
-      await planPki(
+    writeOn(
+      await planOn(
         request({
           memberName: "pkitest",
           sans: hostSans(gatherFacts(t.host)),

@@ -1,12 +1,16 @@
 /**
  * Support for the PKI tests: throw-away roots, a PkiRequest with test defaults, issuing a whole PKI
- * through planPki + applyPki, openssl and GnuTLS certtool as the independent strict verifiers, and a real
+ * through observePki + planPki + writePki, openssl and GnuTLS certtool as the independent strict verifiers, and a real
  * etcd (the `sid` fixture's binaries) serving mutual TLS on loopback with a temp data dir.
  */
+import assert from "node:assert/strict";
 import * as path from "node:path";
+import { EtcdupError } from "../../lib/errors.ts";
 import { HostRoot } from "../../lib/host/fs.ts";
-import { applyPki } from "../../lib/pki/apply.ts";
+import { observePki } from "../../lib/pki/observe.ts";
 import { type PkiPlan, type PkiRequest, planPki } from "../../lib/pki/plan.ts";
+import type { ObservedPki } from "../../lib/pki/types.ts";
+import { writePki, type WriteResult } from "../../lib/pki/write.ts";
 import { loadCa } from "../../lib/pki/ca.ts";
 import { clientPair, planNewClient } from "../../lib/pki/clients.ts";
 import { hostSans } from "../../lib/pki/hostsans.ts";
@@ -39,17 +43,33 @@ export function request(overrides: Partial<PkiRequest> = {}): PkiRequest {
     sans: { dns: ["localhost"], ips: ["127.0.0.1", "::1"] },
     certDays: 365,
     caDays: 3650,
-    etcdUid: 4242,
-    etcdGid: 4343,
     now: new Date(),
     ...overrides,
   };
 }
 
-/** Plans and applies `req` on `host`; returns the plan. */
+/** The ids the tests' etcd account has (files etcd owns are chowned to them under the temp root). */
+export const ETCD_IDS = { uid: 4242, gid: 4343 };
+
+/** What the planners see of `host`'s PKI at `req`'s place (and the `extra` paths), read now. */
+export function observe(host: HostRoot, req: PkiRequest = request(), extra?: string[]): ObservedPki {
+  return observePki(host, req, { etcd: ETCD_IDS, extra });
+}
+
+/** {@link planPki} of `req` on what `host` holds now. */
+export function planOn(req: PkiRequest, host: HostRoot): Promise<PkiPlan> {
+  return planPki(req, observe(host, req));
+}
+
+/** {@link writePki} of `plan` to `host`, etcd being {@link ETCD_IDS}. */
+export function writeOn(plan: PkiPlan, host: HostRoot, now: Date): WriteResult {
+  return writePki(plan, host, now, ETCD_IDS);
+}
+
+/** Plans and writes `req` on `host`; returns the plan. */
 export async function makePki(host: HostRoot, req: PkiRequest): Promise<PkiPlan> {
-  const plan = await planPki(req, host);
-  applyPki(plan, host, req.now);
+  const plan = await planOn(req, host);
+  writeOn(plan, host, req.now);
   return plan;
 }
 
@@ -62,6 +82,23 @@ export async function withPki(body: (t: TempRoot) => Promise<void>): Promise<voi
   } finally {
     await t.cleanup();
   }
+}
+
+/** Asserts `fn` rejects with an EtcdupError of `code` (and `exit`), returning it. */
+export async function rejectsWith(
+  fn: () => Promise<unknown>,
+  code: string,
+  exit?: number,
+): Promise<EtcdupError> {
+  try {
+    await fn();
+  } catch (err) {
+    assert.ok(err instanceof EtcdupError, `expected EtcdupError, got ${err}`);
+    assert.equal(err.code, code, err.message);
+    if (exit !== undefined) assert.equal(err.exit, exit);
+    return err;
+  }
+  throw new Error(`expected an error ${code}`);
 }
 
 /** The JSON events of an etcdup `--json` run's stdout, in order. */
@@ -315,10 +352,11 @@ export async function hostRoot(name: string, over: Partial<PkiRequest> = {}): Pr
 export async function addClient(host: HostRoot, name: string, now: Date, days: number): Promise<void> {
   const p = pkiPaths("etcd", "/etc/etcd/pki");
   const ca = await loadCa(host.readText(p.caCert)!, host.readText(p.caKey)!, { cert: "ca", key: "ca" }, now);
+  const pair = clientPair(p.dir, name);
   const files = await planNewClient(
-    { pair: clientPair(p.dir, name), commonName: name, days, algorithm: "ecdsa-p256", now },
-    host,
+    { pair, commonName: name, days, algorithm: "ecdsa-p256", now },
+    observe(host, request(), [pair.certPath, pair.keyPath]),
     ca,
   );
-  applyPki({ paths: p, files, notes: [], changed: true }, host, now);
+  writeOn({ paths: p, files, notes: [], changed: true }, host, now);
 }

@@ -7,12 +7,11 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { applyPki } from "../../lib/pki/apply.ts";
 import { keyMatches } from "../../lib/pki/inspect.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
 import { parseCertificates, parsePrivateKey } from "../../lib/pki/pem.ts";
-import { planPki } from "../../lib/pki/plan.ts";
-import { makePki, request, type TempRoot, tempRoot, withPki } from "./helpers.ts";
+
+import { makePki, planOn, request, type TempRoot, tempRoot, withPki, writeOn } from "./helpers.ts";
 
 const P = pkiPaths("etcd", "/etc/etcd/pki");
 
@@ -35,7 +34,7 @@ Deno.test("interrupted PKI: a CA key alone gets its certificate; the leaves are 
       const caKey = made.host.readText(P.caKey)!;
       t.host.ensureDir(P.dir, { uid: 0, gid: 0, mode: 0o755 });
       t.host.writeAtomic(P.caKey, caKey, { uid: 0, gid: 0, mode: 0o600 });
-      const plan = await planPki(request(), t.host);
+      const plan = await planOn(request(), t.host);
       assert.ok(plan.notes.some((n) =>
         n.startsWith("issued the CA certificate for the CA key an interrupted run left")
       ));
@@ -44,9 +43,9 @@ Deno.test("interrupted PKI: a CA key alone gets its certificate; the leaves are 
       );
       assert.deepEqual(ca.map((f) => [f.role, f.action]), [["ca-cert", "create"], ["ca-key", "keep"]]);
       assert.ok(matches(ca[0].content, caKey));
-      applyPki(plan, t.host, new Date());
+      writeOn(plan, t.host, new Date());
       assert.equal(t.host.readText(P.caKey), caKey);
-      assert.equal((await planPki(request(), t.host)).changed, false);
+      assert.equal((await planOn(request(), t.host)).changed, false);
     })
   ));
 
@@ -59,7 +58,7 @@ Deno.test("interrupted PKI: a CA certificate gets back its key from an orphan te
       mode: 0o600,
     });
     fs.writeFileSync(path.join(dir, ".ca.key.etcdup-999999999-bbbbbbbbbbbb.tmp"), caKey, { mode: 0o600 });
-    const plan = await planPki(request(), t.host);
+    const plan = await planOn(request(), t.host);
     assert.ok(
       plan.notes.some((n) => n.includes("put back its key from /etc/etcd/pki/.ca.key.etcdup-999999999")),
     );
@@ -73,7 +72,7 @@ Deno.test("interrupted PKI: a leaf key without its certificate gets a certificat
     await makePki(t.host, request());
     const peerKey = t.host.readText(P.peerKey)!;
     t.host.remove(P.peerCert);
-    const plan = await planPki(request(), t.host);
+    const plan = await planOn(request(), t.host);
     assert.ok(
       plan.notes.includes("reissued peer: certificate missing beside its key"),
       plan.notes.join("; "),

@@ -1,35 +1,37 @@
 /**
- * planPki against what is on disk: valid material is kept, SAN drift / expiry / a foreign CA cause a
+ * planPki against what is on disk (observed by observePki, written by writePki): valid material is kept, SAN drift / expiry / a foreign CA cause a
  * reissue from the same CA, and states that would lose trust are clear errors. Also the CA sources
  * (--ca-from export, a kubeadm-style PKCS#1 CA), the validity and algorithm errors, and mode repair.
  */
 import assert from "node:assert/strict";
-import { EtcdupError, Exit } from "../../lib/errors.ts";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { type EtcdupError, Exit } from "../../lib/errors.ts";
 import { parseKeyAlgorithm } from "../../lib/pki/algorithms.ts";
-import { applyPki, restorePki } from "../../lib/pki/apply.ts";
+import { restorePki } from "../../lib/pki/write.ts";
 import { renderCaExport, splitCaExport } from "../../lib/pki/export.ts";
 import { chainsTo, keyMatches } from "../../lib/pki/inspect.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
 import { parseCertificates, parsePrivateKey } from "../../lib/pki/pem.ts";
-import { type PkiRequest, planPki, verifyPlan } from "../../lib/pki/plan.ts";
+import { observePki } from "../../lib/pki/observe.ts";
+import { type PkiRequest, verifyPlan } from "../../lib/pki/plan.ts";
+import type { ObservedPki } from "../../lib/pki/types.ts";
 import { certSans, normalizeIp } from "../../lib/pki/sans.ts";
-import { makePki, openssl, request, type TempRoot, tempRoot, withPki } from "./helpers.ts";
+import {
+  makePki,
+  observe,
+  openssl,
+  planOn,
+  rejectsWith,
+  request,
+  type TempRoot,
+  tempRoot,
+  withPki,
+  writeOn,
+} from "./helpers.ts";
 
 const P = pkiPaths("etcd", "/etc/etcd/pki");
 const DAY = 86_400_000;
-
-/** Asserts `fn` rejects with an EtcdupError of `code` (and `exit`), returning it. */
-async function rejectsWith(fn: () => Promise<unknown>, code: string, exit?: number): Promise<EtcdupError> {
-  try {
-    await fn();
-  } catch (err) {
-    assert.ok(err instanceof EtcdupError, `expected EtcdupError, got ${err}`);
-    assert.equal(err.code, code, err.message);
-    if (exit !== undefined) assert.equal(err.exit, exit);
-    return err;
-  }
-  throw new Error(`expected an error ${code}`);
-}
 
 /** Runs `body` with two temp roots, each holding its own PKI (two CAs) of {@link request}; removes both after. */
 function withTwoPkis(body: (t: TempRoot, other: TempRoot) => Promise<void>): Promise<void> {
@@ -46,7 +48,7 @@ Deno.test("planPki: a second plan with the same request keeps everything", async
     const first = await makePki(t.host, request());
     assert.ok(first.changed);
     assert.deepEqual(first.files.map((f) => f.action), Array(8).fill("create"));
-    const again = await planPki(request(), t.host);
+    const again = await planOn(request(), t.host);
     assert.equal(again.changed, false);
     assert.deepEqual(again.notes, ["kept valid CA"]);
     assert.deepEqual(again.files.map((f) => f.action), Array(8).fill("keep"));
@@ -100,7 +102,7 @@ Deno.test("planPki: leaves expiring within 30 days or expired are reissued; a va
     const t2 = await tempRoot();
     try {
       await makePki(t2.host, request({ now: new Date(Date.now() - 400 * DAY) }));
-      const p2 = await planPki(request(), t2.host);
+      const p2 = await planOn(request(), t2.host);
       assert.ok(p2.notes.some((n) => n.startsWith("reissued admin: expired on ")), p2.notes.join("; "));
     } finally {
       await t2.cleanup();
@@ -114,7 +116,7 @@ Deno.test("planPki: a leaf from another CA is reissued; a key that does not matc
   await withTwoPkis(async (t, other) => {
     t.host.writeAtomic(P.peerCert, other.host.readText(P.peerCert)!, { uid: 0, gid: 0, mode: 0o644 });
     t.host.writeAtomic(P.peerKey, other.host.readText(P.peerKey)!, { uid: 4242, gid: 4343, mode: 0o600 });
-    const plan = await planPki(request(), t.host);
+    const plan = await planOn(request(), t.host);
     assert.ok(
       plan.notes.includes("reissued peer: issued by another CA ('CN=etcdup-ca')"),
       plan.notes.join("; "),
@@ -123,7 +125,7 @@ Deno.test("planPki: a leaf from another CA is reissued; a key that does not matc
     // a killed renewal leaves the new key beside the old certificate: the certificate is issued for that key
     const strayKey = other.host.readText(P.adminKey)!;
     t.host.writeAtomic(P.adminKey, strayKey, { uid: 0, gid: 0, mode: 0o600 });
-    const fixed = await planPki(request(), t.host);
+    const fixed = await planOn(request(), t.host);
     assert.ok(
       fixed.notes.includes(
         `reissued admin: ${P.adminKey} is not the key of the certificate (an interrupted run?)`,
@@ -142,20 +144,20 @@ Deno.test("planPki: a CA certificate without its key, or with the wrong key, is 
   await withTwoPkis(async (t, other) => {
     const caKey = t.host.readText(P.caKey)!;
     t.host.remove(P.caKey);
-    const e = await rejectsWith(() => planPki(request(), t.host), "ca-key-missing", Exit.precondition);
+    const e = await rejectsWith(() => planOn(request(), t.host), "ca-key-missing", Exit.precondition);
     assert.match(
       e.message,
       /the CA certificate \/etc\/etcd\/pki\/ca\.crt is there but its key \/etc\/etcd\/pki\/ca\.key is not/,
     );
     const given = { certPem: t.host.readText(P.caCert)!, keyPem: caKey, source: "export.pem" };
-    const restored = await planPki(request({ ca: given }), t.host);
+    const restored = await planOn(request({ ca: given }), t.host);
     assert.ok(restored.notes.includes("kept CA certificate; restored its key from the given CA"));
     assert.deepEqual(restored.files.filter((f) => f.action !== "keep").map((f) => f.path), [P.caKey]);
     t.host.writeAtomic(P.caKey, other.host.readText(P.caKey)!, { uid: 0, gid: 0, mode: 0o600 });
-    await rejectsWith(() => planPki(request(), t.host), "ca-key-mismatch", Exit.verification);
+    await rejectsWith(() => planOn(request(), t.host), "ca-key-mismatch", Exit.verification);
     t.host.writeAtomic(P.caKey, caKey, { uid: 0, gid: 0, mode: 0o600 });
     t.host.remove(P.caCert);
-    await rejectsWith(() => planPki(request(), t.host), "ca-cert-missing", Exit.precondition);
+    await rejectsWith(() => planOn(request(), t.host), "ca-cert-missing", Exit.precondition);
   });
 });
 
@@ -167,10 +169,10 @@ Deno.test("planPki: malformed PEM names the file", async () => {
       gid: 0,
       mode: 0o644,
     });
-    const e = await rejectsWith(() => planPki(request(), t.host), "bad-pem", Exit.verification);
+    const e = await rejectsWith(() => planOn(request(), t.host), "bad-pem", Exit.verification);
     assert.match(e.message, /^\/etc\/etcd\/pki\/server\.crt: /);
     t.host.writeAtomic(P.caKey, "not a key\n", { uid: 0, gid: 0, mode: 0o600 });
-    const k = await rejectsWith(() => planPki(request(), t.host), "bad-pem");
+    const k = await rejectsWith(() => planOn(request(), t.host), "bad-pem");
     assert.match(k.message, /^\/etc\/etcd\/pki\/ca\.key: no PEM private key/);
   });
 });
@@ -189,11 +191,11 @@ Deno.test("planPki: a given CA is installed on a fresh node, kept when it is the
     assert.ok(plan.notes.includes("installed the given CA ('CN=etcdup-ca')"), plan.notes.join("; "));
     assert.equal(cert(b.host, P.caCert).serialNumber, cert(a.host, P.caCert).serialNumber);
     assert.ok(await chainsTo(cert(b.host, P.serverCert), [cert(a.host, P.caCert)]));
-    assert.equal((await planPki(request({ ca: exported }), b.host)).changed, false);
+    assert.equal((await planOn(request({ ca: exported }), b.host)).changed, false);
 
     await makePki(c.host, request());
     const e = await rejectsWith(
-      () => planPki(request({ ca: exported }), c.host),
+      () => planOn(request({ ca: exported }), c.host),
       "ca-conflict",
       Exit.precondition,
     );
@@ -260,7 +262,7 @@ Deno.test("planPki: impossible validity, bad SANs and unknown algorithms are usa
         [{ sans: { dns: [], ips: ["10.0.0.300"] } }, /^--san: '10\.0\.0\.300'/],
       ] as [Partial<PkiRequest>, RegExp][]
     ) {
-      const e = await rejectsWith(() => planPki(request(over), t.host), codeOf(over), Exit.usage);
+      const e = await rejectsWith(() => planOn(request(over), t.host), codeOf(over), Exit.usage);
       assert.match(e.message, re);
     }
     assert.throws(
@@ -285,12 +287,12 @@ Deno.test("planPki: a world-readable key and a wrong owner are repaired in place
   await withPki(async (t) => {
     const before = t.host.readText(P.serverKey);
     t.host.setOwnership(P.serverKey, { uid: 0, gid: 0, mode: 0o644 });
-    const plan = await planPki(request(), t.host);
+    const plan = await planOn(request(), t.host);
     assert.deepEqual(plan.files.filter((f) => f.action !== "keep").map((f) => [f.path, f.action]), [[
       P.serverKey,
       "fix-owner",
     ]]);
-    const result = applyPki(plan, t.host, new Date());
+    const result = writeOn(plan, t.host, new Date());
     const st = t.host.stat(P.serverKey)!;
     assert.deepEqual([st.mode, st.uid, st.gid], [0o600, 4242, 4343]);
     assert.equal(t.host.readText(P.serverKey), before);
@@ -301,8 +303,8 @@ Deno.test("planPki: a world-readable key and a wrong owner are repaired in place
 Deno.test("restorePki puts replaced files back and removes created ones", async () => {
   await withPki(async (t) => {
     const server = t.host.readText(P.serverCert);
-    const plan = await planPki(request({ reissue: ["server"] }), t.host);
-    const applied = applyPki(plan, t.host, new Date());
+    const plan = await planOn(request({ reissue: ["server"] }), t.host);
+    const applied = writeOn(plan, t.host, new Date());
     assert.notEqual(t.host.readText(P.serverCert), server);
     restorePki(applied, t.host);
     assert.equal(t.host.readText(P.serverCert), server);
@@ -338,7 +340,7 @@ for (const alg of ["rsa-2048", "ecdsa-p384", "ed25519"] as const) {
 
 Deno.test("verifyPlan refuses a new certificate that does not verify against the CA or does not match its key", async () => {
   await withTwoPkis(async (t, other) => {
-    const plan = await planPki(request({ reissue: ["server"] }), t.host);
+    const plan = await planOn(request({ reissue: ["server"] }), t.host);
     await verifyPlan(plan);
     const swapKey = {
       ...plan,
@@ -358,5 +360,20 @@ Deno.test("verifyPlan refuses a new certificate that does not verify against the
       ),
     };
     await rejectsWith(() => verifyPlan(foreign), "renewal-unsafe");
+  });
+});
+
+Deno.test("observePki names root and etcd owners (etcd only when its ids are given) and records a symlink without refusing it", async () => {
+  await withPki(async (t) => {
+    const seen = observe(t.host);
+    const names = (o: ObservedPki, p: string) => (o.files[p] as { names: string[] }).names;
+    assert.deepEqual([names(seen, P.caKey), names(seen, P.serverKey)], [["root"], ["etcd"]]);
+    assert.deepEqual(names(observePki(t.host, request()), P.serverKey), [], "no etcd account: nobody's ids");
+    assert.deepEqual(seen.dirCerts, [P.adminCert, P.caCert, P.peerCert, P.serverCert]);
+    fs.renameSync(path.join(t.root, P.adminKey), path.join(t.root, "/etc/etcd/admin.key"));
+    fs.symlinkSync("../admin.key", path.join(t.root, P.adminKey));
+    const linked = observe(t.host).files[P.adminKey];
+    assert.ok(!linked.missing && linked.isSymlink && linked.text?.includes("PRIVATE KEY"));
+    await rejectsWith(() => planOn(request(), t.host), "pki-file-is-symlink", Exit.precondition);
   });
 });

@@ -6,12 +6,11 @@
 import assert from "node:assert/strict";
 import { HostRoot } from "../../lib/host/fs.ts";
 import { gatherFacts } from "../../lib/host/facts.ts";
-import { applyPki } from "../../lib/pki/apply.ts";
 import { hostSans } from "../../lib/pki/hostsans.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
-import { planPki } from "../../lib/pki/plan.ts";
+
 import { runEtcdup } from "../shipping/etcdup_cmd.ts";
-import { addClient, events, hostRoot, openssl, request } from "./helpers.ts";
+import { addClient, events, hostRoot, openssl, planOn, request, writeOn } from "./helpers.ts";
 
 const P = pkiPaths("etcd", "/etc/etcd/pki");
 const DAY = 86_400_000;
@@ -30,8 +29,8 @@ Deno.test("certs renew --if-expiring renews only the expiring server and client,
   try {
     const past = new Date(Date.now() - 350 * DAY); // 365-day certificates with 15 days left
     const names = hostSans(gatherFacts(t.host));
-    applyPki(
-      await planPki(request({ memberName: "pkitest", sans: names, now: past, reissue: ["server"] }), t.host),
+    writeOn(
+      await planOn(request({ memberName: "pkitest", sans: names, now: past, reissue: ["server"] }), t.host),
       t.host,
       past,
     );

@@ -15,6 +15,7 @@ import { DEFAULT_KEY_ALGORITHM, KEY_ALGORITHMS, type KeyAlgorithm } from "../../
 import { clientPairs } from "../../lib/pki/clients.ts";
 import { defaultPkiDir, type Layout, type PkiPaths, pkiPaths } from "../../lib/pki/layout.ts";
 import { certificatePem, parseCertificates } from "../../lib/pki/pem.ts";
+import { observePki } from "../../lib/pki/observe.ts";
 import { leafProfiles } from "../../lib/pki/profiles.ts";
 import { Exit } from "../../lib/errors.ts";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
@@ -72,7 +73,7 @@ function leaves(host: HostRoot, layout: Layout, paths: PkiPaths): { file: string
       file: host.resolve(p.certPath),
       purposes: p.usages.map((u): TlsPurpose => u === "serverAuth" ? "server" : "client"),
     })),
-    ...clientPairs(host, paths).map((p) => ({
+    ...clientPairs(observePki(host, { layout, pkiDir: paths.dir, memberName: "any" }), paths).map((p) => ({
       file: host.resolve(p.certPath),
       purposes: ["client" as const],
     })),

@@ -5,7 +5,7 @@ import { textfilePath, writeCertMetrics } from "../../monitor/textfile.ts";
 import { clientPairs } from "../../pki/clients.ts";
 import { type CertInspection, inspectPki } from "../../pki/inspect.ts";
 import { leafProfiles } from "../../pki/profiles.ts";
-import { flag, resolveTarget, type Target, wantedSans } from "./target.ts";
+import { flag, observeTarget, resolveTarget, type Target, wantedSans } from "./target.ts";
 
 /** One certificate as two or three lines of the human report. */
 function formatRow(c: CertInspection): string {
@@ -44,7 +44,7 @@ export function checkCertificates(
       etcdUid: t.etcdUid,
       etcdGid: t.etcdGid,
     },
-    clientPairs(t.host, t.paths),
+    clientPairs(observeTarget(t), t.paths),
   );
 }
 

@@ -8,7 +8,8 @@ import { EtcdupError, Exit, type ExitCode, usageError } from "../../errors.ts";
 import { HostRoot } from "../../host/fs.ts";
 import { loadCaAt } from "../../pki/ca.ts";
 import { renderCaExport } from "../../pki/export.ts";
-import { flag, resolveTarget } from "./target.ts";
+import { readPkiFile } from "../../pki/files.ts";
+import { flag, observeTarget, resolveTarget } from "./target.ts";
 
 /** Writes a CA export to the local file `raw` (0600, the caller's), refusing to overwrite unless `force`. */
 export function writeExport(raw: string, text: string, force: boolean): string {
@@ -41,8 +42,13 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   }
   const t = resolveTarget(ctx.values);
   const now = new Date();
-  await loadCaAt(t.host, t.paths, now);
-  const text = await renderCaExport(t.host.readText(t.paths.caCert)!, t.host.readText(t.paths.caKey)!, now);
+  const observed = observeTarget(t);
+  await loadCaAt(observed, t.paths, now);
+  const text = await renderCaExport(
+    readPkiFile(observed, t.paths.caCert)!,
+    readPkiFile(observed, t.paths.caKey)!,
+    now,
+  );
   const file = writeExport(raw, text, ctx.values.force === true);
   ctx.out.result(
     { file, mode: "0600" },

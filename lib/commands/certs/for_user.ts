@@ -85,7 +85,7 @@ export function ensureUserDirs(host: HostRoot, place: UserPlace): string[] {
 
 /** The planned pair files, owned by USER (the certificate 0644, the key 0600). */
 export function ownedByUser(files: PlannedFile[], account: Account): PlannedFile[] {
-  return files.map((f) => ({ ...f, uid: account.uid, gid: account.gid }));
+  return files.map((f) => ({ ...f, owner: { uid: account.uid, gid: account.gid } }));
 }
 
 /** The profile giving USER's login shells ETCDCTL_* for their pair (root 0644; no secret in it). */
@@ -108,7 +108,7 @@ export function renderUserProfile(
     "",
   ].join("\n");
   const action = host.stat(place.profile) ? "replace" : "create";
-  return { path: place.profile, content, uid: 0, gid: 0, mode: 0o644, role: "profile", action };
+  return { path: place.profile, content, owner: "root", mode: 0o644, role: "profile", action };
 }
 
 /** The state record with `client` added (replacing one of the same name and user) and the dirs it made. */

@@ -13,7 +13,7 @@ import { MAX_DAYS } from "../../pki/request.ts";
 import { readState, writeState } from "../../host/state.ts";
 import { ensureUserDirs, ownedByUser, renderUserProfile, userPlace, withUserClient } from "./for_user.ts";
 import { putInPlace } from "./put.ts";
-import { backdateOf, flag, resolveTarget } from "./target.ts";
+import { backdateOf, flag, observeTarget, resolveTarget } from "./target.ts";
 
 /**
  * `ETCDCTL_ENDPOINTS=... ETCDCTL_CACERT=... ETCDCTL_CERT=... ETCDCTL_KEY=...`: etcdctl refuses a flag beside
@@ -34,8 +34,9 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   const place = forUser ? userPlace(t.host, forUser, outFlag) : undefined;
   const outDir = place?.dir ?? (outFlag ? path.resolve(outFlag) : t.paths.dir);
   checkClientName(name, outDir === t.paths.dir ? t.paths : undefined);
-  const ca = await loadCaAt(t.host, t.paths, now);
   const pair = clientPair(outDir, name);
+  const observed = observeTarget(t, [pair.certPath, pair.keyPath]);
+  const ca = await loadCaAt(observed, t.paths, now);
   const issued = await planNewClient(
     {
       pair,
@@ -46,7 +47,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
       now,
       backdateMinutes: backdateOf(ctx.values),
     },
-    t.host,
+    observed,
     ca,
   );
   const endpoints = t.state?.clientUrls.join(",") ?? "https://127.0.0.1:2379";

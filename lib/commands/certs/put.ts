@@ -13,10 +13,10 @@ import { waitHealthy } from "../../etcd/health.ts";
 import { adminClient, adminTlsClient } from "../../etcd/admin_client.ts";
 import { ownedFileNow } from "../../daytwo/swap.ts";
 import { parseHealthTimeoutMs } from "../../plan/health_timeout.ts";
-import { applyPki, type ApplyResult, restorePki } from "../../pki/apply.ts";
 import { type PkiPlan, verifyPlan } from "../../pki/plan.ts";
 import type { Sans } from "../../pki/sans.ts";
-import { flag, type Target } from "./target.ts";
+import { restorePki, writePki, type WriteResult } from "../../pki/write.ts";
+import { etcdIds, flag, type Target } from "./target.ts";
 
 /** How {@link putInPlace} handles one plan. */
 export interface PutOptions {
@@ -35,7 +35,7 @@ export interface PutOptions {
 
 /** What {@link putInPlace} did. */
 export interface PutResult {
-  applied: ApplyResult;
+  applied: WriteResult;
   /** What happened to etcd, for the user (undefined when `restart` was false). */
   reload?: string;
 }
@@ -52,7 +52,7 @@ export async function putInPlace(
   for (const w of plan.warnings ?? []) out.warn(w);
   if (opts.step) out.step(opts.step);
   opts.beforeWrite?.();
-  const applied = applyPki(plan, t.host, opts.now);
+  const applied = writePki(plan, t.host, opts.now, etcdIds(t));
   for (const n of plan.notes) out.info(n);
   for (const p of applied.written) out.info(`wrote ${p}`);
   if (applied.backupDir) out.info(`old files kept in ${applied.backupDir}`);
@@ -80,7 +80,7 @@ function record(t: Target, written: string[], sans?: Sans): void {
  * Restarts etcd when it runs so it loads the new files, and waits for health over mTLS with the new
  * admin certificate; on failure the old files are put back and etcd restarted on them. Returns what happened.
  */
-async function reloadEtcd(values: FlagValues, t: Target, out: Output, applied: ApplyResult): Promise<string> {
+async function reloadEtcd(values: FlagValues, t: Target, out: Output, applied: WriteResult): Promise<string> {
   if (values["no-restart"] === true) {
     return "not restarted (--no-restart): restart etcd to load the new files";
   }

@@ -6,14 +6,16 @@ import type { CommandContext, FlagValues } from "../../command.ts";
 import { Exit, type ExitCode, usageError } from "../../errors.ts";
 import { loadCaAt } from "../../pki/ca.ts";
 import { type ClientPair, clientPair, planReissue } from "../../pki/clients.ts";
+import { ownerOf } from "../../pki/files.ts";
 import { type PkiPlan, type PlannedFile, planPki } from "../../pki/plan.ts";
+import type { ObservedPki } from "../../pki/types.ts";
 import { leafProfiles, type LeafRole } from "../../pki/profiles.ts";
 import { MAX_DAYS, validateRequest } from "../../pki/request.ts";
 import type { Output } from "../../output.ts";
 import { positiveInt } from "../../plan/validate.ts";
 import { textfilePath, writeCertMetrics } from "../../monitor/textfile.ts";
 import { putInPlace } from "./put.ts";
-import { baseRequest, flag, resolveTarget, type Target } from "./target.ts";
+import { baseRequest, flag, observeTarget, resolveTarget, type Target } from "./target.ts";
 import { checkCertificates } from "./check.ts";
 
 /** The layout's leaves and the client pairs named on the command line (`all` when none is). */
@@ -54,10 +56,10 @@ function chosen(asked: string[], t: Target): { roles: Set<LeafRole>; clients: Cl
  * A reissued pair's certificate with the owner of its key: a non-root user's pair (`--for-user`) stays
  * theirs; the layout's and root's pairs are root's either way.
  */
-function keepCertOwner(pair: ClientPair, t: Target, files: PlannedFile[]): PlannedFile[] {
-  const key = t.host.stat(pair.keyPath);
-  if (!key || key.uid === 0) return files;
-  return files.map((f) => f.path === pair.certPath ? { ...f, uid: key.uid, gid: key.gid } : f);
+function keepCertOwner(pair: ClientPair, observed: ObservedPki, files: PlannedFile[]): PlannedFile[] {
+  const key = observed.files[pair.keyPath];
+  if (!key || key.missing || key.uid === 0) return files;
+  return files.map((f) => f.path === pair.certPath ? { ...f, owner: ownerOf(key) } : f);
 }
 
 /**
@@ -122,7 +124,10 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   }
   const resetSans = ctx.values["reset-sans"] === true;
   const req = { ...baseRequest(ctx.values, t, now), caDays: MAX_DAYS, exactSans: resetSans };
-  const ca = await loadCaAt(t.host, t.paths, now);
+  // every pair `chosen` may pick: NAME in the PKI dir, or a recorded --for-user pair
+  const pairs = [...asked.map((a) => clientPair(t.paths.dir, a)), ...t.state?.userClients ?? []];
+  const observed = observeTarget(t, pairs.flatMap((p) => [p.certPath, p.keyPath]));
+  const ca = await loadCaAt(observed, t.paths, now);
   const { roles, clients } = chosen(asked, t);
   if (resetSans && !roles.has("server") && !roles.has("peer")) {
     throw usageError(
@@ -133,7 +138,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   }
   validateRequest(req);
   const plan: PkiPlan = roles.size > 0
-    ? await planPki({ ...req, reissue: [...roles] }, t.host)
+    ? await planPki({ ...req, reissue: [...roles] }, observed)
     : { paths: t.paths, files: [], notes: [], changed: false };
   const own = {
     ...req,
@@ -141,7 +146,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     forceAlgorithm: flag(ctx.values, "key-algorithm") !== undefined,
   };
   for (const pair of clients) {
-    plan.files.push(...keepCertOwner(pair, t, await planReissue(pair, t.host, ca, own)));
+    plan.files.push(...keepCertOwner(pair, observed, await planReissue(pair, observed, ca, own)));
     plan.notes.push(`reissued client ${pair.name}`);
     plan.changed = true;
   }

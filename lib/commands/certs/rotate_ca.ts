@@ -9,13 +9,15 @@ import { asEtcdupError, Exit, type ExitCode, usageError } from "../../errors.ts"
 import { removeOrphanTemps } from "../../host/apply.ts";
 import { STATE_DIR } from "../../host/state.ts";
 import { loadCaAt } from "../../pki/ca.ts";
-import { type CaSource, readCaFlags } from "../../pki/export.ts";
+import type { CaSource } from "../../pki/export.ts";
+import { pendingRotation } from "../../pki/journal.ts";
+import { readCaFlags } from "../../pki/observe.ts";
 import type { PkiPlan } from "../../pki/plan.ts";
-import { readRotationJournal, removeRotationJournal, writeRotationJournal } from "../../pki/journal.ts";
 import { pendingCa, planRotation, planRotationFinish, planRotationStage } from "../../pki/rotate.ts";
+import { removeRotationJournal, writeRotationJournal } from "../../pki/write.ts";
 import { writeExport } from "./export.ts";
 import { putInPlace } from "./put.ts";
-import { baseRequest, flag, resolveTarget } from "./target.ts";
+import { baseRequest, flag, observeTarget, resolveTarget } from "./target.ts";
 
 /** The rotation steps, in order on a cluster: stage (optional on one node), switch, finish. */
 type Step = "stage" | "switch" | "finish";
@@ -79,21 +81,22 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   const now = new Date();
   const req = baseRequest(ctx.values, t, now);
   const { step, given, out } = stepOf(ctx.values);
-  const pending = readRotationJournal(t.host, t.paths);
+  const observed = observeTarget(t);
+  const pending = pendingRotation(observed);
   if (!flag(ctx.values, "key-algorithm") && !t.state) {
-    const ca = pending ? await pendingCa(pending, t.paths, now) : await loadCaAt(t.host, t.paths, now);
+    const ca = pending ? await pendingCa(pending, t.paths, now) : await loadCaAt(observed, t.paths, now);
     req.algorithm = ca.signer.algorithm;
   }
   let plan: PkiPlan;
   let exported: string | undefined;
   if (step === "finish") {
-    plan = await planRotationFinish(req, t.host);
+    plan = await planRotationFinish(req, observed);
   } else if (step === "stage") {
-    const staged = await planRotationStage(req, t.host, given);
+    const staged = await planRotationStage(req, observed, given);
     plan = staged.plan;
     if (staged.exportText && out) exported = writeExport(out, staged.exportText, ctx.values.force === true);
   } else {
-    plan = await planRotation(req, t.host, given);
+    plan = await planRotation(req, observed, given);
   }
   if (!plan.changed) {
     for (const n of plan.notes) ctx.out.info(n);

@@ -14,7 +14,9 @@ import { checkDir, checkDisjoint, checkLeads, installedDirs } from "../../plan/d
 import { DEFAULT_KEY_ALGORITHM, type KeyAlgorithm, parseKeyAlgorithm } from "../../pki/algorithms.ts";
 import { hostSans } from "../../pki/hostsans.ts";
 import { defaultPkiDir, type Layout, parseLayout, type PkiPaths, pkiPaths } from "../../pki/layout.ts";
+import { observePki } from "../../pki/observe.ts";
 import type { PkiRequest } from "../../pki/plan.ts";
+import type { EtcdIds, ObservedPki } from "../../pki/types.ts";
 import { MAX_DAYS } from "../../pki/request.ts";
 import { dnsName, mergeSans, parseSans, type Sans } from "../../pki/sans.ts";
 
@@ -71,6 +73,17 @@ export function resolveTarget(values: FlagValues, command = "certs"): Target {
   return { host, state, layout, paths, memberName: member, etcdUid: etcd.uid, etcdGid: etcd.gid, facts };
 }
 
+/** The ids the target's "etcd" owner stands for (the account, else the server key's owner, else root). */
+export function etcdIds(t: Target): EtcdIds {
+  return { uid: t.etcdUid, gid: t.etcdGid };
+}
+
+/** What the PKI planners look at in `t`'s PKI, and at the `extra` paths a command plans, read now. */
+export function observeTarget(t: Target, extra: string[] = []): ObservedPki {
+  const place = { layout: t.layout, pkiDir: t.paths.dir, memberName: t.memberName };
+  return observePki(t.host, place, { etcd: etcdIds(t), extra });
+}
+
 /** The key algorithm of new keys: the flag, else the installed one, else the default. */
 function algorithmOf(values: FlagValues, t: Target): KeyAlgorithm {
   const given = flag(values, "key-algorithm");
@@ -112,8 +125,6 @@ export function baseRequest(values: FlagValues, t: Target, now: Date): PkiReques
     sans: wantedSans(values, t),
     certDays: positiveInt("cert-days", flag(values, "cert-days") ?? "365", MAX_DAYS),
     caDays: positiveInt("ca-days", flag(values, "ca-days") ?? "3650", MAX_DAYS),
-    etcdUid: t.etcdUid,
-    etcdGid: t.etcdGid,
     now,
     backdateMinutes: backdateOf(values),
     reuseKeys: values["reuse-keys"] === true,

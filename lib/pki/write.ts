@@ -1,21 +1,26 @@
 /**
- * Writing a {@link PkiPlan}: the PKI directories (0755 root), every created or replaced file atomically
- * with its owner and mode set before its content, owner/mode fixes, and a backup of every replaced file
- * under `<pki dir>/backup/<UTC timestamp>/` (0700 root, each file keeping its old owner and mode, a key
- * never wider than 0600). Each key is written before its certificate (see {@link writeOrder}).
+ * Writing a {@link PkiPlan} (the host side, with observe.ts): the PKI directories (0755 root), every
+ * created or replaced file atomically with its owner and mode set before its content, owner/mode fixes,
+ * and a backup of every replaced file under `<pki dir>/backup/<UTC timestamp>/` (0700 root, each file
+ * keeping its old owner and mode, a key never wider than 0600). Each key is written before its certificate
+ * (see {@link writeOrder}). Owners named "root" and "etcd" in the plan become ids only here, the etcd
+ * account's given at write time; and the rotation journal (journal.ts) is written and removed here.
  */
 import * as path from "node:path";
 import type { FileState, HostRoot, Ownership } from "../host/fs.ts";
-import { readPkiFile } from "./files.ts";
-import type { PkiPlan, PlannedFile } from "./plan.ts";
+import { pkiText, ROOT_KEY_OWNER } from "./files.ts";
+import { type RotationJournal, rotationJournalPath } from "./journal.ts";
+import type { PkiPaths } from "./layout.ts";
+import { observeFile } from "./observe.ts";
+import type { EtcdIds, FileOwner, PkiPlan, PlannedFile } from "./types.ts";
 
 /** Timestamp used for backup directories: 20260125T101500Z. */
 function backupStamp(now: Date): string {
   return now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
 }
 
-/** What {@link applyPki} did. */
-export interface ApplyResult {
+/** What {@link writePki} did. */
+export interface WriteResult {
   /** Target paths written or fixed. */
   written: string[];
   /** Files that did not exist before. */
@@ -56,19 +61,30 @@ function backupOwner(f: PlannedFile, st: FileState): Ownership {
   return { uid: st.uid, gid: st.gid, mode: st.mode & (f.role.endsWith("-key") ? 0o600 : 0o755) };
 }
 
-/** Applies `plan` to `host`; files with action "keep" are not touched. */
-export function applyPki(plan: PkiPlan, host: HostRoot, now: Date): ApplyResult {
-  const result: ApplyResult = { written: [], created: [], backups: [] };
+/**
+ * The ids of `owner`: root is 0:0, etcd the account's `etcd` ids (a plan owning a file by etcd is written
+ * only once the account exists: without its ids that is a bug).
+ */
+export function ownerIds(owner: FileOwner, etcd: EtcdIds | undefined): { uid: number; gid: number } {
+  if (owner === "root") return { uid: 0, gid: 0 };
+  if (owner !== "etcd") return owner;
+  if (!etcd) throw new Error("internal: a PKI file owned by etcd is written without the etcd account's ids");
+  return etcd;
+}
+
+/** Writes `plan` to `host`, "etcd" being `etcd`'s ids; files with action "keep" are not touched. */
+export function writePki(plan: PkiPlan, host: HostRoot, now: Date, etcd?: EtcdIds): WriteResult {
+  const result: WriteResult = { written: [], created: [], backups: [] };
   for (const dir of new Set(plan.files.filter((f) => f.action !== "keep").map((f) => path.dirname(f.path)))) {
     if (!host.exists(dir)) host.ensureDir(dir, { uid: 0, gid: 0, mode: 0o755 });
   }
   for (const f of writeOrder(plan.files)) {
-    const own = { uid: f.uid, gid: f.gid, mode: f.mode };
     if (f.action === "keep") continue;
+    const own = { ...ownerIds(f.owner, etcd), mode: f.mode };
     if (f.action === "fix-owner") {
       host.setOwnership(f.path, own);
     } else {
-      const old = readPkiFile(host, f.path);
+      const old = pkiText(observeFile(host, f.path));
       const st = host.stat(f.path);
       if (st && old !== undefined) {
         result.backupDir ??= newBackupDir(host, plan.paths.dir, now);
@@ -85,11 +101,26 @@ export function applyPki(plan: PkiPlan, host: HostRoot, now: Date): ApplyResult 
   return result;
 }
 
-/** Undoes {@link applyPki}: puts every backup back (same owner and mode) and removes created files. */
-export function restorePki(result: ApplyResult, host: HostRoot): void {
+/** Undoes {@link writePki}: puts every backup back (same owner and mode) and removes created files. */
+export function restorePki(result: WriteResult, host: HostRoot): void {
   for (const { path: p, backup } of result.backups) {
     const st = host.stat(backup)!;
     host.writeAtomic(p, host.read(backup)!, { uid: st.uid, gid: st.gid, mode: st.mode });
   }
   for (const p of result.created) host.remove(p);
+}
+
+/** Records the CA switch to `bundle` and `keyPem` (atomically, root 0600: it holds the CA key). */
+export function writeRotationJournal(
+  host: HostRoot,
+  paths: PkiPaths,
+  j: Omit<RotationJournal, "schema">,
+): void {
+  const own = { ...ownerIds(ROOT_KEY_OWNER.owner, undefined), mode: ROOT_KEY_OWNER.mode };
+  host.writeAtomic(rotationJournalPath(paths), JSON.stringify({ schema: 1, ...j }) + "\n", own);
+}
+
+/** Removes the record once the switch is complete (or was rolled back). */
+export function removeRotationJournal(host: HostRoot, paths: PkiPaths): void {
+  host.remove(rotationJournalPath(paths));
 }
