@@ -7,7 +7,7 @@
 import * as path from "node:path";
 import type { HostRoot } from "../host/fs.ts";
 
-/** The backup directory of a PKI dir (see lib/pki/apply.ts). */
+/** The backup directory of a PKI dir (see lib/pki/write.ts). */
 export function pkiBackupDir(pkiDir: string): string {
   return path.posix.join(pkiDir, "backup");
 }

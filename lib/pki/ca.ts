@@ -10,7 +10,7 @@ import { EtcdupError, Exit } from "../errors.ts";
 import { asKeyAlgorithm, generateKeyPair, type KeyAlgorithm } from "./algorithms.ts";
 import { CERT_OWNER, keptFile, observedAt, readPkiFile, ROOT_KEY_OWNER } from "./files.ts";
 import { refuseUnfinishedRotation } from "./journal.ts";
-import { daysUntil, keyMatches } from "./inspect.ts";
+import { daysUntil, keyMatches } from "./match.ts";
 import { issueCa, type Signer, validity } from "./issue.ts";
 import type { Layout, PkiPaths } from "./layout.ts";
 import {

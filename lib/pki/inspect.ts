@@ -9,42 +9,15 @@ import { createPublicKey } from "node:crypto";
 import type { HostRoot } from "../host/fs.ts";
 import { asEtcdupError } from "../errors.ts";
 import { describeKeyObject } from "./algorithms.ts";
-import { type LoadedKey, parseCertificates, parsePrivateKey } from "./pem.ts";
+import { parseCertificates, parsePrivateKey } from "./pem.ts";
 import type { LeafProfile, LeafRole } from "./profiles.ts";
 import { certSans, missingSans, type Sans } from "./sans.ts";
+import { chainsTo, daysUntil, keyMatches } from "./match.ts";
 
 /** The key algorithm of a certificate's public key ("ecdsa-p256", "rsa-2048", ...). */
 function certKeyAlgorithm(cert: x509.X509Certificate): string {
   const key = createPublicKey({ key: Buffer.from(cert.publicKey.rawData), format: "der", type: "spki" });
   return describeKeyObject(key);
-}
-
-/** Whether `key` is the private key of `cert`. */
-export function keyMatches(cert: x509.X509Certificate, key: LoadedKey): boolean {
-  const spki = createPublicKey({ key: Buffer.from(cert.publicKey.rawData), format: "der", type: "spki" })
-    .export({ type: "spki", format: "der" }) as Uint8Array;
-  return Buffer.from(spki).equals(Buffer.from(key.spki));
-}
-
-/** Whether `cert` was issued by `ca`: names match and `ca`'s key verifies the signature. */
-async function issuedBy(cert: x509.X509Certificate, ca: x509.X509Certificate): Promise<boolean> {
-  if (cert.issuer !== ca.subject) return false;
-  try {
-    return await cert.verify({ publicKey: ca.publicKey, signatureOnly: true });
-  } catch {
-    return false;
-  }
-}
-
-/** Whether `cert` was issued by any of `cas` (a trust bundle). */
-export async function chainsTo(cert: x509.X509Certificate, cas: x509.X509Certificate[]): Promise<boolean> {
-  for (const ca of cas) if (await issuedBy(cert, ca)) return true;
-  return false;
-}
-
-/** Whole days from `now` until `date` (negative once past). */
-export function daysUntil(date: Date, now: Date): number {
-  return Math.floor((date.getTime() - now.getTime()) / 86_400_000);
 }
 
 /** One problem found by {@link inspectPki}; `code` is stable, `message` names the file and the fix. */

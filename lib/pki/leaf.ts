@@ -8,7 +8,7 @@ import type * as x509 from "@peculiar/x509";
 import { generateKeyPair, type KeyAlgorithm } from "./algorithms.ts";
 import type { LoadedCa } from "./ca.ts";
 import { CERT_OWNER, ETCD_KEY_OWNER, keptFile, readPkiFile, ROOT_KEY_OWNER } from "./files.ts";
-import { chainsTo, daysUntil, keyMatches } from "./inspect.ts";
+import { chainsTo, daysUntil, keyMatches } from "./match.ts";
 import { distinguishedName, issueLeaf, leafValidity, type Signer } from "./issue.ts";
 import {
   certificatePem,

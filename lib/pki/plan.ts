@@ -12,7 +12,7 @@
 import type * as x509 from "@peculiar/x509";
 import { EtcdupError, Exit } from "../errors.ts";
 import { planCa } from "./ca.ts";
-import { chainsTo, keyMatches } from "./inspect.ts";
+import { chainsTo, keyMatches } from "./match.ts";
 import { pkiPaths } from "./layout.ts";
 import { planLeaf } from "./leaf.ts";
 import { parseCertificates, parsePrivateKey } from "./pem.ts";

@@ -15,7 +15,7 @@ import { loadCa, loadCaAt, type LoadedCa, newCa, sameCert } from "./ca.ts";
 import { clientPairs, planReissue } from "./clients.ts";
 import { type CaSource, renderCaExport } from "./export.ts";
 import { CERT_OWNER, observedAt, ROOT_KEY_OWNER } from "./files.ts";
-import { chainsTo } from "./inspect.ts";
+import { chainsTo } from "./match.ts";
 import { pendingRotation, type RotationJournal, rotationJournalPath, unfinishedRotation } from "./journal.ts";
 import { type PkiPaths, pkiPaths } from "./layout.ts";
 import { planLeaf } from "./leaf.ts";

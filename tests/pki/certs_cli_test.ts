@@ -12,7 +12,7 @@ import { splitCaExport } from "../../lib/pki/export.ts";
 import { hostSans } from "../../lib/pki/hostsans.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
 import { parseCertificates, parsePrivateKey } from "../../lib/pki/pem.ts";
-import { keyMatches } from "../../lib/pki/inspect.ts";
+import { keyMatches } from "../../lib/pki/match.ts";
 import { loadCa } from "../../lib/pki/ca.ts";
 
 import { runEtcdup } from "../shipping/etcdup_cmd.ts";

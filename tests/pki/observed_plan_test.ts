@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { Exit } from "../../lib/errors.ts";
 import { rotationJournalPath } from "../../lib/pki/journal.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
-import { chainsTo } from "../../lib/pki/inspect.ts";
+import { chainsTo } from "../../lib/pki/match.ts";
 import { parseCertificates } from "../../lib/pki/pem.ts";
 import { planPki } from "../../lib/pki/plan.ts";
 import { leafProfiles } from "../../lib/pki/profiles.ts";

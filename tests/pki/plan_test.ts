@@ -10,7 +10,7 @@ import { type EtcdupError, Exit } from "../../lib/errors.ts";
 import { parseKeyAlgorithm } from "../../lib/pki/algorithms.ts";
 import { restorePki } from "../../lib/pki/write.ts";
 import { renderCaExport, splitCaExport } from "../../lib/pki/export.ts";
-import { chainsTo, keyMatches } from "../../lib/pki/inspect.ts";
+import { chainsTo, keyMatches } from "../../lib/pki/match.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
 import { parseCertificates, parsePrivateKey } from "../../lib/pki/pem.ts";
 import { observePki } from "../../lib/pki/observe.ts";

@@ -58,18 +58,11 @@ export const PLACES: Record<string, Layer> = {
   "lib/etcd/health.ts": "host",
   "lib/etcd/diagnose.ts": "host",
   "lib/etcd/admin_client.ts": "host",
-  // The PKI files that read or write through a HostRoot themselves (engineer "pkiplan" is moving the reads
-  // to the observe step; each file that no longer needs the host moves to the model by deleting its line).
-  "lib/pki/apply.ts": "host",
-  "lib/pki/ca.ts": "host",
-  "lib/pki/clients.ts": "host",
-  "lib/pki/files.ts": "host",
+  // The PKI's reads and writes of files: observing before planning, writing the plan, inspecting what is
+  // installed (certs check, status). Planning itself is model.
+  "lib/pki/observe.ts": "host",
+  "lib/pki/write.ts": "host",
   "lib/pki/inspect.ts": "host",
-  "lib/pki/journal.ts": "host",
-  "lib/pki/leaf.ts": "host",
-  "lib/pki/plan.ts": "host",
-  "lib/pki/request.ts": "host",
-  "lib/pki/rotate.ts": "host",
 
   "lib/install/": "flows",
   "lib/daytwo/": "flows",
@@ -81,25 +74,6 @@ export const PLACES: Record<string, Layer> = {
   "lib/commands/": "flows",
 
   "lib/cli/": "cli",
-};
-
-/**
- * The one exception: engineer "pkiplan"'s work in progress in lib/pki/, let through until it lands. The lead
- * deletes this entry when merging that work; nothing else may be let through.
- * - `cycle`: the files of lib/pki/ that import each other (ca, leaf, plan, request, files, journal);
- * - `reads`: model files that still read the host: lib/pki/export.ts's readCaFlags reads the CA files beside
- *   the pure export format that planning (lib/plan/build.ts) uses.
- */
-const PKIPLAN_PENDING = {
-  cycle: [
-    "lib/pki/ca.ts",
-    "lib/pki/files.ts",
-    "lib/pki/journal.ts",
-    "lib/pki/leaf.ts",
-    "lib/pki/plan.ts",
-    "lib/pki/request.ts",
-  ],
-  reads: ["lib/pki/export.ts"],
 };
 
 /**
@@ -253,8 +227,7 @@ Deno.test("imports run down the layers only: core <- model <- host <- flows <- c
 
 Deno.test("core and model modules touch no host: no I/O built-in, no Deno I/O", async () => {
   const { imports } = await graph();
-  const pure = libFiles.filter((f) => layerOf(f) === "core" || layerOf(f) === "model")
-    .filter((f) => !PKIPLAN_PENDING.reads.includes(f));
+  const pure = libFiles.filter((f) => layerOf(f) === "core" || layerOf(f) === "model");
   const offenders = pure.flatMap((f) => {
     const deps = imports.get(`${root}${f}`) ?? [];
     const builtins = deps.map((d) => d.target).filter((t) => HOST_BUILTINS.test(t));
@@ -264,14 +237,6 @@ Deno.test("core and model modules touch no host: no I/O built-in, no Deno I/O", 
     return [...builtins, ...denoIo].map((what) => `${f} (${layerOf(f)}): ${what}`);
   });
   assert.deepEqual(offenders, [], "host access in core or model modules");
-  const stillReading = PKIPLAN_PENDING.reads.filter((f) =>
-    DENO_IO.test(Deno.readTextFileSync(path.join(REPO, f)))
-  );
-  assert.deepEqual(
-    stillReading,
-    PKIPLAN_PENDING.reads,
-    "PKIPLAN_PENDING.reads lists a file that reads nothing now",
-  );
 });
 
 Deno.test("no cycle between folders of lib/", async () => {
@@ -279,13 +244,7 @@ Deno.test("no cycle between folders of lib/", async () => {
 });
 
 Deno.test("no cycle between the files of one folder", async () => {
-  const found = fileCycles(await libGraph());
-  const unexpected = found.filter((c) => c.join() !== PKIPLAN_PENDING.cycle.join());
-  assert.deepEqual(unexpected, [], "files of one folder that import each other");
-  assert.ok(
-    found.some((c) => c.join() === PKIPLAN_PENDING.cycle.join()),
-    "the lib/pki/ cycle is gone: delete PKIPLAN_PENDING.cycle",
-  );
+  assert.deepEqual(fileCycles(await libGraph()), [], "files of one folder that import each other");
 });
 
 Deno.test("the checks name what breaks the rule", () => {

@@ -7,7 +7,7 @@
 import * as path from "node:path";
 import { exec, type ExecResult } from "./exec.ts";
 import { type EtcdFixture, etcdFixture } from "./etcd_fixtures.ts";
-import { keyMatches } from "../../lib/pki/inspect.ts";
+import { keyMatches } from "../../lib/pki/match.ts";
 import { parseCertificates, parsePrivateKey } from "../../lib/pki/pem.ts";
 
 /** Real path of main.ts. */
