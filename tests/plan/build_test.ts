@@ -19,10 +19,11 @@ const resolve = (v: string | undefined) => {
   throw usageError("unknown-version", `--version: unknown '${v}'`);
 };
 const plan = (values: FlagValues, f: HostFacts = facts, root = "/") => buildPlan(values, f, root, resolve);
-const usage = (values: FlagValues, re: RegExp) =>
+const usage = (values: FlagValues, re: RegExp, code: string) =>
   assert.throws(() => plan(values), (e: unknown) => {
     assert.ok(e instanceof EtcdupError, String(e));
     assert.equal(e.exit, Exit.usage);
+    assert.equal(e.code, code, e.message);
     assert.match(e.message, re);
     return true;
   });
@@ -86,22 +87,28 @@ Deno.test("plan: --initial-cluster picks this host's address from its entry and 
   const q = plan({ "initial-cluster": cluster.split(",").reverse().join(",") });
   assert.equal(p.member.clusterToken, q.member.clusterToken);
   assert.equal(plan({ "initial-cluster": cluster, "cluster-token": "prod-1" }).member.clusterToken, "prod-1");
-  usage({ "initial-cluster": "a=https://10.0.0.1:2380" }, /does not list this member 'node1'/);
+  usage(
+    { "initial-cluster": "a=https://10.0.0.1:2380" },
+    /does not list this member 'node1'/,
+    "self-not-in-cluster",
+  );
   usage(
     { "initial-cluster": "node1=https://10.0.0.9:2380", "advertise-address": "10.0.0.5" },
     /advertises https:\/\/10\.0\.0\.5:2380/,
+    "cluster-url-mismatch",
   );
-  usage({ "cluster-token": "a b" }, /--cluster-token/);
+  usage({ "cluster-token": "a b" }, /--cluster-token/, "bad-cluster-token");
 });
 
 Deno.test("plan: sources are exclusive; a tarball's name gives the version", () => {
   usage(
     { tarball: "/x/etcd-v3.5.30-linux-amd64.tar.gz", mirror: "https://m.example" },
     /--mirror and --tarball/,
+    "conflicting-sources",
   );
-  usage({ tarball: "/x.tgz", bundle: "/b" }, /--tarball and --bundle/);
-  usage({ tarball: "/x.tgz", "mirror-ca": "/ca.pem" }, /--mirror-ca/);
-  usage({ mirror: "ftp://m.example" }, /--mirror: 'ftp:\/\/m\.example'/);
+  usage({ tarball: "/x.tgz", bundle: "/b" }, /--tarball and --bundle/, "conflicting-sources");
+  usage({ tarball: "/x.tgz", "mirror-ca": "/ca.pem" }, /--mirror-ca/, "mirror-ca-without-mirror");
+  usage({ mirror: "ftp://m.example" }, /--mirror: 'ftp:\/\/m\.example'/, "bad-mirror");
   const t = plan({ tarball: "/x/etcd-v3.5.30-linux-amd64.tar.gz" });
   assert.equal(t.release.version, "v3.5.30");
   assert.deepEqual(t.release.source, { kind: "tarball", path: "/x/etcd-v3.5.30-linux-amd64.tar.gz" });
@@ -113,33 +120,40 @@ Deno.test("plan: sources are exclusive; a tarball's name gives the version", () 
     caFile: "/ca.pem",
   });
   assert.equal(m.release.sha256, "ab".repeat(32));
-  usage({ sha256: "abc" }, /--sha256: 'abc'/);
-  usage({ arch: "riscv64" }, /--arch 'riscv64'/);
-  assert.throws(
-    () => plan({}, { ...facts, cpu: "mips" }),
-    /this machine's architecture \(pass --arch\) 'mips'/,
-  );
+  usage({ sha256: "abc" }, /--sha256: 'abc'/, "bad-sha256");
+  usage({ arch: "riscv64" }, /--arch 'riscv64'/, "bad-arch");
+  assert.throws(() => plan({}, { ...facts, cpu: "mips" }), (e: unknown) => {
+    assert.ok(e instanceof EtcdupError, String(e));
+    assert.equal(e.code, "bad-arch");
+    assert.equal(e.exit, Exit.usage);
+    assert.match(e.message, /this machine's architecture \(pass --arch\) 'mips'/);
+    return true;
+  });
   assert.equal(plan({ arch: "arm64" }).release.native, false);
   assert.equal(plan({}).release.native, true);
 });
 
 Deno.test("plan: ports, paths, names, numbers and PKI flags are validated", () => {
-  usage({ "client-port": "70000" }, /--client-port: '70000'/);
-  usage({ "peer-port": "abc" }, /--peer-port: 'abc'/);
-  usage({ "client-port": "2380" }, /must differ/);
-  usage({ "data-dir": "var/lib/etcd" }, /--data-dir: 'var\/lib\/etcd' must be an absolute path/);
-  usage({ "bin-dir": "/opt/my bin" }, /--bin-dir/);
-  usage({ "pki-dir": "/" }, /--pki-dir/);
-  usage({ name: "-bad" }, /--name: '-bad'/);
-  usage({ "advertise-address": "node1" }, /--advertise-address: 'node1'/);
-  usage({ san: ["bad_name!"] }, /--san: 'bad_name!'/);
-  usage({ "cert-days": "0" }, /--cert-days/);
-  usage({ "cert-days": "4000", "ca-days": "3650" }, /longer than --ca-days/);
-  usage({ "health-timeout": "-1" }, /--health-timeout/);
-  usage({ "key-algorithm": "dsa" }, /--key-algorithm/);
-  usage({ layout: "k8s" }, /--layout/);
-  usage({ "ca-from": "/x", "ca-cert": "/y", "ca-key": "/z" }, /--ca-from and --ca-cert/);
-  usage({ "ca-cert": "/y" }, /--ca-key is missing/);
+  usage({ "client-port": "70000" }, /--client-port: '70000'/, "bad-port");
+  usage({ "peer-port": "abc" }, /--peer-port: 'abc'/, "bad-port");
+  usage({ "client-port": "2380" }, /must differ/, "port-clash");
+  usage(
+    { "data-dir": "var/lib/etcd" },
+    /--data-dir: 'var\/lib\/etcd' must be an absolute path/,
+    "relative-path",
+  );
+  usage({ "bin-dir": "/opt/my bin" }, /--bin-dir/, "bad-path");
+  usage({ "pki-dir": "/" }, /--pki-dir/, "root-path");
+  usage({ name: "-bad" }, /--name: '-bad'/, "bad-name");
+  usage({ "advertise-address": "node1" }, /--advertise-address: 'node1'/, "bad-address");
+  usage({ san: ["bad_name!"] }, /--san: 'bad_name!'/, "bad-san");
+  usage({ "cert-days": "0" }, /--cert-days/, "bad-number");
+  usage({ "cert-days": "4000", "ca-days": "3650" }, /longer than --ca-days/, "cert-outlives-ca");
+  usage({ "health-timeout": "-1" }, /--health-timeout/, "bad-number");
+  usage({ "key-algorithm": "dsa" }, /--key-algorithm/, "bad-key-algorithm");
+  usage({ layout: "k8s" }, /--layout/, "bad-layout");
+  usage({ "ca-from": "/x", "ca-cert": "/y", "ca-key": "/z" }, /--ca-from and --ca-cert/, "conflicting-ca");
+  usage({ "ca-cert": "/y" }, /--ca-key is missing/, "incomplete-ca");
   const k = plan({
     layout: "kubeadm",
     "key-algorithm": "ed25519",
@@ -156,6 +170,7 @@ Deno.test("plan: CA flags must name one CA", () => {
   usage(
     { "ca-from": "/x/ca.export", "ca-cert": "/x/ca.crt", "ca-key": "/x/ca.key" },
     /cannot be used together/,
+    "conflicting-ca",
   );
-  usage({ "ca-cert": "/x/ca.crt" }, /--ca-key is missing/);
+  usage({ "ca-cert": "/x/ca.crt" }, /--ca-key is missing/, "incomplete-ca");
 });

@@ -12,8 +12,12 @@ import {
 import { buildPlan } from "../../lib/plan/build.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
 
-const usage = (fn: () => unknown, re: RegExp) =>
-  assert.throws(fn, (e: unknown) => e instanceof EtcdupError && e.exit === Exit.usage && re.test(e.message));
+const usage = (fn: () => unknown, re: RegExp, code: string) =>
+  assert.throws(
+    fn,
+    (e: unknown) =>
+      e instanceof EtcdupError && e.exit === Exit.usage && e.code === code && re.test(e.message),
+  );
 
 Deno.test("cluster: parses, normalizes IPv6 and renders back", () => {
   const m = parseInitialCluster("n1=https://10.0.0.1:2380, n2=https://[FD00::2]:2380");
@@ -22,12 +26,24 @@ Deno.test("cluster: parses, normalizes IPv6 and renders back", () => {
 });
 
 Deno.test("cluster: bad entries are usage errors naming --initial-cluster", () => {
-  usage(() => parseInitialCluster("n1"), /--initial-cluster: 'n1' is not name=URL/);
-  usage(() => parseInitialCluster("n1=http://10.0.0.1:2380"), /must be https:\/\/IP:PORT/);
-  usage(() => parseInitialCluster("n1=https://node1:2380"), /must be https:\/\/IP:PORT/);
-  usage(() => parseInitialCluster("n1=https://10.0.0.1"), /must be https:\/\/IP:PORT/);
-  usage(() => parseInitialCluster("n1=https://10.0.0.1:2380,n1=https://10.0.0.2:2380"), /listed twice/);
-  usage(() => parseInitialCluster(" , "), /is empty/);
+  usage(() => parseInitialCluster("n1"), /--initial-cluster: 'n1' is not name=URL/, "bad-initial-cluster");
+  usage(
+    () => parseInitialCluster("n1=http://10.0.0.1:2380"),
+    /must be https:\/\/IP:PORT/,
+    "bad-initial-cluster",
+  );
+  usage(
+    () => parseInitialCluster("n1=https://node1:2380"),
+    /must be https:\/\/IP:PORT/,
+    "bad-initial-cluster",
+  );
+  usage(() => parseInitialCluster("n1=https://10.0.0.1"), /must be https:\/\/IP:PORT/, "bad-initial-cluster");
+  usage(
+    () => parseInitialCluster("n1=https://10.0.0.1:2380,n1=https://10.0.0.2:2380"),
+    /listed twice/,
+    "bad-initial-cluster",
+  );
+  usage(() => parseInitialCluster(" , "), /is empty/, "bad-initial-cluster");
 });
 
 Deno.test("cluster: the derived token ignores order and changes with the members", () => {
