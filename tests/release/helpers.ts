@@ -37,6 +37,24 @@ export function listTree(dir: string): string[] {
   return (fs.readdirSync(dir, { recursive: true }) as string[]).sort();
 }
 
+/**
+ * Calls `fn`, asserts it throws an EtcdupError of `code` and `exit` whose message matches `re` (when given),
+ * and returns the error.
+ * @example throwsWith(() => parseArch("ppc64le"), "bad-arch", Exit.usage, /--arch 'ppc64le'/);
+ */
+export function throwsWith(fn: () => unknown, code: string, exit: number, re?: RegExp): EtcdupError {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof EtcdupError, `expected an EtcdupError, got ${err}`);
+    assert.equal(err.code, code, `wrong code; message: ${err.message}`);
+    assert.equal(err.exit, exit, `wrong exit for ${err.code}: ${err.message}`);
+    if (re) assert.match(err.message, re);
+    return err;
+  }
+  assert.fail(`expected a throw with ${code}`);
+}
+
 /** Awaits `p`, asserts it rejects with an EtcdupError of `code` (and `exit`), and returns the error. */
 export async function rejectsWith(p: Promise<unknown>, code: string, exit?: number): Promise<EtcdupError> {
   try {

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
 import { compareVersions } from "../../lib/etcd/version.ts";
 import { knownVersions, manifestDigest, parseArch, resolveVersion } from "../../lib/release/manifest.ts";
+import { throwsWith } from "./helpers.ts";
 import { parseSha256Sums, renderSha256Sums, sumsUrlFor, tarballUrl } from "../../lib/release/source.ts";
 import shared from "../../assets/releases.json" with { type: "json" };
 
@@ -26,14 +27,9 @@ Deno.test("resolveVersion: default and aliases resolve from the manifest, offlin
 
 Deno.test("resolveVersion: malformed values and unknown lines are usage errors naming --version", () => {
   for (const bad of ["3.6", "v3.6.x", "newest", "3.6.6-rc.1", ""]) {
-    assert.throws(() => resolveVersion(bad), (e: unknown) => {
-      assert.ok(e instanceof EtcdupError);
-      assert.equal(e.exit, Exit.usage);
-      assert.match(e.message, /--version/);
-      return true;
-    });
+    throwsWith(() => resolveVersion(bad), "bad-version", Exit.usage, /--version/);
   }
-  assert.throws(() => resolveVersion("latest-2.9"), /no v2\.9\.x release/);
+  throwsWith(() => resolveVersion("latest-2.9"), "unknown-version-alias", Exit.usage, /no v2\.9\.x release/);
 });
 
 Deno.test("manifestDigest: known digests, unknown versions and arches", () => {
@@ -49,7 +45,7 @@ Deno.test("parseArch: aliases and refusals", () => {
   assert.equal(parseArch("x86_64"), "amd64");
   assert.equal(parseArch("ARM64"), "arm64");
   assert.equal(parseArch("aarch64"), "arm64");
-  assert.throws(() => parseArch("ppc64le"), /--arch 'ppc64le' is not supported/);
+  throwsWith(() => parseArch("ppc64le"), "bad-arch", Exit.usage, /--arch 'ppc64le' is not supported/);
 });
 
 Deno.test("tarballUrl: GitHub and GCS layouts, templates, bad mirrors", () => {
@@ -84,8 +80,10 @@ Deno.test("tarballUrl: GitHub and GCS layouts, templates, bad mirrors", () => {
     sumsUrlFor("https://m.example/v3.6.6/etcd-v3.6.6-linux-amd64.tar.gz"),
     "https://m.example/v3.6.6/SHA256SUMS",
   );
-  assert.throws(() => tarballUrl("not a url", "v3.6.6", "amd64"), /--mirror 'not a url' is not a URL/);
-  assert.throws(() => tarballUrl("file:///srv/etcd", "v3.6.6", "amd64"), /must be an http\(s\) URL/);
+  const badMirror = (mirror: string, re: RegExp) =>
+    throwsWith(() => tarballUrl(mirror, "v3.6.6", "amd64"), "bad-mirror", Exit.usage, re);
+  badMirror("not a url", /--mirror 'not a url' is not a URL/);
+  badMirror("file:///srv/etcd", /must be an http\(s\) URL/);
 });
 
 Deno.test("SHA256SUMS: parse both sha256sum styles, render sorted", () => {

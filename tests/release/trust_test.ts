@@ -9,7 +9,7 @@ import { Exit } from "../../lib/errors.ts";
 import { manifestDigest } from "../../lib/release/manifest.ts";
 import { bundleTarball, obtainRelease, type ReleaseRequest } from "../../lib/release/obtain.ts";
 import { writeRelease } from "../support/tarball_builder.ts";
-import { captureOutput, listTree, rejectsWith, tempDir } from "./helpers.ts";
+import { captureOutput, listTree, rejectsWith, tempDir, throwsWith } from "./helpers.ts";
 
 const KNOWN = "v3.5.30";
 
@@ -137,11 +137,18 @@ Deno.test("bundleTarball picks the version asked, or the newest for the arch", (
     });
     assert.equal(bundleTarball(dir, "v3.5.9", "amd64").version, "v3.5.9");
     assert.equal(bundleTarball(dir, undefined, "arm64").version, "v3.6.0");
-    assert.throws(
+    throwsWith(
       () => bundleTarball(dir, "v3.6.0", "amd64"),
+      "bundle-missing-release",
+      Exit.usage,
       /has no etcd-v3\.6\.0-linux-amd64\.tar\.gz \(it has v3\.5\.9, v3\.5\.10\)/,
     );
-    assert.throws(() => bundleTarball(path.join(dir, "nope"), undefined, "amd64"), /--bundle/);
+    throwsWith(
+      () => bundleTarball(path.join(dir, "nope"), undefined, "amd64"),
+      "bundle-unreadable",
+      Exit.usage,
+      /--bundle/,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -11,7 +11,7 @@ import { classifyEntry, DEFAULT_LIMITS, type UnpackLimits, unpackRelease } from 
 import { Exit } from "../../lib/errors.ts";
 import { elfStub, releaseEntries, type TarEntry, writeRelease } from "../support/tarball_builder.ts";
 import { topFolderName as topFolder } from "../../lib/release/file_name.ts";
-import { captureOutput, listTree, rejectsWith, tempDir } from "./helpers.ts";
+import { captureOutput, listTree, rejectsWith, tempDir, throwsWith } from "./helpers.ts";
 
 const V = "v9.8.7"; // not in the manifest: the tests vouch with --sha256
 const TOP = topFolder(V, "amd64");
@@ -115,7 +115,7 @@ Deno.test("hostile: entry over the per-entry cap (bomb), and over the total cap"
 });
 
 Deno.test("classifyEntry refuses a declared size over the default cap before reading it", () => {
-  assert.throws(
+  throwsWith(
     () =>
       classifyEntry(
         { name: `${TOP}/etcd`, type: "file", size: 300 * 1024 ** 2 },
@@ -124,6 +124,8 @@ Deno.test("classifyEntry refuses a declared size over the default cap before rea
         DEFAULT_LIMITS,
         "t",
       ),
+    "unsafe-tarball",
+    Exit.verification,
     /more than the 268435456-byte cap/,
   );
 });
