@@ -61,7 +61,9 @@ Deno.test("retentionFromFlags: defaults, 0 allowed, anything else a usage error 
   for (const bad of ["-1", "1.5", "many", ""]) {
     assert.throws(
       () => retentionFromFlags({ "keep-daily": bad }),
-      (e: unknown) => e instanceof EtcdupError && e.exit === 2 && e.message.startsWith("--keep-daily:"),
+      (e: unknown) =>
+        e instanceof EtcdupError && e.code === "bad-number" && e.exit === 2 &&
+        e.message.startsWith("--keep-daily:"),
     );
   }
 });

@@ -9,7 +9,7 @@ import {
 } from "../../lib/cluster/membership.ts";
 import { formatInitialCluster } from "../../lib/plan/cluster.ts";
 import { waitHealthy } from "../../lib/etcd/health.ts";
-import { EtcdupError } from "../../lib/errors.ts";
+import { EtcdupError, Exit } from "../../lib/errors.ts";
 import { execOk } from "../support/exec.ts";
 import { type LocalCluster, startLocalCluster } from "./local_cluster.ts";
 
@@ -29,7 +29,12 @@ Deno.test("existingClusterMembers names this member, keeps started names, placeh
     formatInitialCluster(existingClusterMembers(members, "3", "c")),
     "a=https://10.0.0.1:2380,pending-2=https://[fd00::2]:2380,c=https://10.0.0.3:2380",
   );
-  assert.throws(() => existingClusterMembers(members, "3", "a"), /already named 'a'/);
+  assert.throws(
+    () => existingClusterMembers(members, "3", "a"),
+    (e: unknown) =>
+      e instanceof EtcdupError && e.code === "member-name-taken" && e.exit === Exit.usage &&
+      /already named 'a'/.test(e.message),
+  );
 });
 
 /** `etcdctl` against one endpoint with the cluster's admin certificate. */

@@ -20,7 +20,9 @@ Deno.test("health: nothing listening -> EtcdupError Exit.health within the timeo
         keyFile: `${dir}/c.key`,
         timeoutMs: 600,
       }),
-      (e: unknown) => e instanceof EtcdupError && e.exit === Exit.health && /127\.0\.0\.1:9/.test(e.message),
+      (e: unknown) =>
+        e instanceof EtcdupError && e.code === "unhealthy" && e.exit === Exit.health &&
+        /127\.0\.0\.1:9/.test(e.message),
     );
     assert.ok(Date.now() - started < 5000);
   } finally {

@@ -10,6 +10,7 @@ const facts: HostFacts = { hostname: "n1", addresses: [], cpu: "x86_64", isRoot:
 Deno.test("preconditions: not root -> exit 7 naming sudo and --dry-run", () => {
   assert.throws(() => checkPreconditions(new HostRoot("/tmp"), { ...facts, isRoot: false }), (e: unknown) => {
     assert.ok(e instanceof EtcdupError);
+    assert.equal(e.code, "not-root");
     assert.equal(e.exit, Exit.precondition);
     assert.match(e.message, /must run as root/);
     assert.match(e.hint ?? "", /sudo.*--dry-run/);
@@ -24,7 +25,8 @@ Deno.test("preconditions: --root must be a directory; an existing one passes wit
     assert.throws(
       () => checkPreconditions(new HostRoot(`${dir}/missing`), facts),
       (e: unknown) =>
-        e instanceof EtcdupError && e.exit === Exit.precondition && /not a directory/.test(e.message),
+        e instanceof EtcdupError && e.code === "root-missing" && e.exit === Exit.precondition &&
+        /not a directory/.test(e.message),
     );
   } finally {
     Deno.removeSync(dir, { recursive: true });

@@ -17,6 +17,7 @@ import { planFromContext } from "../../lib/install/context.ts";
 import { HostRoot } from "../../lib/host/fs.ts";
 import { writeState } from "../../lib/host/state.ts";
 import { createOutput } from "../../lib/cli/output.ts";
+import { EtcdupError, Exit } from "../../lib/errors.ts";
 
 /** A proxy nobody listens on: any download attempt fails at once instead of reaching the internet. */
 const NO_NETWORK = { https_proxy: "http://127.0.0.1:9", HTTPS_PROXY: "http://127.0.0.1:9" };
@@ -188,7 +189,8 @@ Deno.test("another --version on a host installed from a tarball is refused as an
     const ctx = { values: { root, version: "3.6.4" }, sources: {}, positionals: [], env: {} };
     assert.throws(
       () => planFromContext({ ...ctx, out: createOutput({ quiet: true, env: {} }) }, "install"),
-      (e: unknown) => (e as { code: string }).code === "version-change-needs-upgrade",
+      (e: unknown) =>
+        e instanceof EtcdupError && e.code === "version-change-needs-upgrade" && e.exit === Exit.precondition,
     );
   } finally {
     Deno.removeSync(root, { recursive: true });

@@ -268,7 +268,8 @@ Deno.test("planPki: impossible validity, bad SANs and unknown algorithms are usa
     assert.throws(
       () => parseKeyAlgorithm("dsa-1024"),
       (e: EtcdupError) =>
-        e.exit === Exit.usage && /--key-algorithm: unknown key algorithm 'dsa-1024'/.test(e.message) &&
+        e.code === "bad-key-algorithm" && e.exit === Exit.usage &&
+        /--key-algorithm: unknown key algorithm 'dsa-1024'/.test(e.message) &&
         /ecdsa-p256/.test(e.hint!),
     );
     assert.equal(parseKeyAlgorithm("ED25519"), "ed25519");

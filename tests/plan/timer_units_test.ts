@@ -135,6 +135,7 @@ Deno.test("plannedTimers: the backup timer hourly by default, --backup-schedule,
   assert.throws(
     () => plannedTimers({ "backup-schedule": "every hour" }, "/etc/etcd/pki", undefined),
     (e: unknown) =>
-      e instanceof EtcdupError && e.code === "bad-schedule" && /^--backup-schedule:/.test(e.message),
+      e instanceof EtcdupError && e.code === "bad-schedule" && e.exit === 2 &&
+      /^--backup-schedule:/.test(e.message),
   );
 });
