@@ -4,6 +4,7 @@ import { parseCommand } from "../../lib/cli/args.ts";
 import { installSpec } from "../../lib/cli/specs/install.ts";
 import { restoreSpec } from "../../lib/cli/specs/backup.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
+import { rejectsWith } from "../release/helpers.ts";
 
 Deno.test("flags win over env, env over the config file", async () => {
   const dir = Deno.makeTempDirSync();
@@ -29,6 +30,7 @@ Deno.test("an unknown flag is a usage error naming it", async () => {
   await assert.rejects(parseCommand(installSpec, ["--bogus"], {}), (err: unknown) => {
     assert.ok(err instanceof EtcdupError);
     assert.equal(err.exit, Exit.usage);
+    assert.equal(err.code, "unknown-flag");
     assert.match(err.message, /--bogus/);
     return true;
   });
@@ -39,8 +41,18 @@ Deno.test("an unknown config key and a bad env boolean are usage errors naming t
   try {
     const file = `${dir}/c.yaml`;
     writeFileSync(file, "verison: v3.6.6\n");
-    await assert.rejects(parseCommand(installSpec, ["--config", file], {}), /unknown key 'verison'/);
-    await assert.rejects(parseCommand(installSpec, [], { ETCDUP_NO_START: "maybe" }), /ETCDUP_NO_START/);
+    const key = await rejectsWith(
+      parseCommand(installSpec, ["--config", file], {}),
+      "config-unknown-key",
+      Exit.usage,
+    );
+    assert.match(key.message, /unknown key 'verison'/);
+    const bool = await rejectsWith(
+      parseCommand(installSpec, [], { ETCDUP_NO_START: "maybe" }),
+      "bad-boolean",
+      Exit.usage,
+    );
+    assert.match(bool.message, /ETCDUP_NO_START/);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
@@ -63,7 +75,12 @@ Deno.test("config keys named like Object.prototype members are unknown keys, not
       });
       const json = `${dir}/${key}.json`;
       writeFileSync(json, `{"${key}": {"version": "v3.5.30"}}`);
-      await assert.rejects(parseCommand(installSpec, ["--config", json], {}), /unknown key/);
+      const inJson = await rejectsWith(
+        parseCommand(installSpec, ["--config", json], {}),
+        "config-unknown-key",
+        Exit.usage,
+      );
+      assert.match(inJson.message, /unknown key/);
     }
   } finally {
     Deno.removeSync(dir, { recursive: true });
