@@ -16,6 +16,7 @@ import { keyMatches } from "../../lib/pki/match.ts";
 import { loadCa } from "../../lib/pki/ca.ts";
 
 import { runEtcdup } from "../shipping/etcdup_cmd.ts";
+import { assertRefused } from "../support/refusal.ts";
 import { addClient, hostRoot, makePki, openssl, planOn, request, tempRoot, writeOn } from "./helpers.ts";
 
 const P = pkiPaths("etcd", "/etc/etcd/pki");
@@ -180,9 +181,19 @@ Deno.test("certs renew --reset-sans after a host rename: server and peer drop th
     const after = await runEtcdup(["certs", "check", "--root", t.root, "--san", "10.99.0.6"]);
     assert.equal(after.code, 0, after.stdout);
 
-    const adminOnly = await runEtcdup(["certs", "renew", "admin", "--reset-sans", "--root", t.root]);
-    assert.equal(adminOnly.code, 2, adminOnly.stderr);
-    assert.match(adminOnly.stderr, /--reset-sans: only server and peer certificates carry the host's names/);
+    const adminOnly = await runEtcdup([
+      "certs",
+      "renew",
+      "admin",
+      "--reset-sans",
+      "--root",
+      t.root,
+      "--json",
+    ]);
+    assert.match(
+      assertRefused(adminOnly, 2, "reset-sans-unused").message,
+      /--reset-sans: only server and peer certificates carry the host's names/,
+    );
   } finally {
     await t.cleanup();
   }
@@ -251,12 +262,13 @@ Deno.test("certs issue-client writes 0644/0600 files, prints how to use them, an
     assert.match(text, /TLS Web Client Authentication/);
     const end = new Date(text.match(/notAfter=(.+)/)![1]);
     assert.ok(Math.abs(end.getTime() - Date.now() - 90 * DAY) < 600_000, "90 days");
-    const again = await runEtcdup(["certs", "issue-client", "kube-apiserver", "--root", t.root]);
-    assert.equal(again.code, 7);
-    assert.match(again.stderr, /kube-apiserver\.crt already exists/);
-    const reserved = await runEtcdup(["certs", "issue-client", "server", "--root", t.root]);
-    assert.equal(reserved.code, 2);
-    assert.match(reserved.stderr, /client name 'server' is one of the layout's own certificates/);
+    const again = await runEtcdup(["certs", "issue-client", "kube-apiserver", "--root", t.root, "--json"]);
+    assert.match(assertRefused(again, 7, "client-exists").message, /kube-apiserver\.crt already exists/);
+    const reserved = await runEtcdup(["certs", "issue-client", "server", "--root", t.root, "--json"]);
+    assert.match(
+      assertRefused(reserved, 2, "bad-client-name").message,
+      /client name 'server' is one of the layout's own certificates/,
+    );
   } finally {
     await t.cleanup();
   }
@@ -276,13 +288,11 @@ Deno.test("certs export writes CA cert + key in one 0600 file that --ca-from rea
       ca.signer.cert.serialNumber,
       parseCertificates(t.host.readText(P.caCert)!, "ca")[0].serialNumber,
     );
-    const again = await runEtcdup(["certs", "export", "--out", file, "--root", t.root]);
-    assert.equal(again.code, 7);
-    assert.match(again.stderr, /already exists/);
+    const again = await runEtcdup(["certs", "export", "--out", file, "--root", t.root, "--json"]);
+    assert.match(assertRefused(again, 7, "out-exists").message, /already exists/);
     assert.equal((await runEtcdup(["certs", "export", "--out", file, "--force", "--root", t.root])).code, 0);
-    const missing = await runEtcdup(["certs", "export", "--root", t.root]);
-    assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /--out FILE is required/);
+    const missing = await runEtcdup(["certs", "export", "--root", t.root, "--json"]);
+    assert.match(assertRefused(missing, 2, "missing-out").message, /--out FILE is required/);
   } finally {
     await t.cleanup();
     await Deno.remove(out, { recursive: true });
@@ -292,22 +302,36 @@ Deno.test("certs export writes CA cert + key in one 0600 file that --ca-from rea
 Deno.test("certs: a CA without its key, unknown algorithms, impossible validity and a missing PKI are clear errors", async () => {
   const t = await hostRoot("pkitest");
   try {
-    const alg = await runEtcdup(["certs", "renew", "--key-algorithm", "dsa-1024", "--root", t.root]);
-    assert.equal(alg.code, 2);
-    assert.match(alg.stderr, /--key-algorithm: unknown key algorithm 'dsa-1024'/);
-    const days = await runEtcdup(["certs", "renew", "--cert-days", "0", "--root", t.root]);
-    assert.equal(days.code, 2);
-    assert.match(days.stderr, /--cert-days: '0'/);
-    const san = await runEtcdup(["certs", "renew", "--san", "10.0.0.300", "--root", t.root]);
-    assert.equal(san.code, 2);
-    assert.match(san.stderr, /--san: '10\.0\.0\.300' is not an IP address/);
-    const nodir = await runEtcdup(["certs", "check", "--root", t.root, "--pki-dir", "/srv/nothing"]);
-    assert.equal(nodir.code, 7);
-    assert.match(nodir.stderr, /no PKI directory at .*\/srv\/nothing/);
+    const alg = await runEtcdup([
+      "certs",
+      "renew",
+      "--key-algorithm",
+      "dsa-1024",
+      "--root",
+      t.root,
+      "--json",
+    ]);
+    assert.match(
+      assertRefused(alg, 2, "bad-key-algorithm").message,
+      /--key-algorithm: unknown key algorithm 'dsa-1024'/,
+    );
+    const days = await runEtcdup(["certs", "renew", "--cert-days", "0", "--root", t.root, "--json"]);
+    assert.match(assertRefused(days, 2, "bad-number").message, /--cert-days: '0'/);
+    const san = await runEtcdup(["certs", "renew", "--san", "10.0.0.300", "--root", t.root, "--json"]);
+    assert.match(assertRefused(san, 2, "bad-san").message, /--san: '10\.0\.0\.300' is not an IP address/);
+    const nodir = await runEtcdup([
+      "certs",
+      "check",
+      "--root",
+      t.root,
+      "--pki-dir",
+      "/srv/nothing",
+      "--json",
+    ]);
+    assert.match(assertRefused(nodir, 7, "no-pki").message, /no PKI directory at .*\/srv\/nothing/);
     t.host.remove(P.caKey);
-    const nokey = await runEtcdup(["certs", "renew", "--root", t.root]);
-    assert.equal(nokey.code, 7);
-    assert.match(nokey.stderr, /ca\.key does not exist/);
+    const nokey = await runEtcdup(["certs", "renew", "--root", t.root, "--json"]);
+    assert.match(assertRefused(nokey, 7, "no-ca").message, /ca\.key does not exist/);
     const check = await runEtcdup(["certs", "check", "--root", t.root]);
     assert.equal(check.code, 6);
     assert.match(
@@ -449,9 +473,12 @@ Deno.test("certs with --layout kubeadm: check covers the API server client; rene
       t.root,
       "--pki-dir",
       "/etc/kubernetes/pki/etcd",
+      "--json",
     ]);
-    assert.equal(wrong.code, 2);
-    assert.match(wrong.stderr, /no certificate 'apiserver-client' in the etcd layout/);
+    assert.match(
+      assertRefused(wrong, 2, "unknown-certificate").message,
+      /no certificate 'apiserver-client' in the etcd layout/,
+    );
   } finally {
     await t.cleanup();
   }

@@ -1,0 +1,45 @@
+/**
+ * Asserting a refusal the way README "Exit codes" documents it: by the exit status AND the error code of the
+ * `--json` error event (`{"event":"error","code":...,"message":...,"hint":...,"exit":N}`), never by
+ * `code !== 0` or a message alone.
+ */
+import assert from "node:assert/strict";
+
+/** The error event of a `--json` run. */
+export interface ErrorEvent {
+  event: "error";
+  code: string;
+  message: string;
+  hint?: string;
+  exit: number;
+}
+
+/**
+ * Asserts that a run with `--json` exited `exit` and printed an error event of `code` (whose own `exit` agrees),
+ * and returns the event, for checks of its message or hint.
+ * @example assert.match(assertRefused(await runEtcdup([...args, "--json"]), 7, "out-exists").message, /exists/);
+ */
+export function assertRefused(
+  r: { code: number; stdout: string; stderr: string },
+  exit: number,
+  code: string,
+): ErrorEvent {
+  const output = `${r.stdout}${r.stderr}`;
+  assert.equal(r.code, exit, output);
+  const event = output.split("\n").filter((l) => l.startsWith("{")).map(parseLine).find((e) =>
+    e?.event === "error"
+  ) as ErrorEvent | undefined;
+  assert.ok(event, `no error event in:\n${output}`);
+  assert.equal(event.code, code, event.message);
+  assert.equal(event.exit, exit, event.message);
+  return event;
+}
+
+/** One line of JSON output, or undefined when it is not JSON. */
+function parseLine(line: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+}
