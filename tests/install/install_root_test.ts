@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import { type EtcdFixture, etcdFixture } from "../support/etcd_fixtures.ts";
 import { exec, type ExecResult } from "../support/exec.ts";
 import { sanText } from "../support/openssl.ts";
+import { assertRefused } from "../support/refusal.ts";
 import { parsePasswd } from "../../lib/host/accounts.ts";
 import { parseEnvFile } from "../../lib/etcd/env.ts";
 
@@ -187,16 +188,19 @@ Deno.test("install --dry-run writes nothing and lists files with owners and mode
 Deno.test("install: bad flags exit 2 naming the flag, before anything is written", () =>
   inTempRoot("etcdup-install-bad-", async (root) => {
     for (
-      const [args, re] of [
-        [["--client-port", "99999"], /--client-port/],
-        [["--data-dir", "relative/dir"], /--data-dir/],
-        [["--tarball", "/x.tgz", "--mirror", "https://m.example"], /--mirror and --tarball/],
-        [["--advertise-address", "not-an-ip"], /--advertise-address/],
-      ] as [string[], RegExp][]
+      const [args, re, code] of [
+        [["--client-port", "99999"], /--client-port/, "bad-port"],
+        [["--data-dir", "relative/dir"], /--data-dir/, "relative-path"],
+        [
+          ["--tarball", "/x.tgz", "--mirror", "https://m.example"],
+          /--mirror and --tarball/,
+          "conflicting-sources",
+        ],
+        [["--advertise-address", "not-an-ip"], /--advertise-address/, "bad-address"],
+      ] as [string[], RegExp, string][]
     ) {
-      const r = await etcdup(["install", "--root", root, ...args]);
-      assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
-      assert.match(r.stderr, re);
+      const r = await etcdup(["install", "--root", root, ...args, "--json"]);
+      assert.match(assertRefused(r, 2, code).message, re, args.join(" "));
     }
     assert.deepEqual([...Deno.readDirSync(root)], []);
   }));
@@ -233,15 +237,19 @@ Deno.test("install --root: another etcd version than the installed one is refuse
 
     const args = ["install", "--root", root, "--tarball", old.tarball, "--sha256", old.sha256];
     for (const extra of [[], ["--dry-run"]]) {
-      const r = await etcdup([...args, ...extra]);
-      assert.equal(r.code, 7, `${extra.join(" ")}: ${r.stderr}`);
-      assert.match(r.stderr, new RegExp(`etcd ${fx.version} is installed here.*switch it to ${old.version}`));
+      const refused = assertRefused(
+        await etcdup([...args, ...extra, "--json"]),
+        7,
+        "version-change-needs-upgrade",
+      );
+      const said = `${refused.message}\n${refused.hint}`;
+      assert.match(said, new RegExp(`etcd ${fx.version} is installed here.*switch it to ${old.version}`));
       assert.ok(
-        r.stderr.includes(
+        said.includes(
           `etcdup upgrade --version ${old.version} --tarball ${old.tarball} --sha256 ${old.sha256} ` +
             `--root ${root} --allow-downgrade`,
         ),
-        r.stderr,
+        said,
       );
     }
     assert.deepEqual(await hashes(root, "usr/local/bin"), bins, "binaries untouched");

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { REPO, runEtcdup } from "./etcdup_cmd.ts";
+import { assertRefused } from "../support/refusal.ts";
 import { Exit } from "../../lib/errors.ts";
 import { commands } from "../../lib/cli/specs/index.ts";
 import { COMMIT, VERSION } from "../../lib/version.ts";
@@ -44,24 +45,28 @@ Deno.test("--version prints the baked-in version and commit, also as JSON", asyn
   assert.equal(typeof event.result.commit, "string");
 });
 
-Deno.test("usage mistakes exit 2 and name the mistake", async () => {
-  const cases: [string[], Record<string, string>, RegExp][] = [
-    [["bogus"], {}, /unknown command 'bogus'/],
-    [["certs"], {}, /'etcdup certs' needs a subcommand/],
-    [["install", "--bogus"], {}, /--bogus/],
-    [["install", "--version"], {}, /--version/],
-    [["install"], { ETCDUP_NO_START: "maybe" }, /ETCDUP_NO_START must be true or false/],
+Deno.test("usage mistakes exit 2 and name the mistake; with --json the same mistake carries its error code", async () => {
+  const cases: [string[], Record<string, string>, RegExp, string][] = [
+    [["bogus"], {}, /unknown command 'bogus'/, "unknown-command"],
+    [["certs"], {}, /'etcdup certs' needs a subcommand/, "unknown-command"],
+    [["install", "--bogus"], {}, /--bogus/, "unknown-flag"],
+    [["install", "--version"], {}, /--version/, "bad-flag-value"],
+    [["install"], { ETCDUP_NO_START: "maybe" }, /ETCDUP_NO_START must be true or false/, "bad-boolean"],
     [
       ["install", "--config", "/nonexistent/etcdup.yaml"],
       {},
       /cannot read config file \/nonexistent\/etcdup\.yaml/,
+      "config-unreadable",
     ],
   ];
-  for (const [argv, env, message] of cases) {
+  for (const [argv, env, message, code] of cases) {
     const r = await runEtcdup(argv, env);
     assert.equal(r.code, 2, `${argv.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, message);
     assert.match(r.stderr, /^hint: /m, `${argv.join(" ")} gives a hint`);
+    // --json right after the command word, so it is never taken as a flag's value
+    const json = await runEtcdup([argv[0], "--json", ...argv.slice(1)], env);
+    assert.match(assertRefused(json, 2, code).message, message, argv.join(" "));
   }
 });
 
