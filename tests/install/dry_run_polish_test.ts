@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { etcdupMain, rootInstall } from "../support/root_install.ts";
+import { assertRefused } from "../support/refusal.ts";
 
 const etcdup = (args: string[]) => etcdupMain(args);
 
@@ -22,17 +23,11 @@ Deno.test("dry run in the future tense, only what the run will do; past-tense st
     assert.doesNotMatch(fresh.stdout, /^ {2}(issued|kept valid) /m, "no past-tense notes");
     assert.match(fresh.stdout, /create +0600 root:root +\/var\/lib\/etcdup\/state\.json/);
 
-    const failed = await etcdup([
-      "install",
-      "--root",
-      root,
-      "--tarball",
-      fx.tarball,
-      "--sha256",
-      "0".repeat(64),
-    ]);
+    const wrongSum = ["install", "--root", root, "--tarball", fx.tarball, "--sha256", "0".repeat(64)];
+    const failed = await etcdup(wrongSum);
     assert.equal(failed.code, 3, failed.stderr);
     assert.doesNotMatch(failed.stderr, /--root .*not started|enabled inside the tree/, "no --root notice");
+    assertRefused(await etcdup([...wrongSum, "--json"]), 3, "checksum-mismatch");
 
     const first = await etcdup(args);
     assert.equal(first.code, 0, first.stderr);
