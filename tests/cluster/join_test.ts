@@ -16,7 +16,8 @@ Deno.test("parseJoinEndpoints normalises and deduplicates, and names a bad endpo
   );
   assert.throws(
     () => parseJoinEndpoints(["10.0.0.1:2379"]),
-    (e: unknown) => e instanceof EtcdupError && e.exit === Exit.usage && /ENDPOINT/.test(e.message),
+    (e: unknown) =>
+      e instanceof EtcdupError && e.code === "bad-url" && e.exit === Exit.usage && /ENDPOINT/.test(e.message),
   );
 });
 

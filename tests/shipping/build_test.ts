@@ -81,6 +81,7 @@ Deno.test("runtimeFor: DENORT_BIN_<ARCH> over DENORT_DIR over DENORT_BIN, matche
     assert.throws(() => runtimeFor(ARM64, { DENORT_BIN_ARM64: amd }), (err: unknown) => {
       assert.ok(err instanceof EtcdupError);
       assert.equal(err.exit, Exit.usage);
+      assert.equal(err.code, "bad-runtime");
       assert.match(
         err.message,
         /DENORT_BIN_ARM64 names .*rt-amd64, an ELF binary for machine 62, not aarch64/,
@@ -89,7 +90,9 @@ Deno.test("runtimeFor: DENORT_BIN_<ARCH> over DENORT_DIR over DENORT_BIN, matche
     });
     assert.throws(
       () => runtimeFor(AMD64, { DENORT_BIN_AMD64: path.join(dir, "missing") }),
-      /not a readable 64-bit ELF/,
+      (err: unknown) =>
+        err instanceof EtcdupError && err.code === "bad-runtime" && err.exit === Exit.usage &&
+        /not a readable 64-bit ELF/.test(err.message),
     );
   });
 });
