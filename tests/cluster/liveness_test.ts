@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { ClusterApi } from "../../lib/cluster/api.ts";
 import { probeMembers } from "../../lib/cluster/liveness.ts";
 import { decideRecover } from "../../lib/cluster/quorum.ts";
-import { EtcdupError } from "../../lib/errors.ts";
+import { EtcdupError, Exit } from "../../lib/errors.ts";
 import { waitUntil } from "../support/wait.ts";
 import { startLocalCluster } from "./local_cluster.ts";
 
@@ -41,7 +41,7 @@ Deno.test("probes and the peer member list of a real cluster that loses quorum a
       // ...but it cannot publish itself without a quorum, so its client API does not serve.
       await assert.rejects(
         local.memberList(false),
-        (e) => e instanceof EtcdupError && e.code === "cluster-unreachable",
+        (e) => e instanceof EtcdupError && e.code === "cluster-unreachable" && e.exit === Exit.network,
       );
       assert.deepEqual(
         peer.map((m) => [m.id, m.name, m.peerUrls]).sort(),
