@@ -2,11 +2,12 @@ import assert from "node:assert/strict";
 import { normalizeUrl } from "../../lib/cluster/urls.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
 
-/** Asserts `fn` throws a usage error (exit 2, with a hint) whose message contains `needle`. */
+/** Asserts `fn` throws a `bad-url` usage error (exit 2, with a hint) whose message contains `needle`. */
 function assertUsage(fn: () => unknown, needle: string): void {
   assert.throws(fn, (err: unknown) => {
     assert.ok(err instanceof EtcdupError, `not an EtcdupError: ${err}`);
     assert.equal(err.exit, Exit.usage);
+    assert.equal(err.code, "bad-url", err.message);
     assert.ok(err.message.includes(needle), `'${err.message}' lacks '${needle}'`);
     assert.ok(err.hint, "a usage error names the fix");
     return true;

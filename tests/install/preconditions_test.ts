@@ -38,6 +38,8 @@ Deno.test("preconditions: join names itself and offers no --dry-run (it has none
     () => checkPreconditions(new HostRoot("/tmp"), { ...facts, isRoot: false }, "join"),
     (e: unknown) => {
       assert.ok(e instanceof EtcdupError);
+      assert.equal(e.code, "not-root");
+      assert.equal(e.exit, Exit.precondition);
       assert.match(e.message, /etcdup join must run as root/);
       assert.doesNotMatch(e.hint ?? "", /--dry-run|--root/);
       return true;
