@@ -73,6 +73,7 @@ export const UNIT: readonly string[] = [
   "tests/shipping/print_config_test.ts",
   "tests/shipping/release_workflow_test.ts",
   "tests/shipping/startup_test.ts",
+  "tests/timers/care_plan_test.ts",
   "tests/timers/job_test.ts",
 ];
 
