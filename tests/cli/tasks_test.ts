@@ -47,7 +47,7 @@ Deno.test("`deno task test` (what CI runs) is exactly test:unit plus test:e2e", 
   ]);
 });
 
-Deno.test("a unit test imports none of the e2e-only support modules and runs no etcdup process", () => {
+Deno.test("a unit test imports none of the e2e-only support modules, runs no etcdup process, enters no namespace", () => {
   const repo = new URL("../../", import.meta.url).pathname;
   for (const file of suiteFiles(UNIT)) {
     const text = Deno.readTextFileSync(repo + file);
@@ -55,5 +55,6 @@ Deno.test("a unit test imports none of the e2e-only support modules and runs no 
       .map((m) => path.relative(repo, path.resolve(repo, path.dirname(file), m[1])));
     assert.deepEqual(imported.filter((i) => E2E_ONLY.some((e) => i.startsWith(e))), [], file);
     assert.doesNotMatch(text, /\brunEtcdup\(/, `${file} runs etcdup as a process`);
+    assert.doesNotMatch(text, /["'](unshare|nsenter|systemd-nspawn|netns)["']/, `${file} enters a namespace`);
   }
 });

@@ -2,9 +2,9 @@
  * The two halves of the test suite, so a change can be checked in seconds before the long run.
  *
  * - **unit** (`deno task test:unit`): tests that call the code in-process. They need no etcd process, no
- *   container, no network namespace, no root, no etcdup or deno child run end to end, no server process (an
- *   in-process loopback HTTPS server is fine) and no peak-memory measurement, and together they run in
- *   seconds. A quick host tool (openssl, mkfifo, systemd-analyze) is fine.
+ *   container, no network namespace, no root, no etcdup run as a process, no server process (an in-process
+ *   loopback HTTPS server is fine) and no peak-memory measurement, and together they run in seconds. A quick
+ *   host tool (openssl, shellcheck, systemd-analyze) or a `deno eval` of a module is fine.
  * - **e2e** (`deno task test:e2e`): everything else.
  *
  * `deno task test` (what CI runs) runs every test file under tests/. tests/cli/tasks_test.ts proves that is
@@ -60,7 +60,6 @@ export const UNIT: readonly string[] = [
   "tests/plan/",
   "tests/recovery/",
   "tests/release/binaries_test.ts",
-  "tests/release/download_test.ts",
   "tests/release/elf_test.ts",
   "tests/release/hints_test.ts",
   "tests/release/https_server_test.ts",
@@ -131,6 +130,7 @@ export const E2E: readonly string[] = [
   "tests/pki/strict_test.ts",
   "tests/pki/systemd_test.ts",
   "tests/release/download_failure_test.ts",
+  "tests/release/download_test.ts",
   "tests/release/flat_memory_test.ts",
   "tests/release/peak_rss_test.ts",
   "tests/release/real_etcd_test.ts",
