@@ -15,14 +15,15 @@ export interface ErrorEvent {
 }
 
 /**
- * Asserts that a run with `--json` exited `exit` and printed an error event of `code` (whose own `exit` agrees),
- * and returns the event, for checks of its message or hint.
- * @example assert.match(assertRefused(await runEtcdup([...args, "--json"]), 7, "out-exists").message, /exists/);
+ * Asserts that a run with `--json` exited `exit` and printed an error event of `code` (whose own `exit` agrees)
+ * whose message matches `message` when given, and returns the event, for checks of its message or hint.
+ * @example assertRefused(await runEtcdup([...args, "--json"]), 7, "out-exists", /already exists/);
  */
 export function assertRefused(
   r: { code: number; stdout: string; stderr: string },
   exit: number,
   code: string,
+  message?: RegExp,
 ): ErrorEvent {
   const output = `${r.stdout}${r.stderr}`;
   assert.equal(r.code, exit, output);
@@ -32,6 +33,7 @@ export function assertRefused(
   assert.ok(event, `no error event in:\n${output}`);
   assert.equal(event.code, code, event.message);
   assert.equal(event.exit, exit, event.message);
+  if (message) assert.match(event.message, message);
   return event;
 }
 
