@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { buildPlan } from "../../lib/plan/build.ts";
-import type { HostFacts } from "../../lib/plan/facts.ts";
+import type { HostFacts } from "../../lib/facts.ts";
 import {
   baseView,
   modeString,
