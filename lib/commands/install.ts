@@ -7,12 +7,11 @@
 import type { ExitCode } from "../errors.ts";
 import type { CommandContext } from "../command.ts";
 import { planFromContext } from "../install/context.ts";
-import { dryRun } from "../install/preview.ts";
 import { apply } from "../install/apply.ts";
 
 /** Runs `etcdup install`. */
 export async function run(ctx: CommandContext): Promise<ExitCode> {
-  if (ctx.values["dry-run"]) return await dryRun(ctx);
+  if (ctx.values["dry-run"]) return await (await import("../install/preview.ts")).dryRun(ctx);
   const { host, plan, previous } = planFromContext(ctx, "install");
   for (const n of plan.notes) ctx.out.info(n);
   return await apply(plan, host, previous, ctx.out);

@@ -16,8 +16,7 @@ import type { InstallPlan } from "../plan/types.ts";
 import type { FileAction } from "../files.ts";
 import type { PkiPaths } from "../pki/layout.ts";
 import { observePki } from "../pki/observe.ts";
-import { type PkiPlan, planPki } from "../pki/plan.ts";
-import { writePki } from "../pki/write.ts";
+import type { PkiPlan } from "../pki/plan.ts";
 import { installBinaries, stageInBinDir } from "../release/binaries.ts";
 import type { StagedRelease } from "../release/obtain.ts";
 import { selfFile } from "../host/self.ts";
@@ -96,6 +95,11 @@ async function placePki(
   ids: EtcdIds,
   out: Output,
 ): Promise<PkiPlan> {
+  // Loaded only now, after the release is staged: x509's heap would add to the download's peak (issue 17).
+  const [{ planPki }, { writePki }] = await Promise.all([
+    import("../pki/plan.ts"),
+    import("../pki/write.ts"),
+  ]);
   const req = pkiRequest(plan);
   const observed = observePki(host, req, { etcd: ids });
   const pki = await withKeysAhead(req, host, out, () => planPki(req, observed));

@@ -4,7 +4,6 @@
  * PEM, in one file written 0600; and the CA flags' rules (observe.ts reads the files they name).
  */
 import { EtcdupError, Exit } from "../errors.ts";
-import { certificatePem, parseCertificates, parsePrivateKey, privateKeyPem, signingKey } from "./pem.ts";
 
 /** A CA as PEM texts, with the name of where it came from (for messages). */
 export interface CaSource {
@@ -15,6 +14,10 @@ export interface CaSource {
 
 /** The export file's text: a header comment, the CA certificate, its key. */
 export async function renderCaExport(certPem: string, keyPem: string, now: Date): Promise<string> {
+  // Loaded here: install and rotate-ca read CA flags through this module long before they need x509.
+  const { certificatePem, parseCertificates, parsePrivateKey, privateKeyPem, signingKey } = await import(
+    "./pem.ts"
+  );
   const cert = parseCertificates(certPem, "CA certificate")[0];
   const key = await signingKey(parsePrivateKey(keyPem, "CA key"), "CA key");
   return [

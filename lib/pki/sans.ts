@@ -3,8 +3,7 @@
  * command), canonical IP and DNS text, union, what a certificate holds and which wanted names it lacks.
  * Pure; planning (what to issue) and inspection (SAN drift) share it.
  */
-import "reflect-metadata";
-import * as x509 from "@peculiar/x509";
+import type * as x509 from "@peculiar/x509";
 import { domainToASCII } from "node:url";
 import { usageError } from "../errors.ts";
 
@@ -81,9 +80,13 @@ export function parseSans(values: string[]): Sans {
   return splitSans(values);
 }
 
+/** The subjectAltName extension's OID (RFC 5280, 4.2.1.6). */
+const SAN_OID = "2.5.29.17";
+
 /** The DNS names and IP addresses in a certificate's SAN extension (as held, lower-cased). */
 export function certSans(cert: x509.X509Certificate): Sans {
-  const ext = cert.getExtension(x509.SubjectAlternativeNameExtension);
+  // By OID, so this module needs x509 only as types (install plans SANs before it loads the x509 code).
+  const ext = cert.getExtension<x509.SubjectAlternativeNameExtension>(SAN_OID);
   const sans: Sans = { dns: [], ips: [] };
   for (const n of ext?.names.items ?? []) {
     if (n.type === "dns") sans.dns.push(n.value.toLowerCase());
