@@ -3,20 +3,20 @@
  * run exactly as shipped (tests/shipping/etcdup_cmd.ts: the compiled binary, or `deno run` with its runtime
  * flags), peaks under 96 MiB of resident memory (GNU time's %M) on the real fixture release and on the
  * bench's synthetic release 4x its size, and the 4x one costs at most a few MiB more: the install streams.
- * Each figure is the smaller of two runs, so one late garbage collection does not decide; a real regression
- * (a whole binary read into memory, the tarball buffered) raises both runs by tens of MiB. The same holds
- * for `etcdup download` from a loopback HTTPS mirror (tests/support/https_server.ts), and `etcdup upgrade
- * --root` from the real 3.4 fixture to the 3.5 one and `certs renew --root` keep the bound too.
+ * Each figure is the smaller of two runs (tests/support/peak_rss.ts). The same holds for `install --mirror`
+ * and `etcdup download` from a loopback HTTPS mirror (tests/support/https_server.ts), and `etcdup upgrade
+ * --root` from the real 3.4 fixture to the 3.5 one and `certs renew --root` keep the bound too. The commands
+ * run beside a live etcd (backup, restore, maintain) are in peak_rss_live_test.ts.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
-import { etcdupArgv, REPO } from "../shipping/etcdup_cmd.ts";
-import { GNU_TIME, haveGnuTime } from "../../bench/support/measure.ts";
+import { REPO } from "../shipping/etcdup_cmd.ts";
 import { paddedTarball } from "../../bench/support/synthetic.ts";
 import { RSS_TARGET_MIB } from "../../bench/support/report.ts";
 import { serveFiles, startHttpsServer } from "../support/https_server.ts";
+import { etcdupPeakMiB, lowerOfTwo, skipWithoutGnuTime } from "../support/peak_rss.ts";
 import { inTempDir } from "./helpers.ts";
 
 /** How much more the 4x release may cost than the real one. */
@@ -28,37 +28,41 @@ const FLAT_SLACK_MIB = 6;
  */
 const DOWNLOAD_SLACK_MIB = 14;
 
-/** Peak RSS (MiB) of one `etcdup install --root` of `tarball` into a fresh root under `work`. */
-function installPeakMiB(work: string, tarball: string, sha256: string): Promise<number> {
+/** Peak RSS (MiB) of one `etcdup install --root` (source flags `from`) into a fresh root under `work`. */
+function installPeakMiB(work: string, from: string[]): Promise<number> {
   const root = fs.mkdtempSync(path.join(work, "root-"));
-  return peakMiB(
-    work,
-    ["install", "--root", root, "--tarball", tarball, "--sha256", sha256, "--no-start"],
-    root,
-  );
+  return etcdupPeakMiB(work, ["install", "--root", root, ...from, "--no-start"], root);
 }
 
-/** Peak RSS (MiB) of one etcdup run with `args` (plus `--quiet`); `scratch` is removed afterwards. */
-async function peakMiB(work: string, args: string[], scratch: string): Promise<number> {
-  const rssFile = path.join(work, "rss");
-  const [cmd, ...pre] = etcdupArgv();
-  const out = await new Deno.Command(GNU_TIME, {
-    args: ["-f", "%M", "-o", rssFile, cmd, ...pre, ...args, "--quiet"],
-    env: { NO_COLOR: "1", DENO_NO_PACKAGE_JSON: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(out.code, 0, `${args[0]} failed: ${new TextDecoder().decode(out.stderr)}`);
-  fs.rmSync(scratch, { recursive: true, force: true });
-  return Number(fs.readFileSync(rssFile, "utf8").trim().split("\n").at(-1)) / 1024;
+/** A loopback HTTPS mirror of the real and the 4x release. */
+interface Mirror {
+  /** The source flags of the real or the 4x release (`--mirror`, `--mirror-ca`, `--version`). */
+  flags: (base: "real" | "big") => string[];
+  version: string;
+  sha256: string;
+  bigSha256: string;
 }
 
-/** Whether GNU time (the peak-RSS meter) is missing; then the test is skipped, saying why. */
-function skipWithoutGnuTime(): boolean {
-  if (haveGnuTime()) return false;
-  console.warn("skipped: /usr/bin/time (Debian package time) is missing; scripts/setup-dev.sh installs it");
-  return true;
+/** The real and the 4x release served under `/real` and `/big` on a loopback HTTPS mirror, for `fn`. */
+async function withMirror(fn: (m: Mirror) => Promise<void>): Promise<void> {
+  const fx = await etcdFixture("sid");
+  const big = await paddedTarball(fx.tarball, 4, path.join(REPO, ".cache", "bench"));
+  const name = `etcd-${fx.version}-linux-amd64.tar.gz`;
+  const server = await startHttpsServer(serveFiles({
+    [`/real/${fx.version}/${name}`]: fx.tarball,
+    [`/big/${fx.version}/${name}`]: big.path,
+  }));
+  const mirror = ["--mirror-ca", server.caFile, "--version", fx.version];
+  try {
+    await fn({
+      flags: (base) => ["--mirror", `${server.url}/${base}`, ...mirror],
+      version: fx.version,
+      sha256: fx.sha256,
+      bigSha256: big.sha256,
+    });
+  } finally {
+    await server.close();
+  }
 }
 
 Deno.test(`install from a cached tarball peaks under ${RSS_TARGET_MIB} MiB, flat in the tarball's size`, async () => {
@@ -66,8 +70,8 @@ Deno.test(`install from a cached tarball peaks under ${RSS_TARGET_MIB} MiB, flat
   const fx = await etcdFixture("sid");
   const big = await paddedTarball(fx.tarball, 4, path.join(REPO, ".cache", "bench"));
   await inTempDir(async (work) => {
-    const peak = async (t: string, s: string) =>
-      Math.min(await installPeakMiB(work, t, s), await installPeakMiB(work, t, s));
+    const peak = (t: string, s: string) =>
+      lowerOfTwo(() => installPeakMiB(work, ["--tarball", t, "--sha256", s]));
     const real = await peak(fx.tarball, fx.sha256);
     const large = await peak(big.path, big.sha256);
     console.log(`peak RSS: ${real.toFixed(1)} MiB (${fx.version}), ${large.toFixed(1)} MiB (4x synthetic)`);
@@ -77,36 +81,44 @@ Deno.test(`install from a cached tarball peaks under ${RSS_TARGET_MIB} MiB, flat
   }, "etcdup-peak-");
 });
 
+Deno.test(`install from an HTTPS mirror peaks under ${RSS_TARGET_MIB} MiB (x509 loads after the download), real and 4x`, async () => {
+  if (skipWithoutGnuTime()) return;
+  await withMirror(async (m) => {
+    await inTempDir(async (work) => {
+      const peak = (base: "real" | "big", s: string) =>
+        lowerOfTwo(() => installPeakMiB(work, [...m.flags(base), "--sha256", s]));
+      const real = await peak("real", m.sha256);
+      const large = await peak("big", m.bigSha256);
+      console.log(
+        `install --mirror peak RSS: ${real.toFixed(1)} MiB (${m.version}), ${
+          large.toFixed(1)
+        } MiB (4x synthetic)`,
+      );
+      assert.ok(real < RSS_TARGET_MIB, `install --mirror peaked at ${real.toFixed(1)} MiB`);
+      assert.ok(
+        large < RSS_TARGET_MIB,
+        `install --mirror of the 4x release peaked at ${large.toFixed(1)} MiB`,
+      );
+      assert.ok(
+        large - real < DOWNLOAD_SLACK_MIB,
+        `the 4x release cost ${(large - real).toFixed(1)} MiB more`,
+      );
+    }, "etcdup-peak-mirror-");
+  });
+});
+
 Deno.test(`download from an HTTPS mirror peaks under ${RSS_TARGET_MIB} MiB, for the real and the 4x release`, async () => {
   if (skipWithoutGnuTime()) return;
-  const fx = await etcdFixture("sid");
-  const big = await paddedTarball(fx.tarball, 4, path.join(REPO, ".cache", "bench"));
-  const name = `etcd-${fx.version}-linux-amd64.tar.gz`;
-  const server = await startHttpsServer(serveFiles({
-    [`/real/${fx.version}/${name}`]: fx.tarball,
-    [`/big/${fx.version}/${name}`]: big.path,
-  }));
-  try {
+  await withMirror(async (m) => {
     await inTempDir(async (work) => {
-      const once = (base: string, sha256: string) => {
+      const once = (base: "real" | "big", sha256: string) => {
         const out = fs.mkdtempSync(path.join(work, "bundle-"));
-        const mirror = ["--mirror", `${server.url}/${base}`, "--mirror-ca", server.caFile];
-        return peakMiB(work, [
-          "download",
-          "--output",
-          out,
-          ...mirror,
-          "--version",
-          fx.version,
-          "--sha256",
-          sha256,
-        ], out);
+        return etcdupPeakMiB(work, ["download", "--output", out, ...m.flags(base), "--sha256", sha256], out);
       };
-      const peak = async (base: string, s: string) => Math.min(await once(base, s), await once(base, s));
-      const real = await peak("real", fx.sha256);
-      const large = await peak("big", big.sha256);
+      const real = await lowerOfTwo(() => once("real", m.sha256));
+      const large = await lowerOfTwo(() => once("big", m.bigSha256));
       console.log(
-        `download peak RSS: ${real.toFixed(1)} MiB (${fx.version}), ${large.toFixed(1)} MiB (4x synthetic)`,
+        `download peak RSS: ${real.toFixed(1)} MiB (${m.version}), ${large.toFixed(1)} MiB (4x synthetic)`,
       );
       assert.ok(real < RSS_TARGET_MIB, `download peaked at ${real.toFixed(1)} MiB`);
       assert.ok(large < RSS_TARGET_MIB, `download of the 4x release peaked at ${large.toFixed(1)} MiB`);
@@ -115,39 +127,34 @@ Deno.test(`download from an HTTPS mirror peaks under ${RSS_TARGET_MIB} MiB, for 
         `the 4x release cost ${(large - real).toFixed(1)} MiB more`,
       );
     }, "etcdup-peak-dl-");
-  } finally {
-    await server.close();
-  }
+  });
 });
+
+/** A fresh `install --root --no-start` of `fx` under `work` (not measured); returns the root. */
+async function installedRoot(work: string, fx: { tarball: string; sha256: string }): Promise<string> {
+  const root = fs.mkdtempSync(path.join(work, "root-"));
+  await etcdupPeakMiB(work, [
+    "install",
+    "--root",
+    root,
+    "--tarball",
+    fx.tarball,
+    "--sha256",
+    fx.sha256,
+    "--no-start",
+  ]);
+  return root;
+}
 
 Deno.test(`upgrade --root 3.4 -> 3.5 peaks under ${RSS_TARGET_MIB} MiB (old binaries kept and new ones placed in chunks)`, async () => {
   if (skipWithoutGnuTime()) return;
   const [old, next] = [await etcdFixture("bookworm"), await etcdFixture("sid")];
   await inTempDir(async (work) => {
-    const once = async () => {
-      const root = fs.mkdtempSync(path.join(work, "root-"));
-      const install = [
-        "install",
-        "--root",
-        root,
-        "--tarball",
-        old.tarball,
-        "--sha256",
-        old.sha256,
-        "--no-start",
-      ];
-      await peakMiB(work, install, path.join(work, "none"));
-      return await peakMiB(work, [
-        "upgrade",
-        "--root",
-        root,
-        "--tarball",
-        next.tarball,
-        "--sha256",
-        next.sha256,
-      ], root);
-    };
-    const peak = Math.min(await once(), await once());
+    const peak = await lowerOfTwo(async () => {
+      const root = await installedRoot(work, old);
+      const upgrade = ["upgrade", "--root", root, "--tarball", next.tarball, "--sha256", next.sha256];
+      return await etcdupPeakMiB(work, upgrade, root);
+    });
     console.log(`upgrade peak RSS: ${peak.toFixed(1)} MiB (${old.version} -> ${next.version})`);
     assert.ok(peak < RSS_TARGET_MIB, `upgrade peaked at ${peak.toFixed(1)} MiB`);
   }, "etcdup-peak-up-");
@@ -157,22 +164,10 @@ Deno.test(`certs renew --root peaks under ${RSS_TARGET_MIB} MiB (the timers run 
   if (skipWithoutGnuTime()) return;
   const fx = await etcdFixture("sid");
   await inTempDir(async (work) => {
-    const once = async () => {
-      const root = fs.mkdtempSync(path.join(work, "root-"));
-      const install = [
-        "install",
-        "--root",
-        root,
-        "--tarball",
-        fx.tarball,
-        "--sha256",
-        fx.sha256,
-        "--no-start",
-      ];
-      await peakMiB(work, install, path.join(work, "none"));
-      return await peakMiB(work, ["certs", "renew", "--root", root], root);
-    };
-    const peak = Math.min(await once(), await once());
+    const peak = await lowerOfTwo(async () => {
+      const root = await installedRoot(work, fx);
+      return await etcdupPeakMiB(work, ["certs", "renew", "--root", root], root);
+    });
     console.log(`certs renew peak RSS: ${peak.toFixed(1)} MiB`);
     assert.ok(peak < RSS_TARGET_MIB, `certs renew peaked at ${peak.toFixed(1)} MiB`);
   }, "etcdup-peak-renew-");
