@@ -22,9 +22,19 @@ export function sha256File(file: string): string {
   return hash.digest("hex");
 }
 
-/** {@link sha256File} without blocking: reads the file as a stream of 1 MiB chunks. */
+/**
+ * {@link sha256File} without blocking, into one reused 1 MiB buffer: a read stream's fresh chunk per read
+ * lives outside V8's heap, which V8 lets grow by up to 64 MiB before it collects (a backup of a 58 MiB
+ * snapshot peaked at 118 MiB that way).
+ */
 export async function sha256FileAsync(file: string): Promise<string> {
   const hash = createHash("sha256");
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: CHUNK })) hash.update(chunk);
+  const buf = new Uint8Array(CHUNK);
+  const fh = await fs.promises.open(file, "r");
+  try {
+    for (let n; (n = (await fh.read(buf, 0, CHUNK, null)).bytesRead) > 0;) hash.update(buf.subarray(0, n));
+  } finally {
+    await fh.close();
+  }
   return hash.digest("hex");
 }

@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { EtcdupError, Exit, usageError, verificationError } from "../errors.ts";
 import type { Output } from "../output.ts";
 import { compareVersions } from "../etcd/version.ts";
@@ -22,6 +22,7 @@ import {
   unpackRelease,
 } from "./unpack.ts";
 import { writeAll } from "../host/fs.ts";
+import { sha256FileAsync } from "../host/hash.ts";
 import { checkElf } from "./elf.ts";
 
 /** Where the tarball comes from. */
@@ -254,19 +255,12 @@ export async function describeVerification(
     return `no trusted digest (${req.version} is not in etcdup's manifest and ${sums.where} has none for ` +
       `${name}): the run will refuse it; pass --sha256 HEX`;
   }
-  const actual = await hashFile(local.path);
+  const actual = await sha256FileAsync(local.path);
   const verdict = actual === digest
     ? "the file matches"
     : `the file does NOT match (its SHA-256 is ${actual}): the run will refuse it. ` +
       await mismatchHint(req as ReleaseRequest, trust, actual, name);
   return `checked against ${TRUST_TEXT[trust]} (sha256 ${digest.slice(0, 16)}…): ${verdict}`;
-}
-
-/** Hex SHA-256 of a local file, streamed. */
-async function hashFile(file: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 256 * 1024 })) hash.update(chunk);
-  return hash.digest("hex");
 }
 
 /** Creates the private staging dir inside `parent`. */
