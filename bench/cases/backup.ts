@@ -6,15 +6,18 @@
  * removed before the next (etcdup's retention keeps one: --keep-* 0). Then `etcdup restore` of that
  * snapshot against baseline/restore_manual.sh (`etcdutl snapshot restore` as this member, stop, old data dir
  * aside, start, `etcdctl endpoint health`); the old data dirs both keep aside are removed between runs.
+ * Last, what the other timers run on the same database, etcdup alone: `maintain --force` and `certs renew`.
+ * Every command runs under the host's GNU time bound into the container (bench/support/container_time.ts),
+ * so each row carries its peak RSS, and the etcdup rows issue 17's RSS target.
  */
 import * as path from "node:path";
-import { type Measurement, type Repeat, repeat, type Sample } from "../support/measure.ts";
+import { type Measurement, type Repeat, repeat } from "../support/measure.ts";
 import type { Bench } from "../support/context.ts";
-import type { Row } from "../support/report.ts";
+import { type Row, RSS_TARGET_MIB } from "../support/report.ts";
+import { check, gnuTimeBinds, timedIn } from "../support/container_time.ts";
 import { Container } from "../../tests/e2e/harness/container.ts";
 import { Network } from "../../tests/e2e/harness/network.ts";
 import { etcdupUnderTest } from "../../tests/e2e/harness/etcdup.ts";
-import type { ExecResult } from "../../tests/support/exec.ts";
 import { startS3rver } from "../../tests/support/s3rver.ts";
 import { rcloneEnv } from "../../tests/offsite/helpers.ts";
 
@@ -48,7 +51,6 @@ const RCLONE_LIKE_ETCDUP = [
 async function offsiteRowIn(
   c: Container,
   netns: string,
-  etcdup: Awaited<ReturnType<typeof etcdupUnderTest>>,
   times: Repeat,
   what: string,
 ): Promise<Row[]> {
@@ -69,35 +71,31 @@ async function offsiteRowIn(
     );
     await c.copyIn(creds, "/etc/etcdup/bench-s3.ini", 0o600);
     const ours = await repeat(times, () =>
-      timed("etcdup backup --encrypt-to --upload", () =>
-        etcdup.run(c, [
-          "backup",
-          ...keepOnlyNew("/srv/bench/etcdup-offsite"),
-          "--encrypt-to",
-          recipient,
-          "--upload",
-          "s3://bench/ours",
-          "--s3-endpoint",
-          s3.endpoint,
-          "--s3-credentials",
-          "/etc/etcdup/bench-s3.ini",
-          "--quiet",
-        ], { timeoutMs: 600_000 })));
+      timedIn(c, "etcdup backup --encrypt-to --upload", [
+        ETCDUP,
+        "backup",
+        ...keepOnlyNew("/srv/bench/etcdup-offsite"),
+        "--encrypt-to",
+        recipient,
+        "--upload",
+        "s3://bench/ours",
+        "--s3-endpoint",
+        s3.endpoint,
+        "--s3-credentials",
+        "/etc/etcdup/bench-s3.ini",
+        "--quiet",
+      ], { timeoutMs: 600_000 }));
     const env = rcloneEnv(s3, "/root");
     const manual = (rcloneFlags: string[]) =>
       repeat(times, async () => {
         check("clean", await c.exec(["rm", "-rf", "/srv/bench/manual-offsite"]));
-        return await timed(
-          "backup_encrypt_upload_manual.sh",
-          () =>
-            c.exec([
-              "/root/backup_encrypt_upload_manual.sh",
-              "/srv/bench/manual-offsite",
-              recipient,
-              "bench/manual",
-              ...rcloneFlags,
-            ], { env, timeoutMs: 600_000 }),
-        );
+        return await timedIn(c, "backup_encrypt_upload_manual.sh", [
+          "/root/backup_encrypt_upload_manual.sh",
+          "/srv/bench/manual-offsite",
+          recipient,
+          "bench/manual",
+          ...rcloneFlags,
+        ], { env, timeoutMs: 600_000 });
       });
     const row = (baseline: Measurement, label: string, target?: Row["target"]): Row => ({
       bench: "backup+encrypt+upload",
@@ -105,7 +103,7 @@ async function offsiteRowIn(
       ours,
       baseline,
       baselineLabel: label,
-      ...(target ? { target } : {}),
+      target: { maxRssMiB: RSS_TARGET_MIB, ...target },
     });
     return [
       row(await manual([]), "etcdctl snapshot save + age -r + rclone copyto", { maxRatio: 1.2 }),
@@ -120,24 +118,32 @@ async function offsiteRowIn(
   }
 }
 
+/** Where the container holds the script that runs etcdup under test. */
+const ETCDUP = "/root/etcdup.sh";
+
+/**
+ * What the other timers run beside etcd on the same database, etcdup alone (no manual counterpart): `maintain
+ * --force` (defragments the member) and `certs renew` (reissues the leaves, restarts etcd).
+ */
+async function timerRows(c: Container, times: Repeat, what: string): Promise<Row[]> {
+  const maintain = await repeat(
+    times,
+    () => timedIn(c, "etcdup maintain", [ETCDUP, "maintain", "--force", "--quiet"], { timeoutMs: 600_000 }),
+  );
+  const renew = await repeat(
+    times,
+    () => timedIn(c, "etcdup certs renew", [ETCDUP, "certs", "renew", "--quiet"]),
+  );
+  const target = { maxRssMiB: RSS_TARGET_MIB };
+  return [
+    { bench: "maintain --force", case: what, ours: maintain, target },
+    { bench: "certs renew", case: what, ours: renew, target },
+  ];
+}
+
 /** Backup flags for a bench run into `dir` that keep only the newest snapshot, so runs do not pile up. */
 function keepOnlyNew(dir: string): string[] {
   return ["--dir", dir, "--keep-hourly", "0", "--keep-daily", "0", "--keep-weekly", "0"];
-}
-
-/** Fails with the command's output unless it exited 0. */
-function check(what: string, r: ExecResult): ExecResult {
-  if (r.code !== 0) {
-    throw new Error(`${what} exited ${r.code}\n${r.stderr.trim()}\n${r.stdout.trim()}`.trim());
-  }
-  return r;
-}
-
-/** Times one command in the container. */
-async function timed(what: string, run: () => Promise<ExecResult>): Promise<Sample> {
-  const started = performance.now();
-  check(what, await run());
-  return { ms: performance.now() - started };
 }
 
 /** The backup bench. */
@@ -152,8 +158,13 @@ export const backupBench: Bench = {
     let ct: Container | undefined;
     try {
       const host = await net.addHost();
-      ct = await Container.boot({ name: "benchbk", netns: host.netns, binds: etcdup.binds });
+      ct = await Container.boot({
+        name: "benchbk",
+        netns: host.netns,
+        binds: [...etcdup.binds, ...gnuTimeBinds()],
+      });
       const c = ct;
+      await Deno.writeTextFile(c.path(ETCDUP), etcdup.script, { mode: 0o755 });
       const tarball = `/root/${path.basename(fx.tarball)}`;
       await c.copyIn(fx.tarball, tarball);
       await c.copyIn(MANUAL, "/root/backup_manual.sh", 0o755);
@@ -180,11 +191,11 @@ export const backupBench: Bench = {
       const flags = keepOnlyNew("/srv/bench/etcdup");
       const ours = await repeat(
         times,
-        () => timed("etcdup backup", () => etcdup.run(c, ["backup", ...flags, "--quiet"])),
+        () => timedIn(c, "etcdup backup", [ETCDUP, "backup", ...flags, "--quiet"]),
       );
       const baseline = await repeat(times, async () => {
         check("clean", await c.exec(["rm", "-rf", "/srv/bench/manual"]));
-        return await timed("backup_manual.sh", () => c.exec(["/root/backup_manual.sh", "/srv/bench/manual"]));
+        return await timedIn(c, "backup_manual.sh", ["/root/backup_manual.sh", "/srv/bench/manual"]);
       });
       const how = etcdup.description.startsWith("compiled") ? "compiled binary" : "deno run";
       const what = `${how}, etcd ${fx.version}, ${Math.round(size / 1048576)} MiB database`;
@@ -194,9 +205,9 @@ export const backupBench: Bench = {
         ours,
         baseline,
         baselineLabel: "etcdctl snapshot save + etcdutl snapshot status + sha256sum",
-        target: { maxRatio: 1.2 },
+        target: { maxRatio: 1.2, maxRssMiB: RSS_TARGET_MIB },
       };
-      const offsiteRows = await offsiteRowIn(c, host.netns, etcdup, times, what);
+      const offsiteRows = await offsiteRowIn(c, host.netns, times, what);
       const newest = async (dir: string) =>
         check("snapshot", await c.shell(`ls -1 ${dir}/*.db | tail -n 1`)).stdout.trim();
       const [oursSnap, manualSnap] = [await newest("/srv/bench/etcdup"), await newest("/srv/bench/manual")];
@@ -204,11 +215,11 @@ export const backupBench: Bench = {
       const sweep = async () => check("sweep", await c.shell("rm -rf /var/lib/etcd.before-*"));
       const restoreOurs = await repeat(times, async () => {
         await sweep();
-        return await timed("etcdup restore", () => etcdup.run(c, ["restore", oursSnap, "--quiet"]));
+        return await timedIn(c, "etcdup restore", [ETCDUP, "restore", oursSnap, "--quiet"]);
       });
       const restoreManual = await repeat(times, async () => {
         await sweep();
-        return await timed("restore_manual.sh", () => c.exec(["/root/restore_manual.sh", manualSnap]));
+        return await timedIn(c, "restore_manual.sh", ["/root/restore_manual.sh", manualSnap]);
       });
       const restoreRow: Row = {
         bench: "restore",
@@ -217,8 +228,9 @@ export const backupBench: Bench = {
         baseline: restoreManual,
         baselineLabel:
           "etcdutl snapshot restore + chown + systemctl stop, mv aside, start + etcdctl endpoint health",
+        target: { maxRssMiB: RSS_TARGET_MIB },
       };
-      return [row, ...offsiteRows, restoreRow];
+      return [row, ...offsiteRows, restoreRow, ...await timerRows(c, times, what)];
     } finally {
       await ct?.destroy();
       await net.destroy();

@@ -9,14 +9,14 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { GNU_TIME, haveGnuTime, repeat, runCommand, type Sample } from "../support/measure.ts";
+import { repeat, runCommand, type Sample } from "../support/measure.ts";
+import { check, gnuTimeBinds, timedIn } from "../support/container_time.ts";
 import type { Bench, BenchContext } from "../support/context.ts";
 import { type Row, RSS_TARGET_MIB } from "../support/report.ts";
 import { compiledBinary, denoRunArgv } from "./startup.ts";
 import { Container } from "../../tests/e2e/harness/container.ts";
 import { Network } from "../../tests/e2e/harness/network.ts";
 import { etcdupUnderTest } from "../../tests/e2e/harness/etcdup.ts";
-import type { ExecResult } from "../../tests/support/exec.ts";
 
 const BASELINE = path.resolve(new URL("../baseline", import.meta.url).pathname);
 const MANUAL = path.join(BASELINE, "install_manual.sh");
@@ -91,76 +91,37 @@ async function rootRows(ctx: BenchContext): Promise<Row[]> {
   return rows;
 }
 
-/** Fails with the command's output unless it exited 0. */
-function check(what: string, r: ExecResult): void {
-  if (r.code !== 0) {
-    throw new Error(`${what} exited ${r.code}\n${r.stderr.trim()}\n${r.stdout.trim()}`.trim());
-  }
-}
-
-/** Where the host's GNU time is bound inside the container, and where it writes the peak RSS (KiB). */
-const CT_TIME = "/opt/etcdup-bench/time";
-const CT_RSS = "/root/bench/rss";
-
 async function containerRow(ctx: BenchContext): Promise<Row> {
   const fx = ctx.fixture;
   const etcdup = await etcdupUnderTest();
-  const timed = haveGnuTime();
-  const binds = [...etcdup.binds, ...(timed ? [{ host: GNU_TIME, container: CT_TIME, readOnly: true }] : [])];
-  /** `argv` inside the container, under GNU time when the host has it. */
-  const underTime = (argv: string[]) => timed ? [CT_TIME, "-f", "%M", "-o", CT_RSS, ...argv] : argv;
+  const binds = [...etcdup.binds, ...gnuTimeBinds()];
   const tarball = `/root/${path.basename(fx.tarball)}`;
   const net = await Network.create();
   try {
     const host = await net.addHost();
-    /** Boots a fresh container, times `install` in it, and tears it down. */
-    const once =
-      (install: (ct: Container) => Promise<ExecResult>, what: string) => async (): Promise<Sample> => {
-        const ct = await Container.boot({ name: "bench", netns: host.netns, binds });
-        try {
-          await ct.copyIn(fx.tarball, tarball);
-          for (const f of ["install_manual.sh", "pki_openssl.sh"]) {
-            await ct.copyIn(path.join(BASELINE, f), `/root/bench/${f}`, 0o755);
-          }
-          await Deno.writeTextFile(ct.path("/root/bench/etcdup.sh"), etcdup.script, { mode: 0o755 });
-          const started = performance.now();
-          const r = await install(ct);
-          const ms = performance.now() - started;
-          check(what, r);
-          check("systemctl is-active etcd", await ct.exec(["systemctl", "is-active", "etcd"]));
-          const rss = timed ? Number((await ct.exec(["tail", "-n", "1", CT_RSS])).stdout.trim()) : NaN;
-          return { ms, rssKiB: Number.isFinite(rss) ? rss : undefined };
-        } finally {
-          await ct.destroy();
+    /** Boots a fresh container, times `argv` (an install) in it, and tears it down. */
+    const once = (argv: string[], what: string) => async (): Promise<Sample> => {
+      const ct = await Container.boot({ name: "bench", netns: host.netns, binds });
+      try {
+        await ct.copyIn(fx.tarball, tarball);
+        for (const f of ["install_manual.sh", "pki_openssl.sh"]) {
+          await ct.copyIn(path.join(BASELINE, f), `/root/bench/${f}`, 0o755);
         }
-      };
+        await Deno.writeTextFile(ct.path("/root/bench/etcdup.sh"), etcdup.script, { mode: 0o755 });
+        const sample = await timedIn(ct, what, argv);
+        check("systemctl is-active etcd", await ct.exec(["systemctl", "is-active", "etcd"]));
+        return sample;
+      } finally {
+        await ct.destroy();
+      }
+    };
     const times = ctx.times(5, 1);
     const baseline = await repeat(
       times,
-      once(
-        (ct) => ct.exec(underTime(["sh", "/root/bench/install_manual.sh", tarball, fx.sha256])),
-        "install_manual.sh",
-      ),
+      once(["sh", "/root/bench/install_manual.sh", tarball, fx.sha256], "install_manual.sh"),
     );
-    const ours = await repeat(
-      times,
-      once(
-        (ct) =>
-          ct.exec(
-            underTime([
-              "sh",
-              "/root/bench/etcdup.sh",
-              "install",
-              "--tarball",
-              tarball,
-              "--sha256",
-              fx.sha256,
-              "--quiet",
-            ]),
-          ),
-        "etcdup install",
-      ),
-    );
+    const install = ["install", "--tarball", tarball, "--sha256", fx.sha256, "--quiet"];
+    const ours = await repeat(times, once(["sh", "/root/bench/etcdup.sh", ...install], "etcdup install"));
     return {
       bench: "install in a systemd container",
       case: `${

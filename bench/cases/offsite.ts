@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { RUNTIME_PERMISSIONS } from "../../permissions.ts";
 import { type Measurement, repeat, runCommand } from "../support/measure.ts";
 import type { Bench, BenchContext } from "../support/context.ts";
-import { formatRatio, type Row } from "../support/report.ts";
+import { formatRatio, type Row, RSS_TARGET_MIB } from "../support/report.ts";
 import { startS3rver, type TestS3 } from "../../tests/support/s3rver.ts";
 import { randomFile, rcloneEnv, runClean } from "../../tests/offsite/helpers.ts";
 
@@ -101,7 +101,7 @@ export const offsiteBench: Bench = {
           ours,
           baseline,
           baselineLabel: "age -r + rclone copyto",
-          target: { maxRatio: 1.2 },
+          target: { maxRatio: 1.2, maxRssMiB: RSS_TARGET_MIB },
         });
       }
       return rows;
