@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { RSS_TARGET_MIB } from "../../bench/support/report.ts";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { execOk } from "../support/exec.ts";
-import { etcdupPeakMiB, lowerOfTwo, skipWithoutGnuTime } from "../support/peak_rss.ts";
+import { etcdupPeakMiB, installedRoot, lowerOfTwo, skipWithoutGnuTime } from "../support/peak_rss.ts";
 import { type LocalCluster, startLocalCluster } from "../cluster/local_cluster.ts";
 import { BACKUP_DIR, backupTree } from "../backup/snapshots.ts";
 import { inTempDir } from "./helpers.ts";
@@ -62,18 +62,7 @@ Deno.test(`backup, maintain and restore beside a live etcd peak under ${RSS_TARG
       const maintain = await lowerOfTwo(() => etcdupPeakMiB(work, ["maintain", "--root", tree, "--force"]));
 
       const restore = await lowerOfTwo(async () => {
-        const root = fs.mkdtempSync(path.join(work, "root-"));
-        const install = [
-          "install",
-          "--root",
-          root,
-          "--tarball",
-          fx.tarball,
-          "--sha256",
-          fx.sha256,
-          "--no-start",
-        ];
-        await etcdupPeakMiB(work, install);
+        const root = await installedRoot(work, fx);
         return await etcdupPeakMiB(work, ["restore", snapshot, "--root", root], root);
       });
       console.log(

@@ -16,7 +16,7 @@ import { REPO } from "../shipping/etcdup_cmd.ts";
 import { paddedTarball } from "../../bench/support/synthetic.ts";
 import { RSS_TARGET_MIB } from "../../bench/support/report.ts";
 import { serveFiles, startHttpsServer } from "../support/https_server.ts";
-import { etcdupPeakMiB, lowerOfTwo, skipWithoutGnuTime } from "../support/peak_rss.ts";
+import { etcdupPeakMiB, installedRoot, lowerOfTwo, skipWithoutGnuTime } from "../support/peak_rss.ts";
 import { inTempDir } from "./helpers.ts";
 
 /** How much more the 4x release may cost than the real one. */
@@ -129,22 +129,6 @@ Deno.test(`download from an HTTPS mirror peaks under ${RSS_TARGET_MIB} MiB, for 
     }, "etcdup-peak-dl-");
   });
 });
-
-/** A fresh `install --root --no-start` of `fx` under `work` (not measured); returns the root. */
-async function installedRoot(work: string, fx: { tarball: string; sha256: string }): Promise<string> {
-  const root = fs.mkdtempSync(path.join(work, "root-"));
-  await etcdupPeakMiB(work, [
-    "install",
-    "--root",
-    root,
-    "--tarball",
-    fx.tarball,
-    "--sha256",
-    fx.sha256,
-    "--no-start",
-  ]);
-  return root;
-}
 
 Deno.test(`upgrade --root 3.4 -> 3.5 peaks under ${RSS_TARGET_MIB} MiB (old binaries kept and new ones placed in chunks)`, async () => {
   if (skipWithoutGnuTime()) return;

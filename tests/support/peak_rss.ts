@@ -10,6 +10,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { GNU_TIME, haveGnuTime } from "../../bench/support/measure.ts";
 import { etcdupArgv } from "../shipping/etcdup_cmd.ts";
+import type { EtcdFixture } from "./etcd_fixtures.ts";
+import { installArgs } from "./root_tree.ts";
 
 const REPO = path.resolve(new URL("../..", import.meta.url).pathname);
 
@@ -48,6 +50,13 @@ export async function etcdupPeakMiB(work: string, args: string[], scratch?: stri
   assert.equal(out.code, 0, `${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
   if (scratch !== undefined) fs.rmSync(scratch, { recursive: true, force: true });
   return Number(fs.readFileSync(rssFile, "utf8").trim().split("\n").at(-1)) / 1024;
+}
+
+/** A fresh `install --root --no-start` of fixture `fx` in a new dir under `work` (not judged); returns it. */
+export async function installedRoot(work: string, fx: EtcdFixture): Promise<string> {
+  const root = fs.mkdtempSync(path.join(work, "root-"));
+  await etcdupPeakMiB(work, installArgs(root, fx));
+  return root;
 }
 
 /**
