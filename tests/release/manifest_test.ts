@@ -1,6 +1,6 @@
 /** Version aliases, the embedded manifest, arch parsing, mirror URL layouts and SHA256SUMS parsing. */
 import assert from "node:assert/strict";
-import { EtcdupError, Exit } from "../../lib/errors.ts";
+import { Exit } from "../../lib/errors.ts";
 import { compareVersions } from "../../lib/etcd/version.ts";
 import { knownVersions, manifestDigest, parseArch, resolveVersion } from "../../lib/release/manifest.ts";
 import { throwsWith } from "./helpers.ts";

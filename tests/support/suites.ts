@@ -137,6 +137,7 @@ export const E2E: readonly string[] = [
   "tests/release/download_failure_test.ts",
   "tests/release/download_test.ts",
   "tests/release/flat_memory_test.ts",
+  "tests/release/peak_rss_live_test.ts",
   "tests/release/peak_rss_test.ts",
   "tests/release/real_etcd_test.ts",
   "tests/release/unpack_corpus_test.ts",
