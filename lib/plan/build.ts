@@ -11,7 +11,12 @@ import { defaultPkiDir, parseLayout } from "../pki/layout.ts";
 import { hostSans } from "../pki/hostsans.ts";
 import { checkCaFlags } from "../pki/export.ts";
 import { mergeSans, parseSans, type Sans } from "../pki/sans.ts";
-import { type Arch, parseArch, resolveVersion as manifestVersion } from "../release/manifest.ts";
+import {
+  type Arch,
+  nativeArchOf,
+  parseArch,
+  resolveVersion as manifestVersion,
+} from "../release/manifest.ts";
 import { DEFAULT_MIRROR } from "../release/source.ts";
 import { parseTarballName } from "../release/file_name.ts";
 import type { HostFacts } from "../facts.ts";
@@ -49,7 +54,7 @@ const list = (values: FlagValues, k: string): string[] => {
 /** The release arch this CPU runs, or undefined when etcd publishes none for it. */
 function nativeArch(cpu: string): Arch | undefined {
   try {
-    return parseArch(cpu);
+    return nativeArchOf(cpu);
   } catch {
     return undefined;
   }
@@ -74,9 +79,7 @@ export function planRelease(
   }
   const archRaw = str(values, "arch");
   const cpu = nativeArch(facts.cpu);
-  const arch = archRaw
-    ? parseArch(archRaw)
-    : cpu ?? parseArch(facts.cpu, "this machine's architecture (pass --arch)");
+  const arch = archRaw ? parseArch(archRaw) : cpu ?? nativeArchOf(facts.cpu);
   let source: PlannedSource;
   let fromName: string | undefined;
   const tarball = str(values, "tarball");

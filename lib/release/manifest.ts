@@ -71,16 +71,24 @@ export function parseArch(value: string, flag = "--arch"): Arch {
   return arch;
 }
 
-/** This machine's architecture (from Deno.build.arch); unsupported ones are a precondition failure. */
-export function hostArch(): Arch {
-  const a = Deno.build.arch;
-  if (a === "x86_64") return "amd64";
-  if (a === "aarch64") return "arm64";
+/**
+ * The release arch of a CPU name this machine reports (`uname -m` or Deno.build.arch); a CPU etcd publishes
+ * no release for is the host not fit to run it (exit 7), not a mistyped flag.
+ */
+export function nativeArchOf(cpu: string): Arch {
+  if (cpu === "x86_64" || cpu === "amd64") return "amd64";
+  if (cpu === "aarch64" || cpu === "arm64") return "arm64";
   throw new EtcdupError({
     code: "unsupported-arch",
-    message: `this machine's architecture '${a}' is not supported`,
+    message: `this machine's architecture '${cpu}' is not supported`,
     hint:
-      "etcdup installs amd64 and arm64 releases; on another machine, pass --arch and use 'etcdup download'.",
+      "etcdup installs amd64 and arm64 releases; to prepare another machine's release here, pass --arch " +
+      "(or use 'etcdup download --arch').",
     exit: Exit.precondition,
   });
+}
+
+/** This machine's architecture (from Deno.build.arch); see {@link nativeArchOf}. */
+export function hostArch(): Arch {
+  return nativeArchOf(Deno.build.arch);
 }

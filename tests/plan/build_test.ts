@@ -124,9 +124,9 @@ Deno.test("plan: sources are exclusive; a tarball's name gives the version", () 
   usage({ arch: "riscv64" }, /--arch 'riscv64'/, "bad-arch");
   assert.throws(() => plan({}, { ...facts, cpu: "mips" }), (e: unknown) => {
     assert.ok(e instanceof EtcdupError, String(e));
-    assert.equal(e.code, "bad-arch");
-    assert.equal(e.exit, Exit.usage);
-    assert.match(e.message, /this machine's architecture \(pass --arch\) 'mips'/);
+    assert.equal(e.code, "unsupported-arch");
+    assert.equal(e.exit, Exit.precondition);
+    assert.match(e.message, /this machine's architecture 'mips' is not supported/);
     return true;
   });
   assert.equal(plan({ arch: "arm64" }).release.native, false);
