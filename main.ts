@@ -6,8 +6,8 @@ import { asEtcdupError, Exit, type ExitCode, usageError } from "./lib/errors.ts"
 import { createOutput } from "./lib/cli/output.ts";
 import type { Output } from "./lib/output.ts";
 import { blameSource, parseCommand } from "./lib/cli/args.ts";
-import { type CommandSpec, renderHelp } from "./lib/cli/spec.ts";
-import { commands } from "./lib/cli/specs/index.ts";
+import { renderHelp } from "./lib/specs/spec.ts";
+import { type Command, commands } from "./lib/cli/commands.ts";
 import { permissionError } from "./lib/cli/permission.ts";
 import { printConfig } from "./lib/cli/print_config.ts";
 import { didYouMean } from "./lib/cli/suggest.ts";
@@ -71,7 +71,7 @@ function unknownCommand(argv: string[]): Error {
 }
 
 /** Finds the command named by the leading words of argv ("certs renew" before "certs"). */
-function findCommand(argv: string[]): { spec: CommandSpec; rest: string[] } | undefined {
+function findCommand(argv: string[]): { spec: Command; rest: string[] } | undefined {
   const two = argv.slice(0, 2).join(" ");
   const byTwo = commands.find((c) => c.name === two);
   if (byTwo) return { spec: byTwo, rest: argv.slice(2) };
@@ -86,7 +86,8 @@ function commandName(argv: string[]): string {
 
 /** Runs etcdup with `argv` and returns the exit status. */
 export async function main(argv: string[], env: Record<string, string | undefined>): Promise<ExitCode> {
-  const out: Output = createOutput({
+  // Until the flags are parsed (help, version, a bad flag), argv decides; then the merged values do.
+  let out: Output = createOutput({
     json: argv.includes("--json"),
     quiet: argv.includes("--quiet") || argv.includes("-q"),
     env,
@@ -110,14 +111,17 @@ export async function main(argv: string[], env: Record<string, string | undefine
     }
     if (!found) throw unknownCommand(argv);
     const parsed = await parseCommand(found.spec, found.rest, env);
+    // --quiet from ETCDUP_QUIET or a config file's `quiet: true` counts like the flag.
+    out = createOutput({ json: parsed.values.json === true, quiet: parsed.values.quiet === true, env });
     if (parsed.values.help) {
       out.result({ help: true }, renderHelp(found.spec));
       return Exit.ok;
     }
     if (parsed.values["print-config"]) return printConfig(found.spec, { ...parsed, env, out });
-    const mod = await found.spec.load();
+    const [mod, { parseOptions }] = await Promise.all([found.spec.load(), import("./lib/cli/options.ts")]);
     try {
-      return await mod.run({ ...parsed, env, out });
+      const options = parseOptions(found.spec.flags, parsed.values);
+      return await mod.run({ ...parsed, options, env, out });
     } catch (err) {
       throw blameSource(err, parsed);
     }

@@ -22,7 +22,10 @@ export interface CommandContext {
   out: Output;
 }
 
-/** A command body: returns the exit status, or throws an EtcdupError. */
+/**
+ * A command body: returns the exit status, or throws an EtcdupError. It also receives its typed options,
+ * parsed from the values by its flags' rules before it runs (each body narrows them to its flags' types).
+ */
 export interface CommandModule {
-  run(ctx: CommandContext): Promise<ExitCode>;
+  run(ctx: CommandContext & { options: Record<string, unknown> }): Promise<ExitCode>;
 }

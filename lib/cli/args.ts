@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { readFileSync } from "node:fs";
 import { EtcdupError, Exit, usageError } from "../errors.ts";
 import { didYouMean } from "./suggest.ts";
-import { type CommandSpec, envName, type FlagSpec } from "./spec.ts";
+import { type CommandSpec, envName, type FlagSpec } from "../specs/spec.ts";
 import type { FlagSource, FlagValues } from "../command.ts";
 
 /** The merged result of {@link parseCommand}. */

@@ -5,7 +5,7 @@
  * default, so it doubles as a template for cloud-init's `/etc/etcdup.yaml`.
  */
 import { Exit, type ExitCode } from "../errors.ts";
-import { type CommandSpec, envName } from "./spec.ts";
+import { type CommandSpec, envName, shownDefault } from "../specs/spec.ts";
 import type { CommandContext } from "../command.ts";
 
 /** One settable key of a command and where its value came from. */
@@ -41,7 +41,7 @@ export function configEntries(
       value,
       source,
       from,
-      defaultText: f.defaultText ?? (f.type === "boolean" ? "false" : undefined),
+      defaultText: shownDefault(f) ?? (f.type === "boolean" ? "false" : undefined),
     };
   });
 }

@@ -4,7 +4,8 @@
  */
 import { stringify } from "yaml";
 import rules from "../../assets/etcd-alerts.yml" with { type: "text" };
-import type { CommandContext } from "../command.ts";
+import type { ContextOf } from "../specs/spec.ts";
+import type { alertsFlags } from "../specs/alerts.ts";
 import { Exit, type ExitCode } from "../errors.ts";
 import type { InstallState } from "../host/state.ts";
 import { parseInitialCluster } from "../plan/cluster.ts";
@@ -29,9 +30,9 @@ export function scrapeConfig(state: InstallState): { scrape_configs: unknown[] }
 }
 
 /** Runs `etcdup alerts`. */
-export function run(ctx: CommandContext): Promise<ExitCode> {
-  if (ctx.values["scrape-config"] === true) {
-    const state = requireInstalled(hostOf(ctx.values), "describe");
+export function run(ctx: ContextOf<typeof alertsFlags>): Promise<ExitCode> {
+  if (ctx.options["scrape-config"]) {
+    const state = requireInstalled(hostOf(ctx.options), "describe");
     const config = scrapeConfig(state);
     const text = "# Prometheus scrape config for etcd (etcdup alerts --scrape-config).\n" +
       "# Members must listen for metrics where Prometheus can reach them: install --metrics-address IP.\n" +

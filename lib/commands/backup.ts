@@ -4,7 +4,8 @@
  * it also goes to the bucket (the leader's only) with the same retention there (lib/offsite/). The timer
  * etcdup-backup.timer runs it with the offsite settings last given; `--json` prints the snapshot's record.
  */
-import type { CommandContext } from "../command.ts";
+import type { ContextOf } from "../specs/spec.ts";
+import type { backupFlags } from "../specs/backup.ts";
 import { Exit, type ExitCode } from "../errors.ts";
 import { hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
 import { backupDir } from "../backup/names.ts";
@@ -15,15 +16,15 @@ import { uploadBackup, type UploadOutcome } from "../offsite/backup_upload.ts";
 import { backupMetrics, textfilePath, writeTextfile } from "../monitor/textfile.ts";
 
 /** Runs `etcdup backup`. */
-export async function run(ctx: CommandContext): Promise<ExitCode> {
-  const { values, out } = ctx;
-  const host = hostOf(values);
-  const policy = retentionFromFlags(values);
+export async function run(ctx: ContextOf<typeof backupFlags>): Promise<ExitCode> {
+  const { options, out } = ctx;
+  const host = hostOf(options);
+  const policy = retentionFromFlags(options);
   const state = requireInstalled(host, "back up");
-  const dir = backupDir(host, values, state);
+  const dir = backupDir(host, options, state);
   requireRoot(host, "backup");
-  const offsite = offsiteForRun(host, values);
-  const prom = typeof values.prometheus === "string" ? textfilePath(values.prometheus) : undefined;
+  const offsite = offsiteForRun(host, ctx.values); // lib/offsite reads its flags from the raw values still
+  const prom = options.prometheus === undefined ? undefined : textfilePath(options.prometheus);
   const done = await takeBackup(host, state, { dir, policy, recipients: offsite.recipients }, out);
   const r = done.snapshot.record;
   if (prom) writeTextfile(prom, backupMetrics({ size: r.size, revision: r.status.revision }, new Date()));

@@ -3,7 +3,8 @@
  * revision, key count, size, age and whether its SHA-256 (computed now) matches its record. Exits 6 when a
  * snapshot has no record or a digest differs.
  */
-import type { CommandContext } from "../command.ts";
+import type { ContextOf } from "../specs/spec.ts";
+import type { backupListFlags } from "../specs/backup.ts";
 import { Exit, type ExitCode } from "../errors.ts";
 import { hostOf, requireRoot } from "../daytwo/preconditions.ts";
 import { readState } from "../host/state.ts";
@@ -32,11 +33,11 @@ interface ListedSnapshot {
 }
 
 /** Runs `etcdup backup list`. */
-export async function run(ctx: CommandContext): Promise<ExitCode> {
-  const { values, out } = ctx;
-  const host = hostOf(values);
-  if (values.remote === true) return await runRemote(ctx);
-  const dir = backupDir(host, values, readState(host));
+export async function run(ctx: ContextOf<typeof backupListFlags>): Promise<ExitCode> {
+  const { options, out } = ctx;
+  const host = hostOf(options);
+  if (options.remote) return await runRemote(ctx);
+  const dir = backupDir(host, options, readState(host));
   requireRoot(host, "backup list"); // the snapshots and their directory are root-only
   const now = Date.now();
   const listed: ListedSnapshot[] = [];
@@ -78,9 +79,9 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
 }
 
 /** `backup list --remote`: the bucket's snapshots; exits 6 when one has no record (it cannot be restored). */
-async function runRemote(ctx: CommandContext): Promise<ExitCode> {
-  const host = hostOf(ctx.values);
-  const { location, snapshots } = await listRemote(host, ctx.values, ctx.env);
+async function runRemote(ctx: ContextOf<typeof backupListFlags>): Promise<ExitCode> {
+  const host = hostOf(ctx.options);
+  const { location, snapshots } = await listRemote(host, ctx.values, ctx.env); // lib/offsite: raw values still
   const lines = snapshots.length === 0 ? [`no etcdup snapshots in ${location}`] : [
     `${"taken (UTC)".padEnd(20)} ${"size".padStart(12)} ${"age".padStart(7)}  ${
       "encrypted".padEnd(9)

@@ -5,7 +5,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { EtcdupError, Exit, type ExitCode, usageError } from "../errors.ts";
-import type { CommandContext } from "../command.ts";
+import type { ContextOf } from "../specs/spec.ts";
+import type { downloadFlags } from "../specs/download.ts";
 import { HostRoot } from "../host/fs.ts";
 import { cleanStaleStaging } from "../release/binaries.ts";
 import { type Arch, hostArch, parseArch, resolveVersion } from "../release/manifest.ts";
@@ -24,19 +25,19 @@ function parseArches(value: string | undefined): Arch[] {
 }
 
 /** Runs `etcdup download`. */
-export async function run(ctx: CommandContext): Promise<ExitCode> {
-  const { values } = ctx;
-  const output = values.output;
-  if (typeof output !== "string" || output === "") {
+export async function run(ctx: ContextOf<typeof downloadFlags>): Promise<ExitCode> {
+  const { options } = ctx;
+  const output = options.output;
+  if (output === undefined || output === "") {
     throw usageError(
       "missing-output",
       "etcdup download needs --output DIR",
       "Name the directory to write the bundle into.",
     );
   }
-  const version = resolveVersion(values.version as string | undefined);
-  const arches = parseArches(values.arch as string | undefined);
-  const sha256 = values.sha256 as string | undefined;
+  const version = resolveVersion(options.version);
+  const arches = parseArches(options.arch);
+  const sha256 = options.sha256;
   if (sha256 !== undefined && arches.length > 1) {
     throw usageError(
       "sha256-needs-one-arch",
@@ -88,7 +89,7 @@ function forDownload(err: unknown): unknown {
 
 /** Fetches and verifies every arch's tarball into `dir`, with its SHA256SUMS, and reports them. */
 async function fetchInto(
-  ctx: CommandContext,
+  ctx: ContextOf<typeof downloadFlags>,
   o: {
     dir: string;
     host: HostRoot;
@@ -98,7 +99,7 @@ async function fetchInto(
     sha256?: string;
   },
 ): Promise<ExitCode> {
-  const { values, out } = ctx;
+  const { options, out } = ctx;
   const { dir, host, own, version, arches, sha256 } = o;
   for (const stale of cleanStaleStaging(host, dir)) out.info(`removed stale staging dir ${stale}`);
   const sumsPath = path.join(dir, "SHA256SUMS");
@@ -111,8 +112,8 @@ async function fetchInto(
       sha256,
       source: {
         kind: "mirror",
-        baseUrl: (values.mirror as string | undefined) ?? DEFAULT_MIRROR,
-        caFile: values["mirror-ca"] as string | undefined,
+        baseUrl: options.mirror ?? DEFAULT_MIRROR,
+        caFile: options["mirror-ca"],
       },
       stagingParent: dir,
       keepTarball: true,

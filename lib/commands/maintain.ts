@@ -3,7 +3,8 @@
  * it (`--dry-run` stops here) -> under etcd's lock 'etcdup/maintain', survey again (another run may just
  * have done the work) and carry out: NOSPACE compaction, defragmentation leader last, disarm.
  */
-import type { CommandContext } from "../command.ts";
+import type { ContextOf } from "../specs/spec.ts";
+import type { maintainFlags } from "../specs/maintain.ts";
 import { formatBytes } from "../text.ts";
 import { ClusterApi } from "../cluster/api.ts";
 import { withLock } from "../cluster/lock.ts";
@@ -20,9 +21,8 @@ import { hexId } from "../cluster/status.ts";
 import { Exit, type ExitCode } from "../errors.ts";
 import { parseEnvFile } from "../etcd/env.ts";
 import type { HostRoot } from "../host/fs.ts";
-import { DEFAULT_QUOTA_BYTES, parseSize } from "../plan/care.ts";
+import { DEFAULT_QUOTA_BYTES } from "../plan/care.ts";
 import { FIXED_PATHS } from "../plan/build.ts";
-import { positiveInt } from "../plan/validate.ts";
 import { adminClient } from "../etcd/admin_client.ts";
 import { hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
 
@@ -70,21 +70,20 @@ function render(s: Survey, plan: MaintenancePlan, o: MaintainOptions, dryRun: bo
 }
 
 /** Runs `etcdup maintain`. */
-export async function run(ctx: CommandContext): Promise<ExitCode> {
-  const { values, out } = ctx;
-  const str = (k: string) => typeof values[k] === "string" ? values[k] as string : undefined;
-  const minDbBytes = parseSize("min-db-size", str("min-db-size") ?? "100MiB");
-  const lockWaitMs = positiveInt("lock-timeout", str("lock-timeout") ?? "600", 86_400) * 1000;
-  const defragWaitMs = positiveInt("defrag-timeout", str("defrag-timeout") ?? "1800", 86_400) * 1000;
-  const host = hostOf(values);
+export async function run(ctx: ContextOf<typeof maintainFlags>): Promise<ExitCode> {
+  const { options, out } = ctx;
+  const minDbBytes = options["min-db-size"];
+  const lockWaitMs = options["lock-timeout"];
+  const defragWaitMs = options["defrag-timeout"];
+  const host = hostOf(options);
   const state = requireInstalled(host, "maintain");
   requireRoot(host, "maintain");
-  const o: MaintainOptions = { force: values.force === true, minDbBytes, quotaBytes: localQuota(host) };
+  const o: MaintainOptions = { force: options.force, minDbBytes, quotaBytes: localQuota(host) };
   const api = new ClusterApi(adminClient(host, state));
   try {
     const first = await survey(api);
     const firstPlan = planMaintenance(first, o);
-    if (values["dry-run"] === true) {
+    if (options["dry-run"]) {
       out.result(
         { dryRun: true, quotaBytes: o.quotaBytes, ...first, plan: firstPlan },
         render(first, firstPlan, o, true),

@@ -6,7 +6,8 @@
  * state record, remove the flag, restart normally, check again, and print the `join --replace` commands for
  * the dropped members. A run killed at any point is finished by running it again.
  */
-import type { CommandContext } from "../command.ts";
+import type { ContextOf } from "../specs/spec.ts";
+import type { recoverFlags } from "../specs/recover.ts";
 import type { Output } from "../output.ts";
 import { ClusterApi, type Member } from "../cluster/api.ts";
 import { probeMembers } from "../cluster/liveness.ts";
@@ -18,7 +19,7 @@ import type { HostRoot } from "../host/fs.ts";
 import type { InstallState } from "../host/state.ts";
 import { type ServiceManager, serviceManager } from "../host/systemd.ts";
 import { adminClient, type TlsClient } from "../etcd/admin_client.ts";
-import { healthTimeoutMs, hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
+import { hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
 import { FIXED_PATHS } from "../plan/build.ts";
 import {
   clearForce,
@@ -237,9 +238,9 @@ function describeDone(state: InstallState, record: RecoveryRecord, commands: str
 }
 
 /** Runs `etcdup recover`. */
-export async function run(ctx: CommandContext): Promise<ExitCode> {
-  const { values, out } = ctx;
-  const host = hostOf(values);
+export async function run(ctx: ContextOf<typeof recoverFlags>): Promise<ExitCode> {
+  const { options, out } = ctx;
+  const host = hostOf({}); // recover takes no --root: always the live host
   const state = requireInstalled(host, "recover");
   requireRoot(host, "recover");
   const svc = serviceManager(host);
@@ -248,10 +249,10 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     state,
     svc,
     client: adminClient(host, state),
-    timeoutMs: healthTimeoutMs(values),
+    timeoutMs: options["health-timeout"],
     out,
   };
-  const dryRun = values["dry-run"] === true;
+  const dryRun = options["dry-run"];
   const leftover = forceFiles(host, state.unit);
   const pending = readRecovery(host);
   if (!dryRun && !(await svc.isActive(state.unit))) {

@@ -5,9 +5,10 @@
  * interrupted at any point is finished by running the same command again.
  */
 import * as fs from "node:fs";
-import type { CommandContext } from "../command.ts";
+import type { ContextOf } from "../specs/spec.ts";
+import type { restoreFlags } from "../specs/backup.ts";
 import { EtcdupError, Exit, type ExitCode } from "../errors.ts";
-import { healthTimeoutMs, hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
+import { hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
 import {
   checkSnapshotFile,
   newMarker,
@@ -20,13 +21,14 @@ import { backupDir } from "../backup/names.ts";
 import { restoreInput } from "../offsite/restore_prep.ts";
 
 /** Runs `etcdup restore`. */
-export async function run(ctx: CommandContext): Promise<ExitCode> {
-  const { values, out } = ctx;
-  const host = hostOf(values);
-  const timeoutMs = healthTimeoutMs(values);
+export async function run(ctx: ContextOf<typeof restoreFlags>): Promise<ExitCode> {
+  const { options, out } = ctx;
+  const host = hostOf(options);
+  const timeoutMs = options["health-timeout"];
   const state = requireInstalled(host, "restore");
   requireRoot(host, "restore");
-  const input = await restoreInput(host, values, ctx.positionals[0], ctx.env, backupDir(host, values, state));
+  // lib/offsite reads the --identity, --latest and --s3-* flags from the raw values still.
+  const input = await restoreInput(host, ctx.values, ctx.positionals[0], ctx.env, backupDir(host, {}, state));
   const file = input.file;
   const pending = readMarker(host);
   if (pending && pending.file !== file) {
@@ -50,7 +52,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     });
   }
   if (pending) out.info(`finishing the restore of ${file} begun at ${pending.startedAt}`);
-  else if (values.force !== true) await refuseLiveCluster(host, state);
+  else if (!options.force) await refuseLiveCluster(host, state);
   const marker = pending ?? newMarker(host, state, checked, new Date());
   const done = await runRestore(host, state, marker, { healthTimeoutMs: timeoutMs }, out);
   if (input.workDir) fs.rmSync(host.resolve(input.workDir), { recursive: true, force: true });

@@ -4,10 +4,11 @@
  * and the backups (newest snapshot's age, the backup timer's last result). Exits 6 when anything needs
  * attention, so it can serve as a monitoring check.
  */
-import type { CommandContext } from "../command.ts";
+import type { ContextOf } from "../specs/spec.ts";
+import type { statusFlags } from "../specs/status.ts";
 import { ClusterApi } from "../cluster/api.ts";
 import { type ClusterStatus, clusterStatus, formatClusterStatus } from "../cluster/status.ts";
-import { Exit, type ExitCode, usageError } from "../errors.ts";
+import { Exit, type ExitCode } from "../errors.ts";
 import type { EndpointHealth } from "../etcd/health.ts";
 import type { InstallState } from "../host/state.ts";
 import { serviceManager } from "../host/systemd.ts";
@@ -77,18 +78,10 @@ function render(r: StatusReport): string {
 }
 
 /** Runs `etcdup status`. */
-export async function run(ctx: CommandContext): Promise<ExitCode> {
-  const { values, out } = ctx;
-  const host = hostOf(values);
-  const rawDays = typeof values["expiry-days"] === "string" ? values["expiry-days"] : "30";
-  const warnDays = Number(rawDays);
-  if (!/^\d+$/.test(rawDays)) {
-    throw usageError(
-      "bad-expiry-days",
-      `--expiry-days: '${rawDays}' is not a whole number of days`,
-      "E.g. --expiry-days 30.",
-    );
-  }
+export async function run(ctx: ContextOf<typeof statusFlags>): Promise<ExitCode> {
+  const { options, out } = ctx;
+  const host = hostOf(options);
+  const warnDays = options["expiry-days"];
   const state = requireInstalled(host, "check");
   const problems: string[] = [];
   const svc = serviceManager(host);
@@ -120,7 +113,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     if (cluster && !cluster.healthy) problems.push("the cluster is not healthy (see the table)");
   }
 
-  const certs = await checkCertificates(resolveTarget({ root: values.root }, "status"), {}, warnDays);
+  const certs = await checkCertificates(resolveTarget({ root: options.root }, "status"), {}, warnDays);
   for (const c of certs) for (const p of c.problems) problems.push(p.message);
 
   const drift = compareFiles(state.files, observeFiles(host, state.files));

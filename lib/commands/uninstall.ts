@@ -8,7 +8,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { OFFSITE_RECORD } from "../offsite/paths.ts";
-import type { CommandContext } from "../command.ts";
+import type { ContextOf } from "../specs/spec.ts";
+import type { uninstallFlags } from "../specs/uninstall.ts";
 import type { Output } from "../output.ts";
 import { ClusterApi } from "../cluster/api.ts";
 import { removeSelf } from "../cluster/membership.ts";
@@ -143,24 +144,24 @@ async function stopService(
 }
 
 /** Runs `etcdup uninstall`. */
-export async function run(ctx: CommandContext): Promise<ExitCode> {
-  const { values, out } = ctx;
-  const host = hostOf(values);
-  const purge = values.purge === true;
+export async function run(ctx: ContextOf<typeof uninstallFlags>): Promise<ExitCode> {
+  const { options, out } = ctx;
+  const host = hostOf(options);
+  const { purge } = options;
   const state = readState(host);
   const remains = readRemains(host);
   const backups: BackupsPlan = {
     dir: DEFAULT_BACKUP_DIR,
     snapshots: listSnapshots(host, DEFAULT_BACKUP_DIR).map((s) => s.path),
-    purge: values["purge-backups"] === true,
+    purge: options["purge-backups"],
   };
   if (!state && !remains) {
-    if (backups.purge && values["dry-run"] !== true && backups.snapshots.length > 0) {
+    if (backups.purge && !options["dry-run"] && backups.snapshots.length > 0) {
       requireRoot(host, "uninstall");
       await purgeBackups(host, backups.dir);
     }
     const gone = backups.purge && backups.snapshots.length > 0
-      ? `\n${describe(emptyPlan(), values["dry-run"] !== true, backups)}`
+      ? `\n${describe(emptyPlan(), !options["dry-run"], backups)}`
       : "";
     out.result(
       { uninstalled: false, reason: "no-state", backups },
@@ -182,13 +183,13 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     );
     return Exit.ok;
   }
-  if (values["dry-run"] === true) {
+  if (options["dry-run"]) {
     out.result({ dryRun: true, plan, backups }, describe(plan, false, backups));
     return Exit.ok;
   }
   requireRoot(host, "uninstall");
 
-  const svc = state ? await stopService(state, host, values["keep-member"] === true, out) : undefined;
+  const svc = state ? await stopService(state, host, options["keep-member"], out) : undefined;
   for (const p of plan.remove) host.remove(p);
   for (const t of plan.removeTrees) fs.rmSync(host.resolve(t), { recursive: true, force: true });
   removeOrphanTemps(host, [

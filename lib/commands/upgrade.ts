@@ -4,7 +4,8 @@
  * lib/daytwo/upgrade_with_rollback.ts.
  * In a cluster it upgrades this member only and says how to roll the others.
  */
-import type { CommandContext } from "../command.ts";
+import type { ContextOf } from "../specs/spec.ts";
+import type { upgradeFlags } from "../specs/upgrade.ts";
 import { Exit, type ExitCode } from "../errors.ts";
 import { serviceManager } from "../host/systemd.ts";
 import { gatherFacts } from "../host/facts.ts";
@@ -17,7 +18,7 @@ import { recordedSource } from "../install/remembered.ts";
 import { applyUpgrade } from "../daytwo/upgrade_with_rollback.ts";
 import { checkUpgradePath, type UpgradeStep } from "../daytwo/upgrade_paths.ts";
 import { releaseLine } from "../etcd/version.ts";
-import { healthTimeoutMs, hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
+import { hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
 
 /** How to roll the rest of a cluster, or nothing for a single member. */
 function clusterAdvice(initialCluster: string, step: UpgradeStep): string {
@@ -29,21 +30,21 @@ function clusterAdvice(initialCluster: string, step: UpgradeStep): string {
 }
 
 /** Runs `etcdup upgrade`. */
-export async function run(ctx: CommandContext): Promise<ExitCode> {
-  const { values, out } = ctx;
-  const host = hostOf(values);
+export async function run(ctx: ContextOf<typeof upgradeFlags>): Promise<ExitCode> {
+  const { options, values, out } = ctx;
+  const host = hostOf(options);
   const state = requireInstalled(host, "upgrade");
   const planned = planRelease({ ...values, arch: state.arch }, gatherFacts(host), resolveVersion);
-  const { release } = resolveLocalRelease({ release: planned }, typeof values.version === "string");
-  const allowDowngrade = values["allow-downgrade"] === true;
+  const { release } = resolveLocalRelease({ release: planned }, options.version !== undefined);
+  const allowDowngrade = options["allow-downgrade"];
   const step = checkUpgradePath(state.version, release.version, { allowDowngrade });
   for (const note of step.notes) out.info(note);
   if (step.kind === "same") {
     out.result({ upgraded: false, ...step }, `etcd is already ${state.version}: nothing to upgrade`);
     return Exit.ok;
   }
-  const timeoutMs = healthTimeoutMs(values);
-  if (values["dry-run"] === true) {
+  const timeoutMs = options["health-timeout"];
+  if (options["dry-run"]) {
     out.result(
       { dryRun: true, ...step },
       `would upgrade etcd ${step.from} -> ${step.to} (${step.kind}): snapshot, swap binaries in ${state.binDir}, ` +

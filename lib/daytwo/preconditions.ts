@@ -7,13 +7,12 @@ import { EtcdupError, Exit, notRoot } from "../errors.ts";
 import { HostRoot } from "../host/fs.ts";
 import { type InstallState, readRemains, readState, STATE_FILE } from "../host/state.ts";
 import { rootDir } from "../plan/validate.ts";
-import { parseHealthTimeoutMs } from "../plan/health_timeout.ts";
 
 /**
  * The host tree of `--root` (the live system without it).
  * @example hostOf({ root: "/mnt/vm" }).resolve("/etc") // "/mnt/vm/etc"
  */
-export function hostOf(values: CommandContext["values"]): HostRoot {
+export function hostOf(values: { root?: CommandContext["values"][string] }): HostRoot {
   return new HostRoot(rootDir(values.root));
 }
 
@@ -54,10 +53,4 @@ export function requireRoot(host: HostRoot, command: string): void {
     "it changes the live host",
     "Run it as root (sudo), or use --root DIR for a tree that is not the running system.",
   );
-}
-
-/** `--health-timeout SECONDS` of a day-two command in milliseconds (rule: lib/plan/health_timeout.ts). */
-export function healthTimeoutMs(values: CommandContext["values"]): number {
-  const raw = values["health-timeout"];
-  return parseHealthTimeoutMs(typeof raw === "string" ? raw : undefined);
 }

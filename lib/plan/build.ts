@@ -24,6 +24,7 @@ import type { InstallPlan, PlannedMember, PlannedPaths, PlannedPki, PlannedRelea
 import type { PlannedSource } from "../release_source.ts";
 import * as v from "./validate.ts";
 import { checkDir, checkDisjoint, type DirChoice } from "./dirs.ts";
+import { parseHealthTimeoutMs } from "./health_timeout.ts";
 import { planCare } from "./care.ts";
 import { deriveClusterToken, formatInitialCluster, parseInitialCluster } from "./cluster.ts";
 import { plannedTimers, textfileDirOf } from "./timers.ts";
@@ -276,7 +277,7 @@ export function buildPlan(
   const member = planMember(values, facts, notes);
   const pki = planPki(values, facts, member);
   const dirs = planDirs(values, pki.pkiDir);
-  const timeout = v.positiveInt("health-timeout", str(values, "health-timeout") ?? "60", 3600);
+  const healthTimeoutMs = parseHealthTimeoutMs(str(values, "health-timeout"));
   const care = planCare(values, notes);
   const textfileDir = textfileDirOf(values);
   const live = path.resolve(root) === "/"; // under --root the service step says etcd is not started
@@ -289,7 +290,7 @@ export function buildPlan(
     service: {
       unit: "etcd.service",
       start: live && values["no-start"] !== true,
-      healthTimeoutMs: timeout * 1000,
+      healthTimeoutMs,
     },
     diskCheck: live && values["skip-disk-check"] !== true,
     care,

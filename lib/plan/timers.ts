@@ -1,6 +1,6 @@
 /**
  * The scheduled jobs install and join set up on every member, from the flags. Pure. A new job is one
- * {@link timerJob} line here (and its flags in lib/cli/specs/install.ts `timerFlags`).
+ * {@link timerJob} line here (and its flags in lib/specs/install.ts `timerFlags`).
  * - etcdup-backup: `backup` hourly (lib/backup), unless --no-backup-timer.
  * - etcdup-certs: `certs renew --if-expiring` daily (renews only what expires within 30 days, restarting etcd
  *   only then), refreshing the certificate textfile metrics when `--metrics-textfile-dir` is set.

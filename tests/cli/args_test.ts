@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { parseCommand } from "../../lib/cli/args.ts";
-import { installSpec } from "../../lib/cli/specs/install.ts";
-import { restoreSpec } from "../../lib/cli/specs/backup.ts";
+import { installSpec } from "../../lib/specs/install.ts";
+import { restoreSpec } from "../../lib/specs/backup.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
 import { rejectsWith } from "../release/helpers.ts";
 

@@ -13,7 +13,7 @@ import type { HostFacts } from "../../lib/facts.ts";
 import type { FlagValues } from "../../lib/command.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
 import { parseCommand } from "../../lib/cli/args.ts";
-import { joinSpec } from "../../lib/cli/specs/join.ts";
+import { joinSpec } from "../../lib/specs/join.ts";
 
 /** Asserts `fn` throws a usage error with `code` whose message matches `re`. */
 function refused(fn: () => unknown, code: string, re: RegExp, label: string): void {

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { REPO, runEtcdup } from "./etcdup_cmd.ts";
 import { assertRefused } from "../support/refusal.ts";
 import { Exit } from "../../lib/errors.ts";
-import { commands } from "../../lib/cli/specs/index.ts";
+import { commands } from "../../lib/cli/commands.ts";
 import { COMMIT, VERSION } from "../../lib/version.ts";
 
 Deno.test("--help lists every command and exits 0; no arguments prints it and exits 2", async () => {

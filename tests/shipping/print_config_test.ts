@@ -4,7 +4,7 @@ import { parse } from "yaml";
 import { parseCommand } from "../../lib/cli/args.ts";
 import { createOutput } from "../../lib/cli/output.ts";
 import { configEntries, printConfig, yamlScalar } from "../../lib/cli/print_config.ts";
-import { installSpec } from "../../lib/cli/specs/install.ts";
+import { installSpec } from "../../lib/specs/install.ts";
 import { Exit } from "../../lib/errors.ts";
 
 /** Runs printConfig for install with argv/env and returns what it wrote to stdout. */

@@ -24,14 +24,16 @@ export type Layer = typeof LAYERS[number];
  * - core: errors and their codes, the output and command interfaces, text escaping, hashing of bytes,
  *   versions, and the data the layers share (files, host facts, care settings, the release source).
  * - model: pure data in, data out: planning, diffing, rendering (units, env files, timers), the release
- *   manifest, PKI profiles and names.
+ *   manifest, PKI profiles and names, and the command and flag specs (lib/specs/: flags, help text, the
+ *   names of their rules and the typed options they give a command body).
  * - host: every read and write of the host: files under a root, accounts, systemd, the network, etcd's
  *   clients, and the PKI and release steps that read or write files themselves. The host may use the model
  *   (it carries out what the model decided: timers/systemd.ts installs the units plan/timer_units.ts
  *   renders); the model never uses the host, which keeps folders that hold both (pki, release, etcd) acyclic.
  * - flows: what commands compose: install, day-two changes, cluster membership, backup, offsite, recovery,
  *   and the command bodies.
- * - cli: argv, flag specs, help, the terminal/JSON output; on top, loading the command bodies.
+ * - cli: argv, parsing flag values by their specs' rules, the terminal/JSON output; on top, attaching
+ *   each command body to its spec and loading it.
  */
 export const PLACES: Record<string, Layer> = {
   "lib/errors.ts": "core",
@@ -46,6 +48,7 @@ export const PLACES: Record<string, Layer> = {
   "lib/care.ts": "core",
 
   "lib/plan/": "model",
+  "lib/specs/": "model",
   "lib/pki/": "model",
   "lib/etcd/": "model",
   "lib/release/manifest.ts": "model",

@@ -93,6 +93,7 @@ export const E2E: readonly string[] = [
   "tests/backup/too_new_test.ts",
   "tests/bench/bench_smoke_test.ts",
   "tests/cli/help_suggest_test.ts",
+  "tests/cli/options_test.ts",
   "tests/cli/value_source_test.ts",
   "tests/cluster/join_test.ts",
   "tests/cluster/liveness_test.ts",

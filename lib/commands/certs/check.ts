@@ -1,11 +1,12 @@
 /** `etcdup certs check`: inspect every certificate of the PKI; exit 6 when any has a problem. */
-import type { CommandContext, FlagValues } from "../../command.ts";
-import { EtcdupError, Exit, type ExitCode, usageError } from "../../errors.ts";
+import type { ContextOf } from "../../specs/spec.ts";
+import type { checkFlags } from "../../specs/certs.ts";
+import { EtcdupError, Exit, type ExitCode } from "../../errors.ts";
 import { textfilePath, writeCertMetrics } from "../../monitor/textfile.ts";
 import { clientPairs } from "../../pki/clients.ts";
 import { type CertInspection, inspectPki } from "../../pki/inspect.ts";
 import { leafProfiles } from "../../pki/profiles.ts";
-import { flag, observeTarget, resolveTarget, type Target, wantedSans } from "./target.ts";
+import { observeTarget, resolveTarget, type SanOptions, type Target, wantedSans } from "./target.ts";
 
 /** One certificate as two or three lines of the human report. */
 function formatRow(c: CertInspection): string {
@@ -30,7 +31,7 @@ function formatRow(c: CertInspection): string {
  */
 export function checkCertificates(
   t: Target,
-  values: FlagValues,
+  o: SanOptions,
   warnDays: number,
 ): Promise<CertInspection[]> {
   return inspectPki(
@@ -40,7 +41,7 @@ export function checkCertificates(
     {
       now: new Date(),
       warnDays,
-      hostSans: wantedSans(values, t),
+      hostSans: wantedSans(o, t),
       etcdUid: t.etcdUid,
       etcdGid: t.etcdGid,
     },
@@ -49,8 +50,9 @@ export function checkCertificates(
 }
 
 /** Runs `certs check`. */
-export async function run(ctx: CommandContext): Promise<ExitCode> {
-  const t = resolveTarget(ctx.values);
+export async function run(ctx: ContextOf<typeof checkFlags>): Promise<ExitCode> {
+  const { options } = ctx;
+  const t = resolveTarget(options);
   if (t.host.stat(t.paths.dir) === undefined) {
     throw new EtcdupError({
       code: "no-pki",
@@ -59,14 +61,9 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
       exit: Exit.precondition,
     });
   }
-  const warnRaw = flag(ctx.values, "warn-days") ?? "30";
-  if (!/^\d+$/.test(warnRaw.trim())) {
-    throw usageError("bad-number", `--warn-days: '${warnRaw}' is not a whole number`);
-  }
   const now = new Date();
-  const certs = await checkCertificates(t, ctx.values, Number(warnRaw));
-  const promFile = flag(ctx.values, "prometheus");
-  if (promFile) writeCertMetrics(textfilePath(promFile), certs, now);
+  const certs = await checkCertificates(t, options, options["warn-days"]);
+  if (options.prometheus) writeCertMetrics(textfilePath(options.prometheus), certs, now);
   const problems = certs.flatMap((c) => c.problems.map((p) => ({ role: c.role, ...p })));
   const human = [
     `PKI ${t.paths.dir} (layout ${t.layout}${t.host.isLive ? "" : `, root ${t.host.root}`})`,

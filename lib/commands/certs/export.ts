@@ -3,13 +3,14 @@
  * on other nodes; also the writer of `rotate-ca --stage --out`.
  */
 import * as path from "node:path";
-import type { CommandContext } from "../../command.ts";
+import type { ContextOf } from "../../specs/spec.ts";
+import type { exportFlags } from "../../specs/certs.ts";
 import { EtcdupError, Exit, type ExitCode, usageError } from "../../errors.ts";
 import { HostRoot } from "../../host/fs.ts";
 import { loadCaAt } from "../../pki/ca.ts";
 import { renderCaExport } from "../../pki/export.ts";
 import { readPkiFile } from "../../pki/files.ts";
-import { flag, observeTarget, resolveTarget } from "./target.ts";
+import { observeTarget, resolveTarget } from "./target.ts";
 
 /** Writes a CA export to the local file `raw` (0600, the caller's), refusing to overwrite unless `force`. */
 export function writeExport(raw: string, text: string, force: boolean): string {
@@ -31,8 +32,9 @@ export function writeExport(raw: string, text: string, force: boolean): string {
 }
 
 /** Runs `certs export`. */
-export async function run(ctx: CommandContext): Promise<ExitCode> {
-  const raw = flag(ctx.values, "out");
+export async function run(ctx: ContextOf<typeof exportFlags>): Promise<ExitCode> {
+  const { options } = ctx;
+  const raw = options.out;
   if (!raw) {
     throw usageError(
       "missing-out",
@@ -40,7 +42,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
       "e.g. --out /root/etcd-ca.pem",
     );
   }
-  const t = resolveTarget(ctx.values);
+  const t = resolveTarget(options);
   const now = new Date();
   const observed = observeTarget(t);
   await loadCaAt(observed, t.paths, now);
@@ -49,7 +51,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     readPkiFile(observed, t.paths.caKey)!,
     now,
   );
-  const file = writeExport(raw, text, ctx.values.force === true);
+  const file = writeExport(raw, text, options.force);
   ctx.out.result(
     { file, mode: "0600" },
     `CA exported to ${file} (0600). It holds the CA private key: copy it securely, then delete it.\n` +

@@ -3,17 +3,16 @@
  * ETCDCTL_* and kube-apiserver settings that use it.
  */
 import * as path from "node:path";
-import type { CommandContext } from "../../command.ts";
+import type { ContextOf } from "../../specs/spec.ts";
+import type { issueClientFlags } from "../../specs/certs.ts";
 import { Exit, type ExitCode } from "../../errors.ts";
-import { positiveInt } from "../../plan/validate.ts";
-import { DEFAULT_KEY_ALGORITHM, parseKeyAlgorithm } from "../../pki/algorithms.ts";
+import { DEFAULT_KEY_ALGORITHM } from "../../pki/algorithms.ts";
 import { loadCaAt } from "../../pki/ca.ts";
 import { checkClientName, clientPair, planNewClient } from "../../pki/clients.ts";
-import { MAX_DAYS } from "../../pki/request.ts";
 import { readState, writeState } from "../../host/state.ts";
 import { ensureUserDirs, ownedByUser, renderUserProfile, userPlace, withUserClient } from "./for_user.ts";
 import { putInPlace } from "./put.ts";
-import { backdateOf, flag, observeTarget, resolveTarget } from "./target.ts";
+import { observeTarget, resolveTarget } from "./target.ts";
 
 /**
  * `ETCDCTL_ENDPOINTS=... ETCDCTL_CACERT=... ETCDCTL_CERT=... ETCDCTL_KEY=...`: etcdctl refuses a flag beside
@@ -25,12 +24,13 @@ function etcdctlEnv(endpoints: string, ca: string, cert: string, key: string): s
 }
 
 /** Runs `certs issue-client`. */
-export async function run(ctx: CommandContext): Promise<ExitCode> {
-  const t = resolveTarget(ctx.values);
+export async function run(ctx: ContextOf<typeof issueClientFlags>): Promise<ExitCode> {
+  const { options } = ctx;
+  const t = resolveTarget(options);
   const now = new Date();
   const name = ctx.positionals[0];
-  const outFlag = flag(ctx.values, "out");
-  const forUser = flag(ctx.values, "for-user");
+  const outFlag = options.out;
+  const forUser = options["for-user"];
   const place = forUser ? userPlace(t.host, forUser, outFlag) : undefined;
   const outDir = place?.dir ?? (outFlag ? path.resolve(outFlag) : t.paths.dir);
   checkClientName(name, outDir === t.paths.dir ? t.paths : undefined);
@@ -40,12 +40,12 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   const issued = await planNewClient(
     {
       pair,
-      commonName: flag(ctx.values, "cn") ?? name,
-      organization: flag(ctx.values, "org"),
-      days: positiveInt("days", flag(ctx.values, "days") ?? "365", MAX_DAYS),
-      algorithm: parseKeyAlgorithm(flag(ctx.values, "key-algorithm") ?? DEFAULT_KEY_ALGORITHM),
+      commonName: options.cn ?? name,
+      organization: options.org,
+      days: options.days,
+      algorithm: options["key-algorithm"] ?? DEFAULT_KEY_ALGORITHM,
       now,
-      backdateMinutes: backdateOf(ctx.values),
+      backdateMinutes: options.backdate,
     },
     observed,
     ca,
@@ -57,7 +57,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   const files = place ? [...ownedByUser(issued, place.account), profile!] : issued;
   const plan = { paths: t.paths, files, notes: [`issued client ${name}`], changed: true };
   const madeDirs = place ? ensureUserDirs(t.host, place) : [];
-  await putInPlace(ctx.values, t, ctx.out, plan, { now, signer: ca.signer.cert, restart: false });
+  await putInPlace(t, ctx.out, plan, { now, signer: ca.signer.cert });
   if (place && t.state) {
     const client = {
       name,

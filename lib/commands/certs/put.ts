@@ -4,7 +4,6 @@
  * unhealthy restart), and record the new files in the install record.
  */
 import type * as x509 from "@peculiar/x509";
-import type { FlagValues } from "../../command.ts";
 import type { Output } from "../../output.ts";
 import { asEtcdupError, EtcdupError, Exit } from "../../errors.ts";
 import { writeState } from "../../host/state.ts";
@@ -12,11 +11,17 @@ import { serviceManager } from "../../host/systemd.ts";
 import { waitHealthy } from "../../etcd/health.ts";
 import { adminClient, adminTlsClient } from "../../etcd/admin_client.ts";
 import { ownedFileNow } from "../../daytwo/swap.ts";
-import { parseHealthTimeoutMs } from "../../plan/health_timeout.ts";
 import { type PkiPlan, verifyPlan } from "../../pki/plan.ts";
 import type { Sans } from "../../pki/sans.ts";
 import { restorePki, writePki, type WriteResult } from "../../pki/write.ts";
-import { etcdIds, flag, type Target } from "./target.ts";
+import { etcdIds, type Target } from "./target.ts";
+
+/** The restart options of renew and rotate-ca (lib/specs/certs.ts), checked by their rules. */
+export interface RestartOptions {
+  "no-restart": boolean;
+  /** In milliseconds. */
+  "health-timeout": number;
+}
 
 /** How {@link putInPlace} handles one plan. */
 export interface PutOptions {
@@ -25,8 +30,8 @@ export interface PutOptions {
   signer?: x509.X509Certificate;
   /** Progress line printed before writing. */
   step?: string;
-  /** Restart etcd on the new files (renew, rotate-ca); issue-client changes nothing etcd loads. */
-  restart: boolean;
+  /** Restart etcd on the new files as these options say (renew, rotate-ca); issue-client changes nothing etcd loads. */
+  restart?: RestartOptions;
   /** Names to record as the wanted SANs (`renew --reset-sans`). */
   recordSans?: Sans;
   /** Runs once the plan is verified, before its first write (rotate-ca records its switch there). */
@@ -42,7 +47,6 @@ export interface PutResult {
 
 /** Verifies and writes `plan` (see the module doc); throws before writing anything when a new file is wrong. */
 export async function putInPlace(
-  values: FlagValues,
   t: Target,
   out: Output,
   plan: PkiPlan,
@@ -56,7 +60,7 @@ export async function putInPlace(
   for (const n of plan.notes) out.info(n);
   for (const p of applied.written) out.info(`wrote ${p}`);
   if (applied.backupDir) out.info(`old files kept in ${applied.backupDir}`);
-  const reload = opts.restart ? await reloadEtcd(values, t, out, applied) : undefined;
+  const reload = opts.restart ? await reloadEtcd(opts.restart, t, out, applied) : undefined;
   record(t, applied.written, opts.recordSans);
   return { applied, reload };
 }
@@ -80,15 +84,15 @@ function record(t: Target, written: string[], sans?: Sans): void {
  * Restarts etcd when it runs so it loads the new files, and waits for health over mTLS with the new
  * admin certificate; on failure the old files are put back and etcd restarted on them. Returns what happened.
  */
-async function reloadEtcd(values: FlagValues, t: Target, out: Output, applied: WriteResult): Promise<string> {
-  if (values["no-restart"] === true) {
+async function reloadEtcd(o: RestartOptions, t: Target, out: Output, applied: WriteResult): Promise<string> {
+  if (o["no-restart"]) {
     return "not restarted (--no-restart): restart etcd to load the new files";
   }
   const sm = serviceManager(t.host);
   if (!sm.live) return "not restarted (--root)";
   const unit = t.state?.unit ?? "etcd.service";
   if (!(await sm.isActive(unit))) return `${unit} is not running: it loads the new files when it starts`;
-  const timeoutMs = parseHealthTimeoutMs(flag(values, "health-timeout"));
+  const timeoutMs = o["health-timeout"];
   const client = t.state
     ? adminClient(t.host, t.state)
     : adminTlsClient(t.host, t.paths, ["https://127.0.0.1:2379"]);

@@ -2,7 +2,8 @@
  * `etcdup certs renew [all|ROLE|NAME...]`: reissue the layout's leaves and named client pairs from the
  * existing CA, then restart etcd and wait for health (old files restored when it does not come back).
  */
-import type { CommandContext, FlagValues } from "../../command.ts";
+import { type ContextOf, given, type Options } from "../../specs/spec.ts";
+import type { renewFlags } from "../../specs/certs.ts";
 import { Exit, type ExitCode, usageError } from "../../errors.ts";
 import { loadCaAt } from "../../pki/ca.ts";
 import { type ClientPair, clientPair, planReissue } from "../../pki/clients.ts";
@@ -10,12 +11,11 @@ import { ownerOf } from "../../pki/files.ts";
 import { type PkiPlan, type PlannedFile, planPki } from "../../pki/plan.ts";
 import type { ObservedPki } from "../../pki/types.ts";
 import { leafProfiles, type LeafRole } from "../../pki/profiles.ts";
-import { MAX_DAYS, validateRequest } from "../../pki/request.ts";
+import { validateRequest } from "../../pki/request.ts";
 import type { Output } from "../../output.ts";
-import { positiveInt } from "../../plan/validate.ts";
 import { textfilePath, writeCertMetrics } from "../../monitor/textfile.ts";
 import { putInPlace } from "./put.ts";
-import { baseRequest, flag, observeTarget, resolveTarget, type Target } from "./target.ts";
+import { baseRequest, observeTarget, resolveTarget, type Target } from "./target.ts";
 import { checkCertificates } from "./check.ts";
 
 /** The layout's leaves and the client pairs named on the command line (`all` when none is). */
@@ -67,12 +67,12 @@ function keepCertOwner(pair: ClientPair, observed: ObservedPki, files: PlannedFi
  * roles and client pairs). The CA is never among them: its expiry is a warning naming 'certs rotate-ca'.
  */
 async function expiring(
-  values: FlagValues,
+  o: Options<typeof renewFlags>,
   t: Target,
   out: Output,
 ): Promise<{ names: string[]; window: number }> {
-  const window = positiveInt("window", flag(values, "window") ?? "30", 3650);
-  const certs = await checkCertificates(t, values, window);
+  const window = o.window;
+  const certs = await checkCertificates(t, o, window);
   const names: string[] = [];
   for (const c of certs) {
     const due = c.problems.find((p) => p.code === "expired" || p.code === "expiring");
@@ -88,19 +88,18 @@ async function expiring(
 }
 
 /** Runs `certs renew`. */
-export async function run(ctx: CommandContext): Promise<ExitCode> {
-  const t = resolveTarget(ctx.values);
+export async function run(ctx: ContextOf<typeof renewFlags>): Promise<ExitCode> {
+  const { options } = ctx;
+  const t = resolveTarget(options);
   const now = new Date();
   let asked = ctx.positionals.length === 0 ? ["all"] : ctx.positionals;
-  const promFile = flag(ctx.values, "prometheus");
-  const textfile = promFile ? textfilePath(promFile) : undefined;
+  const textfile = options.prometheus ? textfilePath(options.prometheus) : undefined;
   /** Refreshes the textfile metrics after the run (the timer's job: renewal and monitoring in one). */
   const refresh = async () => {
     if (!textfile) return;
-    const warnDays = positiveInt("window", flag(ctx.values, "window") ?? "30", 3650);
-    writeCertMetrics(textfile, await checkCertificates(t, ctx.values, warnDays), new Date());
+    writeCertMetrics(textfile, await checkCertificates(t, options, options.window), new Date());
   };
-  if (ctx.values["if-expiring"] === true) {
+  if (options["if-expiring"]) {
     if (ctx.positionals.length > 0) {
       throw usageError(
         "if-expiring-with-names",
@@ -108,7 +107,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
         "Drop the names, or drop --if-expiring to renew exactly those.",
       );
     }
-    const due = await expiring(ctx.values, t, ctx.out);
+    const due = await expiring(options, t, ctx.out);
     if (due.names.length === 0) {
       await refresh();
       ctx.out.result(
@@ -119,11 +118,11 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     }
     ctx.out.info(`expiring within ${due.window} days: ${due.names.join(", ")}`);
     asked = due.names;
-  } else if (flag(ctx.values, "window") !== undefined) {
+  } else if (given(ctx, "window")) {
     throw usageError("window-without-if-expiring", "--window only applies with --if-expiring");
   }
-  const resetSans = ctx.values["reset-sans"] === true;
-  const req = { ...baseRequest(ctx.values, t, now), caDays: MAX_DAYS, exactSans: resetSans };
+  const resetSans = options["reset-sans"];
+  const req = { ...baseRequest(options, t, now), exactSans: resetSans };
   // every pair `chosen` may pick: NAME in the PKI dir, or a recorded --for-user pair
   const pairs = [...asked.map((a) => clientPair(t.paths.dir, a)), ...t.state?.userClients ?? []];
   const observed = observeTarget(t, pairs.flatMap((p) => [p.certPath, p.keyPath]));
@@ -142,19 +141,19 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
     : { paths: t.paths, files: [], notes: [], changed: false };
   const own = {
     ...req,
-    certDays: flag(ctx.values, "cert-days") === undefined ? undefined : req.certDays,
-    forceAlgorithm: flag(ctx.values, "key-algorithm") !== undefined,
+    certDays: given(ctx, "cert-days") ? req.certDays : undefined,
+    forceAlgorithm: options["key-algorithm"] !== undefined,
   };
   for (const pair of clients) {
     plan.files.push(...keepCertOwner(pair, observed, await planReissue(pair, observed, ca, own)));
     plan.notes.push(`reissued client ${pair.name}`);
     plan.changed = true;
   }
-  const { applied, reload } = await putInPlace(ctx.values, t, ctx.out, plan, {
+  const { applied, reload } = await putInPlace(t, ctx.out, plan, {
     now,
     signer: ca.signer.cert,
     step: `renewing ${asked.join(", ")} in ${t.paths.dir}`,
-    restart: true,
+    restart: options,
     recordSans: resetSans ? req.sans : undefined,
   });
   await refresh();

@@ -4,7 +4,8 @@
  * old CA. Each step restarts etcd and waits for health.
  */
 import * as path from "node:path";
-import type { CommandContext, FlagValues } from "../../command.ts";
+import type { ContextOf, Options } from "../../specs/spec.ts";
+import type { rotateCaFlags } from "../../specs/certs.ts";
 import { asEtcdupError, Exit, type ExitCode, usageError } from "../../errors.ts";
 import { removeOrphanTemps } from "../../host/apply.ts";
 import { STATE_DIR } from "../../host/state.ts";
@@ -17,21 +18,15 @@ import { pendingCa, planRotation, planRotationFinish, planRotationStage } from "
 import { removeRotationJournal, writeRotationJournal } from "../../pki/write.ts";
 import { writeExport } from "./export.ts";
 import { putInPlace } from "./put.ts";
-import { baseRequest, flag, observeTarget, resolveTarget } from "./target.ts";
+import { baseRequest, observeTarget, resolveTarget } from "./target.ts";
 
 /** The rotation steps, in order on a cluster: stage (optional on one node), switch, finish. */
 type Step = "stage" | "switch" | "finish";
 
 /** Which step runs, with the CA given and the export file asked for; usage errors for flags that do not go together. */
-function stepOf(values: FlagValues): { step: Step; given?: CaSource; out?: string } {
-  const finish = values.finish === true;
-  const stage = values.stage === true;
-  const given = readCaFlags({
-    caFrom: flag(values, "ca-from"),
-    caCert: flag(values, "ca-cert"),
-    caKey: flag(values, "ca-key"),
-  });
-  const out = flag(values, "out");
+function stepOf(o: Options<typeof rotateCaFlags>): { step: Step; given?: CaSource; out?: string } {
+  const { finish, stage, out } = o;
+  const given = readCaFlags({ caFrom: o["ca-from"], caCert: o["ca-cert"], caKey: o["ca-key"] });
   if (finish && (given || stage)) {
     throw usageError(
       "conflicting-flags",
@@ -76,14 +71,15 @@ function journalOf(plan: PkiPlan, startedAt: string): { startedAt: string; bundl
 }
 
 /** Runs `certs rotate-ca`. */
-export async function run(ctx: CommandContext): Promise<ExitCode> {
-  const t = resolveTarget(ctx.values);
+export async function run(ctx: ContextOf<typeof rotateCaFlags>): Promise<ExitCode> {
+  const { options } = ctx;
+  const t = resolveTarget(options);
   const now = new Date();
-  const req = baseRequest(ctx.values, t, now);
-  const { step, given, out } = stepOf(ctx.values);
+  const req = baseRequest(options, t, now);
+  const { step, given, out } = stepOf(options);
   const observed = observeTarget(t);
   const pending = pendingRotation(observed);
-  if (!flag(ctx.values, "key-algorithm") && !t.state) {
+  if (!options["key-algorithm"] && !t.state) {
     const ca = pending ? await pendingCa(pending, t.paths, now) : await loadCaAt(observed, t.paths, now);
     req.algorithm = ca.signer.algorithm;
   }
@@ -94,7 +90,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   } else if (step === "stage") {
     const staged = await planRotationStage(req, observed, given);
     plan = staged.plan;
-    if (staged.exportText && out) exported = writeExport(out, staged.exportText, ctx.values.force === true);
+    if (staged.exportText && out) exported = writeExport(out, staged.exportText, options.force);
   } else {
     plan = await planRotation(req, observed, given);
   }
@@ -105,10 +101,10 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   }
   const { doing, next } = describe(step, exported);
   const journal = step === "switch" ? journalOf(plan, pending?.startedAt ?? now.toISOString()) : undefined;
-  const { applied, reload } = await putInPlace(ctx.values, t, ctx.out, plan, {
+  const { applied, reload } = await putInPlace(t, ctx.out, plan, {
     now,
     step: `${doing} in ${t.paths.dir}`,
-    restart: true,
+    restart: options,
     beforeWrite: journal && (() => writeRotationJournal(t.host, t.paths, journal)),
   }).catch((err) => {
     // rolled back after an unhealthy restart: the old files are in place again, nothing left to finish

@@ -2,14 +2,12 @@
  * What every `etcdup certs` subcommand resolves first: where the PKI is and what it is for (flags, else
  * the install record, else the layout's defaults), and the planner request its flags describe.
  */
-import type { FlagValues } from "../../command.ts";
-import { notRoot, usageError } from "../../errors.ts";
+import { notRoot } from "../../errors.ts";
 import { HostRoot } from "../../host/fs.ts";
 import { type InstallState, readState } from "../../host/state.ts";
 import { lookupUser } from "../../host/accounts.ts";
 import { gatherFacts } from "../../host/facts.ts";
 import type { HostFacts } from "../../facts.ts";
-import { memberName, positiveInt, rootDir } from "../../plan/validate.ts";
 import { checkDir, checkDisjoint, checkLeads, installedDirs } from "../../plan/dirs.ts";
 import { DEFAULT_KEY_ALGORITHM, type KeyAlgorithm, parseKeyAlgorithm } from "../../pki/algorithms.ts";
 import { hostSans } from "../../pki/hostsans.ts";
@@ -33,22 +31,39 @@ export interface Target {
   facts: HostFacts;
 }
 
-/** A string flag's value, or undefined when it is not given. */
-export const flag = (v: FlagValues, k: string): string | undefined =>
-  typeof v[k] === "string" ? v[k] as string : undefined;
+/** The options (lib/specs/certs.ts) that say where the PKI is; the layout and name already checked. */
+export interface WhereOptions {
+  root: string;
+  layout?: Layout;
+  "pki-dir"?: string;
+  name?: string;
+}
 
-/** A repeatable flag's values (empty when it is not given). */
-const flagList = (v: FlagValues, k: string): string[] => Array.isArray(v[k]) ? v[k] as string[] : [];
+/** The options that say which names server and peer must cover. */
+export interface SanOptions {
+  san?: readonly string[];
+  "reset-sans"?: boolean;
+}
+
+/** The options of a reissue (renew, rotate-ca), checked by their specs' rules. */
+export interface ReissueOptions extends SanOptions {
+  "key-algorithm"?: KeyAlgorithm;
+  "cert-days": number;
+  /** Unset for renew, which never makes a CA. */
+  "ca-days"?: number;
+  backdate?: number;
+  "reuse-keys": boolean;
+}
 
 /**
  * Resolves the PKI of `--root`/`--layout`/`--pki-dir`/`--name`; refuses to run without root (`command`
  * names the command in that error).
  */
-export function resolveTarget(values: FlagValues, command = "certs"): Target {
-  const host = new HostRoot(rootDir(values.root));
+export function resolveTarget(o: WhereOptions, command = "certs"): Target {
+  const host = new HostRoot(o.root);
   const state = readState(host);
-  const layout = parseLayout(flag(values, "layout") ?? state?.layout ?? "etcd");
-  const flagDir = flag(values, "pki-dir");
+  const layout = o.layout ?? parseLayout(state?.layout ?? "etcd");
+  const flagDir = o["pki-dir"];
   const pkiDir = flagDir
     ? checkDir("pki-dir", "pki", flagDir)
     : state && state.layout === layout
@@ -68,8 +83,7 @@ export function resolveTarget(values: FlagValues, command = "certs"): Target {
     throw notRoot(command, "private keys are readable by root only, and it sets file owners");
   }
   const etcd = lookupUser(host, "etcd") ?? host.stat(paths.serverKey) ?? { uid: 0, gid: 0 };
-  const name = flag(values, "name");
-  const member = name === undefined ? state?.name ?? facts.hostname : memberName("name", name);
+  const member = o.name ?? state?.name ?? facts.hostname;
   return { host, state, layout, paths, memberName: member, etcdUid: etcd.uid, etcdGid: etcd.gid, facts };
 }
 
@@ -85,9 +99,8 @@ export function observeTarget(t: Target, extra: string[] = []): ObservedPki {
 }
 
 /** The key algorithm of new keys: the flag, else the installed one, else the default. */
-function algorithmOf(values: FlagValues, t: Target): KeyAlgorithm {
-  const given = flag(values, "key-algorithm");
-  if (given) return parseKeyAlgorithm(given);
+function algorithmOf(o: ReissueOptions, t: Target): KeyAlgorithm {
+  if (o["key-algorithm"]) return o["key-algorithm"];
   return t.state ? parseKeyAlgorithm(t.state.keyAlgorithm) : DEFAULT_KEY_ALGORITHM;
 }
 
@@ -97,36 +110,26 @@ function algorithmOf(values: FlagValues, t: Target): KeyAlgorithm {
  * `--san` rule now refuses (an earlier release took `foo_bar.example`) is no longer asked for; certificates
  * that hold it keep it until `--reset-sans`.
  */
-export function wantedSans(values: FlagValues, t: Target): Sans {
+export function wantedSans(o: SanOptions, t: Target): Sans {
   const state = t.state?.sans ?? { dns: [], ips: [] };
-  const recorded = values["reset-sans"] === true
+  const recorded = o["reset-sans"]
     ? []
     : [{ dns: state.dns.filter((d) => dnsName(d) !== undefined), ips: state.ips }];
-  return mergeSans(hostSans(t.facts), ...recorded, parseSans(flagList(values, "san")));
+  return mergeSans(hostSans(t.facts), ...recorded, parseSans([...o.san ?? []]));
 }
 
-/** `--backdate MINUTES` (0 to 1440), or undefined for the default. */
-export function backdateOf(values: FlagValues): number | undefined {
-  const raw = flag(values, "backdate");
-  if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) > 1440) {
-    throw usageError("bad-backdate", `--backdate: '${raw}' is not a whole number of minutes from 0 to 1440`);
-  }
-  return Number(raw);
-}
-
-/** The planner request of the flags and the target. */
-export function baseRequest(values: FlagValues, t: Target, now: Date): PkiRequest {
+/** The planner request of the options and the target. */
+export function baseRequest(o: ReissueOptions, t: Target, now: Date): PkiRequest {
   return {
     layout: t.layout,
     pkiDir: t.paths.dir,
-    algorithm: algorithmOf(values, t),
+    algorithm: algorithmOf(o, t),
     memberName: t.memberName,
-    sans: wantedSans(values, t),
-    certDays: positiveInt("cert-days", flag(values, "cert-days") ?? "365", MAX_DAYS),
-    caDays: positiveInt("ca-days", flag(values, "ca-days") ?? "3650", MAX_DAYS),
+    sans: wantedSans(o, t),
+    certDays: o["cert-days"],
+    caDays: o["ca-days"] ?? MAX_DAYS,
     now,
-    backdateMinutes: backdateOf(values),
-    reuseKeys: values["reuse-keys"] === true,
+    backdateMinutes: o.backdate,
+    reuseKeys: o["reuse-keys"],
   };
 }

@@ -1,7 +1,19 @@
 /** Flags of `etcdup recover`. */
-import type { CommandSpec } from "../spec.ts";
+import type { CommandSpec, FlagSpec } from "./spec.ts";
 import { configFlag, outputFlags } from "./common.ts";
 import { hostFlags } from "./install.ts";
+
+/** The flags of `etcdup recover`. */
+export const recoverFlags = {
+  "health-timeout": hostFlags["health-timeout"],
+  "dry-run": {
+    type: "boolean",
+    description: "Ask the members, decide, print the steps and the commands; change nothing.",
+    flagOnly: true,
+  },
+  ...configFlag,
+  ...outputFlags,
+} satisfies Record<string, FlagSpec>;
 
 /** `etcdup recover`: quorum lost for good, this member's data fine: force a new one-member cluster, once. */
 export const recoverSpec: CommandSpec = {
@@ -22,15 +34,5 @@ cluster, which no longer exists for this one (wipe its host or 'join --replace' 
 Examples:
   etcdup recover --dry-run    # what it would do and which members it drops
   etcdup recover`,
-  flags: {
-    "health-timeout": hostFlags["health-timeout"],
-    "dry-run": {
-      type: "boolean",
-      description: "Ask the members, decide, print the steps and the commands; change nothing.",
-      flagOnly: true,
-    },
-    ...configFlag,
-    ...outputFlags,
-  },
-  load: () => import("../../commands/recover.ts"),
+  flags: recoverFlags,
 };

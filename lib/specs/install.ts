@@ -1,9 +1,9 @@
 /** Flags of `etcdup install`. */
-import type { CommandSpec, FlagSpec } from "../spec.ts";
-import { configFlag, outputFlags, rootFlag } from "./common.ts";
+import type { CommandSpec, FlagSpec } from "./spec.ts";
+import { configFlag, healthTimeout, outputFlags, rootFlag } from "./common.ts";
 
 /** Where the release comes from and how it is trusted; shared with `download` and `upgrade`. */
-export const releaseFlags: Record<string, FlagSpec> = {
+export const releaseFlags = {
   version: {
     type: "string",
     value: "V",
@@ -35,13 +35,14 @@ export const releaseFlags: Record<string, FlagSpec> = {
   sha256: {
     type: "string",
     value: "HEX",
+    parse: "sha256",
     description:
       "Expected SHA-256 of the tarball; your own decision, it wins over the manifest (with a warning).",
   },
-};
+} satisfies Record<string, FlagSpec>;
 
 /** Certificate flags; shared with `certs`. */
-export const pkiFlags: Record<string, FlagSpec> = {
+export const pkiFlags = {
   "pki-dir": {
     type: "string",
     value: "DIR",
@@ -51,12 +52,14 @@ export const pkiFlags: Record<string, FlagSpec> = {
   layout: {
     type: "string",
     value: "NAME",
+    parse: "layout",
     description: "File names and CNs: 'etcd' (/etc/etcd/pki) or 'kubeadm' (/etc/kubernetes/pki/etcd).",
     defaultText: "etcd",
   },
   "key-algorithm": {
     type: "string",
     value: "ALG",
+    parse: "keyAlgorithm",
     description: "ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096 or ed25519.",
     defaultText: "ecdsa-p256",
   },
@@ -64,20 +67,23 @@ export const pkiFlags: Record<string, FlagSpec> = {
     type: "string",
     multiple: true,
     value: "NAME|IP",
+    parse: "san",
     description:
       "Extra subject alternative name for server and peer certificates (lower-cased, no trailing dot).",
   },
   "cert-days": {
     type: "string",
     value: "N",
+    parse: "days",
+    default: "365",
     description: "Validity of leaf certificates in days.",
-    defaultText: "365",
   },
   "ca-days": {
     type: "string",
     value: "N",
+    parse: "days",
+    default: "3650",
     description: "Validity of a new CA in days.",
-    defaultText: "3650",
   },
   "ca-from": {
     type: "string",
@@ -90,11 +96,17 @@ export const pkiFlags: Record<string, FlagSpec> = {
     description: "Use this existing CA certificate (PEM), with --ca-key.",
   },
   "ca-key": { type: "string", value: "FILE", description: "Private key (PEM) of --ca-cert." },
-};
+} satisfies Record<string, FlagSpec>;
 
 /** Member and cluster flags; shared with `join`. */
-export const memberFlags: Record<string, FlagSpec> = {
-  name: { type: "string", value: "NAME", description: "Member name.", defaultText: "the short hostname" },
+export const memberFlags = {
+  name: {
+    type: "string",
+    value: "NAME",
+    parse: "memberName",
+    description: "Member name.",
+    defaultText: "the short hostname",
+  },
   "advertise-address": {
     type: "string",
     value: "IP",
@@ -112,12 +124,24 @@ export const memberFlags: Record<string, FlagSpec> = {
     description: "Initial cluster token.",
     defaultText: "derived from --initial-cluster",
   },
-  "client-port": { type: "string", value: "PORT", description: "Client port.", defaultText: "2379" },
-  "peer-port": { type: "string", value: "PORT", description: "Peer port.", defaultText: "2380" },
-};
+  "client-port": {
+    type: "string",
+    value: "PORT",
+    parse: "port",
+    description: "Client port.",
+    defaultText: "2379",
+  },
+  "peer-port": {
+    type: "string",
+    value: "PORT",
+    parse: "port",
+    description: "Peer port.",
+    defaultText: "2380",
+  },
+} satisfies Record<string, FlagSpec>;
 
 /** Paths and service flags; shared with `join` and `upgrade`. */
-export const hostFlags: Record<string, FlagSpec> = {
+export const hostFlags = {
   "bin-dir": {
     type: "string",
     value: "DIR",
@@ -143,20 +167,15 @@ export const hostFlags: Record<string, FlagSpec> = {
     description: "Print the plan (files, owners, modes, users, service actions) and exit.",
     flagOnly: true,
   },
-  "health-timeout": {
-    type: "string",
-    value: "SECONDS",
-    description: "How long to wait for etcd to be healthy.",
-    defaultText: "60",
-  },
+  "health-timeout": healthTimeout,
   "skip-disk-check": {
     type: "boolean",
     description: "Do not measure the data dir's fsync latency before a first install (it only ever warns).",
   },
-};
+} satisfies Record<string, FlagSpec>;
 
 /** etcdup's scheduled jobs (lib/plan/timers.ts); shared with `join` (every member runs its own). */
-export const timerFlags: Record<string, FlagSpec> = {
+export const timerFlags = {
   "backup-schedule": {
     type: "string",
     value: "CALENDAR",
@@ -190,10 +209,10 @@ export const timerFlags: Record<string, FlagSpec> = {
     value: "DIR",
     description: "node_exporter textfile directory the certs timer refreshes etcdup-certs.prom in.",
   },
-};
+} satisfies Record<string, FlagSpec>;
 
 /** What keeps an unattended etcd healthy (lib/plan/care.ts); shared with `join`. */
-export const careFlags: Record<string, FlagSpec> = {
+export const careFlags = {
   "auto-compaction-retention": {
     type: "string",
     value: "DURATION",
@@ -233,7 +252,7 @@ export const careFlags: Record<string, FlagSpec> = {
     description: "Address of the plain-http /metrics and /health listener (port 2381), e.g. for Prometheus.",
     defaultText: "127.0.0.1",
   },
-};
+} satisfies Record<string, FlagSpec>;
 
 /** `etcdup install`. */
 export const installSpec: CommandSpec = {
@@ -261,5 +280,4 @@ export const installSpec: CommandSpec = {
     },
     ...outputFlags,
   },
-  load: () => import("../../commands/install.ts"),
 };

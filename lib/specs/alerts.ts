@@ -1,6 +1,17 @@
 /** Flags of `etcdup alerts`. */
-import type { CommandSpec } from "../spec.ts";
+import type { CommandSpec, FlagSpec } from "./spec.ts";
 import { configFlag, outputFlags, rootFlag } from "./common.ts";
+
+/** The flags of `etcdup alerts`. */
+export const alertsFlags = {
+  "scrape-config": {
+    type: "boolean",
+    description: "Print a Prometheus scrape config for this cluster's members instead of the rules.",
+  },
+  ...rootFlag,
+  ...configFlag,
+  ...outputFlags,
+} satisfies Record<string, FlagSpec>;
 
 /** `etcdup alerts`: Prometheus alerting rules for etcd, or a scrape config for this cluster. */
 export const alertsSpec: CommandSpec = {
@@ -16,14 +27,5 @@ with --metrics-address so Prometheus can reach them).
 Examples:
   etcdup alerts > /etc/prometheus/rules/etcd.yml
   etcdup alerts --scrape-config`,
-  flags: {
-    "scrape-config": {
-      type: "boolean",
-      description: "Print a Prometheus scrape config for this cluster's members instead of the rules.",
-    },
-    ...rootFlag,
-    ...configFlag,
-    ...outputFlags,
-  },
-  load: () => import("../../commands/alerts.ts"),
+  flags: alertsFlags,
 };

@@ -1,5 +1,5 @@
 /** Flags of `etcdup join`. */
-import type { CommandSpec } from "../spec.ts";
+import type { CommandSpec } from "./spec.ts";
 import { configFlag, outputFlags } from "./common.ts";
 import { careFlags, hostFlags, memberFlags, pkiFlags, releaseFlags, timerFlags } from "./install.ts";
 
@@ -55,5 +55,4 @@ Examples:
     ...configFlag,
     ...outputFlags,
   },
-  load: () => import("../../commands/join.ts"),
 };

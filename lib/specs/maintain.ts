@@ -1,6 +1,40 @@
 /** Flags of `etcdup maintain`. */
-import type { CommandSpec } from "../spec.ts";
+import type { CommandSpec, FlagSpec } from "./spec.ts";
 import { configFlag, outputFlags, rootFlag } from "./common.ts";
+
+/** The flags of `etcdup maintain`. */
+export const maintainFlags = {
+  force: { type: "boolean", description: "Defragment every member, worth it or not." },
+  "min-db-size": {
+    type: "string",
+    value: "SIZE",
+    parse: "size",
+    default: "100MiB",
+    description: "Never defragment a file smaller than this (e.g. 100MiB).",
+  },
+  "lock-timeout": {
+    type: "string",
+    value: "SECONDS",
+    parse: "timeout",
+    default: "600",
+    description: "How long to wait for another maintain run to finish.",
+  },
+  "defrag-timeout": {
+    type: "string",
+    value: "SECONDS",
+    parse: "timeout",
+    default: "1800",
+    description: "How long one member's defragmentation may take.",
+  },
+  "dry-run": {
+    type: "boolean",
+    description: "Print the sizes, alarms and what maintain would do, then exit; nothing is changed.",
+    flagOnly: true,
+  },
+  ...rootFlag,
+  ...configFlag,
+  ...outputFlags,
+} satisfies Record<string, FlagSpec>;
 
 /** `etcdup maintain`: alarms and DB sizes; defragment where worth it, leader last; recover from NOSPACE. */
 export const maintainSpec: CommandSpec = {
@@ -19,34 +53,5 @@ Exit: 0 done (or nothing to do), 2 bad flag, 4 a member is down or there is no l
 Examples:
   etcdup maintain --dry-run
   etcdup maintain --force --json`,
-  flags: {
-    force: { type: "boolean", description: "Defragment every member, worth it or not." },
-    "min-db-size": {
-      type: "string",
-      value: "SIZE",
-      description: "Never defragment a file smaller than this (e.g. 100MiB).",
-      defaultText: "100MiB",
-    },
-    "lock-timeout": {
-      type: "string",
-      value: "SECONDS",
-      description: "How long to wait for another maintain run to finish.",
-      defaultText: "600",
-    },
-    "defrag-timeout": {
-      type: "string",
-      value: "SECONDS",
-      description: "How long one member's defragmentation may take.",
-      defaultText: "1800",
-    },
-    "dry-run": {
-      type: "boolean",
-      description: "Print the sizes, alarms and what maintain would do, then exit; nothing is changed.",
-      flagOnly: true,
-    },
-    ...rootFlag,
-    ...configFlag,
-    ...outputFlags,
-  },
-  load: () => import("../../commands/maintain.ts"),
+  flags: maintainFlags,
 };

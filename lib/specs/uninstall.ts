@@ -1,6 +1,24 @@
 /** Flags of `etcdup uninstall`. */
-import type { CommandSpec } from "../spec.ts";
+import type { CommandSpec, FlagSpec } from "./spec.ts";
 import { configFlag, outputFlags, rootFlag } from "./common.ts";
+
+/** The flags of `etcdup uninstall`. */
+export const uninstallFlags = {
+  purge: { type: "boolean", description: "Also delete the data directory (all keys!) and the PKI." },
+  "purge-backups": {
+    type: "boolean",
+    description: "Also delete etcdup's snapshots in /var/backups/etcd (kept even with --purge otherwise).",
+  },
+  "keep-member": { type: "boolean", description: "Do not remove this member from its cluster first." },
+  "dry-run": {
+    type: "boolean",
+    description: "Print what would be removed and kept, change nothing.",
+    flagOnly: true,
+  },
+  ...rootFlag,
+  ...configFlag,
+  ...outputFlags,
+} satisfies Record<string, FlagSpec>;
 
 /** `etcdup uninstall`: remove exactly what etcdup wrote, keep data and PKI unless --purge. */
 export const uninstallSpec: CommandSpec = {
@@ -12,21 +30,5 @@ export const uninstallSpec: CommandSpec = {
     `Only files recorded in /var/lib/etcdup/state.json are touched, and only when their content is still
 what etcdup wrote: files you edited are kept and listed. Running it again is harmless.
 On a cluster member the member is first removed from the cluster, unless it is the last one or --keep-member.`,
-  flags: {
-    purge: { type: "boolean", description: "Also delete the data directory (all keys!) and the PKI." },
-    "purge-backups": {
-      type: "boolean",
-      description: "Also delete etcdup's snapshots in /var/backups/etcd (kept even with --purge otherwise).",
-    },
-    "keep-member": { type: "boolean", description: "Do not remove this member from its cluster first." },
-    "dry-run": {
-      type: "boolean",
-      description: "Print what would be removed and kept, change nothing.",
-      flagOnly: true,
-    },
-    ...rootFlag,
-    ...configFlag,
-    ...outputFlags,
-  },
-  load: () => import("../../commands/uninstall.ts"),
+  flags: uninstallFlags,
 };

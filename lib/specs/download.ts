@@ -1,7 +1,29 @@
 /** Flags of `etcdup download`. */
-import type { CommandSpec } from "../spec.ts";
+import type { CommandSpec, FlagSpec } from "./spec.ts";
 import { configFlag, outputFlags } from "./common.ts";
 import { releaseFlags } from "./install.ts";
+
+/** The flags of `etcdup download`. */
+export const downloadFlags = {
+  version: releaseFlags.version,
+  arch: {
+    type: "string",
+    value: "LIST",
+    description: "Comma-separated architectures.",
+    defaultText: "this machine's",
+  },
+  mirror: releaseFlags.mirror,
+  "mirror-ca": releaseFlags["mirror-ca"],
+  sha256: releaseFlags.sha256,
+  output: {
+    type: "string",
+    short: "o",
+    value: "DIR",
+    description: "Directory to write the bundle into (created).",
+  },
+  ...configFlag,
+  ...outputFlags,
+} satisfies Record<string, FlagSpec>;
 
 /** `etcdup download`: fetch and verify release tarballs into a bundle directory for air-gapped hosts. */
 export const downloadSpec: CommandSpec = {
@@ -15,25 +37,5 @@ once to check its layout and binaries before it is kept; DIR/SHA256SUMS covers e
 Examples:
   etcdup download --version 3.6.6 --arch amd64,arm64 --output ./etcd-bundle
   etcdup install --bundle ./etcd-bundle            # on the air-gapped host, no network needed`,
-  flags: {
-    version: releaseFlags.version,
-    arch: {
-      type: "string",
-      value: "LIST",
-      description: "Comma-separated architectures.",
-      defaultText: "this machine's",
-    },
-    mirror: releaseFlags.mirror,
-    "mirror-ca": releaseFlags["mirror-ca"],
-    sha256: releaseFlags.sha256,
-    output: {
-      type: "string",
-      short: "o",
-      value: "DIR",
-      description: "Directory to write the bundle into (created).",
-    },
-    ...configFlag,
-    ...outputFlags,
-  },
-  load: () => import("../../commands/download.ts"),
+  flags: downloadFlags,
 };

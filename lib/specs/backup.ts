@@ -1,17 +1,51 @@
 /** Flags of `etcdup backup`, `etcdup backup list` and `etcdup restore`. */
-import type { CommandSpec, FlagSpec } from "../spec.ts";
-import { configFlag, outputFlags, rootFlag } from "./common.ts";
+import type { CommandSpec, FlagSpec } from "./spec.ts";
+import { configFlag, healthTimeout, outputFlags, rootFlag } from "./common.ts";
 import { encryptFlags, identityFlag, s3AccessFlags, s3Flags } from "./offsite.ts";
 
 /** Where the snapshots are; shared by the three commands. */
-const dirFlag: Record<string, FlagSpec> = {
+const dirFlag = {
   dir: {
     type: "string",
     value: "DIR",
     description: "The backup directory (root 0700; snapshots root 0600).",
     defaultText: "/var/backups/etcd",
   },
-};
+} satisfies Record<string, FlagSpec>;
+
+/** The flags of `etcdup backup`. */
+export const backupFlags = {
+  ...dirFlag,
+  "keep-hourly": {
+    type: "string",
+    value: "N",
+    description: "Keep the newest snapshot of each of the newest N hours.",
+    defaultText: "24",
+  },
+  "keep-daily": {
+    type: "string",
+    value: "N",
+    description: "Keep the newest snapshot of each of the newest N days.",
+    defaultText: "7",
+  },
+  "keep-weekly": {
+    type: "string",
+    value: "N",
+    description: "Keep the newest snapshot of each of the newest N ISO weeks.",
+    defaultText: "4",
+  },
+  prometheus: {
+    type: "string",
+    value: "FILE",
+    description:
+      "Afterwards, write the snapshot's time, size and revision as node_exporter textfile metrics to FILE (*.prom).",
+  },
+  ...encryptFlags,
+  ...s3Flags,
+  ...rootFlag,
+  ...configFlag,
+  ...outputFlags,
+} satisfies Record<string, FlagSpec>;
 
 /** `etcdup backup`: a verified snapshot now, then retention. */
 export const backupSpec: CommandSpec = {
@@ -25,40 +59,22 @@ etcdup-<UTC time>-<member>-<etcd version>.db only then, with its record (<name>.
 keys, sizes) beside it. A snapshot that cannot be read back is deleted and backup exits 3.
 Retention keeps the newest snapshot of each of the newest N hours, days and ISO weeks (UTC) and always the
 newest; it only ever looks at files named by etcdup. 'etcdup-backup.timer' runs this hourly.`,
-  flags: {
-    ...dirFlag,
-    "keep-hourly": {
-      type: "string",
-      value: "N",
-      description: "Keep the newest snapshot of each of the newest N hours.",
-      defaultText: "24",
-    },
-    "keep-daily": {
-      type: "string",
-      value: "N",
-      description: "Keep the newest snapshot of each of the newest N days.",
-      defaultText: "7",
-    },
-    "keep-weekly": {
-      type: "string",
-      value: "N",
-      description: "Keep the newest snapshot of each of the newest N ISO weeks.",
-      defaultText: "4",
-    },
-    prometheus: {
-      type: "string",
-      value: "FILE",
-      description:
-        "Afterwards, write the snapshot's time, size and revision as node_exporter textfile metrics to FILE (*.prom).",
-    },
-    ...encryptFlags,
-    ...s3Flags,
-    ...rootFlag,
-    ...configFlag,
-    ...outputFlags,
-  },
-  load: () => import("../../commands/backup.ts"),
+  flags: backupFlags,
 };
+
+/** The flags of `etcdup backup list`. */
+export const backupListFlags = {
+  ...dirFlag,
+  remote: {
+    type: "boolean",
+    description:
+      "List the snapshots in the bucket (--upload, or the one recorded by the last backup) instead.",
+  },
+  ...s3Flags,
+  ...rootFlag,
+  ...configFlag,
+  ...outputFlags,
+} satisfies Record<string, FlagSpec>;
 
 /** `etcdup backup list`. */
 export const backupListSpec: CommandSpec = {
@@ -67,20 +83,30 @@ export const backupListSpec: CommandSpec = {
   usage: "etcdup backup list [--dir DIR] [flags]",
   details: `Every snapshot's SHA-256 is computed again and compared with its record; exits 6 when one differs
 or has no record.`,
-  flags: {
-    ...dirFlag,
-    remote: {
-      type: "boolean",
-      description:
-        "List the snapshots in the bucket (--upload, or the one recorded by the last backup) instead.",
-    },
-    ...s3Flags,
-    ...rootFlag,
-    ...configFlag,
-    ...outputFlags,
-  },
-  load: () => import("../../commands/backup_list.ts"),
+  flags: backupListFlags,
 };
+
+/** The flags of `etcdup restore`. */
+export const restoreFlags = {
+  "health-timeout": {
+    ...healthTimeout,
+    description: "How long to wait for etcd to be healthy after the restore.",
+  },
+  force: {
+    type: "boolean",
+    description: "Restore although this member's etcd runs in a cluster with other members (splits it off).",
+    flagOnly: true, // overrides a safety refusal: never from an exported ETCDUP_FORCE or a shared config file
+  },
+  latest: {
+    type: "boolean",
+    description: "Restore the newest etcdup snapshot under the s3://BUCKET/PREFIX given (or recorded).",
+  },
+  ...identityFlag,
+  ...s3AccessFlags,
+  ...rootFlag,
+  ...configFlag,
+  ...outputFlags,
+} satisfies Record<string, FlagSpec>;
 
 /** `etcdup restore FILE`. */
 export const restoreSpec: CommandSpec = {
@@ -96,28 +122,5 @@ and waits for health over mutual TLS and the snapshot's revision. Writes made af
 it. Interrupted, run the same command again: it finishes. In a cluster, the other members then rejoin with
 'etcdup join --replace'.`,
   positionals: { min: 0, max: 1, name: "FILE" },
-  flags: {
-    "health-timeout": {
-      type: "string",
-      value: "SECONDS",
-      description: "How long to wait for etcd to be healthy after the restore.",
-      defaultText: "60",
-    },
-    force: {
-      type: "boolean",
-      description:
-        "Restore although this member's etcd runs in a cluster with other members (splits it off).",
-      flagOnly: true, // overrides a safety refusal: never from an exported ETCDUP_FORCE or a shared config file
-    },
-    latest: {
-      type: "boolean",
-      description: "Restore the newest etcdup snapshot under the s3://BUCKET/PREFIX given (or recorded).",
-    },
-    ...identityFlag,
-    ...s3AccessFlags,
-    ...rootFlag,
-    ...configFlag,
-    ...outputFlags,
-  },
-  load: () => import("../../commands/restore.ts"),
+  flags: restoreFlags,
 };

@@ -1,7 +1,31 @@
 /** Flags of `etcdup upgrade`. */
-import type { CommandSpec } from "../spec.ts";
+import type { CommandSpec, FlagSpec } from "./spec.ts";
 import { configFlag, outputFlags, rootFlag } from "./common.ts";
 import { hostFlags, releaseFlags } from "./install.ts";
+
+/** The flags of `etcdup upgrade`. */
+export const upgradeFlags = {
+  version: releaseFlags.version,
+  mirror: releaseFlags.mirror,
+  "mirror-ca": releaseFlags["mirror-ca"],
+  tarball: releaseFlags.tarball,
+  bundle: releaseFlags.bundle,
+  sha256: releaseFlags.sha256,
+  "allow-downgrade": {
+    type: "boolean",
+    description:
+      "Allow going to an older version, following etcd's downgrade procedure (one minor at a time).",
+  },
+  "health-timeout": hostFlags["health-timeout"],
+  "dry-run": {
+    type: "boolean",
+    description: "Check the path and print the steps, change nothing.",
+    flagOnly: true,
+  },
+  ...rootFlag,
+  ...configFlag,
+  ...outputFlags,
+} satisfies Record<string, FlagSpec>;
 
 /** `etcdup upgrade`: snapshot, swap binaries, restart, verify; roll back on failure. */
 export const upgradeSpec: CommandSpec = {
@@ -20,27 +44,5 @@ Examples:
   etcdup upgrade --version v3.5.32
   etcdup upgrade --version latest-3.6
   etcdup upgrade --tarball ./etcd-v3.6.6-linux-amd64.tar.gz`,
-  flags: {
-    version: releaseFlags.version,
-    mirror: releaseFlags.mirror,
-    "mirror-ca": releaseFlags["mirror-ca"],
-    tarball: releaseFlags.tarball,
-    bundle: releaseFlags.bundle,
-    sha256: releaseFlags.sha256,
-    "allow-downgrade": {
-      type: "boolean",
-      description:
-        "Allow going to an older version, following etcd's downgrade procedure (one minor at a time).",
-    },
-    "health-timeout": hostFlags["health-timeout"],
-    "dry-run": {
-      type: "boolean",
-      description: "Check the path and print the steps, change nothing.",
-      flagOnly: true,
-    },
-    ...rootFlag,
-    ...configFlag,
-    ...outputFlags,
-  },
-  load: () => import("../../commands/upgrade.ts"),
+  flags: upgradeFlags,
 };

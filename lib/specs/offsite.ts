@@ -3,10 +3,10 @@
  * commands that take them (backup, restore, backup list). No flag carries a secret: S3 keys come from a
  * root-only file or the AWS variables, age identities from a file.
  */
-import type { FlagSpec } from "../spec.ts";
+import type { FlagSpec } from "./spec.ts";
 
 /** Where snapshots are uploaded and how to reach the service. */
-export const s3Flags: Record<string, FlagSpec> = {
+export const s3Flags = {
   upload: {
     type: "string",
     value: "s3://BUCKET/PREFIX",
@@ -41,15 +41,13 @@ export const s3Flags: Record<string, FlagSpec> = {
       "AWS-style credentials file ([default] aws_access_key_id/aws_secret_access_key), root-owned, mode 0600.",
     defaultText: "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN",
   },
-};
+} satisfies Record<string, FlagSpec>;
 
 /** How to reach the service, for commands that name the bucket otherwise (restore's s3:// argument). */
-export const s3AccessFlags: Record<string, FlagSpec> = Object.fromEntries(
-  Object.entries(s3Flags).filter(([name]) => name !== "upload"),
-);
+export const { upload: _upload, ...s3AccessFlags } = s3Flags;
 
 /** Encryption of snapshots to age recipients. */
-export const encryptFlags: Record<string, FlagSpec> = {
+export const encryptFlags = {
   "encrypt-to": {
     type: "string",
     multiple: true,
@@ -57,14 +55,14 @@ export const encryptFlags: Record<string, FlagSpec> = {
     description:
       "Encrypt snapshots with age to this X25519 recipient (age1...) or every recipient in FILE ('none': stop).",
   },
-};
+} satisfies Record<string, FlagSpec>;
 
 /** The age identity that decrypts snapshots. */
-export const identityFlag: Record<string, FlagSpec> = {
+export const identityFlag = {
   identity: {
     type: "string",
     value: "FILE",
     description:
       "age identity file (AGE-SECRET-KEY-1..., as age-keygen writes) to decrypt an encrypted snapshot.",
   },
-};
+} satisfies Record<string, FlagSpec>;

@@ -1,0 +1,29 @@
+/**
+ * From a command's merged raw values to its typed {@link Options} (the type is lib/specs/spec.ts's): each flag's value (or its spec's
+ * default) through the spec's rule, once, before the command body runs. Loaded with the body (the rules
+ * pull in the planners' validators), never at start-up.
+ */
+import type { FlagValues } from "../command.ts";
+import type { FlagSpec, Options } from "../specs/spec.ts";
+import { rules } from "./validators.ts";
+
+/**
+ * The options `flags` describe, from `values`: booleans true or false, repeatable flags as arrays (empty
+ * when unset), strings as their rule makes them, unset ones as their default or undefined.
+ * @example parseOptions({ days: { type: "string", parse: "days", default: "365", description: "" } }, {}) // { days: 365 }
+ */
+export function parseOptions<Flags extends Record<string, FlagSpec>>(
+  flags: Flags,
+  values: FlagValues,
+): Options<Flags> {
+  const options: Record<string, unknown> = {};
+  for (const [name, f] of Object.entries(flags)) {
+    const raw = Object.hasOwn(values, name) ? values[name] : f.default;
+    const one = (s: string): unknown => f.parse ? rules[f.parse](name, s) : s;
+    if (f.type === "boolean") options[name] = raw === true;
+    else if (Array.isArray(raw)) options[name] = raw.map(one);
+    else if (typeof raw === "string") options[name] = f.multiple ? [one(raw)] : one(raw);
+    else options[name] = f.multiple ? [] : undefined;
+  }
+  return options as Options<Flags>;
+}
