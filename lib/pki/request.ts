@@ -13,27 +13,36 @@ export const RENEW_WITHIN_DAYS = 30;
 /** Longest validity etcdup issues, in days (100 years). */
 export const MAX_DAYS = 36_500;
 
+/** The default lifetimes of a leaf and of the CA, in days. */
+export const DEFAULT_CERT_DAYS = 365;
+export const DEFAULT_CA_DAYS = 3650;
+
 function checkDays(flag: string, days: number): void {
   if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS) {
+    throw usageError("bad-number", `--${flag}: '${days}' is not a whole number from 1 to ${MAX_DAYS}`);
+  }
+}
+
+/**
+ * The one rule for certificate lifetimes, wherever they come from (install's plan, the certs commands, a
+ * request built in code): each 1 to {@link MAX_DAYS} days (`bad-number`, as the flags' `days` rule says),
+ * and a leaf never outliving the CA that signs it (`cert-outlives-ca`); exit 2 naming the flags.
+ */
+export function checkLifetimes(certDays: number, caDays: number): void {
+  checkDays("cert-days", certDays);
+  checkDays("ca-days", caDays);
+  if (certDays > caDays) {
     throw usageError(
-      "bad-validity",
-      `${flag}: validity must be a whole number of days from 1 to ${MAX_DAYS}, got ${days}`,
-      `Pass e.g. ${flag} 365.`,
+      "cert-outlives-ca",
+      `--cert-days ${certDays} is longer than --ca-days ${caDays}`,
+      "A leaf cannot outlive the CA that signs it; shorten --cert-days or lengthen --ca-days.",
     );
   }
 }
 
 /** Validates the request's values (exit 2 naming the flag). */
 export function validateRequest(req: PkiRequest): void {
-  checkDays("--cert-days", req.certDays);
-  checkDays("--ca-days", req.caDays);
-  if (req.certDays > req.caDays) {
-    throw usageError(
-      "bad-validity",
-      `--cert-days ${req.certDays} is longer than --ca-days ${req.caDays}`,
-      "A leaf cannot outlive the CA that signs it; shorten --cert-days or lengthen --ca-days.",
-    );
-  }
+  checkLifetimes(req.certDays, req.caDays);
   if (req.backdateMinutes !== undefined && !(req.backdateMinutes >= 0 && req.backdateMinutes <= 1440)) {
     throw usageError("bad-validity", `--backdate: must be 0 to 1440 minutes, got ${req.backdateMinutes}`);
   }

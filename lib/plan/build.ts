@@ -10,6 +10,7 @@ import { DEFAULT_KEY_ALGORITHM, parseKeyAlgorithm } from "../pki/algorithms.ts";
 import { defaultPkiDir, parseLayout } from "../pki/layout.ts";
 import { hostSans } from "../pki/hostsans.ts";
 import { checkCaFlags } from "../pki/export.ts";
+import { checkLifetimes, DEFAULT_CA_DAYS, DEFAULT_CERT_DAYS, MAX_DAYS } from "../pki/request.ts";
 import { mergeSans, parseSans, type Sans } from "../pki/sans.ts";
 import {
   type Arch,
@@ -209,15 +210,13 @@ function planSans(values: FlagValues, facts: HostFacts, member: PlannedMember): 
 function planPki(values: FlagValues, facts: HostFacts, member: PlannedMember): PlannedPki {
   const layout = parseLayout(str(values, "layout") ?? "etcd");
   const pkiDir = checkDir("pki-dir", "pki", str(values, "pki-dir") ?? defaultPkiDir(layout));
-  const certDays = v.positiveInt("cert-days", str(values, "cert-days") ?? "365");
-  const caDays = v.positiveInt("ca-days", str(values, "ca-days") ?? "3650");
-  if (certDays > caDays) {
-    throw usageError(
-      "cert-outlives-ca",
-      `--cert-days ${certDays} is longer than --ca-days ${caDays}`,
-      "A certificate cannot outlive its CA; lower --cert-days.",
-    );
-  }
+  const certDays = v.positiveInt(
+    "cert-days",
+    str(values, "cert-days") ?? String(DEFAULT_CERT_DAYS),
+    MAX_DAYS,
+  );
+  const caDays = v.positiveInt("ca-days", str(values, "ca-days") ?? String(DEFAULT_CA_DAYS), MAX_DAYS);
+  checkLifetimes(certDays, caDays);
   const caFrom = str(values, "ca-from");
   const caCert = str(values, "ca-cert");
   const caKey = str(values, "ca-key");

@@ -17,6 +17,8 @@ import { observePki } from "../../lib/pki/observe.ts";
 import { type PkiRequest, verifyPlan } from "../../lib/pki/plan.ts";
 import type { ObservedPki } from "../../lib/pki/types.ts";
 import { certSans, normalizeIp } from "../../lib/pki/sans.ts";
+import { checkLifetimes, DEFAULT_CA_DAYS, DEFAULT_CERT_DAYS, MAX_DAYS } from "../../lib/pki/request.ts";
+import { pkiFlags } from "../../lib/specs/install.ts";
 import {
   makePki,
   observe,
@@ -254,15 +256,15 @@ Deno.test("planPki: impossible validity, bad SANs and unknown algorithms are usa
   const t = await tempRoot();
   try {
     for (
-      const [over, re] of [
-        [{ certDays: 0 }, /^--cert-days: /],
-        [{ caDays: 40_000 }, /^--ca-days: /],
-        [{ certDays: 4000 }, /^--cert-days 4000 is longer than --ca-days 3650/],
-        [{ sans: { dns: ["bad name!"], ips: [] } }, /^--san: 'bad name!'/],
-        [{ sans: { dns: [], ips: ["10.0.0.300"] } }, /^--san: '10\.0\.0\.300'/],
-      ] as [Partial<PkiRequest>, RegExp][]
+      const [over, code, re] of [
+        [{ certDays: 0 }, "bad-number", /^--cert-days: /],
+        [{ caDays: 40_000 }, "bad-number", /^--ca-days: /],
+        [{ certDays: 4000 }, "cert-outlives-ca", /^--cert-days 4000 is longer than --ca-days 3650/],
+        [{ sans: { dns: ["bad name!"], ips: [] } }, "bad-san", /^--san: 'bad name!'/],
+        [{ sans: { dns: [], ips: ["10.0.0.300"] } }, "bad-san", /^--san: '10\.0\.0\.300'/],
+      ] as [Partial<PkiRequest>, string, RegExp][]
     ) {
-      const e = await rejectsWith(() => planOn(request(over), t.host), codeOf(over), Exit.usage);
+      const e = await rejectsWith(() => planOn(request(over), t.host), code, Exit.usage);
       assert.match(e.message, re);
     }
     assert.throws(
@@ -278,11 +280,6 @@ Deno.test("planPki: impossible validity, bad SANs and unknown algorithms are usa
     await t.cleanup();
   }
 });
-
-/** The error code a bad request should produce. */
-function codeOf(over: object): string {
-  return "sans" in over ? "bad-san" : "bad-validity";
-}
 
 Deno.test("planPki: a world-readable key and a wrong owner are repaired in place (fix-owner), content kept", async () => {
   await withPki(async (t) => {
@@ -377,4 +374,24 @@ Deno.test("observePki names root and etcd owners (etcd only when its ids are giv
     assert.ok(!linked.missing && linked.isSymlink && linked.text?.includes("PRIVATE KEY"));
     await rejectsWith(() => planOn(request(), t.host), "pki-file-is-symlink", Exit.precondition);
   });
+});
+
+Deno.test("lifetimes: the flags' defaults are the planner's, and install and the certs commands share one rule", () => {
+  // The specs load at start-up, which may not pull lib/pki in: they write the defaults out, checked here.
+  assert.equal(pkiFlags["cert-days"].default, String(DEFAULT_CERT_DAYS));
+  assert.equal(pkiFlags["ca-days"].default, String(DEFAULT_CA_DAYS));
+  checkLifetimes(DEFAULT_CERT_DAYS, DEFAULT_CA_DAYS);
+  for (
+    const [cert, ca, code] of [[0, 3650, "bad-number"], [365, MAX_DAYS + 1, "bad-number"], [
+      4000,
+      3650,
+      "cert-outlives-ca",
+    ]] as [number, number, string][]
+  ) {
+    assert.throws(
+      () => checkLifetimes(cert, ca),
+      (e: EtcdupError) => e.code === code && e.exit === Exit.usage,
+      `${cert}/${ca}`,
+    );
+  }
 });
