@@ -4,10 +4,17 @@ import { configFlag, outputFlags, rootFlag } from "./common.ts";
 
 /** The flags of `etcdup uninstall`. */
 export const uninstallFlags = {
-  purge: { type: "boolean", description: "Also delete the data directory (all keys!) and the PKI." },
+  // Deleting data is asked for on the command line each time: never from an exported ETCDUP_PURGE or a
+  // config file shared with install.
+  purge: {
+    type: "boolean",
+    description: "Also delete the data directory (all keys!) and the PKI.",
+    flagOnly: true,
+  },
   "purge-backups": {
     type: "boolean",
     description: "Also delete etcdup's snapshots in /var/backups/etcd (kept even with --purge otherwise).",
+    flagOnly: true,
   },
   "keep-member": { type: "boolean", description: "Do not remove this member from its cluster first." },
   "dry-run": {

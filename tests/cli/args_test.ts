@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import { parseCommand } from "../../lib/cli/args.ts";
 import { installSpec } from "../../lib/specs/install.ts";
 import { restoreSpec } from "../../lib/specs/backup.ts";
+import { uninstallSpec } from "../../lib/specs/uninstall.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
 import { rejectsWith } from "../release/helpers.ts";
 
@@ -109,6 +110,30 @@ Deno.test("restore --force (splits a member off a live cluster) is flag-only: ET
       return true;
     });
     assert.equal((await parseCommand(restoreSpec, ["--force", "/snap.db"], {})).values.force, true);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("uninstall --purge and --purge-backups (delete data) are flag-only: neither ETCDUP_* nor a config key purges", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const env = { ETCDUP_PURGE: "1", ETCDUP_PURGE_BACKUPS: "1" };
+    const fromEnv = await parseCommand(uninstallSpec, [], env);
+    assert.equal(fromEnv.values.purge, undefined, "an exported ETCDUP_PURGE does not purge");
+    assert.equal(fromEnv.values["purge-backups"], undefined, "nor ETCDUP_PURGE_BACKUPS");
+    for (const key of ["purge", "purge-backups"]) {
+      const file = `${dir}/${key}.yaml`;
+      writeFileSync(file, `${key}: true\n`);
+      await assert.rejects(parseCommand(uninstallSpec, ["--config", file], {}), (err: unknown) => {
+        assert.ok(err instanceof EtcdupError);
+        assert.equal(err.exit, Exit.usage);
+        assert.equal(err.code, "config-unknown-key");
+        return true;
+      });
+    }
+    const given = await parseCommand(uninstallSpec, ["--purge", "--purge-backups"], {});
+    assert.deepEqual([given.values.purge, given.values["purge-backups"]], [true, true]);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
