@@ -89,7 +89,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
   // Until the flags are parsed (help, version, a bad flag), argv decides; then the merged values do.
   let out: Output = createOutput({
     json: argv.includes("--json"),
-    quiet: argv.includes("--quiet") || argv.includes("-q"),
+    quiet: argv.includes("--quiet") || argv.includes("-q") ? true : undefined,
     env,
   });
   try {

@@ -9,6 +9,7 @@ import { escapeControls, escapeJsonControls, formatBytes } from "../text.ts";
 /** Options deciding the {@link OutputMode}. */
 export interface OutputOptions {
   json?: boolean;
+  /** Quiet or not; undefined: ETCDUP_QUIET decides (see {@link outputMode}). */
   quiet?: boolean;
   /** Environment to read NO_COLOR / ETCDUP_QUIET from; defaults to Deno.env. */
   env?: Record<string, string | undefined>;
@@ -24,11 +25,15 @@ const defaultWrite = {
   stderr: (s: string) => void Deno.stderr.writeSync(encoder.encode(s)),
 };
 
-/** Picks the mode from flags and environment: --json > --quiet/ETCDUP_QUIET > TTY > plain. */
+/**
+ * Picks the mode: --json > quiet > TTY > plain. `quiet` undefined (before the flags are parsed) falls back to
+ * ETCDUP_QUIET read as the flag parser reads a boolean (1/true/yes); once parsed, the merged value decides, so
+ * `ETCDUP_QUIET=false` is not quiet.
+ */
 export function outputMode(opts: OutputOptions): OutputMode {
   const env = opts.env ?? Deno.env.toObject();
   if (opts.json) return "json";
-  if (opts.quiet || (env.ETCDUP_QUIET ?? "") !== "" && env.ETCDUP_QUIET !== "0") return "quiet";
+  if (opts.quiet ?? /^(1|true|yes)$/i.test((env.ETCDUP_QUIET ?? "").trim())) return "quiet";
   const tty = opts.isTty ?? Deno.stderr.isTerminal();
   return tty ? "tty" : "plain";
 }

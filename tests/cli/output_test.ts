@@ -16,6 +16,13 @@ Deno.test("mode: --json beats --quiet, ETCDUP_QUIET quiets, TTY decides the rest
   assert.equal(outputMode({ json: true, quiet: true, env: {}, isTty: true }), "json");
   assert.equal(outputMode({ env: { ETCDUP_QUIET: "1" }, isTty: true }), "quiet");
   assert.equal(outputMode({ env: { ETCDUP_QUIET: "0" }, isTty: true }), "tty");
+  assert.equal(outputMode({ env: { ETCDUP_QUIET: "false" }, isTty: true }), "tty", "read as a boolean");
+  assert.equal(outputMode({ env: { ETCDUP_QUIET: "yes" }, isTty: true }), "quiet");
+  assert.equal(
+    outputMode({ quiet: false, env: { ETCDUP_QUIET: "1" }, isTty: true }),
+    "tty",
+    "once the flags are parsed, their merged value decides",
+  );
   assert.equal(outputMode({ env: {}, isTty: false }), "plain");
 });
 
