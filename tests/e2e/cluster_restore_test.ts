@@ -9,16 +9,15 @@
 import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
 import * as path from "node:path";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
-import { Container } from "./harness/container.ts";
+import type { Container } from "./harness/container.ts";
 import { etcdupUnderTest } from "./harness/etcdup.ts";
-import { Network, type NetworkHost } from "./harness/network.ts";
-import { etcdctlOk, type EtcdNode, members } from "./harness/etcdctl.ts";
+import { Network } from "./harness/network.ts";
+import { addHosts, bootMember, type MemberNode } from "./harness/member.ts";
+import { etcdctlOk, members } from "./harness/etcdctl.ts";
 
 const CA_EXPORT = "/root/ca.export";
 
-interface Node extends EtcdNode {
-  host: NetworkHost;
-}
+type Node = MemberNode;
 
 Deno.test("a whole cluster rebuilt from one snapshot: restore on one member, join --replace on the others", async () => {
   const [fx, etcdup] = await Promise.all([etcdFixture("sid"), etcdupUnderTest()]);
@@ -34,20 +33,10 @@ Deno.test("a whole cluster rebuilt from one snapshot: restore on one member, joi
     return r;
   };
   try {
-    const hosts = await Promise.all([1, 2, 3].map(() => net.addHost()));
-    hosts.sort((a, b) => a.address.localeCompare(b.address, "en", { numeric: true }));
-    const nodes: Node[] = await Promise.all(hosts.map(async (host, i) => {
-      const name = `n${i + 1}`;
-      const ct = await Container.boot({
-        name: `crestore-${name}`,
-        hostname: name,
-        netns: host.netns,
-        binds: etcdup.binds,
-      });
-      cts.push(ct);
-      await ct.copyIn(fx.tarball, tarball);
-      return { ct, host, name, clientUrl: `https://${host.address}:2379` };
-    }));
+    const setup = { binds: etcdup.binds, tarball: { from: fx.tarball, to: tarball }, booted: cts };
+    const nodes: Node[] = await Promise.all(
+      (await addHosts(net, 3)).map((host, i) => bootMember(setup, host, `n${i + 1}`, `crestore-n${i + 1}`)),
+    );
     const [n1, n2, n3] = nodes;
     const initialCluster = nodes.map((n) => `${n.name}=https://${n.host.address}:2380`).join(",");
     const install = (n: Node) => [

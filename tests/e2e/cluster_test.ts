@@ -15,25 +15,17 @@ import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { execOk } from "../support/exec.ts";
 import { sanText } from "../support/openssl.ts";
 import { waitUntil } from "../support/wait.ts";
-import { Container } from "./harness/container.ts";
+import type { Container } from "./harness/container.ts";
 import { etcdupUnderTest } from "./harness/etcdup.ts";
-import { Network, type NetworkHost } from "./harness/network.ts";
-import {
-  etcdActivating,
-  etcdctl,
-  etcdctlOk,
-  type EtcdNode,
-  killMidway,
-  members,
-  QUICK,
-} from "./harness/etcdctl.ts";
+import { Network } from "./harness/network.ts";
+import { addHosts, bootMember, type MemberNode } from "./harness/member.ts";
+import { etcdActivating, etcdctl, etcdctlOk, killMidway, members, QUICK } from "./harness/etcdctl.ts";
 
 const etcdup = await etcdupUnderTest();
 const PKI = "/etc/etcd/pki";
 const CA_EXPORT = "/root/ca.export";
 /** One node of the test: its container, address and member name. */
-interface Node extends EtcdNode {
-  host: NetworkHost;
+interface Node extends MemberNode {
   peerUrl: string;
 }
 
@@ -81,31 +73,14 @@ Deno.test("cluster: static bootstrap of three, failover, a fourth joins and leav
   const release = ["--tarball", tarball, "--sha256", fx.sha256, "--health-timeout", "120"];
   const net = await Network.create("10.89.0");
   const nodes: Node[] = [];
+  const cts: Container[] = [];
   const work = await Deno.makeTempDir({ prefix: "etcdup-e2e-cluster-" });
   try {
-    const hosts = await Promise.all([1, 2, 3, 4].map(() => net.addHost()));
-    // addHost numbers hosts in call order; sort so n1 is .11.
-    hosts.sort((a, b) => a.address.localeCompare(b.address, "en", { numeric: true }));
-    const cts = await Promise.all(
-      hosts.map((host, i) =>
-        Container.boot({
-          name: `cluster-n${i + 1}`,
-          hostname: `n${i + 1}`,
-          netns: host.netns,
-          binds: etcdup.binds,
-        })
-      ),
+    const setup = { binds: etcdup.binds, tarball: { from: fx.tarball, to: tarball }, booted: cts };
+    const machines = await Promise.all(
+      (await addHosts(net, 4)).map((host, i) => bootMember(setup, host, `n${i + 1}`, `cluster-n${i + 1}`)),
     );
-    cts.forEach((ct, i) =>
-      nodes.push({
-        ct,
-        host: hosts[i],
-        name: `n${i + 1}`,
-        clientUrl: `https://${hosts[i].address}:2379`,
-        peerUrl: `https://${hosts[i].address}:2380`,
-      })
-    );
-    for (const n of nodes) await n.ct.copyIn(fx.tarball, tarball);
+    nodes.push(...machines.map((m) => ({ ...m, peerUrl: `https://${m.host.address}:2380` })));
     const trio = nodes.slice(0, 3);
     const [n1, n2, n3, n4] = nodes;
     const initialCluster = trio.map((n) => `${n.name}=${n.peerUrl}`).join(",");
@@ -304,7 +279,7 @@ Deno.test("cluster: static bootstrap of three, failover, a fourth joins and leav
       assertEquals(await etcdctlOk(n4, ["get", "/cluster/after-leave", "--print-value-only"]), "ok\n");
     });
   } finally {
-    await Promise.all(nodes.map((n) => n.ct.destroy()));
+    await Promise.all(cts.map((ct) => ct.destroy()));
     await net.destroy();
     await Deno.remove(work, { recursive: true });
   }

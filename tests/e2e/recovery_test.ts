@@ -13,10 +13,11 @@ import * as path from "node:path";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import type { ExecResult } from "../support/exec.ts";
 import { waitUntil } from "../support/wait.ts";
-import { Container } from "./harness/container.ts";
+import type { Container } from "./harness/container.ts";
 import { etcdupUnderTest } from "./harness/etcdup.ts";
 import { Network, type NetworkHost } from "./harness/network.ts";
-import { etcdActivating, etcdctlOk, type EtcdNode, killMidway, members } from "./harness/etcdctl.ts";
+import { addHosts, bootMember, type MemberNode } from "./harness/member.ts";
+import { etcdActivating, etcdctlOk, killMidway, members } from "./harness/etcdctl.ts";
 
 const etcdup = await etcdupUnderTest();
 const CA_EXPORT = "/root/ca.export";
@@ -25,9 +26,7 @@ const FORCE_ENV = "/run/etcdup/force-new-cluster.env";
 const RECOVERY_RECORD = "/var/lib/etcdup/recovery.json";
 
 /** One host of the test: its container, address and the member name it runs. */
-interface Node extends EtcdNode {
-  host: NetworkHost;
-}
+type Node = MemberNode;
 
 /** The JSON error event of a refused `--json` run. */
 function jsonError(r: ExecResult): { code: string; message: string; exit: number } {
@@ -56,22 +55,13 @@ Deno.test("recovery: recover after quorum loss (killed and resumed), join --repl
   const cts: Container[] = [];
   const work = await Deno.makeTempDir({ prefix: "etcdup-e2e-recovery-" });
   const caCopy = path.join(work, "ca.export");
-  /** Boots a container in `host`'s namespace, with the fixture tarball and (once exported) the CA export. */
-  const boot = async (host: NetworkHost, name: string, label: string): Promise<Node> => {
-    const ct = await Container.boot({
-      name: `recovery-${label}`,
-      hostname: name,
-      netns: host.netns,
-      binds: etcdup.binds,
-    });
-    cts.push(ct);
-    await ct.copyIn(fx.tarball, tarball);
-    return { ct, host, name, clientUrl: `https://${host.address}:2379` };
-  };
+  const setup = { binds: etcdup.binds, tarball: { from: fx.tarball, to: tarball }, booted: cts };
+  /** Boots a machine for the member `name` in `host`'s namespace (the CA export is copied in once made). */
+  const boot = (host: NetworkHost, name: string, label: string) =>
+    bootMember(setup, host, name, `recovery-${label}`);
   const memberArgs = (n: Node) => ["--name", n.name, "--advertise-address", n.host.address];
   try {
-    const hosts = await Promise.all([1, 2, 3, 4, 5].map(() => net.addHost()));
-    hosts.sort((a, b) => a.address.localeCompare(b.address, "en", { numeric: true }));
+    const hosts = await addHosts(net, 5);
     // n1..n3 form the cluster; the hosts at .14 and .15 are fresh machines that later replace n2 and n3.
     const [n1, n2, n3, fresh2, fresh3] = await Promise.all([
       boot(hosts[0], "n1", "n1"),
