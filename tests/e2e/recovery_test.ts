@@ -11,8 +11,9 @@
 import { deepStrictEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
 import * as path from "node:path";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
-import type { ExecResult } from "../support/exec.ts";
 import { waitUntil } from "../support/wait.ts";
+import { assertRefused } from "../support/refusal.ts";
+import { Exit } from "../../lib/errors.ts";
 import type { Container } from "./harness/container.ts";
 import { etcdupUnderTest } from "./harness/etcdup.ts";
 import { Network, type NetworkHost } from "./harness/network.ts";
@@ -27,20 +28,6 @@ const RECOVERY_RECORD = "/var/lib/etcdup/recovery.json";
 
 /** One host of the test: its container, address and the member name it runs. */
 type Node = MemberNode;
-
-/** The JSON error event of a refused `--json` run. */
-function jsonError(r: ExecResult): { code: string; message: string; exit: number } {
-  const line = r.stdout.split("\n").find((l) => l.includes('"event":"error"'));
-  if (!line) throw new Error(`no error event (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
-  return JSON.parse(line);
-}
-
-/** Asserts a refusal: exit 7 with error code `code` (and a message matching `message`). */
-function assertRefused(r: ExecResult, code: string, message: RegExp): void {
-  const e = jsonError(r);
-  assertEquals({ exit: r.code, code: e.code }, { exit: 7, code }, `${r.stdout}\n${r.stderr}`);
-  assertMatch(e.message, message);
-}
 
 /** The keys under /data/ and their values, as `node` serves them. */
 async function data(node: Node): Promise<string> {
@@ -110,13 +97,18 @@ Deno.test("recovery: recover after quorum loss (killed and resumed), join --repl
 
     await t.step("recover on a healthy cluster is refused: exit 7, cluster-has-quorum", async () => {
       const r = await etcdup.run(n1.ct, ["recover", "--json"], { timeoutMs: 120_000 });
-      assertRefused(r, "cluster-has-quorum", /follows the leader .*3 of 3 voting members answer/);
+      assertRefused(
+        r,
+        Exit.precondition,
+        "cluster-has-quorum",
+        /follows the leader .*3 of 3 voting members answer/,
+      );
       assertEquals((await n1.ct.exec(["test", "-e", FORCE_DROP_IN])).code, 1, "no force drop-in written");
     });
 
     await t.step("join --replace of a live member is refused: exit 7, replace-live-member", async () => {
       const r = await etcdup.run(fresh2.ct, replace(fresh2, "n2"), { timeoutMs: 300_000 });
-      assertRefused(r, "replace-live-member", /member n2 answers/);
+      assertRefused(r, Exit.precondition, "replace-live-member", /member n2 answers/);
       assertEquals((await members(n1)).map((m) => m.name), ["n1", "n2", "n3"]);
     });
 
@@ -172,6 +164,7 @@ Deno.test("recovery: recover after quorum loss (killed and resumed), join --repl
       const r = await etcdup.run(fresh2.ct, replace(fresh2, "n2"), { timeoutMs: 300_000 });
       assertRefused(
         r,
+        Exit.precondition,
         "replace-loses-quorum",
         /3 voting member\(s\), 1 answering \(a change needs a quorum of 2\); removing n2 leaves 2/,
       );
@@ -244,7 +237,7 @@ Deno.test("recovery: recover after quorum loss (killed and resumed), join --repl
 
     await t.step("a re-run of recover on the recovered member is refused: it has quorum", async () => {
       const r = await etcdup.run(n1.ct, ["recover", "--json"], { timeoutMs: 120_000 });
-      assertRefused(r, "cluster-has-quorum", /1 of 1 voting members answer/);
+      assertRefused(r, Exit.precondition, "cluster-has-quorum", /1 of 1 voting members answer/);
     });
 
     await t.step(
