@@ -1,7 +1,7 @@
 /**
  * The files etcdup installs, as data every layer shares: what the plan wants written, what is on disk, what
  * etcdup recorded writing (its state record, lib/host/state.ts), and the action the diff (lib/plan/diff.ts)
- * decides, which the host (lib/host/apply.ts) carries out.
+ * decides, which the host (lib/host/file_writes.ts) carries out.
  */
 
 /** Where install places etcdup (target path): lib/host/self.ts writes it there, the timers' units run it. */
@@ -58,3 +58,6 @@ export interface FileDecision {
   file: DesiredFile;
   action: FileAction;
 }
+
+/** Suffix of the file etcdup writes beside a file the operator edited (the dry run names it, apply writes it). */
+export const NEW_SUFFIX = ".etcdup-new";

@@ -1,18 +1,22 @@
 /**
- * `etcdup install`: plan -> diff -> apply -> verify. The plan comes from the flags and host facts
- * (lib/install/context.ts); `--dry-run` shows its diff against the host (lib/install/preview.ts); applying
- * installs the release, user, PKI, config and service, and proves etcd healthy over mutual TLS
- * (lib/install/apply.ts). A re-run that changes nothing says so.
+ * `etcdup install`, in its order: plan (flags, host facts and the state record; lib/install/plan_install.ts)
+ * -> observe (every file, dir, account, unit and PKI file the plan can touch; lib/install/observe.ts) -> plan
+ * the PKI and diff (one value, lib/install/diff.ts) -> print it (`--dry-run`, lib/install/dry_run.ts, loaded
+ * on demand) or execute it (lib/install/execute.ts), which ends by verifying etcd healthy over mutual TLS. A
+ * re-run that changes nothing says so.
  */
 import type { ExitCode } from "../errors.ts";
 import type { CommandContext } from "../command.ts";
-import { planFromContext } from "../install/context.ts";
-import { apply } from "../install/apply.ts";
+import { planFromContext } from "../install/plan_install.ts";
+import { observeInstall } from "../install/observe.ts";
+import { executeInstall } from "../install/execute.ts";
 
 /** Runs `etcdup install`. */
 export async function run(ctx: CommandContext): Promise<ExitCode> {
-  if (ctx.values["dry-run"]) return await (await import("../install/preview.ts")).dryRun(ctx);
+  const dryRun = ctx.values["dry-run"] === true;
   const { host, plan, previous } = planFromContext(ctx, "install");
+  const observed = await observeInstall(host, plan, previous, dryRun);
+  if (dryRun) return await (await import("../install/dry_run.ts")).dryRun(plan, observed, host, ctx.out);
   for (const n of plan.notes) ctx.out.info(n);
-  return await apply(plan, host, previous, ctx.out);
+  return await executeInstall(plan, observed, host, ctx.out);
 }

@@ -1,6 +1,6 @@
 /**
- * `etcdup join ENDPOINT... --ca-from FILE`: install's sequence (release, user, binaries, PKI from the
- * cluster's CA, config, service, health) with two steps of lib/cluster/join.ts hooked in: settle the
+ * `etcdup join ENDPOINT... --ca-from FILE`: install's sequence (plan, observe, PKI from the cluster's CA,
+ * diff, execute: release, user, binaries, PKI, config, service, health) with two steps of lib/cluster/join.ts hooked in: settle the
  * membership before etcd's configuration is rendered, promote the learner once etcd is healthy.
  * With `--replace NAME` (the member name then defaults to NAME), the dead member NAME is removed first
  * (lib/cluster/replace.ts) and a data dir left from this host's former membership is moved aside.
@@ -12,8 +12,9 @@ import type { HostRoot } from "../host/fs.ts";
 import { adminTlsClient, type TlsClient } from "../etcd/admin_client.ts";
 import { finishJoin, parseJoinEndpoints, type Settled, settleMembership } from "../cluster/join.ts";
 import { replaceMember } from "../cluster/replace.ts";
-import { planFromContext } from "../install/context.ts";
-import { apply } from "../install/apply.ts";
+import { planFromContext } from "../install/plan_install.ts";
+import { observeInstall } from "../install/observe.ts";
+import { executeInstall } from "../install/execute.ts";
 import { moveAside } from "../host/aside.ts";
 import { serviceManager } from "../host/systemd.ts";
 import type { InstallPlan } from "../plan/types.ts";
@@ -73,7 +74,8 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   for (const n of plan.notes) ctx.out.info(n);
   const timeoutMs = plan.service.healthTimeoutMs;
   let settled: Settled | undefined;
-  return await apply(plan, host, previous, ctx.out, {
+  const observed = await observeInstall(host, plan, previous);
+  return await executeInstall(plan, observed, host, ctx.out, {
     member: async (p, pki) => {
       const learner = ctx.values["no-learner"] !== true;
       if (replace) {

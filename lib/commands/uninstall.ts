@@ -15,7 +15,7 @@ import { ClusterApi } from "../cluster/api.ts";
 import { removeSelf } from "../cluster/membership.ts";
 import { Exit, type ExitCode } from "../errors.ts";
 import type { HostRoot } from "../host/fs.ts";
-import { removeOrphanTemps } from "../host/apply.ts";
+import { removeOrphanTemps } from "../host/file_writes.ts";
 import {
   type InstallState,
   readRemains,

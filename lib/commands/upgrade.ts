@@ -13,7 +13,7 @@ import { FIXED_PATHS, planRelease } from "../plan/build.ts";
 import { installBinaries, stageInBinDir } from "../release/binaries.ts";
 import { resolveVersion } from "../release/manifest.ts";
 import { completionFile } from "../install/completion.ts";
-import { resolveLocalRelease } from "../install/context.ts";
+import { resolveLocalRelease } from "../install/plan_install.ts";
 import { recordedSource } from "../install/remembered.ts";
 import { applyUpgrade } from "../daytwo/upgrade_with_rollback.ts";
 import { checkUpgradePath, type UpgradeStep } from "../daytwo/upgrade_paths.ts";

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import type { Output } from "../output.ts";
 import { asEtcdupError, EtcdupError, Exit } from "../errors.ts";
 import { releaseLine } from "../etcd/version.ts";
-import { applyDecisions, currentFile, removeOrphanTemps } from "../host/apply.ts";
+import { applyDecisions, currentFile, removeOrphanTemps } from "../host/file_writes.ts";
 import { decideFiles } from "../plan/diff.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { type InstallState, STATE_DIR, writeState } from "../host/state.ts";

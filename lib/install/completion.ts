@@ -5,24 +5,20 @@ import type { HostRoot } from "../host/fs.ts";
 import { sha256Hex } from "../hash.ts";
 import type { DesiredFile } from "../files.ts";
 import type { InstallPlan } from "../plan/types.ts";
+import type { ObservedCompletion } from "./diff.ts";
+
+/** The plan parts the completion depends on: `upgrade` passes the new release and the recorded bin dir. */
+export interface CompletionPlan {
+  release: Pick<InstallPlan["release"], "native" | "arch" | "version">;
+  paths: Pick<InstallPlan["paths"], "binDir" | "completionFile">;
+}
 
 /**
  * Bash completion from the installed etcdctl (root 0644), when it has `completion bash` and can run on this
- * machine; undefined (said on `out`) otherwise. Only the plan's release and paths are read, so `upgrade`
- * passes the new release and the recorded bin dir.
+ * machine; otherwise why there is none.
  */
-export async function completionFile(
-  plan: {
-    release: Pick<InstallPlan["release"], "native" | "arch" | "version">;
-    paths: Pick<InstallPlan["paths"], "binDir" | "completionFile">;
-  },
-  host: HostRoot,
-  out: Output,
-): Promise<DesiredFile | undefined> {
-  if (!plan.release.native) {
-    out.info(`bash completion: skipped (an ${plan.release.arch} etcdctl cannot run on this machine)`);
-    return undefined;
-  }
+export async function bashCompletion(plan: CompletionPlan, host: HostRoot): Promise<ObservedCompletion> {
+  if (!plan.release.native) return { none: `an ${plan.release.arch} etcdctl cannot run on this machine` };
   const r = await new Deno.Command(host.resolve(path.join(plan.paths.binDir, "etcdctl")), {
     args: ["completion", "bash"],
     stdout: "piped",
@@ -31,19 +27,30 @@ export async function completionFile(
     .output().catch(() => undefined);
   const text = r && r.code === 0 ? new TextDecoder().decode(r.stdout) : "";
   if (!text.includes("complete")) {
-    out.info(
-      `bash completion: etcdctl ${plan.release.version} has no 'completion bash' command; none written`,
-    );
-    return undefined;
+    return { none: `etcdctl ${plan.release.version} has no 'completion bash' command; none written` };
   }
   return {
-    path: plan.paths.completionFile,
-    content: text,
-    sha256: sha256Hex(text),
-    uid: 0,
-    gid: 0,
-    mode: 0o644,
-    protectEdits: false,
-    readByEtcd: false,
+    file: {
+      path: plan.paths.completionFile,
+      content: text,
+      sha256: sha256Hex(text),
+      uid: 0,
+      gid: 0,
+      mode: 0o644,
+      protectEdits: false,
+      readByEtcd: false,
+    },
   };
+}
+
+/** {@link bashCompletion}'s file, or undefined with why said on `out`. */
+export async function completionFile(
+  plan: CompletionPlan,
+  host: HostRoot,
+  out: Output,
+): Promise<DesiredFile | undefined> {
+  const c = await bashCompletion(plan, host);
+  if ("file" in c) return c.file;
+  out.info(`bash completion: ${c.none.startsWith("an ") ? `skipped (${c.none})` : c.none}`);
+  return undefined;
 }

@@ -1,10 +1,11 @@
 /**
- * The PKI request install and join make from their plan (CA source, SANs, layout), and the new keys it
- * needs, generated together ahead of planning.
+ * Install's and join's PKI step before the diff: the request made from their plan (CA source, SANs, layout),
+ * planned by lib/pki/plan.ts from the observed PKI with the new keys it needs generated together ahead.
+ * Owners stay names (root, etcd) until lib/pki/write.ts writes them with the account's ids.
  */
 import type { InstallPlan } from "../plan/types.ts";
 import { readCaFlags } from "../pki/observe.ts";
-import type { PkiRequest } from "../pki/plan.ts";
+import type { ObservedPki, PkiPlan, PkiRequest } from "../pki/types.ts";
 import type { Output } from "../output.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { freshKeyPair, isRsa } from "../pki/algorithms.ts";
@@ -15,7 +16,7 @@ export type { EtcdIds } from "../pki/types.ts";
 
 /**
  * The PKI request of `plan`, with the CA the plan names (`--ca-from`, or `--ca-cert`/`--ca-key`) read in.
- * @example await planPki(pkiRequest(plan), observePki(host, pkiRequest(plan)))
+ * @example observePki(host, pkiRequest(plan))
  */
 export function pkiRequest(plan: InstallPlan): PkiRequest {
   const src = plan.pki.caSource;
@@ -42,7 +43,7 @@ export function pkiRequest(plan: InstallPlan): PkiRequest {
  * (the CA key only when etcdup makes the CA). Keys replacing existing ones are not counted; they are made
  * on demand.
  */
-export function missingKeyFiles(req: PkiRequest, host: HostRoot): string[] {
+function missingKeyFiles(req: PkiRequest, host: HostRoot): string[] {
   const p = pkiPaths(req.layout, req.pkiDir);
   const keys = [req.ca ? undefined : p.caKey, p.serverKey, p.peerKey, p.adminKey, p.apiserverClientKey];
   return keys.filter((k): k is string => k !== undefined && host.stat(k) === undefined);
@@ -72,4 +73,24 @@ export async function withKeysAhead<T>(
   } finally {
     await drainKeyPool();
   }
+}
+
+/**
+ * Plans install's PKI from what was observed (`req`, `observed`: lib/install/observe.ts), owners by name
+ * (root, etcd) until written, so it needs no etcd account yet. `keysAhead` generates the new keys together.
+ * The planner is loaded only now: x509's heap would add to the download's peak when staging comes first.
+ */
+export async function planInstallPki(
+  req: PkiRequest,
+  observed: ObservedPki,
+  host: HostRoot,
+  out: Output,
+  keysAhead: boolean,
+): Promise<PkiPlan> {
+  const { planPki } = await import("../pki/plan.ts");
+  const pki = keysAhead
+    ? await withKeysAhead(req, host, out, () => planPki(req, observed))
+    : await planPki(req, observed);
+  for (const w of pki.warnings ?? []) out.warn(`PKI: ${w}`);
+  return pki;
 }

@@ -1,30 +1,12 @@
-/** Writing the state record after an install or join: what etcdup owns now and how the member was set up. */
-import * as path from "node:path";
-import { isDeepStrictEqual } from "node:util";
-import type { HostRoot } from "../host/fs.ts";
+/** The state record an install or join leaves: what etcdup owns then and how the member was set up. Pure. */
 import { sha256Hex } from "../hash.ts";
-import { sha256File } from "../host/hash.ts";
-import type { FileDecision } from "../files.ts";
-import { type InstallState, writeState } from "../host/state.ts";
-import type { OwnedFile } from "../files.ts";
+import type { FileDecision, OwnedFile } from "../files.ts";
+import type { InstallState } from "../host/state.ts";
 import type { InstallPlan } from "../plan/types.ts";
-import type { PkiPlan } from "../pki/plan.ts";
-import type { EtcdIds } from "../pki/types.ts";
+import type { EtcdIds, PkiPlan } from "../pki/types.ts";
 import { ownerIds } from "../pki/write.ts";
-import { requiredBinaries } from "../release/unpack.ts";
 import { timerUnit } from "../plan/timer_units.ts";
 import { recordedSource } from "./remembered.ts";
-
-/** Hashes, owners and modes of the installed binaries of the plan's release. */
-function binaryRecords(host: HostRoot, plan: InstallPlan): Record<string, OwnedFile> {
-  const out: Record<string, OwnedFile> = {};
-  for (const b of requiredBinaries(plan.release.version)) {
-    const p = path.join(plan.paths.binDir, b);
-    const st = host.stat(p);
-    if (st?.isFile) out[p] = { sha256: sha256File(host.resolve(p)), uid: st.uid, gid: st.gid, mode: st.mode };
-  }
-  return out;
-}
 
 /** The recorded directories made for non-root users' client pairs (`certs issue-client --for-user`), kept. */
 function userClientDirs(previous: InstallState | undefined): string[] {
@@ -33,21 +15,22 @@ function userClientDirs(previous: InstallState | undefined): string[] {
 }
 
 /**
- * Records what etcdup owns now (binaries, PKI, config files) and the member's settings, the initial cluster
- * join settled included; files kept because the operator edited them keep their old record, and the client
- * pairs issued for non-root users stay recorded. A record that
- * would say what the previous one says is not rewritten (its `updatedAt` is the last change's time).
+ * The record of what etcdup owns after a run (`binaries` as installed, PKI, config files) and the member's
+ * settings, the initial cluster join settled included; files kept because the operator edited them keep
+ * their old record, and the client pairs issued for non-root users stay recorded. Its `updatedAt` is the
+ * previous one's: the diff compares the two to tell whether the record changes (the writer stamps the time).
+ * PKI files owned by name take their ids here (`etcd`: the etcd account's).
  */
-export function recordState(
-  host: HostRoot,
+export function stateRecord(
   plan: InstallPlan,
-  tarballSha256: string,
+  binaries: Record<string, OwnedFile>,
+  tarballSha256: string | undefined,
   pki: PkiPlan,
   etcd: EtcdIds,
   decisions: FileDecision[],
   previous: InstallState | undefined,
-): void {
-  const files: Record<string, OwnedFile> = { ...binaryRecords(host, plan) };
+): InstallState {
+  const files: Record<string, OwnedFile> = { ...binaries };
   for (const f of pki.files) {
     files[f.path] = { sha256: sha256Hex(f.content), ...ownerIds(f.owner, etcd), mode: f.mode };
   }
@@ -60,11 +43,11 @@ export function recordState(
     for (const p of [c.certPath, c.keyPath, c.profile]) if (previous?.files[p]) files[p] = previous.files[p];
   }
   const r = plan.release;
-  const state: InstallState = {
+  return {
     schema: 1,
     version: r.version,
     arch: r.arch,
-    tarballSha256,
+    ...(tarballSha256 ? { tarballSha256 } : {}),
     ...recordedSource(r),
     binDir: plan.paths.binDir,
     dataDir: plan.paths.dataDir,
@@ -94,6 +77,4 @@ export function recordState(
     ...(previous?.userClients ? { userClients: previous.userClients } : {}),
     updatedAt: previous?.updatedAt ?? "",
   };
-  if (previous !== undefined && isDeepStrictEqual(state, previous)) return;
-  writeState(host, { ...state, updatedAt: new Date().toISOString() });
 }

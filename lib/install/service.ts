@@ -1,6 +1,6 @@
 /**
- * The service end of install: what changed that systemd or etcd must notice, the steps that follow (shown by
- * the dry run), and running them: daemon-reload, enable, start or restart, then health over mutual TLS.
+ * The service end of install, run: daemon-reload, enable, start or restart as the diff's service changes say
+ * (lib/install/service_steps.ts), then health over mutual TLS; the timers; the enabled units observed.
  */
 import { EtcdupError, Exit } from "../errors.ts";
 import type { Output } from "../output.ts";
@@ -10,59 +10,14 @@ import { serviceManager } from "../host/systemd.ts";
 import { localClientUrl } from "../plan/desired.ts";
 import { writesContent } from "../plan/diff.ts";
 import type { InstallPlan } from "../plan/types.ts";
+import type { ServiceChanges } from "./service_steps.ts";
 import { pkiPaths } from "../pki/layout.ts";
-import type { PkiPlan } from "../pki/plan.ts";
 import { likelyFix } from "../etcd/diagnose.ts";
 import { adminTlsClient } from "../etcd/admin_client.ts";
 import type { InstallState } from "../host/state.ts";
 import { timerFiles, timerUnit } from "../plan/timer_units.ts";
-import { retiredTimers, runTimers, timerSteps } from "../timers/systemd.ts";
+import { retiredTimers, runTimers } from "../timers/systemd.ts";
 import { dropStaleForce } from "../recovery/force.ts";
-
-/** What applying changes that the service must notice. */
-export interface ServiceChanges {
-  /** The unit file's content changes: systemd must reload it (and etcd restart). */
-  unitChanged: boolean;
-  /** Something etcd reads changes (binaries, its certificates, env file): a running etcd restarts. */
-  etcdChanged: boolean;
-}
-
-/**
- * Which changes reach systemd and etcd: the unit file, files etcd reads, the CA, server and peer
- * certificates (not the admin client's), and the binaries.
- */
-export function serviceChanges(
-  plan: InstallPlan,
-  decisions: FileDecision[],
-  pki: PkiPlan,
-  binariesChanged: boolean,
-): ServiceChanges {
-  const pkiChanged = pki.files.some((f) =>
-    (f.action === "create" || f.action === "replace") && /^(ca|server|peer)-/.test(f.role)
-  );
-  return {
-    unitChanged: decisions.some((d) => d.file.path === plan.paths.unitFile && writesContent(d.action)),
-    etcdChanged: binariesChanged || pkiChanged ||
-      decisions.some((d) => d.file.readByEtcd && writesContent(d.action)),
-  };
-}
-
-/**
- * The service actions applying takes, in order, as the dry run shows them (etcd's, then the timers');
- * `enabled` (the units enabled already: etcd's, timers) leaves out the enables that would change nothing.
- */
-export function serviceSteps(
-  plan: InstallPlan,
-  changes: ServiceChanges,
-  previous: InstallState | undefined,
-  enabled: ReadonlySet<string> = new Set(),
-): string[] {
-  const toEnable = plan.timers.filter((j) => !enabled.has(timerUnit(j)));
-  return [
-    ...etcdSteps(plan, changes, enabled.has(plan.service.unit)),
-    ...timerSteps(plan.root, toEnable, retiredTimers(previous?.timers, plan.timers), plan.service.start),
-  ];
-}
 
 /** The units of `plan` (etcd's and its timers) that are enabled now, for {@link serviceSteps}. */
 export async function enabledUnits(plan: InstallPlan, host: HostRoot): Promise<Set<string>> {
@@ -70,21 +25,6 @@ export async function enabledUnits(plan: InstallPlan, host: HostRoot): Promise<S
   const units = [plan.service.unit, ...plan.timers.map(timerUnit)];
   const on = await Promise.all(units.map((u) => svc.isEnabled(u).catch(() => false)));
   return new Set(units.filter((_, i) => on[i]));
-}
-
-function etcdSteps(plan: InstallPlan, changes: ServiceChanges, enabled: boolean): string[] {
-  const u = plan.service.unit;
-  const enable = enabled ? [] : [`systemctl${plan.root !== "/" ? ` --root ${plan.root}` : ""} enable ${u}`];
-  if (plan.root !== "/") return [...enable, `${u} is never started under --root`];
-  const steps = [...(changes.unitChanged ? ["systemctl daemon-reload"] : []), ...enable];
-  if (!plan.service.start) return [...steps, `not started (--no-start)`];
-  return [
-    ...steps,
-    changes.etcdChanged
-      ? `start ${u} (restart if running)`
-      : `start ${u} if not running (nothing etcd reads changes)`,
-    `wait up to ${plan.service.healthTimeoutMs / 1000}s for ${localClientUrl(plan)}/health over mutual TLS`,
-  ];
 }
 
 /**

@@ -36,7 +36,7 @@ export function decideFile(desired: DesiredFile, current?: CurrentFile, recorded
 }
 
 /**
- * Decides every file against what is on disk (`current`, observed by lib/host/apply.ts's
+ * Decides every file against what is on disk (`current`, observed by lib/host/file_writes.ts's
  * {@link currentFile}) and what etcdup recorded writing.
  */
 export function decideFiles(

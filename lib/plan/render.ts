@@ -32,10 +32,10 @@ export interface PlanView {
   notes: string[];
 }
 
-/** "root:etcd" style owner for display; etcd's ids may not exist yet (negative placeholder). */
-export function ownerName(uid: number, gid: number, etcd: { uid: number; gid: number }): string {
-  const name = (id: number, etcdId: number) => (id === 0 ? "root" : id === etcdId ? "etcd" : String(id));
-  return `${name(uid, etcd.uid)}:${name(gid, etcd.gid)}`;
+/** "root:etcd" style owner for display; `etcd` is undefined while the account is still to be made. */
+export function ownerName(uid: number, gid: number, etcd: { uid: number; gid: number } | undefined): string {
+  const name = (id: number, etcdId?: number) => (id === 0 ? "root" : id === etcdId ? "etcd" : String(id));
+  return `${name(uid, etcd?.uid)}:${name(gid, etcd?.gid)}`;
 }
 
 /** "0644" style mode. */

@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import { HostRoot } from "../../lib/host/fs.ts";
 import { sha256Hex } from "../../lib/hash.ts";
 import { sha256File } from "../../lib/host/hash.ts";
-import { applyDecisions, currentFile } from "../../lib/host/apply.ts";
+import { applyDecisions, currentFile } from "../../lib/host/file_writes.ts";
 import { decideFiles } from "../../lib/plan/diff.ts";
 import type { DesiredFile } from "../../lib/files.ts";
 

@@ -11,7 +11,8 @@ import { EtcdupError, Exit } from "../../lib/errors.ts";
 import type { CommandContext, FlagValues } from "../../lib/command.ts";
 import { HostRoot } from "../../lib/host/fs.ts";
 import { type InstallState, writeState } from "../../lib/host/state.ts";
-import { planFromContext, upgradeCommand } from "../../lib/install/context.ts";
+import { planFromContext } from "../../lib/install/plan_install.ts";
+import { upgradeCommand } from "../../lib/install/refusals.ts";
 
 const ctx = (values: FlagValues): CommandContext => ({
   values,

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { buildPlan } from "../../lib/plan/build.ts";
 import type { HostFacts } from "../../lib/facts.ts";
-import { healthCheckLines } from "../../lib/install/apply.ts";
+import { healthCheckLines } from "../../lib/install/execute.ts";
 
 const FACTS: HostFacts = {
   hostname: "n1",

@@ -1,6 +1,6 @@
 /** install and join refuse a host they cannot install on (not root) with exit 7 and a hint; --root needs a directory. */
 import assert from "node:assert/strict";
-import { checkPreconditions } from "../../lib/install/context.ts";
+import { checkPreconditions } from "../../lib/install/preconditions.ts";
 import { HostRoot } from "../../lib/host/fs.ts";
 import type { HostFacts } from "../../lib/facts.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";

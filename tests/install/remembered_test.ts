@@ -13,7 +13,7 @@ import type { ExecResult } from "../support/exec.ts";
 import { etcdupMain, rootInstall } from "../support/root_install.ts";
 import type { InstallState } from "../../lib/host/state.ts";
 import { keepRecordedSettings } from "../../lib/install/remembered.ts";
-import { planFromContext } from "../../lib/install/context.ts";
+import { planFromContext } from "../../lib/install/plan_install.ts";
 import { HostRoot } from "../../lib/host/fs.ts";
 import { writeState } from "../../lib/host/state.ts";
 import { createOutput } from "../../lib/cli/output.ts";
@@ -44,7 +44,7 @@ async function snapshot(dir: string): Promise<Map<string, string>> {
   return out;
 }
 
-Deno.test("install re-run without flags keeps every recorded setting, reads the recorded tarball, writes nothing", async () => {
+Deno.test("install re-run without flags keeps every recorded setting, plans the recorded tarball, writes nothing", async () => {
   const fx = await etcdFixture("sid");
   const root = await Deno.makeTempDir({ prefix: "etcdup-remembered-" });
   try {
@@ -72,10 +72,15 @@ Deno.test("install re-run without flags keeps every recorded setting, reads the 
     assert.equal(state.givenSha256, fx.sha256);
     const before = await snapshot(root);
 
+    const dry = await etcdup(["install", "--root", root, "--dry-run"]);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, new RegExp(`tarball ${fx.tarball.replaceAll(".", "\\.")}\n.*the file matches`));
     const again = await etcdup(["install", "--root", root]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /^no changes: /);
-    assert.match(again.stderr, new RegExp(`reading ${fx.tarball.replaceAll(".", "\\.")}`));
+    // The recorded release's binaries are in place with their recorded digests: nothing to fetch or unpack.
+    assert.match(again.stderr, /binaries in \/usr\/local\/bin already etcd v3\.5\.30 \(as recorded\)/);
+    assert.doesNotMatch(again.stderr, /reading /);
     assert.deepEqual(await snapshot(root), before, "nothing rewritten (state.json's mtime included)");
     assert.equal(JSON.parse(await Deno.readTextFile(stateFile)).updatedAt, state.updatedAt);
 

@@ -9,12 +9,20 @@ import { main } from "../../main.ts";
 import { createOutput } from "../../lib/cli/output.ts";
 import { HostRoot } from "../../lib/host/fs.ts";
 import { readState } from "../../lib/host/state.ts";
-import { apply } from "../../lib/install/apply.ts";
+import type { InstallState } from "../../lib/host/state.ts";
+import type { Output } from "../../lib/output.ts";
+import { observeInstall } from "../../lib/install/observe.ts";
+import { executeInstall } from "../../lib/install/execute.ts";
 import { buildPlan } from "../../lib/plan/build.ts";
 import { gatherFacts } from "../../lib/host/facts.ts";
 import type { InstallPlan } from "../../lib/plan/types.ts";
 import { timerJob } from "../../lib/plan/timer_units.ts";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
+
+/** Install's sequence for a plan built here: observe, then execute (PKI, diff and all). */
+async function apply(plan: InstallPlan, host: HostRoot, previous: InstallState | undefined, out: Output) {
+  return await executeInstall(plan, await observeInstall(host, plan, previous), host, out);
+}
 
 Deno.test("timers through install --root: written, enabled, recorded; re-run no-op; retired; uninstalled", async () => {
   const fx = await etcdFixture("sid");

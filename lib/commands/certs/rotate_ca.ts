@@ -7,7 +7,7 @@ import * as path from "node:path";
 import type { ContextOf, Options } from "../../specs/spec.ts";
 import type { rotateCaFlags } from "../../specs/certs.ts";
 import { asEtcdupError, Exit, type ExitCode, usageError } from "../../errors.ts";
-import { removeOrphanTemps } from "../../host/apply.ts";
+import { removeOrphanTemps } from "../../host/file_writes.ts";
 import { STATE_DIR } from "../../host/state.ts";
 import { loadCaAt } from "../../pki/ca.ts";
 import type { CaSource } from "../../pki/export.ts";

@@ -1,16 +1,13 @@
 /**
- * Observing and applying files on a host: what is on disk now (for the diff, lib/plan/diff.ts), and applying
- * its decisions: write what differs (atomically, owner and mode first), fix owner
+ * Observing and writing files on a host: what is on disk now (for the diff, lib/plan/diff.ts), and carrying
+ * out its decisions: write what differs (atomically, owner and mode first), fix owner
  * and mode where only those differ, and put etcdup's new content beside a file the operator edited.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { HostRoot, Ownership } from "./fs.ts";
 import { sha256File } from "./hash.ts";
-import type { CurrentFile, DesiredFile, FileDecision } from "../files.ts";
-
-/** Suffix of the file etcdup writes beside a file the operator edited. */
-export const NEW_SUFFIX = ".etcdup-new";
+import { type CurrentFile, type DesiredFile, type FileDecision, NEW_SUFFIX } from "../files.ts";
 
 /** What is on disk at target path `p` as the diff compares it (lib/plan/diff.ts); undefined: no file. */
 export function currentFile(host: HostRoot, p: string): CurrentFile | undefined {

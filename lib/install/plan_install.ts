@@ -1,0 +1,88 @@
+/**
+ * The planning step install and join share: flags, host facts and the state record -> plan, `--bundle`
+ * resolved to a tarball, the host checked, and the initial cluster of a member that already has data kept as
+ * recorded.
+ */
+import * as path from "node:path";
+import type { CommandContext, FlagValues } from "../command.ts";
+import { HostRoot } from "../host/fs.ts";
+import { type InstallState, readState } from "../host/state.ts";
+import { gatherFacts } from "../host/facts.ts";
+import { buildPlan } from "../plan/build.ts";
+import { checkLeads, installedDirs } from "../plan/dirs.ts";
+import { rootDir } from "../plan/validate.ts";
+import { keepRecordedCluster } from "../plan/cluster.ts";
+import type { InstallPlan, PlannedRelease } from "../plan/types.ts";
+import { bundleTarball, checkTarball } from "../release/obtain.ts";
+import { readMirrorCa } from "../release/mirror_ca.ts";
+import { keepRecordedSettings, refuseRename } from "./remembered.ts";
+import { checkPreconditions, type Installer } from "./preconditions.ts";
+import { refuseVersionChange, refuseWalDirChange } from "./refusals.ts";
+
+/**
+ * Resolves a local release source before anything is written: a `--bundle DIR` becomes the tarball it holds
+ * for the plan's arch (the `--version` asked for, or the newest one there), and the files a source names (a
+ * `--tarball`, a `--mirror-ca`) must be readable. Other plans are returned as they are. `upgrade` passes its
+ * release alone.
+ */
+export function resolveLocalRelease<P extends { release: PlannedRelease }>(
+  plan: P,
+  versionGiven: boolean,
+): P {
+  const src = plan.release.source;
+  if (src.kind === "tarball") checkTarball(src.path);
+  if (src.kind === "mirror" && src.caFile) readMirrorCa(src.caFile);
+  if (src.kind !== "bundle") return plan;
+  const picked = bundleTarball(src.dir, versionGiven ? plan.release.version : undefined, plan.release.arch);
+  return {
+    ...plan,
+    release: {
+      ...plan.release,
+      version: picked.version,
+      source: { kind: "tarball", path: picked.path },
+      bundle: src.dir,
+    },
+  };
+}
+
+/**
+ * The flags with `--wal-dir` filled in from the state record when none was given: a plain re-run keeps
+ * etcd's WAL where install put it (without ETCD_WAL_DIR etcd would look for it in the data dir).
+ */
+function keepRecordedWalDir(values: FlagValues, previous: InstallState | undefined): FlagValues {
+  if (previous?.walDir === undefined || values["wal-dir"] !== undefined) return values;
+  return { ...values, "wal-dir": previous.walDir };
+}
+
+/** A plan ready to apply (or preview) and what it was made against. */
+export interface Planned {
+  host: HostRoot;
+  plan: InstallPlan;
+  /** The state record of an earlier install or join, if any. */
+  previous: InstallState | undefined;
+}
+
+/**
+ * Plans `etcdup install` or `join` from the command's flags: host facts gathered, a local source resolved,
+ * preconditions checked (not for `--dry-run`, which needs no root), every recorded setting kept that no
+ * flag changes (see {@link keepRecordedSettings}), another version refused (see {@link refuseVersionChange}),
+ * a rename of a member with data refused (see {@link refuseRename}), and the recorded initial cluster kept
+ * once the data dir holds a member or the member joined a cluster (see {@link keepRecordedCluster}).
+ * @example const { host, plan, previous } = planFromContext(ctx, "join");
+ */
+export function planFromContext(ctx: CommandContext, command: Installer): Planned {
+  const host = new HostRoot(rootDir(ctx.values.root));
+  const facts = gatherFacts(host);
+  const asked = buildPlan(ctx.values, facts, host.root); // every flag validated (exit 2) before the host is read
+  checkLeads(installedDirs({ ...asked.paths, pkiDir: asked.pki.pkiDir }), (p) => host.target(p));
+  if (ctx.values["dry-run"] !== true) checkPreconditions(host, facts, command);
+  const previous = readState(host);
+  const values = keepRecordedWalDir(keepRecordedSettings(ctx.values, previous), previous);
+  const planned = values === ctx.values ? asked : buildPlan(values, facts, host.root);
+  const built = resolveLocalRelease(planned, typeof values.version === "string");
+  refuseVersionChange(previous, built.release.version, ctx.values, command);
+  const hasData = previous !== undefined && host.stat(path.join(built.paths.dataDir, "member")) !== undefined;
+  refuseWalDirChange(previous, built, hasData);
+  refuseRename(previous, built.member.name, hasData);
+  return { host, plan: keepRecordedCluster(built, previous, hasData), previous };
+}
