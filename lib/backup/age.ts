@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import { createHash } from "node:crypto";
 import { Decrypter, Encrypter } from "age-encryption";
 import { EtcdupError, Exit, usageError } from "../errors.ts";
+import { collectGarbage, collectYoung } from "../host/memory.ts";
 
 /** What an encryption or decryption wrote. */
 export interface CryptResult {
@@ -190,6 +191,8 @@ async function writeNew(
   let ok = false;
   try {
     const hash = createHash("sha256");
+    // Each read and each 64 KiB age chunk is a fresh buffer: a young collection per 1 MiB written frees them
+    // (encryption alone peaked at 90 MiB, now 73; a full collection instead slowed it by half).
     const batch = Buffer.allocUnsafe(WRITE_BATCH);
     let used = 0;
     let size = 0;
@@ -198,6 +201,7 @@ async function writeNew(
       hash.update(bytes);
       for (let at = 0; at < bytes.length;) at += (await fh.write(bytes, at, bytes.length - at)).bytesWritten;
       size += used;
+      collectYoung();
       used = 0;
     };
     try {
@@ -215,6 +219,8 @@ async function writeNew(
     }
     await flush();
     await fh.sync();
+    // What the stream left behind goes now, not into the peak of what comes next (the upload).
+    collectGarbage();
     ok = true;
     return { size, sha256: hash.digest("hex") };
   } finally {

@@ -24,6 +24,7 @@ import {
 import { writeAll } from "../host/fs.ts";
 import { sha256FileAsync } from "../host/hash.ts";
 import { checkElf } from "./elf.ts";
+import { garbageCollector } from "../host/memory.ts";
 
 /** Where the tarball comes from. */
 export type ReleaseSource = { kind: "mirror"; baseUrl: string; caFile?: string } | {
@@ -105,28 +106,6 @@ export function checkTarball(file: string): number {
 
 /** The HTTP module with its client, loaded on first use: an air-gapped `--tarball` install never needs it. */
 type Net = typeof import("./http.ts") & { client: HttpClient };
-
-/** Bytes of stream between two collections of {@link garbageCollector}. */
-const COLLECT_EVERY = 4 * 1024 * 1024;
-
-/**
- * A counter that runs a full garbage collection every {@link COLLECT_EVERY} bytes of the release stream,
- * when the runtime exposes `gc` (permissions.ts passes V8's `--expose-gc`). Every chunk of the stream, and of
- * gunzip's and tar's output, is a fresh ArrayBuffer outside V8's heap, and V8 lets such external memory
- * grow by up to 64 MiB before it collects: the peak RSS of a download or install rose with the tarball's
- * size (issue 17). A collection of etcdup's small heap takes about a millisecond.
- */
-function garbageCollector(): (bytes: number) => void {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  let since = 0;
-  return (bytes) => {
-    since += bytes;
-    if (gc && since >= COLLECT_EVERY) {
-      since = 0;
-      gc();
-    }
-  };
-}
 
 /** Validates a --sha256 value. */
 function parseDigestFlag(hex: string): string {
