@@ -28,17 +28,17 @@ const MANUAL_OFFSITE = path.resolve(
 );
 
 /**
- * rclone's flags for the upload etcdup makes (lib/offsite/s3.ts): multipart from the first 8 MiB, 8 MiB
- * parts, four in flight. rclone's default is one PutObject up to 200 MiB, which s3rver stores in one pass,
+ * rclone's flags for the upload etcdup makes (lib/offsite/s3.ts): multipart from the first 5 MiB, 5 MiB
+ * parts, one in flight. rclone's default is one PutObject up to 200 MiB, which s3rver stores in one pass,
  * while a multipart object costs it a second pass when the parts are joined.
  */
 const RCLONE_LIKE_ETCDUP = [
   "--s3-upload-cutoff",
-  "8M",
+  "5M",
   "--s3-chunk-size",
-  "8M",
+  "5M",
   "--s3-upload-concurrency",
-  "4",
+  "1",
 ];
 
 /**

@@ -18,12 +18,12 @@ const REPO = path.resolve(new URL("../..", import.meta.url).pathname);
 /** The repository root, for absolute imports in `code`. */
 export const repoRoot = REPO;
 
-/** Runs `code` in a child and returns its peak RSS in KiB. */
-export async function peakRssOfEval(code: string): Promise<number> {
+/** Runs `code` in a child (with `flags` for deno, e.g. the shipped V8 flags) and returns its peak RSS in KiB. */
+export async function peakRssOfEval(code: string, flags: string[] = []): Promise<number> {
   const probe =
     `\nconsole.log(Deno.readTextFileSync("/proc/self/status").match(/^VmHWM:\\s+(\\d+) kB$/m)![1]);`;
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["eval", "--ext=ts", code + probe],
+    args: ["eval", "--ext=ts", ...flags, code + probe],
     cwd: REPO,
     stdout: "piped",
     stderr: "piped",
