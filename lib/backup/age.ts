@@ -172,9 +172,15 @@ function decryptError(err: unknown, what: string): EtcdupError {
 /** Output is written (and hashed) 1 MiB at a time, not per 64 KiB STREAM chunk: a sixteenth of the calls. */
 const WRITE_BATCH = 1024 * 1024;
 
-/** A file as a byte stream, read in 1 MiB pieces (`ReadableStream.from`: Readable.toWeb measured slower). */
+/**
+ * Input is read 256 KiB at a time: each read is a fresh buffer that age's stream holds until it is consumed,
+ * and 1 MiB reads made encryption alone of a 96 MiB file peak at 100 MiB instead of 73.
+ */
+const READ_SIZE = 256 * 1024;
+
+/** A file as a byte stream, in {@link READ_SIZE} pieces (`ReadableStream.from`: Readable.toWeb measured slower). */
 function fileStream(file: string): ReadableStream<Uint8Array> {
-  return ReadableStream.from(fs.createReadStream(file, { highWaterMark: WRITE_BATCH }));
+  return ReadableStream.from(fs.createReadStream(file, { highWaterMark: READ_SIZE }));
 }
 
 /** Writes a stream to a new file (mode 0600, refused if it exists), hashing it; removes it on failure. */
