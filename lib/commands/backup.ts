@@ -23,7 +23,7 @@ export async function run(ctx: ContextOf<typeof backupFlags>): Promise<ExitCode>
   const state = requireInstalled(host, "back up");
   const dir = backupDir(host, options, state);
   requireRoot(host, "backup");
-  const offsite = offsiteForRun(host, ctx.values); // lib/offsite reads its flags from the raw values still
+  const offsite = offsiteForRun(host, options);
   const prom = options.prometheus === undefined ? undefined : textfilePath(options.prometheus);
   const done = await takeBackup(host, state, { dir, policy, recipients: offsite.recipients }, out);
   const r = done.snapshot.record;

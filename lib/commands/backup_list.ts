@@ -81,7 +81,7 @@ export async function run(ctx: ContextOf<typeof backupListFlags>): Promise<ExitC
 /** `backup list --remote`: the bucket's snapshots; exits 6 when one has no record (it cannot be restored). */
 async function runRemote(ctx: ContextOf<typeof backupListFlags>): Promise<ExitCode> {
   const host = hostOf(ctx.options);
-  const { location, snapshots } = await listRemote(host, ctx.values, ctx.env); // lib/offsite: raw values still
+  const { location, snapshots } = await listRemote(host, ctx.options, ctx.env);
   const lines = snapshots.length === 0 ? [`no etcdup snapshots in ${location}`] : [
     `${"taken (UTC)".padEnd(20)} ${"size".padStart(12)} ${"age".padStart(7)}  ${
       "encrypted".padEnd(9)

@@ -27,8 +27,7 @@ export async function run(ctx: ContextOf<typeof restoreFlags>): Promise<ExitCode
   const timeoutMs = options["health-timeout"];
   const state = requireInstalled(host, "restore");
   requireRoot(host, "restore");
-  // lib/offsite reads the --identity, --latest and --s3-* flags from the raw values still.
-  const input = await restoreInput(host, ctx.values, ctx.positionals[0], ctx.env, backupDir(host, {}, state));
+  const input = await restoreInput(host, options, ctx.positionals[0], ctx.env, backupDir(host, {}, state));
   const file = input.file;
   const pending = readMarker(host);
   if (pending && pending.file !== file) {

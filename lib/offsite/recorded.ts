@@ -4,11 +4,10 @@
  * backup timer's runs, which take no flags, upload and encrypt the same way, and `status` knows where to
  * look. `--upload none` / `--encrypt-to none` turn either off again.
  */
-import type { FlagValues } from "../command.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { loadRecipients } from "../backup/age.ts";
 import { OFFSITE_RECORD } from "./paths.ts";
-import { type RemoteSettings, remoteSettings } from "./remote.ts";
+import { type RemoteSettings, remoteSettings, type S3Options } from "./remote.ts";
 
 /** What a backup run uses. */
 export interface OffsiteSettings {
@@ -32,16 +31,20 @@ export function readOffsite(host: HostRoot): OffsiteSettings {
 /**
  * The settings for this run: the flags when given (then recorded for later runs), else the recorded ones.
  */
-export function offsiteForRun(host: HostRoot, values: FlagValues): OffsiteSettings {
+export function offsiteForRun(
+  host: HostRoot,
+  options: S3Options & { readonly "encrypt-to"?: readonly string[] },
+): OffsiteSettings {
   const recorded = readOffsite(host);
-  const upload = values.upload as string | undefined;
-  const encrypt = values["encrypt-to"] as string[] | undefined;
+  const upload = options.upload;
+  const given = options["encrypt-to"] ?? [];
+  const encrypt = given.length > 0 ? [...given] : undefined; // none given: the recorded recipients stay
   if (upload === undefined && encrypt === undefined) {
-    remoteSettings(values); // still refuses stray --s3-* flags
+    remoteSettings(options); // still refuses stray --s3-* flags
     return recorded;
   }
   const next: OffsiteSettings = {
-    remote: upload === undefined ? recorded.remote : upload === "none" ? undefined : remoteSettings(values),
+    remote: upload === undefined ? recorded.remote : upload === "none" ? undefined : remoteSettings(options),
     recipients: encrypt === undefined
       ? recorded.recipients
       : encrypt.length === 1 && encrypt[0] === "none"

@@ -2,7 +2,8 @@
  * From flag values to an S3 client: the settings a command records (for the timer's later runs: no secret
  * among them, only where the credentials file is) and the client they open.
  */
-import type { FlagValues } from "../command.ts";
+import type { Options } from "../specs/spec.ts";
+import type { s3Flags } from "../specs/offsite.ts";
 import { usageError } from "../errors.ts";
 import type { HttpOptions } from "../release/http.ts";
 import { readMirrorCa } from "../release/mirror_ca.ts";
@@ -22,16 +23,19 @@ export interface RemoteSettings {
 
 const S3_ONLY = ["s3-endpoint", "s3-region", "s3-path-style", "s3-ca", "s3-credentials"] as const;
 
+/** The S3 flags as a command's typed options hold them (each optional: restore names the bucket itself). */
+export type S3Options = Partial<Options<typeof s3Flags>>;
+
 /**
  * The settings the flags give, or undefined without `--upload`/`url`; refuses (exit 2) S3 flags without a
  * bucket, and checks what planning can: the URL, the endpoint and the CA file.
  */
 export function remoteSettings(
-  values: FlagValues,
-  url = values.upload as string | undefined,
+  options: S3Options,
+  url = options.upload,
 ): RemoteSettings | undefined {
   if (!url) {
-    const stray = S3_ONLY.find((f) => values[f] !== undefined && values[f] !== false);
+    const stray = S3_ONLY.find((f) => options[f] !== undefined && options[f] !== false);
     if (stray) {
       throw usageError("s3-flag-without-upload", `--${stray} only applies with --upload s3://BUCKET/PREFIX`);
     }
@@ -39,11 +43,11 @@ export function remoteSettings(
   }
   const settings: RemoteSettings = {
     url,
-    endpoint: values["s3-endpoint"] as string | undefined,
-    region: values["s3-region"] as string | undefined,
-    pathStyle: values["s3-path-style"] === true ? true : undefined,
-    caFile: values["s3-ca"] as string | undefined,
-    credentialsFile: values["s3-credentials"] as string | undefined,
+    endpoint: options["s3-endpoint"],
+    region: options["s3-region"],
+    pathStyle: options["s3-path-style"] ? true : undefined,
+    caFile: options["s3-ca"],
+    credentialsFile: options["s3-credentials"],
   };
   resolveLocation({
     url,

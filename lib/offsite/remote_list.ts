@@ -3,12 +3,11 @@
  * last backup recorded), newest first, with time, member, size, age, and whether each is encrypted and has
  * its record (only those can be restored from the bucket).
  */
-import type { FlagValues } from "../command.ts";
 import { usageError } from "../errors.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { parseSnapshotName } from "../backup/names.ts";
 import { readOffsite } from "./recorded.ts";
-import { openRemote, remoteSettings } from "./remote.ts";
+import { openRemote, remoteSettings, type S3Options } from "./remote.ts";
 import { listRemoteSnapshots } from "./remote_snapshots.ts";
 
 /** One snapshot object, as listed. */
@@ -27,11 +26,11 @@ export interface RemoteListed {
 /** Lists the bucket; returns its `s3://BUCKET/PREFIX` and the snapshots. */
 export async function listRemote(
   host: HostRoot,
-  values: FlagValues,
+  options: S3Options,
   env: Record<string, string | undefined>,
   now = Date.now(),
 ): Promise<{ location: string; snapshots: RemoteListed[] }> {
-  const settings = remoteSettings(values) ?? readOffsite(host).remote;
+  const settings = remoteSettings(options) ?? readOffsite(host).remote;
   if (!settings) {
     throw usageError(
       "remote-not-configured",

@@ -8,7 +8,6 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { FlagValues } from "../command.ts";
 import { EtcdupError, Exit, usageError, verificationError } from "../errors.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { parseSnapshotName } from "../backup/names.ts";
@@ -16,7 +15,7 @@ import { BACKUP_DIR_OWNER, readRecordAt, type SnapshotRecord, writeRecord } from
 import { sha256FileAsync } from "../host/hash.ts";
 import { decryptFile, loadIdentities } from "../backup/age.ts";
 import { readOffsite } from "./recorded.ts";
-import { remoteSettings } from "./remote.ts";
+import { remoteSettings, type S3Options } from "./remote.ts";
 import { fetchForRestore } from "./restore_source.ts";
 
 /** The file to restore, where it came from, and the work directory to remove after success. */
@@ -56,13 +55,13 @@ async function cleanOnFailure<T>(host: HostRoot, workDir: string, fn: () => Prom
 /** Resolves restore's argument (and `--latest`, `--identity`, the S3 flags) into a plaintext snapshot. */
 export async function restoreInput(
   host: HostRoot,
-  values: FlagValues,
+  options: S3Options & { readonly identity?: string; readonly latest?: boolean },
   arg: string | undefined,
   env: Record<string, string | undefined>,
   backupDir: string,
 ): Promise<RestoreInput> {
-  const identityFile = values.identity as string | undefined;
-  const latest = values.latest === true;
+  const identityFile = options.identity;
+  const latest = options.latest === true;
   if (latest || arg?.startsWith("s3://")) {
     const recorded = readOffsite(host).remote;
     const url = arg ?? recorded?.url;
@@ -73,7 +72,7 @@ export async function restoreInput(
         "Give the bucket and prefix the backups were uploaded to.",
       );
     }
-    const settings = arg ? remoteSettings({ ...values, upload: url })! : recorded!;
+    const settings = arg ? remoteSettings({ ...options, upload: url })! : recorded!;
     const workDir = workDirIn(host, backupDir);
     return await cleanOnFailure(host, workDir, async () => {
       const got = await fetchForRestore<SnapshotRecord>(
