@@ -3,7 +3,6 @@
  * (UTC) that have one, like borg's and restic's `--keep-hourly/daily/weekly`; the newest snapshot always.
  * Pure: a function of the snapshot times and the policy, unit-tested on faked times.
  */
-import { usageError } from "../errors.ts";
 
 /** How many hours, days and weeks keep a snapshot. */
 export interface RetentionPolicy {
@@ -11,9 +10,6 @@ export interface RetentionPolicy {
   daily: number;
   weekly: number;
 }
-
-/** The default policy: 24 hourly, 7 daily, 4 weekly. */
-export const DEFAULT_RETENTION: RetentionPolicy = { hourly: 24, daily: 7, weekly: 4 };
 
 /** The ISO 8601 week of a UTC time, e.g. "2026-W49". */
 export function isoWeek(t: Date): string {
@@ -55,19 +51,11 @@ export function retain<T extends { time: Date }>(
 }
 
 /**
- * The policy from `--keep-hourly/--keep-daily/--keep-weekly` (whole numbers, 0 allowed), defaults for the
- * rest; a bad value is a usage error naming its flag.
- * @example retentionFromFlags({ "keep-daily": "14" }) // { hourly: 24, daily: 14, weekly: 4 }
+ * The policy `backup`'s typed options give (`--keep-hourly/--keep-daily/--keep-weekly`: whole numbers, 0
+ * allowed, checked and defaulted by their spec's `keep` rule).
  */
-export function retentionFromFlags(values: Record<string, unknown>): RetentionPolicy {
-  const count = (kind: keyof RetentionPolicy): number => {
-    const flag = `keep-${kind}`;
-    const raw = values[flag];
-    if (raw === undefined) return DEFAULT_RETENTION[kind];
-    if (typeof raw !== "string" || !/^\d{1,6}$/.test(raw.trim())) {
-      throw usageError("bad-number", `--${flag}: '${String(raw)}' is not a whole number from 0 to 999999`);
-    }
-    return Number(raw.trim());
-  };
-  return { hourly: count("hourly"), daily: count("daily"), weekly: count("weekly") };
+export function retentionOf(
+  options: { readonly "keep-hourly": number; readonly "keep-daily": number; readonly "keep-weekly": number },
+): RetentionPolicy {
+  return { hourly: options["keep-hourly"], daily: options["keep-daily"], weekly: options["keep-weekly"] };
 }

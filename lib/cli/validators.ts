@@ -40,6 +40,8 @@ export const rules = {
   timeout: (flag: string, raw: string): number => positiveInt(flag, raw, MAX_WAIT_SECONDS) * 1000,
   /** `--health-timeout`: lib/plan/health_timeout.ts's one bound (1 to 3600 s), as milliseconds. */
   healthTimeout: (_flag: string, raw: string): number => parseHealthTimeoutMs(raw),
+  /** How many snapshots of a period retention keeps (`--keep-hourly`...): 0 to 999999. */
+  keep: (flag: string, raw: string): number => count(flag, raw, 999_999),
   /** Minutes to start a certificate's validity early (clock skew): 0 to a day. */
   minutes: (flag: string, raw: string): number => count(flag, raw, 1440),
   /** A byte size (bytes, or a number with KiB/MiB/GiB/TiB or KB/MB/GB). */

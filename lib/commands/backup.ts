@@ -9,7 +9,7 @@ import type { backupFlags } from "../specs/backup.ts";
 import { Exit, type ExitCode } from "../errors.ts";
 import { hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
 import { backupDir } from "../backup/names.ts";
-import { retentionFromFlags } from "../backup/retention.ts";
+import { retentionOf } from "../backup/retention.ts";
 import { takeBackup } from "../backup/take.ts";
 import { offsiteForRun } from "../offsite/recorded.ts";
 import { uploadBackup, type UploadOutcome } from "../offsite/backup_upload.ts";
@@ -19,7 +19,7 @@ import { backupMetrics, textfilePath, writeTextfile } from "../monitor/textfile.
 export async function run(ctx: ContextOf<typeof backupFlags>): Promise<ExitCode> {
   const { options, out } = ctx;
   const host = hostOf(options);
-  const policy = retentionFromFlags(options);
+  const policy = retentionOf(options);
   const state = requireInstalled(host, "back up");
   const dir = backupDir(host, options, state);
   requireRoot(host, "backup");

@@ -42,6 +42,7 @@ export interface RuleValues {
   timeout: number;
   healthTimeout: number;
   minutes: number;
+  keep: number;
   size: number;
   duration: string;
   sha256: string;

@@ -1,6 +1,8 @@
 /** Retention as a pure function of snapshot times (faked) and the policy, and etcdup's snapshot naming. */
 import assert from "node:assert/strict";
-import { isoWeek, retain, retentionFromFlags } from "../../lib/backup/retention.ts";
+import { isoWeek, retain, retentionOf } from "../../lib/backup/retention.ts";
+import { parseOptions } from "../../lib/cli/options.ts";
+import { backupFlags } from "../../lib/specs/backup.ts";
 import { isTempFileName, parseSnapshotName, snapshotFileName, tempFileName } from "../../lib/backup/names.ts";
 import { EtcdupError } from "../../lib/errors.ts";
 
@@ -51,16 +53,17 @@ Deno.test("isoWeek: ISO 8601 weeks in UTC, year boundaries included", () => {
   assert.equal(isoWeek(new Date("2024-12-30T12:00:00Z")), "2025-W01");
 });
 
-Deno.test("retentionFromFlags: defaults, 0 allowed, anything else a usage error naming the flag", () => {
-  assert.deepEqual(retentionFromFlags({}), { hourly: 24, daily: 7, weekly: 4 });
-  assert.deepEqual(retentionFromFlags({ "keep-hourly": "0", "keep-weekly": "52" }), {
+Deno.test("retention from backup's flags: defaults 24/7/4, 0 allowed, anything else a usage error naming the flag", () => {
+  const policy = (values: Record<string, string>) => retentionOf(parseOptions(backupFlags, values));
+  assert.deepEqual(policy({}), { hourly: 24, daily: 7, weekly: 4 });
+  assert.deepEqual(policy({ "keep-hourly": "0", "keep-weekly": "52" }), {
     hourly: 0,
     daily: 7,
     weekly: 52,
   });
   for (const bad of ["-1", "1.5", "many", ""]) {
     assert.throws(
-      () => retentionFromFlags({ "keep-daily": bad }),
+      () => policy({ "keep-daily": bad }),
       (e: unknown) =>
         e instanceof EtcdupError && e.code === "bad-number" && e.exit === 2 &&
         e.message.startsWith("--keep-daily:"),
