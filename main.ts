@@ -118,7 +118,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       return Exit.ok;
     }
     if (parsed.values["print-config"]) return printConfig(found.spec, { ...parsed, env, out });
-    const [mod, { parseOptions }] = await Promise.all([found.spec.load(), import("./lib/cli/options.ts")]);
+    const [mod, { parseOptions }] = await Promise.all([found.spec.load(), import("./lib/plan/options.ts")]);
     try {
       const options = parseOptions(found.spec.flags, parsed.values);
       return await mod.run({ ...parsed, options, env, out });

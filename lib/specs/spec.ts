@@ -3,7 +3,7 @@
  * environment variables (`ETCDUP_<FLAG>`), config-file keys, and the help text, so the three sources can
  * never disagree. The specs are pure data below the flows (the model layer), so that a command body can
  * take its flags' {@link Options} type from them without importing the CLI; the CLI parses with them
- * (lib/cli/args.ts, lib/cli/options.ts) and attaches each body to its spec (lib/cli/commands.ts).
+ * (lib/cli/args.ts; lib/plan/options.ts parses the values) and attaches each body to its spec (lib/cli/commands.ts).
  */
 import type { CommandContext } from "../command.ts";
 import type { KeyAlgorithm } from "../pki/algorithms.ts";
@@ -20,7 +20,7 @@ export interface FlagSpec {
   /** One line of help. */
   description: string;
   /**
-   * The rule of lib/cli/validators.ts that checks and converts each value (a string flag), before the command runs;
+   * The rule of lib/plan/flag_rules.ts that checks and converts each value (a string flag), before the command runs;
    * a bad value is a usage error (exit 2) naming the flag, variable or config key it came from.
    */
   parse?: Rule;
@@ -33,7 +33,7 @@ export interface FlagSpec {
 }
 
 /**
- * The rules a flag spec can name and the type each makes of a value: lib/cli/validators.ts implements
+ * The rules a flag spec can name and the type each makes of a value: lib/plan/flag_rules.ts implements
  * exactly these (it `satisfies` this table), so the options' types hold without importing the validators.
  */
 export interface RuleValues {
@@ -55,7 +55,7 @@ export interface RuleValues {
   root: string;
 }
 
-/** The name of a rule of lib/cli/validators.ts. */
+/** The name of a rule of lib/plan/flag_rules.ts. */
 export type Rule = keyof RuleValues;
 
 /** A flag's value in a command's options: the rule's result, else the string; booleans are false when unset. */

@@ -1,5 +1,5 @@
 /**
- * Typed options: every rule of lib/cli/validators.ts takes its good values and refuses a bad one with its
+ * Typed options: every rule of lib/plan/flag_rules.ts takes its good values and refuses a bad one with its
  * code (exit 2); a command's options get their spec's defaults, follow flag > ETCDUP_* > config file, and a
  * bad value is refused before the command runs, named by where it came from. The output mode follows the
  * merged values: a config file's `quiet: true` quiets like --quiet.
@@ -7,9 +7,9 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { blameSource, parseCommand } from "../../lib/cli/args.ts";
-import { parseOptions } from "../../lib/cli/options.ts";
+import { parseOptions } from "../../lib/plan/options.ts";
 import type { Rule } from "../../lib/specs/spec.ts";
-import { rules } from "../../lib/cli/validators.ts";
+import { rules } from "../../lib/plan/flag_rules.ts";
 import { statusFlags, statusSpec } from "../../lib/specs/status.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
 import { runEtcdup } from "../shipping/etcdup_cmd.ts";

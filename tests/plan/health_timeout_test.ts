@@ -1,7 +1,7 @@
 /** `--health-timeout`: one default and one bound, whichever command reads it. */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { DEFAULT_HEALTH_TIMEOUT_S, parseHealthTimeoutMs } from "../../lib/plan/health_timeout.ts";
-import { parseOptions } from "../../lib/cli/options.ts";
+import { parseOptions } from "../../lib/plan/options.ts";
 import { healthTimeout } from "../../lib/specs/common.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
 

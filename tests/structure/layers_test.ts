@@ -32,7 +32,7 @@ export type Layer = typeof LAYERS[number];
  *   renders); the model never uses the host, which keeps folders that hold both (pki, release, etcd) acyclic.
  * - flows: what commands compose: install, day-two changes, cluster membership, backup, offsite, recovery,
  *   and the command bodies.
- * - cli: argv, parsing flag values by their specs' rules, the terminal/JSON output; on top, attaching
+ * - cli: argv, merging flag values (lib/plan/options.ts parses them by their specs' rules), the terminal/JSON output; on top, attaching
  *   each command body to its spec and loading it.
  */
 export const PLACES: Record<string, Layer> = {

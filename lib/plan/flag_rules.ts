@@ -8,9 +8,9 @@
  */
 import { usageError } from "../errors.ts";
 import type { Rule, RuleValues } from "../specs/spec.ts";
-import { absolutePath, memberName, port, positiveInt, rootDir, sha256 } from "../plan/validate.ts";
-import { parseRetention, parseSize } from "../plan/care.ts";
-import { parseHealthTimeoutMs } from "../plan/health_timeout.ts";
+import { absolutePath, memberName, port, positiveInt, rootDir, sha256 } from "./validate.ts";
+import { parseRetention, parseSize } from "./care.ts";
+import { parseHealthTimeoutMs } from "./health_timeout.ts";
 import { checkSan } from "../pki/sans.ts";
 import { parseKeyAlgorithm } from "../pki/algorithms.ts";
 import { parseLayout } from "../pki/layout.ts";

@@ -1,11 +1,13 @@
 /**
  * From a command's merged raw values to its typed {@link Options} (the type is lib/specs/spec.ts's): each flag's value (or its spec's
  * default) through the spec's rule, once, before the command body runs. Loaded with the body (the rules
- * pull in the planners' validators), never at start-up.
+ * pull in the planners' validators), never at start-up. It is model, not CLI, because install's flows parse
+ * recorded settings with it too (flows may not import the CLI); and in lib/plan/, not lib/specs/, because the
+ * rules import lib/plan/'s checks and the planners type against the specs (specs -> plan would be a cycle).
  */
 import type { FlagValues } from "../command.ts";
 import type { FlagSpec, Options } from "../specs/spec.ts";
-import { rules } from "./validators.ts";
+import { rules } from "./flag_rules.ts";
 
 /**
  * The options `flags` describe, from `values`: booleans true or false, repeatable flags as arrays (empty
