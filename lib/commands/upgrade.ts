@@ -31,10 +31,10 @@ function clusterAdvice(initialCluster: string, step: UpgradeStep): string {
 
 /** Runs `etcdup upgrade`. */
 export async function run(ctx: ContextOf<typeof upgradeFlags>): Promise<ExitCode> {
-  const { options, values, out } = ctx;
+  const { options, out } = ctx;
   const host = hostOf(options);
   const state = requireInstalled(host, "upgrade");
-  const planned = planRelease({ ...values, arch: state.arch }, gatherFacts(host), resolveVersion);
+  const planned = planRelease({ ...options, arch: state.arch }, gatherFacts(host), resolveVersion);
   const { release } = resolveLocalRelease({ release: planned }, options.version !== undefined);
   const allowDowngrade = options["allow-downgrade"];
   const step = checkUpgradePath(state.version, release.version, { allowDowngrade });

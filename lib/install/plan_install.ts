@@ -9,8 +9,9 @@ import { HostRoot } from "../host/fs.ts";
 import { type InstallState, readState } from "../host/state.ts";
 import { gatherFacts } from "../host/facts.ts";
 import { buildPlan } from "../plan/build.ts";
+import { parseOptions } from "../plan/options.ts";
+import { installFlags } from "../specs/install.ts";
 import { checkLeads, installedDirs } from "../plan/dirs.ts";
-import { rootDir } from "../plan/validate.ts";
 import { keepRecordedCluster } from "../plan/cluster.ts";
 import type { InstallPlan, PlannedRelease } from "../plan/types.ts";
 import { bundleTarball, checkTarball } from "../release/obtain.ts";
@@ -71,14 +72,18 @@ export interface Planned {
  * @example const { host, plan, previous } = planFromContext(ctx, "join");
  */
 export function planFromContext(ctx: CommandContext, command: Installer): Planned {
-  const host = new HostRoot(rootDir(ctx.values.root));
+  // join's values through install's flags: the ones join lacks (--no-start...) take their defaults
+  const options = parseOptions(installFlags, ctx.values);
+  const host = new HostRoot(options.root);
   const facts = gatherFacts(host);
-  const asked = buildPlan(ctx.values, facts, host.root); // every flag validated (exit 2) before the host is read
+  const asked = buildPlan(options, facts, host.root); // every flag validated (exit 2) before the host is read
   checkLeads(installedDirs({ ...asked.paths, pkiDir: asked.pki.pkiDir }), (p) => host.target(p));
-  if (ctx.values["dry-run"] !== true) checkPreconditions(host, facts, command);
+  if (!options["dry-run"]) checkPreconditions(host, facts, command);
   const previous = readState(host);
   const values = keepRecordedWalDir(keepRecordedSettings(ctx.values, previous), previous);
-  const planned = values === ctx.values ? asked : buildPlan(values, facts, host.root);
+  const planned = values === ctx.values
+    ? asked
+    : buildPlan(parseOptions(installFlags, values), facts, host.root);
   const built = resolveLocalRelease(planned, typeof values.version === "string");
   refuseVersionChange(previous, built.release.version, ctx.values, command);
   const hasData = previous !== undefined && host.stat(path.join(built.paths.dataDir, "member")) !== undefined;

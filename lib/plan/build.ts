@@ -1,16 +1,18 @@
 /**
- * Flags + host facts -> the validated {@link InstallPlan}. Pure: it reads nothing from the host, so every
- * rule is unit-tested. Every bad value is a usage error naming its flag.
+ * Install's typed options + host facts -> the validated {@link InstallPlan}. Pure: it reads nothing from the
+ * host, so every rule is unit-tested. Each flag's own rule already ran (lib/plan/options.ts); this checks what
+ * involves several flags or the host (sources, ports, lifetimes, CA flags, directories), each bad value a
+ * usage error naming its flag.
  */
 import * as path from "node:path";
 import { isIPv6 } from "node:net";
 import { usageError } from "../errors.ts";
-import type { FlagValues } from "../command.ts";
-import { DEFAULT_KEY_ALGORITHM, parseKeyAlgorithm } from "../pki/algorithms.ts";
-import { defaultPkiDir, parseLayout } from "../pki/layout.ts";
+import type { InstallOptions } from "../specs/install.ts";
+import { DEFAULT_KEY_ALGORITHM } from "../pki/algorithms.ts";
+import { defaultPkiDir } from "../pki/layout.ts";
 import { hostSans } from "../pki/hostsans.ts";
 import { checkCaFlags } from "../pki/export.ts";
-import { checkLifetimes, DEFAULT_CA_DAYS, DEFAULT_CERT_DAYS, MAX_DAYS } from "../pki/request.ts";
+import { checkLifetimes } from "../pki/request.ts";
 import { mergeSans, parseSans, type Sans } from "../pki/sans.ts";
 import {
   type Arch,
@@ -25,7 +27,6 @@ import type { InstallPlan, PlannedMember, PlannedPaths, PlannedPki, PlannedRelea
 import type { PlannedSource } from "../release_source.ts";
 import * as v from "./validate.ts";
 import { checkDir, checkDisjoint, type DirChoice } from "./dirs.ts";
-import { parseHealthTimeoutMs } from "./health_timeout.ts";
 import { planCare } from "./care.ts";
 import { deriveClusterToken, formatInitialCluster, parseInitialCluster } from "./cluster.ts";
 import { plannedTimers, textfileDirOf } from "./timers.ts";
@@ -42,16 +43,11 @@ export const FIXED_PATHS = {
 /** The metrics/health port on loopback. */
 export const METRICS_PORT = 2381;
 
-const str = (values: FlagValues, k: string): string | undefined => {
-  const x = values[k];
-  return typeof x === "string" && x.trim() !== "" ? x.trim() : undefined;
-};
-const list = (values: FlagValues, k: string): string[] => {
-  const x = values[k];
-  return (Array.isArray(x) ? x : typeof x === "string" ? [x] : []).flatMap((s) => s.split(",")).map((s) =>
-    s.trim()
-  ).filter(Boolean);
-};
+/** The release flags a plan's release is made from (`upgrade` has no --arch: it passes the recorded one). */
+export type ReleaseOptions = Pick<
+  InstallOptions,
+  "version" | "arch" | "mirror" | "mirror-ca" | "tarball" | "bundle" | "sha256"
+>;
 
 /** The release arch this CPU runs, or undefined when etcd publishes none for it. */
 function nativeArch(cpu: string): Arch | undefined {
@@ -64,11 +60,11 @@ function nativeArch(cpu: string): Arch | undefined {
 
 /** The release part of a plan from the release flags; `etcdup upgrade` reads its flags with it too. */
 export function planRelease(
-  values: FlagValues,
+  options: ReleaseOptions,
   facts: HostFacts,
   resolveVersion: VersionResolver,
 ): PlannedRelease {
-  const given = ["mirror", "tarball", "bundle"].filter((k) => str(values, k) !== undefined);
+  const given = (["mirror", "tarball", "bundle"] as const).filter((k) => options[k] !== undefined);
   if (given.length > 1) {
     throw usageError(
       "conflicting-sources",
@@ -76,17 +72,15 @@ export function planRelease(
       "Pick one source: --mirror URL (download), --tarball FILE or --bundle DIR (air-gapped).",
     );
   }
-  if (str(values, "mirror-ca") && !str(values, "mirror") && given.length > 0) {
+  if (options["mirror-ca"] && !options.mirror && given.length > 0) {
     throw usageError("mirror-ca-without-mirror", `--mirror-ca only applies to --mirror downloads`);
   }
-  const archRaw = str(values, "arch");
+  const archRaw = options.arch;
   const cpu = nativeArch(facts.cpu);
   const arch = archRaw ? parseArch(archRaw) : cpu ?? nativeArchOf(facts.cpu);
   let source: PlannedSource;
   let fromName: string | undefined;
-  const tarball = str(values, "tarball");
-  const bundle = str(values, "bundle");
-  const mirror = str(values, "mirror");
+  const { tarball, bundle, mirror } = options;
   if (tarball) {
     source = { kind: "tarball", path: v.localFile(tarball) };
     fromName = parseTarballName(tarball)?.version;
@@ -104,14 +98,14 @@ export function planRelease(
     if (mirror && !/^https?:\/\//.test(mirror)) {
       throw usageError("bad-mirror", `--mirror: '${mirror}' is not an http(s) URL`, `E.g. ${DEFAULT_MIRROR}`);
     }
-    const caFile = str(values, "mirror-ca");
+    const caFile = options["mirror-ca"];
     source = {
       kind: "mirror",
       baseUrl: mirror ?? DEFAULT_MIRROR,
       ...(caFile ? { caFile: v.localFile(caFile) } : {}),
     };
   }
-  const requested = str(values, "version");
+  const requested = options.version;
   const version = requested ? resolveVersion(requested) : fromName ?? resolveVersion(undefined);
   if (requested && fromName && fromName !== version) {
     throw usageError(
@@ -122,14 +116,14 @@ export function planRelease(
       `Leave --version out (the tarball's name gives it: ${fromName}), or give the ${version} tarball.`,
     );
   }
-  const sha = str(values, "sha256");
-  return { version, arch, native: arch === cpu, source, ...(sha ? { sha256: v.sha256("sha256", sha) } : {}) };
+  const sha = options.sha256;
+  return { version, arch, native: arch === cpu, source, ...(sha ? { sha256: sha } : {}) };
 }
 
-function planMember(values: FlagValues, facts: HostFacts, notes: string[]): PlannedMember {
-  const name = v.memberName("name", str(values, "name") ?? facts.hostname);
-  const clientPort = v.port("client-port", str(values, "client-port") ?? "2379");
-  const peerPort = v.port("peer-port", str(values, "peer-port") ?? "2380");
+function planMember(options: InstallOptions, facts: HostFacts, notes: string[]): PlannedMember {
+  const name = options.name ?? v.memberName("name", facts.hostname); // the default is checked like a given one
+  const clientPort = options["client-port"] ?? 2379;
+  const peerPort = options["peer-port"] ?? 2380;
   if (clientPort === peerPort || clientPort === METRICS_PORT || peerPort === METRICS_PORT) {
     throw usageError(
       "port-clash",
@@ -137,7 +131,7 @@ function planMember(values: FlagValues, facts: HostFacts, notes: string[]): Plan
       `Port ${METRICS_PORT} serves metrics and /health on loopback.`,
     );
   }
-  const clusterRaw = str(values, "initial-cluster");
+  const clusterRaw = options["initial-cluster"];
   const cluster = clusterRaw ? parseInitialCluster(clusterRaw) : undefined;
   const self = cluster?.find((m) => m.name === name);
   if (cluster && !self) {
@@ -147,7 +141,7 @@ function planMember(values: FlagValues, facts: HostFacts, notes: string[]): Plan
       `Add ${name}=https://<this node's IP>:${peerPort}, or pass --name with the name used there.`,
     );
   }
-  const advRaw = str(values, "advertise-address");
+  const advRaw = options["advertise-address"];
   let advertiseAddress: string;
   if (advRaw) advertiseAddress = v.advertiseAddress("advertise-address", advRaw);
   else if (self && facts.addresses.some((a) => a.address === self.host)) advertiseAddress = self.host;
@@ -170,7 +164,7 @@ function planMember(values: FlagValues, facts: HostFacts, notes: string[]): Plan
   const members = cluster ?? [{ name, peerUrl: selfPeerUrl, host: advertiseAddress }];
   const loopback = isIPv6(advertiseAddress) ? "[::1]" : "127.0.0.1";
   const local = advertiseAddress === "127.0.0.1" || advertiseAddress === "::1";
-  const token = str(values, "cluster-token");
+  const token = options["cluster-token"];
   if (token !== undefined && !/^[A-Za-z0-9._-]{1,128}$/.test(token)) {
     throw usageError(
       "bad-cluster-token",
@@ -184,7 +178,7 @@ function planMember(values: FlagValues, facts: HostFacts, notes: string[]): Plan
     clientPort,
     peerPort,
     metricsPort: METRICS_PORT,
-    metricsAddress: v.ipAddress("metrics-address", str(values, "metrics-address") ?? "127.0.0.1"),
+    metricsAddress: v.ipAddress("metrics-address", options["metrics-address"] ?? "127.0.0.1"),
     listenClientUrls: local
       ? [`https://${adv}:${clientPort}`]
       : [`https://${adv}:${clientPort}`, `https://${loopback}:${clientPort}`],
@@ -201,33 +195,27 @@ function planMember(values: FlagValues, facts: HostFacts, notes: string[]): Plan
  * SANs of server and peer certs: the host's own names and addresses, the advertise address, every address
  * etcd listens on for clients (the loopback one included: `::1` for an IPv6 member), --san extras.
  */
-function planSans(values: FlagValues, facts: HostFacts, member: PlannedMember): Sans {
-  const extra = parseSans(list(values, "san"));
+function planSans(options: InstallOptions, facts: HostFacts, member: PlannedMember): Sans {
+  const extra = parseSans(options.san);
   const listening = member.listenClientUrls.map((u) => new URL(u).hostname.replace(/^\[(.*)\]$/, "$1"));
   return mergeSans(hostSans(facts), { dns: [], ips: [member.advertiseAddress, ...listening] }, extra);
 }
 
-function planPki(values: FlagValues, facts: HostFacts, member: PlannedMember): PlannedPki {
-  const layout = parseLayout(str(values, "layout") ?? "etcd");
-  const pkiDir = checkDir("pki-dir", "pki", str(values, "pki-dir") ?? defaultPkiDir(layout));
-  const certDays = v.positiveInt(
-    "cert-days",
-    str(values, "cert-days") ?? String(DEFAULT_CERT_DAYS),
-    MAX_DAYS,
-  );
-  const caDays = v.positiveInt("ca-days", str(values, "ca-days") ?? String(DEFAULT_CA_DAYS), MAX_DAYS);
+function planPki(options: InstallOptions, facts: HostFacts, member: PlannedMember): PlannedPki {
+  const layout = options.layout ?? "etcd";
+  const pkiDir = checkDir("pki-dir", "pki", options["pki-dir"] ?? defaultPkiDir(layout));
+  const certDays = options["cert-days"];
+  const caDays = options["ca-days"];
   checkLifetimes(certDays, caDays);
-  const caFrom = str(values, "ca-from");
-  const caCert = str(values, "ca-cert");
-  const caKey = str(values, "ca-key");
+  const { "ca-from": caFrom, "ca-cert": caCert, "ca-key": caKey } = options;
   checkCaFlags({ caFrom, caCert, caKey });
   return {
     layout,
     pkiDir,
-    algorithm: parseKeyAlgorithm(str(values, "key-algorithm") ?? DEFAULT_KEY_ALGORITHM),
+    algorithm: options["key-algorithm"] ?? DEFAULT_KEY_ALGORITHM,
     certDays,
     caDays,
-    sans: planSans(values, facts, member),
+    sans: planSans(options, facts, member),
     ...(caFrom ? { caSource: { kind: "export" as const, file: v.localFile(caFrom) } } : {}),
     ...(caCert && caKey
       ? { caSource: { kind: "pair" as const, certFile: v.localFile(caCert), keyFile: v.localFile(caKey) } }
@@ -239,10 +227,13 @@ function planPki(values: FlagValues, facts: HostFacts, member: PlannedMember): P
  * The bin, data and WAL dirs, each checked for its role and all apart from each other and from the PKI dir
  * (see lib/plan/dirs.ts). The WAL dir is optional: without it etcd keeps its WAL in the data dir.
  */
-function planDirs(values: FlagValues, pkiDir: string): Pick<PlannedPaths, "binDir" | "dataDir" | "walDir"> {
-  const binDir = checkDir("bin-dir", "bin", str(values, "bin-dir") ?? "/usr/local/bin");
-  const dataDir = checkDir("data-dir", "data", str(values, "data-dir") ?? "/var/lib/etcd");
-  const walRaw = str(values, "wal-dir");
+function planDirs(
+  options: InstallOptions,
+  pkiDir: string,
+): Pick<PlannedPaths, "binDir" | "dataDir" | "walDir"> {
+  const binDir = checkDir("bin-dir", "bin", options["bin-dir"] ?? "/usr/local/bin");
+  const dataDir = checkDir("data-dir", "data", options["data-dir"] ?? "/var/lib/etcd");
+  const walRaw = options["wal-dir"];
   const walDir = walRaw === undefined ? undefined : checkDir("wal-dir", "wal", walRaw);
   const choices: DirChoice[] = [
     { flag: "data-dir", role: "data", path: dataDir },
@@ -261,24 +252,24 @@ function planDirs(values: FlagValues, pkiDir: string): Pick<PlannedPaths, "binDi
 export type VersionResolver = (requested: string | undefined) => string;
 
 /**
- * Builds the install plan from merged flag values and host facts, validating every flag. Versions are
- * resolved against the embedded manifest unless a resolver is given (tests).
- * @example buildPlan({ version: "v3.5.30", "no-start": true }, facts, "/").member.listenClientUrls
+ * Builds the install plan from install's typed options (join's merged values parsed with install's flags)
+ * and host facts. Versions are resolved against the embedded manifest unless a resolver is given (tests).
+ * @example buildPlan(parseOptions(installFlags, { version: "v3.5.30" }), facts, "/").member.listenClientUrls
  */
 export function buildPlan(
-  values: FlagValues,
+  options: InstallOptions,
   facts: HostFacts,
   root: string,
   resolveVersion: VersionResolver = manifestVersion,
 ): InstallPlan {
   const notes: string[] = [];
-  const release = planRelease(values, facts, resolveVersion);
-  const member = planMember(values, facts, notes);
-  const pki = planPki(values, facts, member);
-  const dirs = planDirs(values, pki.pkiDir);
-  const healthTimeoutMs = parseHealthTimeoutMs(str(values, "health-timeout"));
-  const care = planCare(values, notes);
-  const textfileDir = textfileDirOf(values);
+  const release = planRelease(options, facts, resolveVersion);
+  const member = planMember(options, facts, notes);
+  const pki = planPki(options, facts, member);
+  const dirs = planDirs(options, pki.pkiDir);
+  const healthTimeoutMs = options["health-timeout"];
+  const care = planCare(options, notes);
+  const textfileDir = textfileDirOf(options);
   const live = path.resolve(root) === "/"; // under --root the service step says etcd is not started
   return {
     root: path.resolve(root),
@@ -288,14 +279,14 @@ export function buildPlan(
     paths: { ...dirs, ...FIXED_PATHS },
     service: {
       unit: "etcd.service",
-      start: live && values["no-start"] !== true,
+      start: live && !options["no-start"],
       healthTimeoutMs,
     },
-    diskCheck: live && values["skip-disk-check"] !== true,
+    diskCheck: live && !options["skip-disk-check"],
     care,
     user: { name: "etcd", home: "/var/lib/etcd" },
     ...(textfileDir ? { metricsTextfileDir: textfileDir } : {}),
-    timers: plannedTimers(values, pki.pkiDir, textfileDir),
+    timers: plannedTimers(options, pki.pkiDir, textfileDir),
     notes,
   };
 }

@@ -5,7 +5,7 @@
  * 50 s, and warns about a quota above 8 GiB (its documented maximum recommendation).
  */
 import { usageError } from "../errors.ts";
-import type { FlagValues } from "../command.ts";
+import type { InstallOptions } from "../specs/install.ts";
 import type { PlannedCare } from "../care.ts";
 
 /** etcd's default quota, made explicit: tested by etcd at that size, and small VMs' memory maps it. */
@@ -90,20 +90,26 @@ function millis(flag: string, raw: string): number {
   return n;
 }
 
-const str = (values: FlagValues, k: string): string | undefined => {
-  const x = values[k];
-  return typeof x === "string" && x.trim() !== "" ? x.trim() : undefined;
-};
+/** The flags the care settings come from. */
+export type CareOptions = Pick<
+  InstallOptions,
+  | "quota-backend-bytes"
+  | "force-quota"
+  | "tuning"
+  | "heartbeat-interval"
+  | "election-timeout"
+  | "auto-compaction-retention"
+>;
 
 /**
  * The care settings of install's flags, defaults filled in. `notes` gets a line when the timing is legal
  * for etcd but below the guide's ten round trips of election timeout per heartbeat.
- * @example planCare({ tuning: "wan" }, []).electionMs // 5000
+ * @example planCare(parseOptions(installFlags, { tuning: "wan" }), []).electionMs // 5000
  */
-export function planCare(values: FlagValues, notes: string[]): PlannedCare {
-  const quotaRaw = str(values, "quota-backend-bytes");
+export function planCare(options: CareOptions, notes: string[]): PlannedCare {
+  const quotaRaw = options["quota-backend-bytes"];
   const quotaBackendBytes = quotaRaw ? parseSize("quota-backend-bytes", quotaRaw) : DEFAULT_QUOTA_BYTES;
-  if (quotaBackendBytes > MAX_QUOTA_BYTES && values["force-quota"] !== true) {
+  if (quotaBackendBytes > MAX_QUOTA_BYTES && !options["force-quota"]) {
     throw usageError(
       "quota-too-large",
       `--quota-backend-bytes ${quotaRaw} is above etcd's recommended maximum of 8 GiB`,
@@ -111,13 +117,13 @@ export function planCare(values: FlagValues, notes: string[]): PlannedCare {
         "pass --force-quota to use it anyway.",
     );
   }
-  const tuning = str(values, "tuning") ?? "lan";
+  const tuning = options.tuning ?? "lan";
   if (tuning !== "lan" && tuning !== "wan") {
     throw usageError("bad-tuning", `--tuning: '${tuning}' is not a preset`, "Use lan or wan.");
   }
   const preset = TUNING_PRESETS[tuning];
-  const hb = str(values, "heartbeat-interval");
-  const el = str(values, "election-timeout");
+  const hb = options["heartbeat-interval"];
+  const el = options["election-timeout"];
   const heartbeatMs = hb ? millis("heartbeat-interval", hb) : preset.heartbeatMs;
   const electionMs = el ? millis("election-timeout", el) : preset.electionMs;
   if (electionMs < 5 * heartbeatMs) {
@@ -135,7 +141,7 @@ export function planCare(values: FlagValues, notes: string[]): PlannedCare {
         "but its tuning guide advises 10 round trips",
     );
   }
-  const retentionRaw = str(values, "auto-compaction-retention");
+  const retentionRaw = options["auto-compaction-retention"];
   return {
     compactionRetention: retentionRaw ? parseRetention("auto-compaction-retention", retentionRaw) : "1h",
     quotaBackendBytes,

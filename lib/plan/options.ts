@@ -11,7 +11,9 @@ import { rules } from "./flag_rules.ts";
 
 /**
  * The options `flags` describe, from `values`: booleans true or false, repeatable flags as arrays (empty
- * when unset), strings as their rule makes them, unset ones as their default or undefined.
+ * when unset), strings as their rule makes them, unset ones as their default or undefined. A string without
+ * a rule is trimmed, and a blank one counts as unset (`--mirror ""` is the default mirror): the one place
+ * that says so.
  * @example parseOptions({ days: { type: "string", parse: "days", default: "365", description: "" } }, {}) // { days: 365 }
  */
 export function parseOptions<Flags extends Record<string, FlagSpec>>(
@@ -20,8 +22,10 @@ export function parseOptions<Flags extends Record<string, FlagSpec>>(
 ): Options<Flags> {
   const options: Record<string, unknown> = {};
   for (const [name, f] of Object.entries(flags)) {
-    const raw = Object.hasOwn(values, name) ? values[name] : f.default;
-    const one = (s: string): unknown => f.parse ? rules[f.parse](name, s) : s;
+    const given = values[name];
+    const blank = !f.parse && typeof given === "string" && given.trim() === "";
+    const raw = Object.hasOwn(values, name) && !blank ? given : f.default;
+    const one = (s: string): unknown => f.parse ? rules[f.parse](name, s) : s.trim();
     if (f.type === "boolean") options[name] = raw === true;
     else if (Array.isArray(raw)) options[name] = raw.map(one);
     else if (typeof raw === "string") options[name] = f.multiple ? [one(raw)] : one(raw);

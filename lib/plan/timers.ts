@@ -8,7 +8,7 @@
  * `--no-timers` leaves all of them out. The certs and maintain jobs wait up to an hour at random, so the members of a cluster do not all run at once.
  */
 import * as path from "node:path";
-import type { FlagValues } from "../command.ts";
+import type { InstallOptions } from "../specs/install.ts";
 import { type TimerJob, timerJob } from "./timer_units.ts";
 import { DEFAULT_BACKUP_DIR } from "./dirs.ts";
 import { absolutePath } from "./validate.ts";
@@ -22,26 +22,32 @@ export const CERTS_TEXTFILE = "etcdup-certs.prom";
 /** The file the backup timer writes in `--metrics-textfile-dir` (read by the `EtcdBackupStale` alert). */
 export const BACKUP_TEXTFILE = "etcdup-backup.prom";
 
-const str = (values: FlagValues, k: string): string | undefined => {
-  const x = values[k];
-  return typeof x === "string" && x.trim() !== "" ? x.trim() : undefined;
-};
+/** The flags the timers come from. */
+export type TimerOptions = Pick<
+  InstallOptions,
+  | "no-timers"
+  | "no-backup-timer"
+  | "backup-schedule"
+  | "certs-schedule"
+  | "maintain-schedule"
+  | "metrics-textfile-dir"
+>;
 
 /** `--metrics-textfile-dir`, validated, or undefined. */
-export function textfileDirOf(values: FlagValues): string | undefined {
-  const raw = str(values, "metrics-textfile-dir");
+export function textfileDirOf(options: Pick<TimerOptions, "metrics-textfile-dir">): string | undefined {
+  const raw = options["metrics-textfile-dir"];
   return raw ? absolutePath("metrics-textfile-dir", raw) : undefined;
 }
 
 /** The timers the plan wants, in the order they are enabled; none at all with `--no-timers`. */
 export function plannedTimers(
-  values: FlagValues,
+  options: TimerOptions,
   pkiDir: string,
   textfileDir: string | undefined,
 ): TimerJob[] {
-  if (values["no-timers"] === true) return [];
+  if (options["no-timers"]) return [];
   const jobs: TimerJob[] = [];
-  if (values["no-backup-timer"] !== true) {
+  if (!options["no-backup-timer"]) {
     const backupArgs = ["backup"];
     if (textfileDir) backupArgs.push("--prometheus", path.join(textfileDir, BACKUP_TEXTFILE));
     jobs.push(
@@ -49,7 +55,7 @@ export function plannedTimers(
         "etcdup-backup",
         "etcd snapshot backup (etcdup backup)",
         backupArgs,
-        str(values, "backup-schedule") ?? DEFAULT_BACKUP_SCHEDULE,
+        options["backup-schedule"] ?? DEFAULT_BACKUP_SCHEDULE,
         { flag: "backup-schedule", writePaths: [DEFAULT_BACKUP_DIR, ...(textfileDir ? [textfileDir] : [])] },
       ),
     );
@@ -61,7 +67,7 @@ export function plannedTimers(
       "etcdup-certs",
       "etcdup: renew etcd certificates expiring within 30 days",
       certsArgs,
-      str(values, "certs-schedule") ?? "daily",
+      options["certs-schedule"] ?? "daily",
       {
         flag: "certs-schedule",
         randomizedDelaySec: 3600,
@@ -72,7 +78,7 @@ export function plannedTimers(
       "etcdup-maintain",
       "etcdup: etcd maintenance (defragmentation, NOSPACE recovery)",
       ["maintain"],
-      str(values, "maintain-schedule") ?? "daily",
+      options["maintain-schedule"] ?? "daily",
       { flag: "maintain-schedule", randomizedDelaySec: 3600 },
     ),
   );

@@ -1,5 +1,5 @@
 /** Flags of `etcdup install`. */
-import type { CommandSpec, FlagSpec } from "./spec.ts";
+import type { CommandSpec, FlagSpec, Options } from "./spec.ts";
 import { configFlag, healthTimeout, outputFlags, rootFlag } from "./common.ts";
 
 /** Where the release comes from and how it is trusted; shared with `download` and `upgrade`. */
@@ -254,6 +254,27 @@ export const careFlags = {
   },
 } satisfies Record<string, FlagSpec>;
 
+/** The flags of `etcdup install`; `join` plans with them too (lib/install/plan_install.ts). */
+export const installFlags = {
+  ...releaseFlags,
+  ...hostFlags,
+  ...pkiFlags,
+  ...memberFlags,
+  ...careFlags,
+  ...timerFlags,
+  ...rootFlag,
+  ...configFlag,
+  "print-config": {
+    type: "boolean",
+    description: "Print the merged configuration (flags > env > file) and exit.",
+    flagOnly: true,
+  },
+  ...outputFlags,
+} satisfies Record<string, FlagSpec>;
+
+/** What install's planner reads: every flag of install, checked by its rule and typed. */
+export type InstallOptions = Options<typeof installFlags>;
+
 /** `etcdup install`. */
 export const installSpec: CommandSpec = {
   name: "install",
@@ -264,20 +285,5 @@ export const installSpec: CommandSpec = {
   etcdup install --version latest-3.5 --san etcd.example.com
   etcdup install --tarball ./etcd-v3.6.6-linux-amd64.tar.gz   # air-gapped
   etcdup install --root /mnt/image --no-start      # bake into an image`,
-  flags: {
-    ...releaseFlags,
-    ...hostFlags,
-    ...pkiFlags,
-    ...memberFlags,
-    ...careFlags,
-    ...timerFlags,
-    ...rootFlag,
-    ...configFlag,
-    "print-config": {
-      type: "boolean",
-      description: "Print the merged configuration (flags > env > file) and exit.",
-      flagOnly: true,
-    },
-    ...outputFlags,
-  },
+  flags: installFlags,
 };

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { blameSource, parseCommand } from "../../lib/cli/args.ts";
 import { parseOptions } from "../../lib/plan/options.ts";
-import type { Rule } from "../../lib/specs/spec.ts";
+import type { FlagSpec, Rule } from "../../lib/specs/spec.ts";
 import { rules } from "../../lib/plan/flag_rules.ts";
 import { statusFlags, statusSpec } from "../../lib/specs/status.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
@@ -87,6 +87,26 @@ Deno.test("options: unset flags get the spec's default (through its rule), boole
       "a",
     ],
   );
+});
+
+Deno.test("options: a string without a rule is trimmed, a blank one is unset (its default)", () => {
+  const flags = {
+    mirror: { type: "string", description: "" },
+    tuning: { type: "string", default: "lan", description: "" },
+    "cert-days": { type: "string", parse: "days", description: "" },
+  } satisfies Record<string, FlagSpec>;
+  assert.deepEqual({ ...parseOptions(flags, { mirror: "", tuning: "  " }) }, {
+    mirror: undefined,
+    tuning: "lan",
+    "cert-days": undefined,
+  });
+  assert.equal(parseOptions(flags, { mirror: " https://m.example " }).mirror, "https://m.example");
+  assert.throws(() => parseOptions(flags, { "cert-days": "" }), (e: unknown) => {
+    assert.ok(e instanceof EtcdupError);
+    assert.equal(e.code, "bad-number", "a blank value of a flag with a rule goes to the rule");
+    assert.equal(e.exit, Exit.usage);
+    return true;
+  });
 });
 
 Deno.test("options follow flag > ETCDUP_* > config file, each converted by its rule", async () => {

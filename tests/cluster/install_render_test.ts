@@ -3,11 +3,11 @@
  * cluster settings for an IPv6 node of a mixed list, and the certificate SANs carrying its own address.
  */
 import assert from "node:assert/strict";
-import { buildPlan } from "../../lib/plan/build.ts";
 import { deriveClusterToken, parseInitialCluster } from "../../lib/plan/cluster.ts";
 import { configFiles } from "../../lib/plan/desired.ts";
 import type { HostFacts } from "../../lib/facts.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
+import { planFromValues } from "../support/install_options.ts";
 
 const LIST = "n1=https://10.0.0.1:2380,n2=https://[fd00::2]:2380,n3=https://10.0.0.3:2380";
 const facts: HostFacts = {
@@ -19,7 +19,7 @@ const facts: HostFacts = {
 
 /** The env file's variables as a map (values unquoted). */
 function envOf(values: Record<string, string>): Map<string, string> {
-  const plan = buildPlan(values, facts, "/", () => "v3.5.30");
+  const plan = planFromValues(values, facts, "/", () => "v3.5.30");
   const env = configFiles(plan, pkiPaths("etcd")).find((f) => f.path === plan.paths.envFile)!;
   return new Map(
     String(env.content).split("\n").filter((l) => /^ETCD_\w+=/.test(l)).map((l) => {
@@ -47,7 +47,7 @@ Deno.test("an IPv6 member of a static cluster: bracketed URLs from its own entry
 });
 
 Deno.test("a member's server and peer certificates are planned for its advertise address", () => {
-  const plan = buildPlan({ name: "n2", "initial-cluster": LIST }, facts, "/", () => "v3.5.30");
+  const plan = planFromValues({ name: "n2", "initial-cluster": LIST }, facts, "/", () => "v3.5.30");
   assert.equal(plan.member.advertiseAddress, "fd00::2");
   assert.ok(plan.pki.sans.ips.includes("fd00::2"), plan.pki.sans.ips.join(","));
   assert.ok(plan.pki.sans.ips.includes("192.168.7.2"), "every host address too");

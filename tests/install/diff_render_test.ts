@@ -10,7 +10,6 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { sha256Hex } from "../../lib/hash.ts";
 import type { InstallState } from "../../lib/host/state.ts";
-import { buildPlan } from "../../lib/plan/build.ts";
 import { configFiles } from "../../lib/plan/desired.ts";
 import type { CurrentFile, DesiredFile, FileAction, FileDecision, OwnedFile } from "../../lib/files.ts";
 import type { HostFacts } from "../../lib/facts.ts";
@@ -24,6 +23,7 @@ import { stateRecord } from "../../lib/install/record.ts";
 import { serviceChanges } from "../../lib/install/service_steps.ts";
 import { diffView } from "../../lib/install/view.ts";
 import { timerUnit } from "../../lib/plan/timer_units.ts";
+import { planFromValues } from "../support/install_options.ts";
 
 const GOLDEN = path.join(path.dirname(new URL(import.meta.url).pathname), "golden");
 const SHA = "992a109e070c7bcab719e0c155dcad32aff2e140eba258bbe64201c238c78ac5";
@@ -39,7 +39,11 @@ const facts: HostFacts = {
 
 /** The plan of `install --root /srv/image --tarball ... --sha256 ...` on `facts`. */
 function plan(): InstallPlan {
-  return buildPlan({ tarball: "/srv/etcd-v3.5.30-linux-amd64.tar.gz", sha256: SHA }, facts, "/srv/image");
+  return planFromValues(
+    { tarball: "/srv/etcd-v3.5.30-linux-amd64.tar.gz", sha256: SHA },
+    facts,
+    "/srv/image",
+  );
 }
 
 /** A PKI plan of the etcd layout with every file taking `action` (`leafAction` for server and peer). */

@@ -8,11 +8,11 @@ import * as path from "node:path";
 import { HostRoot } from "../../lib/host/fs.ts";
 import { measureFsync } from "../../lib/host/fsync.ts";
 import { checkDisk, diskCheckSkipped, percentile, summarize, tooSlow } from "../../lib/install/disk_check.ts";
-import { buildPlan } from "../../lib/plan/build.ts";
 import type { HostFacts } from "../../lib/facts.ts";
 import type { FlagValues } from "../../lib/command.ts";
 import { memberState } from "../daytwo/fixtures.ts";
 import { captureOutput, inTempDir } from "../release/helpers.ts";
+import { planFromValues } from "../support/install_options.ts";
 
 const facts: HostFacts = {
   hostname: "node1",
@@ -21,7 +21,7 @@ const facts: HostFacts = {
   cpu: "x86_64",
   isRoot: true,
 };
-const plan = (values: FlagValues, root = "/") => buildPlan(values, facts, root, () => "v3.5.30");
+const plan = (values: FlagValues, root = "/") => planFromValues(values, facts, root, () => "v3.5.30");
 
 Deno.test("disk check: nearest-rank percentiles and etcd's 10 ms p99 threshold", () => {
   const hundred = Array.from({ length: 100 }, (_, i) => i + 1);

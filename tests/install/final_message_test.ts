@@ -5,9 +5,9 @@
  * the printed commands in a booted container.
  */
 import assert from "node:assert/strict";
-import { buildPlan } from "../../lib/plan/build.ts";
 import type { HostFacts } from "../../lib/facts.ts";
 import { healthCheckLines } from "../../lib/install/execute.ts";
+import { planFromValues } from "../support/install_options.ts";
 
 const FACTS: HostFacts = {
   hostname: "n1",
@@ -19,14 +19,14 @@ const FACTS: HostFacts = {
 const resolve = () => "v3.5.30";
 
 Deno.test("the final message names the curl and etcdctl health checks", () => {
-  const lines = healthCheckLines(buildPlan({}, FACTS, "/", resolve));
+  const lines = healthCheckLines(planFromValues({}, FACTS, "/", resolve));
   assert.match(lines.join("\n"), /^ {2}curl http:\/\/127\.0\.0\.1:2381\/health /m);
   assert.match(lines.join("\n"), /^ {2}\. \/etc\/profile\.d\/etcdctl\.sh && etcdctl endpoint health /m);
 });
 
 Deno.test("the certificate names ::1 exactly when etcd listens on [::1] (IPv6 members), and every listener", () => {
   for (const advertise of ["10.0.0.5", "fd00::5"]) {
-    const plan = buildPlan({ "advertise-address": advertise }, FACTS, "/", resolve);
+    const plan = planFromValues({ "advertise-address": advertise }, FACTS, "/", resolve);
     const listening = plan.member.listenClientUrls.map((u) =>
       new URL(u).hostname.replace(/^\[(.*)\]$/, "$1")
     );

@@ -9,7 +9,6 @@
 import assert from "node:assert/strict";
 import { resolveTarget, wantedSans } from "../../lib/commands/certs/target.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
-import { buildPlan } from "../../lib/plan/build.ts";
 import type { HostFacts } from "../../lib/facts.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
 import type { Sans } from "../../lib/pki/sans.ts";
@@ -17,6 +16,7 @@ import { readState, writeState } from "../../lib/host/state.ts";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { runEtcdup } from "../shipping/etcdup_cmd.ts";
 import { events, makePki, openssl, request, strictVerify, tempRoot } from "./helpers.ts";
+import { planFromValues } from "../support/install_options.ts";
 
 const P = pkiPaths("etcd", "/etc/etcd/pki");
 const facts: HostFacts = { hostname: "node1", addresses: [], cpu: "x86_64", isRoot: true };
@@ -71,7 +71,7 @@ Deno.test("--san: install and the certs commands apply one rule (same canonical 
     t.host.ensureDir("/etc", { uid: 0, gid: 0, mode: 0o755 });
     t.host.writeAtomic("/etc/hostname", "node1\n", { uid: 0, gid: 0, mode: 0o644 });
     const target = resolveTarget({ root: t.root });
-    const install = (san: string[]) => buildPlan({ san }, facts, "/", () => "v3.6.6").pki.sans;
+    const install = (san: string[]) => planFromValues({ san }, facts, "/", () => "v3.6.6").pki.sans;
     const certs = (san: string[]) => wantedSans({ san }, target);
     const bases = { install: install([]), certs: certs([]) };
     for (const [value, want] of TABLE) {

@@ -1,9 +1,9 @@
 /** buildPlan: defaults from host facts, every flag validated with a usage error that names it. */
 import assert from "node:assert/strict";
-import { buildPlan } from "../../lib/plan/build.ts";
 import type { HostFacts } from "../../lib/facts.ts";
 import type { FlagValues } from "../../lib/command.ts";
 import { EtcdupError, Exit, usageError } from "../../lib/errors.ts";
+import { planFromValues } from "../support/install_options.ts";
 
 const facts: HostFacts = {
   hostname: "node1",
@@ -18,7 +18,8 @@ const resolve = (v: string | undefined) => {
   if (/^v?\d+\.\d+\.\d+$/.test(v)) return v.startsWith("v") ? v : `v${v}`;
   throw usageError("unknown-version", `--version: unknown '${v}'`);
 };
-const plan = (values: FlagValues, f: HostFacts = facts, root = "/") => buildPlan(values, f, root, resolve);
+const plan = (values: FlagValues, f: HostFacts = facts, root = "/") =>
+  planFromValues(values, f, root, resolve);
 const usage = (values: FlagValues, re: RegExp, code: string) =>
   assert.throws(() => plan(values), (e: unknown) => {
     assert.ok(e instanceof EtcdupError, String(e));
@@ -55,6 +56,17 @@ Deno.test("plan: defaults on a host with one IPv4 and one IPv6 address", () => {
   assert.equal(p.paths.dataDir, "/var/lib/etcd");
   assert.equal(p.service.start, true);
   assert.equal(p.service.healthTimeoutMs, 60_000);
+});
+
+Deno.test("plan: an empty value is an unset flag (the default source, version and dirs)", () => {
+  const p = plan({ mirror: "", tarball: "", version: "", "data-dir": " ", "cluster-token": "" });
+  assert.equal(p.release.version, "v3.6.6");
+  assert.deepEqual(p.release.source, {
+    kind: "mirror",
+    baseUrl: "https://github.com/etcd-io/etcd/releases/download",
+  });
+  assert.equal(p.paths.dataDir, "/var/lib/etcd");
+  assert.match(p.member.clusterToken, /^etcd-[0-9a-f]{16}$/);
 });
 
 Deno.test("plan: --root and --no-start never start; a host without addresses advertises loopback", () => {

@@ -2,10 +2,10 @@
 import assert from "node:assert/strict";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
 import type { FlagValues } from "../../lib/command.ts";
-import { buildPlan } from "../../lib/plan/build.ts";
 import { etcdConfig } from "../../lib/plan/desired.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
 import { DEFAULT_QUOTA_BYTES, parseRetention, parseSize, planCare } from "../../lib/plan/care.ts";
+import { installOptions, planFromValues } from "../support/install_options.ts";
 
 /** Asserts `fn` throws a usage error (exit 2) with `code`. */
 function refused(fn: () => unknown, code: string): void {
@@ -14,7 +14,7 @@ function refused(fn: () => unknown, code: string): void {
 
 Deno.test("care: defaults are 1h periodic retention, etcd's 2 GiB quota made explicit, lan timing", () => {
   const notes: string[] = [];
-  assert.deepEqual(planCare({}, notes), {
+  assert.deepEqual(planCare(installOptions({}), notes), {
     compactionRetention: "1h",
     quotaBackendBytes: DEFAULT_QUOTA_BYTES,
     heartbeatMs: 100,
@@ -36,10 +36,13 @@ Deno.test("care: sizes take binary and decimal units and plain bytes", () => {
 });
 
 Deno.test("care: a quota above 8 GiB is refused unless --force-quota", () => {
-  assert.equal(planCare({ "quota-backend-bytes": "8GiB" }, []).quotaBackendBytes, 8 * 1024 ** 3);
-  refused(() => planCare({ "quota-backend-bytes": "9GiB" }, []), "quota-too-large");
   assert.equal(
-    planCare({ "quota-backend-bytes": "9GiB", "force-quota": true }, []).quotaBackendBytes,
+    planCare(installOptions({ "quota-backend-bytes": "8GiB" }), []).quotaBackendBytes,
+    8 * 1024 ** 3,
+  );
+  refused(() => planCare(installOptions({ "quota-backend-bytes": "9GiB" }), []), "quota-too-large");
+  assert.equal(
+    planCare(installOptions({ "quota-backend-bytes": "9GiB", "force-quota": true }), []).quotaBackendBytes,
     9 * 1024 ** 3,
   );
 });
@@ -56,17 +59,20 @@ Deno.test("care: retention is a Go duration or hours; 0 turns compaction off", (
 
 Deno.test("care: presets follow the tuning guide, explicit flags override, etcd's 5x rule is enforced", () => {
   assert.deepEqual(
-    [planCare({ tuning: "wan" }, []).heartbeatMs, planCare({ tuning: "wan" }, []).electionMs],
+    [
+      planCare(installOptions({ tuning: "wan" }), []).heartbeatMs,
+      planCare(installOptions({ tuning: "wan" }), []).electionMs,
+    ],
     [500, 5000],
   );
-  const c = planCare({ tuning: "wan", "heartbeat-interval": "300" }, []);
+  const c = planCare(installOptions({ tuning: "wan", "heartbeat-interval": "300" }), []);
   assert.deepEqual([c.heartbeatMs, c.electionMs], [300, 5000]);
-  refused(() => planCare({ tuning: "metro" }, []), "bad-tuning");
-  refused(() => planCare({ "election-timeout": "400" }, []), "bad-election-timeout");
-  refused(() => planCare({ "election-timeout": "60000" }, []), "bad-number");
-  refused(() => planCare({ "heartbeat-interval": "ten" }, []), "bad-number");
+  refused(() => planCare(installOptions({ tuning: "metro" }), []), "bad-tuning");
+  refused(() => planCare(installOptions({ "election-timeout": "400" }), []), "bad-election-timeout");
+  refused(() => planCare(installOptions({ "election-timeout": "60000" }), []), "bad-number");
+  refused(() => planCare(installOptions({ "heartbeat-interval": "ten" }), []), "bad-number");
   const notes: string[] = [];
-  assert.equal(planCare({ "election-timeout": "500" }, notes).electionMs, 500);
+  assert.equal(planCare(installOptions({ "election-timeout": "500" }), notes).electionMs, 500);
   assert.match(notes[0], /under 10 heartbeats/);
 });
 
@@ -80,7 +86,7 @@ Deno.test("--metrics-address: loopback by default, any IP when given, rendered i
   };
   const pki = pkiPaths("etcd", "/etc/etcd/pki");
   const urls = (values: FlagValues) =>
-    etcdConfig(buildPlan(values, facts, "/", () => "v3.5.30"), pki).listenMetricsUrls;
+    etcdConfig(planFromValues(values, facts, "/", () => "v3.5.30"), pki).listenMetricsUrls;
   assert.deepEqual(urls({}), ["http://127.0.0.1:2381"]);
   assert.deepEqual(urls({ "metrics-address": "10.0.0.5" }), ["http://10.0.0.5:2381"]);
   assert.deepEqual(urls({ "metrics-address": "FD00::5" }), ["http://[fd00::5]:2381"]);

@@ -9,8 +9,8 @@ import {
   keepRecordedCluster,
   parseInitialCluster,
 } from "../../lib/plan/cluster.ts";
-import { buildPlan } from "../../lib/plan/build.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
+import { planFromValues } from "../support/install_options.ts";
 
 const usage = (fn: () => unknown, re: RegExp, code: string) =>
   assert.throws(
@@ -61,7 +61,7 @@ Deno.test("cluster: a member with data or that joined keeps its recorded initial
     addresses: [{ address: "10.0.0.4", family: "IPv4" as const }],
     cpu: "x86_64",
   };
-  const plan = buildPlan({ name: "n4" }, { ...facts, isRoot: true }, "/", () => "v3.5.30");
+  const plan = planFromValues({ name: "n4" }, { ...facts, isRoot: true }, "/", () => "v3.5.30");
   const settings = (p: typeof plan) => ({
     initialCluster: p.member.initialCluster,
     initialClusterState: p.member.initialClusterState,

@@ -7,13 +7,13 @@
 import assert from "node:assert/strict";
 import { checkDir, checkDisjoint, type DirChoice, type DirRole, installedDirs } from "../../lib/plan/dirs.ts";
 import { advertiseAddress, rootDir, unreachableAddress } from "../../lib/plan/validate.ts";
-import { buildPlan } from "../../lib/plan/build.ts";
 import { parseInitialCluster } from "../../lib/plan/cluster.ts";
 import type { HostFacts } from "../../lib/facts.ts";
 import type { FlagValues } from "../../lib/command.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
 import { parseCommand } from "../../lib/cli/args.ts";
 import { joinSpec } from "../../lib/specs/join.ts";
+import { planFromValues } from "../support/install_options.ts";
 
 /** Asserts `fn` throws a usage error with `code` whose message matches `re`. */
 function refused(fn: () => unknown, code: string, re: RegExp, label: string): void {
@@ -176,7 +176,7 @@ const facts: HostFacts = {
   cpu: "x86_64",
   isRoot: true,
 };
-const plan = (values: FlagValues) => buildPlan(values, facts, "/", () => "v3.6.6");
+const plan = (values: FlagValues) => planFromValues(values, facts, "/", () => "v3.6.6");
 
 Deno.test("a further directory (a backup dir) is kept apart from the installed ones", () => {
   const state = {

@@ -4,7 +4,6 @@
  * rendering, so a change of the dry-run's wording or layout shows here and not only in subprocess tests.
  */
 import assert from "node:assert/strict";
-import { buildPlan } from "../../lib/plan/build.ts";
 import type { HostFacts } from "../../lib/facts.ts";
 import {
   baseView,
@@ -14,6 +13,7 @@ import {
   renderPlanText,
   sourceText,
 } from "../../lib/plan/render.ts";
+import { planFromValues } from "../support/install_options.ts";
 
 const facts: HostFacts = {
   hostname: "node1",
@@ -21,7 +21,7 @@ const facts: HostFacts = {
   cpu: "x86_64",
   isRoot: true,
 };
-const plan = (values: Record<string, string>) => buildPlan(values, facts, "/", (v) => v ?? "v3.6.6");
+const plan = (values: Record<string, string>) => planFromValues(values, facts, "/", (v) => v ?? "v3.6.6");
 
 Deno.test("ownerName: root and the etcd user by name, other ids as numbers; modeString: four octal digits", () => {
   const etcd = { uid: 998, gid: 997 };

@@ -11,6 +11,7 @@ import { checkCalendars } from "../../lib/timers/systemd.ts";
 import { HostRoot } from "../../lib/host/fs.ts";
 import { EtcdupError } from "../../lib/errors.ts";
 import { exec } from "../support/exec.ts";
+import { installOptions } from "../support/install_options.ts";
 
 const hasVerify = (await exec(["systemd-analyze", "--version"]).catch(() => ({ code: -1 }))).code === 0 &&
   (await Deno.stat("/usr/lib/systemd/system/timers.target").then(() => true, () => false));
@@ -116,7 +117,7 @@ Normalized form: *-*-* *:00:00
 });
 
 Deno.test("plannedTimers: the backup timer hourly by default, --backup-schedule, --no-backup-timer, a bad schedule", () => {
-  const [backup] = plannedTimers({}, "/etc/etcd/pki", undefined);
+  const [backup] = plannedTimers(installOptions({}), "/etc/etcd/pki", undefined);
   assert.deepEqual([backup.name, backup.args, backup.schedule, backup.writePaths], [
     "etcdup-backup",
     ["backup"],
@@ -124,16 +125,17 @@ Deno.test("plannedTimers: the backup timer hourly by default, --backup-schedule,
     ["/var/backups/etcd"],
   ]);
   assert.equal(
-    plannedTimers({ "backup-schedule": "*-*-* 02:30:00" }, "/etc/etcd/pki", undefined)[0].schedule,
+    plannedTimers(installOptions({ "backup-schedule": "*-*-* 02:30:00" }), "/etc/etcd/pki", undefined)[0]
+      .schedule,
     "*-*-* 02:30:00",
   );
   assert.ok(
-    plannedTimers({ "no-backup-timer": true }, "/etc/etcd/pki", undefined).every((j) =>
+    plannedTimers(installOptions({ "no-backup-timer": true }), "/etc/etcd/pki", undefined).every((j) =>
       j.name !== "etcdup-backup"
     ),
   );
   assert.throws(
-    () => plannedTimers({ "backup-schedule": "every hour" }, "/etc/etcd/pki", undefined),
+    () => plannedTimers(installOptions({ "backup-schedule": "every hour" }), "/etc/etcd/pki", undefined),
     (e: unknown) =>
       e instanceof EtcdupError && e.code === "bad-schedule" && e.exit === 2 &&
       /^--backup-schedule:/.test(e.message),

@@ -9,9 +9,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Exit } from "../../lib/errors.ts";
 import { describeVerification, obtainRelease, type ReleaseRequest } from "../../lib/release/obtain.ts";
-import { buildPlan } from "../../lib/plan/build.ts";
 import { writeRelease } from "../support/tarball_builder.ts";
 import { captureOutput, inTempDir, rejectsWith } from "./helpers.ts";
+import { planFromValues } from "../support/install_options.ts";
 
 const KNOWN = "v3.5.30";
 const FACTS = { hostname: "n1", fqdn: "n1", addresses: [], cpu: "x86_64", isRoot: true };
@@ -59,7 +59,7 @@ Deno.test("a wrong --sha256 blames the digest given, not the file", () =>
 
 Deno.test("--version other than the --tarball's is a usage error blaming --version, while planning", () => {
   assert.throws(
-    () => buildPlan({ version: "3.6.4", tarball: "/srv/etcd-v3.5.16-linux-amd64.tar.gz" }, FACTS, "/"),
+    () => planFromValues({ version: "3.6.4", tarball: "/srv/etcd-v3.5.16-linux-amd64.tar.gz" }, FACTS, "/"),
     (e: unknown) => {
       const err = e as { code: string; exit: number; message: string; hint: string };
       assert.equal(err.code, "version-tarball-mismatch");

@@ -6,9 +6,10 @@ import assert from "node:assert/strict";
 import { plannedTimers } from "../../lib/plan/timers.ts";
 import { formatTimers, timerProblems } from "../../lib/timers/status.ts";
 import { EtcdupError } from "../../lib/errors.ts";
+import { installOptions } from "../support/install_options.ts";
 
 Deno.test("plannedTimers: certs renew --if-expiring and maintain, daily with an hour's random delay", () => {
-  const [backup, certs, maintain] = plannedTimers({}, "/etc/etcd/pki", undefined);
+  const [backup, certs, maintain] = plannedTimers(installOptions({}), "/etc/etcd/pki", undefined);
   assert.equal(backup.name, "etcdup-backup", "the backup timer comes first");
   assert.deepEqual(certs.args, ["certs", "renew", "--if-expiring"]);
   assert.deepEqual(certs.writePaths, ["/etc/etcd/pki", "/var/lib/etcdup"]);
@@ -19,7 +20,7 @@ Deno.test("plannedTimers: certs renew --if-expiring and maintain, daily with an 
     "daily",
   ]);
   const withTextfile =
-    plannedTimers({ "certs-schedule": "Mon *-*-* 03:00" }, "/p", "/var/lib/node-exporter")[1];
+    plannedTimers(installOptions({ "certs-schedule": "Mon *-*-* 03:00" }), "/p", "/var/lib/node-exporter")[1];
   assert.deepEqual(withTextfile.args, [
     "certs",
     "renew",
@@ -29,9 +30,9 @@ Deno.test("plannedTimers: certs renew --if-expiring and maintain, daily with an 
   ]);
   assert.ok(withTextfile.writePaths.includes("/var/lib/node-exporter"));
   assert.equal(withTextfile.schedule, "Mon *-*-* 03:00");
-  assert.deepEqual(plannedTimers({ "no-timers": true }, "/p", undefined), []);
+  assert.deepEqual(plannedTimers(installOptions({ "no-timers": true }), "/p", undefined), []);
   assert.throws(
-    () => plannedTimers({ "maintain-schedule": "every day" }, "/p", undefined),
+    () => plannedTimers(installOptions({ "maintain-schedule": "every day" }), "/p", undefined),
     (e: unknown) =>
       e instanceof EtcdupError && e.code === "bad-schedule" && e.exit === 2 &&
       /--maintain-schedule/.test(e.message),

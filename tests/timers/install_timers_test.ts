@@ -13,11 +13,11 @@ import type { InstallState } from "../../lib/host/state.ts";
 import type { Output } from "../../lib/output.ts";
 import { observeInstall } from "../../lib/install/observe.ts";
 import { executeInstall } from "../../lib/install/execute.ts";
-import { buildPlan } from "../../lib/plan/build.ts";
 import { gatherFacts } from "../../lib/host/facts.ts";
 import type { InstallPlan } from "../../lib/plan/types.ts";
 import { timerJob } from "../../lib/plan/timer_units.ts";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
+import { planFromValues } from "../support/install_options.ts";
 
 /** Install's sequence for a plan built here: observe, then execute (PKI, diff and all). */
 async function apply(plan: InstallPlan, host: HostRoot, previous: InstallState | undefined, out: Output) {
@@ -36,7 +36,7 @@ Deno.test("timers through install --root: written, enabled, recorded; re-run no-
       write: { stdout: (s) => lines.push(s), stderr: () => {} },
     });
     // --no-timers: the base plan has none of the default timers, only the test job is added and retired.
-    const base = buildPlan(
+    const base = planFromValues(
       { tarball: fx.tarball, sha256: fx.sha256, "no-timers": true },
       gatherFacts(host),
       root,
