@@ -6,14 +6,15 @@
  * re-run that changes nothing says so.
  */
 import type { ExitCode } from "../errors.ts";
-import type { CommandContext } from "../command.ts";
+import type { ContextOf } from "../specs/spec.ts";
+import type { installFlags } from "../specs/install.ts";
 import { planFromContext } from "../install/plan_install.ts";
 import { observeInstall } from "../install/observe.ts";
 import { executeInstall } from "../install/execute.ts";
 
 /** Runs `etcdup install`. */
-export async function run(ctx: CommandContext): Promise<ExitCode> {
-  const dryRun = ctx.values["dry-run"] === true;
+export async function run(ctx: ContextOf<typeof installFlags>): Promise<ExitCode> {
+  const dryRun = ctx.options["dry-run"];
   const { host, plan, previous } = planFromContext(ctx, "install");
   const observed = await observeInstall(host, plan, previous, dryRun);
   if (dryRun) return await (await import("../install/dry_run.ts")).dryRun(plan, observed, host, ctx.out);

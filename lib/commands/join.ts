@@ -6,7 +6,8 @@
  * (lib/cluster/replace.ts) and a data dir left from this host's former membership is moved aside.
  */
 import * as path from "node:path";
-import type { CommandContext } from "../command.ts";
+import type { ContextOf } from "../specs/spec.ts";
+import type { joinFlags } from "../specs/join.ts";
 import { EtcdupError, type ExitCode, usageError } from "../errors.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { adminTlsClient, type TlsClient } from "../etcd/admin_client.ts";
@@ -18,14 +19,7 @@ import { executeInstall } from "../install/execute.ts";
 import { moveAside } from "../host/aside.ts";
 import { serviceManager } from "../host/systemd.ts";
 import type { InstallPlan } from "../plan/types.ts";
-import { memberName } from "../plan/validate.ts";
 import type { Output } from "../output.ts";
-
-/** `--replace NAME`, validated like a member name (exit 2), or undefined. */
-function replaceName(ctx: CommandContext): string | undefined {
-  const name = ctx.values.replace;
-  return typeof name === "string" ? memberName("replace", name) : undefined;
-}
 
 /**
  * The dead member's removal and, when this host's member is no longer in the cluster, its data dir moved
@@ -59,10 +53,11 @@ async function replaceStep(
 }
 
 /** Runs `etcdup join`. */
-export async function run(ctx: CommandContext): Promise<ExitCode> {
+export async function run(ctx: ContextOf<typeof joinFlags>): Promise<ExitCode> {
   const endpoints = parseJoinEndpoints(ctx.positionals);
-  const replace = replaceName(ctx);
-  if (replace && ctx.values.name === undefined) ctx = { ...ctx, values: { ...ctx.values, name: replace } };
+  const replace = ctx.options.replace; // a member name (its rule, exit 2)
+  // the planner parses the raw values (with the recorded settings): --name defaults to NAME there
+  if (replace && ctx.options.name === undefined) ctx = { ...ctx, values: { ...ctx.values, name: replace } };
   const { host, plan, previous } = planFromContext(ctx, "join");
   if (!plan.pki.caSource && !previous) {
     throw usageError(
@@ -77,7 +72,7 @@ export async function run(ctx: CommandContext): Promise<ExitCode> {
   const observed = await observeInstall(host, plan, previous);
   return await executeInstall(plan, observed, host, ctx.out, {
     member: async (p, pki) => {
-      const learner = ctx.values["no-learner"] !== true;
+      const learner = !ctx.options["no-learner"];
       if (replace) {
         await replaceStep(host, p, adminTlsClient(host, pki, endpoints), replace, learner, ctx.out);
       }

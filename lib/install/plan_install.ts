@@ -85,7 +85,7 @@ export function planFromContext(ctx: CommandContext, command: Installer): Planne
     ? asked
     : buildPlan(parseOptions(installFlags, values), facts, host.root);
   const built = resolveLocalRelease(planned, typeof values.version === "string");
-  refuseVersionChange(previous, built.release.version, ctx.values, command);
+  refuseVersionChange(previous, built.release.version, options, command);
   const hasData = previous !== undefined && host.stat(path.join(built.paths.dataDir, "member")) !== undefined;
   refuseWalDirChange(previous, built, hasData);
   refuseRename(previous, built.member.name, hasData);

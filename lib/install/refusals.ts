@@ -3,7 +3,7 @@
  * another etcd version (`etcdup upgrade`), another WAL dir under existing data.
  */
 import { EtcdupError, Exit } from "../errors.ts";
-import type { FlagValues } from "../command.ts";
+import type { InstallOptions } from "../specs/install.ts";
 import type { InstallState } from "../host/state.ts";
 import type { InstallPlan } from "../plan/types.ts";
 import { compareVersions, parseVersionArg } from "../etcd/version.ts";
@@ -13,17 +13,21 @@ import type { Installer } from "./preconditions.ts";
 /** The release flags `etcdup upgrade` shares with install, in the order its command line gives them. */
 const UPGRADE_FLAGS = ["tarball", "bundle", "mirror", "mirror-ca", "sha256", "root"] as const;
 
+/** The options {@link upgradeCommand} repeats. */
+export type UpgradeFlagOptions = Pick<InstallOptions, typeof UPGRADE_FLAGS[number]>;
+
 /**
  * The `etcdup upgrade` command line that takes a host from etcd `from` to `to` with the release flags and
- * `--root` that install was given (plus `--allow-downgrade` when `to` is older).
- * @example upgradeCommand({ tarball: "./etcd-v3.4.23-linux-amd64.tar.gz" }, "v3.5.30", "v3.4.23")
+ * `--root` that install was given (plus `--allow-downgrade` when `to` is older); `--root /`, the live host,
+ * is the default and left out.
+ * @example upgradeCommand(parseOptions(installFlags, { tarball: "./etcd-v3.4.23-linux-amd64.tar.gz" }), "v3.5.30", "v3.4.23")
  * // "etcdup upgrade --version v3.4.23 --tarball ./etcd-v3.4.23-linux-amd64.tar.gz --allow-downgrade"
  */
-export function upgradeCommand(values: FlagValues, from: string, to: string): string {
+export function upgradeCommand(options: UpgradeFlagOptions, from: string, to: string): string {
   const args = ["etcdup", "upgrade", "--version", to];
   for (const flag of UPGRADE_FLAGS) {
-    const value = values[flag];
-    if (typeof value === "string" && value.trim() !== "") args.push(`--${flag}`, value.trim());
+    const value = options[flag];
+    if (value !== undefined && !(flag === "root" && value === "/")) args.push(`--${flag}`, value);
   }
   if (compareVersions(parseVersionArg(to), parseVersionArg(from)) < 0) args.push("--allow-downgrade");
   return args.map(shellWord).join(" ");
@@ -37,7 +41,7 @@ export function upgradeCommand(values: FlagValues, from: string, to: string): st
 export function refuseVersionChange(
   previous: InstallState | undefined,
   version: string,
-  values: FlagValues,
+  options: UpgradeFlagOptions,
   command: Installer,
 ): void {
   if (previous === undefined || previous.version === version) return;
@@ -46,7 +50,7 @@ export function refuseVersionChange(
     message: `etcd ${previous.version} is installed here (etcdup's state record); ` +
       `etcdup ${command} does not switch it to ${version}`,
     hint: `Changing an installed etcd's version is an upgrade (snapshot first, etcd's supported paths, ` +
-      `rollback on failure): run '${upgradeCommand(values, previous.version, version)}'. ` +
+      `rollback on failure): run '${upgradeCommand(options, previous.version, version)}'. ` +
       `To keep ${previous.version}, give ${command} that release (--version ${previous.version}, or its tarball).`,
     exit: Exit.precondition,
   });

@@ -1,7 +1,38 @@
 /** Flags of `etcdup join`. */
-import type { CommandSpec } from "./spec.ts";
+import type { CommandSpec, FlagSpec } from "./spec.ts";
 import { configFlag, outputFlags } from "./common.ts";
 import { careFlags, hostFlags, memberFlags, pkiFlags, releaseFlags, timerFlags } from "./install.ts";
+
+/** The flags of `etcdup join`: install's but the bootstrap and host-only ones, with --replace and --no-learner. */
+export const joinFlags = {
+  ...releaseFlags,
+  "bin-dir": hostFlags["bin-dir"],
+  "data-dir": hostFlags["data-dir"],
+  "wal-dir": hostFlags["wal-dir"],
+  "health-timeout": hostFlags["health-timeout"],
+  "skip-disk-check": hostFlags["skip-disk-check"],
+  ...pkiFlags,
+  name: memberFlags.name,
+  "advertise-address": memberFlags["advertise-address"],
+  "client-port": memberFlags["client-port"],
+  "peer-port": memberFlags["peer-port"],
+  replace: {
+    type: "string",
+    value: "NAME",
+    parse: "memberName",
+    description:
+      "Replace the dead member NAME: remove it (only if it is dead and quorum holds), then join (--name defaults to NAME).",
+    flagOnly: true,
+  },
+  ...careFlags,
+  "no-learner": {
+    type: "boolean",
+    description: "Add this node as a voting member at once instead of a learner promoted when caught up.",
+  },
+  ...timerFlags,
+  ...configFlag,
+  ...outputFlags,
+} satisfies Record<string, FlagSpec>;
 
 /** `etcdup join`: install this node as a new member of a running cluster, through etcd's member API. */
 export const joinSpec: CommandSpec = {
@@ -27,32 +58,5 @@ Examples:
   etcdup join https://10.0.0.1:2379 --ca-from /tmp/ca.export   # on the new node
   etcdup join --replace n2 https://10.0.0.1:2379 --ca-from /tmp/ca.export   # n2's disk is gone`,
   positionals: { min: 1, name: "ENDPOINT" },
-  flags: {
-    ...releaseFlags,
-    "bin-dir": hostFlags["bin-dir"],
-    "data-dir": hostFlags["data-dir"],
-    "wal-dir": hostFlags["wal-dir"],
-    "health-timeout": hostFlags["health-timeout"],
-    "skip-disk-check": hostFlags["skip-disk-check"],
-    ...pkiFlags,
-    name: memberFlags.name,
-    "advertise-address": memberFlags["advertise-address"],
-    "client-port": memberFlags["client-port"],
-    "peer-port": memberFlags["peer-port"],
-    replace: {
-      type: "string",
-      value: "NAME",
-      description:
-        "Replace the dead member NAME: remove it (only if it is dead and quorum holds), then join (--name defaults to NAME).",
-      flagOnly: true,
-    },
-    ...careFlags,
-    "no-learner": {
-      type: "boolean",
-      description: "Add this node as a voting member at once instead of a learner promoted when caught up.",
-    },
-    ...timerFlags,
-    ...configFlag,
-    ...outputFlags,
-  },
+  flags: joinFlags,
 };

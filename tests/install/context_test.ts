@@ -13,6 +13,7 @@ import { HostRoot } from "../../lib/host/fs.ts";
 import { type InstallState, writeState } from "../../lib/host/state.ts";
 import { planFromContext } from "../../lib/install/plan_install.ts";
 import { upgradeCommand } from "../../lib/install/refusals.ts";
+import { installOptions } from "../support/install_options.ts";
 
 const ctx = (values: FlagValues): CommandContext => ({
   values,
@@ -141,14 +142,14 @@ Deno.test("planFromContext: without --version a re-run keeps the recorded versio
 Deno.test("upgradeCommand: release flags and --root kept, --allow-downgrade for an older version, quoted", () => {
   assert.equal(
     upgradeCommand(
-      { mirror: "https://m.example/etcd", "mirror-ca": "/ca b.pem", name: "x" },
+      installOptions({ mirror: "https://m.example/etcd", "mirror-ca": "/ca b.pem", name: "x" }),
       "v3.5.30",
       "v3.6.6",
     ),
     "etcdup upgrade --version v3.6.6 --mirror https://m.example/etcd --mirror-ca '/ca b.pem'",
   );
   assert.equal(
-    upgradeCommand({ bundle: "/srv/bundle", root: "/mnt/vm" }, "v3.5.30", "v3.5.29"),
+    upgradeCommand(installOptions({ bundle: "/srv/bundle", root: "/mnt/vm" }), "v3.5.30", "v3.5.29"),
     "etcdup upgrade --version v3.5.29 --bundle /srv/bundle --root /mnt/vm --allow-downgrade",
   );
 });
