@@ -80,11 +80,11 @@ export function planFromContext(ctx: CommandContext, command: Installer): Planne
   checkLeads(installedDirs({ ...asked.paths, pkiDir: asked.pki.pkiDir }), (p) => host.target(p));
   if (!options["dry-run"]) checkPreconditions(host, facts, command);
   const previous = readState(host);
+  // the recorded settings fill in raw values (they are written as flags), parsed like the operator's
   const values = keepRecordedWalDir(keepRecordedSettings(ctx.values, previous), previous);
-  const planned = values === ctx.values
-    ? asked
-    : buildPlan(parseOptions(installFlags, values), facts, host.root);
-  const built = resolveLocalRelease(planned, typeof values.version === "string");
+  const merged = values === ctx.values ? options : parseOptions(installFlags, values);
+  const planned = merged === options ? asked : buildPlan(merged, facts, host.root);
+  const built = resolveLocalRelease(planned, merged.version !== undefined);
   refuseVersionChange(previous, built.release.version, options, command);
   const hasData = previous !== undefined && host.stat(path.join(built.paths.dataDir, "member")) !== undefined;
   refuseWalDirChange(previous, built, hasData);
