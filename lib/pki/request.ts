@@ -13,10 +13,6 @@ export const RENEW_WITHIN_DAYS = 30;
 /** Longest validity etcdup issues, in days (100 years). */
 export const MAX_DAYS = 36_500;
 
-/** The default lifetimes of a leaf and of the CA, in days. */
-export const DEFAULT_CERT_DAYS = 365;
-export const DEFAULT_CA_DAYS = 3650;
-
 function checkDays(flag: string, days: number): void {
   if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS) {
     throw usageError("bad-number", `--${flag}: '${days}' is not a whole number from 1 to ${MAX_DAYS}`);
