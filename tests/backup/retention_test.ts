@@ -1,7 +1,7 @@
 /** Retention as a pure function of snapshot times (faked) and the policy, and etcdup's snapshot naming. */
 import assert from "node:assert/strict";
 import { isoWeek, retain, retentionOf } from "../../lib/backup/retention.ts";
-import { parseOptions } from "../../lib/cli/options.ts";
+import { parseOptions } from "../../lib/plan/options.ts";
 import { backupFlags } from "../../lib/specs/backup.ts";
 import { isTempFileName, parseSnapshotName, snapshotFileName, tempFileName } from "../../lib/backup/names.ts";
 import { EtcdupError } from "../../lib/errors.ts";
