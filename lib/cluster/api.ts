@@ -121,7 +121,8 @@ export class ClusterApi {
 
   /**
    * POSTs `body` to `path` on `endpoint` and returns the parsed answer; throws EtcdApiError for etcd's errors.
-   * `waitMs` bounds a call etcd may hold long (a defragmentation, a lock); undici's 5 minutes otherwise.
+   * `waitMs` bounds a call etcd may hold long (a defragmentation, a lock); otherwise the admin agent's 3 s
+   * (lib/etcd/health.ts tlsAgent) bound every call.
    */
   async #post<T>(endpoint: string, path: string, body: unknown, waitMs?: number): Promise<T> {
     const res = await request(new URL(path, endpoint), {
