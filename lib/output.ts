@@ -32,14 +32,3 @@ export interface Output {
   /** Reports a failure (always shown). */
   error(err: EtcdupError): void;
 }
-
-/** An {@link Output} that shows nothing: for work whose report nobody reads (the dry run's look at completion). */
-export const silentOutput: Output = {
-  mode: "quiet",
-  step() {},
-  info() {},
-  warn() {},
-  progress: () => ({ advance() {}, done() {} }),
-  result() {},
-  error() {},
-};
