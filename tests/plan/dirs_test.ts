@@ -5,7 +5,15 @@
  * empty --root.
  */
 import assert from "node:assert/strict";
-import { checkDir, checkDisjoint, type DirChoice, type DirRole, installedDirs } from "../../lib/plan/dirs.ts";
+import {
+  checkDir,
+  checkDisjoint,
+  DEFAULT_BACKUP_DIR,
+  type DirChoice,
+  type DirRole,
+  installedDirs,
+} from "../../lib/plan/dirs.ts";
+import { backupFlags } from "../../lib/specs/backup.ts";
 import { advertiseAddress, rootDir, unreachableAddress } from "../../lib/plan/validate.ts";
 import { parseInitialCluster } from "../../lib/plan/cluster.ts";
 import type { HostFacts } from "../../lib/facts.ts";
@@ -330,4 +338,9 @@ Deno.test("--root: an empty value (flag or ETCDUP_ROOT=) is refused, not taken a
   for (const raw of ["", " ", "\t"]) refused(() => rootDir(raw), "empty-root", /--root/, JSON.stringify(raw));
   assert.equal(rootDir(undefined), "/");
   assert.equal(rootDir("/mnt/image"), "/mnt/image");
+});
+
+Deno.test("the backup dir default the help shows is the one planning uses", () => {
+  // The specs load at start-up and may not import lib/plan: they write the default out, checked here.
+  assert.equal(backupFlags.dir.defaultText, DEFAULT_BACKUP_DIR);
 });
