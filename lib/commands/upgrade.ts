@@ -1,22 +1,25 @@
 /**
- * `etcdup upgrade`: checks the path against etcd's rules, gets and verifies the release the way install
- * does, then hands the effects (snapshot, swap, env, restart, verify, rollback) to
- * lib/daytwo/upgrade_with_rollback.ts.
- * In a cluster it upgrades this member only and says how to roll the others.
+ * `etcdup upgrade`: observe the host and the release (lib/observe/upgrade.ts), decide the path and every
+ * change (lib/daytwo/upgrade_diff.ts), then print that diff (`--dry-run`) or get and verify the release the
+ * way install does and execute exactly it, verify and roll back on failure
+ * (lib/daytwo/upgrade_with_rollback.ts). In a cluster it upgrades this member only and says how to roll the
+ * others.
  */
 import type { ContextOf } from "../specs/spec.ts";
 import type { upgradeFlags } from "../specs/upgrade.ts";
 import { Exit, type ExitCode } from "../errors.ts";
+import type { Output } from "../output.ts";
 import { serviceManager } from "../host/systemd.ts";
-import { gatherFacts } from "../host/facts.ts";
 import { FIXED_PATHS, planRelease } from "../plan/build.ts";
 import { installBinaries, stageInBinDir } from "../release/binaries.ts";
 import { resolveVersion } from "../release/manifest.ts";
 import { completionFile } from "../install/completion.ts";
 import { resolveLocalRelease } from "../install/plan_install.ts";
 import { recordedSource } from "../install/remembered.ts";
+import { observeUpgrade } from "../observe/upgrade.ts";
 import { applyUpgrade } from "../daytwo/upgrade_with_rollback.ts";
-import { checkUpgradePath, type UpgradeStep } from "../daytwo/upgrade_paths.ts";
+import { diffUpgrade, renderUpgradeDiff, upgradeChanges, type UpgradeDiff } from "../daytwo/upgrade_diff.ts";
+import type { UpgradeStep } from "../daytwo/upgrade_paths.ts";
 import { releaseLine } from "../etcd/version.ts";
 import { hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
 
@@ -29,57 +32,74 @@ function clusterAdvice(initialCluster: string, step: UpgradeStep): string {
     `v${releaseLine(step.from)} until every member runs ${step.to}.`;
 }
 
+/** `--dry-run`: the diff apply would execute, as text or `--json` (the step and its list of changes). */
+function printDryRun(diff: UpgradeDiff, out: Output): ExitCode {
+  const changes = upgradeChanges(diff);
+  out.result({ dryRun: true, ...diff.step, changes }, renderUpgradeDiff(diff, changes));
+  return Exit.ok;
+}
+
 /** Runs `etcdup upgrade`. */
 export async function run(ctx: ContextOf<typeof upgradeFlags>): Promise<ExitCode> {
   const { options, out } = ctx;
   const host = hostOf(options);
   const state = requireInstalled(host, "upgrade");
-  const planned = planRelease({ ...options, arch: state.arch }, gatherFacts(host), resolveVersion);
-  const { release } = resolveLocalRelease({ release: planned }, options.version !== undefined);
-  const allowDowngrade = options["allow-downgrade"];
-  const step = checkUpgradePath(state.version, release.version, { allowDowngrade });
-  for (const note of step.notes) out.info(note);
+  const svc = serviceManager(host);
+  const paths = {
+    envFile: FIXED_PATHS.envFile,
+    envLocalFile: FIXED_PATHS.envLocalFile,
+    completionFile: FIXED_PATHS.completionFile,
+  };
+  const observed = await observeUpgrade(host, svc, state, paths, (facts) => {
+    const planned = planRelease({ ...options, arch: state.arch }, facts, resolveVersion);
+    return resolveLocalRelease({ release: planned }, options.version !== undefined).release;
+  });
+  const decide = (version: string) =>
+    diffUpgrade({ ...observed, release: { ...observed.release, version } }, {
+      allowDowngrade: options["allow-downgrade"],
+      healthTimeoutMs: options["health-timeout"],
+      now: new Date(),
+    });
+  const planned = decide(observed.release.version);
+  const step = planned.step;
   if (step.kind === "same") {
-    out.result({ upgraded: false, ...step }, `etcd is already ${state.version}: nothing to upgrade`);
-    return Exit.ok;
-  }
-  const timeoutMs = options["health-timeout"];
-  if (options["dry-run"]) {
     out.result(
-      { dryRun: true, ...step },
-      `would upgrade etcd ${step.from} -> ${step.to} (${step.kind}): snapshot, swap binaries in ${state.binDir}, ` +
-        `refresh the bash completion, re-render ${FIXED_PATHS.envFile}, restart ${state.unit}, wait for health; roll back on failure`,
+      { upgraded: false, ...step, changes: [] },
+      `etcd is already ${state.version}: nothing to upgrade`,
     );
     return Exit.ok;
   }
+  if (options["dry-run"]) return printDryRun(planned, out);
   requireRoot(host, "upgrade");
+  for (const note of step.notes) out.info(note);
+  for (const warning of planned.warnings) out.warn(warning);
 
   out.step(`upgrading etcd ${step.from} -> ${step.to} (${step.kind})`);
+  const release = observed.release;
   const staged = await stageInBinDir(release, host, state.binDir, out);
   try {
-    const verified = checkUpgradePath(state.version, staged.version, { allowDowngrade });
+    // The verified release is what the diff is of: decided again when it is another version than planned.
+    const diff = staged.version === step.to ? planned : decide(staged.version);
     const result = await applyUpgrade({
       host,
       state,
-      svc: serviceManager(host),
+      svc,
       out,
-      step: verified,
-      release: { version: staged.version, sha256: staged.sha256, recorded: recordedSource(release) },
+      diff,
+      release: { sha256: staged.sha256, recorded: recordedSource(release) },
       installBinaries: async () => void await installBinaries(staged, host, state.binDir),
       completion: () =>
         completionFile(
           {
             release: { ...release, version: staged.version },
-            paths: { binDir: state.binDir, completionFile: FIXED_PATHS.completionFile },
+            paths: { binDir: state.binDir, completionFile: paths.completionFile },
           },
           host,
           out,
         ),
-      files: FIXED_PATHS,
-      healthTimeoutMs: timeoutMs,
       now: new Date(),
     });
-    const advice = clusterAdvice(state.initialCluster, verified);
+    const advice = clusterAdvice(state.initialCluster, diff.step);
     const lines = [
       `etcd ${result.from} -> ${result.to}: done. Backup (snapshot, old binaries, env file and completion): ${result.backupDir}`,
       ...(advice ? [advice] : []),

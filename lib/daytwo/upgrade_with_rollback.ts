@@ -1,9 +1,10 @@
 /**
- * Applying an upgrade to this member: snapshot, keep the old files, swap the binaries (removing etcdup's ones
- * the new release does not ship), refresh the bash completion, re-render the env file, restart, verify; and on
- * any failure after the first replaced byte, put the old files back, restart on them and report.
- * The release itself is obtained and verified by the caller (same path as install) and handed in as
- * `installBinaries`, its completion as `completion`, so this file is only the order of effects and the rollback.
+ * Applying an upgrade to this member: executes the diff (lib/daytwo/upgrade_diff.ts) in its order: snapshot,
+ * keep the old files, swap the binaries (removing etcdup's ones the new release does not ship), refresh the
+ * bash completion, re-render the env file, restart, verify; and on any failure after the first replaced byte,
+ * put the old files back, restart on them and report. The release itself is obtained and verified by the
+ * caller (same path as install) and handed in as `installBinaries`, its completion as `completion`, so this
+ * file is only the order of effects and the rollback.
  */
 import * as path from "node:path";
 import type { Output } from "../output.ts";
@@ -12,15 +13,14 @@ import { releaseLine } from "../etcd/version.ts";
 import { applyDecisions, currentFile, removeOrphanTemps } from "../host/file_writes.ts";
 import { decideFiles } from "../plan/diff.ts";
 import type { HostRoot } from "../host/fs.ts";
-import { type InstallState, STATE_DIR, writeState } from "../host/state.ts";
+import { type InstallState, STATE_DIR, STATE_FILE, writeState } from "../host/state.ts";
 import type { ServiceManager } from "../host/systemd.ts";
 import type { DesiredFile } from "../files.ts";
-import { BINARIES, requiredBinaries } from "../release/unpack.ts";
 import { adminClient } from "../etcd/admin_client.ts";
 import { connectionFlags, runTool } from "./etcdctl.ts";
-import { rerenderEnv } from "./env.ts";
+import { type UpgradeAction, type UpgradeChange, upgradeChanges, type UpgradeDiff } from "./upgrade_diff.ts";
 import type { UpgradeStep } from "./upgrade_paths.ts";
-import { backupDirFor, saveSnapshot, type Snapshot } from "./snapshot.ts";
+import { saveSnapshot, type Snapshot } from "./snapshot.ts";
 import { keepFiles, ownedFileNow, restoreFiles } from "./swap.ts";
 
 /** What {@link applyUpgrade} needs. */
@@ -29,16 +29,14 @@ export interface UpgradeInput {
   state: InstallState;
   svc: ServiceManager;
   out: Output;
-  step: UpgradeStep;
-  /** The verified release: its version, tarball digest, and the source and --sha256 re-runs use again. */
-  release: { version: string; sha256: string; recorded: Pick<InstallState, "source" | "givenSha256"> };
+  /** What to do, decided before anything is done. */
+  diff: UpgradeDiff;
+  /** The verified release's tarball digest, and the source and --sha256 re-runs use again. */
+  release: { sha256: string; recorded: Pick<InstallState, "source" | "givenSha256"> };
   /** Writes the verified binaries into `state.binDir` (atomically per file). */
   installBinaries(): Promise<void>;
   /** The bash completion of the installed (new) etcdctl, or undefined when it has none. */
   completion(): Promise<DesiredFile | undefined>;
-  /** Target paths of the env file etcdup owns, of the operator's override file and of the completion. */
-  files: { envFile: string; envLocalFile: string; completionFile: string };
-  healthTimeoutMs: number;
   now: Date;
 }
 
@@ -54,6 +52,30 @@ export interface UpgradeResult {
   envRewritten: boolean;
   /** Set when the env file was edited by the operator: etcdup's new content went here instead. */
   envProposed?: string;
+  /** The diff's changes that were made, in its order, with what was learnt doing them (new digests). */
+  changes: UpgradeChange[];
+}
+
+/** The changes of a diff as apply makes them: each marked done, with a note of how it went. */
+class Done {
+  #planned: UpgradeChange[];
+  #done = new Map<string, string>();
+  constructor(diff: UpgradeDiff) {
+    this.#planned = upgradeChanges(diff);
+  }
+  /** Marks the diff's change `action` of `p` done (`note`: how it went, else the diff's note). */
+  did(p: string, action: UpgradeAction, note?: string): void {
+    const c = this.#planned.find((x) => x.path === p && x.action === action);
+    if (!c) throw new Error(`internal: ${action} ${p} is not in the upgrade's diff`);
+    this.#done.set(`${action} ${p}`, note ?? c.note);
+  }
+  /** The changes done, in the diff's order. */
+  list(): UpgradeChange[] {
+    return this.#planned.flatMap((c) => {
+      const note = this.#done.get(`${c.action} ${c.path}`);
+      return note === undefined ? [] : [{ ...c, note }];
+    });
+  }
 }
 
 /**
@@ -102,73 +124,79 @@ async function enableDowngrade(input: UpgradeInput, target: string): Promise<voi
   input.out.step(`etcd accepted the downgrade to ${minor} (etcdctl downgrade enable)`);
 }
 
-/** Writes the env file for the new version, or (when the operator edited it) proposes it beside. */
-function rewriteEnv(input: UpgradeInput, result: UpgradeResult): void {
-  const { host, state, files, out } = input;
-  const current = host.readText(files.envFile);
-  const recorded = state.files[files.envFile];
-  const st = host.stat(files.envFile);
-  if (current === undefined || !st) return;
-  const edited = recorded !== undefined && ownedFileNow(host, files.envFile)?.sha256 !== recorded.sha256;
-  const next = rerenderEnv(current, input.release.version, files);
-  if (next === current) return;
-  if (edited) {
-    result.envProposed = `${files.envFile}.etcdup-new`;
-    host.writeAtomic(result.envProposed, next, { uid: st.uid, gid: st.gid, mode: st.mode });
-    out.warn(
-      `${files.envFile} was edited, so it is kept; the ${input.release.version} settings are in ${result.envProposed} to merge`,
-    );
-    return;
+/** Writes the env file's new rendering: over it, or (edited by the operator) beside it. */
+function rewriteEnv(input: UpgradeInput, result: UpgradeResult, done: Done): void {
+  const { host, out, diff } = input;
+  const env = diff.env;
+  if (!env) return;
+  host.writeAtomic(env.target, env.text, env.own);
+  if (env.action === "keep-edited") result.envProposed = env.target;
+  else {
+    result.envRewritten = true;
+    out.step(`rewrote ${env.target} for ${diff.step.to}`);
   }
-  host.writeAtomic(files.envFile, next, { uid: st.uid, gid: st.gid, mode: st.mode });
-  result.envRewritten = true;
-  out.step(`rewrote ${files.envFile} for ${input.release.version}`);
+  done.did(diff.paths.envFile, env.action);
+}
+
+/** Writes the binaries, then removes etcdup's ones the new release does not ship; returns the paths changed. */
+async function swapBinaries(input: UpgradeInput, done: Done): Promise<string[]> {
+  const { host, out, diff } = input;
+  await input.installBinaries();
+  out.step(`installed the ${diff.step.to} binaries into ${input.state.binDir}`);
+  for (const b of diff.binaries) {
+    if (b.action === "install") {
+      const now = ownedFileNow(host, b.path);
+      done.did(b.path, "install", `${b.from?.slice(0, 12) ?? "none"} -> ${now?.sha256.slice(0, 12)}`);
+      continue;
+    }
+    host.remove(b.path);
+    out.step(`removed ${b.path}: etcd ${diff.step.to} has no ${path.posix.basename(b.path)}`);
+    done.did(b.path, "remove");
+  }
+  return diff.binaries.map((b) => b.path);
 }
 
 /**
- * Removes `p` when etcdup wrote it and nobody changed it since (an edited one is kept with a warning);
- * returns whether it was removed.
+ * Writes the new etcdctl's bash completion when its content changes, or removes etcdup's old one when the
+ * new etcdctl has none (or cannot run here); returns whether the file changed.
  */
-function removeOwned(input: UpgradeInput, p: string, why: string): boolean {
-  const recorded = input.state.files[p];
-  const now = ownedFileNow(input.host, p);
-  if (!recorded || !now) return false;
-  if (now.sha256 !== recorded.sha256) {
-    input.out.warn(`kept ${p}: edited since etcdup wrote it, although ${why}`);
-    return false;
+async function refreshCompletion(input: UpgradeInput, done: Done): Promise<boolean> {
+  const { host, out, diff } = input;
+  const p = diff.paths.completionFile;
+  const step = diff.completion;
+  if (!step) return false;
+  const remove = (why: string) => {
+    host.remove(p);
+    out.step(`removed ${p}: ${why}`);
+  };
+  if (step.action === "remove") {
+    remove(step.reason);
+    done.did(p, "remove");
+    return true;
   }
-  input.host.remove(p);
-  input.out.step(`removed ${p}: ${why}`);
-  return true;
-}
-
-/** Removes etcdup's binaries the new release does not ship (etcdutl before 3.5); returns the paths removed. */
-function removeUnshipped(input: UpgradeInput): string[] {
-  const shipped: readonly string[] = requiredBinaries(input.release.version);
-  return BINARIES.filter((b) => !shipped.includes(b))
-    .map((b) => path.posix.join(input.state.binDir, b))
-    .filter((p) => removeOwned(input, p, `etcd ${input.release.version} has no ${path.posix.basename(p)}`));
-}
-
-/**
- * Writes the new etcdctl's bash completion, or removes etcdup's old one when the new etcdctl has none;
- * returns whether the file changed.
- */
-async function refreshCompletion(input: UpgradeInput): Promise<boolean> {
   const next = await input.completion();
   if (!next) {
-    const why = `etcdctl ${input.release.version} has no completion`;
-    return removeOwned(input, input.files.completionFile, why);
+    const why = `etcdctl ${diff.step.to} has no completion`;
+    if (step.old === "unchanged") remove(why);
+    if (step.old === "edited") out.warn(`kept ${p}: edited since etcdup wrote it, although ${why}`);
+    done.did(p, "generate", step.old === "unchanged" ? `removed: ${why}` : `none: ${why}`);
+    return step.old === "unchanged";
   }
-  const decisions = decideFiles([next], (p) => currentFile(input.host, p), input.state.files);
-  applyDecisions(input.host, decisions);
-  if (decisions[0].action === "keep") return false;
-  input.out.step(`${decisions[0].action} ${next.path} for etcdctl ${input.release.version}`);
-  return true;
+  const decisions = decideFiles([next], (f) => currentFile(host, f), input.state.files);
+  applyDecisions(host, decisions);
+  const action = decisions[0].action;
+  if (action !== "keep") out.step(`${action} ${next.path} for etcdctl ${diff.step.to}`);
+  const how = action === "keep"
+    ? "the same as before: left as it is"
+    : action === "create"
+    ? "written"
+    : "rewritten with the new content";
+  done.did(p, "generate", how);
+  return action !== "keep";
 }
 
 /** Records the new version and the new hashes of the files that changed. */
-function recordUpgrade(input: UpgradeInput, changed: string[]): void {
+function recordUpgrade(input: UpgradeInput, changed: string[], done: Done): void {
   const { host, state } = input;
   const files = { ...state.files };
   for (const p of changed) {
@@ -180,76 +208,78 @@ function recordUpgrade(input: UpgradeInput, changed: string[]): void {
   writeState(host, {
     ...kept,
     ...input.release.recorded,
-    version: input.release.version,
+    version: input.diff.step.to,
     tarballSha256: input.release.sha256,
     files,
     updatedAt: input.now.toISOString(),
   });
+  done.did(STATE_FILE, "update");
+}
+
+/** Takes and verifies the snapshot the diff names (etcd runs), then etcd's downgrade step when it asks. */
+async function snapshotFirst(input: UpgradeInput, result: UpgradeResult, done: Done): Promise<void> {
+  const { host, state, out, diff } = input;
+  if (!diff.snapshot) return;
+  await verifyRunning(input, state.version, 15_000);
+  const file = host.resolve(diff.snapshot);
+  const snap = await saveSnapshot(host.resolve(state.binDir), adminClient(host, state), file);
+  result.snapshot = snap;
+  const how =
+    `revision ${snap.status.revision}, ${snap.status.totalKey} keys, verified with ${snap.verifiedWith}`;
+  out.step(`saved snapshot ${file} (${how})`);
+  done.did(diff.snapshot, "snapshot", how);
+  if (diff.downgradeTo) {
+    await enableDowngrade(input, diff.step.to);
+    done.did(diff.unit, "downgrade-enable");
+  }
 }
 
 /**
- * Upgrades this member as decided by `input.step`. Throws an EtcdupError when it could not: exit 4 after a
- * successful rollback (etcd runs the old version again), exit 1 when even the rollback failed (the message
- * names the snapshot to restore).
+ * Upgrades this member as `input.diff` says, and nothing else. Throws an EtcdupError when it could not:
+ * exit 4 after a successful rollback (etcd runs the old version again), exit 1 when even the rollback failed
+ * (the message names the snapshot to restore).
  */
 export async function applyUpgrade(input: UpgradeInput): Promise<UpgradeResult> {
-  const { host, state, svc, out, step } = input;
-  const backupDir = backupDirFor(input.now, state.version);
+  const { host, state, svc, out, diff } = input;
+  const { step, backupDir } = diff;
+  const done = new Done(diff);
   const result: UpgradeResult = {
     from: step.from,
     to: step.to,
     kind: step.kind,
     backupDir,
     envRewritten: false,
+    changes: [],
   };
   host.ensureDir(backupDir, { uid: 0, gid: 0, mode: 0o700 });
   const leftovers = removeOrphanTemps(host, [
     STATE_DIR,
     state.binDir,
-    ...[input.files.envFile, input.files.completionFile].map((f) => path.posix.dirname(f)),
+    ...[diff.paths.envFile, diff.paths.completionFile].map((f) => path.posix.dirname(f)),
   ]);
   if (leftovers.length > 0) out.info(`removed temp file(s) an interrupted run left: ${leftovers.join(", ")}`);
+  await snapshotFirst(input, result, done);
 
-  if (svc.live) {
-    if (!(await svc.isActive(state.unit))) {
-      throw new EtcdupError({
-        code: "not-running",
-        message: `${state.unit} is not running, so no snapshot can be taken before the upgrade`,
-        hint: `Start it ('systemctl start ${state.unit}') and check 'etcdup status', then upgrade.`,
-        exit: Exit.precondition,
-      });
-    }
-    await verifyRunning(input, state.version, 15_000);
-    const file = host.resolve(path.posix.join(backupDir, "snapshot.db"));
-    result.snapshot = await saveSnapshot(host.resolve(state.binDir), adminClient(host, state), file);
-    out.step(
-      `saved snapshot ${file} (revision ${result.snapshot.status.revision}, ${result.snapshot.status.totalKey} keys, verified with ${result.snapshot.verifiedWith})`,
-    );
-    if (step.kind === "minor-downgrade") await enableDowngrade(input, step.to);
-  } else {
-    out.warn(`no snapshot: etcd does not run under --root ${host.root}; only files are replaced`);
-  }
-
-  const binaries = BINARIES.map((b) => path.posix.join(state.binDir, b));
-  const kept = keepFiles(host, [...binaries, input.files.envFile, input.files.completionFile], backupDir);
+  const kept = keepFiles(host, diff.keep, backupDir);
   out.info(`kept the ${state.version} binaries, env file and completion in ${backupDir}`);
-  const changed = requiredBinaries(input.release.version).map((b) => path.posix.join(state.binDir, b));
+  done.did(backupDir, "create");
+  const changed: string[] = [];
   try {
-    await input.installBinaries();
-    out.step(`installed the ${input.release.version} binaries into ${state.binDir}`);
-    changed.push(...removeUnshipped(input));
-    if (await refreshCompletion(input)) changed.push(input.files.completionFile);
-    rewriteEnv(input, result);
-    if (result.envRewritten) changed.push(input.files.envFile);
-    if (svc.live) {
+    changed.push(...await swapBinaries(input, done));
+    if (await refreshCompletion(input, done)) changed.push(diff.paths.completionFile);
+    rewriteEnv(input, result, done);
+    if (result.envRewritten) changed.push(diff.paths.envFile);
+    if (diff.restart) {
       await svc.restart(state.unit);
-      await verifyRunning(input, input.release.version, input.healthTimeoutMs);
-      out.step(`etcd ${input.release.version} is healthy over mutual TLS`);
+      await verifyRunning(input, step.to, diff.healthTimeoutMs);
+      out.step(`etcd ${step.to} is healthy over mutual TLS`);
+      done.did(diff.unit, "restart", `healthy over mutual TLS as ${step.to}`);
     }
   } catch (err) {
     await rollBack(input, kept, result, asEtcdupError(err));
   }
-  recordUpgrade(input, changed);
+  recordUpgrade(input, changed, done);
+  result.changes = done.list();
   return result;
 }
 
@@ -262,7 +292,8 @@ async function rollBack(
 ): Promise<never> {
   const { host, state, svc, out } = input;
   const journal = svc.live ? (await svc.journalTail(state.unit, 15)).trim() : "";
-  out.warn(`upgrade to ${input.release.version} failed: ${cause.message}; rolling back to ${state.version}`);
+  const to = input.diff.step.to;
+  out.warn(`upgrade to ${to} failed: ${cause.message}; rolling back to ${state.version}`);
   for (const line of journal ? journal.split("\n") : []) out.info(line);
   restoreFiles(host, kept);
   if (result.envProposed) host.remove(result.envProposed);
@@ -270,14 +301,13 @@ async function rollBack(
   if (svc.live) {
     try {
       await svc.restart(state.unit);
-      await verifyRunning(input, state.version, input.healthTimeoutMs);
+      await verifyRunning(input, state.version, input.diff.healthTimeoutMs);
     } catch (err) {
       throw new EtcdupError({
         code: "rollback-failed",
-        message:
-          `upgrade to ${input.release.version} failed (${cause.message}) and etcd ${state.version} did not come back: ${
-            asEtcdupError(err).message
-          }`,
+        message: `upgrade to ${to} failed (${cause.message}) and etcd ${state.version} did not come back: ${
+          asEtcdupError(err).message
+        }`,
         hint: `The old binaries and env file are back in place (copies in ${
           host.resolve(result.backupDir)
         }). Check 'journalctl -u ${state.unit}'; if the data dir is damaged, restore it with 'etcdutl snapshot restore'.${snapshotNote}`,
@@ -289,8 +319,8 @@ async function rollBack(
   const now = svc.live ? `etcd ${state.version} is running again` : "the files are as they were";
   throw new EtcdupError({
     code: "upgrade-rolled-back",
-    message: `upgrade to ${input.release.version} failed and was rolled back; ${now}: ${cause.message}`,
-    hint: `See 'journalctl -u ${state.unit}' for why ${input.release.version} did not start.${snapshotNote}`,
+    message: `upgrade to ${to} failed and was rolled back; ${now}: ${cause.message}`,
+    hint: `See 'journalctl -u ${state.unit}' for why ${to} did not start.${snapshotNote}`,
     exit: svc.live ? Exit.health : cause.exit,
     cause,
   });

@@ -19,7 +19,7 @@ export const upgradeFlags = {
   "health-timeout": hostFlags["health-timeout"],
   "dry-run": {
     type: "boolean",
-    description: "Check the path and print the steps, change nothing.",
+    description: "Check the path and print every change it would make, with its reason; change nothing.",
     flagOnly: true,
   },
   ...rootFlag,

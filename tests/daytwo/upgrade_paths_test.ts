@@ -1,19 +1,6 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { checkUpgradePath } from "../../lib/daytwo/upgrade_paths.ts";
-import { EtcdupError, Exit } from "../../lib/errors.ts";
-
-/** Asserts that `fn` throws an EtcdupError with this code and exit status. */
-function refusedWith(fn: () => unknown, code: string, exit: number = Exit.precondition): EtcdupError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  if (!(caught instanceof EtcdupError)) throw new Error(`expected an EtcdupError ${code}, got ${caught}`);
-  assertEquals([caught.code, caught.exit], [code, exit]);
-  return caught;
-}
+import { refusedWith } from "../support/refusal.ts";
 
 Deno.test("same version, patch upgrades and single-minor upgrades are allowed", () => {
   assertEquals(checkUpgradePath("v3.5.30", "3.5.30").kind, "same");

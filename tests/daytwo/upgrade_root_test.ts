@@ -14,6 +14,8 @@ import { readState } from "../../lib/host/state.ts";
 import { serviceManager } from "../../lib/host/systemd.ts";
 import { FIXED_PATHS } from "../../lib/plan/build.ts";
 import { applyUpgrade } from "../../lib/daytwo/upgrade_with_rollback.ts";
+import { diffUpgrade } from "../../lib/daytwo/upgrade_diff.ts";
+import { observeUpgrade } from "../../lib/observe/upgrade.ts";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { writeRelease } from "../support/tarball_builder.ts";
 import { captureOutput } from "../release/helpers.ts";
@@ -105,24 +107,42 @@ Deno.test("upgrade --root to an etcdctl without 'completion bash' removes etcdup
   });
 });
 
-/** An upgrade of a fake 3.5.30 tree to 3.4.23 binaries (written by the test), files only. */
-function downgradeTo34(host: HostRoot) {
+/**
+ * An upgrade of a fake 3.5.30 tree to 3.4.23 binaries (written by the test), files only: no supported path
+ * leads to a release without etcdutl, so the diff is made as for a 3.4.22 install (the tree is 3.5.30's).
+ * `failCompletion` makes the step after the binaries fail.
+ */
+async function toReleaseWithoutEtcdutl(host: HostRoot, failCompletion = false) {
+  const state = readState(host)!;
+  const svc = serviceManager(host);
+  const release = {
+    version: "v3.4.23",
+    arch: "amd64" as const,
+    native: true,
+    source: { kind: "tarball" as const, path: "/unused.tar.gz" },
+  };
+  const observed = await observeUpgrade(
+    host,
+    svc,
+    { ...state, version: "v3.4.22" },
+    FIXED_PATHS,
+    () => release,
+  );
   return applyUpgrade({
     host,
-    state: readState(host)!,
-    svc: serviceManager(host),
+    state,
+    svc,
     out: captureOutput().out,
-    step: { from: "v3.5.30", to: "v3.4.23", kind: "minor-downgrade", notes: [] },
-    release: { version: "v3.4.23", sha256: "0".repeat(64), recorded: {} },
+    diff: diffUpgrade(observed, { allowDowngrade: false, healthTimeoutMs: 1000, now: new Date() }),
+    release: { sha256: "0".repeat(64), recorded: {} },
     installBinaries: () => {
       for (const b of ["etcd", "etcdctl"]) {
         host.writeAtomic(`/usr/local/bin/${b}`, `${b} v3.4.23`, { uid: 0, gid: 0, mode: 0o755 });
       }
       return Promise.resolve();
     },
-    completion: () => Promise.resolve(undefined),
-    files: FIXED_PATHS,
-    healthTimeoutMs: 1000,
+    completion: () =>
+      failCompletion ? Promise.reject(new Error("no completion today")) : Promise.resolve(undefined),
     now: new Date(),
   });
 }
@@ -130,7 +150,11 @@ function downgradeTo34(host: HostRoot) {
 Deno.test("a release without etcdutl removes etcdup's etcdutl and its record; a failure puts it back", async () => {
   const etcdutl = { "/usr/local/bin/etcdutl": ["etcdutl v3.5.30", 0o755] as [string, number] };
   await inFakeEtcd("v3.5.30", etcdutl, async ({ host }) => {
-    await downgradeTo34(host);
+    const result = await toReleaseWithoutEtcdutl(host);
+    assertEquals(
+      result.changes.filter((c) => c.path.startsWith("/usr/local/bin/")).map((c) => `${c.action} ${c.path}`),
+      ["install /usr/local/bin/etcd", "install /usr/local/bin/etcdctl", "remove /usr/local/bin/etcdutl"],
+    );
     assertEquals(host.stat("/usr/local/bin/etcdutl"), undefined);
     const state = readState(host)!;
     assertEquals(state.version, "v3.4.23");
@@ -141,9 +165,8 @@ Deno.test("a release without etcdutl removes etcdup's etcdutl and its record; a 
     assertEquals(state.files["/usr/local/bin/etcd"].sha256, sha256Hex("etcd v3.4.23"));
   });
   await inFakeEtcd("v3.5.30", etcdutl, async ({ host }) => {
-    host.writeAtomic(ENV_FILES.envFile, "ETCD_NAME=n1\n", { uid: 0, gid: 0, mode: 0o644 });
     const before = readState(host);
-    await rejects(downgradeTo34(host), /rolled back/);
+    await rejects(toReleaseWithoutEtcdutl(host, true), /rolled back/);
     assertEquals(host.readText("/usr/local/bin/etcdutl"), "etcdutl v3.5.30", "etcdutl is back");
     assertEquals(host.readText("/usr/local/bin/etcd"), "etcd v3.5.30");
     assertEquals(readState(host), before, "the record is unchanged");

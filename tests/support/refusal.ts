@@ -4,6 +4,7 @@
  * `code !== 0` or a message alone.
  */
 import assert from "node:assert/strict";
+import { EtcdupError, Exit } from "../../lib/errors.ts";
 
 /** The error event of a `--json` run. */
 export interface ErrorEvent {
@@ -44,4 +45,21 @@ function parseLine(line: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Asserts that `fn` throws an EtcdupError of `code` and exit status `exit` (in-process refusals of pure code)
+ * and returns it, for checks of its message or hint.
+ * @example refusedWith(() => checkUpgradePath("v3.4.23", "v3.6.6"), "unsupported-upgrade-path");
+ */
+export function refusedWith(fn: () => unknown, code: string, exit: number = Exit.precondition): EtcdupError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
+  if (!(caught instanceof EtcdupError)) throw new Error(`expected an EtcdupError ${code}, got ${caught}`);
+  assert.deepEqual([caught.code, caught.exit], [code, exit]);
+  return caught;
 }
