@@ -1,8 +1,8 @@
 /**
  * Day two in a real systemd container with real etcd of two minors (Debian's 3.4.23 and 3.5.x packed as
  * release tarballs, passed with --sha256): a two-minor jump is refused; an upgrade to a release whose etcd
- * cannot start is rolled back with the data intact; 3.4 -> 3.5 keeps the keys, leaves a verified snapshot and
- * refreshes the bash completion; status reports health and drift; uninstall keeps the user-edited env file,
+ * cannot start is rolled back with the data intact; 3.4 -> 3.5 does what its dry run listed (snapshot and
+ * restart included), keeps the keys, leaves a verified snapshot and refreshes the bash completion; status reports health and drift; uninstall keeps the user-edited env file,
  * the data and the PKI and nothing else etcdup wrote; a later --purge (with only uninstall's record of what
  * it kept) removes those too. One container in its own network namespace, steps in order.
  */
@@ -34,6 +34,15 @@ function jsonResult(r: ExecResult): Record<string, unknown> {
   const result = lines.find((l) => l.event === "result");
   if (!result) throw new Error(`no result event in:\n${r.stdout}`);
   return result.result as Record<string, unknown>;
+}
+
+/** The `action path` pairs of an upgrade result's changes, sorted, its dated backup dir named `<backup>`. */
+function changePairs(result: Record<string, unknown>): string[] {
+  const changes = result.changes as { path: string; action: string }[];
+  return changes.map((c) =>
+    `${c.action} ${c.path.replace(/^\/var\/lib\/etcdup\/backups\/[^/]+/, "<backup>")}`
+  )
+    .sort();
 }
 
 Deno.test("day two: refused jump, rollback of a broken release, 3.4 -> 3.5 upgrade, status, uninstall, purge", async (t) => {
@@ -96,10 +105,22 @@ Deno.test("day two: refused jump, rollback of a broken release, 3.4 -> 3.5 upgra
     );
 
     await t.step(
-      `upgrade 3.4.23 -> ${next.version} keeps the keys and leaves a verified snapshot`,
+      `upgrade 3.4.23 -> ${next.version} does what its dry run said, keeps the keys, leaves a verified snapshot`,
       async () => {
-        const r = await run(["upgrade", "--tarball", nextTar, "--sha256", next.sha256]);
+        const args = ["upgrade", "--tarball", nextTar, "--sha256", next.sha256, "--json"];
+        const dry = await run([...args, "--dry-run"]);
+        expectExit(dry, 0, `upgrade --dry-run to ${next.version}`);
+        const r = await run(args);
         expectExit(r, 0, `upgrade to ${next.version}`);
+        assertEquals(
+          changePairs(jsonResult(r)),
+          changePairs(jsonResult(dry)),
+          "apply did what the dry run said",
+        );
+        assertEquals(changePairs(jsonResult(dry)).filter((p) => /^(snapshot|restart) /.test(p)), [
+          "restart etcd.service",
+          "snapshot <backup>/snapshot.db",
+        ], "a running etcd: snapshot first, restart and health at the end");
         assertMatch(await etcdVersion(), new RegExp(next.version.slice(1).replaceAll(".", "\\.")));
         assertEquals(await getFoo(), "bar");
         assertEquals((await state()).version, next.version);
