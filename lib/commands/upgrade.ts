@@ -32,10 +32,14 @@ function clusterAdvice(initialCluster: string, step: UpgradeStep): string {
     `v${releaseLine(step.from)} until every member runs ${step.to}.`;
 }
 
-/** `--dry-run`: the diff apply would execute, as text or `--json` (the step and its list of changes). */
+/**
+ * `--dry-run`: the diff apply would execute, as text or `--json` (the step, its list of changes, what is
+ * kept although an upgrade would change it, and the notes).
+ */
 function printDryRun(diff: UpgradeDiff, out: Output): ExitCode {
   const changes = upgradeChanges(diff);
-  out.result({ dryRun: true, ...diff.step, changes }, renderUpgradeDiff(diff, changes));
+  const data = { dryRun: true, ...diff.step, changes, warnings: diff.warnings, notes: diff.notes };
+  out.result(data, renderUpgradeDiff(diff, changes));
   return Exit.ok;
 }
 
@@ -54,11 +58,12 @@ export async function run(ctx: ContextOf<typeof upgradeFlags>): Promise<ExitCode
     const planned = planRelease({ ...options, arch: state.arch }, facts, resolveVersion);
     return resolveLocalRelease({ release: planned }, options.version !== undefined).release;
   });
+  const now = new Date();
   const decide = (version: string) =>
     diffUpgrade({ ...observed, release: { ...observed.release, version } }, {
       allowDowngrade: options["allow-downgrade"],
       healthTimeoutMs: options["health-timeout"],
-      now: new Date(),
+      now,
     });
   const planned = decide(observed.release.version);
   const step = planned.step;
@@ -97,7 +102,7 @@ export async function run(ctx: ContextOf<typeof upgradeFlags>): Promise<ExitCode
           host,
           out,
         ),
-      now: new Date(),
+      now,
     });
     const advice = clusterAdvice(state.initialCluster, diff.step);
     const lines = [

@@ -90,7 +90,7 @@ export interface UpgradeOptions {
 export type FileOrigin = "absent" | "unchanged" | "edited" | "foreign";
 
 /** Where `p` stands (etcdup removes only its own unchanged files). */
-function ownership(observed: UpgradeObserved, p: string): FileOrigin {
+function originOf(observed: UpgradeObserved, p: string): FileOrigin {
   const now = observed.files[p];
   const recorded = observed.state.files[p];
   if (!now) return "absent";
@@ -114,7 +114,7 @@ function envChange(observed: UpgradeObserved, version: string): EnvChange | unde
   if (env === undefined) return undefined;
   const text = rerenderEnv(env, version, paths);
   if (text === env) return undefined;
-  const edited = ownership(observed, paths.envFile) === "edited";
+  const edited = originOf(observed, paths.envFile) === "edited";
   const now = observed.files[paths.envFile];
   return {
     own: { uid: now?.uid ?? 0, gid: now?.gid ?? 0, mode: now?.mode ?? 0o644 },
@@ -132,7 +132,7 @@ function binarySwaps(observed: UpgradeObserved, to: string, warnings: string[]):
     const p = path.posix.join(observed.state.binDir, name);
     const from = observed.files[p]?.sha256;
     if (shipped.includes(name)) return [{ path: p, action: "install", ...(from ? { from } : {}) }];
-    const owned = ownership(observed, p);
+    const owned = originOf(observed, p);
     if (owned === "edited") {
       warnings.push(`${p} is kept: edited since etcdup wrote it, although ${to} has none`);
     }
@@ -143,7 +143,7 @@ function binarySwaps(observed: UpgradeObserved, to: string, warnings: string[]):
 /** The completion: the new etcdctl's, or (one that cannot run here) none, etcdup's old one removed. */
 function completionStep(observed: UpgradeObserved, warnings: string[]): UpgradeDiff["completion"] {
   const { release, paths } = observed;
-  const old = ownership(observed, paths.completionFile);
+  const old = originOf(observed, paths.completionFile);
   if (release.native) return { action: "generate", old };
   if (old === "edited") {
     warnings.push(`${paths.completionFile} is kept: edited since etcdup wrote it, although it is stale`);
