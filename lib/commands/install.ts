@@ -1,6 +1,6 @@
 /**
  * `etcdup install`, in its order: plan (flags, host facts and the state record; lib/install/plan_install.ts)
- * -> observe (every file, dir, account, unit and PKI file the plan can touch; lib/install/observe.ts) -> plan
+ * -> observe (every file, dir, account, unit and PKI file the plan can touch; lib/observe/install.ts) -> plan
  * the PKI and diff (one value, lib/install/diff.ts) -> print it (`--dry-run`, lib/install/dry_run.ts, loaded
  * on demand) or execute it (lib/install/execute.ts), which ends by verifying etcd healthy over mutual TLS. A
  * re-run that changes nothing says so.
@@ -9,7 +9,7 @@ import type { ExitCode } from "../errors.ts";
 import type { ContextOf } from "../specs/spec.ts";
 import type { installFlags } from "../specs/install.ts";
 import { planFromContext } from "../install/plan_install.ts";
-import { observeInstall } from "../install/observe.ts";
+import { observeInstall } from "../observe/install.ts";
 import { executeInstall } from "../install/execute.ts";
 
 /** Runs `etcdup install`. */

@@ -14,7 +14,7 @@ import { adminTlsClient, type TlsClient } from "../etcd/admin_client.ts";
 import { finishJoin, parseJoinEndpoints, type Settled, settleMembership } from "../cluster/join.ts";
 import { replaceMember } from "../cluster/replace.ts";
 import { planFromContext } from "../install/plan_install.ts";
-import { observeInstall } from "../install/observe.ts";
+import { observeInstall } from "../observe/install.ts";
 import { executeInstall } from "../install/execute.ts";
 import { moveAside } from "../host/aside.ts";
 import { serviceManager } from "../host/systemd.ts";

@@ -1,62 +1,19 @@
 /**
- * Install's diff: the plan against what was observed on the host (lib/install/observe.ts), as one value that
+ * Install's diff: the plan against what was observed on the host (lib/observe/install.ts), as one value that
  * `--dry-run` renders (lib/install/view.ts) and apply executes (lib/install/execute.ts), so the two cannot
  * disagree. Pure: data in, data out. Holds the user, every directory, binary, PKI file, config file, the
  * completion, the state record and the service steps, each with its action.
  */
-import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import type { CurrentFile, DesiredFile, FileDecision, OwnedFile } from "../files.ts";
-import type { InstallState } from "../host/state.ts";
+import type { DesiredFile, FileDecision, OwnedFile } from "../files.ts";
+import type { DirState, InstallObserved } from "../observe/install.ts";
+import { BINARY_OWN, type BinaryChange, binaryChanges } from "../plan/binaries.ts";
 import { decideFile } from "../plan/diff.ts";
 import { configFiles } from "../plan/desired.ts";
 import type { InstallPlan } from "../plan/types.ts";
-import type { EtcdIds, ObservedPki, PkiPlan, PkiRequest } from "../pki/types.ts";
-import { manifestDigest } from "../release/manifest.ts";
-import { requiredBinaries } from "../release/unpack.ts";
+import type { EtcdIds, PkiPlan } from "../pki/types.ts";
 import { stateRecord } from "./record.ts";
 import { type ServiceChanges, serviceChanges, serviceSteps } from "./service_steps.ts";
-
-/** Owner and mode of a directory as observed. */
-export interface DirState {
-  uid: number;
-  gid: number;
-  mode: number;
-}
-
-/** What the installed etcdctl says its bash completion is, or why there is none. */
-export type ObservedCompletion = { file: DesiredFile } | { none: string };
-
-/** Every host read install's diff needs, made up front (lib/install/observe.ts). Plain data. */
-export interface InstallObserved {
-  /** The state record of an earlier install or join, if any. */
-  previous: InstallState | undefined;
-  /** The etcd account's ids, when it exists. */
-  account: EtcdIds | undefined;
-  /** The regular files at every file path the plan can write (config, self, completion, binaries). */
-  files: Record<string, CurrentFile | undefined>;
-  /** The directories the plan makes, as they are. */
-  dirs: Record<string, DirState | undefined>;
-  /** The plan's units (etcd's, its timers') that are enabled now. */
-  enabled: string[];
-  /** etcdup itself as install places it (the running executable or its source wrapper). */
-  self: DesiredFile;
-  /** The installed etcdctl's completion: read only when the binaries stay (undefined otherwise). */
-  completion: ObservedCompletion | undefined;
-  /** How the release will be verified, in words (a local tarball hashed now); for the dry run only. */
-  verification?: string;
-  /** The PKI request of the plan, with the CA source files it names read in. */
-  pkiRequest: PkiRequest;
-  /** The PKI files as they are (lib/pki/observe.ts), owners named by the etcd account when it exists. */
-  pki: ObservedPki;
-}
-
-/** What applying does to one binary. */
-export interface BinaryChange {
-  path: string;
-  action: "install" | "keep" | "fix-owner-mode";
-  reason: string;
-}
 
 /** What applying does to one directory (owner and mode are what it gets). */
 export interface DirChange {
@@ -88,35 +45,6 @@ export interface InstallDiff {
   service: ServiceChanges;
   /** The service actions in order, as the dry run shows them. */
   serviceSteps: string[];
-}
-
-/** Owner and mode of installed binaries. */
-const BINARY_OWN = { uid: 0, gid: 0, mode: 0o755 };
-
-/**
- * The binaries' actions by one rule, decidable without fetching the release: kept when the state record is
- * of this same release (version, arch, bin dir, and the tarball digest the plan trusts, when it names one)
- * and each installed binary has the digest recorded for it; installed otherwise.
- */
-export function binaryChanges(
-  plan: InstallPlan,
-  previous: InstallState | undefined,
-  files: Record<string, CurrentFile | undefined>,
-): BinaryChange[] {
-  const r = plan.release;
-  const trusted = r.sha256?.toLowerCase() ?? manifestDigest(r.version, r.arch);
-  const sameRelease = previous !== undefined && previous.version === r.version && previous.arch === r.arch &&
-    previous.binDir === plan.paths.binDir && (trusted === undefined || previous.tarballSha256 === trusted);
-  return requiredBinaries(r.version).map((b) => {
-    const p = path.posix.join(plan.paths.binDir, b);
-    const now = files[p];
-    const install = (reason: string): BinaryChange => ({ path: p, action: "install", reason });
-    if (!sameRelease) return install(`from etcd ${r.version}`);
-    if (now === undefined) return install(`missing; from etcd ${r.version}`);
-    if (now.sha256 !== previous.files[p]?.sha256) return install("not what etcdup installed; reinstalled");
-    const right = now.uid === BINARY_OWN.uid && now.gid === BINARY_OWN.gid && now.mode === BINARY_OWN.mode;
-    return { path: p, action: right ? "keep" : "fix-owner-mode", reason: "same release as installed" };
-  });
 }
 
 /**

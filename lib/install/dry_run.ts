@@ -9,7 +9,8 @@ import type { InstallState } from "../host/state.ts";
 import { renderPlanText } from "../plan/render.ts";
 import type { InstallPlan } from "../plan/types.ts";
 import { diskCheckSkipped } from "./disk_check.ts";
-import { diffInstall, type InstallDiff, type InstallObserved } from "./diff.ts";
+import type { InstallObserved } from "../observe/install.ts";
+import { diffInstall, type InstallDiff } from "./diff.ts";
 import { planInstallPki } from "./pki.ts";
 import { changeList, diffView } from "./view.ts";
 

@@ -1,10 +1,9 @@
 /**
- * Install's and join's PKI step before the diff: the request made from their plan (CA source, SANs, layout),
- * planned by lib/pki/plan.ts from the observed PKI with the new keys it needs generated together ahead.
+ * Install's and join's PKI step before the diff: the request made from their plan (CA source, SANs, layout;
+ * lib/observe/install.ts reads the CA it names), planned by lib/pki/plan.ts from the observed PKI with the
+ * new keys it needs generated together ahead.
  * Owners stay names (root, etcd) until lib/pki/write.ts writes them with the account's ids.
  */
-import type { InstallPlan } from "../plan/types.ts";
-import { readCaFlags } from "../pki/observe.ts";
 import type { ObservedPki, PkiPlan, PkiRequest } from "../pki/types.ts";
 import type { Output } from "../output.ts";
 import type { HostRoot } from "../host/fs.ts";
@@ -13,30 +12,6 @@ import { drainKeyPool, fillKeyPool } from "../pki/keypool.ts";
 import { pkiPaths } from "../pki/layout.ts";
 
 export type { EtcdIds } from "../pki/types.ts";
-
-/**
- * The PKI request of `plan`, with the CA the plan names (`--ca-from`, or `--ca-cert`/`--ca-key`) read in.
- * @example observePki(host, pkiRequest(plan))
- */
-export function pkiRequest(plan: InstallPlan): PkiRequest {
-  const src = plan.pki.caSource;
-  const ca = src?.kind === "export"
-    ? readCaFlags({ caFrom: src.file })
-    : src?.kind === "pair"
-    ? readCaFlags({ caCert: src.certFile, caKey: src.keyFile })
-    : undefined;
-  return {
-    layout: plan.pki.layout,
-    pkiDir: plan.pki.pkiDir,
-    algorithm: plan.pki.algorithm,
-    memberName: plan.member.name,
-    sans: plan.pki.sans,
-    certDays: plan.pki.certDays,
-    caDays: plan.pki.caDays,
-    ...(ca ? { ca } : {}),
-    now: new Date(),
-  };
-}
 
 /**
  * The key files of `req`'s layout that do not exist yet under `host`: each will get a new key while planning
@@ -76,7 +51,7 @@ export async function withKeysAhead<T>(
 }
 
 /**
- * Plans install's PKI from what was observed (`req`, `observed`: lib/install/observe.ts), owners by name
+ * Plans install's PKI from what was observed (`req`, `observed`: lib/observe/install.ts), owners by name
  * (root, etcd) until written, so it needs no etcd account yet. `keysAhead` generates the new keys together.
  * The planner is loaded only now: x509's heap would add to the download's peak when staging comes first.
  */

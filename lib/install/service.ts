@@ -1,6 +1,6 @@
 /**
  * The service end of install, run: daemon-reload, enable, start or restart as the diff's service changes say
- * (lib/install/service_steps.ts), then health over mutual TLS; the timers; the enabled units observed.
+ * (lib/install/service_steps.ts), then health over mutual TLS; the timers.
  */
 import { EtcdupError, Exit } from "../errors.ts";
 import type { Output } from "../output.ts";
@@ -15,17 +15,9 @@ import { pkiPaths } from "../pki/layout.ts";
 import { likelyFix } from "../etcd/diagnose.ts";
 import { adminTlsClient } from "../etcd/admin_client.ts";
 import type { InstallState } from "../host/state.ts";
-import { timerFiles, timerUnit } from "../plan/timer_units.ts";
+import { timerFiles } from "../plan/timer_units.ts";
 import { retiredTimers, runTimers } from "../timers/systemd.ts";
 import { dropStaleForce } from "../recovery/force.ts";
-
-/** The units of `plan` (etcd's and its timers) that are enabled now, for {@link serviceSteps}. */
-export async function enabledUnits(plan: InstallPlan, host: HostRoot): Promise<Set<string>> {
-  const svc = serviceManager(host);
-  const units = [plan.service.unit, ...plan.timers.map(timerUnit)];
-  const on = await Promise.all(units.map((u) => svc.isEnabled(u).catch(() => false)));
-  return new Set(units.filter((_, i) => on[i]));
-}
 
 /**
  * Enables the unit, starts or restarts etcd as `changes` require and waits for health; on failure shows the

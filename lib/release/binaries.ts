@@ -10,7 +10,7 @@ import type { Output } from "../output.ts";
 import { HostRoot, processAlive, syncDir } from "../host/fs.ts";
 import type { Arch } from "./manifest.ts";
 import { obtainRelease, type ReleaseSource, type StagedRelease, STAGING_PREFIX } from "./obtain.ts";
-import { BINARIES } from "./unpack.ts";
+import { BINARIES } from "./binary_names.ts";
 
 /** Whether two files have the same bytes (compared in blocks, flat memory). */
 function sameContent(a: string, b: string): boolean {

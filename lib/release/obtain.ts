@@ -14,13 +14,8 @@ import { type Arch, manifestDigest } from "./manifest.ts";
 import { parseSha256Sums, sumsUrlFor, tarballUrl } from "./source.ts";
 import { parseTarballName, tarballName, topFolderName } from "./file_name.ts";
 import type { HttpClient, HttpOptions } from "./http.ts";
-import {
-  DEFAULT_LIMITS,
-  type ReleaseFiles,
-  requiredBinaries,
-  type UnpackLimits,
-  unpackRelease,
-} from "./unpack.ts";
+import { DEFAULT_LIMITS, type ReleaseFiles, type UnpackLimits, unpackRelease } from "./unpack.ts";
+import { requiredBinaries } from "./binary_names.ts";
 import { writeAll } from "../host/fs.ts";
 import { sha256FileAsync } from "../host/hash.ts";
 import { checkElf } from "./elf.ts";

@@ -14,28 +14,18 @@ import { createHash } from "node:crypto";
 // @ts-types="@types/tar-stream"
 import * as tar from "tar-stream";
 import { verificationError } from "../errors.ts";
-import { atLeast } from "../etcd/version.ts";
 import { writeAll } from "../host/fs.ts";
 import { escapeControls } from "../text.ts";
 import { TarFramer } from "./tar_frame.ts";
-
-/** The binaries a release must contain, directly under its top folder. */
-export const BINARIES = ["etcd", "etcdctl", "etcdutl"] as const;
-
-/** One of {@link BINARIES}. */
-export type BinaryName = typeof BINARIES[number];
+import { BINARIES, type BinaryName } from "./binary_names.ts";
+// lib/daytwo/upgrade_with_rollback.ts still imports them from here (its owner moves it to ./binary_names.ts).
+export { BINARIES, requiredBinaries } from "./binary_names.ts";
 
 /** Real paths of a release's binaries; etcdutl first shipped in 3.5 (official 3.0-3.4 tarballs lack it). */
 export interface ReleaseFiles {
   etcd: string;
   etcdctl: string;
   etcdutl?: string;
-}
-
-/** The binaries a release of `version` ("vX.Y.Z") must contain: etcdutl only from v3.5 on. */
-export function requiredBinaries(version: string): BinaryName[] {
-  const hasEtcdutl = atLeast(version, 3, 5);
-  return BINARIES.filter((b) => b !== "etcdutl" || hasEtcdutl);
 }
 
 /** Size caps against decompression bombs. */
@@ -58,7 +48,7 @@ export interface UnpackOptions {
   dir: string;
   /** The single top folder every entry must live under, e.g. `etcd-v3.6.6-linux-amd64`. */
   topFolder: string;
-  /** The binaries that must be present (see {@link requiredBinaries}); others are staged when present. */
+  /** The binaries that must be present (./binary_names.ts's requiredBinaries); others are staged when present. */
   required: readonly BinaryName[];
   /** Shown in errors, e.g. the tarball's file name. */
   label: string;

@@ -54,6 +54,7 @@ export const PLACES: Record<string, Layer> = {
   "lib/release/manifest.ts": "model",
   "lib/release/source.ts": "model",
   "lib/release/file_name.ts": "model",
+  "lib/release/binary_names.ts": "model",
 
   "lib/host/": "host",
   "lib/timers/": "host",
@@ -67,6 +68,8 @@ export const PLACES: Record<string, Layer> = {
   "lib/pki/observe.ts": "host",
   "lib/pki/write.ts": "host",
   "lib/pki/inspect.ts": "host",
+  // Each command family's reads, gathered before planning.
+  "lib/observe/": "host",
 
   "lib/install/": "flows",
   "lib/daytwo/": "flows",

@@ -11,7 +11,7 @@ import { HostRoot } from "../../lib/host/fs.ts";
 import { readState } from "../../lib/host/state.ts";
 import type { InstallState } from "../../lib/host/state.ts";
 import type { Output } from "../../lib/output.ts";
-import { observeInstall } from "../../lib/install/observe.ts";
+import { observeInstall } from "../../lib/observe/install.ts";
 import { executeInstall } from "../../lib/install/execute.ts";
 import { gatherFacts } from "../../lib/host/facts.ts";
 import type { InstallPlan } from "../../lib/plan/types.ts";
