@@ -15,8 +15,8 @@ import { pkiPaths } from "../pki/layout.ts";
 import { likelyFix } from "../etcd/diagnose.ts";
 import { adminTlsClient } from "../etcd/admin_client.ts";
 import type { InstallState } from "../host/state.ts";
-import { timerFiles } from "../plan/timer_units.ts";
-import { retiredTimers, runTimers } from "../timers/systemd.ts";
+import { retiredTimers, timerFiles } from "../plan/timer_units.ts";
+import { runTimers } from "../timers/systemd.ts";
 import { dropStaleForce } from "../recovery/force.ts";
 
 /**

@@ -8,8 +8,7 @@ import { localClientUrl } from "../plan/desired.ts";
 import type { InstallPlan } from "../plan/types.ts";
 import type { PkiPlan } from "../pki/types.ts";
 import type { InstallState } from "../host/state.ts";
-import { timerUnit } from "../plan/timer_units.ts";
-import { retiredTimers, timerSteps } from "../timers/systemd.ts";
+import { retiredTimers, timerSteps, timerUnit } from "../plan/timer_units.ts";
 
 /** What applying changes that the service must notice. */
 export interface ServiceChanges {

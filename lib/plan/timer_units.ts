@@ -2,7 +2,8 @@
  * etcdup's scheduled jobs: one oneshot service running `/usr/local/bin/etcdup ARGS` as root, hardened like
  * etcd's unit, and a timer starting it on an `OnCalendar=` schedule (`Persistent=true`, so a run missed
  * while the host was off happens at boot, and a randomized delay, so members of a cluster do not all run at
- * once). Pure: a job is data, its unit files are rendered from the embedded templates. A new timer is one
+ * once). Pure: a job is data, its unit files are rendered from the embedded templates, and the systemctl
+ * steps that place them (enable, retire) are said in words for the dry run. A new timer is one
  * {@link timerJob} call in lib/plan/timers.ts.
  */
 import serviceTemplate from "../../assets/etcdup-job.service" with { type: "text" };
@@ -146,4 +147,26 @@ export function timerFiles(job: TimerJob): DesiredFile[] {
       }),
     ),
   ];
+}
+
+/** The service actions for the jobs, as the dry run shows them. */
+export function timerSteps(root: string, jobs: TimerJob[], retired: string[], start: boolean): string[] {
+  const steps = retired.map((t) => `stop and disable ${t}, remove its units (no longer planned)`);
+  for (const job of jobs) {
+    const unit = timerUnit(job);
+    steps.push(
+      root !== "/"
+        ? `systemctl --root ${root} enable ${unit} (${job.schedule})`
+        : `systemctl enable ${unit}${
+          start ? " and start it" : " (starts at boot: --no-start)"
+        } (${job.schedule})`,
+    );
+  }
+  return steps;
+}
+
+/** Timer units recorded before that the plan no longer has. */
+export function retiredTimers(recorded: string[] | undefined, jobs: TimerJob[]): string[] {
+  const planned = new Set(jobs.map(timerUnit));
+  return (recorded ?? []).filter((t) => !planned.has(t));
 }

@@ -1,7 +1,8 @@
 /**
  * What systemd says about etcdup's scheduled jobs: whether it accepts a schedule (`systemd-analyze calendar`,
  * a host read that only the live host with systemd can answer: under --root or without systemd-analyze the
- * shape check of {@link calendarExpression} stands alone), and enabling, starting and retiring the timers.
+ * shape check of {@link calendarExpression} stands alone), and enabling, starting and retiring the timers
+ * (the steps the dry run shows for them are lib/plan/timer_units.ts's timerSteps).
  */
 import type { Output } from "../output.ts";
 import { EtcdupError, Exit } from "../errors.ts";
@@ -28,28 +29,6 @@ export async function checkCalendars(host: HostRoot, jobs: TimerJob[]): Promise<
       });
     }
   }
-}
-
-/** The service actions for the jobs, as the dry run shows them. */
-export function timerSteps(root: string, jobs: TimerJob[], retired: string[], start: boolean): string[] {
-  const steps = retired.map((t) => `stop and disable ${t}, remove its units (no longer planned)`);
-  for (const job of jobs) {
-    const unit = timerUnit(job);
-    steps.push(
-      root !== "/"
-        ? `systemctl --root ${root} enable ${unit} (${job.schedule})`
-        : `systemctl enable ${unit}${
-          start ? " and start it" : " (starts at boot: --no-start)"
-        } (${job.schedule})`,
-    );
-  }
-  return steps;
-}
-
-/** Timer units recorded before that the plan no longer has. */
-export function retiredTimers(recorded: string[] | undefined, jobs: TimerJob[]): string[] {
-  const planned = new Set(jobs.map(timerUnit));
-  return (recorded ?? []).filter((t) => !planned.has(t));
 }
 
 /** Stops and disables a timer and the service it starts (those that are active or enabled). */

@@ -4,7 +4,13 @@
  */
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { calendarExpression, timerFiles, timerJob } from "../../lib/plan/timer_units.ts";
+import {
+  calendarExpression,
+  retiredTimers,
+  timerFiles,
+  timerJob,
+  timerSteps,
+} from "../../lib/plan/timer_units.ts";
 import { plannedTimers } from "../../lib/plan/timers.ts";
 import { parseCalendarElapses } from "../../lib/host/systemd.ts";
 import { checkCalendars } from "../../lib/timers/systemd.ts";
@@ -140,4 +146,22 @@ Deno.test("plannedTimers: the backup timer hourly by default, --backup-schedule,
       e instanceof EtcdupError && e.code === "bad-schedule" && e.exit === 2 &&
       /^--backup-schedule:/.test(e.message),
   );
+});
+
+Deno.test("timerSteps and retiredTimers: the steps the dry run shows, pure (live host, --no-start, --root)", () => {
+  const backup = timerJob("etcdup-backup", "backup", ["backup"], "hourly");
+  assert.deepEqual(retiredTimers(["etcdup-backup.timer", "etcdup-old.timer"], [backup]), [
+    "etcdup-old.timer",
+  ]);
+  assert.deepEqual(retiredTimers(undefined, [backup]), []);
+  assert.deepEqual(timerSteps("/", [backup], ["etcdup-old.timer"], true), [
+    "stop and disable etcdup-old.timer, remove its units (no longer planned)",
+    "systemctl enable etcdup-backup.timer and start it (hourly)",
+  ]);
+  assert.deepEqual(timerSteps("/", [backup], [], false), [
+    "systemctl enable etcdup-backup.timer (starts at boot: --no-start) (hourly)",
+  ]);
+  assert.deepEqual(timerSteps("/srv/r", [backup], [], true), [
+    "systemctl --root /srv/r enable etcdup-backup.timer (hourly)",
+  ]);
 });
