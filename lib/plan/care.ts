@@ -1,7 +1,8 @@
 /**
  * The settings that keep an unattended etcd healthy, from install's flags: periodic auto-compaction, an
- * explicit backend quota, and raft timing from etcd's tuning guide. Pure; every bad value is a usage error
- * naming its flag. The limits are etcd's own: it refuses an election timeout below 5 heartbeats or above
+ * explicit backend quota, and raft timing from etcd's tuning guide. Pure. Each flag's rule is here (indexed by
+ * lib/plan/flag_rules.ts, named by lib/specs/install.ts's careFlags); every bad value is a usage error naming
+ * its flag. The limits are etcd's own: it refuses an election timeout below 5 heartbeats or above
  * 50 s, and warns about a quota above 8 GiB (its documented maximum recommendation).
  */
 import { usageError } from "../errors.ts";
@@ -78,8 +79,11 @@ export function parseRetention(flag: string, raw: string): string {
   return s;
 }
 
-/** A whole number of milliseconds 1..MAX_ELECTION_MS. */
-function millis(flag: string, raw: string): number {
+/**
+ * A raft timing (`--heartbeat-interval`, `--election-timeout`): whole milliseconds, 1 to MAX_ELECTION_MS.
+ * @example parseRaftMs("heartbeat-interval", "300") // 300
+ */
+export function parseRaftMs(flag: string, raw: string): number {
   const n = Number(raw.trim());
   if (!/^\d+$/.test(raw.trim()) || n < 1 || n > MAX_ELECTION_MS) {
     throw usageError(
@@ -88,6 +92,18 @@ function millis(flag: string, raw: string): number {
     );
   }
   return n;
+}
+
+/**
+ * A preset of {@link TUNING_PRESETS}.
+ * @example parseTuning("tuning", "wan") // "wan"
+ */
+export function parseTuning(flag: string, raw: string): keyof typeof TUNING_PRESETS {
+  const preset = raw.trim();
+  if (preset !== "lan" && preset !== "wan") {
+    throw usageError("bad-tuning", `--${flag}: '${preset}' is not a preset`, "Use lan or wan.");
+  }
+  return preset;
 }
 
 /** The flags the care settings come from. */
@@ -102,30 +118,28 @@ export type CareOptions = Pick<
 >;
 
 /**
- * The care settings of install's flags, defaults filled in. `notes` gets a line when the timing is legal
- * for etcd but below the guide's ten round trips of election timeout per heartbeat.
+ * The care settings of install's options (each value checked and defaulted by its flag's rule), with what
+ * involves two flags checked here: a quota above {@link MAX_QUOTA_BYTES} needs --force-quota, and the
+ * election timeout must be at least 5 heartbeats, which etcd requires (the timing not given comes from the
+ * preset). `notes` gets a line when the timing is legal for etcd but below the guide's ten round trips of
+ * election timeout per heartbeat.
  * @example planCare(parseOptions(installFlags, { tuning: "wan" }), []).electionMs // 5000
  */
 export function planCare(options: CareOptions, notes: string[]): PlannedCare {
-  const quotaRaw = options["quota-backend-bytes"];
-  const quotaBackendBytes = quotaRaw ? parseSize("quota-backend-bytes", quotaRaw) : DEFAULT_QUOTA_BYTES;
+  const quotaBackendBytes = options["quota-backend-bytes"];
   if (quotaBackendBytes > MAX_QUOTA_BYTES && !options["force-quota"]) {
     throw usageError(
       "quota-too-large",
-      `--quota-backend-bytes ${quotaRaw} is above etcd's recommended maximum of 8 GiB`,
+      `--quota-backend-bytes ${quotaBackendBytes} (${+(quotaBackendBytes / 1024 ** 3).toFixed(
+        2,
+      )} GiB) is above etcd's recommended maximum of 8 GiB`,
       "etcd's docs advise 8 GiB at most (larger databases slow snapshots, restarts and defragmentation); " +
         "pass --force-quota to use it anyway.",
     );
   }
-  const tuning = options.tuning ?? "lan";
-  if (tuning !== "lan" && tuning !== "wan") {
-    throw usageError("bad-tuning", `--tuning: '${tuning}' is not a preset`, "Use lan or wan.");
-  }
-  const preset = TUNING_PRESETS[tuning];
-  const hb = options["heartbeat-interval"];
-  const el = options["election-timeout"];
-  const heartbeatMs = hb ? millis("heartbeat-interval", hb) : preset.heartbeatMs;
-  const electionMs = el ? millis("election-timeout", el) : preset.electionMs;
+  const preset = TUNING_PRESETS[options.tuning];
+  const heartbeatMs = options["heartbeat-interval"] ?? preset.heartbeatMs;
+  const electionMs = options["election-timeout"] ?? preset.electionMs;
   if (electionMs < 5 * heartbeatMs) {
     throw usageError(
       "bad-election-timeout",
@@ -141,9 +155,8 @@ export function planCare(options: CareOptions, notes: string[]): PlannedCare {
         "but its tuning guide advises 10 round trips",
     );
   }
-  const retentionRaw = options["auto-compaction-retention"];
   return {
-    compactionRetention: retentionRaw ? parseRetention("auto-compaction-retention", retentionRaw) : "1h",
+    compactionRetention: options["auto-compaction-retention"],
     quotaBackendBytes,
     heartbeatMs,
     electionMs,

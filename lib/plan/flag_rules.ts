@@ -9,7 +9,7 @@
 import { usageError } from "../errors.ts";
 import type { Rule, RuleValues } from "../specs/spec.ts";
 import { absolutePath, memberName, port, positiveInt, rootDir, sha256 } from "./validate.ts";
-import { parseRetention, parseSize } from "./care.ts";
+import { parseRaftMs, parseRetention, parseSize, parseTuning } from "./care.ts";
 import { parseHealthTimeoutMs } from "./health_timeout.ts";
 import { checkSan } from "../pki/sans.ts";
 import { parseKeyAlgorithm } from "../pki/algorithms.ts";
@@ -48,6 +48,10 @@ export const rules = {
   size: parseSize,
   /** A compaction retention: a Go duration or hours ("0": off), as a Go duration. */
   duration: parseRetention,
+  /** A raft timing preset of etcd's tuning guide: lan or wan. */
+  tuning: parseTuning,
+  /** A raft timing (heartbeat, election timeout) in whole milliseconds, 1 to 50 s. */
+  raftMs: parseRaftMs,
   /** 64 hex digits, lower-cased. */
   sha256,
   /** A TCP port. */

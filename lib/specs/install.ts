@@ -211,18 +211,26 @@ export const timerFlags = {
   },
 } satisfies Record<string, FlagSpec>;
 
-/** What keeps an unattended etcd healthy (lib/plan/care.ts); shared with `join`. */
+/**
+ * What keeps an unattended etcd healthy; shared with `join`. Each value is checked by its rule; lib/plan/care.ts
+ * checks what involves two flags (the quota's --force-quota, etcd's 5 heartbeats per election timeout) and
+ * fills in the timing the preset gives. The quota's default is lib/plan/care.ts's DEFAULT_QUOTA_BYTES
+ * (checked by tests/plan/care_test.ts: the specs may not import lib/plan).
+ */
 export const careFlags = {
   "auto-compaction-retention": {
     type: "string",
     value: "DURATION",
     description: "Keep this much history; older revisions are compacted (periodic mode). 0 turns it off.",
-    defaultText: "1h",
+    parse: "duration",
+    default: "1h",
   },
   "quota-backend-bytes": {
     type: "string",
     value: "SIZE",
     description: "Database size at which etcd raises NOSPACE and stops taking writes (e.g. 4GiB).",
+    parse: "size",
+    default: "2GiB",
     defaultText: "2GiB (etcd's own default, written explicitly)",
   },
   "force-quota": {
@@ -234,17 +242,20 @@ export const careFlags = {
     value: "PRESET",
     description:
       "Raft timing from etcd's tuning guide: lan (heartbeat 100 ms, election 1000 ms) or wan (500/5000).",
-    defaultText: "lan",
+    parse: "tuning",
+    default: "lan",
   },
   "heartbeat-interval": {
     type: "string",
     value: "MS",
     description: "Raft heartbeat in ms (about the round trip between members); overrides --tuning.",
+    parse: "raftMs",
   },
   "election-timeout": {
     type: "string",
     value: "MS",
     description: "Raft election timeout in ms (at least 5, better 10 heartbeats); overrides --tuning.",
+    parse: "raftMs",
   },
   "metrics-address": {
     type: "string",

@@ -45,6 +45,8 @@ export interface RuleValues {
   keep: number;
   size: number;
   duration: string;
+  tuning: "lan" | "wan";
+  raftMs: number;
   sha256: string;
   port: number;
   san: string;

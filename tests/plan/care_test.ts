@@ -1,10 +1,24 @@
-/** Install's care settings: sizes, retentions, presets and etcd's own timing limits, refused by error code. */
+/**
+ * Install's care settings: each flag's rule (sizes, retentions, presets, raft timings) and its spec default,
+ * then what planCare checks across two flags (--force-quota, etcd's 5 heartbeats per election timeout),
+ * refused by error code.
+ */
 import assert from "node:assert/strict";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
 import type { FlagValues } from "../../lib/command.ts";
 import { etcdConfig } from "../../lib/plan/desired.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
-import { DEFAULT_QUOTA_BYTES, parseRetention, parseSize, planCare } from "../../lib/plan/care.ts";
+import {
+  DEFAULT_QUOTA_BYTES,
+  MAX_ELECTION_MS,
+  parseRaftMs,
+  parseRetention,
+  parseSize,
+  parseTuning,
+  planCare,
+  TUNING_PRESETS,
+} from "../../lib/plan/care.ts";
+import { careFlags } from "../../lib/specs/install.ts";
 import { installOptions, planFromValues } from "../support/install_options.ts";
 
 /** Asserts `fn` throws a usage error (exit 2) with `code`. */
@@ -41,6 +55,10 @@ Deno.test("care: a quota above 8 GiB is refused unless --force-quota", () => {
     8 * 1024 ** 3,
   );
   refused(() => planCare(installOptions({ "quota-backend-bytes": "9GiB" }), []), "quota-too-large");
+  // The check runs on the parsed size, so the message gives it in bytes and GiB.
+  assert.throws(() => planCare(installOptions({ "quota-backend-bytes": "9663676416" }), []), {
+    message: "--quota-backend-bytes 9663676416 (9 GiB) is above etcd's recommended maximum of 8 GiB",
+  });
   assert.equal(
     planCare(installOptions({ "quota-backend-bytes": "9GiB", "force-quota": true }), []).quotaBackendBytes,
     9 * 1024 ** 3,
@@ -57,6 +75,48 @@ Deno.test("care: retention is a Go duration or hours; 0 turns compaction off", (
   }
 });
 
+Deno.test("care: a preset is lan or wan (trimmed); other text is bad-tuning naming the flag", () => {
+  assert.equal(parseTuning("tuning", "wan"), "wan");
+  assert.equal(parseTuning("tuning", " lan "), "lan");
+  for (const bad of ["", "metro", "LAN", "wan2"]) refused(() => parseTuning("tuning", bad), "bad-tuning");
+  assert.throws(() => parseTuning("tuning", "metro"), {
+    code: "bad-tuning",
+    message: "--tuning: 'metro' is not a preset",
+  });
+});
+
+Deno.test("care: a raft timing is whole ms from 1 to etcd's 50 s election limit", () => {
+  assert.equal(parseRaftMs("heartbeat-interval", "300"), 300);
+  assert.equal(parseRaftMs("election-timeout", ` ${MAX_ELECTION_MS} `), MAX_ELECTION_MS);
+  for (const bad of ["", "0", "ten", "1.5", "-5", "100ms", String(MAX_ELECTION_MS + 1)]) {
+    refused(() => parseRaftMs("election-timeout", bad), "bad-number");
+  }
+});
+
+Deno.test("care: the specs' defaults are planning's (the specs write them out), each through its rule", () => {
+  assert.equal(
+    parseSize("quota-backend-bytes", careFlags["quota-backend-bytes"].default),
+    DEFAULT_QUOTA_BYTES,
+  );
+  assert.equal(
+    parseRetention("auto-compaction-retention", careFlags["auto-compaction-retention"].default),
+    "1h",
+  );
+  assert.equal(parseTuning("tuning", careFlags.tuning.default), "lan");
+  assert.deepEqual(TUNING_PRESETS.lan, { heartbeatMs: 100, electionMs: 1000 });
+});
+
+Deno.test("care: a bad value is refused by its rule when the options are parsed, before any planning", () => {
+  refused(() => installOptions({ tuning: "metro" }), "bad-tuning");
+  refused(() => installOptions({ "election-timeout": "60000" }), "bad-number");
+  refused(() => installOptions({ "heartbeat-interval": "ten" }), "bad-number");
+  refused(() => installOptions({ "quota-backend-bytes": "lots" }), "bad-size");
+  refused(() => installOptions({ "auto-compaction-retention": "1 week" }), "bad-retention");
+  // A blank value is a bad value, as for every flag with a rule (it used to mean the default here).
+  refused(() => installOptions({ tuning: "" }), "bad-tuning");
+  refused(() => installOptions({ "quota-backend-bytes": " " }), "bad-size");
+});
+
 Deno.test("care: presets follow the tuning guide, explicit flags override, etcd's 5x rule is enforced", () => {
   assert.deepEqual(
     [
@@ -67,10 +127,11 @@ Deno.test("care: presets follow the tuning guide, explicit flags override, etcd'
   );
   const c = planCare(installOptions({ tuning: "wan", "heartbeat-interval": "300" }), []);
   assert.deepEqual([c.heartbeatMs, c.electionMs], [300, 5000]);
-  refused(() => planCare(installOptions({ tuning: "metro" }), []), "bad-tuning");
   refused(() => planCare(installOptions({ "election-timeout": "400" }), []), "bad-election-timeout");
-  refused(() => planCare(installOptions({ "election-timeout": "60000" }), []), "bad-number");
-  refused(() => planCare(installOptions({ "heartbeat-interval": "ten" }), []), "bad-number");
+  refused(
+    () => planCare(installOptions({ tuning: "wan", "heartbeat-interval": "1001" }), []),
+    "bad-election-timeout",
+  );
   const notes: string[] = [];
   assert.equal(planCare(installOptions({ "election-timeout": "500" }), notes).electionMs, 500);
   assert.match(notes[0], /under 10 heartbeats/);
