@@ -1,8 +1,8 @@
 /**
- * Install's and join's PKI step before the diff: the request made from their plan (CA source, SANs, layout;
- * lib/observe/install.ts reads the CA it names), planned by lib/pki/plan.ts from the observed PKI with the
- * new keys it needs generated together ahead.
- * Owners stay names (root, etcd) until lib/pki/write.ts writes them with the account's ids.
+ * Install's and join's PKI step before the diff: the request made from their plan (lib/plan/pki_request.ts,
+ * with the CA it names read in by lib/observe/install.ts), planned by lib/pki/plan.ts from the observed PKI,
+ * with the new keys it needs generated together ahead. Owners stay names (root, etcd) until
+ * lib/pki/write.ts writes them with the account's ids.
  */
 import type { ObservedPki, PkiPlan, PkiRequest } from "../pki/types.ts";
 import type { Output } from "../output.ts";

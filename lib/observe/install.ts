@@ -17,8 +17,10 @@ import type { InstallState } from "../host/state.ts";
 import { serviceManager } from "../host/systemd.ts";
 import { binaryChanges } from "../plan/binaries.ts";
 import { configFiles } from "../plan/desired.ts";
+import { installPkiRequest } from "../plan/pki_request.ts";
 import { timerUnit } from "../plan/timer_units.ts";
 import type { InstallPlan } from "../plan/types.ts";
+import type { CaSource } from "../pki/export.ts";
 import { pkiPaths } from "../pki/layout.ts";
 import { observePki, readCaFlags } from "../pki/observe.ts";
 import type { EtcdIds, ObservedPki, PkiRequest } from "../pki/types.ts";
@@ -63,25 +65,12 @@ function verificationOf(plan: InstallPlan): Promise<string> | undefined {
   return source.kind === "bundle" ? undefined : describeVerification({ ...plan.release, source });
 }
 
-/** The PKI request of `plan`, with the CA the plan names (`--ca-from`, or `--ca-cert`/`--ca-key`) read in. */
-function pkiRequest(plan: InstallPlan): PkiRequest {
+/** The CA files `plan` names (`--ca-from`, or `--ca-cert`/`--ca-key`), read in; none when it names none. */
+function namedCa(plan: InstallPlan): CaSource | undefined {
   const src = plan.pki.caSource;
-  const ca = src?.kind === "export"
-    ? readCaFlags({ caFrom: src.file })
-    : src?.kind === "pair"
-    ? readCaFlags({ caCert: src.certFile, caKey: src.keyFile })
-    : undefined;
-  return {
-    layout: plan.pki.layout,
-    pkiDir: plan.pki.pkiDir,
-    algorithm: plan.pki.algorithm,
-    memberName: plan.member.name,
-    sans: plan.pki.sans,
-    certDays: plan.pki.certDays,
-    caDays: plan.pki.caDays,
-    ...(ca ? { ca } : {}),
-    now: new Date(),
-  };
+  if (src?.kind === "export") return readCaFlags({ caFrom: src.file });
+  if (src?.kind === "pair") return readCaFlags({ caCert: src.certFile, caKey: src.keyFile });
+  return undefined;
 }
 
 /** The units of `plan` (etcd's and its timers') that systemd says are enabled now. */
@@ -106,7 +95,7 @@ export async function observeInstall(
   await checkCalendars(host, plan.timers);
   const account = lookupUser(host, plan.user.name);
   const etcd = account ? { uid: account.uid, gid: account.gid } : undefined;
-  const req = pkiRequest(plan);
+  const req = installPkiRequest(plan, namedCa(plan), new Date());
   const self = selfFile();
   const filePaths = [
     ...configFiles(plan, pkiPaths(plan.pki.layout, plan.pki.pkiDir)).map((f) => f.path),
