@@ -9,11 +9,11 @@ import type { DesiredFile, FileDecision, OwnedFile } from "../files.ts";
 import type { DirState, InstallObserved } from "../observe/install.ts";
 import { BINARY_OWN, type BinaryChange, binaryChanges } from "../plan/binaries.ts";
 import { decideFile } from "../plan/diff.ts";
+import { type ServiceChanges, serviceChanges, serviceSteps } from "../plan/service_steps.ts";
 import { configFiles } from "../plan/desired.ts";
 import type { InstallPlan } from "../plan/types.ts";
 import type { EtcdIds, PkiPlan } from "../pki/types.ts";
 import { stateRecord } from "./record.ts";
-import { type ServiceChanges, serviceChanges, serviceSteps } from "./service_steps.ts";
 
 /** What applying does to one directory (owner and mode are what it gets). */
 export interface DirChange {
@@ -161,7 +161,7 @@ export function diffInstall(
       ? "keep"
       : "update",
     service,
-    serviceSteps: serviceSteps(plan, service, previous, new Set(observed.enabled)),
+    serviceSteps: serviceSteps(plan, service, previous?.timers, new Set(observed.enabled)),
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * The service end of install, run: daemon-reload, enable, start or restart as the diff's service changes say
- * (lib/install/service_steps.ts), then health over mutual TLS; the timers.
+ * (lib/plan/service_steps.ts), then health over mutual TLS; the timers.
  */
 import { EtcdupError, Exit } from "../errors.ts";
 import type { Output } from "../output.ts";
@@ -10,7 +10,7 @@ import { serviceManager } from "../host/systemd.ts";
 import { localClientUrl } from "../plan/desired.ts";
 import { writesContent } from "../plan/diff.ts";
 import type { InstallPlan } from "../plan/types.ts";
-import type { ServiceChanges } from "./service_steps.ts";
+import type { ServiceChanges } from "../plan/service_steps.ts";
 import { pkiPaths } from "../pki/layout.ts";
 import { likelyFix } from "../etcd/diagnose.ts";
 import { adminTlsClient } from "../etcd/admin_client.ts";

@@ -21,7 +21,7 @@ import { diffInstall } from "../../lib/install/diff.ts";
 import type { InstallObserved } from "../../lib/observe/install.ts";
 import { dryRunNotes } from "../../lib/install/dry_run.ts";
 import { stateRecord } from "../../lib/install/record.ts";
-import { serviceChanges } from "../../lib/install/service_steps.ts";
+import { serviceChanges } from "../../lib/plan/service_steps.ts";
 import { diffView } from "../../lib/install/view.ts";
 import { timerUnit } from "../../lib/plan/timer_units.ts";
 import { planFromValues } from "../support/install_options.ts";

@@ -3,12 +3,11 @@
  * follow, as the dry run shows them and apply (lib/install/service.ts) takes them. Pure.
  */
 import type { FileDecision } from "../files.ts";
-import { writesContent } from "../plan/diff.ts";
-import { localClientUrl } from "../plan/desired.ts";
-import type { InstallPlan } from "../plan/types.ts";
 import type { PkiPlan } from "../pki/types.ts";
-import type { InstallState } from "../host/state.ts";
-import { retiredTimers, timerSteps, timerUnit } from "../plan/timer_units.ts";
+import { localClientUrl } from "./desired.ts";
+import { writesContent } from "./diff.ts";
+import { retiredTimers, timerSteps, timerUnit } from "./timer_units.ts";
+import type { InstallPlan } from "./types.ts";
 
 /** What applying changes that the service must notice. */
 export interface ServiceChanges {
@@ -40,18 +39,19 @@ export function serviceChanges(
 
 /**
  * The service actions applying takes, in order, as the dry run shows them (etcd's, then the timers');
- * `enabled` (the units enabled already, observed: etcd's, timers') leaves out the enables that would change nothing.
+ * `recordedTimers` (the state record's) are retired when the plan no longer has them; `enabled` (the units
+ * enabled already, observed: etcd's, timers') leaves out the enables that would change nothing.
  */
 export function serviceSteps(
   plan: InstallPlan,
   changes: ServiceChanges,
-  previous: InstallState | undefined,
+  recordedTimers: string[] | undefined,
   enabled: ReadonlySet<string> = new Set(),
 ): string[] {
   const toEnable = plan.timers.filter((j) => !enabled.has(timerUnit(j)));
   return [
     ...etcdSteps(plan, changes, enabled.has(plan.service.unit)),
-    ...timerSteps(plan.root, toEnable, retiredTimers(previous?.timers, plan.timers), plan.service.start),
+    ...timerSteps(plan.root, toEnable, retiredTimers(recordedTimers, plan.timers), plan.service.start),
   ];
 }
 
