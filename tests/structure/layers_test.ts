@@ -26,7 +26,8 @@ export type Layer = typeof LAYERS[number];
  * - model: pure data in, data out: planning, diffing, rendering (units, env files, timers), the release
  *   manifest, PKI profiles and names, and the command and flag specs (lib/specs/: flags, help text, the
  *   names of their rules and the typed options they give a command body).
- * - host: every read and write of the host: files under a root, accounts, systemd, the network, etcd's
+ * - host: every read and write of the host: each command family's observation (lib/observe/: its reads,
+ *   gathered into plain data before planning), files under a root, accounts, systemd, the network, etcd's
  *   clients, and the PKI and release steps that read or write files themselves. The host may use the model
  *   (it carries out what the model decided: timers/systemd.ts installs the units plan/timer_units.ts
  *   renders); the model never uses the host, which keeps folders that hold both (pki, release, etcd) acyclic.
