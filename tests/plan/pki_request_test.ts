@@ -4,10 +4,12 @@ import type { HostFacts } from "../../lib/facts.ts";
 import { installPkiRequest } from "../../lib/plan/pki_request.ts";
 import { planFromValues } from "../support/install_options.ts";
 
+/** A host with one address: the plan's SANs come from it and the flags. */
+const addresses: HostFacts["addresses"] = [{ address: "192.0.2.10", family: "IPv4" }];
 const facts: HostFacts = {
   hostname: "node-a",
   fqdn: "node-a.example.com",
-  addresses: [{ address: "192.0.2.10", family: "IPv4" }],
+  addresses,
   cpu: "x86_64",
   isRoot: true,
 };
