@@ -10,7 +10,7 @@ import { parseEnvFile } from "../etcd/env.ts";
 import { releaseLine } from "../etcd/version.ts";
 import { STATE_FILE } from "../host/state.ts";
 import type { UpgradeFiles, UpgradeObserved } from "../observe/upgrade.ts";
-import { BINARIES, requiredBinaries } from "../release/unpack.ts";
+import { BINARIES, requiredBinaries } from "../release/binary_names.ts";
 import { rerenderEnv } from "./env.ts";
 import { backupDirFor } from "./snapshot.ts";
 import { checkUpgradePath, type UpgradeStep } from "./upgrade_paths.ts";

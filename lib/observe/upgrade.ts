@@ -13,7 +13,7 @@ import type { HostRoot } from "../host/fs.ts";
 import type { InstallState } from "../host/state.ts";
 import type { ServiceManager } from "../host/systemd.ts";
 import type { PlannedRelease } from "../plan/types.ts";
-import { BINARIES } from "../release/unpack.ts";
+import { BINARIES } from "../release/binary_names.ts";
 
 /** Target paths of the files an upgrade rewrites besides the binaries. */
 export interface UpgradeFiles {

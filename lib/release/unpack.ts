@@ -18,8 +18,6 @@ import { writeAll } from "../host/fs.ts";
 import { escapeControls } from "../text.ts";
 import { TarFramer } from "./tar_frame.ts";
 import { BINARIES, type BinaryName } from "./binary_names.ts";
-// lib/daytwo/upgrade_with_rollback.ts still imports them from here (its owner moves it to ./binary_names.ts).
-export { BINARIES, requiredBinaries } from "./binary_names.ts";
 
 /** Real paths of a release's binaries; etcdutl first shipped in 3.5 (official 3.0-3.4 tarballs lack it). */
 export interface ReleaseFiles {

@@ -59,7 +59,6 @@ export const PLACES: Record<string, Layer> = {
 
   "lib/host/": "host",
   "lib/timers/": "host",
-  "lib/observe/": "host",
   "lib/release/": "host",
   "lib/etcd/health.ts": "host",
   "lib/etcd/diagnose.ts": "host",
