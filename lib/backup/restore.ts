@@ -2,7 +2,8 @@
  * Restoring a member from a snapshot file, in steps that a kill at any instant and a second run finish:
  *
  * 1. the file is checked (its SHA-256 against the record beside it, `snapshot status`, an etcd version
- *    this member can run) and a marker, /var/lib/etcdup/restore.json, records the restore's names;
+ *    this member can run) and a marker, /var/lib/etcdup/restore.json, records the names the plan chose
+ *    (lib/backup/restore_plan.ts);
  * 2. `etcdutl snapshot restore` (etcdctl on 3.4) writes a new data dir beside the old one as this member of
  *    a new one-member cluster with a new cluster token, owned etcd:etcd 0700 (etcd still runs meanwhile);
  * 3. etcd is stopped, the old data dir is renamed to `<data-dir>.before-restore-<time>` (never deleted),
@@ -15,44 +16,23 @@ import type { Output } from "../output.ts";
 import { ClusterApi } from "../cluster/api.ts";
 import { adminClient } from "../etcd/admin_client.ts";
 import { runTool } from "../daytwo/etcdctl.ts";
-import { type SnapshotStatus, snapshotStatus, snapshotTool } from "../daytwo/snapshot.ts";
+import { snapshotStatus, snapshotTool } from "../daytwo/snapshot.ts";
+import type { SnapshotStatus } from "../etcd/snapshot_status.ts";
 import { compareVersions, parseVersionArg } from "../etcd/version.ts";
 import { EtcdupError, Exit, usageError, verificationError } from "../errors.ts";
 import { waitHealthy } from "../etcd/health.ts";
 import { lookupUser } from "../host/accounts.ts";
 import { type HostRoot, syncDir } from "../host/fs.ts";
-import { type InstallState, readRecord, STATE_DIR, writeRecord } from "../host/state.ts";
-import { asideName } from "../host/aside.ts";
+import { type InstallState, writeRecord } from "../host/state.ts";
+import { RESTORE_MARKER, type RestoreMarker } from "./marker.ts";
 import { recordSolo } from "../recovery/record.ts";
 import { FIXED_PATHS } from "../plan/build.ts";
-import { WAL_SUBDIR } from "../plan/desired.ts";
 import { serviceManager } from "../host/systemd.ts";
-import { readRecordAt, type SnapshotRecord } from "./store.ts";
-import { sha256FileAsync } from "../host/hash.ts";
+import type { SnapshotRecord } from "./store.ts";
+import type { ObservedSnapshotFile } from "./observed.ts";
+import { walPaths } from "./restore_plan.ts";
 import { RECORD_SUFFIX } from "./names.ts";
 import { clusterVersionOf } from "./bolt.ts";
-
-/** Where a restore in progress records itself (target path). */
-export const RESTORE_MARKER = `${STATE_DIR}/restore.json`;
-
-/** The marker of a restore in progress. */
-export interface RestoreMarker {
-  schema: 1;
-  /** Real path of the snapshot file. */
-  file: string;
-  sha256: string;
-  /** The revision `snapshot status` read. */
-  revision: number;
-  /** The new cluster's token. */
-  clusterToken: string;
-  /** Where the old data dir goes (target path). */
-  aside: string;
-  /** Where the new data dir is built (target path). */
-  staging: string;
-  /** Whether there was a data dir to move aside when the restore began. */
-  hadDataDir: boolean;
-  startedAt: string;
-}
 
 /** What a restore did. */
 export interface RestoreOutcome {
@@ -105,27 +85,28 @@ function refuseSwappable(file: string): void {
 }
 
 /**
- * Checks the snapshot file `file` (a real path) for a restore on the member `state` describes. Throws
+ * Checks the snapshot file as observed (lib/observe/restore.ts: a real path, its digest and record) for a
+ * restore on the member `state` describes; the digest was computed before the checks of who may write it,
+ * which are made before etcdutl reads it. Throws
  * `snapshot-missing` (exit 2), `snapshot-digest-mismatch` or `snapshot-unverified` (exit 3), or
  * `snapshot-too-new` or `snapshot-not-root-only` (exit 7); warns when the file has no record (a snapshot not made by etcdup).
  */
 export async function checkSnapshotFile(
   host: HostRoot,
   state: InstallState,
-  file: string,
+  snapshot: ObservedSnapshotFile,
   out: Output,
 ): Promise<CheckedSnapshot> {
-  const st = await Deno.stat(file).catch(() => undefined);
-  if (!st?.isFile) {
+  const { file, sha256, record } = snapshot;
+  if (snapshot.missing !== undefined) {
     throw usageError(
       "snapshot-missing",
-      `${file} is not a snapshot file (${st ? "not a regular file" : "it does not exist"})`,
+      `${file} is not a snapshot file (${snapshot.missing})`,
       "Name a snapshot file, e.g. one 'etcdup backup list' shows.",
     );
   }
+  if (sha256 === undefined) throw new Error(`internal: ${file} was observed without its digest`);
   refuseSwappable(file);
-  const sha256 = await sha256FileAsync(file);
-  const { record, problem } = readRecordAt(file);
   if (record && record.sha256 !== sha256) {
     throw verificationError(
       "snapshot-digest-mismatch",
@@ -133,7 +114,7 @@ export async function checkSnapshotFile(
       "Nothing was changed. Restore another snapshot ('etcdup backup list' checks them all).",
     );
   }
-  if (!record) out.warn(`${file}: ${problem}; checking it with snapshot status only`);
+  if (!record) out.warn(`${file}: ${snapshot.recordProblem}; checking it with snapshot status only`);
   const { status } = await snapshotStatus(
     host.resolve(state.binDir),
     file,
@@ -199,52 +180,6 @@ function minor(v: string): ReturnType<typeof parseVersionArg> {
   return { ...parseVersionArg(v), patch: 0 };
 }
 
-/** Reads the marker of a restore in progress, if any (an unreadable one stops the restore: exit 7). */
-export function readMarker(host: HostRoot): RestoreMarker | undefined {
-  return readRecord<RestoreMarker>(
-    host,
-    RESTORE_MARKER,
-    "record of an unfinished restore",
-    (d) => d.schema === 1 && typeof d.file === "string" && typeof d.aside === "string",
-  );
-}
-
-/** The marker of a new restore of `checked` started at `now`. */
-export function newMarker(
-  host: HostRoot,
-  state: InstallState,
-  checked: CheckedSnapshot,
-  now: Date,
-): RestoreMarker {
-  const aside = asideName(state.dataDir, "restore", now);
-  const stamp = aside.slice(aside.lastIndexOf("-") + 1);
-  return {
-    schema: 1,
-    file: checked.file,
-    sha256: checked.sha256,
-    revision: checked.status.revision,
-    clusterToken: `etcd-restore-${stamp.toLowerCase()}`,
-    aside,
-    staging: `${state.dataDir}.restore-${stamp}`,
-    hadDataDir: host.stat(state.dataDir) !== undefined,
-    startedAt: now.toISOString(),
-  };
-}
-
-/**
- * Where the WAL goes when the member keeps it in a dedicated `--wal-dir` (etcd's WAL is `DIR/wal`): the
- * live WAL, the one being built, and the old one moved aside, all inside DIR (one filesystem, so renames).
- */
-function walPaths(
-  state: InstallState,
-  marker: RestoreMarker,
-): { live: string; staging: string; aside: string } | undefined {
-  if (!state.walDir) return undefined;
-  const stamp = marker.aside.slice(marker.aside.lastIndexOf("-") + 1);
-  const live = path.join(state.walDir, WAL_SUBDIR);
-  return { live, staging: `${live}.restore-${stamp}`, aside: `${live}.before-restore-${stamp}` };
-}
-
 /** Sets owner and mode of a tree (directories 0700, files 0600), never following symlinks. */
 function ownTree(real: string, uid: number, gid: number): void {
   fs.lchownSync(real, uid, gid);
@@ -260,7 +195,7 @@ function ownTree(real: string, uid: number, gid: number): void {
  * etcdutl (etcdctl on 3.4), owned by etcd. What a killed run left there is its own output: rebuilt.
  */
 async function buildStaging(host: HostRoot, state: InstallState, marker: RestoreMarker): Promise<void> {
-  const wal = walPaths(state, marker);
+  const wal = walPaths(state.walDir, marker.aside);
   const staged = [marker.staging, ...(wal ? [wal.staging] : [])];
   for (const p of staged) fs.rmSync(host.resolve(p), { recursive: true, force: true });
   const realBin = host.resolve(state.binDir);
@@ -327,7 +262,7 @@ async function swapDataDir(
     out.step(`stopping ${state.unit}`);
     await svc.stop(state.unit);
   }
-  const wal = walPaths(state, marker);
+  const wal = walPaths(state.walDir, marker.aside);
   if (wal) place(host, wal.live, wal.staging, wal.aside);
   const moved = host.stat(state.dataDir) !== undefined && host.stat(marker.aside) === undefined;
   if (moved) out.step(`moving the old data dir aside: ${marker.aside}`);
@@ -341,7 +276,7 @@ async function swapDataDir(
  * member in the data dir, and the old data dir aside when there was one.
  */
 function alreadyPlaced(host: HostRoot, state: InstallState, marker: RestoreMarker): boolean {
-  const wal = walPaths(state, marker);
+  const wal = walPaths(state.walDir, marker.aside);
   return host.stat(marker.staging) === undefined && (!wal || host.stat(wal.staging) === undefined) &&
     host.stat(`${state.dataDir}/member`) !== undefined &&
     (!marker.hadDataDir || host.stat(marker.aside) !== undefined);

@@ -21,33 +21,36 @@ export function isoWeek(t: Date): string {
   return `${d.getUTCFullYear()}-W${String(week).padStart(2, "0")}`;
 }
 
-const BUCKETS: [keyof RetentionPolicy, (t: Date) => string][] = [
-  ["hourly", (t) => t.toISOString().slice(0, 13)],
-  ["daily", (t) => t.toISOString().slice(0, 10)],
-  ["weekly", isoWeek],
+/** Each kind of bucket: its name in a reason, and the bucket of a time. */
+const BUCKETS: [keyof RetentionPolicy, string, (t: Date) => string][] = [
+  ["hourly", "hour", (t) => t.toISOString().slice(0, 13)],
+  ["daily", "day", (t) => t.toISOString().slice(0, 10)],
+  ["weekly", "week", isoWeek],
 ];
 
 /**
- * Splits `snapshots` into those the policy keeps and those it prunes (each newest first).
+ * Splits `snapshots` into those the policy keeps and those it prunes (each newest first), with why each kept
+ * one is kept (its first reason: "the newest", "the newest of hour 2026-12-02T09", of day ..., of week ...):
+ * what `backup --dry-run` shows.
  * @example retain([{ time: a }, { time: b }], { hourly: 1, daily: 0, weekly: 0 }).keep // the newer one
  */
 export function retain<T extends { time: Date }>(
   snapshots: readonly T[],
   policy: RetentionPolicy,
-): { keep: T[]; prune: T[] } {
+): { keep: T[]; prune: T[]; why: Map<T, string> } {
   const sorted = [...snapshots].sort((a, b) => b.time.getTime() - a.time.getTime());
-  const kept = new Set<T>(sorted.slice(0, 1));
-  for (const [kind, bucketOf] of BUCKETS) {
+  const why = new Map<T, string>(sorted.slice(0, 1).map((s) => [s, "the newest"]));
+  for (const [kind, unit, bucketOf] of BUCKETS) {
     const seen = new Set<string>();
     for (const s of sorted) {
       const bucket = bucketOf(s.time);
       if (seen.has(bucket)) continue;
       if (seen.size >= policy[kind]) break;
       seen.add(bucket);
-      kept.add(s);
+      if (!why.has(s)) why.set(s, `the newest of ${unit} ${bucket}`);
     }
   }
-  return { keep: sorted.filter((s) => kept.has(s)), prune: sorted.filter((s) => !kept.has(s)) };
+  return { keep: sorted.filter((s) => why.has(s)), prune: sorted.filter((s) => !why.has(s)), why };
 }
 
 /**

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { EtcdupError, Exit } from "../errors.ts";
 import { type HostRoot, syncDir } from "../host/fs.ts";
-import type { SnapshotStatus } from "../daytwo/snapshot.ts";
+import type { SnapshotStatus } from "../etcd/snapshot_status.ts";
 import { isTempFileName, parseSnapshotName, RECORD_SUFFIX, type SnapshotName } from "./names.ts";
 
 /** Owner and mode of snapshot files and their records. */
@@ -162,15 +162,20 @@ export function removeSnapshot(host: HostRoot, p: string): void {
  * snapshot file is gone. Call it holding the backup lock. Returns the names removed.
  */
 export function removeLeftovers(host: HostRoot, dir: string): string[] {
+  const leftovers = findLeftovers(host, dir);
+  for (const f of leftovers) host.remove(path.join(dir, f));
+  return leftovers;
+}
+
+/** The names of what an interrupted backup or prune left in `dir` (see {@link removeLeftovers}); a read. */
+export function findLeftovers(host: HostRoot, dir: string): string[] {
   const all = names(host, dir);
   const present = new Set(all);
-  const leftovers = all.filter((f) =>
+  return all.filter((f) =>
     isTempFileName(f) ||
     (f.endsWith(RECORD_SUFFIX) && parseSnapshotName(f.slice(0, -RECORD_SUFFIX.length)) !== undefined &&
       !present.has(f.slice(0, -RECORD_SUFFIX.length)))
   );
-  for (const f of leftovers) host.remove(path.join(dir, f));
-  return leftovers;
 }
 
 /** The lock file that serialises backups, prunes and purges of one directory. */

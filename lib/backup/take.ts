@@ -1,7 +1,8 @@
 /**
  * One backup: a snapshot of the local member over mutual TLS with the admin certificate, saved under a
  * hidden temp name, read back with `snapshot status` while its SHA-256 is computed, its record written, and
- * only then renamed to its final name; then retention prunes. A snapshot that cannot be read back is deleted
+ * only then renamed to its final name; then retention prunes what the plan (lib/backup/plan.ts) names. A
+ * snapshot that cannot be read back is deleted
  * (exit 3). A kill at any instant leaves at most a temp file or a record without a snapshot, both removed by
  * the next backup; never a partial file under a final name.
  */
@@ -14,12 +15,11 @@ import { snapshotStatus, takeSnapshot } from "../daytwo/snapshot.ts";
 import { type HostRoot, syncDir } from "../host/fs.ts";
 import type { InstallState } from "../host/state.ts";
 import { sha256FileAsync } from "../host/hash.ts";
-import { parseSnapshotName, snapshotFileName, tempFileName } from "./names.ts";
-import { retain, type RetentionPolicy } from "./retention.ts";
+import { parseSnapshotName, tempFileName } from "./names.ts";
+import type { BackupPlan } from "./plan.ts";
 import { encryptFile } from "./age.ts";
 import {
   BACKUP_DIR_OWNER,
-  listSnapshots,
   removeLeftovers,
   removeSnapshot,
   SNAPSHOT_OWNER,
@@ -40,36 +40,31 @@ export interface BackupOutcome {
 }
 
 /**
- * Saves, reads back and hashes a snapshot into `dir`; returns it under its final name. With `recipients`
- * the plaintext, once read back, is age-encrypted to them (`.db.age`) and only the ciphertext is kept; the
- * record's digest is of the ciphertext, the plaintext's beside it.
+ * Saves, reads back and hashes the snapshot `plan` names; returns it under its final name. With the plan's
+ * recipients the plaintext, once read back, is age-encrypted to them (`.db.age`) and only the ciphertext is
+ * kept; the record's digest is of the ciphertext, the plaintext's beside it.
  */
 async function snapshotInto(
   host: HostRoot,
   state: InstallState,
-  dir: string,
-  now: Date,
-  recipients: string[] = [],
+  plan: BackupPlan,
 ): Promise<StoredSnapshot & { record: SnapshotRecord }> {
-  const file = snapshotFileName(now, state.name, state.version, recipients.length > 0);
-  if (!parseSnapshotName(file)) {
-    // a hand-edited state record: its name would climb out of the backup dir ("../../etc/cron.d/x")
-    throw new EtcdupError({
-      code: "state-unreadable",
-      message: `the state record names this member ${JSON.stringify(state.name)} with etcd ${
-        JSON.stringify(state.version)
-      }: not a member name and version etcdup records, so no snapshot file name`,
-      hint:
-        "Move /var/lib/etcdup/state.json aside and re-run 'etcdup install' with the same flags to rebuild it.",
-      exit: Exit.precondition,
-    });
-  }
-  const final = path.join(dir, file);
+  const { dir } = plan;
+  const final = plan.snapshot.path;
   const temp = path.join(dir, tempFileName(path.basename(final).replace(/\.age$/, "")));
   const sealedTemp = path.join(dir, tempFileName(path.basename(final)));
+  const recipients = [...plan.recipients];
   const realBin = host.resolve(state.binDir);
   try {
-    return await saveVerified(host, state, dir, final, { temp, sealedTemp, recipients }, realBin, now);
+    return await saveVerified(
+      host,
+      state,
+      dir,
+      final,
+      { temp, sealedTemp, recipients },
+      realBin,
+      new Date(plan.snapshot.takenAt),
+    );
   } catch (err) {
     throw diskFull(err, host.resolve(dir)) ?? err;
   } finally {
@@ -150,33 +145,27 @@ async function saveVerified(
 }
 
 /**
- * Takes a backup of the member `state` describes into `dir` (target path; created root 0700) and prunes by
- * `policy`. Only this member's etcdup-named snapshots with etcdup's record count or are removed; the one just
- * taken is always kept.
+ * Carries out the backup `plan` (lib/backup/plan.ts) of the member `state` describes: the backup dir made
+ * (root 0700) if missing, under its lock the leftovers of interrupted runs removed, the snapshot taken, and
+ * exactly the snapshots the plan prunes removed.
  */
 export async function takeBackup(
   host: HostRoot,
   state: InstallState,
-  opts: { dir: string; policy: RetentionPolicy; now?: Date; recipients?: string[] },
+  plan: BackupPlan,
   out: Output,
 ): Promise<BackupOutcome> {
-  host.ensureDir(opts.dir, BACKUP_DIR_OWNER);
-  return await withBackupLock(host, opts.dir, async () => {
-    const cleaned = removeLeftovers(host, opts.dir);
+  host.ensureDir(plan.dir, BACKUP_DIR_OWNER);
+  return await withBackupLock(host, plan.dir, async () => {
+    const cleaned = removeLeftovers(host, plan.dir);
     if (cleaned.length > 0) out.info(`removed leftovers of an interrupted backup: ${cleaned.join(", ")}`);
-    const snapshot = await snapshotInto(host, state, opts.dir, opts.now ?? new Date(), opts.recipients);
+    const snapshot = await snapshotInto(host, state, plan);
     out.step(
       `saved ${snapshot.path} (revision ${snapshot.record.status.revision}, ${snapshot.record.status.totalKey} keys, sha256 ${
         snapshot.record.sha256.slice(0, 12)
       }...)`,
     );
-    // only what this member's etcdup wrote: its name and etcdup's record naming this member (a shared dir or
-    // a snapshot copied here with its record holds other members' snapshots, never pruned here)
-    const candidates = listSnapshots(host, opts.dir).filter((s) =>
-      s.member === state.name && s.record?.member === state.name
-    );
-    const { prune } = retain(candidates, opts.policy);
-    const pruned = prune.filter((s) => s.path !== snapshot.path).map((s) => s.path);
+    const pruned = plan.prune.map((p) => p.path);
     for (const p of pruned) removeSnapshot(host, p);
     if (pruned.length > 0) out.step(`retention removed ${pruned.length} older snapshot(s)`);
     return { snapshot, pruned, cleaned };

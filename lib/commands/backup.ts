@@ -1,5 +1,7 @@
 /**
- * `etcdup backup`: a verified snapshot of this member now, into the backup directory, then retention
+ * `etcdup backup`: observe the backup directory (lib/observe/backup.ts) -> plan the snapshot and retention
+ * (lib/backup/plan.ts) -> print the plan (`--dry-run`, lib/backup/view.ts) or carry it out: a verified
+ * snapshot of this member now, into the backup directory, then exactly the plan's prunes
  * (lib/backup/take.ts); with `--encrypt-to` the snapshot is age-encrypted once read back, with `--upload`
  * it also goes to the bucket (the leader's only) with the same retention there (lib/offsite/). The timer
  * etcdup-backup.timer runs it with the offsite settings last given; `--json` prints the snapshot's record.
@@ -10,38 +12,52 @@ import { Exit, type ExitCode } from "../errors.ts";
 import { hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
 import { backupDir } from "../backup/names.ts";
 import { retentionOf } from "../backup/retention.ts";
+import { planBackup } from "../backup/plan.ts";
+import { renderBackupPlan } from "../backup/view.ts";
 import { takeBackup } from "../backup/take.ts";
-import { offsiteForRun } from "../offsite/recorded.ts";
+import { observeBackup } from "../observe/backup.ts";
+import { offsiteForRun, recordOffsite } from "../offsite/recorded.ts";
 import { uploadBackup, type UploadOutcome } from "../offsite/backup_upload.ts";
 import { backupMetrics, textfilePath, writeTextfile } from "../monitor/textfile.ts";
 
-/** Runs `etcdup backup`. */
+/** Runs `etcdup backup`: observe -> plan -> print it (`--dry-run`) or carry it out. */
 export async function run(ctx: ContextOf<typeof backupFlags>): Promise<ExitCode> {
   const { options, out } = ctx;
   const host = hostOf(options);
-  const policy = retentionOf(options);
   const state = requireInstalled(host, "back up");
   const dir = backupDir(host, options, state);
   requireRoot(host, "backup");
   const offsite = offsiteForRun(host, options);
   const prom = options.prometheus === undefined ? undefined : textfilePath(options.prometheus);
-  const done = await takeBackup(host, state, { dir, policy, recipients: offsite.recipients }, out);
+  const plan = planBackup(observeBackup(host, state, dir), {
+    policy: retentionOf(options),
+    recipients: offsite.settings.recipients,
+    ...(offsite.settings.remote ? { uploadTo: offsite.settings.remote.url } : {}),
+    recordOffsite: offsite.record,
+    ...(prom ? { prometheus: prom } : {}),
+  }, new Date());
+  if (options["dry-run"]) {
+    out.result({ dryRun: true, plan }, renderBackupPlan(plan));
+    return Exit.ok;
+  }
+  if (offsite.record) recordOffsite(host, offsite.settings);
+  const done = await takeBackup(host, state, plan, out);
   const r = done.snapshot.record;
   if (prom) writeTextfile(prom, backupMetrics({ size: r.size, revision: r.status.revision }, new Date()));
   let upload: UploadOutcome | undefined;
   let failure: unknown;
-  if (offsite.remote) {
+  if (offsite.settings.remote) {
     try {
       upload = await uploadBackup(
         host,
         state,
-        offsite.remote,
+        offsite.settings.remote,
         ctx.env,
         {
           file: host.resolve(done.snapshot.path),
           record: r,
         },
-        policy,
+        plan.policy,
         out,
       );
     } catch (err) {
@@ -59,7 +75,7 @@ export async function run(ctx: ContextOf<typeof backupFlags>): Promise<ExitCode>
       record: r,
       pruned: done.pruned,
       cleaned: done.cleaned,
-      policy,
+      policy: plan.policy,
       ...(upload ? { upload } : {}),
     },
     `backup ${done.snapshot.path}: revision ${r.status.revision}, ${r.status.totalKey} keys, ${r.size} bytes, ` +

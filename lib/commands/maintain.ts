@@ -1,7 +1,8 @@
 /**
- * `etcdup maintain`: survey the cluster (sizes, alarms, health) -> plan (lib/cluster/maintain.ts) -> print
- * it (`--dry-run` stops here) -> under etcd's lock 'etcdup/maintain', survey again (another run may just
- * have done the work) and carry out: NOSPACE compaction, defragmentation leader last, disarm.
+ * `etcdup maintain`: observe this member's quota (lib/observe/maintain.ts) and survey the cluster (sizes,
+ * alarms, health) -> plan (lib/cluster/maintain.ts) -> print it (`--dry-run` stops here) -> under etcd's
+ * lock 'etcdup/maintain', survey again (another run may just have done the work) and carry out: NOSPACE
+ * compaction, defragmentation leader last, disarm.
  */
 import type { ContextOf } from "../specs/spec.ts";
 import type { maintainFlags } from "../specs/maintain.ts";
@@ -19,25 +20,12 @@ import {
 } from "../cluster/maintain.ts";
 import { hexId } from "../cluster/status.ts";
 import { Exit, type ExitCode } from "../errors.ts";
-import { parseEnvFile } from "../etcd/env.ts";
-import type { HostRoot } from "../host/fs.ts";
-import { DEFAULT_QUOTA_BYTES } from "../plan/care.ts";
-import { FIXED_PATHS } from "../plan/build.ts";
 import { adminClient } from "../etcd/admin_client.ts";
+import { localQuota } from "../observe/maintain.ts";
 import { hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
 
 /** The name of the cluster-wide lock every maintain run holds. */
 export const MAINTAIN_LOCK = "etcdup/maintain";
-
-/** The quota this member runs with: etcd.local over etcdup's env file over etcd's default. */
-function localQuota(host: HostRoot): number {
-  const env = {
-    ...parseEnvFile(host.readText(FIXED_PATHS.envFile) ?? ""),
-    ...parseEnvFile(host.readText(FIXED_PATHS.envLocalFile) ?? ""),
-  };
-  const q = Number(env.ETCD_QUOTA_BACKEND_BYTES);
-  return Number.isSafeInteger(q) && q > 0 ? q : DEFAULT_QUOTA_BYTES;
-}
 
 /** The survey and plan as a table and a list of steps. */
 function render(s: Survey, plan: MaintenancePlan, o: MaintainOptions, dryRun: boolean): string {

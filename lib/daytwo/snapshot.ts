@@ -7,15 +7,8 @@
 import * as path from "node:path";
 import { EtcdupError, Exit } from "../errors.ts";
 import type { TlsClient } from "../etcd/admin_client.ts";
+import type { SnapshotStatus } from "../etcd/snapshot_status.ts";
 import { connectionFlags, runTool } from "./etcdctl.ts";
-
-/** What `snapshot status -w json` reports about a snapshot file. */
-export interface SnapshotStatus {
-  hash: number;
-  revision: number;
-  totalKey: number;
-  totalSize: number;
-}
 
 /** A saved and verified snapshot. */
 export interface Snapshot {

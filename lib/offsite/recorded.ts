@@ -29,19 +29,20 @@ export function readOffsite(host: HostRoot): OffsiteSettings {
 }
 
 /**
- * The settings for this run: the flags when given (then recorded for later runs), else the recorded ones.
+ * The settings for this run: the flags when given (then to be recorded for later runs: `record`), else the
+ * recorded ones. Writes nothing: the dry run shows them, the run records them ({@link recordOffsite}).
  */
 export function offsiteForRun(
   host: HostRoot,
   options: S3Options & { readonly "encrypt-to"?: readonly string[] },
-): OffsiteSettings {
+): { settings: OffsiteSettings; record: boolean } {
   const recorded = readOffsite(host);
   const upload = options.upload;
   const given = options["encrypt-to"] ?? [];
   const encrypt = given.length > 0 ? [...given] : undefined; // none given: the recorded recipients stay
   if (upload === undefined && encrypt === undefined) {
     remoteSettings(options); // still refuses stray --s3-* flags
-    return recorded;
+    return { settings: recorded, record: false };
   }
   const next: OffsiteSettings = {
     remote: upload === undefined ? recorded.remote : upload === "none" ? undefined : remoteSettings(options),
@@ -51,6 +52,10 @@ export function offsiteForRun(
       ? []
       : loadRecipients(encrypt),
   };
-  host.writeAtomic(OFFSITE_RECORD, JSON.stringify(next, null, 2) + "\n", { uid: 0, gid: 0, mode: 0o600 });
-  return next;
+  return { settings: next, record: true };
+}
+
+/** Records the settings a run was given, for the timer's later runs (root 0600). */
+export function recordOffsite(host: HostRoot, settings: OffsiteSettings): void {
+  host.writeAtomic(OFFSITE_RECORD, JSON.stringify(settings, null, 2) + "\n", { uid: 0, gid: 0, mode: 0o600 });
 }

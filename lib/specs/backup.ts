@@ -43,6 +43,12 @@ export const backupFlags = {
     description:
       "Afterwards, write the snapshot's time, size and revision as node_exporter textfile metrics to FILE (*.prom).",
   },
+  "dry-run": {
+    type: "boolean",
+    description:
+      "Print the snapshot's name, encryption, upload and what retention keeps and removes (and why), then exit; nothing is written.",
+    flagOnly: true,
+  },
   ...encryptFlags,
   ...s3Flags,
   ...rootFlag,
@@ -61,7 +67,8 @@ back with 'etcdutl snapshot status' (etcdctl on etcd 3.4) and renamed to
 etcdup-<UTC time>-<member>-<etcd version>.db only then, with its record (<name>.json: SHA-256, revision,
 keys, sizes) beside it. A snapshot that cannot be read back is deleted and backup exits 3.
 Retention keeps the newest snapshot of each of the newest N hours, days and ISO weeks (UTC) and always the
-newest; it only ever looks at files named by etcdup. 'etcdup-backup.timer' runs this hourly.`,
+newest; it only ever looks at files named by etcdup. 'etcdup-backup.timer' runs this hourly.
+--dry-run prints that plan (the snapshot taken now counted as the newest); the run removes exactly those.`,
   flags: backupFlags,
 };
 
@@ -104,6 +111,12 @@ export const restoreFlags = {
     type: "boolean",
     description: "Restore the newest etcdup snapshot under the s3://BUCKET/PREFIX given (or recorded).",
   },
+  "dry-run": {
+    type: "boolean",
+    description:
+      "Print what the restore would do (the names it takes, the member, the steps), then exit; a local FILE is checked (a read), nothing is changed.",
+    flagOnly: true,
+  },
   ...identityFlag,
   ...s3AccessFlags,
   ...rootFlag,
@@ -123,7 +136,8 @@ as this member with a new cluster token, stops etcd, renames the old data dir to
 <data-dir>.before-restore-<time> (never deleted), puts the new one in place (etcd:etcd 0700), starts etcd
 and waits for health over mutual TLS and the snapshot's revision. Writes made after the snapshot are not in
 it. Interrupted, run the same command again: it finishes. In a cluster, the other members then rejoin with
-'etcdup join --replace'.`,
+'etcdup join --replace'. --dry-run prints those steps with the names the run takes (a bucket is not
+contacted); a local FILE's digest and 'snapshot status' are checked, which only read.`,
   positionals: { min: 0, max: 1, name: "FILE" },
   flags: restoreFlags,
 };

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { main } from "../../main.ts";
 import { HostRoot } from "../../lib/host/fs.ts";
 import { readState } from "../../lib/host/state.ts";
-import { RESTORE_MARKER, type RestoreMarker } from "../../lib/backup/restore.ts";
+import { RESTORE_MARKER, type RestoreMarker } from "../../lib/backup/marker.ts";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { execOk } from "../support/exec.ts";
 import { realSnapshot } from "./snapshots.ts";

@@ -43,7 +43,8 @@ Deno.test("retain: zero everywhere keeps only the newest; buckets count only per
     ["2026-11-20T10:00:00.000Z", "2026-11-01T10:00:00.000Z"],
     "a gap of 19 days still counts as the second daily",
   );
-  assert.deepEqual(retain([], { hourly: 24, daily: 7, weekly: 4 }), { keep: [], prune: [] });
+  const none = retain([], { hourly: 24, daily: 7, weekly: 4 });
+  assert.deepEqual([none.keep, none.prune, none.why.size], [[], [], 0]);
 });
 
 Deno.test("isoWeek: ISO 8601 weeks in UTC, year boundaries included", () => {

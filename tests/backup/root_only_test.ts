@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { HostRoot } from "../../lib/host/fs.ts";
 import { readState } from "../../lib/host/state.ts";
-import { RESTORE_MARKER } from "../../lib/backup/restore.ts";
+import { RESTORE_MARKER } from "../../lib/backup/marker.ts";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { installArgs, lastJson, runEtcdup } from "../support/root_tree.ts";
 import { realSnapshot } from "./snapshots.ts";

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { HostRoot } from "../../lib/host/fs.ts";
 import { readState } from "../../lib/host/state.ts";
 import { clusterVersionOf } from "../../lib/backup/bolt.ts";
-import { RESTORE_MARKER } from "../../lib/backup/restore.ts";
+import { RESTORE_MARKER } from "../../lib/backup/marker.ts";
 import { sha256FileAsync } from "../../lib/host/hash.ts";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { installArgs, lastJson, runEtcdup } from "../support/root_tree.ts";

@@ -71,6 +71,16 @@ export const PLACES: Record<string, Layer> = {
   // Each command family's reads, gathered before planning.
   "lib/observe/": "host",
 
+  // Every host read a command needs, gathered up front into plain data (one module per command family).
+  "lib/observe/": "host",
+  // The backup directory's names and records, and the data the observe step gathers for backup and
+  // restore, are read there (lib/observe/backup.ts, restore.ts); retention is a pure function of times.
+  "lib/backup/names.ts": "host",
+  "lib/backup/store.ts": "host",
+  "lib/backup/marker.ts": "host",
+  "lib/backup/observed.ts": "host",
+  "lib/backup/retention.ts": "model",
+
   "lib/install/": "flows",
   "lib/daytwo/": "flows",
   "lib/cluster/": "flows",

@@ -18,6 +18,7 @@
 
 /** In-process tests: seconds, nothing needed beyond the repository. */
 export const UNIT: readonly string[] = [
+  "tests/backup/plan_test.ts",
   "tests/backup/purge_root_test.ts",
   "tests/backup/record_test.ts",
   "tests/backup/retention_test.ts",
@@ -85,6 +86,7 @@ export const UNIT: readonly string[] = [
 /** The rest: real etcd, systemd containers, network namespaces, root, etcdup run as a process, servers. */
 export const E2E: readonly string[] = [
   "tests/backup/disk_full_test.ts",
+  "tests/backup/dry_run_test.ts",
   "tests/backup/live_cluster_test.ts",
   "tests/backup/missing_tool_test.ts",
   "tests/backup/prometheus_test.ts",

@@ -1,0 +1,206 @@
+/**
+ * Backup's and restore's plans as pure functions of what was observed (crafted here, no host): which of
+ * this member's snapshots retention keeps and prunes and why, the new snapshot counted as the newest, other
+ * members' and record-less snapshots never touched; the names a restore takes, or an unfinished one's.
+ */
+import assert from "node:assert/strict";
+import { planBackup } from "../../lib/backup/plan.ts";
+import { renderBackupPlan } from "../../lib/backup/view.ts";
+import type { BackupObserved, RestoreObserved } from "../../lib/backup/observed.ts";
+import type { RestoreMarker } from "../../lib/backup/marker.ts";
+import { newMarker, planRestore, renderRestorePlan } from "../../lib/backup/restore_plan.ts";
+import { parseSnapshotName, snapshotFileName } from "../../lib/backup/names.ts";
+import type { SnapshotRecord, StoredSnapshot } from "../../lib/backup/store.ts";
+import { EtcdupError } from "../../lib/errors.ts";
+import { memberState } from "../daytwo/fixtures.ts";
+
+const DIR = "/var/backups/etcd";
+const NOW = new Date("2026-12-02T10:30:00.000Z");
+const state = memberState({}, {});
+const hoursAgo = (h: number) => new Date(NOW.getTime() - h * 3600_000);
+
+/** A stored snapshot of `member` taken `h` hours before NOW, with etcdup's record unless `record` is false. */
+function stored(h: number, member = state.name, record = true): StoredSnapshot {
+  const file = snapshotFileName(hoursAgo(h), member, state.version);
+  const r: SnapshotRecord = {
+    schema: 1,
+    file,
+    sha256: "0".repeat(64),
+    size: 8,
+    status: { hash: 1, revision: 2, totalKey: 3, totalSize: 8 },
+    verifiedWith: "etcdutl",
+    member,
+    etcdVersion: state.version,
+    takenAt: hoursAgo(h).toISOString(),
+  };
+  return {
+    ...parseSnapshotName(file)!,
+    path: `${DIR}/${file}`,
+    size: 8,
+    ...(record ? { record: r } : { recordProblem: `no record ${file}.json beside it` }),
+  };
+}
+
+function observed(snapshots: StoredSnapshot[], extra: Partial<BackupObserved> = {}): BackupObserved {
+  return {
+    state,
+    dir: DIR,
+    dirExists: true,
+    snapshots,
+    leftovers: [],
+    freeBytes: 10 * 2 ** 30,
+    quotaBytes: 2 * 2 ** 30,
+    ...extra,
+  };
+}
+
+const settings = (hourly: number, daily: number, weekly: number) => ({
+  policy: { hourly, daily, weekly },
+  recipients: [],
+  recordOffsite: false,
+});
+
+Deno.test("backup plan: the new snapshot counts as the newest; keep-daily 2 keeps yesterday's newest, prunes the rest of its own", () => {
+  const yesterday = stored(24);
+  const yesterdayEarlier = stored(25);
+  const older = stored(48);
+  const other = stored(30, "n9");
+  const lookalike = stored(72, state.name, false);
+  const plan = planBackup(
+    observed([yesterday, yesterdayEarlier, other, older, lookalike]),
+    settings(0, 2, 0),
+    NOW,
+  );
+  const file = snapshotFileName(NOW, state.name, state.version);
+  assert.deepEqual(plan.snapshot, {
+    file,
+    path: `${DIR}/${file}`,
+    takenAt: NOW.toISOString(),
+    encrypted: false,
+  });
+  assert.deepEqual(plan.keep.map((e) => e.path), [plan.snapshot.path, yesterday.path]);
+  assert.equal(plan.keep[0].reason, "taken now");
+  assert.equal(plan.keep[1].reason, `the newest of day ${hoursAgo(24).toISOString().slice(0, 10)}`);
+  assert.deepEqual(plan.prune.map((e) => e.path), [yesterdayEarlier.path, older.path]);
+  assert.match(plan.prune[0].reason, /--keep-hourly 0 --keep-daily 2 --keep-weekly 0/);
+  assert.deepEqual(plan.untouched.map((e) => e.path), [other.path, lookalike.path]);
+  assert.match(plan.untouched[0].reason, /another member's \(n9\)/);
+  assert.match(plan.untouched[1].reason, /no record/);
+  const text = renderBackupPlan(plan);
+  for (const e of plan.prune) assert.ok(text.includes(`remove ${e.path}`), text);
+});
+
+Deno.test("backup plan: zero everywhere prunes every older own snapshot; hourly buckets name the hour", () => {
+  const snaps = [stored(1), stored(2), stored(3)];
+  assert.deepEqual(
+    planBackup(observed(snaps), settings(0, 0, 0), NOW).prune.map((e) => e.path),
+    snaps.map((s) => s.path),
+  );
+  const plan = planBackup(observed(snaps), settings(3, 0, 0), NOW);
+  assert.deepEqual(plan.keep.map((e) => e.path).slice(1), [snaps[0].path, snaps[1].path]);
+  assert.equal(plan.keep[1].reason, `the newest of hour ${hoursAgo(1).toISOString().slice(0, 13)}`);
+  assert.deepEqual(plan.prune.map((e) => e.path), [snaps[2].path]);
+});
+
+Deno.test("backup plan: encryption, upload, a missing dir, leftovers and tight space are in the plan; a bad state name is refused", () => {
+  const plan = planBackup(
+    observed([], { dirExists: false, leftovers: [".x.etcdup-partial"], freeBytes: 2 ** 20 }),
+    { ...settings(24, 7, 4), recipients: ["age1x"], uploadTo: "s3://b/p", recordOffsite: true },
+    NOW,
+  );
+  assert.ok(plan.snapshot.file.endsWith(".db.age") && plan.snapshot.encrypted);
+  assert.equal(plan.createDir, true);
+  assert.equal(plan.uploadTo, "s3://b/p");
+  assert.equal(plan.space.tight, true);
+  const text = renderBackupPlan(plan);
+  for (
+    const w of ["would create", "leftovers", "age-encrypted", "would upload it to s3://b/p", "would not fit"]
+  ) {
+    assert.ok(text.includes(w), `${w} in:\n${text}`);
+  }
+  assert.throws(
+    () =>
+      planBackup(observed([], { state: { ...state, name: "../../etc/cron.d/x" } }), settings(1, 1, 1), NOW),
+    (e) => e instanceof EtcdupError && e.code === "state-unreadable",
+  );
+});
+
+/** A restore observation of a local plaintext snapshot. */
+function restoreObserved(extra: Partial<RestoreObserved> = {}): RestoreObserved {
+  return {
+    state,
+    source: {
+      kind: "file",
+      snapshot: {
+        file: "/root/snap.db",
+        encrypted: false,
+        sha256: "a".repeat(64),
+        recordProblem: "no record snap.db.json beside it",
+      },
+    },
+    pending: undefined,
+    dataDirExists: true,
+    unit: { live: true, active: true },
+    ...extra,
+  };
+}
+const opts = { force: false, markerFile: "/var/lib/etcdup/restore.json" };
+
+Deno.test("restore plan: the names come from the time, the member from the state; the marker takes them", () => {
+  const plan = planRestore(restoreObserved(), opts, new Date("2026-12-02T10:30:05.678Z"));
+  assert.deepEqual(plan.names, {
+    aside: `${state.dataDir}.before-restore-20261202T103005Z`,
+    staging: `${state.dataDir}.restore-20261202T103005Z`,
+    clusterToken: "etcd-restore-20261202t103005z",
+    startedAt: "2026-12-02T10:30:05.678Z",
+  });
+  assert.equal(plan.target, state.dataDir);
+  assert.deepEqual([plan.moveAside, plan.stop, plan.start, plan.checkCluster, plan.resume], [
+    true,
+    true,
+    true,
+    true,
+    false,
+  ]);
+  assert.equal(plan.member.initialCluster, `${state.name}=${state.peerUrls[0]}`);
+  const m = newMarker(plan, { file: "/root/snap.db", sha256: "a".repeat(64), status: { revision: 7 } });
+  assert.deepEqual([m.aside, m.staging, m.clusterToken, m.hadDataDir, m.revision], [
+    plan.names.aside,
+    plan.names.staging,
+    plan.names.clusterToken,
+    true,
+    7,
+  ]);
+  const text = renderRestorePlan(plan);
+  assert.ok(text.includes(`aside to ${plan.names.aside}`), text);
+  assert.ok(text.includes(`SHA-256 ${"a".repeat(64)}; no record snap.db.json beside it (read now)`), text);
+});
+
+Deno.test("restore plan: an unfinished restore's names are kept; one of another file is refused; nothing named is refused", () => {
+  const pending: RestoreMarker = {
+    schema: 1,
+    file: "/root/snap.db",
+    sha256: "a".repeat(64),
+    revision: 3,
+    clusterToken: "etcd-restore-20261201t000001z",
+    aside: `${state.dataDir}.before-restore-20261201T000001Z`,
+    staging: `${state.dataDir}.restore-20261201T000001Z`,
+    hadDataDir: false,
+    startedAt: "2026-12-01T00:00:01.000Z",
+  };
+  const plan = planRestore(restoreObserved({ pending }), opts, NOW);
+  assert.equal(plan.resume, true);
+  assert.equal(plan.names.aside, pending.aside);
+  assert.equal(plan.moveAside, false, "as the marker recorded");
+  assert.equal(plan.checkCluster, false);
+  const refused = (o: RestoreObserved, code: string) =>
+    assert.throws(() => planRestore(o, opts, NOW), (e) => e instanceof EtcdupError && e.code === code);
+  refused(restoreObserved({ pending: { ...pending, file: "/root/other.db" } }), "restore-in-progress");
+  refused(restoreObserved({ source: { kind: "none" } }), "restore-needs-source");
+  const s3 = planRestore(
+    restoreObserved({ source: { kind: "s3", url: "s3://b/p", latest: true } }),
+    opts,
+    NOW,
+  );
+  assert.match(s3.verify[0], /newest etcdup snapshot under s3:\/\/b\/p .*not contacted/);
+});
