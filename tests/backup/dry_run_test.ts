@@ -12,8 +12,6 @@ import * as path from "node:path";
 import { createHash } from "node:crypto";
 import { HostRoot } from "../../lib/host/fs.ts";
 import { readState } from "../../lib/host/state.ts";
-import { snapshotFileName } from "../../lib/backup/names.ts";
-import { type SnapshotRecord, writeRecord } from "../../lib/backup/store.ts";
 import type { BackupPlan } from "../../lib/backup/plan.ts";
 import type { RestorePlan } from "../../lib/backup/restore_plan.ts";
 import { RESTORE_MARKER, type RestoreMarker } from "../../lib/backup/marker.ts";
@@ -21,8 +19,8 @@ import { startLocalCluster } from "../cluster/local_cluster.ts";
 import { inTempDir } from "../release/helpers.ts";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { execOk } from "../support/exec.ts";
-import { lastJson, runEtcdup, treeOf } from "../support/root_tree.ts";
-import { BACKUP_DIR as DIR, backupTree, realSnapshot } from "./snapshots.ts";
+import { installArgs, lastJson, runEtcdup, treeOf } from "../support/root_tree.ts";
+import { BACKUP_DIR as DIR, backupTree, craftSnapshot, realSnapshot } from "./snapshots.ts";
 
 const own = { uid: 0, gid: 0, mode: 0o600 };
 
@@ -38,24 +36,8 @@ function bytesOf(root: string): Record<string, string> {
 }
 
 /** A crafted snapshot of `member` taken `hours` before now, with etcdup's record unless `record` is false. */
-function crafted(host: HostRoot, member: string, hours: number, record = true): string {
-  const at = new Date(Date.now() - hours * 3600_000);
-  const name = snapshotFileName(at, member, "v3.5.30");
-  host.writeAtomic(`${DIR}/${name}`, "snapshot", own);
-  const r: SnapshotRecord = {
-    schema: 1,
-    file: name,
-    sha256: "0".repeat(64),
-    size: 8,
-    status: { hash: 1, revision: 2, totalKey: 3, totalSize: 8 },
-    verifiedWith: "etcdutl",
-    member,
-    etcdVersion: "v3.5.30",
-    takenAt: at.toISOString(),
-  };
-  if (record) writeRecord(host, `${DIR}/${name}`, r);
-  return `${DIR}/${name}`;
-}
+const crafted = (host: HostRoot, member: string, hours: number, record = true) =>
+  craftSnapshot(host, member, new Date(Date.now() - hours * 3600_000), record);
 
 Deno.test("backup --dry-run: no byte changes, and its list of snapshots to remove is what the run removes", async () => {
   const c = await startLocalCluster(1);
@@ -113,16 +95,7 @@ Deno.test("restore --dry-run: no byte changes, and it names the data dir and asi
     const root = path.join(tmp, "root");
     await Deno.mkdir(root);
     const host = new HostRoot(root);
-    const install = await runEtcdup([
-      "install",
-      "--root",
-      root,
-      "--tarball",
-      fx.tarball,
-      "--sha256",
-      fx.sha256,
-      "-q",
-    ]);
+    const install = await runEtcdup(installArgs(root, fx, "-q"));
     assert.equal(install.code, 0, install.stdout + install.stderr);
     const data = readState(host)!.dataDir;
     host.writeAtomic(`${data}/original`, "old data", own);

@@ -10,9 +10,10 @@ import type { BackupObserved, RestoreObserved } from "../../lib/backup/observed.
 import type { RestoreMarker } from "../../lib/backup/marker.ts";
 import { newMarker, planRestore, renderRestorePlan } from "../../lib/backup/restore_plan.ts";
 import { parseSnapshotName, snapshotFileName } from "../../lib/backup/names.ts";
-import type { SnapshotRecord, StoredSnapshot } from "../../lib/backup/store.ts";
+import type { StoredSnapshot } from "../../lib/backup/store.ts";
 import { EtcdupError } from "../../lib/errors.ts";
 import { memberState } from "../daytwo/fixtures.ts";
+import { craftedRecord } from "./snapshots.ts";
 
 const DIR = "/var/backups/etcd";
 const NOW = new Date("2026-12-02T10:30:00.000Z");
@@ -22,22 +23,13 @@ const hoursAgo = (h: number) => new Date(NOW.getTime() - h * 3600_000);
 /** A stored snapshot of `member` taken `h` hours before NOW, with etcdup's record unless `record` is false. */
 function stored(h: number, member = state.name, record = true): StoredSnapshot {
   const file = snapshotFileName(hoursAgo(h), member, state.version);
-  const r: SnapshotRecord = {
-    schema: 1,
-    file,
-    sha256: "0".repeat(64),
-    size: 8,
-    status: { hash: 1, revision: 2, totalKey: 3, totalSize: 8 },
-    verifiedWith: "etcdutl",
-    member,
-    etcdVersion: state.version,
-    takenAt: hoursAgo(h).toISOString(),
-  };
   return {
     ...parseSnapshotName(file)!,
     path: `${DIR}/${file}`,
     size: 8,
-    ...(record ? { record: r } : { recordProblem: `no record ${file}.json beside it` }),
+    ...(record
+      ? { record: craftedRecord(file, member, hoursAgo(h)) }
+      : { recordProblem: `no record ${file}.json beside it` }),
   };
 }
 

@@ -8,35 +8,17 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { HostRoot } from "../../lib/host/fs.ts";
-import { snapshotFileName } from "../../lib/backup/names.ts";
-import { type SnapshotRecord, writeRecord } from "../../lib/backup/store.ts";
 import { planBackup } from "../../lib/backup/plan.ts";
 import { takeBackup } from "../../lib/backup/take.ts";
 import { observeBackup } from "../../lib/observe/backup.ts";
 import { createOutput } from "../../lib/cli/output.ts";
 import { startLocalCluster } from "../cluster/local_cluster.ts";
 import { inTempDir } from "../release/helpers.ts";
-import { BACKUP_DIR as DIR, backupTree } from "./snapshots.ts";
+import { BACKUP_DIR as DIR, backupTree, craftSnapshot } from "./snapshots.ts";
 
-const own = { uid: 0, gid: 0, mode: 0o600 };
-
-/** An old snapshot of `member` in the backup dir, with a well-formed record unless `record` is false. */
+/** An old snapshot of `member` in the backup dir (its name), with a well-formed record unless `record` is false. */
 function oldSnapshot(host: HostRoot, member: string, hour: number, record = true): string {
-  const name = snapshotFileName(new Date(Date.UTC(2026, 0, 1, hour)), member, "v3.5.30");
-  host.writeAtomic(`${DIR}/${name}`, "snapshot", own);
-  const r: SnapshotRecord = {
-    schema: 1,
-    file: name,
-    sha256: "0".repeat(64),
-    size: 8,
-    status: { hash: 1, revision: 2, totalKey: 3, totalSize: 8 },
-    verifiedWith: "etcdutl",
-    member,
-    etcdVersion: "v3.5.30",
-    takenAt: new Date(Date.UTC(2026, 0, 1, hour)).toISOString(),
-  };
-  if (record) writeRecord(host, `${DIR}/${name}`, r);
-  return name;
+  return path.basename(craftSnapshot(host, member, new Date(Date.UTC(2026, 0, 1, hour)), record));
 }
 
 Deno.test("retention keeps other members' snapshots and record-less look-alikes; prunes only its own", async () => {

@@ -6,6 +6,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { HostRoot } from "../../lib/host/fs.ts";
 import { type InstallState, writeState } from "../../lib/host/state.ts";
+import { snapshotFileName } from "../../lib/backup/names.ts";
+import { type SnapshotRecord, writeRecord } from "../../lib/backup/store.ts";
 import { execOk } from "../support/exec.ts";
 import { type LocalCluster, type LocalMember, startLocalCluster } from "../cluster/local_cluster.ts";
 import { memberState } from "../daytwo/fixtures.ts";
@@ -45,6 +47,33 @@ export function backupTree(
   }
   writeState(host, state);
   return { host, state };
+}
+
+/** etcdup's record of a crafted snapshot `file` of `member` (etcd v3.5.30) taken at `at`: 8 bytes, digest zeros. */
+export function craftedRecord(file: string, member: string, at: Date): SnapshotRecord {
+  return {
+    schema: 1,
+    file,
+    sha256: "0".repeat(64),
+    size: 8,
+    status: { hash: 1, revision: 2, totalKey: 3, totalSize: 8 },
+    verifiedWith: "etcdutl",
+    member,
+    etcdVersion: "v3.5.30",
+    takenAt: at.toISOString(),
+  };
+}
+
+/**
+ * A crafted snapshot of `member` taken at `at` in {@link BACKUP_DIR} of `host` (8 bytes), with etcdup's record
+ * beside it unless `record` is false; returns its target path.
+ */
+export function craftSnapshot(host: HostRoot, member: string, at: Date, record = true): string {
+  const file = snapshotFileName(at, member, "v3.5.30");
+  const p = `${BACKUP_DIR}/${file}`;
+  host.writeAtomic(p, "snapshot", { uid: 0, gid: 0, mode: 0o600 });
+  if (record) writeRecord(host, p, craftedRecord(file, member, at));
+  return p;
 }
 
 export /** A snapshot file of a one-member loopback etcd holding keys k1..k3, in `dir`. */
