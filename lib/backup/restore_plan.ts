@@ -10,7 +10,7 @@ import { EtcdupError, Exit, usageError } from "../errors.ts";
 import { asideName } from "../host/aside.ts";
 import { WAL_SUBDIR } from "../plan/desired.ts";
 import type { RestoreMarker } from "./marker.ts";
-import type { RestoreObserved } from "./observed.ts";
+import type { ObservedSnapshotFile, RestoreObserved } from "./observed.ts";
 
 /** The names a restore takes when it begins, kept in its marker. */
 export interface RestoreNames {
@@ -123,10 +123,28 @@ function verifySteps(o: RestoreObserved, identity: string | undefined): string[]
     : `SHA-256 ${snap.sha256}; ${snap.recordProblem}`;
   return [
     `verify ${snap.file}: ${digest}${snap.sha256 === undefined ? "" : " (read now)"}`,
-    ...(snap.encrypted
-      ? [`decrypt it with --identity ${identity ?? "(none given)"} into a work dir in the backup dir`]
-      : []),
+    ...(snap.encrypted ? decryptSteps(snap, identity) : []),
     "check it with snapshot status and against this member's etcd version",
+  ];
+}
+
+/**
+ * Decrypting a local `.age` file, in words, with what the run's decryption step (lib/offsite/restore_prep.ts)
+ * will refuse as observed now: no --identity, no record to check the digest by, a digest that differs.
+ */
+function decryptSteps(snap: ObservedSnapshotFile, identity: string | undefined): string[] {
+  const refusals = [
+    ...(identity ? [] : ["no --identity is given (identity-required)"]),
+    ...(snap.missing === undefined && !snap.record
+      ? ["no record beside it to check it by (snapshot-unverified)"]
+      : []),
+    ...(snap.record && snap.sha256 !== undefined && snap.record.sha256 !== snap.sha256
+      ? ["its digest differs from its record (snapshot-digest-mismatch)"]
+      : []),
+  ];
+  return [
+    `decrypt it with --identity ${identity ?? "(none given)"} into a work dir in the backup dir`,
+    ...refusals.map((r) => `refuse it: ${r}`),
   ];
 }
 

@@ -16,6 +16,7 @@ import { checkSnapshotFile, refuseLiveCluster, runRestore } from "../backup/rest
 import { RESTORE_MARKER } from "../backup/marker.ts";
 import { newMarker, planRestore, refuseOtherPending, renderRestorePlan } from "../backup/restore_plan.ts";
 import { backupDir } from "../backup/names.ts";
+import { loadIdentities } from "../backup/age.ts";
 import { observeRestore, observeSnapshotFile } from "../observe/restore.ts";
 import { restoreInput } from "../offsite/restore_prep.ts";
 
@@ -39,6 +40,10 @@ export async function run(ctx: ContextOf<typeof restoreFlags>): Promise<ExitCode
     const source = observed.source;
     const local = source.kind === "file" && !source.snapshot.encrypted ? source.snapshot : undefined;
     const checked = local ? await checkSnapshotFile(host, state, local, out) : undefined;
+    // a local encrypted file's identity is read as the run reads it: a bad identity file is refused now
+    if (source.kind === "file" && source.snapshot.encrypted && options.identity) {
+      loadIdentities(options.identity);
+    }
     if (checked) refuseOtherPending(pending, checked.file, markerFile, checked.sha256);
     if (plan.checkCluster) await refuseLiveCluster(host, state);
     out.result(

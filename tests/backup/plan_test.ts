@@ -196,3 +196,24 @@ Deno.test("restore plan: an unfinished restore's names are kept; one of another 
   );
   assert.match(s3.verify[0], /newest etcdup snapshot under s3:\/\/b\/p .*not contacted/);
 });
+
+Deno.test("restore plan: a local .age file says what the run's decryption will refuse, as observed", () => {
+  const age = (extra: Record<string, unknown>) =>
+    restoreObserved({
+      source: {
+        kind: "file",
+        snapshot: { file: "/root/snap.db.age", encrypted: true, sha256: "b".repeat(64), ...extra },
+      },
+    });
+  const record = craftedRecord("snap.db.age", state.name, NOW);
+  const verify = (o: RestoreObserved, identity?: string) =>
+    planRestore(o, { ...opts, ...(identity ? { identity } : {}) }, NOW).verify.join("\n");
+  assert.match(
+    verify(age({ record: { ...record, sha256: "b".repeat(64) } }), "/root/id"),
+    /matches its record/,
+  );
+  assert.doesNotMatch(verify(age({ record: { ...record, sha256: "b".repeat(64) } }), "/root/id"), /refuse/);
+  assert.match(verify(age({ record: { ...record, sha256: "b".repeat(64) } })), /refuse it: no --identity/);
+  assert.match(verify(age({ recordProblem: "no record" }), "/root/id"), /snapshot-unverified/);
+  assert.match(verify(age({ record }), "/root/id"), /DIFFERS[^]*snapshot-digest-mismatch/);
+});
