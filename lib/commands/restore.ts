@@ -14,52 +14,86 @@ import { Exit, type ExitCode } from "../errors.ts";
 import { hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
 import { checkSnapshotFile, refuseLiveCluster, runRestore } from "../backup/restore.ts";
 import { RESTORE_MARKER } from "../backup/marker.ts";
-import { newMarker, planRestore, refuseOtherPending, renderRestorePlan } from "../backup/restore_plan.ts";
+import {
+  newMarker,
+  planRestore,
+  refuseOtherPending,
+  renderRestorePlan,
+  type RestorePlan,
+} from "../backup/restore_plan.ts";
+import type { RestoreObserved } from "../backup/observed.ts";
+import type { HostRoot } from "../host/fs.ts";
 import { backupDir } from "../backup/names.ts";
 import { loadIdentities } from "../backup/age.ts";
 import { observeRestore, observeSnapshotFile } from "../observe/restore.ts";
 import { restoreInput } from "../offsite/restore_prep.ts";
 
-/** Runs `etcdup restore`. */
-export async function run(ctx: ContextOf<typeof restoreFlags>): Promise<ExitCode> {
-  const { options, out } = ctx;
+type Ctx = ContextOf<typeof restoreFlags>;
+
+/** Runs `etcdup restore`: observe -> plan -> print it (`--dry-run`) or carry it out. */
+export async function run(ctx: Ctx): Promise<ExitCode> {
+  const { options } = ctx;
   const host = hostOf(options);
   const state = requireInstalled(host, "restore");
   requireRoot(host, "restore");
-  const arg = ctx.positionals[0];
   const dryRun = options["dry-run"];
-  const observed = await observeRestore(host, state, { arg, latest: options.latest, dryRun });
+  const observed = await observeRestore(host, state, {
+    arg: ctx.positionals[0],
+    latest: options.latest,
+    dryRun,
+  });
   const markerFile = host.resolve(RESTORE_MARKER);
   const plan = planRestore(
     observed,
     { force: options.force, identity: options.identity, markerFile },
     new Date(),
   );
-  const { pending } = observed;
-  if (dryRun) {
-    const source = observed.source;
-    const local = source.kind === "file" && !source.snapshot.encrypted ? source.snapshot : undefined;
-    const checked = local ? await checkSnapshotFile(host, state, local, out) : undefined;
-    // a local encrypted file's identity is read as the run reads it: a bad identity file is refused now
-    if (source.kind === "file" && source.snapshot.encrypted && options.identity) {
-      loadIdentities(options.identity);
-    }
-    if (checked) refuseOtherPending(pending, checked.file, markerFile, checked.sha256);
-    if (plan.checkCluster) await refuseLiveCluster(host, state);
-    out.result(
-      {
-        dryRun: true,
-        plan,
-        ...(checked ? { revision: checked.status.revision, keys: checked.status.totalKey } : {}),
-      },
-      renderRestorePlan(plan) +
-        (checked
-          ? `\nthe snapshot holds revision ${checked.status.revision}, ${checked.status.totalKey} keys`
-          : ""),
-    );
-    return Exit.ok;
+  return dryRun ? await printPlan(ctx, host, observed, plan) : await carryOut(ctx, host, observed, plan);
+}
+
+/**
+ * The dry run: what the run checks before it changes anything is checked too where it only reads (a local
+ * plaintext file: digest, who may write it, snapshot status, version; an encrypted one's identity file; the
+ * cluster), then the plan is printed.
+ */
+async function printPlan(
+  ctx: Ctx,
+  host: HostRoot,
+  observed: RestoreObserved,
+  plan: RestorePlan,
+): Promise<ExitCode> {
+  const { options, out } = ctx;
+  const { state, source, pending } = observed;
+  const local = source.kind === "file" && !source.snapshot.encrypted ? source.snapshot : undefined;
+  const checked = local ? await checkSnapshotFile(host, state, local, out) : undefined;
+  if (checked) refuseOtherPending(pending, checked.file, host.resolve(RESTORE_MARKER), checked.sha256);
+  if (source.kind === "file" && source.snapshot.encrypted && options.identity) {
+    loadIdentities(options.identity);
   }
-  const input = await restoreInput(host, options, arg, ctx.env, backupDir(host, {}, state));
+  if (plan.checkCluster) await refuseLiveCluster(host, state);
+  const status = checked?.status;
+  out.result(
+    { dryRun: true, plan, ...(status ? { revision: status.revision, keys: status.totalKey } : {}) },
+    renderRestorePlan(plan) +
+      (status ? `\nthe snapshot holds revision ${status.revision}, ${status.totalKey} keys` : ""),
+  );
+  return Exit.ok;
+}
+
+/**
+ * The run: the source made a plaintext snapshot (lib/offsite/restore_prep.ts), checked, and restored with
+ * the plan's names (or the unfinished restore's), then etcd started and checked.
+ */
+async function carryOut(
+  ctx: Ctx,
+  host: HostRoot,
+  observed: RestoreObserved,
+  plan: RestorePlan,
+): Promise<ExitCode> {
+  const { options, out } = ctx;
+  const { state, pending } = observed;
+  const markerFile = host.resolve(RESTORE_MARKER);
+  const input = await restoreInput(host, options, ctx.positionals[0], ctx.env, backupDir(host, {}, state));
   const file = input.file;
   refuseOtherPending(pending, file, markerFile);
   const snapshot = observed.source.kind === "file" && observed.source.snapshot.file === file
