@@ -70,9 +70,6 @@ export const PLACES: Record<string, Layer> = {
   "lib/pki/inspect.ts": "host",
   // Each command family's reads, gathered before planning.
   "lib/observe/": "host",
-
-  // Every host read a command needs, gathered up front into plain data (one module per command family).
-  "lib/observe/": "host",
   // The backup directory's names and records, and the data the observe step gathers for backup and
   // restore, are read there (lib/observe/backup.ts, restore.ts); retention is a pure function of times.
   "lib/backup/names.ts": "host",
