@@ -9,7 +9,7 @@ import { NEW_SUFFIX } from "../files.ts";
 import { parseEnvFile } from "../etcd/env.ts";
 import { releaseLine } from "../etcd/version.ts";
 import { STATE_FILE } from "../host/state.ts";
-import type { UpgradeFiles, UpgradeObserved } from "../observe/upgrade.ts";
+import type { UpgradeFiles, UpgradeObserved } from "./upgrade_observed.ts";
 import { BINARIES, requiredBinaries } from "../release/binary_names.ts";
 import { rerenderEnv } from "./env.ts";
 import { backupDirFor } from "./snapshot.ts";

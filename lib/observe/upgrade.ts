@@ -5,7 +5,6 @@
  * the completion), the env file's and the operator's override file's bytes, and whether the unit runs.
  */
 import * as path from "node:path";
-import type { CurrentFile } from "../files.ts";
 import type { HostFacts } from "../facts.ts";
 import { gatherFacts } from "../host/facts.ts";
 import { currentFile } from "../host/file_writes.ts";
@@ -13,31 +12,8 @@ import type { HostRoot } from "../host/fs.ts";
 import type { InstallState } from "../host/state.ts";
 import type { ServiceManager } from "../host/systemd.ts";
 import type { PlannedRelease } from "../plan/types.ts";
+import type { UpgradeFiles, UpgradeObserved } from "../daytwo/upgrade_observed.ts";
 import { BINARIES } from "../release/binary_names.ts";
-
-/** Target paths of the files an upgrade rewrites besides the binaries. */
-export interface UpgradeFiles {
-  envFile: string;
-  envLocalFile: string;
-  completionFile: string;
-}
-
-/** Everything an upgrade decides from, read up front. Plain data. */
-export interface UpgradeObserved {
-  /** The state record of the install being upgraded. */
-  state: InstallState;
-  /** The release the flags name (planned from the host facts), a `--bundle` resolved to its tarball and local files checked readable. */
-  release: PlannedRelease;
-  paths: UpgradeFiles;
-  /** Each of etcd, etcdctl, etcdutl in the bin dir, the env file and the completion, as it is now. */
-  files: Record<string, CurrentFile | undefined>;
-  /** The env file's text, undefined when there is none. */
-  env: string | undefined;
-  /** The operator's override file's text (kept as it is), undefined when there is none. */
-  envLocal: string | undefined;
-  /** Whether etcd runs for real (not under `--root`) and, then, whether its unit is active. */
-  unit: { live: boolean; active: boolean };
-}
 
 /**
  * Observes `host` for an upgrade of the install `state` records. `resolveRelease` plans the release flags

@@ -10,7 +10,7 @@ import { renderEnvFile } from "../../lib/etcd/env.ts";
 import { refusedWith } from "../support/refusal.ts";
 import { sha256Hex } from "../../lib/hash.ts";
 import type { CurrentFile, OwnedFile } from "../../lib/files.ts";
-import type { UpgradeObserved } from "../../lib/observe/upgrade.ts";
+import type { UpgradeObserved } from "../../lib/daytwo/upgrade_observed.ts";
 import {
   diffUpgrade,
   renderUpgradeDiff,

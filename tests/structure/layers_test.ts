@@ -77,6 +77,8 @@ export const PLACES: Record<string, Layer> = {
   "lib/backup/marker.ts": "host",
   "lib/backup/observed.ts": "host",
   "lib/backup/retention.ts": "model",
+  // What an upgrade decides from, as observed (lib/observe/upgrade.ts fills it in).
+  "lib/daytwo/upgrade_observed.ts": "host",
 
   "lib/install/": "flows",
   "lib/daytwo/": "flows",
