@@ -12,11 +12,12 @@ import { Exit, type ExitCode } from "../errors.ts";
 import type { EndpointHealth } from "../etcd/health.ts";
 import type { InstallState } from "../host/state.ts";
 import { serviceManager } from "../host/systemd.ts";
+import { currentFiles } from "../host/file_writes.ts";
 import type { CertInspection } from "../pki/inspect.ts";
 import { checkCertificates } from "./certs/check.ts";
 import { resolveTarget } from "./certs/target.ts";
 import { adminClient } from "../etcd/admin_client.ts";
-import { compareFiles, drifted, type DriftEntry, observeFiles } from "../daytwo/drift.ts";
+import { compareFiles, drifted, type DriftEntry } from "../daytwo/drift.ts";
 import { hostOf, requireInstalled } from "../daytwo/preconditions.ts";
 import { type BackupStatus, backupStatus, formatBackupStatus } from "../offsite/backup_status.ts";
 import { formatTimers, timerProblems, type TimerStatus, timerStatuses } from "../timers/status.ts";
@@ -116,7 +117,7 @@ export async function run(ctx: ContextOf<typeof statusFlags>): Promise<ExitCode>
   const certs = await checkCertificates(resolveTarget({ root: options.root }, "status"), {}, warnDays);
   for (const c of certs) for (const p of c.problems) problems.push(p.message);
 
-  const drift = compareFiles(state.files, observeFiles(host, state.files));
+  const drift = compareFiles(state.files, currentFiles(host, Object.keys(state.files)));
   for (const d of drifted(drift)) problems.push(`${d.path} is ${d.status} since etcdup wrote it`);
   const backups = await backupStatus(host, state, svc, new Date(), ctx.env);
   problems.push(...backups.problems);

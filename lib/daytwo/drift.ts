@@ -1,10 +1,9 @@
 /**
- * Drift: how the files etcdup recorded in its state differ from what is on disk now. Observing reads the host;
- * comparing is pure, so `status` and `uninstall` share one definition of "the user changed this file".
+ * Drift: how the files etcdup recorded in its state differ from what is on disk now (observed with
+ * lib/host/file_writes.ts's `currentFiles`). Comparing is pure, so `status` and `uninstall` share one
+ * definition of "the user changed this file".
  */
-import type { HostRoot } from "../host/fs.ts";
 import type { OwnedFile } from "../files.ts";
-import { ownedFileNow } from "./swap.ts";
 
 /** How one recorded file compares with the disk. */
 export type DriftStatus = "ok" | "modified" | "missing" | "ownership";
@@ -16,14 +15,6 @@ export interface DriftEntry {
   expected: OwnedFile;
   /** What is on disk (absent when missing). */
   actual?: OwnedFile;
-}
-
-/** Reads owner, mode and hash of every recorded file as it is now (undefined when missing). */
-export function observeFiles(
-  host: HostRoot,
-  recorded: Record<string, OwnedFile>,
-): Record<string, OwnedFile | undefined> {
-  return Object.fromEntries(Object.keys(recorded).map((p) => [p, ownedFileNow(host, p)]));
 }
 
 /**

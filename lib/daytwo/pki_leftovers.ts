@@ -2,43 +2,31 @@
  * PKI files etcdup wrote without recording them in the state record: the backups of replaced certificates
  * and keys under `<pki dir>/backup/<time>/`, and client pairs (`NAME.crt` with `NAME.key`) in a PKI dir that
  * no record names (issued while etcdup had no state record there). `uninstall --purge` removes them with the
- * PKI, and lists them first; a plain uninstall lists them as kept.
+ * PKI, and lists them first; a plain uninstall lists them as kept. Pure: it decides from the files
+ * lib/observe/uninstall.ts found.
  */
 import * as path from "node:path";
-import type { HostRoot } from "../host/fs.ts";
 
-/** The backup directory of a PKI dir (see lib/pki/write.ts). */
-export function pkiBackupDir(pkiDir: string): string {
-  return path.posix.join(pkiDir, "backup");
-}
-
-/** Names of the entries of target dir `dir` (none when it cannot be read). */
-function entries(host: HostRoot, dir: string): Deno.DirEntry[] {
-  try {
-    return [...Deno.readDirSync(host.resolve(dir))];
-  } catch {
-    return [];
-  }
-}
-
-/** Every file under target dir `dir`, recursively (symlinks listed, not followed). */
-function filesUnder(host: HostRoot, dir: string): string[] {
-  return entries(host, dir).flatMap((e) => {
-    const p = path.posix.join(dir, e.name);
-    return e.isDirectory ? filesUnder(host, p) : [p];
-  });
+/** What is in one PKI dir, as observed (target paths). */
+export interface PkiDirFiles {
+  dir: string;
+  /** The regular files directly in the dir. */
+  files: string[];
+  /** Every file under its backup dir, recursively (symlinks listed, not followed). */
+  backups: string[];
 }
 
 /**
- * Target paths of the unrecorded PKI files in `pkiDirs` (see the module doc), sorted; `recorded` are the
+ * Target paths of the unrecorded PKI files in `found` (see the module doc), sorted; `recorded` are the
  * paths the records already name.
+ * @example pkiLeftovers([{ dir: "/p", files: ["/p/a.crt", "/p/a.key"], backups: [] }], {}) // both
  */
-export function pkiLeftovers(host: HostRoot, pkiDirs: string[], recorded: Record<string, unknown>): string[] {
-  const found = pkiDirs.flatMap((dir) => {
-    const names = new Set(entries(host, dir).filter((e) => e.isFile).map((e) => e.name));
+export function pkiLeftovers(found: PkiDirFiles[], recorded: Record<string, unknown>): string[] {
+  const all = found.flatMap(({ dir, files, backups }) => {
+    const names = new Set(files.map((f) => path.posix.basename(f)));
     const pairs = [...names].filter((n) => n.endsWith(".key") && names.has(`${n.slice(0, -4)}.crt`))
       .flatMap((key) => [key, `${key.slice(0, -4)}.crt`]).map((n) => path.posix.join(dir, n));
-    return [...pairs, ...filesUnder(host, pkiBackupDir(dir))];
+    return [...pairs, ...backups];
   });
-  return [...new Set(found)].filter((p) => !(p in recorded)).sort();
+  return [...new Set(all)].filter((p) => !(p in recorded)).sort();
 }

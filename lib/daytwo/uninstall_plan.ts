@@ -5,12 +5,16 @@
  * unless `purge` (which removes the PKI even if it was renewed since, with the backups of replaced PKI files and
  * client pairs no record names). Nothing outside the records is touched.
  * A non-purge uninstall leaves a record of what it kept ({@link remainsAfter}) for a later `--purge`.
+ * {@link diffUninstall} adds the service steps and the snapshots to it: the one value `--dry-run` prints
+ * (uninstall_view.ts) and apply carries out (lib/commands/uninstall/execute.ts).
  */
 import type { InstallState, Remains } from "../host/state.ts";
 import type { OwnedFile } from "../files.ts";
-import type { DriftEntry } from "./drift.ts";
+import type { UninstallObserved } from "../observe/uninstall.ts";
+import { compareFiles, type DriftEntry } from "./drift.ts";
+import { pkiLeftovers } from "./pki_leftovers.ts";
 import { BACKUP_ROOT } from "./snapshot.ts";
-import { pkiBackupDir } from "./pki_leftovers.ts";
+import { pkiBackupDir } from "../pki/layout.ts";
 
 /** Everything an uninstall works from. All paths are target paths. */
 export interface Footprint {
@@ -127,4 +131,97 @@ export function remainsAfter(fp: Footprint, plan: UninstallPlan, now: Date): Rem
     files: Object.fromEntries(plan.keptPki.filter((p) => p in fp.files).map((p) => [p, fp.files[p]])),
     dirs: fp.dirs,
   };
+}
+
+/** What happens to etcdup's snapshots in the backup directory: removed with --purge-backups, else kept. */
+export interface BackupsPlan {
+  dir: string;
+  snapshots: string[];
+  purge: boolean;
+}
+
+/**
+ * One service step, in order: etcdup's timers stopped (with the services they start) and disabled, the
+ * member leaving its cluster (`running`: etcd runs, so it can ask the others; else it can only say how),
+ * the unit stopped and disabled.
+ */
+export type ServiceStep =
+  | { action: "stop" | "disable"; unit: string }
+  | { action: "leave-cluster"; member: string; peers: number; running: boolean };
+
+/** Everything an uninstall run does, decided before it does any of it. */
+export interface UninstallDiff {
+  /**
+   * nothing: no record (only --purge-backups has work); already-uninstalled: an earlier run's remains and
+   * nothing asked to purge; uninstall: the run below.
+   */
+  kind: "nothing" | "already-uninstalled" | "uninstall";
+  footprint: Footprint;
+  plan: UninstallPlan;
+  service: ServiceStep[];
+  /** systemd reloads its units once the unit file is gone (on the live host). */
+  daemonReload: boolean;
+  backups: BackupsPlan;
+  purge: boolean;
+}
+
+/** The uninstall flags the diff depends on. */
+export interface UninstallOptions {
+  purge: boolean;
+  "purge-backups": boolean;
+  "keep-member": boolean;
+}
+
+/** The service steps of an installation as observed (see {@link ServiceStep}). */
+export function serviceSteps(
+  state: InstallState,
+  service: NonNullable<UninstallObserved["service"]>,
+  keepMember: boolean,
+): ServiceStep[] {
+  const steps: ServiceStep[] = [];
+  for (const t of service.timers) {
+    for (const u of [t, t.service]) if (u.active) steps.push({ action: "stop", unit: u.name });
+    if (t.enabled) steps.push({ action: "disable", unit: t.name });
+  }
+  const peers = state.initialCluster.split(",").filter((m) => m.trim() !== "").length;
+  const running = service.unit.active;
+  if (!keepMember && (running || peers > 1)) {
+    steps.push({ action: "leave-cluster", member: state.name, peers, running });
+  }
+  if (running) steps.push({ action: "stop", unit: service.unit.name });
+  if (service.unit.enabled) steps.push({ action: "disable", unit: service.unit.name });
+  return steps;
+}
+
+/**
+ * Decides the whole uninstall from `observed` (lib/observe/uninstall.ts) and the flags.
+ * @example diffUninstall(observed, opts).kind // "uninstall" when a state record is there
+ */
+export function diffUninstall(observed: UninstallObserved, o: UninstallOptions): UninstallDiff {
+  const { state, remains } = observed;
+  const recorded = footprint(state, remains);
+  const fp = { ...recorded, unrecordedPki: pkiLeftovers(observed.pkiDirs, recorded.files) };
+  const plan = planUninstall(fp, compareFiles(fp.files, observed.files), { purge: o.purge });
+  const backups = { ...observed.backups, purge: o["purge-backups"] };
+  const kind = !state && !remains
+    ? "nothing"
+    : !state && !o.purge && !o["purge-backups"]
+    ? "already-uninstalled"
+    : "uninstall";
+  const service = state && observed.service ? serviceSteps(state, observed.service, o["keep-member"]) : [];
+  return {
+    kind,
+    footprint: fp,
+    plan,
+    service,
+    daemonReload: observed.service?.live ?? false,
+    backups,
+    purge: o.purge,
+  };
+}
+
+/** The paths an uninstall of `records` looks at (lib/observe/uninstall.ts), `backupDir` holding snapshots. */
+export function uninstallWhere(records: Pick<UninstallObserved, "state" | "remains">, backupDir: string) {
+  const fp = footprint(records.state, records.remains);
+  return { files: Object.keys(fp.files), pkiDirs: fp.pkiDirs, backupDir };
 }

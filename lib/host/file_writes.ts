@@ -17,6 +17,11 @@ export function currentFile(host: HostRoot, p: string): CurrentFile | undefined 
     : undefined;
 }
 
+/** {@link currentFile} of each of `paths` (drift: `status`, `uninstall`). */
+export function currentFiles(host: HostRoot, paths: string[]): Record<string, CurrentFile | undefined> {
+  return Object.fromEntries(paths.map((p) => [p, currentFile(host, p)]));
+}
+
 /** Applies decisions; parents of new files are created root 0755. */
 export function applyDecisions(host: HostRoot, decisions: FileDecision[]): void {
   for (const { file, action } of decisions) {

@@ -34,6 +34,11 @@ export function defaultPkiDir(layout: Layout): string {
   return layout === "kubeadm" ? "/etc/kubernetes/pki/etcd" : "/etc/etcd/pki";
 }
 
+/** Where replaced PKI files are kept: `<pki dir>/backup/<UTC time>/` (lib/pki/write.ts). */
+export function pkiBackupDir(pkiDir: string): string {
+  return path.posix.join(pkiDir, "backup");
+}
+
 /**
  * Parses a `--layout` value.
  * @example parseLayout("kubeadm") // "kubeadm"

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import type { FileState, HostRoot, Ownership } from "../host/fs.ts";
 import { pkiText, ROOT_KEY_OWNER } from "./files.ts";
 import { type RotationJournal, rotationJournalPath } from "./journal.ts";
-import type { PkiPaths } from "./layout.ts";
+import { pkiBackupDir, type PkiPaths } from "./layout.ts";
 import { observeFile } from "./observe.ts";
 import type { EtcdIds, FileOwner, PkiPlan, PlannedFile } from "./types.ts";
 
@@ -33,7 +33,7 @@ export interface WriteResult {
 
 /** A fresh backup directory for this run (a suffix when one of the same second exists). */
 function newBackupDir(host: HostRoot, pkiDir: string, now: Date): string {
-  const base = path.join(pkiDir, "backup", backupStamp(now));
+  const base = path.join(pkiBackupDir(pkiDir), backupStamp(now));
   let dir = base;
   for (let n = 2; host.stat(dir) !== undefined; n++) dir = `${base}-${n}`;
   host.ensureDir(dir, { uid: 0, gid: 0, mode: 0o700 });

@@ -19,7 +19,7 @@ export const uninstallFlags = {
   "keep-member": { type: "boolean", description: "Do not remove this member from its cluster first." },
   "dry-run": {
     type: "boolean",
-    description: "Print what would be removed and kept, change nothing.",
+    description: "Print what would be stopped, disabled, removed and kept, change nothing.",
     flagOnly: true,
   },
   ...rootFlag,

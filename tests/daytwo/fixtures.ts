@@ -91,6 +91,26 @@ export function inFakeInstall(
   }, "etcdup-daytwo-");
 }
 
+/** The files of a fake installation of {@link MEMBER} (target path -> [content, mode]). */
+export const INSTALLED_FILES: Record<string, [string, number]> = {
+  "/usr/local/bin/etcd": ["etcd binary", 0o755],
+  "/usr/local/bin/etcdctl": ["etcdctl binary", 0o755],
+  "/etc/default/etcd": ["ETCD_NAME=n1\n", 0o644],
+  "/etc/profile.d/etcdctl.sh": ["export ETCDCTL_API=3\n", 0o644],
+  "/etc/systemd/system/etcd.service": ["[Unit]\n", 0o644],
+  "/etc/etcd/pki/ca.crt": ["ca", 0o644],
+  "/etc/etcd/pki/server.key": ["key", 0o600],
+};
+
+/** Runs `fn` on a fake installation of {@link INSTALLED_FILES} whose data dir holds keys. */
+export function inFakeMember(fn: (tree: { root: string; host: HostRoot }) => Promise<void>): Promise<void> {
+  return inFakeInstall(INSTALLED_FILES, {}, async (tree) => {
+    tree.host.ensureDir("/var/lib/etcd/member", { uid: 0, gid: 0, mode: 0o700 });
+    tree.host.writeAtomic("/var/lib/etcd/member/db", "keys", { uid: 0, gid: 0, mode: 0o600 });
+    await fn(tree);
+  });
+}
+
 /** Whether the release binaries of the tests (amd64) run here; says why not when they do not. */
 export function amd64Host(): boolean {
   if (Deno.build.arch === "x86_64") return true;

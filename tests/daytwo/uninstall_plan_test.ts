@@ -1,7 +1,8 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import type { OwnedFile } from "../../lib/files.ts";
 import { compareFiles } from "../../lib/daytwo/drift.ts";
-import { footprint, planUninstall, remainsAfter } from "../../lib/daytwo/uninstall_plan.ts";
+import { footprint, planUninstall, remainsAfter, serviceSteps } from "../../lib/daytwo/uninstall_plan.ts";
+import { describeUninstall } from "../../lib/daytwo/uninstall_view.ts";
 import { memberState } from "./fixtures.ts";
 
 const own = (sha256: string, mode = 0o644): OwnedFile => ({ sha256, uid: 0, gid: 0, mode });
@@ -129,4 +130,50 @@ Deno.test("what earlier uninstalls kept adds up with a reinstall elsewhere", () 
   assertEquals(plan.keptPki, ["/etc/etcd/pki/ca.crt", "/etc/etcd/pki/server.key", "/srv/pki/ca.crt"]);
   assertEquals(plan.keptDirs, ["/var/lib/etcd", "/srv/etcd", "/etc/etcd/pki", "/srv/pki"]);
   assertEquals(remainsAfter(fp, plan, new Date()).dataDirs, ["/var/lib/etcd", "/srv/etcd"]);
+});
+
+Deno.test("uninstall's service steps: timers (and their services) stopped and disabled, the member leaves, the unit stops", () => {
+  const unit = (name: string, active: boolean, enabled: boolean) => ({ name, active, enabled });
+  const service = {
+    unit: unit("etcd.service", true, true),
+    timers: [{
+      ...unit("etcdup-backup.timer", true, true),
+      service: { name: "etcdup-backup.service", active: false },
+    }],
+    live: true,
+  };
+  const state = memberState(recorded, {
+    initialCluster: "n1=https://10.0.0.1:2380,n2=https://10.0.0.2:2380",
+  });
+  assertEquals(serviceSteps(state, service, false), [
+    { action: "stop", unit: "etcdup-backup.timer" },
+    { action: "disable", unit: "etcdup-backup.timer" },
+    { action: "leave-cluster", member: "n1", peers: 2, running: true },
+    { action: "stop", unit: "etcd.service" },
+    { action: "disable", unit: "etcd.service" },
+  ]);
+  const stopped = { ...service, unit: unit("etcd.service", false, false), timers: [] };
+  assertEquals(serviceSteps(state, stopped, false), [
+    { action: "leave-cluster", member: "n1", peers: 2, running: false },
+  ]);
+  assertEquals(serviceSteps(state, stopped, true), [], "--keep-member");
+  assertEquals(
+    serviceSteps(memberState(recorded), stopped, false),
+    [],
+    "a single member has nothing to leave",
+  );
+  const text = describeUninstall(
+    planUninstall(footprint(state, undefined), [], { purge: false }),
+    false,
+    undefined,
+    serviceSteps(state, service, false),
+  );
+  assertEquals(text.split("\n").slice(0, 6), [
+    "Would:",
+    "  stop etcdup-backup.timer",
+    "  disable etcdup-backup.timer",
+    "  remove member n1 from its cluster (through the other members; nothing when it is the last)",
+    "  stop etcd.service",
+    "  disable etcd.service",
+  ]);
 });

@@ -3,26 +3,7 @@ import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { main } from "../../main.ts";
 import type { HostRoot } from "../../lib/host/fs.ts";
 import { readRemains, REMAINS_FILE, STATE_FILE } from "../../lib/host/state.ts";
-import { inFakeInstall } from "./fixtures.ts";
-
-const FILES: Record<string, [string, number]> = {
-  "/usr/local/bin/etcd": ["etcd binary", 0o755],
-  "/usr/local/bin/etcdctl": ["etcdctl binary", 0o755],
-  "/etc/default/etcd": ["ETCD_NAME=n1\n", 0o644],
-  "/etc/profile.d/etcdctl.sh": ["export ETCDCTL_API=3\n", 0o644],
-  "/etc/systemd/system/etcd.service": ["[Unit]\n", 0o644],
-  "/etc/etcd/pki/ca.crt": ["ca", 0o644],
-  "/etc/etcd/pki/server.key": ["key", 0o600],
-};
-
-/** Runs `fn` on a fake installation whose data dir holds keys. */
-function inFakeMember(fn: (tree: { root: string; host: HostRoot }) => Promise<void>): Promise<void> {
-  return inFakeInstall(FILES, {}, async (tree) => {
-    tree.host.ensureDir("/var/lib/etcd/member", { uid: 0, gid: 0, mode: 0o700 });
-    tree.host.writeAtomic("/var/lib/etcd/member/db", "keys", { uid: 0, gid: 0, mode: 0o600 });
-    await fn(tree);
-  });
-}
+import { inFakeMember, INSTALLED_FILES as FILES } from "./fixtures.ts";
 
 const exists = (host: HostRoot, p: string) => host.stat(p) !== undefined;
 const uninstall = (root: string, ...flags: string[]) =>

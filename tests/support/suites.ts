@@ -33,6 +33,7 @@ export const UNIT: readonly string[] = [
   "tests/core/",
   "tests/daytwo/env_test.ts",
   "tests/daytwo/swap_test.ts",
+  "tests/daytwo/uninstall_dry_run_equals_apply_test.ts",
   "tests/daytwo/uninstall_pki_leftovers_test.ts",
   "tests/daytwo/uninstall_plan_test.ts",
   "tests/daytwo/uninstall_root_test.ts",
