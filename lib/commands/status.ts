@@ -15,7 +15,7 @@ import { serviceManager } from "../host/systemd.ts";
 import { currentFiles } from "../host/file_writes.ts";
 import type { CertInspection } from "../pki/inspect.ts";
 import { checkCertificates } from "./certs/check.ts";
-import { resolveTarget } from "./certs/target.ts";
+import { resolveTarget } from "../observe/certs.ts";
 import { adminClient } from "../etcd/admin_client.ts";
 import { compareFiles, drifted, type DriftEntry } from "../daytwo/drift.ts";
 import { hostOf, requireInstalled } from "../daytwo/preconditions.ts";

@@ -102,6 +102,12 @@ export const renewFlags = {
     description:
       "Server and peer cover exactly this host's current names and --san, dropping old names they had.",
   },
+  "dry-run": {
+    type: "boolean",
+    description:
+      "Print which certificates would be reissued and why, and every file written; change nothing.",
+    flagOnly: true,
+  },
   ...reissueFlags,
   ...backdate,
   ...reloadFlags,
@@ -199,7 +205,8 @@ Examples:
 etcdup certs renew                  # all of the layout's certificates
 etcdup certs renew server peer --san etcd.example.com
 etcdup certs renew server peer --reset-sans   # after a rename: drop the old host name
-etcdup certs renew --if-expiring --window 30   # from a timer: only what expires, else nothing`,
+etcdup certs renew --if-expiring --window 30   # from a timer: only what expires, else nothing
+etcdup certs renew --dry-run        # what would be reissued, why, and the files written`,
   positionals: { min: 0, name: "certificate" },
   flags: renewFlags,
 };

@@ -7,7 +7,8 @@
  * names an earlier release recorded that the rule now refuses do not block the certs commands.
  */
 import assert from "node:assert/strict";
-import { resolveTarget, wantedSans } from "../../lib/commands/certs/target.ts";
+import { resolveTarget } from "../../lib/observe/certs.ts";
+import { wantedSans } from "../../lib/commands/certs/target.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
 import type { HostFacts } from "../../lib/facts.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";

@@ -3,10 +3,9 @@ import type { ContextOf } from "../../specs/spec.ts";
 import type { checkFlags } from "../../specs/certs.ts";
 import { EtcdupError, Exit, type ExitCode } from "../../errors.ts";
 import { textfilePath, writeCertMetrics } from "../../monitor/textfile.ts";
-import { clientPairs } from "../../pki/clients.ts";
-import { type CertInspection, inspectPki } from "../../pki/inspect.ts";
-import { leafProfiles } from "../../pki/profiles.ts";
-import { observeTarget, resolveTarget, type SanOptions, type Target, wantedSans } from "./target.ts";
+import type { CertInspection } from "../../pki/inspect.ts";
+import { inspectCertificates, resolveTarget, type Target } from "../../observe/certs.ts";
+import { type SanOptions, wantedSans } from "./target.ts";
 
 /** One certificate as two or three lines of the human report. */
 function formatRow(c: CertInspection): string {
@@ -25,28 +24,9 @@ function formatRow(c: CertInspection): string {
     `\n${"".padEnd(23)}issuer: ${c.issuer ?? "?"}; ${c.certPath}${sans}`;
 }
 
-/**
- * Inspects every certificate of target `t`'s PKI (the layout's own and the client pairs beside them), each
- * with its problems; `status` reports the same ones.
- */
-export function checkCertificates(
-  t: Target,
-  o: SanOptions,
-  warnDays: number,
-): Promise<CertInspection[]> {
-  return inspectPki(
-    t.host,
-    { certPath: t.paths.caCert, keyPath: t.paths.caKey },
-    leafProfiles(t.layout, t.paths, t.memberName),
-    {
-      now: new Date(),
-      warnDays,
-      hostSans: wantedSans(o, t),
-      etcdUid: t.etcdUid,
-      etcdGid: t.etcdGid,
-    },
-    clientPairs(observeTarget(t), t.paths),
-  );
+/** {@link inspectCertificates} with the names the options ask server and peer to cover; `status` reports the same. */
+export function checkCertificates(t: Target, o: SanOptions, warnDays: number): Promise<CertInspection[]> {
+  return inspectCertificates(t, wantedSans(o, t), warnDays);
 }
 
 /** Runs `certs check`. */

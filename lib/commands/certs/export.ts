@@ -10,7 +10,7 @@ import { HostRoot } from "../../host/fs.ts";
 import { loadCaAt } from "../../pki/ca.ts";
 import { renderCaExport } from "../../pki/export.ts";
 import { readPkiFile } from "../../pki/files.ts";
-import { observeTarget, resolveTarget } from "./target.ts";
+import { observeTarget, resolveTarget } from "../../observe/certs.ts";
 
 /** Writes a CA export to the local file `raw` (0600, the caller's), refusing to overwrite unless `force`. */
 export function writeExport(raw: string, text: string, force: boolean): string {

@@ -12,7 +12,7 @@ import { checkClientName, clientPair, planNewClient } from "../../pki/clients.ts
 import { readState, writeState } from "../../host/state.ts";
 import { ensureUserDirs, ownedByUser, renderUserProfile, userPlace, withUserClient } from "./for_user.ts";
 import { putInPlace } from "./put.ts";
-import { observeTarget, resolveTarget } from "./target.ts";
+import { observeTarget, resolveTarget } from "../../observe/certs.ts";
 
 /**
  * `ETCDCTL_ENDPOINTS=... ETCDCTL_CACERT=... ETCDCTL_CERT=... ETCDCTL_KEY=...`: etcdctl refuses a flag beside

@@ -14,7 +14,7 @@ import { ownedFileNow } from "../../daytwo/swap.ts";
 import { type PkiPlan, verifyPlan } from "../../pki/plan.ts";
 import type { Sans } from "../../pki/sans.ts";
 import { restorePki, writePki, type WriteResult } from "../../pki/write.ts";
-import { etcdIds, type Target } from "./target.ts";
+import { etcdIds, type Target } from "../../observe/certs.ts";
 
 /** The restart options of renew and rotate-ca (lib/specs/certs.ts), checked by their rules. */
 export interface RestartOptions {

@@ -18,7 +18,8 @@ import { pendingCa, planRotation, planRotationFinish, planRotationStage } from "
 import { removeRotationJournal, writeRotationJournal } from "../../pki/write.ts";
 import { writeExport } from "./export.ts";
 import { putInPlace } from "./put.ts";
-import { baseRequest, observeTarget, resolveTarget } from "./target.ts";
+import { observeTarget, resolveTarget } from "../../observe/certs.ts";
+import { baseRequest } from "./target.ts";
 
 /** The rotation steps, in order on a cluster: stage (optional on one node), switch, finish. */
 type Step = "stage" | "switch" | "finish";

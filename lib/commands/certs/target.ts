@@ -1,43 +1,13 @@
 /**
- * What every `etcdup certs` subcommand resolves first: where the PKI is and what it is for (flags, else
- * the install record, else the layout's defaults), and the planner request its flags describe.
+ * The planner request of a reissue's flags (renew, rotate-ca) and the target they act on (where the PKI is,
+ * lib/observe/certs.ts): the names server and peer must cover, the key algorithm, the validity.
  */
-import { notRoot } from "../../errors.ts";
-import { HostRoot } from "../../host/fs.ts";
-import { type InstallState, readState } from "../../host/state.ts";
-import { lookupUser } from "../../host/accounts.ts";
-import { gatherFacts } from "../../host/facts.ts";
-import type { HostFacts } from "../../facts.ts";
-import { checkDir, checkDisjoint, checkLeads, installedDirs } from "../../plan/dirs.ts";
+import type { Target } from "../../observe/certs.ts";
 import { DEFAULT_KEY_ALGORITHM, type KeyAlgorithm, parseKeyAlgorithm } from "../../pki/algorithms.ts";
 import { hostSans } from "../../pki/hostsans.ts";
-import { defaultPkiDir, type Layout, parseLayout, type PkiPaths, pkiPaths } from "../../pki/layout.ts";
-import { observePki } from "../../pki/observe.ts";
 import type { PkiRequest } from "../../pki/plan.ts";
-import type { EtcdIds, ObservedPki } from "../../pki/types.ts";
 import { MAX_DAYS } from "../../pki/request.ts";
 import { dnsName, mergeSans, parseSans, type Sans } from "../../pki/sans.ts";
-
-/** Where the PKI is and what it is for, resolved once per command. */
-export interface Target {
-  host: HostRoot;
-  /** The install record, when etcdup installed this host. */
-  state?: InstallState;
-  layout: Layout;
-  paths: PkiPaths;
-  memberName: string;
-  etcdUid: number;
-  etcdGid: number;
-  facts: HostFacts;
-}
-
-/** The options (lib/specs/certs.ts) that say where the PKI is; the layout and name already checked. */
-export interface WhereOptions {
-  root: string;
-  layout?: Layout;
-  "pki-dir"?: string;
-  name?: string;
-}
 
 /** The options that say which names server and peer must cover. */
 export interface SanOptions {
@@ -53,49 +23,6 @@ export interface ReissueOptions extends SanOptions {
   "ca-days"?: number;
   backdate?: number;
   "reuse-keys": boolean;
-}
-
-/**
- * Resolves the PKI of `--root`/`--layout`/`--pki-dir`/`--name`; refuses to run without root (`command`
- * names the command in that error).
- */
-export function resolveTarget(o: WhereOptions, command = "certs"): Target {
-  const host = new HostRoot(o.root);
-  const state = readState(host);
-  const layout = o.layout ?? parseLayout(state?.layout ?? "etcd");
-  const flagDir = o["pki-dir"];
-  const pkiDir = flagDir
-    ? checkDir("pki-dir", "pki", flagDir)
-    : state && state.layout === layout
-    ? state.pkiDir
-    : defaultPkiDir(layout);
-  if (state) {
-    const dirs = [
-      { flag: "pki-dir", role: "pki" as const, path: pkiDir },
-      ...installedDirs(state).filter((d) => d.role !== "pki"),
-    ];
-    checkDisjoint(dirs);
-    checkLeads(dirs, (p) => host.target(p));
-  }
-  const paths = pkiPaths(layout, pkiDir);
-  const facts = gatherFacts(host);
-  if (!facts.isRoot) {
-    throw notRoot(command, "private keys are readable by root only, and it sets file owners");
-  }
-  const etcd = lookupUser(host, "etcd") ?? host.stat(paths.serverKey) ?? { uid: 0, gid: 0 };
-  const member = o.name ?? state?.name ?? facts.hostname;
-  return { host, state, layout, paths, memberName: member, etcdUid: etcd.uid, etcdGid: etcd.gid, facts };
-}
-
-/** The ids the target's "etcd" owner stands for (the account, else the server key's owner, else root). */
-export function etcdIds(t: Target): EtcdIds {
-  return { uid: t.etcdUid, gid: t.etcdGid };
-}
-
-/** What the PKI planners look at in `t`'s PKI, and at the `extra` paths a command plans, read now. */
-export function observeTarget(t: Target, extra: string[] = []): ObservedPki {
-  const place = { layout: t.layout, pkiDir: t.paths.dir, memberName: t.memberName };
-  return observePki(t.host, place, { etcd: etcdIds(t), extra });
 }
 
 /** The key algorithm of new keys: the flag, else the installed one, else the default. */
