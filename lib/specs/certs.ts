@@ -155,6 +155,12 @@ export const rotateCaFlags = {
   "ca-cert": pkiFlags["ca-cert"],
   "ca-key": pkiFlags["ca-key"],
   "ca-days": pkiFlags["ca-days"],
+  "dry-run": {
+    type: "boolean",
+    description:
+      "Print the phase this run would do and every file it writes; change nothing (no export either).",
+    flagOnly: true,
+  },
   ...reissueFlags,
   ...backdate,
   ...reloadFlags,

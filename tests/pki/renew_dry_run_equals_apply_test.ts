@@ -3,96 +3,33 @@
  * one leaf expiring, a renamed host, certificates named on the command line: the forced reissue), on a temp
  * `--root`, the dry run's list of changes (`--json`) equals the files whose bytes the run changed (read
  * independently before and after, the backups of the replaced files aside) and the run's own `written`
- * list; the dry run changes nothing (no backup either); openssl
- * checks the new certificates chain to the CA and carry the names the dry run said.
+ * list; the dry run changes nothing (no backup either); openssl checks the new certificates chain to the CA
+ * and carry the names the dry run said.
  */
 import assert from "node:assert/strict";
-import * as path from "node:path";
-import { createHash } from "node:crypto";
-import { main } from "../../main.ts";
 import { gatherFacts } from "../../lib/host/facts.ts";
 import { hostSans } from "../../lib/pki/hostsans.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
 import { hostRoot, openssl, planOn, request, type TempRoot, writeOn } from "./helpers.ts";
+import { certsDryRunEqualsApply } from "./dry_run.ts";
 
 const P = pkiPaths("etcd", "/etc/etcd/pki");
 const DAY = 86_400_000;
 
-/** Every regular file under the root, by target path: its sha256 and owner/mode. */
-function files(root: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (rel: string) => {
-    for (const e of Deno.readDirSync(path.join(root, rel))) {
-      const p = path.posix.join(rel, e.name);
-      if (e.isDirectory) walk(p);
-      else if (e.isFile) {
-        const st = Deno.statSync(path.join(root, p));
-        const sha = createHash("sha256").update(Deno.readFileSync(path.join(root, p))).digest("hex");
-        out.set(p, `${sha} ${st.uid}:${st.gid}:${((st.mode ?? 0) & 0o7777).toString(8)}`);
-      }
-    }
-  };
-  walk("/");
-  return out;
-}
-
-interface Change {
-  path: string;
-  action: string;
-}
-
+/** One certificate of the dry run's `reasons`. */
 interface Reason {
   name: string;
   why: string;
   sans?: { added: string[]; dropped: string[] };
 }
 
-/** Runs `etcdup certs renew ARGS --root root --json` in process: exit code, result and warnings. */
-async function renew(
-  t: TempRoot,
-  ...args: string[]
-): Promise<{ code: number; result: Record<string, unknown> }> {
-  const chunks: string[] = [];
-  const write = Deno.stdout.writeSync;
-  Deno.stdout.writeSync = (b: Uint8Array) => (chunks.push(new TextDecoder().decode(b)), b.length);
-  let code: number;
-  try {
-    code = await main(["certs", "renew", ...args, "--root", t.root, "--json"], {});
-  } finally {
-    Deno.stdout.writeSync = write;
-  }
-  const events = chunks.join("").trim().split("\n").filter((l) => l.startsWith("{")).map((l) =>
-    JSON.parse(l)
-  );
-  return { code, result: events.find((e) => e.event === "result")?.result ?? {} };
-}
-
-/** Dry run, then run, with `args`: checks they agree (see the module doc); returns the dry run's result. */
+/** `certs renew ARGS` dry run, then run (tests/pki/dry_run.ts): the dry run's changes and reasons. */
 async function dryRunEqualsApply(
   t: TempRoot,
   ...args: string[]
-): Promise<{ changes: Change[]; reasons: Reason[] }> {
-  const before = files(t.root);
-  const dry = await renew(t, ...args, "--dry-run");
-  assert.equal(dry.code, 0, "dry run");
-  assert.equal(dry.result.dryRun, true);
-  assert.deepEqual(files(t.root), before, "the dry run changed nothing");
-  const run = await renew(t, ...args);
-  assert.equal(run.code, 0, "run");
-  const after = files(t.root);
-  const changed = [...new Set([...before.keys(), ...after.keys()])]
-    .filter((p) => before.get(p) !== after.get(p) && !p.startsWith(`${P.dir}/backup/`));
-  const changes = dry.result.changes as Change[];
-  assert.deepEqual(changed.sort(), changes.map((c) => c.path).sort(), "the files changed are the dry run's");
-  assert.deepEqual(
-    ((run.result.written ?? []) as string[]).sort(),
-    changes.map((c) => c.path).sort(),
-    "written",
-  );
-  for (const c of changes.filter((c) => c.path.endsWith(".crt"))) {
-    assert.match(await openssl("verify", "-CAfile", t.host.resolve(P.caCert), t.host.resolve(c.path)), /OK/);
-  }
-  return { changes, reasons: dry.result.reasons as Reason[] };
+): Promise<{ changes: { path: string; action: string }[]; reasons: Reason[] }> {
+  const dry = await certsDryRunEqualsApply(t, ["renew", ...args]);
+  return { changes: dry.changes, reasons: dry.result.reasons as Reason[] };
 }
 
 /** The subjectAltName extension of a certificate, as openssl prints it. */

@@ -34,13 +34,6 @@ export interface RenewReason {
   sans?: { added: string[]; dropped: string[] };
 }
 
-/** One file the run writes (`create`, `replace`) or only fixes the owner/mode of. */
-export interface RenewChange {
-  path: string;
-  role: string;
-  action: PlannedFile["action"];
-}
-
 /** The renewal, decided. */
 export interface RenewPlan {
   /** `--if-expiring` found nothing expiring within `window` days: nothing is written or restarted. */
@@ -240,13 +233,4 @@ export async function planRenew(
     signer: ca.signer.cert,
     ...(resetSans ? { recordSans: req.sans } : {}),
   };
-}
-
-/** The files the run writes or fixes, in the order they are planned. */
-export function renewChanges(plan: RenewPlan): RenewChange[] {
-  return plan.pki.files.filter((f) => f.action !== "keep").map((f) => ({
-    path: f.path,
-    role: f.role,
-    action: f.action,
-  }));
 }

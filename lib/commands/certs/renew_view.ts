@@ -3,14 +3,8 @@
  * server and peer gain or drop, every file written with its action, and what happens to etcd. Pure.
  */
 import type { RestartOptions } from "./put.ts";
-import { renewChanges, type RenewPlan } from "./renew_plan.ts";
-
-/** What the run would do about etcd once the files are in place. */
-function restartLine(o: RestartOptions): string {
-  return o["no-restart"]
-    ? "etcd is not restarted (--no-restart): restart it to load the new files"
-    : "then etcd is restarted, when it runs, and must answer healthy over mTLS with the new admin certificate (else the old files are put back)";
-}
+import { changeLines, pkiChanges, restartLine } from "./pki_view.ts";
+import type { RenewPlan } from "./renew_plan.ts";
 
 /** The `--json` data of the dry run: the reasons, the list of changes (path, role, action), the notes. */
 export function renewDryRunData(plan: RenewPlan, o: RestartOptions) {
@@ -19,7 +13,7 @@ export function renewDryRunData(plan: RenewPlan, o: RestartOptions) {
     renew: plan.asked,
     ...(plan.window !== undefined ? { window: plan.window } : {}),
     reasons: plan.reasons,
-    changes: renewChanges(plan),
+    changes: pkiChanges(plan.pki),
     notes: plan.pki.notes,
     restart: !plan.nothingDue && !o["no-restart"],
   };
@@ -37,12 +31,7 @@ export function describeRenew(plan: RenewPlan, o: RestartOptions): string {
       : "";
     lines.push(`  ${r.name}: ${r.why}${r.planner ? ` (${r.planner})` : ""}${sans}`);
   }
-  const changes = renewChanges(plan);
-  lines.push(changes.length > 0 ? "Would write:" : "Would write nothing.");
-  for (const c of changes) lines.push(`  ${c.action.padEnd(9)} ${c.path}`);
-  if (changes.some((c) => c.action === "replace")) {
-    lines.push("(the replaced files kept under <pki-dir>/backup/<UTC time>/)");
-  }
+  lines.push(...changeLines(pkiChanges(plan.pki)));
   lines.push(restartLine(o));
   return lines.join("\n");
 }

@@ -1,7 +1,8 @@
 /**
  * `etcdup certs rotate-ca [--stage|--finish]`: replace the CA without downtime. Stage (clusters): trust a
  * new CA beside the current one. Switch: the new CA signs every leaf, both CAs trusted. Finish: drop the
- * old CA. Each step restarts etcd and waits for health.
+ * old CA. Each step restarts etcd and waits for health. The PKI is observed once, each phase planned from
+ * that (lib/pki/rotate.ts), and `--dry-run` prints the phase's plan instead of writing it.
  */
 import * as path from "node:path";
 import type { ContextOf, Options } from "../../specs/spec.ts";
@@ -11,13 +12,14 @@ import { removeOrphanTemps } from "../../host/file_writes.ts";
 import { STATE_DIR } from "../../host/state.ts";
 import { loadCaAt } from "../../pki/ca.ts";
 import type { CaSource } from "../../pki/export.ts";
-import { pendingRotation } from "../../pki/journal.ts";
+import { pendingRotation, rotationJournalPath } from "../../pki/journal.ts";
 import { readCaFlags } from "../../pki/observe.ts";
 import type { PkiPlan } from "../../pki/plan.ts";
 import { pendingCa, planRotation, planRotationFinish, planRotationStage } from "../../pki/rotate.ts";
 import { removeRotationJournal, writeRotationJournal } from "../../pki/write.ts";
 import { writeExport } from "./export.ts";
 import { putInPlace } from "./put.ts";
+import { changeLines, pkiChanges, restartLine } from "./pki_view.ts";
 import { observeTarget, resolveTarget } from "../../observe/certs.ts";
 import { baseRequest } from "./target.ts";
 
@@ -65,6 +67,37 @@ function describe(step: Step, exported?: string): { doing: string; next: string 
   }[step];
 }
 
+/**
+ * The dry run of `step`: the phase, every file written with its action, the CA export (stage) and the
+ * switch's record, the planner's notes, the restart; `exported` is where the export would go.
+ */
+function rotationDryRun(step: Step, plan: PkiPlan, o: Options<typeof rotateCaFlags>, exported?: string) {
+  const changes = plan.changed ? pkiChanges(plan) : [];
+  const { doing, next } = describe(step, exported);
+  const journal = step === "switch" && plan.changed ? rotationJournalPath(plan.paths) : undefined;
+  const text = [
+    `Would run the ${step} phase (${doing}):`,
+    ...plan.notes.map((n) => `  ${n}`),
+    ...changeLines(changes),
+    ...(exported ? [`Would export the new CA (cert and key, 0600) to ${exported}`] : []),
+    ...(journal ? [`The switch is recorded in ${journal} until every file is in place.`] : []),
+    ...(changes.length > 0 ? [restartLine(o)] : []),
+    `Next: ${next}`,
+  ];
+  return {
+    data: {
+      dryRun: true,
+      step,
+      changes,
+      notes: plan.notes,
+      exported,
+      journal,
+      restart: changes.length > 0 && !o["no-restart"],
+    },
+    text: text.join("\n"),
+  };
+}
+
 /** What a switch records before its first write: the CA file and CA key it puts in place. */
 function journalOf(plan: PkiPlan, startedAt: string): { startedAt: string; bundle: string; keyPem: string } {
   const content = (role: string) => plan.files.find((f) => f.role === role)!.content;
@@ -91,9 +124,15 @@ export async function run(ctx: ContextOf<typeof rotateCaFlags>): Promise<ExitCod
   } else if (step === "stage") {
     const staged = await planRotationStage(req, observed, given);
     plan = staged.plan;
-    if (staged.exportText && out) exported = writeExport(out, staged.exportText, options.force);
+    if (staged.exportText && out && options["dry-run"]) exported = out;
+    else if (staged.exportText && out) exported = writeExport(out, staged.exportText, options.force);
   } else {
     plan = await planRotation(req, observed, given);
+  }
+  if (options["dry-run"]) {
+    const data = rotationDryRun(step, plan, options, exported);
+    ctx.out.result(data.data, data.text);
+    return Exit.ok;
   }
   if (!plan.changed) {
     for (const n of plan.notes) ctx.out.info(n);
