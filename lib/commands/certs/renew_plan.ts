@@ -157,6 +157,38 @@ function sanChange(certPath: string, pki: PkiPlan, observed: ObservedPki): Renew
   return added.length + dropped.length > 0 ? { added, dropped } : undefined;
 }
 
+/**
+ * Why each certificate the plan reissues is: the leaves chosen and those the planner reissues unasked
+ * (SAN drift), then the client pairs; with the planner's note and the SANs gained or dropped.
+ */
+function reasonsOf(
+  pki: PkiPlan,
+  observed: ObservedPki,
+  t: Target,
+  c: { roles: Set<LeafRole>; clients: ClientPair[]; asked: string[]; due?: Map<string, string> },
+): RenewReason[] {
+  const rewritten = (certPath: string) => pki.files.some((f) => f.path === certPath && f.action !== "keep");
+  const whyOf = (name: string) =>
+    c.due?.get(name) ??
+      (c.asked.includes(name)
+        ? "named on the command line"
+        : c.roles.has(name as LeafRole)
+        ? "all of the layout's certificates"
+        : "not asked for, but it no longer fits (the planner's reason)");
+  const leaves = leafProfiles(t.layout, t.paths, t.memberName)
+    .filter((p) => c.roles.has(p.role) || rewritten(p.certPath));
+  return [
+    ...leaves.map((p) => ({ name: p.role as string, certPath: p.certPath })),
+    ...c.clients.map((pair) => ({ name: pair.name, certPath: pair.certPath })),
+  ].map(({ name, certPath }) => {
+    const planner = pki.notes.find((n) =>
+      n.startsWith(`reissued ${name}:`) || n === `reissued client ${name}`
+    );
+    const sans = sanChange(certPath, pki, observed);
+    return { name, why: whyOf(name), ...(planner ? { planner } : {}), ...(sans ? { sans } : {}) };
+  });
+}
+
 /** What the flags say beyond the names. */
 export interface RenewAsk {
   /** The certificates named on the command line. */
@@ -203,26 +235,7 @@ export async function planRenew(
     pki.notes.push(`reissued client ${pair.name}`);
     pki.changed = true;
   }
-  const rewritten = (certPath: string) => pki.files.some((f) => f.path === certPath && f.action !== "keep");
-  const whyOf = (name: string) =>
-    due?.why.get(name) ??
-      (asked.includes(name)
-        ? "named on the command line"
-        : roles.has(name as LeafRole)
-        ? "all of the layout's certificates"
-        : "not asked for, but it no longer fits (the planner's reason)");
-  const profiles = leafProfiles(t.layout, t.paths, t.memberName)
-    .filter((p) => roles.has(p.role) || rewritten(p.certPath));
-  const reasons: RenewReason[] = [
-    ...profiles.map((p) => ({ name: p.role as string, certPath: p.certPath })),
-    ...clients.map((c) => ({ name: c.name, certPath: c.certPath })),
-  ].map(({ name, certPath }) => {
-    const planner = pki.notes.find((n) =>
-      n.startsWith(`reissued ${name}:`) || n === `reissued client ${name}`
-    );
-    const sans = sanChange(certPath, pki, observed.pki);
-    return { name, why: whyOf(name), ...(planner ? { planner } : {}), ...(sans ? { sans } : {}) };
-  });
+  const reasons = reasonsOf(pki, observed.pki, t, { roles, clients, asked, due: due?.why });
   return {
     nothingDue: false,
     ...(due ? { window: o.window } : {}),
