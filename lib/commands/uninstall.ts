@@ -15,7 +15,6 @@ import type { uninstallFlags } from "../specs/uninstall.ts";
 import { Exit, type ExitCode } from "../errors.ts";
 import { STATE_FILE } from "../host/state.ts";
 import { DEFAULT_BACKUP_DIR } from "../plan/dirs.ts";
-import { listSnapshots } from "../backup/store.ts";
 import { hostOf, requireRoot } from "../daytwo/preconditions.ts";
 import { observeUninstall, readRecords } from "../observe/uninstall.ts";
 import { diffUninstall, uninstallWhere } from "../daytwo/uninstall_plan.ts";
@@ -32,7 +31,6 @@ export async function run(ctx: ContextOf<typeof uninstallFlags>): Promise<ExitCo
     host,
     records,
     uninstallWhere(records, DEFAULT_BACKUP_DIR),
-    listSnapshots,
   );
   const diff = diffUninstall(observed, options);
   const { plan, backups, service } = diff;

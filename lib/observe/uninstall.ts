@@ -12,6 +12,7 @@ import { currentFiles } from "../host/file_writes.ts";
 import { type InstallState, readRemains, readState, type Remains } from "../host/state.ts";
 import { serviceManager } from "../host/systemd.ts";
 import { pkiBackupDir } from "../pki/layout.ts";
+import { listSnapshots } from "../backup/store.ts";
 
 /** The records uninstall works from. */
 export interface UninstallRecords {
@@ -49,9 +50,6 @@ export interface UninstallWhere {
   pkiDirs: string[];
   backupDir: string;
 }
-
-/** Lists etcdup's snapshots in a backup dir (lib/backup/store.ts's listSnapshots: a flow, so it is passed in). */
-export type SnapshotLister = (host: HostRoot, dir: string) => { path: string }[];
 
 /** Reads the state record and the remains record. */
 export function readRecords(host: HostRoot): UninstallRecords {
@@ -99,7 +97,6 @@ export async function observeUninstall(
   host: HostRoot,
   records: UninstallRecords,
   where: UninstallWhere,
-  listSnapshots: SnapshotLister,
 ): Promise<UninstallObserved> {
   const pkiDirs = where.pkiDirs.map((dir) => ({
     dir,
