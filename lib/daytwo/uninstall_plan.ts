@@ -10,7 +10,7 @@
  */
 import type { InstallState, Remains } from "../host/state.ts";
 import type { OwnedFile } from "../files.ts";
-import type { UninstallObserved } from "../observe/uninstall.ts";
+import type { UninstallObserved } from "./uninstall_observed.ts";
 import { compareFiles, type DriftEntry } from "./drift.ts";
 import { pkiLeftovers } from "./pki_leftovers.ts";
 import { BACKUP_ROOT } from "./snapshot.ts";

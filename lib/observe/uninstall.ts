@@ -6,43 +6,13 @@
  * unit and the timers are active and enabled. lib/daytwo/uninstall_plan.ts decides from it alone.
  */
 import * as path from "node:path";
-import type { CurrentFile } from "../files.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { currentFiles } from "../host/file_writes.ts";
-import { type InstallState, readRemains, readState, type Remains } from "../host/state.ts";
+import { type InstallState, readRemains, readState } from "../host/state.ts";
 import { serviceManager } from "../host/systemd.ts";
 import { pkiBackupDir } from "../pki/layout.ts";
 import { listSnapshots } from "../backup/store.ts";
-
-/** The records uninstall works from. */
-export interface UninstallRecords {
-  state?: InstallState;
-  remains?: Remains;
-}
-
-/** One systemd unit as observed (under --root nothing runs: never active). */
-export interface UnitObserved {
-  name: string;
-  active: boolean;
-  enabled: boolean;
-}
-
-/** A timer of the installation, and the service it starts. */
-export interface TimerObserved extends UnitObserved {
-  service: { name: string; active: boolean };
-}
-
-/** Every host read uninstall's plan needs. Plain data. */
-export interface UninstallObserved extends UninstallRecords {
-  /** Each recorded file as it is now (undefined: missing or not a regular file). */
-  files: Record<string, CurrentFile | undefined>;
-  /** What is in each PKI dir the records name (see lib/daytwo/pki_leftovers.ts). */
-  pkiDirs: { dir: string; files: string[]; backups: string[] }[];
-  /** etcdup's snapshot files in the backup dir. */
-  backups: { dir: string; snapshots: string[] };
-  /** The installation's unit and timers, when a state record names them. */
-  service?: { unit: UnitObserved; timers: TimerObserved[]; live: boolean };
-}
+import type { TimerObserved, UninstallObserved, UninstallRecords } from "../daytwo/uninstall_observed.ts";
 
 /** What to look at, from the records (lib/daytwo/uninstall_plan.ts's footprint). */
 export interface UninstallWhere {

@@ -77,8 +77,9 @@ export const PLACES: Record<string, Layer> = {
   "lib/backup/marker.ts": "host",
   "lib/backup/observed.ts": "host",
   "lib/backup/retention.ts": "model",
-  // What an upgrade decides from, as observed (lib/observe/upgrade.ts fills it in).
+  // What an upgrade and an uninstall decide from, as observed (lib/observe/ fills it in).
   "lib/daytwo/upgrade_observed.ts": "host",
+  "lib/daytwo/uninstall_observed.ts": "host",
 
   "lib/install/": "flows",
   "lib/daytwo/": "flows",
