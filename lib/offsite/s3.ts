@@ -1,16 +1,20 @@
 /**
- * A small S3 client for snapshots: PutObject, multipart upload streamed from a file, HEAD, ListObjectsV2,
- * GetObject streamed to a file, DeleteObject(s). Requests go through the same HTTP clients as downloads
- * (Deno's `fetch`: proxies from the environment, `--s3-ca` added to the system roots, TLS always verified),
- * under connect/idle timeouts, and never follow redirects; each request is signed with SigV4 ({@link signRequest}) over a SHA-256 of its
- * payload, so a server that checks payload hashes (AWS does) rejects a corrupted body. Each request is retried on its own on 5xx, 429,
- * timeouts and dropped connections, so a failed part is sent again, not the whole upload.
+ * A small S3 client for snapshots: PutObject, uploads of files streamed from disk (one PutObject, multipart
+ * above 4 GiB), HEAD, ListObjectsV2, GetObject streamed to a file, DeleteObject(s). A file's bytes go
+ * through `node:http` with a real Content-Length (lib/release/streamed_request.ts: Deno's `fetch` would send
+ * them chunked, which S3 refuses, or need them in memory); every other request goes through the same Deno
+ * `fetch` clients as downloads, whose streamed answers are the measured path (issue 17). Both take the
+ * proxies of the environment, trust `--s3-ca` besides the runtime's roots (TLS always verified), run under
+ * connect/idle timeouts and never follow redirects. Each request is signed with SigV4 ({@link signRequest})
+ * over a SHA-256 of its payload, so a server that checks payload hashes (AWS does) rejects a corrupted body.
+ * Each request is retried on its own on 5xx, 429, timeouts and dropped connections, so a failed part is
+ * sent again, not the whole upload.
  *
  * Nothing secret reaches a message: errors carry the S3 error code and message, never a header, and every
  * text passes through the credentials' redactor.
  */
 import * as fs from "node:fs";
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { EtcdupError, Exit } from "../errors.ts";
 import {
   backoff,
@@ -21,7 +25,8 @@ import {
   isTlsError,
   retryableStatus,
 } from "../release/http.ts";
-import { collectGarbage } from "../host/memory.ts";
+import { type FileRange, streamedRequest } from "../release/streamed_request.ts";
+import { readMirrorCa } from "../release/mirror_ca.ts";
 import { redactor, type S3Credentials } from "./credentials.ts";
 import { displayUrl, objectUrl, type S3Location } from "./location.ts";
 import { signRequest } from "./sign.ts";
@@ -42,6 +47,8 @@ export interface S3ClientOptions {
   credentials: S3Credentials;
   /** Proxy environment, `--s3-ca` file, timeouts, retries, backoff (see {@link HttpOptions}). */
   http: Omit<HttpOptions, "caFlag">;
+  /** Files larger than this many bytes go multipart. Default {@link DEFAULT_MULTIPART_ABOVE}. */
+  multipartAbove?: number;
   /** Multipart part size in bytes (at least 5 MiB, S3's minimum). Default {@link DEFAULT_PART_SIZE}. */
   partSize?: number;
   /** Parts in flight at once. Default {@link DEFAULT_CONCURRENCY}. */
@@ -83,14 +90,21 @@ export interface DownloadResult {
 
 const MiB = 1024 * 1024;
 /**
- * Parts of S3's minimum size, one in flight: each part in flight costs about five times its size (our
- * buffer, the copy Deno's `fetch` makes of a body, the copies below it until the request ends), so 8 MiB
- * parts four at a time peaked near 200 MiB and one 5 MiB part keeps `backup --encrypt-to --upload` under
- * issue 17's 96 MiB. The cost: against s3rver on loopback about 20% slower than four 8 MiB parts (README
- * "offsite"); more on a link with a long round trip.
+ * One streamed PutObject up to 4 GiB, multipart above (S3's PutObject limit is 5 GiB). Streaming made the
+ * size cost no memory, so the shape is chosen on time and retries: one request is the fastest everywhere
+ * (no create and complete round trips; s3rver, like some small servers, joins parts in a second pass) and is
+ * checked by the whole object's MD5, while a dropped connection resends the whole object. etcd's backend
+ * quota is 2 GiB by default and 8 GiB at most suggested, so nearly every snapshot is one request; above
+ * 4 GiB a resend would cost too much, and parts are retried alone.
  */
-const DEFAULT_PART_SIZE = 5 * MiB;
-const DEFAULT_CONCURRENCY = 1;
+const DEFAULT_MULTIPART_ABOVE = 4 * 1024 * MiB;
+/**
+ * 64 MiB parts: a part's range is read twice (hashed, then sent), so it should fit the page cache of a small
+ * VM; 64 parts for a 4 GiB file keep the requests few. More than 10,000 parts grow it.
+ */
+const DEFAULT_PART_SIZE = 64 * MiB;
+/** Two parts in flight: one is hashed while another is sent; each costs a 1 MiB buffer and a connection. */
+const DEFAULT_CONCURRENCY = 2;
 const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 const META_SHA256 = "x-amz-meta-etcdup-sha256";
 /** S3 allows at most 10,000 parts per upload. */
@@ -103,6 +117,14 @@ interface Req {
   query?: Record<string, string>;
   headers?: Record<string, string>;
   body?: Uint8Array;
+  /** A body streamed from a file (see {@link streamedRequest}) instead of `body`. */
+  file?: FileRange;
+  /** The SHA-256 (hex) of `file`'s bytes, which the request is signed over. */
+  payloadSha256?: string;
+  /** Called before each attempt (a streamed body's hashes start again). */
+  onAttempt?: () => void;
+  /** Sees each chunk of a streamed body; may throw (an {@link EtcdupError} is not retried). */
+  onChunk?: (chunk: Uint8Array, last: boolean) => void;
   /** Words for messages: "upload of part 3", "listing". */
   what: string;
   /** Statuses that count as success. Default [200]. */
@@ -130,10 +152,12 @@ const header = (h: Res["headers"], name: string) => h[name];
 /** An S3 client bound to one bucket and prefix; close it when done. */
 export class S3Client {
   readonly location: S3Location;
+  readonly multipartAbove: number;
   readonly partSize: number;
   readonly concurrency: number;
   private readonly creds: S3Credentials;
   private readonly http: HttpClient;
+  private readonly extraCa?: string;
   private readonly redact: (s: string) => string;
   private readonly retries: number;
   private readonly backoffMs: number;
@@ -146,12 +170,14 @@ export class S3Client {
     this.creds = options.credentials;
     this.redact = redactor(options.credentials);
     this.partSize = Math.max(options.partSize ?? DEFAULT_PART_SIZE, 5 * MiB);
+    this.multipartAbove = Math.min(options.multipartAbove ?? DEFAULT_MULTIPART_ABOVE, 5 * 1024 * MiB);
     this.concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
     this.retries = options.http.retries ?? 5;
     this.backoffMs = options.http.backoffMs ?? 500;
     this.connectMs = options.http.connectTimeoutMs ?? 30_000;
     this.idleMs = options.http.idleTimeoutMs ?? 60_000;
     this.http = createHttpClient({ ...options.http, caFlag: "--s3-ca" });
+    this.extraCa = options.http.caFile ? readMirrorCa(options.http.caFile, "--s3-ca") : undefined;
   }
 
   /** Closes the connections; safe to call twice. */
@@ -247,46 +273,26 @@ export class S3Client {
    */
   private async send(req: Req): Promise<Res> {
     const url = objectUrl(this.location, req.key, req.query);
-    const payloadHash = req.body ? createHash("sha256").update(req.body).digest("hex") : EMPTY_SHA256;
+    const payloadHash = req.payloadSha256 ??
+      (req.body ? createHash("sha256").update(req.body).digest("hex") : EMPTY_SHA256);
     const ok = req.ok ?? [200];
     for (let failures = 0;; failures++) {
       let res: Res | undefined;
       let err: unknown;
       try {
-        const ac = new AbortController();
-        const waitMs = this.connectMs + this.idleMs;
-        const timer = setTimeout(() => ac.abort(new Error(`no response within ${waitMs} ms`)), waitMs);
-        let raw: Response;
-        try {
-          raw = await fetch(url, {
-            client: this.http.clientFor(url),
-            method: req.method,
-            redirect: "manual",
-            signal: ac.signal,
-            // Signed per attempt: the signature carries the time.
-            headers: await signRequest({
-              method: req.method,
-              url,
-              headers: { "accept-encoding": "identity", ...req.headers },
-              payloadHash,
-              credentials: this.creds,
-              region: this.location.region,
-            }),
-            body: req.body as BodyInit | undefined,
-          });
-        } finally {
-          clearTimeout(timer);
-        }
-        const streamIt = req.stream && ok.includes(raw.status);
-        const text = streamIt ? "" : await raw.text();
-        res = {
-          status: raw.status,
-          headers: Object.fromEntries(raw.headers.entries()),
-          text,
-          body: streamIt ? raw.body : undefined,
-          abort: (reason) => ac.abort(reason),
-        };
+        req.onAttempt?.();
+        // Signed per attempt: the signature carries the time.
+        const headers = await signRequest({
+          method: req.method,
+          url,
+          headers: { "accept-encoding": "identity", ...req.headers },
+          payloadHash,
+          credentials: this.creds,
+          region: this.location.region,
+        });
+        res = req.file ? await this.sendStreamed(req, url, headers) : await this.fetch(req, url, headers, ok);
       } catch (e) {
+        if (e instanceof EtcdupError) throw e;
         err = e;
       }
       if (res && ok.includes(res.status) && (!req.accept || req.accept(res.text))) return res;
@@ -327,6 +333,51 @@ export class S3Client {
     }
   }
 
+  /** One attempt through Deno's `fetch` (bodies in memory, and streamed answers). */
+  private async fetch(req: Req, url: URL, headers: Record<string, string>, ok: number[]): Promise<Res> {
+    const ac = new AbortController();
+    const waitMs = this.connectMs + this.idleMs;
+    const timer = setTimeout(() => ac.abort(new Error(`no response within ${waitMs} ms`)), waitMs);
+    let raw: Response;
+    try {
+      raw = await fetch(url, {
+        client: this.http.clientFor(url),
+        method: req.method,
+        redirect: "manual",
+        signal: ac.signal,
+        headers,
+        body: req.body as BodyInit | undefined,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+    const streamIt = req.stream && ok.includes(raw.status);
+    const text = streamIt ? "" : await raw.text();
+    return {
+      status: raw.status,
+      headers: Object.fromEntries(raw.headers.entries()),
+      text,
+      body: streamIt ? raw.body : undefined,
+      abort: (reason) => ac.abort(reason),
+    };
+  }
+
+  /** One attempt with the body streamed from a file (node:http, a real Content-Length). */
+  private async sendStreamed(req: Req, url: URL, headers: Record<string, string>): Promise<Res> {
+    const r = await streamedRequest({
+      method: req.method,
+      url,
+      headers,
+      body: req.file!,
+      env: this.http.options.env,
+      extraCa: this.extraCa,
+      connectTimeoutMs: this.connectMs,
+      idleTimeoutMs: this.idleMs,
+      onChunk: req.onChunk,
+    });
+    return { ...r, abort: () => {} };
+  }
+
   /** Stores small bytes as one object. */
   async putObject(key: string, body: Uint8Array, knownSha256?: string): Promise<UploadResult> {
     const sha256 = knownSha256 ?? createHash("sha256").update(body).digest("hex");
@@ -350,116 +401,131 @@ export class S3Client {
   }
 
   /**
-   * Uploads a file, streamed (see {@link uploadStream}); with `expectedSha256` (the digest the caller
-   * recorded) the object also carries it as `etcdup-sha256` metadata, and bytes that differ are never stored.
+   * Uploads a file, its body streamed from the file (see {@link streamedRequest}: memory stays flat
+   * whatever the size): up to {@link S3ClientOptions.multipartAbove} one PutObject, above it a multipart
+   * upload. Each request is signed over the SHA-256 of its payload, so the digest is needed first:
+   * `expectedSha256` (the digest the caller recorded) for a PutObject, else the file is hashed once before.
+   * With `expectedSha256` the object carries it as `etcdup-sha256` metadata, and bytes that differ are
+   * never stored: a PutObject hashes what it sends and stops before the last chunk on a mismatch, a
+   * multipart upload is never completed. The stored object is checked afterwards (see
+   * {@link UploadResult.verified}) against the MD5 of what was sent.
    */
   async uploadFile(key: string, file: string, expectedSha256?: string): Promise<UploadResult> {
-    const size = fs.statSync(file).size;
     const fd = fs.openSync(file, "r");
     try {
-      return await this.uploadStream(key, reusedReads(fd), { expectedSha256, sizeHint: size, source: file });
+      const size = fs.fstatSync(fd).size;
+      return size > this.multipartAbove
+        ? await this.putMultipart(key, file, fd, size, expectedSha256)
+        : await this.putFile(key, file, fd, size, expectedSha256);
+    } catch (err) {
+      throw err instanceof EtcdupError ? err : this.fail(
+        { method: "PUT", key, what: "upload" },
+        "s3-upload-failed",
+        `reading ${file}: ${(err as Error).message}`,
+        "Check the file and try again.",
+        Exit.failure,
+        err,
+      );
     } finally {
       fs.closeSync(fd);
     }
   }
 
   /**
-   * Uploads a byte stream: up to one part is one PutObject, more is a multipart upload whose parts are cut
-   * from the stream in order and sent `concurrency` at a time from a pool of reused buffers, so memory stays
-   * at `concurrency` parts whatever the size and the stream is pulled only as fast as parts are acknowledged
-   * (no copy on disk). A failed part is retried on its own; when the upload fails for good it is aborted so
-   * no orphan parts stay stored. With `expectedSha256` the bytes must match it before the object is
-   * completed (a file changed underneath is never stored as the snapshot) and, when known before the
-   * upload starts, it is stored as the object's `etcdup-sha256` metadata. The stored object is checked
-   * afterwards (see {@link UploadResult.verified}).
+   * One streamed PutObject of the whole file. The bytes are hashed (SHA-256 and MD5) as they go; the last
+   * chunk is held back unless the SHA-256 is the signed one, so a file that changed is never stored whole.
    */
-  async uploadStream(
+  private async putFile(
     key: string,
-    chunks: AsyncIterable<Uint8Array>,
-    opts: { expectedSha256?: string; sizeHint?: number; source?: string } = {},
+    file: string,
+    fd: number,
+    size: number,
+    expectedSha256?: string,
   ): Promise<UploadResult> {
-    const what = opts.source ?? this.url(key);
-    const partSize = opts.sizeHint
-      ? Math.max(this.partSize, Math.ceil(opts.sizeHint / MAX_PARTS / MiB) * MiB)
-      : this.partSize;
+    const sha256 = expectedSha256 ?? (await hashRange(fd, 0, size)).sha256;
+    if (size === 0) this.checkDigest(key, file, EMPTY_SHA256, sha256);
+    let sent = { sha: createHash("sha256"), md5: createHash("md5") };
+    let md5Hex = "";
+    const res = await this.send({
+      method: "PUT",
+      key,
+      file: { fd, start: 0, length: size },
+      payloadSha256: sha256,
+      what: "upload",
+      headers: { [META_SHA256]: sha256 },
+      onAttempt: () => void (sent = { sha: createHash("sha256"), md5: createHash("md5") }),
+      onChunk: (chunk, last) => {
+        sent.sha.update(chunk);
+        sent.md5.update(chunk);
+        if (!last) return;
+        this.checkDigest(key, file, sent.sha.digest("hex"), sha256);
+        md5Hex = sent.md5.digest("hex");
+      },
+    });
+    if (size === 0) md5Hex = createHash("md5").digest("hex");
+    const result = {
+      key,
+      url: this.url(key),
+      size,
+      sha256,
+      etag: unquote(header(res.headers, "etag") ?? ""),
+      parts: 1,
+      verified: "md5" as const,
+    };
+    return await this.verify(result, md5Hex);
+  }
+
+  /**
+   * A multipart upload of the file: each part's range is hashed first (its SHA-256 signs it, its MD5 is
+   * `Content-MD5`; the whole file's digests grow on the way), then streamed from the file; a part sent
+   * while the next is hashed, `concurrency` in flight. A failed part is retried on its own; when the upload
+   * fails for good it is aborted so no orphan parts stay stored; a whole-file SHA-256 other than
+   * `expectedSha256` is never completed.
+   */
+  private async putMultipart(
+    key: string,
+    file: string,
+    fd: number,
+    size: number,
+    expectedSha256?: string,
+  ): Promise<UploadResult> {
+    const partSize = Math.max(this.partSize, Math.ceil(size / MAX_PARTS / MiB) * MiB);
     const whole = createHash("sha256");
     const wholeMd5 = createHash("md5");
     const partMd5s: Buffer[] = [];
     const parts: { number: number; etag: string }[] = [];
-    // Buffers are created up to `concurrency` and reused once the server has acknowledged the part they held.
-    const pool: Buffer[] = [];
-    let created = 0;
     const inFlight = new Set<Promise<void>>();
     let failure: { err: unknown } | undefined;
-    let uploadId: string | undefined;
-    let size = 0;
-
-    const take = async (): Promise<Buffer> => {
-      if (pool.length === 0 && created < this.concurrency) {
-        created++;
-        return Buffer.allocUnsafe(partSize);
-      }
-      while (pool.length === 0) await Promise.race(inFlight);
-      return pool.pop()!;
-    };
-    const sendPart = async (full: Buffer, len: number) => {
-      const buf = full.subarray(0, len);
-      uploadId ??= await this.startMultipart(key, opts.expectedSha256);
-      const digest = md5(buf);
-      partMd5s.push(digest);
-      const n = partMd5s.length;
-      const sent: Promise<void> = this.send({
-        method: "PUT",
-        key,
-        query: { partNumber: String(n), uploadId },
-        body: buf,
-        what: `upload of part ${n}`,
-        headers: { "content-md5": digest.toString("base64") },
-      }).then(
-        (res) =>
-          void (parts[n - 1] = {
-            number: n,
-            etag: header(res.headers, "etag") ?? `"${digest.toString("hex")}"`,
-          }),
-        (err) => void (failure ??= { err }),
-      ).finally(() => {
-        inFlight.delete(sent);
-        pool.push(full);
-        // Deno's fetch sent a copy of the part: free it now, not when V8's external-memory limit is reached.
-        collectGarbage();
-      });
-      inFlight.add(sent);
-    };
-
+    const uploadId = await this.startMultipart(key, expectedSha256);
     try {
-      let cur = await take();
-      let used = 0;
-      for await (const chunk of chunks) {
-        whole.update(chunk);
-        wholeMd5.update(chunk);
-        size += chunk.length;
-        for (let at = 0; at < chunk.length;) {
-          if (used === partSize) {
-            await sendPart(cur, used);
-            if (failure) throw failure.err;
-            cur = await take();
-            used = 0;
-          }
-          const n = Math.min(partSize - used, chunk.length - at);
-          cur.set(chunk.subarray(at, at + n), used);
-          used += n;
-          at += n;
-        }
+      for (let start = 0, n = 1; start < size; start += partSize, n++) {
+        const length = Math.min(partSize, size - start);
+        const digest = await hashRange(fd, start, length, [whole, wholeMd5]);
+        partMd5s.push(digest.md5);
+        while (inFlight.size >= this.concurrency) await Promise.race(inFlight);
+        if (failure) throw failure.err;
+        const sent: Promise<void> = this.send({
+          method: "PUT",
+          key,
+          query: { partNumber: String(n), uploadId },
+          file: { fd, start, length },
+          payloadSha256: digest.sha256,
+          what: `upload of part ${n}`,
+          headers: { "content-md5": digest.md5.toString("base64") },
+        }).then(
+          (res) =>
+            void (parts[n - 1] = {
+              number: n,
+              etag: header(res.headers, "etag") ?? `"${digest.md5.toString("hex")}"`,
+            }),
+          (err) => void (failure ??= { err }),
+        ).finally(() => inFlight.delete(sent));
+        inFlight.add(sent);
       }
-      const sha256 = whole.digest("hex");
-      this.checkDigest(key, what, sha256, opts.expectedSha256);
-      if (uploadId === undefined) {
-        const body = cur.subarray(0, used);
-        return await this.putObject(key, body, sha256);
-      }
-      await sendPart(cur, used);
       await Promise.all(inFlight);
       if (failure) throw failure.err;
+      const sha256 = whole.digest("hex");
+      this.checkDigest(key, file, sha256, expectedSha256);
       const done = await this.send({
         method: "POST",
         key,
@@ -485,23 +551,14 @@ export class S3Client {
       );
     } catch (err) {
       await Promise.all(inFlight);
-      if (uploadId !== undefined) {
-        await this.send({
-          method: "DELETE",
-          key,
-          query: { uploadId },
-          what: "abort of the multipart upload",
-          ok: [204, 200, 404],
-        }).catch(() => {});
-      }
-      throw err instanceof EtcdupError ? err : this.fail(
-        { method: "PUT", key, what: "upload" },
-        "s3-upload-failed",
-        `reading ${what}: ${(err as Error).message}`,
-        "Check the file and try again.",
-        Exit.failure,
-        err,
-      );
+      await this.send({
+        method: "DELETE",
+        key,
+        query: { uploadId },
+        what: "abort of the multipart upload",
+        ok: [204, 200, 404],
+      }).catch(() => {});
+      throw err;
     }
   }
 
@@ -729,17 +786,27 @@ function unquote(etag: string): string {
 }
 
 /**
- * A file's bytes as 1 MiB reads into one reused buffer: each chunk is valid until the next is asked for,
- * which is how {@link S3Client.uploadStream} consumes them (hashed and copied into a part at once). A fresh
- * buffer per read would be garbage V8 frees late (issue 17).
+ * SHA-256 and MD5 of `length` bytes of `fd` from `start`, read 1 MiB at a time into one reused buffer (a
+ * fresh buffer per read would be garbage V8 frees late, issue 17); `also` are fed the same bytes.
  */
-async function* reusedReads(fd: number): AsyncGenerator<Uint8Array> {
-  const buf = Buffer.allocUnsafe(MiB);
-  for (;;) {
+async function hashRange(
+  fd: number,
+  start: number,
+  length: number,
+  also: Hash[] = [],
+): Promise<{ sha256: string; md5: Buffer }> {
+  const sha = createHash("sha256");
+  const md = createHash("md5");
+  const buf = Buffer.allocUnsafe(Math.min(MiB, Math.max(length, 1)));
+  for (let at = 0; at < length;) {
+    const want = Math.min(buf.length, length - at);
     const n = await new Promise<number>((resolve, reject) =>
-      fs.read(fd, buf, 0, buf.length, null, (err, read) => err ? reject(err) : resolve(read))
+      fs.read(fd, buf, 0, want, start + at, (err, read) => err ? reject(err) : resolve(read))
     );
-    if (n === 0) return;
-    yield buf.subarray(0, n);
+    if (n === 0) throw new Error(`the file ended at byte ${start + at}, before the ${start + length} it had`);
+    const chunk = buf.subarray(0, n);
+    for (const h of [sha, md, ...also]) h.update(chunk);
+    at += n;
   }
+  return { sha256: sha.digest("hex"), md5: md.digest() };
 }

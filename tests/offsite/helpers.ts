@@ -14,11 +14,23 @@ import { EtcdupError } from "../../lib/errors.ts";
 
 export const MiB = 1024 * 1024;
 
-/** A client for `s3://BUCKET/PREFIX` at `endpoint` (the server itself or a proxy in front of it). */
+/**
+ * A client for `s3://BUCKET/PREFIX` at `endpoint` (the server itself or a proxy in front of it). Files over
+ * 5 MiB go multipart in 5 MiB parts unless `multipartAbove` says otherwise, so the multipart path is
+ * tested on small files.
+ */
 export function testClient(
   s3: TestS3,
   url: string,
-  opts: { endpoint?: string; partSize?: number; retries?: number; credentials?: Partial<S3Credentials> } = {},
+  opts: {
+    endpoint?: string;
+    partSize?: number;
+    multipartAbove?: number;
+    retries?: number;
+    credentials?: Partial<S3Credentials>;
+    env?: Record<string, string>;
+    caFile?: string;
+  } = {},
 ): S3Client {
   return new S3Client({
     location: resolveLocation({ url, endpoint: opts.endpoint ?? s3.endpoint, region: "us-east-1" }),
@@ -29,13 +41,16 @@ export function testClient(
       ...opts.credentials,
     },
     http: {
-      env: {},
+      env: opts.env ?? {},
+      caFile: opts.caFile,
       retries: opts.retries ?? 3,
       backoffMs: 20,
       connectTimeoutMs: 2000,
       idleTimeoutMs: 10_000,
     },
     partSize: opts.partSize ?? 5 * MiB,
+    multipartAbove: opts.multipartAbove ?? 5 * MiB,
+    concurrency: 1,
   });
 }
 

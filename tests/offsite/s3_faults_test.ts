@@ -53,6 +53,24 @@ Deno.test("a connection dropped in the middle of a part is retried for that part
   });
 });
 
+Deno.test("a file streamed as one PutObject: a connection dropped mid-body sends the object again, whole", async () => {
+  await withProxy(async (s3, proxy, tmp) => {
+    const file = path.join(tmp, "snap");
+    const sha = randomFile(file, 12 * MiB + 7);
+    const client = testClient(s3, "s3://snaps/", { endpoint: proxy.url, multipartAbove: 1024 * MiB });
+    try {
+      proxy.dropAfter(5 * MiB);
+      const r = await client.uploadFile("one.db.age", file, sha);
+      assert.equal(proxy.faults, 1, "the drop happened");
+      assert.deepEqual([r.parts, r.verified, r.size, r.sha256], [1, "md5", 12 * MiB + 7, sha]);
+      await rclone(s3, tmp, ["copyto", "T:snaps/one.db.age", path.join(tmp, "back")]);
+      assert.equal(fileSha256(path.join(tmp, "back")), sha);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
 Deno.test("500s then recovery: a single PUT and a multipart upload both succeed after retries", async () => {
   await withProxy(async (s3, proxy, tmp) => {
     const small = path.join(tmp, "small");
@@ -159,6 +177,7 @@ Deno.test("a download cut off in the middle resumes with Range and yields the wh
 Deno.test("requests go through the proxy of the environment (HTTP_PROXY), as downloads do", async () => {
   const s3 = await startS3rver(["snaps"]);
   const proxy = await startConnectProxy();
+  const dir = await Deno.makeTempDir({ prefix: "etcdup-offsite-proxy-" });
   try {
     const client = new S3Client({
       location: resolveLocation({ url: "s3://snaps/", endpoint: s3.endpoint }),
@@ -168,12 +187,19 @@ Deno.test("requests go through the proxy of the environment (HTTP_PROXY), as dow
     try {
       await client.putObject("via-proxy.db", new Uint8Array([7]));
       assert.deepEqual([...new Set(proxy.connects)], [`127.0.0.1:${s3.port}`]);
+      proxy.connects.length = 0;
+      const file = path.join(dir, "snap");
+      const sha = randomFile(file, 3 * MiB);
+      const r = await client.uploadFile("streamed-via-proxy.db", file, sha);
+      assert.deepEqual([r.parts, r.verified], [1, "md5"]);
+      assert.deepEqual([...new Set(proxy.connects)], [`127.0.0.1:${s3.port}`], "the streamed PUT too");
     } finally {
       await client.close();
     }
   } finally {
     await proxy.close();
     await s3.stop();
+    await Deno.remove(dir, { recursive: true });
   }
 });
 
@@ -194,7 +220,10 @@ Deno.test("a part that fails for good fails the whole upload with exit 5 and com
   });
 });
 
-Deno.test("an HTTPS endpoint with a private CA: untrusted without --s3-ca (exit 5, no retry), trusted with it", async () => {
+/** s3rver behind a TLS front with a private CA's certificate for 127.0.0.1; `fn` gets its endpoint and CA file. */
+async function withTlsFront(
+  fn: (s3: TestS3, endpoint: string, caFile: string, dir: string) => Promise<void>,
+) {
   const s3 = await startS3rver(["snaps"]);
   const pki = await makeTestPki();
   const dir = await Deno.makeTempDir({ prefix: "etcdup-offsite-tls-" });
@@ -212,33 +241,83 @@ Deno.test("an HTTPS endpoint with a private CA: untrusted without --s3-ca (exit 
   const endpoint = `https://127.0.0.1:${(front.address() as net.AddressInfo).port}`;
   const caFile = path.join(dir, "ca.pem");
   fs.writeFileSync(caFile, pki.caPem);
-  const open = (ca?: string) =>
-    new S3Client({
-      location: resolveLocation({ url: "s3://snaps/", endpoint }),
-      credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, source: "test" },
-      http: { env: {}, caFile: ca, retries: 3, backoffMs: 2000 },
-    });
   try {
-    const untrusted = open();
-    try {
-      const started = Date.now();
-      const err = await etcdupError(() => untrusted.putObject("tls.db", new Uint8Array([1])));
-      assert.deepEqual([err.code, err.exit], ["s3-tls-verify-failed", Exit.network]);
-      assert.match(err.hint ?? "", /--s3-ca/);
-      assert.ok(Date.now() - started < 2000, "a certificate problem is not retried");
-    } finally {
-      await untrusted.close();
-    }
-    const trusted = open(caFile);
-    try {
-      assert.equal((await trusted.putObject("tls.db", new Uint8Array([1]))).verified, "md5");
-    } finally {
-      await trusted.close();
-    }
+    await fn(s3, endpoint, caFile, dir);
   } finally {
     for (const s of sockets) s.destroy();
     await new Promise<void>((resolve) => front.close(() => resolve()));
     await s3.stop();
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+Deno.test("an HTTPS endpoint with a private CA: untrusted without --s3-ca (exit 5, no retry), trusted with it", async () => {
+  await withTlsFront(async (s3, endpoint, caFile, dir) => {
+    const open = (ca?: string) =>
+      new S3Client({
+        location: resolveLocation({ url: "s3://snaps/", endpoint }),
+        credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, source: "test" },
+        http: { env: {}, caFile: ca, retries: 3, backoffMs: 2000 },
+      });
+    const file = path.join(dir, "snap");
+    const sha = randomFile(file, 2 * MiB);
+    const untrusted = open();
+    try {
+      for (
+        const attempt of [
+          () => untrusted.putObject("tls.db", new Uint8Array([1])),
+          () => untrusted.uploadFile("tls2.db", file, sha),
+        ]
+      ) {
+        const started = Date.now();
+        const err = await etcdupError(attempt);
+        assert.deepEqual([err.code, err.exit], ["s3-tls-verify-failed", Exit.network]);
+        assert.match(err.hint ?? "", /--s3-ca/);
+        assert.ok(Date.now() - started < 2000, "a certificate problem is not retried");
+      }
+    } finally {
+      await untrusted.close();
+    }
+    const trusted = open(caFile);
+    try {
+      assert.equal((await trusted.putObject("tls.db", new Uint8Array([1]))).verified, "md5");
+      const r = await trusted.uploadFile("tls2.db", file, sha);
+      assert.deepEqual([r.parts, r.verified], [1, "md5"], "the streamed PUT trusts --s3-ca too");
+    } finally {
+      await trusted.close();
+    }
+  });
+});
+
+Deno.test("HTTPS through HTTPS_PROXY: a CONNECT tunnel for the streamed upload and the other requests, --s3-ca trusted", async () => {
+  await withTlsFront(async (s3, endpoint, caFile, dir) => {
+    const proxy = await startConnectProxy();
+    const file = path.join(dir, "snap");
+    const sha = randomFile(file, 6 * MiB + 3);
+    const port = new URL(endpoint).port;
+    const client = testClient(s3, "s3://snaps/", {
+      endpoint,
+      caFile,
+      env: { HTTPS_PROXY: proxy.url, NO_PROXY: "localhost" },
+      multipartAbove: 5 * MiB,
+    });
+    try {
+      const r = await client.uploadFile("tunnel.db", file, sha);
+      assert.deepEqual([r.parts, r.verified, r.sha256], [2, "md5", sha]);
+      assert.deepEqual([...new Set(proxy.connects)], [`127.0.0.1:${port}`]);
+      const streamed = proxy.connects.length;
+      // each part on its own tunnel; fetch keeps one alive for create, complete and HEAD
+      assert.ok(streamed >= 3, `${streamed} tunnels for two parts and the other requests`);
+      const small = path.join(dir, "small");
+      const smallSha = randomFile(small, MiB + 1);
+      const one = await client.uploadFile("tunnel1.db", small, smallSha);
+      assert.deepEqual([one.parts, one.verified], [1, "md5"], "one streamed PutObject through the tunnel");
+      assert.ok(proxy.connects.length > streamed);
+      await rclone(s3, dir, ["copyto", "T:snaps/tunnel.db", path.join(dir, "back")]);
+      assert.equal(fileSha256(path.join(dir, "back")), sha);
+    } finally {
+      await client.close();
+      await proxy.close();
+    }
+  });
 });
