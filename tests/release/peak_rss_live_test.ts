@@ -11,29 +11,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { RSS_TARGET_MIB } from "../../bench/support/report.ts";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
-import { execOk } from "../support/exec.ts";
+import { fill, FILL_MIB } from "../support/live_fill.ts";
 import { etcdupPeakMiB, installedRoot, lowerOfTwo, skipWithoutGnuTime } from "../support/peak_rss.ts";
-import { type LocalCluster, startLocalCluster } from "../cluster/local_cluster.ts";
+import { startLocalCluster } from "../cluster/local_cluster.ts";
 import { BACKUP_DIR, backupTree } from "../backup/snapshots.ts";
 import { inTempDir } from "./helpers.ts";
-
-/** Live data written before the runs: enough that a whole-file read or buffer would show. */
-const FILL_MIB = 48;
-
-/** Writes {@link FILL_MIB} distinct keys of 1 MiB of random text (under etcd's 1.5 MiB request limit). */
-async function fill(c: LocalCluster): Promise<void> {
-  const m = c.members[0];
-  const etcdctl = [
-    c.etcdctlBin,
-    `--endpoints=${m.clientUrl}`,
-    `--cacert=${c.tls.caFile}`,
-    `--cert=${c.tls.certFile}`,
-    `--key=${c.tls.keyFile}`,
-  ].join(" ");
-  const loop = `i=0; while [ $i -lt ${FILL_MIB} ]; do head -c 786432 /dev/urandom | base64 -w0 | ` +
-    `${etcdctl} put fill/$i >/dev/null || exit 1; i=$((i+1)); done`;
-  await execOk(["sh", "-c", loop], { timeoutMs: 120_000 });
-}
 
 Deno.test(`backup, maintain and restore beside a live etcd peak under ${RSS_TARGET_MIB} MiB`, async () => {
   if (skipWithoutGnuTime()) return;
