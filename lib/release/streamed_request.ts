@@ -76,7 +76,9 @@ export async function streamedRequest(r: StreamedRequest): Promise<StreamedRespo
     ...(socket ? { createConnection: () => socket } : {}),
   };
   return await new Promise<StreamedResponse>((resolve, reject) => {
+    let answered = false;
     const req = (https_ ? https : http).request(options, (res) => {
+      answered = true;
       const parts: Buffer[] = [];
       res.on("data", (c: Buffer) => parts.push(c));
       res.on("error", reject);
@@ -98,7 +100,8 @@ export async function streamedRequest(r: StreamedRequest): Promise<StreamedRespo
       req.setTimeout(r.connectTimeoutMs);
       s.once("connect", () => req.setTimeout(r.idleTimeoutMs));
     });
-    writeBody(req, r).then(() => req.end(), fail);
+    // A server may answer (a 403, a 400) before the body is in and close: its answer counts, not the write.
+    writeBody(req, r).then(() => req.end(), (err) => answered ? undefined : fail(err));
   });
 }
 
