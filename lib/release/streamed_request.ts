@@ -6,7 +6,7 @@
  * previous one, so memory is flat whatever the size.
  *
  * The route is the one `fetch` takes (lib/release/http.ts {@link proxyFor}): direct, or through the proxy
- * the environment names, as a CONNECT tunnel for both schemes (as Deno's proxied client does); an extra CA
+ * the environment names (https in a CONNECT tunnel, http in absolute form, as Deno's client does); an extra CA
  * (`--s3-ca`) is trusted besides the runtime's roots (`tls.rootCertificates`); TLS is always verified.
  * Connect and idle timeouts bound every phase; redirects are never followed (a 3xx is just an answer).
  */
@@ -59,25 +59,32 @@ export async function streamedRequest(r: StreamedRequest): Promise<StreamedRespo
   const port = Number(r.url.port || (https_ ? 443 : 80));
   const host = r.url.hostname.replace(/^\[|\]$/g, "");
   const ca = r.extraCa ? [...tls.rootCertificates, r.extraCa] : undefined;
-  const proxy = proxyFor(r.url, r.env);
+  const headers: Record<string, string> = { ...r.headers, "content-length": String(r.body.length) };
+  const proxyUrl = proxyFor(r.url, r.env);
+  const proxy = proxyUrl === undefined ? undefined : new URL(proxyUrl);
   let socket: net.Socket | undefined;
-  if (proxy !== undefined) {
-    socket = await tunnel(new URL(proxy), `${r.url.hostname}:${port}`, r);
-    if (https_) socket = tls.connect({ socket, servername: isIp(host) ? undefined : host, ca });
+  // https: a CONNECT tunnel, TLS inside it; http: the request in absolute form to the proxy, as fetch does.
+  let via = { tls: https_, host, port, path: r.url.pathname + r.url.search };
+  if (proxy !== undefined && https_) {
+    socket = await tunnel(proxy, `${r.url.hostname}:${port}`, r);
+    socket = tls.connect({ socket, servername: isIp(host) ? undefined : host, ca });
+  } else if (proxy !== undefined) {
+    via = { ...proxyRoute(proxy), path: r.url.href };
+    Object.assign(headers, { host: r.url.host }, proxyAuth(proxy));
   }
   const options: https.RequestOptions = {
     method: r.method,
-    host,
-    port,
-    path: r.url.pathname + r.url.search,
-    headers: { ...r.headers, "content-length": String(r.body.length) },
+    host: via.host,
+    port: via.port,
+    path: via.path,
+    headers,
     agent: false,
     ca,
     ...(socket ? { createConnection: () => socket } : {}),
   };
   return await new Promise<StreamedResponse>((resolve, reject) => {
     let answered = false;
-    const req = (https_ ? https : http).request(options, (res) => {
+    const req = (via.tls ? https : http).request(options, (res) => {
       answered = true;
       const parts: Buffer[] = [];
       res.on("data", (c: Buffer) => parts.push(c));
@@ -125,20 +132,33 @@ async function writeBody(req: http.ClientRequest, r: StreamedRequest): Promise<v
   }
 }
 
-/** A CONNECT tunnel through `proxy` (credentials from its URL) to `target` (`host:port`), under the timeouts. */
+/** Where a proxy listens: scheme, host (bare, for IPv6 too) and port. */
+function proxyRoute(proxy: URL): { tls: boolean; host: string; port: number } {
+  const secure = proxy.protocol === "https:";
+  return {
+    tls: secure,
+    host: proxy.hostname.replace(/^\[|\]$/g, ""),
+    port: Number(proxy.port || (secure ? 443 : 80)),
+  };
+}
+
+/** The proxy's credentials from its URL, as a Proxy-Authorization header (none without a user). */
+function proxyAuth(proxy: URL): Record<string, string> {
+  if (!proxy.username) return {};
+  const user = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+  return { "proxy-authorization": `Basic ${Buffer.from(user).toString("base64")}` };
+}
+
+/** A CONNECT tunnel through `proxy` to `target` (`host:port`), under the connect and idle timeouts. */
 function tunnel(proxy: URL, target: string, r: StreamedRequest): Promise<net.Socket> {
-  const headers: Record<string, string> = { host: target };
-  if (proxy.username) {
-    const user = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
-    headers["proxy-authorization"] = `Basic ${Buffer.from(user).toString("base64")}`;
-  }
+  const route = proxyRoute(proxy);
   return new Promise((resolve, reject) => {
-    const req = (proxy.protocol === "https:" ? https : http).request({
-      host: proxy.hostname.replace(/^\[|\]$/g, ""),
-      port: Number(proxy.port || (proxy.protocol === "https:" ? 443 : 80)),
+    const req = (route.tls ? https : http).request({
+      host: route.host,
+      port: route.port,
       method: "CONNECT",
       path: target,
-      headers,
+      headers: { host: target, ...proxyAuth(proxy) },
       agent: false,
       timeout: r.connectTimeoutMs + r.idleTimeoutMs,
     });
