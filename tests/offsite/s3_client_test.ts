@@ -60,6 +60,25 @@ Deno.test("a multipart upload streamed from a file is stored whole: rclone lists
   });
 });
 
+Deno.test("files up to the multipart cutoff go as one streamed PutObject: empty, 1 MiB + 1, 12 MiB; rclone reads them back", async () => {
+  await withServer(async (s3, tmp) => {
+    const client = testClient(s3, "s3://snaps/", { multipartAbove: 64 * MiB });
+    try {
+      for (const size of [0, MiB + 1, 12 * MiB]) {
+        const file = path.join(tmp, `f${size}`);
+        const sha = randomFile(file, size);
+        const r = await client.uploadFile(`one/f${size}.db`, file, size === MiB + 1 ? undefined : sha);
+        assert.deepEqual([r.parts, r.size, r.sha256, r.verified], [1, size, sha, "md5"]);
+        assert.equal((await client.head(`one/f${size}.db`))?.sha256, sha, "the digest travels as metadata");
+        await rclone(s3, tmp, ["copyto", `T:snaps/one/f${size}.db`, path.join(tmp, `back${size}`)]);
+        assert.equal(fileSha256(path.join(tmp, `back${size}`)), sha);
+      }
+    } finally {
+      await client.close();
+    }
+  });
+});
+
 Deno.test("small objects: put, list across pages in key order, delete one and a batch", async () => {
   await withServer(async (s3, tmp) => {
     const client = testClient(s3, "s3://snaps/p/");
