@@ -1,6 +1,6 @@
 /**
  * Encrypt + upload of a snapshot-sized file to S3 on loopback (s3rver): etcdup's streaming age encryption
- * and verified multipart upload against `age -r` + `rclone copyto` (baseline/encrypt_upload.sh). Both
+ * and verified streamed upload (one PutObject up to 4 GiB) against `age -r` + `rclone copyto` (baseline/encrypt_upload.sh). Both
  * sides run as subprocesses against the same server, so wall time and peak RSS are comparable; a file 4x
  * larger shows whether RSS stays flat.
  */
@@ -49,7 +49,7 @@ function measure(
 /** The offsite bench. */
 export const offsiteBench: Bench = {
   name: "offsite",
-  title: "age encrypt + S3 multipart upload to s3rver on loopback vs age -r + rclone copyto",
+  title: "age encrypt + streamed S3 upload to s3rver on loopback vs age -r + rclone copyto",
   async run(ctx) {
     const s3 = await startS3rver(["bench"]);
     const dir = path.join(ctx.workDir, "offsite");

@@ -1,7 +1,7 @@
 /**
  * The etcdup side of the offsite bench, run as its own process (like the CLI): age-encrypts FILE to
- * RECIPIENT into WORK_DIR (streamed), then uploads the ciphertext to s3://BUCKET/KEY at ENDPOINT (multipart,
- * verified), with the credentials of AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, and removes the ciphertext.
+ * RECIPIENT into WORK_DIR (streamed), then uploads the ciphertext to s3://BUCKET/KEY at ENDPOINT (streamed
+ * from the file, one PutObject up to 4 GiB, verified), with the credentials of AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, and removes the ciphertext.
  *
  * Usage: deno run <runtime permissions> bench/drivers/offsite.ts ENDPOINT BUCKET KEY FILE RECIPIENT WORK_DIR
  */

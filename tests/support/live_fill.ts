@@ -1,6 +1,6 @@
 /**
  * Live data for the memory tests that run beside a real loopback etcd (tests/release/peak_rss_live_test.ts,
- * tests/offsite/peak_rss_live_upload_test.ts): enough that a whole-file read or a buffered stream would show.
+ * tests/offsite/peak_live_test.ts): enough that a whole-file read or a buffered stream would show.
  */
 import { execOk } from "./exec.ts";
 import type { LocalCluster } from "../cluster/local_cluster.ts";

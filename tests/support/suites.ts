@@ -126,7 +126,7 @@ export const E2E: readonly string[] = [
   "tests/monitor/monitoring_test.ts",
   "tests/offsite/flat_memory_test.ts",
   "tests/offsite/leader_upload_test.ts",
-  "tests/offsite/peak_rss_live_upload_test.ts",
+  "tests/offsite/peak_live_test.ts",
   "tests/offsite/real_snapshot_test.ts",
   "tests/offsite/restore_age_root_test.ts",
   "tests/offsite/restore_source_test.ts",
