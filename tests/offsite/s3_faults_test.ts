@@ -151,6 +151,38 @@ Deno.test("a server that is down fails with exit 5 naming the object, without th
   }
 });
 
+Deno.test("a server that takes the streamed body but never answers: the idle timeout ends each attempt, exit 5", async () => {
+  const sockets = new Set<net.Socket>();
+  const silent = net.createServer((s) => {
+    sockets.add(s);
+    s.on("error", () => {});
+    s.resume(); // reads everything, answers nothing
+  });
+  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", () => resolve()));
+  const endpoint = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+  const tmp = await Deno.makeTempDir({ prefix: "etcdup-offsite-silent-" });
+  const client = new S3Client({
+    location: resolveLocation({ url: "s3://snaps/", endpoint }),
+    credentials: { accessKeyId: "AK", secretAccessKey: SECRET, source: "test" },
+    http: { env: {}, retries: 1, backoffMs: 10, connectTimeoutMs: 1000, idleTimeoutMs: 300 },
+  });
+  try {
+    const file = path.join(tmp, "snap");
+    const sha = randomFile(file, 2 * MiB);
+    const started = Date.now();
+    const err = await etcdupError(() => client.uploadFile("silent.db", file, sha));
+    assert.deepEqual([err.code, err.exit], ["s3-unreachable", Exit.network]);
+    assert.match(err.message, /no progress for 300 ms.*after 2 attempts/);
+    assert.ok(Date.now() - started < 5000, "bounded by the idle timeout, not a hang");
+    assert.ok(!JSON.stringify(err.toJSON()).includes(SECRET));
+  } finally {
+    await client.close();
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
 Deno.test("a download cut off in the middle resumes with Range and yields the whole object", async () => {
   await withProxy(async (s3, proxy, tmp) => {
     const file = path.join(tmp, "snap");
