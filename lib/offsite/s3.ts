@@ -100,7 +100,7 @@ const MiB = 1024 * 1024;
 const DEFAULT_MULTIPART_ABOVE = 4 * 1024 * MiB;
 /**
  * 64 MiB parts: a part's range is read twice (hashed, then sent), so it should fit the page cache of a small
- * VM; 64 parts for a 4 GiB file keep the requests few. More than 10,000 parts grow it.
+ * VM; 65-128 parts for a 4-8 GiB snapshot keep the requests few. More than 10,000 parts grow it.
  */
 const DEFAULT_PART_SIZE = 64 * MiB;
 /** Two parts in flight: one is hashed while another is sent; each costs a 1 MiB buffer and a connection. */
