@@ -135,6 +135,16 @@ interface Req {
   accept?: (text: string) => boolean;
 }
 
+/** A file being uploaded: the object's key, the file's path (for messages), its open fd and size. */
+interface FileUpload {
+  key: string;
+  file: string;
+  fd: number;
+  size: number;
+  /** The digest the caller recorded, if any. */
+  expectedSha256?: string;
+}
+
 /** A response whose body was read (or is left to stream, when the request asked). */
 interface Res {
   status: number;
@@ -414,9 +424,8 @@ export class S3Client {
     const fd = fs.openSync(file, "r");
     try {
       const size = fs.fstatSync(fd).size;
-      return size > this.multipartAbove
-        ? await this.putMultipart(key, file, fd, size, expectedSha256)
-        : await this.putFile(key, file, fd, size, expectedSha256);
+      const up = { key, file, fd, size, expectedSha256 };
+      return size > this.multipartAbove ? await this.putMultipart(up) : await this.putFile(up);
     } catch (err) {
       throw err instanceof EtcdupError ? err : this.fail(
         { method: "PUT", key, what: "upload" },
@@ -435,13 +444,7 @@ export class S3Client {
    * One streamed PutObject of the whole file. The bytes are hashed (SHA-256 and MD5) as they go; the last
    * chunk is held back unless the SHA-256 is the signed one, so a file that changed is never stored whole.
    */
-  private async putFile(
-    key: string,
-    file: string,
-    fd: number,
-    size: number,
-    expectedSha256?: string,
-  ): Promise<UploadResult> {
+  private async putFile({ key, file, fd, size, expectedSha256 }: FileUpload): Promise<UploadResult> {
     const sha256 = expectedSha256 ?? (await hashRange(fd, 0, size)).sha256;
     if (size === 0) this.checkDigest(key, file, EMPTY_SHA256, sha256);
     let sent = { sha: createHash("sha256"), md5: createHash("md5") };
@@ -482,13 +485,7 @@ export class S3Client {
    * fails for good it is aborted so no orphan parts stay stored; a whole-file SHA-256 other than
    * `expectedSha256` is never completed.
    */
-  private async putMultipart(
-    key: string,
-    file: string,
-    fd: number,
-    size: number,
-    expectedSha256?: string,
-  ): Promise<UploadResult> {
+  private async putMultipart({ key, file, fd, size, expectedSha256 }: FileUpload): Promise<UploadResult> {
     const partSize = Math.max(this.partSize, Math.ceil(size / MAX_PARTS / MiB) * MiB);
     const whole = createHash("sha256");
     const wholeMd5 = createHash("md5");
