@@ -7,7 +7,7 @@
  *
  * The route is the one `fetch` takes (lib/release/http.ts {@link proxyFor}): direct, or through the proxy
  * the environment names (https in a CONNECT tunnel, http in absolute form, as Deno's client does); an extra CA
- * (`--s3-ca`) is trusted besides the runtime's roots (`tls.rootCertificates`); TLS is always verified.
+ * (`--s3-ca`) is trusted besides the runtime's roots ({@link trustedRoots}); TLS is always verified.
  * Connect and idle timeouts bound every phase; redirects are never followed (a 3xx is just an answer).
  */
 import * as fs from "node:fs";
@@ -33,7 +33,7 @@ export interface StreamedRequest {
   body: FileRange;
   /** Proxy environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY, either case). */
   env: Record<string, string | undefined>;
-  /** PEM of extra CA certificates, trusted besides the runtime's roots. */
+  /** PEM of extra CA certificates, trusted besides the runtime's roots ({@link trustedRoots}). */
   extraCa?: string;
   connectTimeoutMs: number;
   idleTimeoutMs: number;
@@ -58,7 +58,7 @@ export async function streamedRequest(r: StreamedRequest): Promise<StreamedRespo
   const https_ = r.url.protocol === "https:";
   const port = Number(r.url.port || (https_ ? 443 : 80));
   const host = r.url.hostname.replace(/^\[|\]$/g, "");
-  const ca = r.extraCa ? [...tls.rootCertificates, r.extraCa] : undefined;
+  const ca = r.extraCa ? trustedRoots(r.extraCa, Deno.env.toObject()) : undefined;
   const headers: Record<string, string> = { ...r.headers, "content-length": String(r.body.length) };
   const proxyUrl = proxyFor(r.url, r.env);
   const proxy = proxyUrl === undefined ? undefined : new URL(proxyUrl);
@@ -130,6 +130,21 @@ async function writeBody(req: http.ClientRequest, r: StreamedRequest): Promise<v
       req.write(chunk, (err) => err ? reject(err) : resolve());
     });
   }
+}
+
+/**
+ * The roots Deno's own clients trust, plus `extraPem`: a `ca` given to `node:tls` replaces its roots (as in
+ * Node), while `fetch`'s extra CA adds to them, so both trust the same: the stores `DENO_TLS_CA_STORE` names
+ * (`mozilla`, the default: `tls.rootCertificates`; `system`) and the file `DENO_CERT` names.
+ */
+export function trustedRoots(extraPem: string, env: Record<string, string | undefined>): string[] {
+  const stores = (env.DENO_TLS_CA_STORE || "mozilla").split(",").map((x) => x.trim());
+  const roots = [
+    ...(stores.includes("mozilla") ? tls.rootCertificates : []),
+    ...(stores.includes("system") ? tls.getCACertificates("system") : []),
+  ];
+  if (env.DENO_CERT) roots.push(fs.readFileSync(env.DENO_CERT, "utf8"));
+  return [...roots, extraPem];
 }
 
 /** Where a proxy listens: scheme, host (bare, for IPv6 too) and port. */

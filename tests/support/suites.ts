@@ -59,6 +59,7 @@ export const UNIT: readonly string[] = [
   "tests/offsite/backup_status_test.ts",
   "tests/offsite/config_test.ts",
   "tests/offsite/sigv4_vectors_test.ts",
+  "tests/offsite/streamed_trust_test.ts",
   "tests/offsite/xml_test.ts",
   "tests/pki/ca_flags_test.ts",
   "tests/pki/interrupted_test.ts",
