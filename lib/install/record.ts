@@ -4,7 +4,7 @@ import type { FileDecision, OwnedFile } from "../files.ts";
 import type { InstallState } from "../host/state.ts";
 import type { InstallPlan } from "../plan/types.ts";
 import type { EtcdIds, PkiPlan } from "../pki/types.ts";
-import { ownerIds } from "../pki/write.ts";
+import { ownerIds } from "../pki/files.ts";
 import { timerUnit } from "../plan/timer_units.ts";
 import { recordedSource } from "./remembered.ts";
 

@@ -1,10 +1,10 @@
 /**
- * Owners and modes of PKI files, and planning a file already on disk from what was observed of it: its
- * content (refused when it is a symlink or has other hard links), kept as is, or only its owner and mode
- * fixed.
+ * Owners and modes of PKI files (owners by name, and the ids a name stands for when written), and planning a
+ * file already on disk from what was observed of it: its content (refused when it is a symlink or has other
+ * hard links), kept as is, or only its owner and mode fixed.
  */
 import { EtcdupError, Exit } from "../errors.ts";
-import type { FileOwner, ObservedFile, ObservedPki, PlannedFile } from "./types.ts";
+import type { EtcdIds, FileOwner, ObservedFile, ObservedPki, PlannedFile } from "./types.ts";
 
 /** Owner/mode of certificates (0644 root). */
 export const CERT_OWNER = { owner: "root", mode: 0o644 } as const;
@@ -14,6 +14,17 @@ export const ROOT_KEY_OWNER = { owner: "root", mode: 0o600 } as const;
 
 /** Owner/mode of keys etcd reads (server and peer). */
 export const ETCD_KEY_OWNER = { owner: "etcd", mode: 0o600 } as const;
+
+/**
+ * The ids of `owner`: root is 0:0, etcd the account's `etcd` ids (a plan owning a file by etcd is written
+ * only once the account exists: without its ids that is a bug).
+ */
+export function ownerIds(owner: FileOwner, etcd: EtcdIds | undefined): { uid: number; gid: number } {
+  if (owner === "root") return { uid: 0, gid: 0 };
+  if (owner !== "etcd") return owner;
+  if (!etcd) throw new Error("internal: a PKI file owned by etcd is written without the etcd account's ids");
+  return etcd;
+}
 
 /** What was observed at `path`; a path the observer was not asked for is a bug, never "missing". */
 export function observedAt(observed: ObservedPki, path: string): ObservedFile {

@@ -8,11 +8,11 @@
  */
 import * as path from "node:path";
 import type { FileState, HostRoot, Ownership } from "../host/fs.ts";
-import { pkiText, ROOT_KEY_OWNER } from "./files.ts";
+import { ownerIds, pkiText, ROOT_KEY_OWNER } from "./files.ts";
 import { type RotationJournal, rotationJournalPath } from "./journal.ts";
 import { pkiBackupDir, type PkiPaths } from "./layout.ts";
 import { observeFile } from "./observe.ts";
-import type { EtcdIds, FileOwner, PkiPlan, PlannedFile } from "./types.ts";
+import type { EtcdIds, PkiPlan, PlannedFile } from "./types.ts";
 
 /** Timestamp used for backup directories: 20260125T101500Z. */
 function backupStamp(now: Date): string {
@@ -59,17 +59,6 @@ export function writeOrder(files: PlannedFile[]): PlannedFile[] {
 /** Owner and mode of the backup of a file owned `st`: the same, never wider than 0600 for a key. */
 function backupOwner(f: PlannedFile, st: FileState): Ownership {
   return { uid: st.uid, gid: st.gid, mode: st.mode & (f.role.endsWith("-key") ? 0o600 : 0o755) };
-}
-
-/**
- * The ids of `owner`: root is 0:0, etcd the account's `etcd` ids (a plan owning a file by etcd is written
- * only once the account exists: without its ids that is a bug).
- */
-export function ownerIds(owner: FileOwner, etcd: EtcdIds | undefined): { uid: number; gid: number } {
-  if (owner === "root") return { uid: 0, gid: 0 };
-  if (owner !== "etcd") return owner;
-  if (!etcd) throw new Error("internal: a PKI file owned by etcd is written without the etcd account's ids");
-  return etcd;
 }
 
 /** Writes `plan` to `host`, "etcd" being `etcd`'s ids; files with action "keep" are not touched. */
