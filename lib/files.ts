@@ -34,6 +34,9 @@ export interface FileCopy {
   copyOf: string;
 }
 
+/** What the installed etcdctl says its bash completion is (lib/host/etcdctl_completion.ts), or why there is none. */
+export type ObservedCompletion = { file: DesiredFile } | { none: string };
+
 /** What is on disk now (undefined: nothing). */
 export interface CurrentFile {
   sha256: string;

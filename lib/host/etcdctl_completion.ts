@@ -4,7 +4,7 @@
  * upgrade make it after new binaries are in place (lib/install/completion.ts).
  */
 import * as path from "node:path";
-import type { DesiredFile } from "../files.ts";
+import type { DesiredFile, ObservedCompletion } from "../files.ts";
 import { sha256Hex } from "../hash.ts";
 import type { HostRoot } from "./fs.ts";
 
@@ -13,9 +13,6 @@ export interface CompletionPlan {
   release: { native: boolean; arch: string; version: string };
   paths: { binDir: string; completionFile: string };
 }
-
-/** What the installed etcdctl says its bash completion is, or why there is none. */
-export type ObservedCompletion = { file: DesiredFile } | { none: string };
 
 /**
  * Bash completion from the installed etcdctl (root 0644), when it has `completion bash` and can run on this

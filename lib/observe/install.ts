@@ -7,10 +7,10 @@
  * The facts and the state record are read by planning (lib/install/plan_install.ts).
  */
 import * as path from "node:path";
-import type { CurrentFile, DesiredFile } from "../files.ts";
+import type { CurrentFile, DesiredFile, ObservedCompletion } from "../files.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { lookupUser } from "../host/accounts.ts";
-import { bashCompletion, type ObservedCompletion } from "../host/etcdctl_completion.ts";
+import { bashCompletion } from "../host/etcdctl_completion.ts";
 import { currentFile } from "../host/file_writes.ts";
 import { selfFile } from "../host/self.ts";
 import type { InstallState } from "../host/state.ts";
