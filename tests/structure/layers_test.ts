@@ -22,7 +22,8 @@ export type Layer = typeof LAYERS[number];
 /**
  * Where each part of lib/ stands. A folder entry ends in "/"; a file entry overrides its folder's.
  * - core: errors and their codes, the output and command interfaces, text escaping, hashing of bytes,
- *   versions, and the data the layers share (files, host facts, care settings, the release source).
+ *   versions, and the data the layers share (files, host facts, care settings, the release source, the
+ *   shapes and paths of etcdup's records on a host: lib/state_record.ts; lib/host/state.ts reads and writes them).
  * - model: pure data in, data out: planning, diffing, rendering (units, env files, timers), the release
  *   manifest, PKI profiles and names, and the command and flag specs (lib/specs/: flags, help text, the
  *   names of their rules and the typed options they give a command body).
@@ -47,6 +48,7 @@ export const PLACES: Record<string, Layer> = {
   "lib/files.ts": "core",
   "lib/release_source.ts": "core",
   "lib/care.ts": "core",
+  "lib/state_record.ts": "core",
 
   "lib/plan/": "model",
   "lib/specs/": "model",
