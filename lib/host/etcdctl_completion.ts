@@ -4,7 +4,7 @@
  * upgrade make it after new binaries are in place (lib/install/completion.ts).
  */
 import * as path from "node:path";
-import type { DesiredFile, ObservedCompletion } from "../files.ts";
+import type { ObservedCompletion } from "../files.ts";
 import { sha256Hex } from "../hash.ts";
 import type { HostRoot } from "./fs.ts";
 
