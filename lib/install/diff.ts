@@ -6,7 +6,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import type { DesiredFile, FileDecision, OwnedFile } from "../files.ts";
-import type { DirState, InstallObserved } from "../observe/install.ts";
+import type { DirState, InstallObserved } from "./observed.ts";
 import { BINARY_OWN, type BinaryChange, binaryChanges } from "../plan/binaries.ts";
 import { decideFile } from "../plan/diff.ts";
 import { type ServiceChanges, serviceChanges, serviceSteps } from "../plan/service_steps.ts";

@@ -10,6 +10,7 @@ import type { HostRoot } from "../host/fs.ts";
 import { DEFAULT_PROBE, measureFsync } from "../host/fsync.ts";
 import type { InstallState } from "../host/state.ts";
 import type { InstallPlan } from "../plan/types.ts";
+import { diskCheckSkipped } from "./disk_skip.ts";
 
 /** etcd's guidance: 99% of WAL fsyncs under 10 ms (etcd hardware docs; wal_fsync_duration_seconds). */
 export const FSYNC_P99_LIMIT_MS = 10;
@@ -45,13 +46,6 @@ export function summarize(latencies: number[]): FsyncSummary {
 /** Whether the measured p99 is slower than etcd's guidance. */
 export function tooSlow(s: FsyncSummary, limitMs = FSYNC_P99_LIMIT_MS): boolean {
   return s.p99Ms > limitMs;
-}
-
-/** Why the check does not run for this plan, or undefined when it does. */
-export function diskCheckSkipped(plan: InstallPlan, previous: InstallState | undefined): string | undefined {
-  if (!plan.diskCheck) return plan.root === "/" ? "--skip-disk-check" : `--root ${plan.root}`;
-  if (previous !== undefined) return "etcd is installed here already";
-  return undefined;
 }
 
 const ms = (x: number) => `${x < 10 ? x.toFixed(2) : x.toFixed(1)} ms`;

@@ -20,7 +20,7 @@ import { cleanStaleStaging, installBinaries, stageInBinDir } from "../release/bi
 import type { StagedRelease } from "../release/obtain.ts";
 import { completionFile } from "./completion.ts";
 import { checkDisk } from "./disk_check.ts";
-import type { InstallObserved } from "../observe/install.ts";
+import type { InstallObserved } from "./observed.ts";
 import { binaryChanges } from "../plan/binaries.ts";
 import { changesHost, diffInstall, type InstallDiff } from "./diff.ts";
 import { planInstallPki } from "./pki.ts";

@@ -1,7 +1,7 @@
 /** The state record an install or join leaves: what etcdup owns then and how the member was set up. Pure. */
 import { sha256Hex } from "../hash.ts";
 import type { FileDecision, OwnedFile } from "../files.ts";
-import type { InstallState } from "../host/state.ts";
+import type { InstallState } from "../state_record.ts";
 import type { InstallPlan } from "../plan/types.ts";
 import type { EtcdIds, PkiPlan } from "../pki/types.ts";
 import { ownerIds } from "../pki/files.ts";

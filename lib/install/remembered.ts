@@ -7,7 +7,7 @@
  */
 import { EtcdupError, Exit } from "../errors.ts";
 import type { FlagValues } from "../command.ts";
-import type { InstallState } from "../host/state.ts";
+import type { InstallState } from "../state_record.ts";
 import type { PlannedRelease } from "../plan/types.ts";
 import type { PlannedSource } from "../release_source.ts";
 import { MAX_QUOTA_BYTES } from "../plan/care.ts";

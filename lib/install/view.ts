@@ -8,7 +8,7 @@ import { baseView, modeString, ownerName, type PlanView, type ViewEntry } from "
 import type { InstallPlan } from "../plan/types.ts";
 import { ownerLabel } from "../pki/files.ts";
 import type { EtcdIds, PkiPlan } from "../pki/types.ts";
-import { STATE_FILE } from "../host/state.ts";
+import { STATE_FILE } from "../state_record.ts";
 import type { InstallDiff } from "./diff.ts";
 
 /** View entries of PKI files (their owners by name: root, etcd). */

@@ -1,19 +1,20 @@
 /**
  * Install's observation (and join's): every host read its diff needs, made once before anything is decided,
- * into plain data ({@link InstallObserved}): the etcd account, each file path the plan can write (config
- * files, etcdup itself, the completion, the binaries) with digest, owner and mode, the directories, the
- * enabled units, when the binaries stay the completion the installed etcdctl gives, the PKI's files and the
- * CA source files the plan names (lib/pki/observe.ts), and for the dry run how the release will be verified.
- * The facts and the state record are read by planning (lib/install/plan_install.ts).
+ * into plain data ({@link InstallObserved}, declared beside the diff in lib/install/observed.ts): the etcd
+ * account, each file path the plan can write (config files, etcdup itself, the completion, the binaries)
+ * with digest, owner and mode, the directories, the enabled units, when the binaries stay the completion the
+ * installed etcdctl gives, the PKI's files and the CA source files the plan names (lib/pki/observe.ts), and
+ * for the dry run how the release will be verified. The facts and the state record are read by planning
+ * (lib/install/plan_install.ts).
  */
 import * as path from "node:path";
-import type { CurrentFile, DesiredFile, ObservedCompletion } from "../files.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { lookupUser } from "../host/accounts.ts";
 import { bashCompletion } from "../host/etcdctl_completion.ts";
 import { currentFile } from "../host/file_writes.ts";
 import { selfFile } from "../host/self.ts";
-import type { InstallState } from "../host/state.ts";
+import type { InstallState } from "../state_record.ts";
+import type { DirState, InstallObserved } from "../install/observed.ts";
 import { serviceManager } from "../host/systemd.ts";
 import { binaryChanges } from "../plan/binaries.ts";
 import { configFiles } from "../plan/desired.ts";
@@ -23,41 +24,9 @@ import type { InstallPlan } from "../plan/types.ts";
 import type { CaSource } from "../pki/export.ts";
 import { pkiPaths } from "../pki/layout.ts";
 import { observePki, readCaFlags } from "../pki/observe.ts";
-import type { EtcdIds, ObservedPki, PkiRequest } from "../pki/types.ts";
 import { describeVerification } from "../release/obtain.ts";
 import { requiredBinaries } from "../release/binary_names.ts";
 import { checkCalendars } from "../timers/systemd.ts";
-
-/** Owner and mode of a directory as observed. */
-export interface DirState {
-  uid: number;
-  gid: number;
-  mode: number;
-}
-
-/** Every host read install's diff needs, made up front. Plain data. */
-export interface InstallObserved {
-  /** The state record of an earlier install or join, if any. */
-  previous: InstallState | undefined;
-  /** The etcd account's ids, when it exists. */
-  account: EtcdIds | undefined;
-  /** The regular files at every file path the plan can write (config, self, completion, binaries). */
-  files: Record<string, CurrentFile | undefined>;
-  /** The directories the plan makes, as they are. */
-  dirs: Record<string, DirState | undefined>;
-  /** The plan's units (etcd's, its timers') that are enabled now. */
-  enabled: string[];
-  /** etcdup itself as install places it (the running executable or its source wrapper). */
-  self: DesiredFile;
-  /** The installed etcdctl's completion: read only when the binaries stay (undefined otherwise). */
-  completion: ObservedCompletion | undefined;
-  /** How the release will be verified, in words (a local tarball hashed now); for the dry run only. */
-  verification?: string;
-  /** The PKI request of the plan, with the CA source files it names read in. */
-  pkiRequest: PkiRequest;
-  /** The PKI files as they are (lib/pki/observe.ts), owners named by the etcd account when it exists. */
-  pki: ObservedPki;
-}
 
 /** How `plan`'s release will be verified, in words (a local tarball is hashed; nothing is fetched). */
 function verificationOf(plan: InstallPlan): Promise<string> | undefined {

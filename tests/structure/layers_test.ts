@@ -23,7 +23,8 @@ export type Layer = typeof LAYERS[number];
  * Where each part of lib/ stands. A folder entry ends in "/"; a file entry overrides its folder's.
  * - core: errors and their codes, the output and command interfaces, text escaping, hashing of bytes,
  *   versions, and the data the layers share (files, host facts, care settings, the release source, the
- *   shapes and paths of etcdup's records on a host: lib/state_record.ts; lib/host/state.ts reads and writes them).
+ *   shapes and paths of etcdup's records on a host: lib/state_record.ts, which lib/host/state.ts reads and
+ *   writes).
  * - model: pure data in, data out: planning, diffing, rendering (units, env files, timers), the release
  *   manifest, PKI profiles and names, and the command and flag specs (lib/specs/: flags, help text, the
  *   names of their rules and the typed options they give a command body).
@@ -32,6 +33,9 @@ export type Layer = typeof LAYERS[number];
  *   clients, and the PKI and release steps that read or write files themselves. The host may use the model
  *   (it carries out what the model decided: timers/systemd.ts installs the units plan/timer_units.ts
  *   renders); the model never uses the host, which keeps folders that hold both (pki, release, etcd) acyclic.
+ *   The type of the observed data is declared beside the code that decides from it, never in lib/observe/,
+ *   in the lowest layer the types it names allow: model for install's and upgrade's, host for backup's and
+ *   restore's (they name the backup store's records).
  * - flows: what commands compose: install, day-two changes, cluster membership, backup, offsite, recovery,
  *   and the command bodies.
  * - cli: argv, merging flag values (lib/plan/options.ts parses them by their specs' rules), the terminal/JSON output; on top, attaching
@@ -84,6 +88,16 @@ export const PLACES: Record<string, Layer> = {
   "lib/daytwo/uninstall_observed.ts": "host",
 
   "lib/install/": "flows",
+  // install's pure part: what it decides from (as observed), the diff, the state record it leaves, the
+  // settings a re-run remembers, and the dry run's rendering. The observing, planning and applying steps
+  // around them are flows.
+  "lib/install/observed.ts": "model",
+  "lib/install/diff.ts": "model",
+  "lib/install/record.ts": "model",
+  "lib/install/remembered.ts": "model",
+  "lib/install/view.ts": "model",
+  "lib/install/dry_run_print.ts": "model",
+  "lib/install/disk_skip.ts": "model",
   "lib/daytwo/": "flows",
   "lib/cluster/": "flows",
   "lib/backup/": "flows",
