@@ -10,11 +10,9 @@ import type { upgradeFlags } from "../specs/upgrade.ts";
 import { Exit, type ExitCode } from "../errors.ts";
 import type { Output } from "../output.ts";
 import { serviceManager } from "../host/systemd.ts";
-import { FIXED_PATHS, planRelease } from "../plan/build.ts";
+import { FIXED_PATHS } from "../plan/build.ts";
 import { installBinaries, stageInBinDir } from "../release/binaries.ts";
-import { resolveVersion } from "../release/manifest.ts";
 import { completionFile } from "../install/completion.ts";
-import { resolveLocalRelease } from "../install/plan_install.ts";
 import { recordedSource } from "../install/remembered.ts";
 import { observeUpgrade } from "../observe/upgrade.ts";
 import { applyUpgrade } from "../daytwo/upgrade_with_rollback.ts";
@@ -54,10 +52,7 @@ export async function run(ctx: ContextOf<typeof upgradeFlags>): Promise<ExitCode
     envLocalFile: FIXED_PATHS.envLocalFile,
     completionFile: FIXED_PATHS.completionFile,
   };
-  const observed = await observeUpgrade(host, svc, state, paths, (facts) => {
-    const planned = planRelease({ ...options, arch: state.arch }, facts, resolveVersion);
-    return resolveLocalRelease({ release: planned }, options.version !== undefined).release;
-  });
+  const observed = await observeUpgrade(host, svc, state, paths, options);
   const now = new Date();
   const decide = (version: string) =>
     diffUpgrade({ ...observed, release: { ...observed.release, version } }, {

@@ -13,38 +13,11 @@ import { parseOptions } from "../plan/options.ts";
 import { installFlags } from "../specs/install.ts";
 import { checkLeads, installedDirs } from "../plan/dirs.ts";
 import { keepRecordedCluster } from "../plan/cluster.ts";
-import type { InstallPlan, PlannedRelease } from "../plan/types.ts";
-import { bundleTarball, checkTarball } from "../release/obtain.ts";
-import { readMirrorCa } from "../release/mirror_ca.ts";
+import type { InstallPlan } from "../plan/types.ts";
+import { resolveLocalRelease } from "../release/local_source.ts";
 import { keepRecordedSettings, refuseRename } from "./remembered.ts";
 import { checkPreconditions, type Installer } from "./preconditions.ts";
 import { refuseVersionChange, refuseWalDirChange } from "./refusals.ts";
-
-/**
- * Resolves a local release source before anything is written: a `--bundle DIR` becomes the tarball it holds
- * for the plan's arch (the `--version` asked for, or the newest one there), and the files a source names (a
- * `--tarball`, a `--mirror-ca`) must be readable. Other plans are returned as they are. `upgrade` passes its
- * release alone.
- */
-export function resolveLocalRelease<P extends { release: PlannedRelease }>(
-  plan: P,
-  versionGiven: boolean,
-): P {
-  const src = plan.release.source;
-  if (src.kind === "tarball") checkTarball(src.path);
-  if (src.kind === "mirror" && src.caFile) readMirrorCa(src.caFile);
-  if (src.kind !== "bundle") return plan;
-  const picked = bundleTarball(src.dir, versionGiven ? plan.release.version : undefined, plan.release.arch);
-  return {
-    ...plan,
-    release: {
-      ...plan.release,
-      version: picked.version,
-      source: { kind: "tarball", path: picked.path },
-      bundle: src.dir,
-    },
-  };
-}
 
 /**
  * The flags with `--wal-dir` filled in from the state record when none was given: a plain re-run keeps
@@ -84,7 +57,7 @@ export function planFromContext(ctx: CommandContext, command: Installer): Planne
   const values = keepRecordedWalDir(keepRecordedSettings(ctx.values, previous), previous);
   const merged = values === ctx.values ? options : parseOptions(installFlags, values);
   const planned = merged === options ? asked : buildPlan(merged, facts, host.root);
-  const built = resolveLocalRelease(planned, merged.version !== undefined);
+  const built = { ...planned, release: resolveLocalRelease(planned.release, merged.version !== undefined) };
   refuseVersionChange(previous, built.release.version, options, command);
   const hasData = previous !== undefined && host.stat(path.join(built.paths.dataDir, "member")) !== undefined;
   refuseWalDirChange(previous, built, hasData);

@@ -5,28 +5,31 @@
  * the completion), the env file's and the operator's override file's bytes, and whether the unit runs.
  */
 import * as path from "node:path";
-import type { HostFacts } from "../facts.ts";
 import { gatherFacts } from "../host/facts.ts";
 import { currentFile } from "../host/file_writes.ts";
 import type { HostRoot } from "../host/fs.ts";
 import type { InstallState } from "../host/state.ts";
 import type { ServiceManager } from "../host/systemd.ts";
-import type { PlannedRelease } from "../plan/types.ts";
+import { planRelease, type ReleaseOptions } from "../plan/build.ts";
 import type { UpgradeFiles, UpgradeObserved } from "../daytwo/upgrade_observed.ts";
 import { BINARIES } from "../release/binary_names.ts";
+import { resolveLocalRelease } from "../release/local_source.ts";
+import { resolveVersion } from "../release/manifest.ts";
 
 /**
- * Observes `host` for an upgrade of the install `state` records. `resolveRelease` plans the release flags
- * from the facts and resolves a local source (it reads the tarball, bundle or mirror CA the flags name).
+ * Observes `host` for an upgrade of the install `state` records to the release `flags` name (planned from
+ * the host facts and the recorded arch, its local source resolved: the tarball, bundle or mirror CA the flags
+ * name is read).
  */
 export async function observeUpgrade(
   host: HostRoot,
   svc: ServiceManager,
   state: InstallState,
   paths: UpgradeFiles,
-  resolveRelease: (facts: HostFacts) => PlannedRelease,
+  flags: Omit<ReleaseOptions, "arch">,
 ): Promise<UpgradeObserved> {
-  const release = resolveRelease(gatherFacts(host));
+  const planned = planRelease({ ...flags, arch: state.arch }, gatherFacts(host), resolveVersion);
+  const release = resolveLocalRelease(planned, flags.version !== undefined);
   const filePaths = [
     ...BINARIES.map((b) => path.posix.join(state.binDir, b)),
     paths.envFile,

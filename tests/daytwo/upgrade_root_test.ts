@@ -13,6 +13,8 @@ import { sha256Hex } from "../../lib/hash.ts";
 import { readState } from "../../lib/host/state.ts";
 import { serviceManager } from "../../lib/host/systemd.ts";
 import { FIXED_PATHS } from "../../lib/plan/build.ts";
+import { parseOptions } from "../../lib/plan/options.ts";
+import { upgradeFlags } from "../../lib/specs/upgrade.ts";
 import { applyUpgrade } from "../../lib/daytwo/upgrade_with_rollback.ts";
 import { diffUpgrade } from "../../lib/daytwo/upgrade_diff.ts";
 import { observeUpgrade } from "../../lib/observe/upgrade.ts";
@@ -121,13 +123,17 @@ async function toReleaseWithoutEtcdutl(host: HostRoot, failCompletion = false) {
     native: true,
     source: { kind: "tarball" as const, path: "/unused.tar.gz" },
   };
-  const observed = await observeUpgrade(
-    host,
-    svc,
-    { ...state, version: "v3.4.22" },
-    FIXED_PATHS,
-    () => release,
-  );
+  // observed as for the default release, then given this one (no manifest entry names it)
+  const observed = {
+    ...await observeUpgrade(
+      host,
+      svc,
+      { ...state, version: "v3.4.22" },
+      FIXED_PATHS,
+      parseOptions(upgradeFlags, {}),
+    ),
+    release,
+  };
   return applyUpgrade({
     host,
     state,
