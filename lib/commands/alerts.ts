@@ -11,7 +11,8 @@ import type { InstallState } from "../host/state.ts";
 import { parseInitialCluster } from "../plan/cluster.ts";
 import { METRICS_PORT } from "../plan/build.ts";
 import { urlHost } from "../plan/validate.ts";
-import { hostOf, requireInstalled } from "../daytwo/preconditions.ts";
+import { hostOf } from "../daytwo/preconditions.ts";
+import { requireInstalled } from "../observe/installed.ts";
 
 /**
  * A scrape config for the cluster's members: each member's advertised host at the metrics port, plain http.

@@ -9,7 +9,8 @@
 import type { ContextOf } from "../specs/spec.ts";
 import type { backupFlags } from "../specs/backup.ts";
 import { Exit, type ExitCode } from "../errors.ts";
-import { hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
+import { hostOf, requireRoot } from "../daytwo/preconditions.ts";
+import { requireInstalled } from "../observe/installed.ts";
 import { backupDir } from "../backup/names.ts";
 import { retentionOf } from "../backup/retention.ts";
 import { planBackup } from "../backup/plan.ts";

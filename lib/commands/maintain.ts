@@ -22,7 +22,8 @@ import { hexId } from "../cluster/status.ts";
 import { Exit, type ExitCode } from "../errors.ts";
 import { adminClient } from "../etcd/admin_client.ts";
 import { localQuota } from "../observe/maintain.ts";
-import { hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
+import { hostOf, requireRoot } from "../daytwo/preconditions.ts";
+import { requireInstalled } from "../observe/installed.ts";
 
 /** The name of the cluster-wide lock every maintain run holds. */
 export const MAINTAIN_LOCK = "etcdup/maintain";

@@ -19,7 +19,8 @@ import type { HostRoot } from "../host/fs.ts";
 import type { InstallState } from "../host/state.ts";
 import { type ServiceManager, serviceManager } from "../host/systemd.ts";
 import { adminClient, type TlsClient } from "../etcd/admin_client.ts";
-import { hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
+import { hostOf, requireRoot } from "../daytwo/preconditions.ts";
+import { requireInstalled } from "../observe/installed.ts";
 import { FIXED_PATHS } from "../plan/build.ts";
 import {
   clearForce,

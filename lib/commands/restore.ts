@@ -11,7 +11,8 @@ import * as fs from "node:fs";
 import type { ContextOf } from "../specs/spec.ts";
 import type { restoreFlags } from "../specs/backup.ts";
 import { Exit, type ExitCode } from "../errors.ts";
-import { hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
+import { hostOf, requireRoot } from "../daytwo/preconditions.ts";
+import { requireInstalled } from "../observe/installed.ts";
 import { checkSnapshotFile, refuseLiveCluster, runRestore } from "../backup/restore.ts";
 import { RESTORE_MARKER } from "../backup/marker.ts";
 import {

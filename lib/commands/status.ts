@@ -18,7 +18,8 @@ import { checkCertificates } from "./certs/check.ts";
 import { resolveTarget } from "../observe/certs.ts";
 import { adminClient } from "../etcd/admin_client.ts";
 import { compareFiles, drifted, type DriftEntry } from "../daytwo/drift.ts";
-import { hostOf, requireInstalled } from "../daytwo/preconditions.ts";
+import { hostOf } from "../daytwo/preconditions.ts";
+import { requireInstalled } from "../observe/installed.ts";
 import { type BackupStatus, backupStatus, formatBackupStatus } from "../offsite/backup_status.ts";
 import { formatTimers, timerProblems, type TimerStatus, timerStatuses } from "../timers/status.ts";
 

@@ -19,7 +19,7 @@ import { applyUpgrade } from "../daytwo/upgrade_with_rollback.ts";
 import { diffUpgrade, renderUpgradeDiff, upgradeChanges, type UpgradeDiff } from "../daytwo/upgrade_diff.ts";
 import type { UpgradeStep } from "../daytwo/upgrade_paths.ts";
 import { releaseLine } from "../etcd/version.ts";
-import { hostOf, requireInstalled, requireRoot } from "../daytwo/preconditions.ts";
+import { hostOf, requireRoot } from "../daytwo/preconditions.ts";
 
 /** How to roll the rest of a cluster, or nothing for a single member. */
 function clusterAdvice(initialCluster: string, step: UpgradeStep): string {
@@ -45,14 +45,14 @@ function printDryRun(diff: UpgradeDiff, out: Output): ExitCode {
 export async function run(ctx: ContextOf<typeof upgradeFlags>): Promise<ExitCode> {
   const { options, out } = ctx;
   const host = hostOf(options);
-  const state = requireInstalled(host, "upgrade");
   const svc = serviceManager(host);
   const paths = {
     envFile: FIXED_PATHS.envFile,
     envLocalFile: FIXED_PATHS.envLocalFile,
     completionFile: FIXED_PATHS.completionFile,
   };
-  const observed = await observeUpgrade(host, svc, state, paths, options);
+  const observed = await observeUpgrade(host, svc, paths, options);
+  const { state } = observed;
   const now = new Date();
   const decide = (version: string) =>
     diffUpgrade({ ...observed, release: { ...observed.release, version } }, {

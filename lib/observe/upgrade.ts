@@ -1,6 +1,6 @@
 /**
  * Upgrade's observation: every host read its diff (lib/daytwo/upgrade_diff.ts) needs, made once before
- * anything is decided, into plain data: the host facts, the release the flags name with its local source
+ * anything is decided, into plain data: the state record, the host facts, the release the flags name with its local source
  * resolved, digest, owner and mode of each file an upgrade can replace or remove (the binaries, the env file,
  * the completion), the env file's and the operator's override file's bytes, and whether the unit runs.
  */
@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { gatherFacts } from "../host/facts.ts";
 import { currentFile } from "../host/file_writes.ts";
 import type { HostRoot } from "../host/fs.ts";
-import type { InstallState } from "../host/state.ts";
+import { requireInstalled } from "./installed.ts";
 import type { ServiceManager } from "../host/systemd.ts";
 import { planRelease, type ReleaseOptions } from "../plan/build.ts";
 import type { UpgradeFiles, UpgradeObserved } from "../daytwo/upgrade_observed.ts";
@@ -17,17 +17,17 @@ import { resolveLocalRelease } from "../release/local_source.ts";
 import { resolveVersion } from "../release/manifest.ts";
 
 /**
- * Observes `host` for an upgrade of the install `state` records to the release `flags` name (planned from
- * the host facts and the recorded arch, its local source resolved: the tarball, bundle or mirror CA the flags
- * name is read).
+ * Observes `host` for an upgrade to the release `flags` name: the state record first (refused when etcdup
+ * installed nothing here, lib/observe/installed.ts), then the release planned from the host facts and the
+ * recorded arch, its local source resolved (the tarball, bundle or mirror CA the flags name is read).
  */
 export async function observeUpgrade(
   host: HostRoot,
   svc: ServiceManager,
-  state: InstallState,
   paths: UpgradeFiles,
   flags: Omit<ReleaseOptions, "arch">,
 ): Promise<UpgradeObserved> {
+  const state = requireInstalled(host, "upgrade");
   const planned = planRelease({ ...flags, arch: state.arch }, gatherFacts(host), resolveVersion);
   const release = resolveLocalRelease(planned, flags.version !== undefined);
   const filePaths = [

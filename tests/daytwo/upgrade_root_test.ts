@@ -125,13 +125,8 @@ async function toReleaseWithoutEtcdutl(host: HostRoot, failCompletion = false) {
   };
   // observed as for the default release, then given this one (no manifest entry names it)
   const observed = {
-    ...await observeUpgrade(
-      host,
-      svc,
-      { ...state, version: "v3.4.22" },
-      FIXED_PATHS,
-      parseOptions(upgradeFlags, {}),
-    ),
+    ...await observeUpgrade(host, svc, FIXED_PATHS, parseOptions(upgradeFlags, {})),
+    state: { ...state, version: "v3.4.22" },
     release,
   };
   return applyUpgrade({
