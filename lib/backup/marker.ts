@@ -4,7 +4,8 @@
  * Read by the observe step (lib/observe/restore.ts), written by the restore (lib/backup/restore.ts).
  */
 import type { HostRoot } from "../host/fs.ts";
-import { readRecord, STATE_DIR } from "../host/state.ts";
+import { readRecord } from "../host/state.ts";
+import { STATE_DIR } from "../state_record.ts";
 
 /** Where a restore in progress records itself (target path). */
 export const RESTORE_MARKER = `${STATE_DIR}/restore.json`;

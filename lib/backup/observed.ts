@@ -3,7 +3,7 @@
  * `restore`, as plain data: the pure plans (lib/backup/plan.ts, lib/backup/restore_plan.ts) are functions of
  * it, so the dry run and the run decide alike.
  */
-import type { InstallState } from "../host/state.ts";
+import type { InstallState } from "../state_record.ts";
 import type { SnapshotRecord, StoredSnapshot } from "./store.ts";
 import type { RestoreMarker } from "./marker.ts";
 

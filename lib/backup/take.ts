@@ -12,7 +12,7 @@ import { EtcdupError, Exit } from "../errors.ts";
 import { adminClient } from "../etcd/admin_client.ts";
 import { snapshotStatus, takeSnapshot } from "../daytwo/snapshot.ts";
 import { type HostRoot, syncDir } from "../host/fs.ts";
-import type { InstallState } from "../host/state.ts";
+import type { InstallState } from "../state_record.ts";
 import { sha256FileAsync } from "../host/hash.ts";
 import { parseSnapshotName, tempFileName } from "./names.ts";
 import type { BackupPlan } from "./plan.ts";

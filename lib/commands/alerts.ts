@@ -7,7 +7,7 @@ import rules from "../../assets/etcd-alerts.yml" with { type: "text" };
 import type { ContextOf } from "../specs/spec.ts";
 import type { alertsFlags } from "../specs/alerts.ts";
 import { Exit, type ExitCode } from "../errors.ts";
-import type { InstallState } from "../host/state.ts";
+import type { InstallState } from "../state_record.ts";
 import { parseInitialCluster } from "../plan/cluster.ts";
 import { METRICS_PORT } from "../plan/build.ts";
 import { urlHost } from "../plan/validate.ts";

@@ -16,7 +16,7 @@ import { decideRecover, memberLabel, type Probe, replaceCommands } from "../clus
 import { EtcdupError, Exit, type ExitCode } from "../errors.ts";
 import { waitHealthy } from "../etcd/health.ts";
 import type { HostRoot } from "../host/fs.ts";
-import type { InstallState } from "../host/state.ts";
+import type { InstallState } from "../state_record.ts";
 import { type ServiceManager, serviceManager } from "../host/systemd.ts";
 import { adminClient, type TlsClient } from "../etcd/admin_client.ts";
 import { hostOf, requireRoot } from "../daytwo/preconditions.ts";

@@ -10,7 +10,7 @@ import { ClusterApi } from "../cluster/api.ts";
 import { type ClusterStatus, clusterStatus, formatClusterStatus } from "../cluster/status.ts";
 import { Exit, type ExitCode } from "../errors.ts";
 import type { EndpointHealth } from "../etcd/health.ts";
-import type { InstallState } from "../host/state.ts";
+import type { InstallState } from "../state_record.ts";
 import { serviceManager } from "../host/systemd.ts";
 import { currentFiles } from "../host/file_writes.ts";
 import type { CertInspection } from "../pki/inspect.ts";

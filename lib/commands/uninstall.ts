@@ -13,7 +13,7 @@
 import type { ContextOf } from "../specs/spec.ts";
 import type { uninstallFlags } from "../specs/uninstall.ts";
 import { Exit, type ExitCode } from "../errors.ts";
-import { STATE_FILE } from "../host/state.ts";
+import { STATE_FILE } from "../state_record.ts";
 import { DEFAULT_BACKUP_DIR } from "../plan/dirs.ts";
 import { hostOf, requireRoot } from "../daytwo/preconditions.ts";
 import { observeUninstall, readRecords } from "../observe/uninstall.ts";

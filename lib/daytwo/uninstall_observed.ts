@@ -4,7 +4,7 @@
  * lib/observe/.
  */
 import type { CurrentFile } from "../files.ts";
-import type { InstallState, Remains } from "../host/state.ts";
+import type { InstallState, Remains } from "../state_record.ts";
 
 /** The records uninstall works from. */
 export interface UninstallRecords {

@@ -8,7 +8,7 @@
  * {@link diffUninstall} adds the service steps and the snapshots to it: the one value `--dry-run` prints
  * (uninstall_view.ts) and apply carries out (lib/commands/uninstall/execute.ts).
  */
-import type { InstallState, Remains } from "../host/state.ts";
+import type { InstallState, Remains } from "../state_record.ts";
 import type { OwnedFile } from "../files.ts";
 import type { UninstallObserved } from "./uninstall_observed.ts";
 import { compareFiles, type DriftEntry } from "./drift.ts";

@@ -8,7 +8,7 @@ import { EtcdupError, Exit } from "../errors.ts";
 import { NEW_SUFFIX } from "../files.ts";
 import { parseEnvFile } from "../etcd/env.ts";
 import { releaseLine } from "../etcd/version.ts";
-import { STATE_FILE } from "../host/state.ts";
+import { STATE_FILE } from "../state_record.ts";
 import type { UpgradeFiles, UpgradeObserved } from "./upgrade_observed.ts";
 import { BINARIES, requiredBinaries } from "../release/binary_names.ts";
 import { rerenderEnv } from "./env.ts";

@@ -4,7 +4,7 @@
  * lib/backup/'s store: the folders would import each other).
  */
 import type { CurrentFile } from "../files.ts";
-import type { InstallState } from "../host/state.ts";
+import type { InstallState } from "../state_record.ts";
 import type { PlannedRelease } from "../plan/types.ts";
 
 /** Target paths of the files an upgrade rewrites besides the binaries. */

@@ -5,7 +5,7 @@
  * `tlsAgent` (lib/etcd/health.ts), loaded only by the commands that connect.
  */
 import type { HostRoot } from "../host/fs.ts";
-import type { InstallState } from "../host/state.ts";
+import type { InstallState } from "../state_record.ts";
 import { type Layout, type PkiPaths, pkiPaths } from "../pki/layout.ts";
 
 /** Files and endpoints for a mutual-TLS conversation with etcd (REAL paths, readable by this process). */

@@ -6,15 +6,6 @@
 import { EtcdupError, Exit } from "../errors.ts";
 import type { HostRoot } from "./fs.ts";
 import { type InstallState, type Remains, REMAINS_FILE, STATE_DIR, STATE_FILE } from "../state_record.ts";
-// Until every importer names lib/state_record.ts (the scripted rewrite commit of this branch).
-export {
-  type InstallState,
-  type Remains,
-  REMAINS_FILE,
-  STATE_DIR,
-  STATE_FILE,
-  type UserClient,
-} from "../state_record.ts";
 
 /** Reads the JSON `what` record at `file`, or undefined when it does not exist; `check` tells its shape. */
 export function readRecord<T extends { schema: number }>(

@@ -8,7 +8,7 @@
 import type { Output } from "../output.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { DEFAULT_PROBE, measureFsync } from "../host/fsync.ts";
-import type { InstallState } from "../host/state.ts";
+import type { InstallState } from "../state_record.ts";
 import type { InstallPlan } from "../plan/types.ts";
 import { diskCheckSkipped } from "./disk_skip.ts";
 

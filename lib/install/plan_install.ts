@@ -6,7 +6,8 @@
 import * as path from "node:path";
 import type { CommandContext, FlagValues } from "../command.ts";
 import { HostRoot } from "../host/fs.ts";
-import { type InstallState, readState } from "../host/state.ts";
+import { readState } from "../host/state.ts";
+import type { InstallState } from "../state_record.ts";
 import { gatherFacts } from "../host/facts.ts";
 import { buildPlan } from "../plan/build.ts";
 import { parseOptions } from "../plan/options.ts";

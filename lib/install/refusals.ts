@@ -4,7 +4,7 @@
  */
 import { EtcdupError, Exit } from "../errors.ts";
 import type { InstallOptions } from "../specs/install.ts";
-import type { InstallState } from "../host/state.ts";
+import type { InstallState } from "../state_record.ts";
 import type { InstallPlan } from "../plan/types.ts";
 import { compareVersions, parseVersionArg } from "../etcd/version.ts";
 import { shellWord } from "../text.ts";

@@ -14,7 +14,7 @@ import type { ServiceChanges } from "../plan/service_steps.ts";
 import { pkiPaths } from "../pki/layout.ts";
 import { likelyFix } from "../etcd/diagnose.ts";
 import { adminTlsClient } from "../etcd/admin_client.ts";
-import type { InstallState } from "../host/state.ts";
+import type { InstallState } from "../state_record.ts";
 import { retiredTimers, timerFiles } from "../plan/timer_units.ts";
 import { runTimers } from "../timers/systemd.ts";
 import { dropStaleForce } from "../recovery/force.ts";

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { HostRoot } from "../host/fs.ts";
-import type { InstallState } from "../host/state.ts";
+import type { InstallState } from "../state_record.ts";
 import type { BackupObserved } from "../backup/observed.ts";
 import { findLeftovers, listSnapshots } from "../backup/store.ts";
 import { localQuota } from "./maintain.ts";

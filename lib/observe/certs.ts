@@ -8,7 +8,8 @@
 import { notRoot } from "../errors.ts";
 import type { HostFacts } from "../facts.ts";
 import { HostRoot } from "../host/fs.ts";
-import { type InstallState, readState } from "../host/state.ts";
+import { readState } from "../host/state.ts";
+import type { InstallState } from "../state_record.ts";
 import { lookupUser } from "../host/accounts.ts";
 import { gatherFacts } from "../host/facts.ts";
 import { checkDir, checkDisjoint, checkLeads, installedDirs } from "../plan/dirs.ts";

@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import type { HostRoot } from "../host/fs.ts";
 import { sha256FileAsync } from "../host/hash.ts";
-import type { InstallState } from "../host/state.ts";
+import type { InstallState } from "../state_record.ts";
 import { serviceManager } from "../host/systemd.ts";
 import { readMarker } from "../backup/marker.ts";
 import type { ObservedSnapshotFile, RestoreObserved, RestoreSource } from "../backup/observed.ts";

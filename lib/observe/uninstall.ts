@@ -8,7 +8,8 @@
 import * as path from "node:path";
 import type { HostRoot } from "../host/fs.ts";
 import { currentFiles } from "../host/file_writes.ts";
-import { type InstallState, readRemains, readState } from "../host/state.ts";
+import { readRemains, readState } from "../host/state.ts";
+import type { InstallState } from "../state_record.ts";
 import { serviceManager } from "../host/systemd.ts";
 import { pkiBackupDir } from "../pki/layout.ts";
 import { listSnapshots } from "../backup/store.ts";

@@ -6,7 +6,7 @@
  */
 import * as path from "node:path";
 import type { HostRoot } from "../host/fs.ts";
-import type { InstallState } from "../host/state.ts";
+import type { InstallState } from "../state_record.ts";
 import { analyzeCalendar, type ServiceManager } from "../host/systemd.ts";
 import { CALENDAR_SHORTHANDS, UNIT_DIR } from "../plan/timer_units.ts";
 import { DEFAULT_BACKUP_DIR } from "../plan/dirs.ts";

@@ -9,7 +9,7 @@ import { ClusterApi } from "../cluster/api.ts";
 import { adminClient } from "../etcd/admin_client.ts";
 import { EtcdupError, Exit } from "../errors.ts";
 import type { HostRoot } from "../host/fs.ts";
-import type { InstallState } from "../host/state.ts";
+import type { InstallState } from "../state_record.ts";
 import { parseSnapshotName } from "../backup/names.ts";
 import { retain, type RetentionPolicy } from "../backup/retention.ts";
 import type { SnapshotRecord } from "../backup/store.ts";

@@ -10,7 +10,8 @@ import type { Member } from "../cluster/api.ts";
 import { rerenderEnv } from "../daytwo/env.ts";
 import { ownedFileNow } from "../daytwo/swap.ts";
 import type { HostRoot } from "../host/fs.ts";
-import { type InstallState, readRecord, writeRecord, writeState } from "../host/state.ts";
+import { readRecord, writeRecord, writeState } from "../host/state.ts";
+import type { InstallState } from "../state_record.ts";
 import { formatInitialCluster } from "../plan/cluster.ts";
 import { normalizeUrl } from "../cluster/urls.ts";
 

@@ -5,7 +5,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { HostRoot } from "../../lib/host/fs.ts";
-import { type InstallState, writeState } from "../../lib/host/state.ts";
+import { writeState } from "../../lib/host/state.ts";
+import type { InstallState } from "../../lib/state_record.ts";
 import { snapshotFileName } from "../../lib/backup/names.ts";
 import { type SnapshotRecord, writeRecord } from "../../lib/backup/store.ts";
 import { execOk } from "../support/exec.ts";

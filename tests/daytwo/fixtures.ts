@@ -6,7 +6,8 @@ import * as path from "node:path";
 import type { EtcdConfig } from "../../lib/etcd/env.ts";
 import { HostRoot } from "../../lib/host/fs.ts";
 import { sha256Hex } from "../../lib/hash.ts";
-import { type InstallState, writeState } from "../../lib/host/state.ts";
+import { writeState } from "../../lib/host/state.ts";
+import type { InstallState } from "../../lib/state_record.ts";
 import type { OwnedFile } from "../../lib/files.ts";
 import { inTempDir } from "../release/helpers.ts";
 

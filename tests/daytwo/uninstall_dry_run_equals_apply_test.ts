@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { createHash } from "node:crypto";
 import { main } from "../../main.ts";
 import type { HostRoot } from "../../lib/host/fs.ts";
-import { REMAINS_FILE, STATE_DIR, STATE_FILE } from "../../lib/host/state.ts";
+import { REMAINS_FILE, STATE_DIR, STATE_FILE } from "../../lib/state_record.ts";
 import { snapshotFileName } from "../../lib/backup/names.ts";
 import { isUnder, type UninstallPlan } from "../../lib/daytwo/uninstall_plan.ts";
 import { inFakeMember } from "./fixtures.ts";

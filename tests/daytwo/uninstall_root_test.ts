@@ -2,7 +2,8 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { main } from "../../main.ts";
 import type { HostRoot } from "../../lib/host/fs.ts";
-import { readRemains, REMAINS_FILE, STATE_FILE } from "../../lib/host/state.ts";
+import { readRemains } from "../../lib/host/state.ts";
+import { REMAINS_FILE, STATE_FILE } from "../../lib/state_record.ts";
 import { inFakeMember, INSTALLED_FILES as FILES } from "./fixtures.ts";
 
 const exists = (host: HostRoot, p: string) => host.stat(p) !== undefined;

@@ -2,7 +2,7 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { adminClient, adminTlsClient } from "../../lib/etcd/admin_client.ts";
 import { HostRoot } from "../../lib/host/fs.ts";
-import type { InstallState } from "../../lib/host/state.ts";
+import type { InstallState } from "../../lib/state_record.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
 
 Deno.test("the admin client of a PKI dir names its CA, admin cert and key under the host root", () => {

@@ -9,7 +9,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
 import { HostRoot } from "../../lib/host/fs.ts";
-import { readState, STATE_FILE, writeState } from "../../lib/host/state.ts";
+import { readState, writeState } from "../../lib/host/state.ts";
+import { STATE_FILE } from "../../lib/state_record.ts";
 import { treeOf } from "../support/root_tree.ts";
 
 /** Runs `body` with a root and an outside dir (owner 1234:1234, 0750, one file) beside it; removes both. */

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { sha256Hex } from "../../lib/hash.ts";
-import type { InstallState } from "../../lib/host/state.ts";
+import type { InstallState } from "../../lib/state_record.ts";
 import { configFiles } from "../../lib/plan/desired.ts";
 import type { CurrentFile, DesiredFile, FileAction, FileDecision, OwnedFile } from "../../lib/files.ts";
 import type { HostFacts } from "../../lib/facts.ts";

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import type { ExecResult } from "../support/exec.ts";
 import { etcdupMain, rootInstall } from "../support/root_install.ts";
-import type { InstallState } from "../../lib/host/state.ts";
+import type { InstallState } from "../../lib/state_record.ts";
 import { keepRecordedSettings } from "../../lib/install/remembered.ts";
 import { planFromContext } from "../../lib/install/plan_install.ts";
 import { HostRoot } from "../../lib/host/fs.ts";

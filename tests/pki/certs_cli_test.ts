@@ -5,7 +5,8 @@
  * client and export write safe files; bad flags exit 2 naming the flag.
  */
 import assert from "node:assert/strict";
-import { type InstallState, readState, writeState } from "../../lib/host/state.ts";
+import { readState, writeState } from "../../lib/host/state.ts";
+import type { InstallState } from "../../lib/state_record.ts";
 import { ownedFileNow } from "../../lib/daytwo/swap.ts";
 import { gatherFacts } from "../../lib/host/facts.ts";
 import { splitCaExport } from "../../lib/pki/export.ts";

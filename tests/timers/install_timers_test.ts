@@ -9,7 +9,7 @@ import { main } from "../../main.ts";
 import { createOutput } from "../../lib/cli/output.ts";
 import { HostRoot } from "../../lib/host/fs.ts";
 import { readState } from "../../lib/host/state.ts";
-import type { InstallState } from "../../lib/host/state.ts";
+import type { InstallState } from "../../lib/state_record.ts";
 import type { Output } from "../../lib/output.ts";
 import { observeInstall } from "../../lib/observe/install.ts";
 import { executeInstall } from "../../lib/install/execute.ts";

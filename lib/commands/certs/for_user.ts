@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { EtcdupError, Exit, usageError } from "../../errors.ts";
 import type { HostRoot } from "../../host/fs.ts";
 import { type Account, lookupUser } from "../../host/accounts.ts";
-import type { InstallState, UserClient } from "../../host/state.ts";
+import type { InstallState, UserClient } from "../../state_record.ts";
 import type { PlannedFile } from "../../pki/plan.ts";
 import { absolutePath } from "../../plan/validate.ts";
 

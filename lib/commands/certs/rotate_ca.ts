@@ -9,7 +9,7 @@ import type { ContextOf, Options } from "../../specs/spec.ts";
 import type { rotateCaFlags } from "../../specs/certs.ts";
 import { asEtcdupError, Exit, type ExitCode, usageError } from "../../errors.ts";
 import { removeOrphanTemps } from "../../host/file_writes.ts";
-import { STATE_DIR } from "../../host/state.ts";
+import { STATE_DIR } from "../../state_record.ts";
 import { loadCaAt } from "../../pki/ca.ts";
 import type { CaSource } from "../../pki/export.ts";
 import { pendingRotation, rotationJournalPath } from "../../pki/journal.ts";
