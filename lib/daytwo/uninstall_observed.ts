@@ -1,6 +1,6 @@
 /**
  * What an uninstall decides from (lib/daytwo/uninstall_plan.ts), as lib/observe/uninstall.ts reads it: plain
- * data. A host-layer file beside the plan (as upgrade_observed.ts), so lib/daytwo/ does not import
+ * data, beside the plan that decides from it (the rule in tests/structure/layers_test.ts PLACES), so lib/daytwo/ does not import
  * lib/observe/.
  */
 import type { CurrentFile } from "../files.ts";

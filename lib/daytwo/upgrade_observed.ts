@@ -1,7 +1,7 @@
 /**
- * What an upgrade decides from (lib/daytwo/upgrade_diff.ts), as lib/observe/upgrade.ts reads it: plain data.
- * A host-layer file beside the diff, so the diff's folder does not import lib/observe/ (which reads through
- * lib/backup/'s store: the folders would import each other).
+ * What an upgrade decides from (lib/daytwo/upgrade_diff.ts), as lib/observe/upgrade.ts reads it: plain data,
+ * declared beside the diff (model: it names only core and model types), so the diff's folder does not import
+ * lib/observe/ (which reads through lib/backup/'s store: the folders would import each other).
  */
 import type { CurrentFile } from "../files.ts";
 import type { InstallState } from "../state_record.ts";

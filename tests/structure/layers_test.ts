@@ -74,7 +74,8 @@ export const PLACES: Record<string, Layer> = {
   "lib/pki/observe.ts": "host",
   "lib/pki/write.ts": "host",
   "lib/pki/inspect.ts": "host",
-  // Each command family's reads, gathered before planning.
+  // Each command family's reads, gathered before planning (and the state record, lib/observe/installed.ts).
+  // The types of what they gather sit beside the code that decides from them (see the host layer above).
   "lib/observe/": "host",
   // The backup directory's names and records, and the data the observe step gathers for backup and
   // restore, are read there (lib/observe/backup.ts, restore.ts); retention is a pure function of times.
@@ -84,8 +85,8 @@ export const PLACES: Record<string, Layer> = {
   "lib/backup/observed.ts": "host",
   "lib/backup/retention.ts": "model",
   // What an upgrade and an uninstall decide from, as observed (lib/observe/ fills it in).
-  "lib/daytwo/upgrade_observed.ts": "host",
-  "lib/daytwo/uninstall_observed.ts": "host",
+  "lib/daytwo/upgrade_observed.ts": "model",
+  "lib/daytwo/uninstall_observed.ts": "model",
 
   "lib/install/": "flows",
   // install's pure part: what it decides from (as observed), the diff, the state record it leaves, the
@@ -98,6 +99,7 @@ export const PLACES: Record<string, Layer> = {
   "lib/install/view.ts": "model",
   "lib/install/dry_run_print.ts": "model",
   "lib/install/disk_skip.ts": "model",
+
   "lib/daytwo/": "flows",
   "lib/cluster/": "flows",
   "lib/backup/": "flows",
