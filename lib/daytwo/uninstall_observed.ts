@@ -1,7 +1,7 @@
 /**
  * What an uninstall decides from (lib/daytwo/uninstall_plan.ts), as lib/observe/uninstall.ts reads it: plain
- * data, beside the plan that decides from it (the rule in tests/structure/layers_test.ts PLACES), so lib/daytwo/ does not import
- * lib/observe/.
+ * data, beside the plan that decides from it (the rule in tests/structure/layers_test.ts PLACES), so
+ * lib/daytwo/ does not import lib/observe/.
  */
 import type { CurrentFile } from "../files.ts";
 import type { InstallState, Remains } from "../state_record.ts";
