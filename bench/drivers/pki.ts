@@ -27,7 +27,12 @@ export async function wholePki(host: HostRoot, alg: KeyAlgorithm): Promise<void>
     now: new Date(),
   };
   const observed = observePki(host, req);
-  const plan = await withKeysAhead(req, host, createOutput({ quiet: true }), () => planPki(req, observed));
+  const plan = await withKeysAhead(
+    req,
+    observed,
+    createOutput({ quiet: true }),
+    () => planPki(req, observed),
+  );
   const created = plan.files.filter((f) => f.action === "create").length;
   if (created !== 10) {
     throw new Error(`planPki(${alg}) planned ${created} new files, expected a CA and 4 leaves (10)`);

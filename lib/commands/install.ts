@@ -17,7 +17,7 @@ export async function run(ctx: ContextOf<typeof installFlags>): Promise<ExitCode
   const dryRun = ctx.options["dry-run"];
   const { host, plan, previous } = planFromContext(ctx, "install");
   const observed = await observeInstall(host, plan, previous, dryRun);
-  if (dryRun) return await (await import("../install/dry_run.ts")).dryRun(plan, observed, host, ctx.out);
+  if (dryRun) return await (await import("../install/dry_run.ts")).dryRun(plan, observed, ctx.out);
   for (const n of plan.notes) ctx.out.info(n);
   return await executeInstall(plan, observed, host, ctx.out);
 }

@@ -4,7 +4,6 @@
  */
 import type { ExitCode } from "../errors.ts";
 import type { Output } from "../output.ts";
-import type { HostRoot } from "../host/fs.ts";
 import type { InstallPlan } from "../plan/types.ts";
 import type { InstallObserved } from "./observed.ts";
 import { diffInstall } from "./diff.ts";
@@ -13,14 +12,13 @@ import { planInstallPki } from "./pki.ts";
 
 /**
  * The dry run: the PKI planned and the diff made from `observed` as apply makes them (lib/install/execute.ts),
- * then printed. Loaded on demand (lib/commands/install.ts), so a real run does not carry the renderer.
+ * then printed: no host read or write, only the observed data. Loaded on demand (lib/commands/install.ts), so a real run does not carry the renderer.
  */
 export async function dryRun(
   plan: InstallPlan,
   observed: InstallObserved,
-  host: HostRoot,
   out: Output,
 ): Promise<ExitCode> {
-  const pki = await planInstallPki(observed.pkiRequest, observed.pki, host, out, false);
+  const pki = await planInstallPki(observed.pkiRequest, observed.pki, out, false);
   return printDryRun(plan, diffInstall(plan, observed, pki), observed, out);
 }

@@ -249,7 +249,7 @@ export async function executeInstall(
     }
   }
   try {
-    const pki = await planInstallPki(observed.pkiRequest, observed.pki, host, out, true);
+    const pki = await planInstallPki(observed.pkiRequest, observed.pki, out, true);
     let diff = diffInstall(plan, observed, pki);
     const ids = await ensureEtcdUser(host, plan, out);
     placeEtcdDirs(host, diff, ids, out);

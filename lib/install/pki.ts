@@ -6,7 +6,6 @@
  */
 import type { ObservedPki, PkiPlan, PkiRequest } from "../pki/types.ts";
 import type { Output } from "../output.ts";
-import type { HostRoot } from "../host/fs.ts";
 import { freshKeyPair, isRsa } from "../pki/algorithms.ts";
 import { drainKeyPool, fillKeyPool } from "../pki/keypool.ts";
 import { pkiPaths } from "../pki/layout.ts";
@@ -14,14 +13,14 @@ import { pkiPaths } from "../pki/layout.ts";
 export type { EtcdIds } from "../pki/types.ts";
 
 /**
- * The key files of `req`'s layout that do not exist yet under `host`: each will get a new key while planning
+ * The key files of `req`'s layout that `observed` found missing: each will get a new key while planning
  * (the CA key only when etcdup makes the CA). Keys replacing existing ones are not counted; they are made
  * on demand.
  */
-function missingKeyFiles(req: PkiRequest, host: HostRoot): string[] {
+function missingKeyFiles(req: PkiRequest, observed: ObservedPki): string[] {
   const p = pkiPaths(req.layout, req.pkiDir);
   const keys = [req.ca ? undefined : p.caKey, p.serverKey, p.peerKey, p.adminKey, p.apiserverClientKey];
-  return keys.filter((k): k is string => k !== undefined && host.stat(k) === undefined);
+  return keys.filter((k): k is string => k !== undefined && observed.files[k]?.missing !== false);
 }
 
 /**
@@ -30,11 +29,11 @@ function missingKeyFiles(req: PkiRequest, host: HostRoot): string[] {
  */
 export async function withKeysAhead<T>(
   req: PkiRequest,
-  host: HostRoot,
+  observed: ObservedPki,
   out: Output,
   plan: () => Promise<T>,
 ): Promise<T> {
-  const n = missingKeyFiles(req, host).length;
+  const n = missingKeyFiles(req, observed).length;
   const started = performance.now();
   const slow = isRsa(req.algorithm) && n > 0;
   if (slow) out.step(`generating ${n} ${req.algorithm} keys in parallel`);
@@ -58,13 +57,12 @@ export async function withKeysAhead<T>(
 export async function planInstallPki(
   req: PkiRequest,
   observed: ObservedPki,
-  host: HostRoot,
   out: Output,
   keysAhead: boolean,
 ): Promise<PkiPlan> {
   const { planPki } = await import("../pki/plan.ts");
   const pki = keysAhead
-    ? await withKeysAhead(req, host, out, () => planPki(req, observed))
+    ? await withKeysAhead(req, observed, out, () => planPki(req, observed))
     : await planPki(req, observed);
   for (const w of pki.warnings ?? []) out.warn(`PKI: ${w}`);
   return pki;

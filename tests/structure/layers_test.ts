@@ -89,9 +89,9 @@ export const PLACES: Record<string, Layer> = {
   "lib/daytwo/uninstall_observed.ts": "model",
 
   "lib/install/": "flows",
-  // install's pure part: what it decides from (as observed), the diff, the state record it leaves, the
-  // settings a re-run remembers, and the dry run's rendering. The observing, planning and applying steps
-  // around them are flows.
+  // install's pure part: what it decides from (as observed), the PKI planned from the observed files, the
+  // diff, the state record it leaves, the settings a re-run remembers, and the dry run (planned and rendered
+  // from the observed data alone). The observing, planning and applying steps around them are flows.
   "lib/install/observed.ts": "model",
   "lib/install/diff.ts": "model",
   "lib/install/record.ts": "model",
@@ -99,6 +99,8 @@ export const PLACES: Record<string, Layer> = {
   "lib/install/view.ts": "model",
   "lib/install/dry_run_print.ts": "model",
   "lib/install/disk_skip.ts": "model",
+  "lib/install/pki.ts": "model",
+  "lib/install/dry_run.ts": "model",
 
   "lib/daytwo/": "flows",
   "lib/cluster/": "flows",
