@@ -391,12 +391,13 @@ export class S3Client {
   /** Stores small bytes as one object. */
   async putObject(key: string, body: Uint8Array, knownSha256?: string): Promise<UploadResult> {
     const sha256 = knownSha256 ?? createHash("sha256").update(body).digest("hex");
+    const bodyMd5 = md5(body);
     const res = await this.send({
       method: "PUT",
       key,
       body,
       what: "upload",
-      headers: { "content-md5": md5(body).toString("base64"), [META_SHA256]: sha256 },
+      headers: { "content-md5": bodyMd5.toString("base64"), [META_SHA256]: sha256 },
     });
     const result = {
       key,
@@ -407,7 +408,8 @@ export class S3Client {
       parts: 1,
       verified: "md5" as const,
     };
-    return await this.verify(result, md5(body).toString("hex"), md5(body).toString("hex"));
+    const hex = bodyMd5.toString("hex");
+    return await this.verify(result, hex, hex);
   }
 
   /**
