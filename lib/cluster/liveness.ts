@@ -5,7 +5,16 @@
  * error from etcd, means the member runs; the leader it reports tells whether the cluster has quorum.
  */
 import { type ClusterApi, EtcdApiError, type Member } from "./api.ts";
-import type { Probe } from "./quorum.ts";
+
+/** What asking one member over mutual TLS found. */
+export interface Probe {
+  /** It answered `/v3/maintenance/status` on one of its client URLs. */
+  reachable: boolean;
+  /** The leader it follows ("0": none), when it answered. */
+  leader?: string;
+  /** Why it did not answer. */
+  error?: string;
+}
 
 /** Asks one member on each of its client URLs (or `endpoints` instead) until one answers. */
 async function probeMember(api: ClusterApi, endpoints: readonly string[]): Promise<Probe> {

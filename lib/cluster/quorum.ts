@@ -6,17 +6,8 @@
  * lib/cluster/liveness.ts; nothing here talks to etcd.
  */
 import type { Member } from "./api.ts";
+import type { Probe } from "./liveness.ts";
 import { shellWord } from "../text.ts";
-
-/** What asking one member over mutual TLS found. */
-export interface Probe {
-  /** It answered `/v3/maintenance/status` on one of its client URLs. */
-  reachable: boolean;
-  /** The leader it follows ("0": none), when it answered. */
-  leader?: string;
-  /** Why it did not answer. */
-  error?: string;
-}
 
 /**
  * The number of voting members a cluster of `voters` needs to agree: a strict majority.

@@ -1,43 +1,19 @@
 /**
  * What `etcdup recover` keeps on disk between its steps, so a run killed at any point is finished by the
- * next: /var/lib/etcdup/recovery.json (root 0600) names the members the forced start drops, written before
+ * next: /var/lib/etcdup/recovery.json (root 0600; read by lib/observe/recover.ts) names the members the forced start drops, written before
  * anything changes and removed as the last step (after the forced start, etcd itself no longer knows them,
  * and the printed `join --replace` commands need their names). And the end state: the state record and the
  * env file say the initial cluster is this member alone, as install would render it, so a later
  * `install` re-run keeps it instead of writing the old member list back.
  */
-import type { Member } from "../cluster/api.ts";
 import { rerenderEnv } from "../daytwo/env.ts";
 import { ownedFileNow } from "../daytwo/swap.ts";
 import type { HostRoot } from "../host/fs.ts";
-import { readRecord, writeRecord, writeState } from "../host/state.ts";
+import { writeRecord, writeState } from "../host/state.ts";
 import type { InstallState } from "../state_record.ts";
 import { formatInitialCluster } from "../plan/cluster.ts";
 import { normalizeUrl } from "../cluster/urls.ts";
-
-/** Where the record of a recovery in progress lives (target path). */
-export const RECOVERY_FILE = "/var/lib/etcdup/recovery.json";
-
-/** A recovery in progress. */
-export interface RecoveryRecord {
-  schema: 1;
-  /** ISO time the recovery started. */
-  startedAt: string;
-  /** This member's ID (decimal string). */
-  memberId: string;
-  /** The members the forced start drops, as the member list showed them before. */
-  removed: Member[];
-}
-
-/** Reads the record of a recovery in progress, or undefined when none is. */
-export function readRecovery(host: HostRoot): RecoveryRecord | undefined {
-  return readRecord<RecoveryRecord>(
-    host,
-    RECOVERY_FILE,
-    "recovery record",
-    (d) => d.schema === 1 && Array.isArray(d.removed),
-  );
-}
+import { RECOVERY_FILE, type RecoveryRecord } from "./observed.ts";
 
 /** Writes the record atomically (root 0600). */
 export function writeRecovery(host: HostRoot, record: RecoveryRecord): void {

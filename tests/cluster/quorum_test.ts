@@ -5,11 +5,11 @@
  */
 import assert from "node:assert/strict";
 import type { Member } from "../../lib/cluster/api.ts";
+import type { Probe } from "../../lib/cluster/liveness.ts";
 import {
   CA_EXPORT_FILE,
   decideRecover,
   decideReplace,
-  type Probe,
   quorumOf,
   replaceCommands,
 } from "../../lib/cluster/quorum.ts";

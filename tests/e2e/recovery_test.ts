@@ -26,6 +26,26 @@ const FORCE_DROP_IN = "/run/systemd/system/etcd.service.d/50-etcdup-force-new-cl
 const FORCE_ENV = "/run/etcdup/force-new-cluster.env";
 const RECOVERY_RECORD = "/var/lib/etcdup/recovery.json";
 
+/** A step of recover's plan as `--json` lists it (the dry run's `result.steps`, the run's, its step events). */
+interface Step {
+  kind: string;
+  target: string;
+}
+
+/** `kind target` of each step, in order. */
+const stepList = (steps: Step[]) => steps.map((s) => `${s.kind} ${s.target}`);
+
+/** The `--json` result of a run's stdout. */
+function resultOf(stdout: string): Record<string, unknown> {
+  return JSON.parse(stdout.split("\n").find((l) => l.includes('"event":"result"'))!).result;
+}
+
+/** The steps a run reported done (`--json` step events naming a step), in order. */
+function stepsDone(stdout: string): string[] {
+  return stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l))
+    .filter((e) => e.event === "step" && e.step).map((e) => `${e.step} ${e.target}`);
+}
+
 /** One host of the test: its container, address and the member name it runs. */
 type Node = MemberNode;
 
@@ -171,6 +191,8 @@ Deno.test("recovery: recover after quorum loss (killed and resumed), join --repl
       // Without quorum etcdctl cannot list the members; recover below finds n2 and n3 still listed.
     });
 
+    /** The steps `recover --dry-run` listed before the killed run. */
+    let planned: string[] = [];
     await t.step(
       "recover --dry-run on a survivor restarted without quorum says what it would do, changes nothing",
       async () => {
@@ -185,6 +207,18 @@ Deno.test("recovery: recover after quorum loss (killed and resumed), join --repl
         assertEquals(r.code, 0, `${r.stderr}\n${r.stdout}`);
         assertMatch(r.stdout, /Would make n1 a one-member cluster with all its data, dropping n2, n3/);
         assertMatch(r.stdout, new RegExp(`etcdup join --replace n2 ${n1.clientUrl} --ca-from`));
+        const json = await etcdup.run(n1.ct, ["recover", "--dry-run", "--json"], { timeoutMs: 120_000 });
+        assertEquals(json.code, 0, `${json.stderr}\n${json.stdout}`);
+        planned = stepList(resultOf(json.stdout).steps as Step[]);
+        assertEquals(planned.map((s) => s.split(" ")[0]), [
+          "write-record",
+          "place-force",
+          "force-start",
+          "record-solo",
+          "clear-force",
+          "restart",
+          "remove-record",
+        ]);
         for (const f of [FORCE_DROP_IN, FORCE_ENV, RECOVERY_RECORD]) {
           assertEquals((await n1.ct.exec(["test", "-e", f])).code, 1, `${f} not written by a dry run`);
         }
@@ -196,7 +230,7 @@ Deno.test("recovery: recover after quorum loss (killed and resumed), join --repl
       // "flag removed" when it is killed.
       const killed = await killMidway(
         n1.ct,
-        (recording) => etcdup.run(recording, ["recover"], { timeoutMs: 300_000 }),
+        (recording) => etcdup.run(recording, ["recover", "--json"], { timeoutMs: 300_000 }),
         async () => (await n1.ct.exec(["test", "-e", FORCE_ENV])).code === 0 && await etcdActivating(n1.ct),
         "recover to write the force flag and restart etcd",
       );
@@ -210,10 +244,26 @@ Deno.test("recovery: recover after quorum loss (killed and resumed), join --repl
         250,
       );
 
+      // The killed run did the dry run's first steps, up to the forced start it was killed in.
+      const killedDone = stepsDone(killed.stdout);
+      assertEquals(killedDone, planned.slice(0, 2), "the killed run did what the dry run listed first");
+      // What is left is planned again from what the killed run left, and done exactly.
+      const dry = await etcdup.run(n1.ct, ["recover", "--dry-run", "--json"], { timeoutMs: 120_000 });
+      assertEquals(dry.code, 0, `${dry.stderr}\n${dry.stdout}`);
+      const rest = resultOf(dry.stdout);
+      assertEquals(rest.stage, "finish");
+      assertEquals(stepList(rest.steps as Step[]), planned.slice(3), "the rest of the first dry run's list");
+
       const r = await etcdup.run(n1.ct, ["recover", "--json"], { timeoutMs: 300_000 });
       assertEquals(r.code, 0, `${r.stderr}\n${r.stdout}`);
       assertMatch(r.stdout, /resuming an interrupted recover/);
-      const result = JSON.parse(r.stdout.split("\n").find((l) => l.includes('"event":"result"'))!).result;
+      const result = resultOf(r.stdout) as { removed: string[]; commands: string[]; steps: Step[] };
+      assertEquals(
+        stepList(result.steps),
+        stepList(rest.steps as Step[]),
+        "the run did what its dry run listed",
+      );
+      assertEquals(stepsDone(r.stdout), stepList(result.steps), "each step reported as it was done");
       assertEquals(result.removed, ["n2", "n3"]);
       assertEquals(result.commands, [
         "etcdup certs export --out /root/etcd-ca.export",

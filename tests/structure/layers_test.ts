@@ -87,6 +87,15 @@ export const PLACES: Record<string, Layer> = {
   // What an upgrade and an uninstall decide from, as observed (lib/observe/ fills it in).
   "lib/daytwo/upgrade_observed.ts": "model",
   "lib/daytwo/uninstall_observed.ts": "model",
+  // etcd's member API client, the probes and the member changes over it are host reads and writes, so
+  // recover's observation (lib/observe/recover.ts) can read the member list; URL normalizing is pure.
+  "lib/cluster/api.ts": "host",
+  "lib/cluster/liveness.ts": "host",
+  "lib/cluster/membership.ts": "host",
+  "lib/cluster/urls.ts": "model",
+  // What recover decides from (it names the client's Member), and the force files it looks for.
+  "lib/recovery/observed.ts": "host",
+  "lib/recovery/force.ts": "host",
 
   "lib/install/": "flows",
   // install's pure part: what it decides from (as observed), the PKI planned from the observed files, the
