@@ -75,27 +75,38 @@ export function installBinaries(
 }
 
 /**
- * Removes staging dirs left in `binDir` (a target path) by runs that died (SIGKILL, power loss): those whose
- * process id no longer runs. Returns the removed target paths.
+ * The staging dirs left in `dir` (a target path) by runs that died (SIGKILL, power loss): those whose
+ * process id no longer runs, as target paths. Reads only (`download --dry-run` lists them).
  */
-export function cleanStaleStaging(host: HostRoot, binDir: string): string[] {
+export function staleStaging(host: HostRoot, dir: string): string[] {
   let names: string[];
-  const realDir = host.resolve(binDir);
   try {
-    names = fs.readdirSync(realDir);
+    names = fs.readdirSync(host.resolve(dir));
   } catch {
     return [];
   }
-  const removed: string[] = [];
-  for (const name of names) {
+  return names.filter((name) => {
     const pid = Number(
       name.startsWith(STAGING_PREFIX) ? name.slice(STAGING_PREFIX.length).split("-")[0] : NaN,
     );
-    if (!Number.isInteger(pid) || pid === Deno.pid || processAlive(pid)) continue;
-    fs.rmSync(path.join(realDir, name), { recursive: true, force: true });
-    removed.push(path.posix.join(binDir, name));
-  }
-  return removed;
+    return Number.isInteger(pid) && pid !== Deno.pid && !processAlive(pid);
+  }).map((name) => path.posix.join(dir, name));
+}
+
+/** Removes the staging dir at target path `p` with everything in it (the entry itself, not where it leads). */
+export function removeStaging(host: HostRoot, p: string): void {
+  const real = path.join(host.resolve(path.posix.dirname(p)), path.posix.basename(p));
+  fs.rmSync(real, { recursive: true, force: true });
+}
+
+/**
+ * Removes the staging dirs left in `binDir` (a target path) by runs that died ({@link staleStaging}).
+ * Returns the removed target paths.
+ */
+export function cleanStaleStaging(host: HostRoot, binDir: string): string[] {
+  const stale = staleStaging(host, binDir);
+  for (const p of stale) removeStaging(host, p);
+  return stale;
 }
 
 /** The release install or upgrade decided on. */

@@ -9,8 +9,7 @@ import * as path from "node:path";
 import { main } from "../../main.ts";
 import { Exit } from "../../lib/errors.ts";
 import { parseSha256Sums } from "../../lib/release/source.ts";
-import { serveFiles, startHttpsServer } from "../support/https_server.ts";
-import { writeRelease } from "../support/tarball_builder.ts";
+import { serveRelease } from "./mirror_fixture.ts";
 import { tempDir } from "./helpers.ts";
 
 const V = "v9.4.0";
@@ -21,15 +20,7 @@ Deno.test("download amd64,arm64 into a bundle, then install from it with no netw
   const src = path.join(work, "mirror");
   const bundle = path.join(work, "bundle");
   fs.mkdirSync(src);
-  const amd = await writeRelease(src, V, "amd64");
-  const arm = await writeRelease(src, V, "arm64");
-  const server = await startHttpsServer(serveFiles({
-    [`/${V}/${amd.name}`]: amd.path,
-    [`/${V}/${arm.name}`]: arm.path,
-    [`/${V}/SHA256SUMS`]: new TextEncoder().encode(
-      `${amd.sha256}  ${amd.name}\n${arm.sha256}  ${arm.name}\n`,
-    ),
-  }));
+  const { amd, arm, server } = await serveRelease(src, V);
   try {
     const args = [
       "download",

@@ -62,6 +62,9 @@ export const PLACES: Record<string, Layer> = {
   "lib/release/source.ts": "model",
   "lib/release/file_name.ts": "model",
   "lib/release/binary_names.ts": "model",
+  // download's plan (with what it decides from, as observed) and its dry run's rendering.
+  "lib/release/download_plan.ts": "model",
+  "lib/release/download_view.ts": "model",
 
   "lib/host/": "host",
   "lib/timers/": "host",

@@ -147,6 +147,7 @@ export const E2E: readonly string[] = [
   "tests/pki/sans_test.ts",
   "tests/pki/strict_test.ts",
   "tests/pki/systemd_test.ts",
+  "tests/release/download_dry_run_test.ts",
   "tests/release/download_failure_test.ts",
   "tests/release/download_test.ts",
   "tests/release/flat_memory_test.ts",
