@@ -8,26 +8,13 @@
  */
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { createHash } from "node:crypto";
 import { type EtcdFixture, etcdFixture } from "../support/etcd_fixtures.ts";
-import { installArgs, lastJson, runEtcdup, treeOf } from "../support/root_tree.ts";
+import { installArgs, lastJson, runEtcdup, treeDigests } from "../support/root_tree.ts";
 import { inTempDir } from "../release/helpers.ts";
 import { amd64Host } from "./fixtures.ts";
 
 /** Where an upgrade keeps its copies: every path under it stands for the backup dir's "create". */
 const BACKUPS = "/var/lib/etcdup/backups";
-
-/** Every path under `root`: type, owner, mode and (regular files) content digest. */
-function contents(root: string): Map<string, string> {
-  return new Map(
-    Object.entries(treeOf(root)).map(([p, desc]) => {
-      const digest = desc.startsWith("file ")
-        ? createHash("sha256").update(Deno.readFileSync(path.join(root, p))).digest("hex")
-        : "";
-      return [p, `${desc} ${digest}`];
-    }),
-  );
-}
 
 interface Entry {
   path: string;
@@ -70,11 +57,11 @@ async function dryRunThenApply(root: string, args: string[]): Promise<Entry[]> {
   const dry = await runEtcdup([...args, "--dry-run", "--json"]);
   assert.equal(dry.code, 0, dry.stderr);
   const planned = (lastJson(dry.stdout).result as { changes: Entry[] }).changes;
-  const before = contents(root);
+  const before = treeDigests(root);
   const run = await runEtcdup([...args, "--json"]);
   assert.equal(run.code, 0, run.stderr);
   const done = (lastJson(run.stdout).result as { changes: Entry[] }).changes;
-  const after = contents(root);
+  const after = treeDigests(root);
 
   assert.deepEqual(pairs(done), pairs(planned), "apply did what the dry run said");
   const fs = changed(before, after);

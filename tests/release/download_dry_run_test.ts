@@ -9,28 +9,17 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { createHash } from "node:crypto";
 import { Exit } from "../../lib/errors.ts";
 import { parseSha256Sums } from "../../lib/release/source.ts";
 import { serveRelease } from "./mirror_fixture.ts";
-import { lastJson, runEtcdup, treeOf } from "../support/root_tree.ts";
+import { lastJson, runEtcdup, treeDigests } from "../support/root_tree.ts";
 import { assertRefused } from "../support/refusal.ts";
 import { inTempDir } from "./helpers.ts";
 
 const V = "v9.4.0";
 
-/** Every path under `root`: type, owner, mode, inode and (regular files) content digest. */
-function contents(root: string): Map<string, string> {
-  return new Map(
-    Object.entries(treeOf(root)).map(([p, desc]) => {
-      const real = path.join(root, p);
-      const digest = desc.startsWith("file ")
-        ? createHash("sha256").update(Deno.readFileSync(real)).digest("hex")
-        : "";
-      return [p, `${desc} ${Deno.lstatSync(real).ino} ${digest}`];
-    }),
-  );
-}
+/** Every path under `root` with its inode and digest. */
+const contents = (root: string) => treeDigests(root, { inode: true });
 
 interface Step {
   kind: string;

@@ -5,6 +5,7 @@
  * that is random or timestamped (keys, serials, times).
  */
 import * as path from "node:path";
+import { createHash } from "node:crypto";
 import { exec, type ExecResult } from "./exec.ts";
 import { type EtcdFixture, etcdFixture } from "./etcd_fixtures.ts";
 import { keyMatches } from "../../lib/pki/match.ts";
@@ -63,6 +64,22 @@ export function treeOf(root: string): Tree {
   };
   walk("/");
   return out;
+}
+
+/**
+ * Every path under `root` as {@link treeOf} describes it, with each regular file's content digest and, with
+ * `inode`, its inode (so a file replaced by a rename shows as changed even with the same bytes).
+ */
+export function treeDigests(root: string, opts: { inode?: boolean } = {}): Map<string, string> {
+  return new Map(
+    Object.entries(treeOf(root)).map(([p, desc]) => {
+      const real = path.join(root, p);
+      const digest = desc.startsWith("file ")
+        ? createHash("sha256").update(Deno.readFileSync(real)).digest("hex")
+        : "";
+      return [p, `${desc}${opts.inode ? ` ${Deno.lstatSync(real).ino}` : ""} ${digest}`];
+    }),
+  );
 }
 
 /** The `.crt` files under `root` whose `.key` beside them is not their private key. */
