@@ -8,7 +8,7 @@
  */
 import type { Output } from "../output.ts";
 import { EtcdupError, Exit } from "../errors.ts";
-import { ClusterApi } from "./api.ts";
+import { ClusterApi, type Member } from "./api.ts";
 import type { TlsClient } from "../etcd/admin_client.ts";
 import { ensureMember, existingClusterMembers, promoteWhenReady } from "./membership.ts";
 import { formatInitialCluster } from "../plan/cluster.ts";
@@ -49,6 +49,37 @@ export interface Settled {
 }
 
 /**
+ * The refusal to add a member whose data dir already holds one (exit 7, `stale-data-dir`): no member of the
+ * cluster at `endpoints` has its `peerUrls`.
+ */
+export function staleDataDir(endpoints: readonly string[], peerUrls: readonly string[]): EtcdupError {
+  return new EtcdupError({
+    code: "stale-data-dir",
+    message: `the data dir already holds an etcd member, but no member of the cluster at ` +
+      `${endpoints.join(", ")} has the peer URL ${peerUrls.join(",")}`,
+    hint: "It is left from a former membership or another cluster. Move the data dir aside (etcdup never " +
+      "deletes one) and run the join again.",
+    exit: Exit.precondition,
+  });
+}
+
+/**
+ * `ETCD_INITIAL_CLUSTER` for member `self` (this node, named `name`) of `members`: the one recorded by an
+ * earlier run for a member that already started (so a re-run changes nothing), else the live member list.
+ * Refused (exit 2, `member-name-taken`) when another member has the name.
+ */
+export function joinInitialCluster(
+  members: readonly Member[],
+  self: Member,
+  opts: Pick<SettleOptions, "name" | "dataDirHasMember" | "previousInitialCluster">,
+): string {
+  const started = self.name !== "" && opts.dataDirHasMember;
+  return started && opts.previousInitialCluster
+    ? opts.previousInitialCluster
+    : formatInitialCluster(existingClusterMembers(members, self.id, opts.name));
+}
+
+/**
  * Finds this member in the cluster or adds it, and renders the initial cluster for its first start. Refuses
  * to add a member whose data dir already holds one (left by a former membership: etcd would not start from
  * it, and deleting it is the operator's call).
@@ -60,17 +91,7 @@ export async function settleMembership(opts: SettleOptions): Promise<Settled> {
       timeoutMs: opts.timeoutMs,
       onWait: (reason) => opts.out.info(`the cluster refused the new member for now (${reason}); retrying`),
       beforeAdd: () => {
-        if (opts.dataDirHasMember) {
-          throw new EtcdupError({
-            code: "stale-data-dir",
-            message: `the data dir already holds an etcd member, but no member of the cluster at ` +
-              `${api.endpoints.join(", ")} has the peer URL ${opts.peerUrls.join(",")}`,
-            hint:
-              "It is left from a former membership or another cluster. Move the data dir aside (etcdup never " +
-              "deletes one) and run the join again.",
-            exit: Exit.precondition,
-          });
-        }
+        if (opts.dataDirHasMember) throw staleDataDir(api.endpoints, opts.peerUrls);
       },
     });
     const role = self.isLearner ? "learner" : "voting member";
@@ -79,11 +100,11 @@ export async function settleMembership(opts: SettleOptions): Promise<Settled> {
         ? `added ${opts.name} to the cluster as a ${role} (member ${self.id})`
         : `${opts.name} is already in the cluster as a ${role} (member ${self.id}); resuming`,
     );
-    const started = self.name !== "" && opts.dataDirHasMember;
-    const initialCluster = started && opts.previousInitialCluster
-      ? opts.previousInitialCluster
-      : formatInitialCluster(existingClusterMembers(members, self.id, opts.name));
-    return { id: self.id, isLearner: self.isLearner, initialCluster };
+    return {
+      id: self.id,
+      isLearner: self.isLearner,
+      initialCluster: joinInitialCluster(members, self, opts),
+    };
   } finally {
     await api.close();
   }

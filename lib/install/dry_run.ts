@@ -2,12 +2,12 @@
  * `install --dry-run`: the PKI planned and the diff apply would execute made (lib/install/diff.ts), then
  * printed (lib/install/dry_run_print.ts); nothing is written.
  */
-import type { ExitCode } from "../errors.ts";
+import { Exit, type ExitCode } from "../errors.ts";
 import type { Output } from "../output.ts";
 import type { InstallPlan } from "../plan/types.ts";
 import type { InstallObserved } from "./observed.ts";
 import { diffInstall } from "./diff.ts";
-import { printDryRun } from "./dry_run_print.ts";
+import { dryRunOutput } from "./dry_run_print.ts";
 import { planInstallPki } from "./pki.ts";
 
 /**
@@ -19,6 +19,17 @@ export async function dryRun(
   observed: InstallObserved,
   out: Output,
 ): Promise<ExitCode> {
+  const { data, text } = await dryRunOutputOf(plan, observed, out);
+  out.result(data, text);
+  return Exit.ok;
+}
+
+/** The dry run's data and text, not printed: `join --dry-run` prints its cluster step with them. */
+export async function dryRunOutputOf(
+  plan: InstallPlan,
+  observed: InstallObserved,
+  out: Output,
+): Promise<{ data: Record<string, unknown>; text: string }> {
   const pki = await planInstallPki(observed.pkiRequest, observed.pki, out, false);
-  return printDryRun(plan, diffInstall(plan, observed, pki), observed, out);
+  return dryRunOutput(plan, diffInstall(plan, observed, pki), observed);
 }

@@ -2,8 +2,6 @@
  * How `install --dry-run` prints its diff: as text or `--json` data (the view and the list of changes, the
  * shape apply's result lists what it changed in), with the notes in the future tense. Pure.
  */
-import { Exit, type ExitCode } from "../errors.ts";
-import type { Output } from "../output.ts";
 import type { InstallState } from "../state_record.ts";
 import { renderPlanText } from "../plan/render.ts";
 import type { InstallPlan } from "../plan/types.ts";
@@ -50,17 +48,19 @@ export function dryRunNotes(
 }
 
 /**
- * Prints the dry run of `diff` (`verification`: how the release will be verified, observed). What is
+ * The dry run of `diff` (`verification`: how the release will be verified, observed) as `--json` data (the
+ * view and the list of changes) and as text; `join --dry-run` adds its cluster step to both. What is
  * installed was read to compare with, so on a host etcdup installed on it needs root: the permission error
  * is exit 7 like every command's (main.ts).
  */
-export function printDryRun(
+export function dryRunOutput(
   plan: InstallPlan,
   diff: InstallDiff,
   observed: Pick<InstallObserved, "previous" | "verification">,
-  out: Output,
-): ExitCode {
+): { data: Record<string, unknown>; text: string } {
   const view = diffView(plan, diff, dryRunNotes(plan, diff, observed.previous), observed.verification);
-  out.result({ dryRun: true, plan: view, changes: changeList(plan, diff) }, renderPlanText(view, plan.root));
-  return Exit.ok;
+  return {
+    data: { dryRun: true, plan: view, changes: changeList(plan, diff) },
+    text: renderPlanText(view, plan.root),
+  };
 }

@@ -1,6 +1,6 @@
 /** Flags of `etcdup join`. */
 import type { CommandSpec, FlagSpec } from "./spec.ts";
-import { configFlag, outputFlags } from "./common.ts";
+import { configFlag, outputFlags, rootFlag } from "./common.ts";
 import { careFlags, hostFlags, memberFlags, pkiFlags, releaseFlags, timerFlags } from "./install.ts";
 
 /** The flags of `etcdup join`: install's but the bootstrap and host-only ones, with --replace and --no-learner. */
@@ -30,6 +30,13 @@ export const joinFlags = {
     description: "Add this node as a voting member at once instead of a learner promoted when caught up.",
   },
   ...timerFlags,
+  "dry-run": {
+    type: "boolean",
+    description:
+      "Print install's plan and the cluster step (what it would ask the member; the member list read when this host has the client certificate); change nothing.",
+    flagOnly: true,
+  },
+  ...rootFlag,
   ...configFlag,
   ...outputFlags,
 } satisfies Record<string, FlagSpec>;
@@ -53,8 +60,14 @@ It never deletes a data directory; one left by a former membership stops the joi
 that do keep a quorum after the removal and the addition (refused otherwise, exit 7); a data dir left from
 this host's former membership is moved aside to <data-dir>.before-replace-<time>, never deleted.
 
+--dry-run prints what install would change here and the cluster step: the member add (as a learner) and
+the promotion, with what each asks the member at ENDPOINT; the member list is read (nothing changed) when
+this host already has the client certificate (an earlier join), otherwise the plan says it is not read.
+--root DIR (a tree, not the live host) only with --dry-run.
+
 Examples:
   etcdup certs export --out /tmp/ca.export                     # on a member
+  etcdup join https://10.0.0.1:2379 --ca-from /tmp/ca.export --dry-run   # what it would do
   etcdup join https://10.0.0.1:2379 --ca-from /tmp/ca.export   # on the new node
   etcdup join --replace n2 https://10.0.0.1:2379 --ca-from /tmp/ca.export   # n2's disk is gone`,
   positionals: { min: 1, name: "ENDPOINT" },

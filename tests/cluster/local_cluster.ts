@@ -29,6 +29,8 @@ export interface LocalCluster {
   members: LocalMember[];
   /** Admin client files (CA, cert, key) trusted by every member; `endpoints` are the initial members'. */
   tls: TlsClient;
+  /** The CA's private key (PEM file), to issue or export from (`join --ca-cert/--ca-key`). */
+  caKey: string;
   /** The etcd and etcdctl binaries of the fixture. */
   etcdBin: string;
   etcdctlBin: string;
@@ -55,12 +57,13 @@ function freePort(): number {
  */
 async function makePki(
   dir: string,
-): Promise<{ ca: string; member: [string, string]; admin: [string, string] }> {
+): Promise<{ ca: string; caKey: string; member: [string, string]; admin: [string, string] }> {
   const alg = "ecdsa-p256";
   const when = validity(new Date(), 2);
   const caKeys = await generateKeyPair(alg);
   const ca = await issueCa({ commonName: "test-ca", keys: caKeys, algorithm: alg, validity: when });
   await Deno.writeTextFile(path.join(dir, "ca.crt"), certificatePem(ca));
+  await Deno.writeTextFile(path.join(dir, "ca.key"), await privateKeyPem(caKeys.privateKey), { mode: 0o600 });
   const leaf = async (name: string, usages: Usage[], ips: string[]): Promise<[string, string]> => {
     const keys = await generateKeyPair(alg);
     const cert = await issueLeaf({
@@ -79,6 +82,7 @@ async function makePki(
   };
   return {
     ca: path.join(dir, "ca.crt"),
+    caKey: path.join(dir, "ca.key"),
     member: await leaf("member", ["serverAuth", "clientAuth"], ["127.0.0.1"]),
     admin: await leaf("admin", ["clientAuth"], []),
   };
@@ -156,6 +160,7 @@ export async function startLocalCluster(n: number, extraArgs: string[] = []): Pr
     return {
       members,
       tls,
+      caKey: pki.caKey,
       etcdBin,
       etcdctlBin: path.join(dir, "etcdctl"),
       newMember,

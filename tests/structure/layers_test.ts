@@ -99,6 +99,8 @@ export const PLACES: Record<string, Layer> = {
   // What recover decides from (it names the client's Member), and the force files it looks for.
   "lib/recovery/observed.ts": "host",
   "lib/recovery/force.ts": "host",
+  // What join --dry-run decides its cluster step from (it names the client's Member).
+  "lib/cluster/join_observed.ts": "host",
 
   "lib/install/": "flows",
   // install's pure part: what it decides from (as observed), the PKI planned from the observed files, the
