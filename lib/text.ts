@@ -2,7 +2,7 @@
  * Text from outside (tar entry names, file names, journal lines) made safe to print: the characters a
  * terminal acts on instead of showing are written as escapes, so no input can clear the screen, move the
  * cursor, recolour output, reorder what is shown or (with newlines escaped) forge a line of its own. Also the
- * two forms text takes on its way out: byte counts as every message writes them, words quoted for a shell.
+ * forms text takes on its way out: byte counts and ages as every message writes them, words quoted for a shell.
  */
 
 /** C0 controls but tab, DEL, C1 controls, and Unicode's direction and line/paragraph separator controls. */
@@ -43,6 +43,17 @@ export function formatBytes(n: number): string {
     i++;
   }
   return i === 0 ? `${v} ${units[i]}` : `${v.toFixed(1)} ${units[i]}`;
+}
+
+/**
+ * An age in seconds as a short human string, as status and the backup lists write it.
+ * @example formatAge(3660) // "1h 1m"
+ */
+export function formatAge(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+  return `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h`;
 }
 
 /**

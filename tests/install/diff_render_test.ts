@@ -25,8 +25,10 @@ import { serviceChanges } from "../../lib/plan/service_steps.ts";
 import { diffView } from "../../lib/install/view.ts";
 import { timerUnit } from "../../lib/plan/timer_units.ts";
 import { planFromValues } from "../support/install_options.ts";
+import { golden as goldenIn } from "../support/golden.ts";
 
 const GOLDEN = path.join(path.dirname(new URL(import.meta.url).pathname), "golden");
+const golden = (name: string, text: string) => goldenIn(GOLDEN, name, text);
 const SHA = "992a109e070c7bcab719e0c155dcad32aff2e140eba258bbe64201c238c78ac5";
 const ETCD = { uid: 990, gid: 990 };
 
@@ -152,28 +154,6 @@ function installedHost(p: InstallPlan): InstallObserved {
 function dryRunText(p: InstallPlan, observed: InstallObserved, pki: PkiPlan): string {
   const diff = diffInstall(p, observed, pki);
   return renderPlanText(diffView(p, diff, dryRunNotes(p, diff, observed.previous)), p.root);
-}
-
-/** Compares `text` with golden file `name` (rewritten instead under UPDATE_GOLDEN=1, which says so). */
-function golden(name: string, text: string): void {
-  const file = path.join(GOLDEN, name);
-  if (Deno.env.get("UPDATE_GOLDEN") === "1") {
-    Deno.mkdirSync(GOLDEN, { recursive: true });
-    Deno.writeTextFileSync(file, text);
-    console.warn(`UPDATE_GOLDEN=1: rewrote ${file}; read its diff before committing`);
-    return;
-  }
-  let want: string;
-  try {
-    want = Deno.readTextFileSync(file);
-  } catch {
-    throw new Error(`${file} is missing: run with UPDATE_GOLDEN=1 to write it`);
-  }
-  assert.equal(
-    text,
-    want,
-    `${name} differs from the rendering (UPDATE_GOLDEN=1 rewrites it, on purpose only)`,
-  );
 }
 
 Deno.test("dry-run text, golden: a fresh host", () => {

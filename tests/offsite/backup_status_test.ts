@@ -1,6 +1,7 @@
 /** The backup problems `etcdup status` reports, as a pure function of the newest snapshot and the timer. */
 import assert from "node:assert/strict";
-import { backupProblems, formatAge } from "../../lib/offsite/backup_status.ts";
+import { backupProblems } from "../../lib/daytwo/status_report.ts";
+import { formatAge } from "../../lib/text.ts";
 
 const timer = { unit: "etcdup-backup.timer", schedule: "hourly", periodSeconds: 3600 };
 const newest = (ageSeconds: number) => ({ path: "/var/backups/etcd/x.db", takenAt: "", ageSeconds });

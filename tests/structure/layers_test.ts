@@ -102,6 +102,28 @@ export const PLACES: Record<string, Layer> = {
   // What join --dry-run decides its cluster step from (it names the client's Member).
   "lib/cluster/join_observed.ts": "host",
 
+  // status's report and its text: pure, but it names the host's shapes (a certificate's inspection, a timer's
+  // state, the cluster's table), so it stands beside them; drift is a pure comparison of core data.
+  "lib/daytwo/status_report.ts": "host",
+  "lib/daytwo/drift.ts": "model",
+  // backup list's table from the observed snapshots.
+  "lib/backup/list_view.ts": "model",
+  // etcd's member API and the cluster table it gathers: the network, which status observes.
+  "lib/cluster/api.ts": "host",
+  "lib/cluster/status.ts": "host",
+  // The bucket's client and what it reads (the recorded settings, etcdup's snapshot objects, age's keys):
+  // the network and files, which status, backup list --remote and restore --dry-run observe.
+  "lib/backup/age.ts": "host",
+  "lib/offsite/credentials.ts": "host",
+  "lib/offsite/location.ts": "host",
+  "lib/offsite/paths.ts": "host",
+  "lib/offsite/recorded.ts": "host",
+  "lib/offsite/remote.ts": "host",
+  "lib/offsite/remote_snapshots.ts": "host",
+  "lib/offsite/s3.ts": "host",
+  "lib/offsite/sign.ts": "host",
+  "lib/offsite/xml.ts": "host",
+
   "lib/install/": "flows",
   // install's pure part: what it decides from (as observed), the PKI planned from the observed files, the
   // diff, the state record it leaves, the settings a re-run remembers, and the dry run (planned and rendered

@@ -18,6 +18,7 @@
 
 /** In-process tests: seconds, nothing needed beyond the repository. */
 export const UNIT: readonly string[] = [
+  "tests/backup/list_view_test.ts",
   "tests/backup/plan_test.ts",
   "tests/backup/purge_root_test.ts",
   "tests/backup/record_test.ts",
@@ -33,6 +34,7 @@ export const UNIT: readonly string[] = [
   "tests/cluster/urls_test.ts",
   "tests/core/",
   "tests/daytwo/env_test.ts",
+  "tests/daytwo/status_report_test.ts",
   "tests/daytwo/swap_test.ts",
   "tests/daytwo/uninstall_dry_run_equals_apply_test.ts",
   "tests/daytwo/uninstall_pki_leftovers_test.ts",
