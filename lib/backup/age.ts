@@ -86,12 +86,28 @@ export function loadRecipients(values: string[]): string[] {
   return [...new Set(out)];
 }
 
-/** Reads an identity file (`AGE-SECRET-KEY-1...` lines, as age-keygen writes); refuses (exit 2) one without. */
+/**
+ * Reads an identity file (`AGE-SECRET-KEY-1...` lines, as age-keygen writes); refuses (exit 2) one without,
+ * and (exit 7, `age-identity-unsafe`) one that group or others may read or write: a secret key others can read
+ * opens every backup encrypted to it, so it is refused before it is used, as ssh refuses such a key.
+ */
 export function loadIdentities(file: string, flag = "--identity"): string[] {
   let text: string;
   try {
+    const mode = fs.statSync(file).mode & 0o777;
+    if ((mode & 0o077) !== 0) {
+      throw new EtcdupError({
+        code: "age-identity-unsafe",
+        message: `${flag} ${file} may be read or written by group or others (mode ${
+          mode.toString(8).padStart(4, "0")
+        }): a secret key others can read opens every backup encrypted to it`,
+        hint: `Make it private: 'chmod 600 ${file}' (age-keygen writes it so), and consider the key exposed.`,
+        exit: Exit.precondition,
+      });
+    }
     text = fs.readFileSync(file, "utf8");
   } catch (err) {
+    if (err instanceof EtcdupError) throw err;
     throw usageError(
       "age-identity-unreadable",
       `${flag} ${file}: ${(err as Error).message}`,
@@ -145,6 +161,31 @@ export async function decryptStream(
     return await d.decrypt(input);
   } catch (err) {
     throw decryptError(err, what);
+  }
+}
+
+/**
+ * Checks that `input` opens with the identities without decrypting it: age's header is read, the file key
+ * unwrapped and the header's MAC verified, then the payload is left unread. Refuses as decrypting would
+ * (`age-wrong-identity`, `age-decrypt-failed` for what is no age file): restore's dry run so says what the
+ * run's decryption would say. `input` may be just the file's first bytes.
+ */
+export async function checkAgeHeader(
+  input: ReadableStream<Uint8Array>,
+  identities: string[],
+  what: string,
+): Promise<void> {
+  const plain = await decryptStream(input, identities, what);
+  await plain.cancel().catch(() => {});
+}
+
+/** {@link checkAgeHeader} of the file `file`: only its first piece is read. */
+export async function checkAgeFileHeader(file: string, identities: string[]): Promise<void> {
+  const stream = fs.createReadStream(file, { highWaterMark: 64 * 1024 });
+  try {
+    await checkAgeHeader(ReadableStream.from(stream), identities, file);
+  } finally {
+    stream.destroy();
   }
 }
 

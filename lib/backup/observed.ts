@@ -3,6 +3,7 @@
  * `restore`, as plain data: the pure plans (lib/backup/plan.ts, lib/backup/restore_plan.ts) are functions of
  * it, so the dry run and the run decide alike.
  */
+import type { ErrorInit } from "../errors.ts";
 import type { InstallState } from "../state_record.ts";
 import type { SnapshotRecord, StoredSnapshot } from "./store.ts";
 import type { RestoreMarker } from "./marker.ts";
@@ -38,13 +39,36 @@ export interface ObservedSnapshotFile {
   /** The record beside it, or why there is none. */
   record?: SnapshotRecord;
   recordProblem?: string;
+  /** The dry run, an encrypted file with `--identity`: whether its age header opens with the identity. */
+  header?: AgeHeaderCheck;
 }
 
-/** What `restore` restores from: a local file, or a bucket (fetched only by the run). */
+/**
+ * An age header read with the `--identity` (the dry run's read of its first bytes): it opens, or the refusal
+ * the run's decryption would give (`age-wrong-identity`, `age-decrypt-failed` for what is no age file).
+ */
+export type AgeHeaderCheck = { opens: true } | { opens: false; refusal: ErrorInit };
+
+/** The snapshot object a restore from a bucket fetches, as the dry run read it: its record and first bytes. */
+export interface ObservedRemoteSnapshot {
+  /** `s3://BUCKET/KEY`. */
+  url: string;
+  size: number;
+  /** An age file (`.age`): the run decrypts it with `--identity` after the download. */
+  encrypted: boolean;
+  /** The SHA-256 its record object gives: what the download must hash to. */
+  recordSha256: string;
+  /** Encrypted: whether its header opens with the identity. */
+  header?: AgeHeaderCheck;
+}
+
+/**
+ * What `restore` restores from: a local file (with the `--identity` read when it is encrypted), or a bucket
+ * (its object observed by the dry run; the run fetches it).
+ */
 export type RestoreSource =
-  | { kind: "file"; snapshot: ObservedSnapshotFile }
-  | { kind: "s3"; url: string | undefined; latest: boolean }
-  | { kind: "none" };
+  | { kind: "file"; snapshot: ObservedSnapshotFile; identities?: string[] }
+  | { kind: "s3"; url: string | undefined; latest: boolean; remote?: ObservedRemoteSnapshot };
 
 /** The member and its host before a restore. */
 export interface RestoreObserved {

@@ -19,7 +19,7 @@ import { runTool } from "../daytwo/etcdctl.ts";
 import { snapshotStatus, snapshotTool } from "../daytwo/snapshot.ts";
 import type { SnapshotStatus } from "../etcd/snapshot_status.ts";
 import { compareVersions, parseVersionArg } from "../etcd/version.ts";
-import { EtcdupError, Exit, usageError, verificationError } from "../errors.ts";
+import { EtcdupError, Exit, verificationError } from "../errors.ts";
 import { waitHealthy } from "../etcd/health.ts";
 import { lookupUser } from "../host/accounts.ts";
 import { type HostRoot, syncDir } from "../host/fs.ts";
@@ -31,7 +31,7 @@ import { FIXED_PATHS } from "../plan/build.ts";
 import { serviceManager } from "../host/systemd.ts";
 import type { SnapshotRecord } from "./store.ts";
 import type { ObservedSnapshotFile } from "./observed.ts";
-import { walPaths } from "./restore_plan.ts";
+import { snapshotMissing, walPaths } from "./restore_plan.ts";
 import { RECORD_SUFFIX } from "./names.ts";
 import { clusterVersionOf } from "./bolt.ts";
 
@@ -99,13 +99,7 @@ export async function checkSnapshotFile(
   out: Output,
 ): Promise<CheckedSnapshot> {
   const { file, sha256, record } = snapshot;
-  if (snapshot.missing !== undefined) {
-    throw usageError(
-      "snapshot-missing",
-      `${file} is not a snapshot file (${snapshot.missing})`,
-      "Name a snapshot file, e.g. one 'etcdup backup list' shows.",
-    );
-  }
+  if (snapshot.missing !== undefined) throw snapshotMissing(snapshot);
   if (sha256 === undefined) throw new Error(`internal: ${file} was observed without its digest`);
   refuseSwappable(file);
   if (record && record.sha256 !== sha256) {

@@ -6,11 +6,12 @@
  * Pure: data in, data out.
  */
 import * as path from "node:path";
-import { EtcdupError, Exit, usageError } from "../errors.ts";
+import { EtcdupError, Exit, usageError, verificationError } from "../errors.ts";
 import { asideName } from "../host/aside.ts";
 import { WAL_SUBDIR } from "../plan/desired.ts";
 import type { RestoreMarker } from "./marker.ts";
-import type { ObservedSnapshotFile, RestoreObserved } from "./observed.ts";
+import type { SnapshotRecord } from "./store.ts";
+import type { AgeHeaderCheck, ObservedSnapshotFile, RestoreObserved } from "./observed.ts";
 
 /** The names a restore takes when it begins, kept in its marker. */
 export interface RestoreNames {
@@ -101,57 +102,111 @@ export function refuseOtherPending(
   }
 }
 
+/** A snapshot file named that is none (missing, not a regular file): `snapshot-missing`, exit 2. */
+export function snapshotMissing(snap: ObservedSnapshotFile): EtcdupError {
+  return usageError(
+    "snapshot-missing",
+    `${snap.file} is not a snapshot file (${snap.missing})`,
+    "Name a snapshot file, e.g. one 'etcdup backup list' shows.",
+  );
+}
+
+/**
+ * Refuses an encrypted snapshot file as the run's decryption step does, in its order, from what was observed:
+ * none (`snapshot-missing`), no `--identity` (`identity-required`), no record to check it by
+ * (`snapshot-unverified`), a digest that differs from the record's (`snapshot-digest-mismatch`, once the
+ * digest is read: the dry run reads it, the run just before decrypting), an age header the identity does not
+ * open (`age-wrong-identity`, `age-decrypt-failed`: the dry run reads it, the run finds it decrypting).
+ * Returns the record and identities the decryption uses.
+ */
+export function refuseEncrypted(
+  snap: ObservedSnapshotFile,
+  identities: string[] | undefined,
+): { record: SnapshotRecord; identities: string[] } {
+  if (snap.missing !== undefined) throw snapshotMissing(snap);
+  if (!identities) {
+    throw usageError(
+      "identity-required",
+      `${snap.file} is encrypted (age) and no --identity was given`,
+      "Pass --identity FILE: the age identity whose public key the backups were encrypted to.",
+    );
+  }
+  const { record, sha256 } = snap;
+  if (!record) {
+    throw new EtcdupError({
+      code: "snapshot-unverified",
+      message: `${snap.file} has no record beside it, so its digest cannot be checked before decrypting`,
+      hint: "Keep the .json record beside the snapshot (etcdup writes them together).",
+      exit: Exit.verification,
+    });
+  }
+  if (sha256 !== undefined && sha256 !== record.sha256) {
+    throw verificationError(
+      "snapshot-digest-mismatch",
+      `${snap.file}: its SHA-256 ${sha256} differs from the one recorded beside it (${record.sha256})`,
+      "Nothing was changed. Restore another snapshot ('etcdup backup list' checks them all).",
+    );
+  }
+  refuseHeader(snap.header);
+  return { record, identities };
+}
+
+/** Refuses an age header the identity did not open, as the run's decryption would (exit 3). */
+function refuseHeader(header: AgeHeaderCheck | undefined): void {
+  if (header && !header.opens) throw new EtcdupError(header.refusal);
+}
+
 /** The verification steps for the source, in words (what the dry run read is said as found). */
 function verifySteps(o: RestoreObserved, identity: string | undefined): string[] {
   const s = o.source;
+  const check = "check it with snapshot status and against this member's etcd version";
   if (s.kind === "s3") {
+    const r = s.remote;
+    if (!r) {
+      return [
+        `download ${
+          s.latest ? `the newest etcdup snapshot under ${s.url ?? "the recorded upload"}` : s.url
+        } ` +
+        `and its record into a work dir in the backup dir, verify its SHA-256`,
+        ...(identity ? [`decrypt it with --identity ${identity} when it is encrypted`] : []),
+        check,
+      ];
+    }
     return [
-      `download ${s.latest ? `the newest etcdup snapshot under ${s.url ?? "the recorded upload"}` : s.url} ` +
-      `and its record into a work dir in the backup dir, verify its SHA-256 (not contacted by the dry run)`,
-      ...(identity ? [`decrypt it with --identity ${identity} when it is encrypted`] : []),
-      "check it with snapshot status and against this member's etcd version",
+      `download ${r.url} (${r.size} bytes; its record read now) into a work dir in the backup dir, ` +
+      `verify its SHA-256 against the record's ${r.recordSha256}`,
+      ...(r.encrypted
+        ? [`decrypt it with --identity ${identity} (its age header opens with it: read now)`]
+        : []),
+      check,
     ];
   }
-  if (s.kind === "none") return [];
   const snap = s.snapshot;
   const digest = snap.missing !== undefined
     ? `it is no snapshot file (${snap.missing})`
     : snap.sha256 === undefined
-    ? "its SHA-256 against its record, while decrypting"
+    ? "its SHA-256 against its record, before decrypting"
     : snap.record
     ? `SHA-256 ${snap.sha256} ${snap.record.sha256 === snap.sha256 ? "matches" : "DIFFERS from"} its record`
     : `SHA-256 ${snap.sha256}; ${snap.recordProblem}`;
   return [
     `verify ${snap.file}: ${digest}${snap.sha256 === undefined ? "" : " (read now)"}`,
-    ...(snap.encrypted ? decryptSteps(snap, identity) : []),
-    "check it with snapshot status and against this member's etcd version",
-  ];
-}
-
-/**
- * Decrypting a local `.age` file, in words, with what the run's decryption step (lib/offsite/restore_prep.ts)
- * will refuse as observed now: no --identity, no record to check the digest by, a digest that differs.
- */
-function decryptSteps(snap: ObservedSnapshotFile, identity: string | undefined): string[] {
-  const refusals = [
-    ...(identity ? [] : ["no --identity is given (identity-required)"]),
-    ...(snap.missing === undefined && !snap.record
-      ? ["no record beside it to check it by (snapshot-unverified)"]
+    ...(snap.encrypted
+      ? [
+        `decrypt it with --identity ${identity} into a work dir in the backup dir${
+          snap.header ? " (its age header opens with it: read now)" : ""
+        }`,
+      ]
       : []),
-    ...(snap.record && snap.sha256 !== undefined && snap.record.sha256 !== snap.sha256
-      ? ["its digest differs from its record (snapshot-digest-mismatch)"]
-      : []),
-  ];
-  return [
-    `decrypt it with --identity ${identity ?? "(none given)"} into a work dir in the backup dir`,
-    ...refusals.map((r) => `refuse it: ${r}`),
+    check,
   ];
 }
 
 /**
  * Plans a restore at `now` from what was observed; `identity` is `--identity`, `markerFile` where the marker
  * is on this host (real path, for a refusal's words). A pending marker for another local file is refused
- * here already, as the run refuses it.
+ * here already, as the run refuses it, and so is an encrypted file the run's decryption would refuse
+ * ({@link refuseEncrypted}).
  */
 export function planRestore(
   o: RestoreObserved,
@@ -159,16 +214,19 @@ export function planRestore(
   now: Date,
 ): RestorePlan {
   const { state, source, pending } = o;
-  if (source.kind === "none") {
-    throw usageError("restore-needs-source", "restore needs a snapshot FILE or s3:// URL, or --latest");
+  if (source.kind === "file" && source.snapshot.encrypted) {
+    refuseEncrypted(source.snapshot, source.identities);
   }
+  if (source.kind === "s3") refuseHeader(source.remote?.header);
   if (source.kind === "file" && !source.snapshot.encrypted) {
     refuseOtherPending(pending, source.snapshot.file, opts.markerFile);
   }
   const names = pending ?? restoreNames(state.dataDir, now);
   const peerUrl = state.peerUrls[0];
   return {
-    from: source.kind === "file" ? source.snapshot.file : source.url ?? "the recorded upload",
+    from: source.kind === "file"
+      ? source.snapshot.file
+      : source.remote?.url ?? source.url ?? "the recorded upload",
     verify: verifySteps(o, opts.identity),
     resume: pending !== undefined,
     names: {

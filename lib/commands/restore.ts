@@ -1,7 +1,8 @@
 /**
  * `etcdup restore FILE`: this member comes back from a snapshot as a new one-member cluster. Observe (the
- * snapshot file's digest and record, an unfinished restore's marker, the data dir, the unit;
- * lib/observe/restore.ts) -> plan (lib/backup/restore_plan.ts: the names, the member, the steps) -> print it
+ * snapshot file's digest and record, an encrypted one's identity, a bucket's object in the dry run, an
+ * unfinished restore's marker, the data dir, the unit; lib/observe/restore.ts) -> plan
+ * (lib/backup/restore_plan.ts: the names, the member, the steps, what the run would refuse) -> print it
  * (`--dry-run`: a local file is also checked, which only reads) or carry it out (lib/backup/restore.ts): the
  * file made a plaintext snapshot and checked, the new data dir built beside the old one, etcd stopped, the
  * old data dir moved aside (never deleted), the new one put in place, etcd started and checked. A restore
@@ -25,7 +26,6 @@ import {
 import type { RestoreObserved } from "../backup/observed.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { backupDir } from "../backup/names.ts";
-import { loadIdentities } from "../backup/age.ts";
 import { observeRestore, observeSnapshotFile } from "../observe/restore.ts";
 import { restoreInput } from "../offsite/restore_prep.ts";
 
@@ -42,6 +42,8 @@ export async function run(ctx: Ctx): Promise<ExitCode> {
     arg: ctx.positionals[0],
     latest: options.latest,
     dryRun,
+    options,
+    env: ctx.env,
   });
   const markerFile = host.resolve(RESTORE_MARKER);
   const plan = planRestore(
@@ -54,8 +56,9 @@ export async function run(ctx: Ctx): Promise<ExitCode> {
 
 /**
  * The dry run: what the run checks before it changes anything is checked too where it only reads (a local
- * plaintext file: digest, who may write it, snapshot status, version; an encrypted one's identity file; the
- * cluster), then the plan is printed.
+ * plaintext file: digest, who may write it, snapshot status, version; the cluster), then the plan is
+ * printed. An encrypted file or a bucket's object was refused by the plan already where the run would refuse
+ * it (its identity, record, digest and age header were read by the observation).
  */
 async function printPlan(
   ctx: Ctx,
@@ -63,14 +66,11 @@ async function printPlan(
   observed: RestoreObserved,
   plan: RestorePlan,
 ): Promise<ExitCode> {
-  const { options, out } = ctx;
+  const { out } = ctx;
   const { state, source, pending } = observed;
   const local = source.kind === "file" && !source.snapshot.encrypted ? source.snapshot : undefined;
   const checked = local ? await checkSnapshotFile(host, state, local, out) : undefined;
   if (checked) refuseOtherPending(pending, checked.file, host.resolve(RESTORE_MARKER), checked.sha256);
-  if (source.kind === "file" && source.snapshot.encrypted && options.identity) {
-    loadIdentities(options.identity);
-  }
   if (plan.checkCluster) await refuseLiveCluster(host, state);
   const status = checked?.status;
   out.result(
@@ -94,7 +94,14 @@ async function carryOut(
   const { options, out } = ctx;
   const { state, pending } = observed;
   const markerFile = host.resolve(RESTORE_MARKER);
-  const input = await restoreInput(host, options, ctx.positionals[0], ctx.env, backupDir(host, {}, state));
+  const input = await restoreInput(
+    host,
+    options,
+    observed.source,
+    ctx.positionals[0],
+    ctx.env,
+    backupDir(host, {}, state),
+  );
   const file = input.file;
   refuseOtherPending(pending, file, markerFile);
   const snapshot = observed.source.kind === "file" && observed.source.snapshot.file === file

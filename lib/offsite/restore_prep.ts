@@ -8,14 +8,15 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { EtcdupError, Exit, usageError, verificationError } from "../errors.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { parseSnapshotName } from "../backup/names.ts";
-import { BACKUP_DIR_OWNER, readRecordAt, type SnapshotRecord, writeRecord } from "../backup/store.ts";
+import type { RestoreSource } from "../backup/observed.ts";
+import { refuseEncrypted } from "../backup/restore_plan.ts";
+import { BACKUP_DIR_OWNER, type SnapshotRecord, writeRecord } from "../backup/store.ts";
 import { sha256FileAsync } from "../host/hash.ts";
-import { decryptFile, loadIdentities } from "../backup/age.ts";
-import { readOffsite } from "./recorded.ts";
-import { remoteSettings, type S3Options } from "./remote.ts";
+import { decryptFile } from "../backup/age.ts";
+import type { S3Options } from "./remote.ts";
+import { remoteRestoreSource } from "./restore_remote.ts";
 import { fetchForRestore } from "./restore_source.ts";
 
 /** The file to restore, where it came from, and the work directory to remove after success. */
@@ -52,31 +53,25 @@ async function cleanOnFailure<T>(host: HostRoot, workDir: string, fn: () => Prom
   }
 }
 
-/** Resolves restore's argument (and `--latest`, `--identity`, the S3 flags) into a plaintext snapshot. */
+/**
+ * Makes restore's source, as observed (lib/observe/restore.ts), a plaintext snapshot: a bucket's object
+ * fetched, verified and decrypted (`arg`, `--latest`, the S3 flags and `--identity` say which and how); a
+ * local `.age` file hashed against its record (the plan refused what it could refuse unread) and decrypted.
+ */
 export async function restoreInput(
   host: HostRoot,
-  options: S3Options & { readonly identity?: string; readonly latest?: boolean },
+  options: S3Options & { readonly identity?: string },
+  source: RestoreSource,
   arg: string | undefined,
   env: Record<string, string | undefined>,
   backupDir: string,
 ): Promise<RestoreInput> {
-  const identityFile = options.identity;
-  const latest = options.latest === true;
-  if (latest || arg?.startsWith("s3://")) {
-    const recorded = readOffsite(host).remote;
-    const url = arg ?? recorded?.url;
-    if (!url) {
-      throw usageError(
-        "restore-needs-source",
-        "restore --latest needs s3://BUCKET/PREFIX (no upload is recorded here)",
-        "Give the bucket and prefix the backups were uploaded to.",
-      );
-    }
-    const settings = arg ? remoteSettings({ ...options, upload: url })! : recorded!;
+  if (source.kind === "s3") {
+    const { url, settings } = remoteRestoreSource(host, options, arg);
     const workDir = workDirIn(host, backupDir);
     return await cleanOnFailure(host, workDir, async () => {
       const got = await fetchForRestore<SnapshotRecord>(
-        { url, latest, settings, identityFile },
+        { url, latest: source.latest, settings, identityFile: options.identity },
         env,
         host.resolve(workDir),
         parseSnapshotName,
@@ -86,36 +81,13 @@ export async function restoreInput(
       return { file: got.plain, from: got.from, workDir };
     });
   }
-  if (!arg) {
-    throw usageError("restore-needs-source", "restore needs a snapshot FILE or s3:// URL, or --latest");
-  }
-  const file = path.resolve(arg);
-  if (!file.endsWith(".age")) return { file, from: file };
-  if (!identityFile) {
-    throw usageError(
-      "identity-required",
-      `${file} is encrypted (age) and no --identity was given`,
-      "Pass --identity FILE: the age identity whose public key the backups were encrypted to.",
-    );
-  }
-  const identities = loadIdentities(identityFile);
-  const { record } = readRecordAt(file);
-  if (!record) {
-    throw new EtcdupError({
-      code: "snapshot-unverified",
-      message: `${file} has no record beside it, so its digest cannot be checked before decrypting`,
-      hint: "Keep the .json record beside the snapshot (etcdup writes them together).",
-      exit: Exit.verification,
-    });
-  }
-  const sha = await sha256FileAsync(file);
-  if (sha !== record.sha256) {
-    throw verificationError(
-      "snapshot-digest-mismatch",
-      `${file}: its SHA-256 ${sha} differs from the one recorded beside it (${record.sha256})`,
-      "Nothing was changed. Restore another snapshot ('etcdup backup list' checks them all).",
-    );
-  }
+  const { snapshot } = source;
+  const file = snapshot.file;
+  if (!snapshot.encrypted) return { file, from: file };
+  const { record, identities } = refuseEncrypted(
+    { ...snapshot, sha256: await sha256FileAsync(file) },
+    source.identities,
+  );
   const workDir = workDirIn(host, backupDir);
   return await cleanOnFailure(host, workDir, async () => {
     const target = path.join(workDir, path.basename(file).replace(/\.age$/, ""));

@@ -5,11 +5,9 @@
  * (`.age`), so the restore itself only ever sees a plaintext snapshot whose provenance was checked.
  */
 import * as path from "node:path";
-import { EtcdupError, Exit, usageError } from "../errors.ts";
-import { decryptFile, loadIdentities } from "../backup/age.ts";
-import { parseS3Url } from "./location.ts";
+import { decryptFile } from "../backup/age.ts";
 import { openRemote, type RemoteSettings } from "./remote.ts";
-import { listRemoteSnapshots } from "./remote_snapshots.ts";
+import { identitiesFor, locateSnapshot, prefixUrlOf } from "./restore_remote.ts";
 import { type DigestRecord, fetchSnapshot } from "./ship.ts";
 
 /** What to fetch. */
@@ -46,61 +44,21 @@ export async function fetchForRestore<R extends DigestRecord>(
   workDir: string,
   parse: (name: string) => { time: Date } | undefined,
 ): Promise<FetchedSnapshot<R>> {
-  const { bucket, key } = parseS3Url(source.url, "restore");
-  const prefixUrl = source.latest
-    ? source.url
-    : `s3://${bucket}/${path.posix.dirname(key) === "." ? "" : path.posix.dirname(key)}`;
-  if (!source.latest && (key === "" || key.endsWith("/"))) {
-    throw usageError(
-      "restore-url-not-object",
-      `restore ${source.url} names a prefix, not a snapshot`,
-      "Name one snapshot (see 'etcdup backup list --remote') or add --latest.",
-    );
-  }
-  const client = openRemote({ ...source.settings, url: prefixUrl }, env);
+  const latest = source.latest === true;
+  const client = openRemote({ ...source.settings, url: prefixUrlOf(source.url, latest) }, env);
   try {
-    let objectKey = key;
-    if (source.latest) {
-      const newest = (await listRemoteSnapshots(client, parse))[0];
-      if (!newest) {
-        throw new EtcdupError({
-          code: "remote-no-snapshot",
-          message: `no etcdup snapshot under ${source.url}`,
-          hint: "Check the bucket and prefix (the --upload URL the backups use).",
-          exit: Exit.precondition,
-        });
-      }
-      objectKey = newest.key;
-    }
-    const name = path.posix.basename(objectKey);
-    const encrypted = name.endsWith(".age");
+    const objectKey = await locateSnapshot(client, source.url, latest, parse);
     // Refuse before downloading what could not be decrypted anyway.
-    const identities = encrypted ? loadIdentitiesFor(source) : undefined;
+    const identities = identitiesFor(source.url, objectKey, source.identityFile);
     const got = await fetchSnapshot<R>(client, objectKey, workDir);
+    const from = client.url(objectKey);
     if (!identities) {
-      return {
-        plain: got.path,
-        plainSha256: got.record.sha256,
-        record: got.record,
-        from: client.url(objectKey),
-        encrypted,
-      };
+      return { plain: got.path, plainSha256: got.record.sha256, record: got.record, from, encrypted: false };
     }
-    const plain = path.join(workDir, name.replace(/\.age$/, ""));
+    const plain = path.join(workDir, path.basename(objectKey).replace(/\.age$/, ""));
     const dec = await decryptFile(got.path, plain, identities);
-    return { plain, plainSha256: dec.sha256, record: got.record, from: client.url(objectKey), encrypted };
+    return { plain, plainSha256: dec.sha256, record: got.record, from, encrypted: true };
   } finally {
     await client.close();
   }
-}
-
-function loadIdentitiesFor(source: RemoteSource): string[] {
-  if (!source.identityFile) {
-    throw usageError(
-      "identity-required",
-      `${source.url} is encrypted (age) and no --identity was given`,
-      "Pass --identity FILE: the age identity whose public key the backups were encrypted to.",
-    );
-  }
-  return loadIdentities(source.identityFile);
 }

@@ -630,6 +630,38 @@ export class S3Client {
     return Buffer.concat(parts);
   }
 
+  /**
+   * The first `bytes` bytes of an object and its whole size, by a Range GET (restore's dry run reads an age
+   * header so, without downloading the snapshot). A missing object fails as a download of it does
+   * (`s3-object-not-found`).
+   */
+  async getStart(key: string, bytes: number): Promise<{ start: Uint8Array; size: number }> {
+    const res = await this.send({
+      method: "GET",
+      key,
+      headers: { range: `bytes=0-${bytes - 1}` },
+      what: "download",
+      stream: true,
+      ok: [200, 206],
+    });
+    const total = /\/(\d+)$/.exec(header(res.headers, "content-range") ?? "")?.[1];
+    const size = Number(total ?? header(res.headers, "content-length"));
+    const parts: Uint8Array[] = [];
+    let n = 0;
+    const reader = res.body!.getReader();
+    try {
+      while (n < bytes) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        parts.push(value);
+        n += value.length;
+      }
+    } finally {
+      await reader.cancel().catch(() => {});
+    }
+    return { start: Buffer.concat(parts).subarray(0, bytes), size };
+  }
+
   /** The size, ETag and recorded digest of an object, or undefined when it does not exist. */
   async head(key: string): Promise<ObjectInfo | undefined> {
     const res = await this.send({ method: "HEAD", key, what: "lookup", ok: [200, 404] });

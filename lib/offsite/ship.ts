@@ -41,16 +41,15 @@ export interface Fetched<R> {
 }
 
 /**
- * Downloads the snapshot object `key` and its record into `dir` (a fresh private directory the caller
- * owns and removes; as `basename(key)` and its `.json`),
- * refusing (exit 3) a snapshot whose SHA-256 is not its record's and (exit 5, `remote-record-missing`) one
- * without a record: without the recorded digest nothing proves the bytes are the ones backed up.
+ * The record object beside the snapshot object `key`, read and checked (a small read: restore's dry run makes
+ * it too): refused (exit 5, `remote-record-missing`) when there is none, since without the recorded digest
+ * nothing proves the bytes are the ones backed up, and (exit 3, `remote-record-invalid`) when it is not
+ * etcdup's. Returns its text as stored and the record.
  */
-export async function fetchSnapshot<R extends DigestRecord>(
+export async function fetchRecord<R extends DigestRecord>(
   client: S3Client,
   key: string,
-  dir: string,
-): Promise<Fetched<R>> {
+): Promise<{ text: string; record: R }> {
   const raw = await client.getBytes(key + REMOTE_RECORD_SUFFIX);
   if (raw === undefined) {
     throw new EtcdupError({
@@ -61,12 +60,13 @@ export async function fetchSnapshot<R extends DigestRecord>(
       exit: Exit.network,
     });
   }
-  let record: R;
+  const text = new TextDecoder().decode(raw);
   try {
-    record = JSON.parse(new TextDecoder().decode(raw)) as R;
+    const record = JSON.parse(text) as R;
     if (typeof record.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(record.sha256)) {
       throw new Error("no sha256");
     }
+    return { text, record };
   } catch (err) {
     throw new EtcdupError({
       code: "remote-record-invalid",
@@ -75,8 +75,21 @@ export async function fetchSnapshot<R extends DigestRecord>(
       exit: Exit.verification,
     });
   }
+}
+
+/**
+ * Downloads the snapshot object `key` and its record ({@link fetchRecord}) into `dir` (a fresh private
+ * directory the caller owns and removes; as `basename(key)` and its `.json`), refusing (exit 3) a snapshot
+ * whose SHA-256 is not its record's.
+ */
+export async function fetchSnapshot<R extends DigestRecord>(
+  client: S3Client,
+  key: string,
+  dir: string,
+): Promise<Fetched<R>> {
+  const { text, record } = await fetchRecord<R>(client, key);
   const dst = path.join(dir, path.basename(key));
   const got = await client.getToFile(key, dst, record.sha256);
-  fs.writeFileSync(dst + REMOTE_RECORD_SUFFIX, new TextDecoder().decode(raw), { mode: 0o600 });
+  fs.writeFileSync(dst + REMOTE_RECORD_SUFFIX, text, { mode: 0o600 });
   return { path: dst, record, size: got.size };
 }

@@ -114,7 +114,7 @@ export const restoreFlags = {
   "dry-run": {
     type: "boolean",
     description:
-      "Print what the restore would do (the names it takes, the member, the steps), then exit; a local FILE is checked (a read), nothing is changed.",
+      "Print what the restore would do (the names it takes, the member, the steps), then exit; FILE or the bucket's object is checked (reads only), nothing is changed.",
     flagOnly: true,
   },
   ...identityFlag,
@@ -136,8 +136,9 @@ as this member with a new cluster token, stops etcd, renames the old data dir to
 <data-dir>.before-restore-<time> (never deleted), puts the new one in place (etcd:etcd 0700), starts etcd
 and waits for health over mutual TLS and the snapshot's revision. Writes made after the snapshot are not in
 it. Interrupted, run the same command again: it finishes. In a cluster, the other members then rejoin with
-'etcdup join --replace'. --dry-run prints those steps with the names the run takes (a bucket is not
-contacted); a local FILE's digest and 'snapshot status' are checked, which only read.`,
+'etcdup join --replace'. --dry-run prints those steps with the names the run takes and refuses what the
+run would refuse, reading only: a local FILE's digest and 'snapshot status', an encrypted one's identity and
+age header, a bucket's object (its record and first bytes; nothing is downloaded).`,
   positionals: { min: 0, max: 1, name: "FILE" },
   flags: restoreFlags,
 };

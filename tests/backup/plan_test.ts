@@ -11,7 +11,7 @@ import type { RestoreMarker } from "../../lib/backup/marker.ts";
 import { newMarker, planRestore, renderRestorePlan } from "../../lib/backup/restore_plan.ts";
 import { parseSnapshotName, snapshotFileName } from "../../lib/backup/names.ts";
 import type { StoredSnapshot } from "../../lib/backup/store.ts";
-import { EtcdupError } from "../../lib/errors.ts";
+import { EtcdupError, Exit } from "../../lib/errors.ts";
 import { memberState } from "../daytwo/fixtures.ts";
 import { craftedRecord } from "./snapshots.ts";
 
@@ -188,32 +188,64 @@ Deno.test("restore plan: an unfinished restore's names are kept; one of another 
   const refused = (o: RestoreObserved, code: string) =>
     assert.throws(() => planRestore(o, opts, NOW), (e) => e instanceof EtcdupError && e.code === code);
   refused(restoreObserved({ pending: { ...pending, file: "/root/other.db" } }), "restore-in-progress");
-  refused(restoreObserved({ source: { kind: "none" } }), "restore-needs-source");
   const s3 = planRestore(
     restoreObserved({ source: { kind: "s3", url: "s3://b/p", latest: true } }),
     opts,
     NOW,
   );
-  assert.match(s3.verify[0], /newest etcdup snapshot under s3:\/\/b\/p .*not contacted/);
+  assert.match(s3.verify[0], /newest etcdup snapshot under s3:\/\/b\/p /);
+  const seen = planRestore(
+    restoreObserved({
+      source: {
+        kind: "s3",
+        url: "s3://b/p",
+        latest: true,
+        remote: { url: "s3://b/p/x.db.age", size: 99, encrypted: true, recordSha256: "c".repeat(64) },
+      },
+    }),
+    { ...opts, identity: "/root/id" },
+    NOW,
+  );
+  assert.equal(seen.from, "s3://b/p/x.db.age", "the dry run names the object the run would fetch");
+  assert.match(seen.verify.join("\n"), /s3:\/\/b\/p\/x\.db\.age \(99 bytes[^]*cccc[^]*--identity \/root\/id/);
 });
 
-Deno.test("restore plan: a local .age file says what the run's decryption will refuse, as observed", () => {
-  const age = (extra: Record<string, unknown>) =>
+Deno.test("restore plan: a local .age file is refused as the run's decryption refuses it, in its order", () => {
+  const age = (extra: Record<string, unknown>, identity = true) =>
     restoreObserved({
       source: {
         kind: "file",
         snapshot: { file: "/root/snap.db.age", encrypted: true, sha256: "b".repeat(64), ...extra },
+        ...(identity ? { identities: ["AGE-SECRET-KEY-1X"] } : {}),
       },
     });
-  const record = craftedRecord("snap.db.age", state.name, NOW);
-  const verify = (o: RestoreObserved, identity?: string) =>
-    planRestore(o, { ...opts, ...(identity ? { identity } : {}) }, NOW).verify.join("\n");
-  assert.match(
-    verify(age({ record: { ...record, sha256: "b".repeat(64) } }), "/root/id"),
-    /matches its record/,
+  const record = { ...craftedRecord("snap.db.age", state.name, NOW), sha256: "b".repeat(64) };
+  const verify = (o: RestoreObserved) =>
+    planRestore(o, { ...opts, identity: "/root/id" }, NOW).verify.join("\n");
+  assert.match(verify(age({ record })), /matches its record/);
+  assert.match(verify(age({ record, header: { opens: true } })), /age header opens with it: read now/);
+  const refused = (o: RestoreObserved, code: string, exit: number) =>
+    assert.throws(
+      () => planRestore(o, opts, NOW),
+      (e) => e instanceof EtcdupError && e.code === code && e.exit === exit,
+      code,
+    );
+  const wrong = {
+    code: "age-wrong-identity",
+    message: "x is not encrypted to the given identity",
+    exit: Exit.verification,
+  };
+  refused(age({ missing: "it does not exist", sha256: undefined }), "snapshot-missing", Exit.usage);
+  refused(age({ record }, false), "identity-required", Exit.usage);
+  refused(
+    age({ recordProblem: "no record", header: { opens: false, refusal: wrong } }),
+    "snapshot-unverified",
+    Exit.verification,
   );
-  assert.doesNotMatch(verify(age({ record: { ...record, sha256: "b".repeat(64) } }), "/root/id"), /refuse/);
-  assert.match(verify(age({ record: { ...record, sha256: "b".repeat(64) } })), /refuse it: no --identity/);
-  assert.match(verify(age({ recordProblem: "no record" }), "/root/id"), /snapshot-unverified/);
-  assert.match(verify(age({ record }), "/root/id"), /DIFFERS[^]*snapshot-digest-mismatch/);
+  refused(
+    age({ record: { ...record, sha256: "d".repeat(64) }, header: { opens: false, refusal: wrong } }),
+    "snapshot-digest-mismatch",
+    Exit.verification,
+  );
+  refused(age({ record, header: { opens: false, refusal: wrong } }), "age-wrong-identity", Exit.verification);
 });

@@ -110,7 +110,7 @@ Deno.test("recipients and identities: malformed ones, secret keys given as recip
         fs.readFileSync(path.join(dir, "a.key"), "utf8").match(/AGE-SECRET-KEY-1\S+/)![0],
       ),
     );
-    fs.writeFileSync(path.join(dir, "empty"), "# nothing\n");
+    fs.writeFileSync(path.join(dir, "empty"), "# nothing\n", { mode: 0o600 });
     const e = await etcdupError(() => loadIdentities(path.join(dir, "empty")));
     assert.deepEqual([e.code, e.exit], ["age-identity-invalid", Exit.usage]);
   });

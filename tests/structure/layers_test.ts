@@ -112,7 +112,8 @@ export const PLACES: Record<string, Layer> = {
   "lib/cluster/api.ts": "host",
   "lib/cluster/status.ts": "host",
   // The bucket's client and what it reads (the recorded settings, etcdup's snapshot objects, age's keys):
-  // the network and files, which status, backup list --remote and restore --dry-run observe.
+  // the network and files, which status, backup list --remote and restore --dry-run observe (the object
+  // a restore names, found as the run finds it; its record read as the run reads it).
   "lib/backup/age.ts": "host",
   "lib/offsite/credentials.ts": "host",
   "lib/offsite/location.ts": "host",
@@ -120,6 +121,8 @@ export const PLACES: Record<string, Layer> = {
   "lib/offsite/recorded.ts": "host",
   "lib/offsite/remote.ts": "host",
   "lib/offsite/remote_snapshots.ts": "host",
+  "lib/offsite/restore_remote.ts": "host",
+  "lib/offsite/ship.ts": "host",
   "lib/offsite/s3.ts": "host",
   "lib/offsite/sign.ts": "host",
   "lib/offsite/xml.ts": "host",
