@@ -3,8 +3,8 @@
  * local file is used as it is; an encrypted one (`.age`) is checked against its record and decrypted with
  * `--identity`; `s3://BUCKET/PREFIX/NAME` (or `--latest` under `s3://BUCKET/PREFIX`, or under the recorded
  * upload) is downloaded, verified by its record and decrypted. Fetched and decrypted files go into a fresh
- * root 0700 directory inside the backup directory: removed when fetching or decrypting fails, and once the
- * restore succeeded; kept when the restore itself did not finish (it is finished by naming the file there).
+ * root 0700 directory inside the backup directory, made once the download or decryption begins: removed when
+ * fetching or decrypting fails, and once the restore succeeded; kept when the restore itself did not finish (it is finished by naming the file there).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -43,12 +43,21 @@ function workDirIn(host: HostRoot, backupDir: string): string {
   return dir;
 }
 
-/** Runs `fn`; when it fails (nothing was restored yet), removes the work directory before rethrowing. */
-async function cleanOnFailure<T>(host: HostRoot, workDir: string, fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` with a maker of a fresh work directory in the backup directory (target path; made on the first
+ * call, the same one after); when `fn` fails (nothing was restored yet), removes it, if it was made, before
+ * rethrowing.
+ */
+async function withWorkDir<T>(
+  host: HostRoot,
+  backupDir: string,
+  fn: (workDir: () => string) => Promise<T>,
+): Promise<T> {
+  let made: string | undefined;
   try {
-    return await fn();
+    return await fn(() => (made ??= workDirIn(host, backupDir)));
   } catch (err) {
-    fs.rmSync(host.resolve(workDir), { recursive: true, force: true });
+    if (made) fs.rmSync(host.resolve(made), { recursive: true, force: true });
     throw err;
   }
 }
@@ -68,17 +77,16 @@ export async function restoreInput(
 ): Promise<RestoreInput> {
   if (source.kind === "s3") {
     const { url, settings } = remoteRestoreSource(host, options, arg);
-    const workDir = workDirIn(host, backupDir);
-    return await cleanOnFailure(host, workDir, async () => {
+    return await withWorkDir(host, backupDir, async (workDir) => {
       const got = await fetchForRestore<SnapshotRecord>(
         { url, latest: source.latest, settings, identityFile: options.identity },
         env,
-        host.resolve(workDir),
+        () => host.resolve(workDir()),
         parseSnapshotName,
       );
-      const target = path.join(workDir, path.basename(got.plain));
+      const target = path.join(workDir(), path.basename(got.plain));
       if (got.encrypted) plainRecord(host, target, got.record, got.plainSha256);
-      return { file: got.plain, from: got.from, workDir };
+      return { file: got.plain, from: got.from, workDir: workDir() };
     });
   }
   const { snapshot } = source;
@@ -88,11 +96,10 @@ export async function restoreInput(
     { ...snapshot, sha256: await sha256FileAsync(file) },
     source.identities,
   );
-  const workDir = workDirIn(host, backupDir);
-  return await cleanOnFailure(host, workDir, async () => {
-    const target = path.join(workDir, path.basename(file).replace(/\.age$/, ""));
+  return await withWorkDir(host, backupDir, async (workDir) => {
+    const target = path.join(workDir(), path.basename(file).replace(/\.age$/, ""));
     const dec = await decryptFile(file, host.resolve(target), identities);
     plainRecord(host, target, record, dec.sha256);
-    return { file: host.resolve(target), from: file, workDir };
+    return { file: host.resolve(target), from: file, workDir: workDir() };
   });
 }

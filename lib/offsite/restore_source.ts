@@ -35,13 +35,15 @@ export interface FetchedSnapshot<R> {
 }
 
 /**
- * Fetches, verifies and decrypts the snapshot `source` names into `workDir` (a fresh private directory the
- * caller removes). `parse` is etcdup's snapshot-name parser (it decides what `latest` may pick).
+ * Fetches, verifies and decrypts the snapshot `source` names into the directory `workDir` makes (a fresh
+ * private one the caller removes; real path), made only once the record is read, so a source refused before
+ * the download (no snapshot, no identity, no record) leaves nothing. `parse` is etcdup's snapshot-name parser
+ * (it decides what `latest` may pick).
  */
 export async function fetchForRestore<R extends DigestRecord>(
   source: RemoteSource,
   env: Record<string, string | undefined>,
-  workDir: string,
+  workDir: () => string,
   parse: (name: string) => { time: Date } | undefined,
 ): Promise<FetchedSnapshot<R>> {
   const latest = source.latest === true;
@@ -55,7 +57,7 @@ export async function fetchForRestore<R extends DigestRecord>(
     if (!identities) {
       return { plain: got.path, plainSha256: got.record.sha256, record: got.record, from, encrypted: false };
     }
-    const plain = path.join(workDir, path.basename(objectKey).replace(/\.age$/, ""));
+    const plain = path.join(path.dirname(got.path), path.basename(objectKey).replace(/\.age$/, ""));
     const dec = await decryptFile(got.path, plain, identities);
     return { plain, plainSha256: dec.sha256, record: got.record, from, encrypted: true };
   } finally {

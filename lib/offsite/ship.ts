@@ -79,16 +79,16 @@ export async function fetchRecord<R extends DigestRecord>(
 
 /**
  * Downloads the snapshot object `key` and its record ({@link fetchRecord}) into `dir` (a fresh private
- * directory the caller owns and removes; as `basename(key)` and its `.json`), refusing (exit 3) a snapshot
- * whose SHA-256 is not its record's.
+ * directory the caller owns and removes, or what makes it, called once the record is read; as `basename(key)`
+ * and its `.json`), refusing (exit 3) a snapshot whose SHA-256 is not its record's.
  */
 export async function fetchSnapshot<R extends DigestRecord>(
   client: S3Client,
   key: string,
-  dir: string,
+  dir: string | (() => string),
 ): Promise<Fetched<R>> {
   const { text, record } = await fetchRecord<R>(client, key);
-  const dst = path.join(dir, path.basename(key));
+  const dst = path.join(typeof dir === "string" ? dir : dir(), path.basename(key));
   const got = await client.getToFile(key, dst, record.sha256);
   fs.writeFileSync(dst + REMOTE_RECORD_SUFFIX, text, { mode: 0o600 });
   return { path: dst, record, size: got.size };

@@ -116,7 +116,7 @@ Deno.test("restore s3:// --dry-run and --latest: the object found and checked, n
       [["--latest", "s3://snaps/nothing"], "remote-no-snapshot", Exit.precondition],
     ];
     for (const [args, code, exit] of refusals) {
-      const pre = tree(root); // a refused run may have made the (empty) backup dir its work dir goes in
+      const pre = tree(root); // a run refused after its download made the (empty) backup dir
       const dry = await restore(...args, "--dry-run");
       assert.deepEqual([dry.exit, dry.code], [exit, code], `dry run ${args.join(" ")}: ${dry.r.stdout}`);
       assert.deepEqual(tree(root), pre, `the dry run ${args.join(" ")} wrote nothing`);
@@ -126,6 +126,9 @@ Deno.test("restore s3:// --dry-run and --latest: the object found and checked, n
       const left = fs.existsSync(backups) ? fs.readdirSync(backups) : [];
       assert.deepEqual(left, [], `the refused run ${args.join(" ")} left no work dir`);
       assert.deepEqual(fs.readdirSync(host.resolve(state.dataDir)), [], "the data dir is untouched");
+      if (code !== "age-wrong-identity") {
+        assert.deepEqual(tree(root), pre, `the run refused before its download (${code}) wrote nothing`);
+      }
     }
   } finally {
     await s3.stop();

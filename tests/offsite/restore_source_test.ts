@@ -51,7 +51,7 @@ Deno.test("fetchForRestore: by name or --latest, verified and decrypted; refusal
     const latest = await fetchForRestore(
       { url: "s3://snaps/etcd", latest: true, settings, identityFile: id },
       env,
-      work(),
+      work,
       parse,
     );
     assert.deepEqual([latest.from, latest.encrypted, latest.plainSha256], [
@@ -65,13 +65,13 @@ Deno.test("fetchForRestore: by name or --latest, verified and decrypted; refusal
     const named = await fetchForRestore(
       { url: "s3://snaps/etcd/etcdup-1000.db", settings },
       env,
-      work(),
+      work,
       parse,
     );
     assert.deepEqual([named.encrypted, fileSha256(named.plain)], [false, oldSha]);
 
     const noId = await etcdupError(() =>
-      fetchForRestore({ url: "s3://snaps/etcd/etcdup-2000.db.age", settings }, env, work(), parse)
+      fetchForRestore({ url: "s3://snaps/etcd/etcdup-2000.db.age", settings }, env, work, parse)
     );
     assert.deepEqual([noId.code, noId.exit], ["identity-required", Exit.usage]);
     const w = work();
@@ -79,22 +79,22 @@ Deno.test("fetchForRestore: by name or --latest, verified and decrypted; refusal
       fetchForRestore(
         { url: "s3://snaps/etcd/etcdup-2000.db.age", settings, identityFile: other },
         env,
-        w,
+        () => w,
         parse,
       )
     );
     assert.deepEqual([wrong.code, wrong.exit], ["age-wrong-identity", Exit.verification]);
     assert.ok(!fs.readdirSync(w).includes("etcdup-2000.db"), "no plaintext is left");
     const prefix = await etcdupError(() =>
-      fetchForRestore({ url: "s3://snaps/etcd/", settings }, env, work(), parse)
+      fetchForRestore({ url: "s3://snaps/etcd/", settings }, env, work, parse)
     );
     assert.deepEqual([prefix.code, prefix.exit], ["restore-url-not-object", Exit.usage]);
     const empty = await etcdupError(() =>
-      fetchForRestore({ url: "s3://snaps/nothing", latest: true, settings }, env, work(), parse)
+      fetchForRestore({ url: "s3://snaps/nothing", latest: true, settings }, env, work, parse)
     );
     assert.deepEqual([empty.code, empty.exit], ["remote-no-snapshot", Exit.precondition]);
     const missing = await etcdupError(() =>
-      fetchForRestore({ url: "s3://snaps/etcd/etcdup-3000.db", settings }, env, work(), parse)
+      fetchForRestore({ url: "s3://snaps/etcd/etcdup-3000.db", settings }, env, work, parse)
     );
     assert.deepEqual([missing.code, missing.exit], ["remote-record-missing", Exit.network]);
   } finally {
