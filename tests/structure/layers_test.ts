@@ -109,7 +109,6 @@ export const PLACES: Record<string, Layer> = {
   // backup list's table from the observed snapshots.
   "lib/backup/list_view.ts": "model",
   // etcd's member API and the cluster table it gathers: the network, which status observes.
-  "lib/cluster/api.ts": "host",
   "lib/cluster/status.ts": "host",
   // The bucket's client and what it reads (the recorded settings, etcdup's snapshot objects, age's keys):
   // the network and files, which status, backup list --remote and restore --dry-run observe (the object
