@@ -1,56 +1,22 @@
 /**
- * The cluster step of `etcdup join`, planned for `--dry-run` from what this host could see
- * (lib/cluster/join_observed.ts): with `--replace NAME` the dead member removed (the quorum arithmetic of
- * {@link decideReplacement}) and a former member's data dir moved aside; this node found in the member list
- * or added (as a learner unless `--no-learner`); the `ETCD_INITIAL_CLUSTER` it starts with; the learner
- * promoted once caught up. Each step says what it asks the existing member and why. With the member list
- * read, the refusals the run would meet are met here (exit 7: `replace-*`, `stale-data-dir`; exit 2:
- * `member-name-taken`); without it, the steps say what the run will decide. Pure.
+ * The cluster steps of `etcdup join`, planned from what this host sees (lib/cluster/join_observed.ts): with
+ * `--replace NAME` the dead member removed (the quorum arithmetic of {@link decideReplacement}) and a former
+ * member's data dir moved aside; this node added (as a learner unless `--no-learner`) unless an earlier join
+ * added it; the `ETCD_INITIAL_CLUSTER` it starts with, when that changes; the learner promoted once caught
+ * up. Each step says what it asks the existing member and why, and holds what carrying it out needs
+ * (lib/cluster/join_steps.ts): `join --dry-run` prints this plan, the run carries out exactly it
+ * (lib/cluster/join_execute.ts), and a re-run plans only what remains (a finished join: no step). With the
+ * member list read, the refusals the run would meet are met here (exit 7: `replace-*`, `stale-data-dir`;
+ * exit 2: `member-name-taken`); without it, the steps say what the run will decide. Pure.
  */
 import type { Member } from "./api.ts";
 import { joinInitialCluster, staleDataDir } from "./join.ts";
 import type { JoinObserved, SeenCluster } from "./join_observed.ts";
+import type { JoinClusterPlan, JoinClusterStep, JoinRequest } from "./join_steps.ts";
 import { findMemberByPeerUrls } from "./membership.ts";
+import { sameInitialCluster } from "../plan/cluster.ts";
 import { memberLabel } from "./quorum.ts";
 import { decideReplacement } from "./replace.ts";
-
-/** What this node asks of the cluster. */
-export interface JoinRequest {
-  name: string;
-  peerUrls: string[];
-  learner: boolean;
-  /** `--replace NAME`. */
-  replace?: string;
-  dataDir: string;
-  unit: string;
-  /** The initial cluster an earlier join recorded, if any. */
-  previousInitialCluster?: string;
-}
-
-/** One step of the cluster part of a join. */
-export interface JoinClusterStep {
-  kind: "remove-member" | "move-aside" | "add-member" | "found-member" | "initial-cluster" | "promote";
-  /** What it does. */
-  action: string;
-  /** What it asks the existing member (etcd's API call), when it asks anything. */
-  asks?: string;
-  reason: string;
-}
-
-/** The cluster part of a join, planned. */
-export interface JoinClusterPlan {
-  endpoints: string[];
-  /** Whether the member list was read, and if not why. */
-  memberList:
-    | { read: true; members: { id: string; name: string; peerUrls: string[]; learner: boolean }[] }
-    | {
-      read: false;
-      why: string;
-    };
-  steps: JoinClusterStep[];
-  /** What is not done, and why. */
-  notes: string[];
-}
 
 /** The member list as read. */
 type Read = Extract<SeenCluster, { kind: "read" }>;
@@ -64,6 +30,8 @@ function replaceSteps(
   const at = seen.endpoints.join(", ");
   const moveAside: JoinClusterStep = {
     kind: "move-aside",
+    dataDir: req.dataDir,
+    unit: req.unit,
     action: `stop ${req.unit} if it runs; move ${req.dataDir} aside to ${req.dataDir}.before-replace-<time>`,
     reason:
       "it holds the data of this host's former member, which is no longer in the cluster (etcdup never " +
@@ -74,6 +42,7 @@ function replaceSteps(
       steps: [
         {
           kind: "remove-member",
+          via: seen.endpoints,
           action:
             `remove ${req.replace} from the cluster if it is dead and quorum holds (refused otherwise, exit 7)`,
           asks: `MemberList and each member's Status at ${at}; MemberRemove`,
@@ -101,6 +70,13 @@ function replaceSteps(
   const remove: JoinClusterStep[] = r.kind === "remove"
     ? [{
       kind: "remove-member",
+      member: { id: r.target.id, name: r.target.name },
+      // the members that answer first: the dead one would not
+      via: [
+        ...read.members.filter((m) => m.id !== r.target.id && read.probes[m.id].reachable)
+          .flatMap((m) => m.clientUrls),
+        ...seen.endpoints,
+      ],
       action: `remove the dead member ${memberLabel(r.target)} (${r.target.id}) from the cluster`,
       asks: `MemberRemove ${r.target.id} at ${at}`,
       reason: `${memberLabel(r.target)} does not answer (${read.probes[r.target.id].error}); ${r.summary}`,
@@ -117,7 +93,7 @@ function replaceSteps(
 }
 
 /**
- * Plans the cluster step of joining `req` to the cluster `seen` shows; throws the refusals the run would
+ * Plans the cluster steps of joining `req` to the cluster `seen` shows; throws the refusals the run would
  * meet when the member list was read.
  * @example planJoinCluster(req, seen).steps.map((s) => s.kind) // ["add-member", "initial-cluster", "promote"]
  */
@@ -136,17 +112,16 @@ export function planJoinCluster(req: JoinRequest, seen: JoinObserved): JoinClust
   const steps: JoinClusterStep[] = [...replaced.steps];
   const notes = [...replaced.notes];
   if (self) {
-    steps.push({
-      kind: "found-member",
-      action:
-        `${req.name} is already in the cluster as ${self.isLearner ? "a learner" : "a voting member"} ` +
-        `(member ${self.id}): no member add, resuming`,
-      reason: `a member has this node's peer URL ${req.peerUrls.join(",")} (an earlier join)`,
-    });
+    notes.push(
+      `${req.name} is already in the cluster as ${self.isLearner ? "a learner" : "a voting member"} ` +
+        `(member ${self.id}, found by its peer URL ${req.peerUrls.join(",")}): no member add, resuming`,
+    );
   } else {
     if (members && hasMember) throw staleDataDir(seen.endpoints, req.peerUrls);
     steps.push({
       kind: "add-member",
+      peerUrls: req.peerUrls,
+      learner: req.learner,
       action: `add ${req.name} (${req.peerUrls.join(",")}) to the cluster as ${role}`,
       asks: `MemberAdd peerURLs=${req.peerUrls.join(",")} isLearner=${req.learner} at ${at}`,
       reason: req.learner
@@ -167,17 +142,26 @@ export function planJoinCluster(req: JoinRequest, seen: JoinObserved): JoinClust
       dataDirHasMember: hasMember,
       previousInitialCluster: req.previousInitialCluster,
     })
-    : "the live member list with this member";
-  steps.push({
-    kind: "initial-cluster",
-    action: `ETCD_INITIAL_CLUSTER_STATE=existing, ETCD_INITIAL_CLUSTER=${value}`,
-    reason: "etcd checks a joining member's initial cluster against the live member list",
-  });
+    : undefined;
+  const recorded = req.previousInitialCluster;
+  if (value !== undefined && recorded !== undefined && sameInitialCluster(value, recorded)) {
+    notes.push(`ETCD_INITIAL_CLUSTER stays as recorded: ${recorded}`);
+  } else {
+    steps.push({
+      kind: "initial-cluster",
+      ...(value !== undefined ? { value } : {}),
+      action: `ETCD_INITIAL_CLUSTER_STATE=existing, ETCD_INITIAL_CLUSTER=${
+        value ?? "the live member list with this member"
+      }`,
+      reason: "etcd checks a joining member's initial cluster against the live member list",
+    });
+  }
   if (self && !self.isLearner) notes.push(`${req.name} is already a voting member: nothing to promote`);
   else if (!req.learner && !self) notes.push("added as a voting member (--no-learner): nothing to promote");
   else {
     steps.push({
       kind: "promote",
+      ...(self ? { memberId: self.id } : {}),
       action: `once etcd here is healthy, promote ${req.name} to a voting member when it has caught up`,
       asks: `MemberPromote ${
         self ? self.id : "<the new member's ID>"

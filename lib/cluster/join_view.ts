@@ -1,5 +1,5 @@
-/** How `join --dry-run` prints the cluster step it planned (lib/cluster/join_plan.ts). Pure. */
-import type { JoinClusterPlan } from "./join_plan.ts";
+/** How `join --dry-run` prints the cluster steps it planned (lib/cluster/join_plan.ts). Pure. */
+import type { JoinClusterPlan } from "./join_steps.ts";
 
 /** The cluster step as text, after install's plan. */
 export function renderJoinCluster(plan: JoinClusterPlan): string {

@@ -1,7 +1,8 @@
 /**
  * Runtime reconfiguration with etcd's own member API: find this node in the member list by its peer URLs,
- * add it (as a learner by default) only when it is not there yet, render the `ETCD_INITIAL_CLUSTER` an
- * existing cluster expects, promote once the learner has caught up, and remove a member on the way out.
+ * add it (as a learner by default; join's plan adds it only when it is not there yet), render the
+ * `ETCD_INITIAL_CLUSTER` an existing cluster expects, promote once the learner has caught up, and remove a
+ * member on the way out.
  * Every step is safe to repeat, so a join or uninstall killed at any point can simply be run again.
  */
 import { EtcdupError, Exit } from "../errors.ts";
@@ -88,43 +89,23 @@ async function retrying<T>(what: string, code: string, opts: RetryOptions, fn: (
   }
 }
 
-/** What {@link ensureMember} found or did. */
-export interface EnsuredMember {
-  /** This node's member entry. */
-  self: Member;
-  /** The whole member list, this node included. */
-  members: Member[];
-  /** Whether this call added the member (false: it was already there, e.g. on a re-run). */
-  added: boolean;
-}
-
-/** Options of {@link ensureMember}. */
-export interface EnsureOptions extends RetryOptions {
-  /** Called just before adding (not when the member is found): throw to refuse the add. */
-  beforeAdd?: () => void;
-}
-
 /**
- * Makes sure a member with `peerUrls` is in the cluster: found by peer URL, else added (as a learner when
- * `learner`). A member already there is left as it is, learner or not.
+ * Adds a member with `peerUrls` (as a learner when `learner`), retrying while etcd refuses for a passing
+ * reason; returns it (with its new ID) and the member list after the add. Whether it is there already is the
+ * join plan's decision (lib/cluster/join_plan.ts), from the member list it read.
  */
-export async function ensureMember(
+export async function addMember(
   api: ClusterApi,
   peerUrls: string[],
   learner: boolean,
-  opts: EnsureOptions,
-): Promise<EnsuredMember> {
-  const before = await api.memberList();
-  const existing = findMemberByPeerUrls(before.members, peerUrls);
-  if (existing) return { self: existing, members: before.members, added: false };
-  opts.beforeAdd?.();
-  const added = await retrying(
+  opts: RetryOptions,
+): Promise<{ member: Member; members: Member[] }> {
+  return await retrying(
     `adding ${peerUrls.join(",")} to the cluster failed`,
     "member-add-failed",
     opts,
     () => api.memberAdd(peerUrls, learner),
   );
-  return { self: added.member, members: added.members, added: true };
 }
 
 /**
@@ -148,7 +129,7 @@ export async function promoteWhenReady(api: ClusterApi, id: string, opts: RetryO
  */
 export async function removeMember(
   api: ClusterApi,
-  member: Member,
+  member: Pick<Member, "id" | "name">,
   endpoints: string[],
   opts: RetryOptions = { timeoutMs: 10_000 },
 ): Promise<boolean> {

@@ -1,63 +1,51 @@
 /**
  * `etcdup join ENDPOINT... --ca-from FILE`: install's sequence (plan, observe, PKI from the cluster's CA,
- * diff, execute: release, user, binaries, PKI, config, service, health) with two steps of lib/cluster/join.ts hooked in: settle the
- * membership before etcd's configuration is rendered, promote the learner once etcd is healthy.
- * With `--replace NAME` (the member name then defaults to NAME), the dead member NAME is removed first
- * (lib/cluster/replace.ts) and a data dir left from this host's former membership is moved aside.
- * `--dry-run` prints install's diff and the cluster step planned from what this host can see of the
- * cluster (lib/observe/join.ts -> lib/cluster/join_plan.ts -> lib/cluster/join_view.ts).
+ * diff, execute: release, user, binaries, PKI, config, service, health) with the cluster steps hooked in.
+ * Once the PKI is in place (the member list is read with its admin client pair): observe the cluster
+ * (lib/observe/join.ts), plan the steps (lib/cluster/join_plan.ts), carry out those before etcd's
+ * configuration is written (lib/cluster/join_execute.ts: with `--replace NAME` the dead member removed and
+ * a former member's data dir moved aside; this node added; the initial cluster); once etcd is healthy, the
+ * promotion. The result lists the steps done (`steps`), in the dry run's shape. `--dry-run` prints install's
+ * diff and the same plan, from what this host can see (lib/cluster/join_view.ts).
  */
-import * as path from "node:path";
 import type { ContextOf } from "../specs/spec.ts";
 import type { joinFlags } from "../specs/join.ts";
-import { EtcdupError, Exit, type ExitCode, usageError } from "../errors.ts";
-import type { HostRoot } from "../host/fs.ts";
-import { adminTlsClient, type TlsClient } from "../etcd/admin_client.ts";
-import { finishJoin, parseJoinEndpoints, type Settled, settleMembership } from "../cluster/join.ts";
-import { replaceMember } from "../cluster/replace.ts";
+import { Exit, type ExitCode, usageError } from "../errors.ts";
+import { adminTlsClient } from "../etcd/admin_client.ts";
+import { parseJoinEndpoints } from "../cluster/join.ts";
 import { planFromContext, type Planned } from "../install/plan_install.ts";
 import type { InstallObserved } from "../install/observed.ts";
 import { observeJoin } from "../observe/join.ts";
 import { planJoinCluster } from "../cluster/join_plan.ts";
+import type { JoinClusterStep, JoinRequest } from "../cluster/join_steps.ts";
+import {
+  type BeforeStart,
+  joinAfterHealthy,
+  joinBeforeStart,
+  type JoinRun,
+} from "../cluster/join_execute.ts";
 import { renderJoinCluster } from "../cluster/join_view.ts";
-import { pkiPaths } from "../pki/layout.ts";
+import { type PkiPaths, pkiPaths } from "../pki/layout.ts";
 import { hostOf } from "../daytwo/preconditions.ts";
 import { observeInstall } from "../observe/install.ts";
 import { executeInstall } from "../install/execute.ts";
-import { moveAside } from "../host/aside.ts";
-import { serviceManager } from "../host/systemd.ts";
 import type { InstallPlan } from "../plan/types.ts";
-import type { Output } from "../output.ts";
 
-/**
- * The dead member's removal and, when this host's member is no longer in the cluster, its data dir moved
- * aside (etcd stopped first: it may be crash-looping on that directory).
- */
-async function replaceStep(
-  host: HostRoot,
-  plan: InstallPlan,
-  client: TlsClient,
-  name: string,
-  learner: boolean,
-  out: Output,
-): Promise<void> {
-  const replaced = await replaceMember({
-    client,
-    name,
+/** What this node asks of the cluster, from its plan and the flags. */
+function joinRequest(ctx: ContextOf<typeof joinFlags>, plan: InstallPlan): JoinRequest {
+  const replace = ctx.options.replace;
+  return {
+    name: plan.member.name,
     peerUrls: plan.member.advertisePeerUrls,
-    learner,
-    timeoutMs: plan.service.healthTimeoutMs,
-    out,
-  });
-  const dataDir = plan.paths.dataDir;
-  if (replaced.stillMember || host.stat(path.join(dataDir, "member")) === undefined) return;
-  const svc = serviceManager(host);
-  if (await svc.isActive(plan.service.unit)) {
-    out.step(`stopping ${plan.service.unit}: it runs on the data dir of the former member`);
-    await svc.stop(plan.service.unit);
-  }
-  const to = moveAside(host, dataDir, "replace", new Date());
-  out.step(`moved the data dir of the former member aside to ${to} (etcdup never deletes one)`);
+    learner: !ctx.options["no-learner"],
+    ...(replace !== undefined ? { replace } : {}),
+    dataDir: plan.paths.dataDir,
+    unit: plan.service.unit,
+    // After an earlier join, the plan keeps the initial cluster it recorded (planFromContext).
+    ...(plan.member.initialClusterState === "existing"
+      ? { previousInitialCluster: plan.member.initialCluster }
+      : {}),
+  };
 }
 
 /** `--root DIR` is for a dry run only: a join adds this host to a live cluster. */
@@ -81,24 +69,14 @@ async function printDryRun(
   endpoints: string[],
 ): Promise<ExitCode> {
   const { host, plan } = planned;
-  const replace = ctx.options.replace;
   const seen = await observeJoin(host, pkiPaths(plan.pki.layout, plan.pki.pkiDir), {
     endpoints,
     dataDir: plan.paths.dataDir,
-    replace: replace !== undefined,
+    replace: ctx.options.replace !== undefined,
+    run: false,
   });
   const install = await (await import("../install/dry_run.ts")).dryRunOutputOf(plan, observed, ctx.out);
-  const cluster = planJoinCluster({
-    name: plan.member.name,
-    peerUrls: plan.member.advertisePeerUrls,
-    learner: !ctx.options["no-learner"],
-    ...(replace !== undefined ? { replace } : {}),
-    dataDir: plan.paths.dataDir,
-    unit: plan.service.unit,
-    ...(plan.member.initialClusterState === "existing"
-      ? { previousInitialCluster: plan.member.initialCluster }
-      : {}),
-  }, seen);
+  const cluster = planJoinCluster(joinRequest(ctx, plan), seen);
   ctx.out.result({ ...install.data, cluster }, `${install.text}\n${renderJoinCluster(cluster)}`);
   return Exit.ok;
 }
@@ -122,37 +100,36 @@ export async function run(ctx: ContextOf<typeof joinFlags>): Promise<ExitCode> {
   const observed = await observeInstall(host, plan, previous, ctx.options["dry-run"]);
   if (ctx.options["dry-run"]) return await printDryRun(ctx, planned, observed, endpoints);
   for (const n of plan.notes) ctx.out.info(n);
-  const timeoutMs = plan.service.healthTimeoutMs;
-  let settled: Settled | undefined;
+  const joinRun = (p: InstallPlan, pki: PkiPaths): JoinRun => ({
+    host,
+    client: adminTlsClient(host, pki, endpoints),
+    name: p.member.name,
+    timeoutMs: p.service.healthTimeoutMs,
+    out: ctx.out,
+  });
+  let before: BeforeStart | undefined;
+  const done: JoinClusterStep[] = [];
   return await executeInstall(plan, observed, host, ctx.out, {
+    // The PKI is in place: the member list can be read with the admin client pair.
     member: async (p, pki) => {
-      const learner = !ctx.options["no-learner"];
-      if (replace) {
-        await replaceStep(host, p, adminTlsClient(host, pki, endpoints), replace, learner, ctx.out);
-      }
-      settled = await settleMembership({
-        client: adminTlsClient(host, pki, endpoints),
-        name: p.member.name,
-        peerUrls: p.member.advertisePeerUrls,
-        learner,
-        dataDirHasMember: host.stat(path.join(p.paths.dataDir, "member")) !== undefined,
-        // After an earlier join, the plan keeps the initial cluster it recorded (planFromContext).
-        previousInitialCluster: p.member.initialClusterState === "existing"
-          ? p.member.initialCluster
-          : undefined,
-        timeoutMs,
-        out: ctx.out,
+      const seen = await observeJoin(host, pki, {
+        endpoints,
+        dataDir: p.paths.dataDir,
+        replace: replace !== undefined,
+        run: true,
       });
-      return {
-        ...p,
-        member: { ...p.member, initialCluster: settled.initialCluster, initialClusterState: "existing" },
-      };
+      const cluster = planJoinCluster(joinRequest(ctx, p), seen);
+      for (const n of cluster.notes) ctx.out.info(n);
+      before = await joinBeforeStart(joinRun(p, pki), cluster);
+      done.push(...before.done);
+      const initialCluster = before.initialCluster;
+      return initialCluster === undefined
+        ? p
+        : { ...p, member: { ...p.member, initialCluster, initialClusterState: "existing" } };
     },
-    healthy: async (_p, pki) => {
-      if (!settled) {
-        throw new EtcdupError({ code: "internal", message: "join: membership was never settled" });
-      }
-      await finishJoin(adminTlsClient(host, pki, endpoints), settled, { timeoutMs, out: ctx.out });
+    healthy: async (p, pki) => {
+      if (before?.promote) done.push(await joinAfterHealthy(joinRun(p, pki), before.promote));
     },
+    result: () => ({ changed: done.length > 0, data: { steps: done } }),
   });
 }

@@ -35,6 +35,8 @@ export interface InstallHooks {
   member?(plan: InstallPlan, pki: PkiPaths): Promise<InstallPlan>;
   /** After etcd is started and healthy (join: promote the learner). */
   healthy?(plan: InstallPlan, pki: PkiPaths): Promise<void>;
+  /** What the hooks did, added to the result (join: the cluster steps done); `changed`: they changed something. */
+  result?(): { changed: boolean; data: Record<string, unknown> };
 }
 
 /** Creates etcd's data and WAL dirs (etcd:etcd 0700) or corrects their owner and mode, as the diff says. */
@@ -192,7 +194,10 @@ export function healthCheckLines(plan: InstallPlan): string[] {
   ];
 }
 
-/** Prints the result: what changed (text and `--json` data, the changes in the dry run's shape), or "no changes". */
+/**
+ * Prints the result: what changed (text and `--json` data, the changes in the dry run's shape, with what the
+ * hooks add), or "no changes".
+ */
 function report(
   plan: InstallPlan,
   diff: InstallDiff,
@@ -200,8 +205,9 @@ function report(
   binaries: string[],
   service: string[],
   out: Output,
+  hooked: { changed: boolean; data: Record<string, unknown> } = { changed: false, data: {} },
 ): void {
-  const changed = changesHost(diff) || service.length > 0;
+  const changed = changesHost(diff) || service.length > 0 || hooked.changed;
   const where = plan.service.start ? `healthy at ${localClientUrl(plan)}` : "not started";
   const human = [
     changed
@@ -220,6 +226,7 @@ function report(
     binaries,
     changes: changeList(plan, diff),
     notes: [...plan.notes, ...diff.pki.notes],
+    ...hooked.data,
   }, human);
 }
 
@@ -270,7 +277,7 @@ export async function executeInstall(
     const service = await runService(plan, host, diff.service, out);
     service.push(...await placeTimers(plan, host, diff.files, previous, out));
     if (hooks.healthy && plan.service.start) await hooks.healthy(plan, pki.paths);
-    report(plan, diff, previous, binaries, service, out);
+    report(plan, diff, previous, binaries, service, out, hooks.result?.());
     return Exit.ok;
   } finally {
     staged?.cleanup();

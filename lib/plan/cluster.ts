@@ -81,6 +81,16 @@ export function formatInitialCluster(members: ClusterMember[]): string {
 }
 
 /**
+ * Whether two `ETCD_INITIAL_CLUSTER` values name the same members at the same peer URLs, in any order (etcd
+ * matches them as a set; the member list comes in ID order, a joining member's ID is known only once added).
+ * @example sameInitialCluster("a=https://x:2380,b=https://y:2380", "b=https://y:2380,a=https://x:2380") // true
+ */
+export function sameInitialCluster(a: string, b: string): boolean {
+  const canon = (v: string) => v.split(",").sort().join(",");
+  return canon(a) === canon(b);
+}
+
+/**
  * A cluster token every member derives alike from the same member list (order-independent), so the
  * operator need not invent one: "etcd-" and 16 hex digits of its SHA-256.
  */

@@ -33,7 +33,7 @@ export const joinFlags = {
   "dry-run": {
     type: "boolean",
     description:
-      "Print install's plan and the cluster step (what it would ask the member; the member list read when this host has the client certificate); change nothing.",
+      "Print install's plan and the cluster steps (what each would ask the member; the member list read when this host has the client certificate); change nothing.",
     flagOnly: true,
   },
   ...rootFlag,
@@ -52,7 +52,8 @@ on a member), then: finds this node in the member list by its peer URL or adds i
 --no-learner), writes ETCD_INITIAL_CLUSTER_STATE=existing with the live member list, starts etcd, waits
 until it is healthy, and promotes the learner once it has caught up with the leader.
 
-Interrupted at any point, run the same command again: it finds the member it added and finishes the job.
+Interrupted at any point, run the same command again: it finds the member it added and does only what
+remains (e.g. the promotion).
 It never deletes a data directory; one left by a former membership stops the join with a hint instead.
 
 --replace NAME replaces a member that is dead for good (disk lost, host rebuilt), also under its old name
@@ -60,9 +61,10 @@ It never deletes a data directory; one left by a former membership stops the joi
 that do keep a quorum after the removal and the addition (refused otherwise, exit 7); a data dir left from
 this host's former membership is moved aside to <data-dir>.before-replace-<time>, never deleted.
 
---dry-run prints what install would change here and the cluster step: the member add (as a learner) and
-the promotion, with what each asks the member at ENDPOINT; the member list is read (nothing changed) when
-this host already has the client certificate (an earlier join), otherwise the plan says it is not read.
+--dry-run prints what install would change here and the cluster steps the join would take: the member add
+(as a learner) and the promotion, with what each asks the member at ENDPOINT; the member list is read
+(nothing changed) when this host already has the client certificate (an earlier join), otherwise the plan
+says it is not read. The join reports the same steps once done (--json: result.steps).
 --root DIR (a tree, not the live host) only with --dry-run.
 
 Examples:

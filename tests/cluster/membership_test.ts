@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ClusterApi, type Member } from "../../lib/cluster/api.ts";
 import {
-  ensureMember,
+  addMember,
   existingClusterMembers,
   findMemberByPeerUrls,
   promoteWhenReady,
@@ -54,22 +54,20 @@ Deno.test("a member joins a real cluster as a learner, is promoted, serves reads
   const api = new ClusterApi(c.tls);
   try {
     const m4 = c.newMember("m4");
-    const first = await ensureMember(api, [m4.peerUrl], true, { timeoutMs: 20_000 });
-    assert.equal(first.added, true);
-    assert.equal(first.self.isLearner, true);
+    const first = await addMember(api, [m4.peerUrl], true, { timeoutMs: 20_000 });
+    assert.equal(first.member.isLearner, true);
     assert.equal(first.members.length, 4);
-    // A re-run (say after the join was killed here) finds the member instead of adding another.
-    const again = await ensureMember(api, [m4.peerUrl], true, { timeoutMs: 20_000 });
-    assert.equal(again.added, false);
-    assert.equal(again.self.id, first.self.id);
+    // A re-run (say after the join was killed here) finds the member by its peer URL.
+    const listed = (await api.memberList()).members;
+    assert.equal(findMemberByPeerUrls(listed, [m4.peerUrl])?.id, first.member.id);
 
-    const initial = formatInitialCluster(existingClusterMembers(again.members, again.self.id, "m4"));
+    const initial = formatInitialCluster(existingClusterMembers(listed, first.member.id, "m4"));
     c.start(m4, initial, "existing");
     await waitHealthy({ ...c.tls, endpoints: [m4.clientUrl], timeoutMs: 30_000 });
-    await promoteWhenReady(api, first.self.id, { timeoutMs: 30_000 });
-    await promoteWhenReady(api, first.self.id, { timeoutMs: 1_000 }); // already a voter: a no-op
+    await promoteWhenReady(api, first.member.id, { timeoutMs: 30_000 });
+    await promoteWhenReady(api, first.member.id, { timeoutMs: 1_000 }); // already a voter: a no-op
     const after = await api.memberList();
-    const m4Entry = after.members.find((m) => m.id === first.self.id);
+    const m4Entry = after.members.find((m) => m.id === first.member.id);
     assert.deepEqual([m4Entry?.name, m4Entry?.isLearner], ["m4", false]);
 
     await etcdctl(c, c.members[0].clientUrl, "put", "joined", "yes");
@@ -78,7 +76,7 @@ Deno.test("a member joins a real cluster as a learner, is promoted, serves reads
     const own = new ClusterApi({ ...c.tls, endpoints: [m4.clientUrl] });
     try {
       const removed = await removeSelf(own, [m4.peerUrl]);
-      assert.deepEqual(removed, { kind: "removed", id: first.self.id, remaining: 3 });
+      assert.deepEqual(removed, { kind: "removed", id: first.member.id, remaining: 3 });
       assert.deepEqual(await removeSelf(api, [m4.peerUrl]), { kind: "not-a-member" });
     } finally {
       await own.close();
@@ -87,9 +85,13 @@ Deno.test("a member joins a real cluster as a learner, is promoted, serves reads
 
     // --no-learner: a voting member from the start, serving once started.
     const m5 = c.newMember("m5");
-    const voter = await ensureMember(api, [m5.peerUrl], false, { timeoutMs: 20_000 });
-    assert.equal(voter.self.isLearner, false);
-    c.start(m5, formatInitialCluster(existingClusterMembers(voter.members, voter.self.id, "m5")), "existing");
+    const voter = await addMember(api, [m5.peerUrl], false, { timeoutMs: 20_000 });
+    assert.equal(voter.member.isLearner, false);
+    c.start(
+      m5,
+      formatInitialCluster(existingClusterMembers(voter.members, voter.member.id, "m5")),
+      "existing",
+    );
     await waitHealthy({ ...c.tls, endpoints: [m5.clientUrl], timeoutMs: 30_000 });
     assert.equal((await etcdctl(c, m5.clientUrl, "get", "joined", "--print-value-only")).trim(), "yes");
   } finally {

@@ -1,6 +1,7 @@
 /**
  * The initial-cluster list: parsing, errors naming the flag, IPv6 brackets, a token every member derives alike,
- * and the recorded settings kept for a member with data or that joined.
+ * two lists compared as etcd does (as a set), and the recorded settings kept for a member with data or that
+ * joined.
  */
 import assert from "node:assert/strict";
 import {
@@ -8,6 +9,7 @@ import {
   formatInitialCluster,
   keepRecordedCluster,
   parseInitialCluster,
+  sameInitialCluster,
 } from "../../lib/plan/cluster.ts";
 import { EtcdupError, Exit } from "../../lib/errors.ts";
 import { planFromValues } from "../support/install_options.ts";
@@ -53,6 +55,13 @@ Deno.test("cluster: the derived token ignores order and changes with the members
   assert.equal(a, b);
   assert.notEqual(a, c);
   assert.match(a, /^etcd-[0-9a-f]{16}$/);
+});
+
+Deno.test("cluster: two initial clusters are the same in any order, not with another member or URL", () => {
+  const [a, b, c] = ["a=https://10.0.0.1:2380", "b=https://10.0.0.2:2380", "c=https://10.0.0.3:2380"];
+  assert.equal(sameInitialCluster(`${a},${b},${c}`, `${c},${a},${b}`), true);
+  assert.equal(sameInitialCluster(`${a},${b}`, `${a},${b},${c}`), false);
+  assert.equal(sameInitialCluster(`${a},${b}`, `${a},b=https://10.0.0.9:2380`), false);
 });
 
 Deno.test("cluster: a member with data or that joined keeps its recorded initial cluster; others follow the flags", () => {

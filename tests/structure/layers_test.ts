@@ -101,6 +101,9 @@ export const PLACES: Record<string, Layer> = {
   "lib/recovery/force.ts": "host",
   // What join --dry-run decides its cluster step from (it names the client's Member).
   "lib/cluster/join_observed.ts": "host",
+  // join's cluster steps as data (planned, printed, carried out), and carrying them out over the member API.
+  "lib/cluster/join_steps.ts": "model",
+  "lib/cluster/join_execute.ts": "host",
 
   // status's report and its text: pure, but it names the host's shapes (a certificate's inspection, a timer's
   // state, the cluster's table), so it stands beside them; drift is a pure comparison of core data.
