@@ -4,7 +4,8 @@
  * by `certs export` / `--ca-from`, TLS on every client and peer URL; the fourth joins through the member API
  * (learner, then promoted), re-runs of join and install on it (and of install on a bootstrapped member) change
  * nothing and restart nothing, it leaves with `uninstall`, and joins again through a join killed mid-way and
- * re-run.
+ * re-run. Each join is preceded by `join --dry-run --json`: the cluster steps it plans are the steps the join
+ * then reports done (`result.steps`; dry run == apply), and a joined member's plan and re-run hold none.
  * Between those: writes on one member are read on the others, a client without a certificate is refused by
  * every member, the leader's container is killed and the survivors elect a leader and keep serving, and the
  * killed member comes back and catches up. etcd comes from the `sid` fixture tarball (`--tarball`, air-gapped).
@@ -14,6 +15,7 @@ import * as path from "node:path";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { execOk } from "../support/exec.ts";
 import { sanText } from "../support/openssl.ts";
+import { lastJson } from "../support/root_tree.ts";
 import { waitUntil } from "../support/wait.ts";
 import type { Container } from "./harness/container.ts";
 import { etcdupUnderTest } from "./harness/etcdup.ts";
@@ -56,6 +58,36 @@ function serviceStart(node: Node): Promise<string> {
     "etcd",
   ]);
 }
+
+/** One cluster step of a join as `--json` reports it, planned (`--dry-run`) or done. */
+interface JoinStep {
+  kind: string;
+  action: string;
+  asks?: string;
+  reason: string;
+  value?: string;
+}
+
+/** `join --dry-run --json`'s cluster part. */
+interface JoinDryRun {
+  cluster: { memberList: { read: boolean }; steps: JoinStep[]; notes: string[] };
+}
+
+/** What `join --json` did: `steps`, the cluster steps done. */
+interface JoinDone {
+  changed: boolean;
+  steps: JoinStep[];
+}
+
+/** Runs `args` (a join) with `--json` on `node`; its result and its log (stderr and stdout). */
+async function joinJson<T>(node: Node, args: string[]): Promise<{ result: T; log: string }> {
+  const r = await etcdup.run(node.ct, [...args, "--json"], { timeoutMs: 300_000 });
+  assertEquals(r.code, 0, `${node.name} ${args.join(" ")}: ${r.stderr}\n${r.stdout}`);
+  return { result: lastJson(r.stdout).result as T, log: r.stderr + r.stdout };
+}
+
+/** The kinds of `steps`, in order. */
+const kinds = (steps: JoinStep[]) => steps.map((s) => s.kind);
 
 /** Waits until `node`'s own endpoint answers healthy. */
 async function waitHealthy(node: Node, timeoutMs = 60_000): Promise<void> {
@@ -203,28 +235,51 @@ Deno.test("cluster: static bootstrap of three, failover, a fourth joins and leav
     });
 
     const join = ["join", n2.clientUrl, n3.clientUrl, ...release, ...memberArgs(n4), "--ca-from", CA_EXPORT];
-    await t.step("a fourth node joins as a learner, is promoted, and serves", async () => {
-      const r = await etcdup.run(n4.ct, join, { timeoutMs: 300_000 });
-      assertEquals(r.code, 0, `${r.stderr}\n${r.stdout}`);
-      assertMatch(r.stderr + r.stdout, /as a learner/);
-      assertMatch(r.stderr + r.stdout, /is a voting member/);
-      assertEquals((await members(n1)).find((m) => m.peer === n4.peerUrl), {
-        name: "n4",
-        peer: n4.peerUrl,
-        learner: false,
-      });
-      assertMatch(
-        await n4.ct.execOk(["cat", "/etc/default/etcd"]),
-        /^ETCD_INITIAL_CLUSTER_STATE="?existing"?$/m,
-      );
-      assertEquals(await etcdctlOk(n4, ["get", "/cluster/written-on", "--print-value-only"]), "n1\n");
-    });
+    await t.step(
+      "a fourth node joins as a learner, is promoted, and serves: the steps its dry run listed",
+      async () => {
+        // Fresh: no client certificate yet, so the dry run lists what the run will ask without the member list.
+        const dry = (await joinJson<JoinDryRun>(n4, [...join, "--dry-run"])).result.cluster;
+        assertEquals(dry.memberList.read, false);
+        assertEquals(kinds(dry.steps), ["add-member", "initial-cluster", "promote"]);
+        const { result, log } = await joinJson<JoinDone>(n4, join);
+        assertEquals(kinds(result.steps), kinds(dry.steps), "the join did the steps its dry run listed");
+        // The same steps, word for word, but the initial cluster's value: only the member list tells it.
+        const unvalued = (s: JoinStep) =>
+          s.kind === "initial-cluster" ? { kind: s.kind, reason: s.reason } : s;
+        assertEquals(result.steps.map(unvalued), dry.steps.map(unvalued));
+        const written = result.steps.find((s) => s.kind === "initial-cluster")?.value ?? "";
+        assertMatch(written, new RegExp(`n4=${n4.peerUrl}`));
+        assertMatch(log, /as a learner/);
+        assertMatch(log, /is a voting member/);
+        assertEquals((await members(n1)).find((m) => m.peer === n4.peerUrl), {
+          name: "n4",
+          peer: n4.peerUrl,
+          learner: false,
+        });
+        const env = await n4.ct.execOk(["cat", "/etc/default/etcd"]);
+        assertMatch(env, /^ETCD_INITIAL_CLUSTER_STATE="?existing"?$/m);
+        assertMatch(
+          env,
+          new RegExp(`^ETCD_INITIAL_CLUSTER="?${written}"?$`, "m"),
+          "the value the step reported",
+        );
+        assertEquals(await etcdctlOk(n4, ["get", "/cluster/written-on", "--print-value-only"]), "n1\n");
+      },
+    );
 
     await t.step(
       "re-runs of join and install on the joined member and of install on a bootstrapped one change nothing",
       async () => {
+        // The joined member: its dry run reads the member list and plans no cluster step; the join does none.
+        const dry = (await joinJson<JoinDryRun>(n4, [...join, "--dry-run"])).result.cluster;
+        assertEquals([dry.memberList.read, dry.steps], [true, []]);
+        assert(dry.notes.includes("n4 is already a voting member: nothing to promote"), dry.notes.join("\n"));
+        const before = await serviceStart(n4);
+        const again = (await joinJson<JoinDone>(n4, join)).result;
+        assertEquals([again.changed, again.steps], [false, []]);
+        assertEquals(await serviceStart(n4), before, "n4 join: etcd was not restarted");
         const reruns: [Node, string[]][] = [
-          [n4, join],
           [n4, ["install", ...release, ...memberArgs(n4), "--ca-from", CA_EXPORT]],
           [n2, [
             "install",
@@ -270,9 +325,12 @@ Deno.test("cluster: static bootstrap of three, failover, a fourth joins and leav
       assert(killedRun.code !== 0, `the first join was killed: ${JSON.stringify(killedRun)}`);
       assert(!/voting member/.test(killedRun.stdout + killedRun.stderr), "killed before the promotion");
 
-      const r = await etcdup.run(n4.ct, join, { timeoutMs: 300_000 });
-      assertEquals(r.code, 0, `${r.stderr}\n${r.stdout}`);
-      assertMatch(r.stderr + r.stdout, /already in the cluster as a learner/);
+      // The re-run's plan (the member list read: the client certificate is there) holds only what remains.
+      const dry = (await joinJson<JoinDryRun>(n4, [...join, "--dry-run"])).result.cluster;
+      assertEquals([dry.memberList.read, kinds(dry.steps)], [true, ["promote"]]);
+      const { result, log } = await joinJson<JoinDone>(n4, join);
+      assertEquals(result.steps, dry.steps, "the re-run did exactly the steps its dry run listed");
+      assertMatch(log, /already in the cluster as a learner/);
       const list = await members(n1);
       assertEquals(list.length, 4);
       assertEquals(list.find((m) => m.peer === n4.peerUrl), { name: "n4", peer: n4.peerUrl, learner: false });
