@@ -37,15 +37,11 @@ export interface FileCopy {
 /** What the installed etcdctl says its bash completion is (lib/host/etcdctl_completion.ts), or why there is none. */
 export type ObservedCompletion = { file: DesiredFile } | { none: string };
 
-/** What is on disk now (undefined: nothing). */
-export interface CurrentFile {
-  sha256: string;
-  uid: number;
-  gid: number;
-  mode: number;
-}
-
-/** One file etcdup wrote, as it was written. */
+/**
+ * A file's content hash, owner and mode: as etcdup recorded writing it (the state record), or as it is on
+ * disk now (lib/host/file_writes.ts `currentFile`; undefined there: nothing). One shape for both, so the diff
+ * and drift compare them field by field.
+ */
 export interface OwnedFile {
   sha256: string;
   uid: number;

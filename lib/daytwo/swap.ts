@@ -6,8 +6,6 @@
  */
 import * as path from "node:path";
 import type { HostRoot, Ownership } from "../host/fs.ts";
-import { sha256File } from "../host/hash.ts";
-import type { OwnedFile } from "../files.ts";
 
 /** One kept file: where it lives, where its copy is, and how it was owned. */
 export interface KeptFile {
@@ -59,14 +57,4 @@ export function restoreFiles(host: HostRoot, kept: KeptFiles): string[] {
   }
   for (const p of kept.absent) if (host.remove(p)) touched.push(p);
   return touched;
-}
-
-/**
- * The state-record entry of a file as it is now on disk, or undefined when it is missing. Hashed in chunks:
- * the recorded files include etcd's binaries, and `status` checks them all (issue 17).
- */
-export function ownedFileNow(host: HostRoot, p: string): OwnedFile | undefined {
-  const st = host.stat(p);
-  if (!st?.isFile) return undefined;
-  return { sha256: sha256File(host.resolve(p)), uid: st.uid, gid: st.gid, mode: st.mode };
 }

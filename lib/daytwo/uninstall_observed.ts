@@ -3,7 +3,7 @@
  * data, beside the plan that decides from it (the rule in tests/structure/layers_test.ts PLACES), so
  * lib/daytwo/ does not import lib/observe/.
  */
-import type { CurrentFile } from "../files.ts";
+import type { OwnedFile } from "../files.ts";
 import type { InstallState, Remains } from "../state_record.ts";
 
 /** The records uninstall works from. */
@@ -27,7 +27,7 @@ export interface TimerObserved extends UnitObserved {
 /** Every host read uninstall's plan needs. Plain data. */
 export interface UninstallObserved extends UninstallRecords {
   /** Each recorded file as it is now (undefined: missing or not a regular file). */
-  files: Record<string, CurrentFile | undefined>;
+  files: Record<string, OwnedFile | undefined>;
   /** What is in each PKI dir the records name (see lib/daytwo/pki_leftovers.ts). */
   pkiDirs: { dir: string; files: string[]; backups: string[] }[];
   /** etcdup's snapshot files in the backup dir. */

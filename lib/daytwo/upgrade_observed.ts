@@ -3,7 +3,7 @@
  * declared beside the diff (model: it names only core and model types), so the diff's folder does not import
  * lib/observe/ (which reads through lib/backup/'s store: the folders would import each other).
  */
-import type { CurrentFile } from "../files.ts";
+import type { OwnedFile } from "../files.ts";
 import type { InstallState } from "../state_record.ts";
 import type { PlannedRelease } from "../plan/types.ts";
 
@@ -22,7 +22,7 @@ export interface UpgradeObserved {
   release: PlannedRelease;
   paths: UpgradeFiles;
   /** Each of etcd, etcdctl, etcdutl in the bin dir, the env file and the completion, as it is now. */
-  files: Record<string, CurrentFile | undefined>;
+  files: Record<string, OwnedFile | undefined>;
   /** The env file's text, undefined when there is none. */
   env: string | undefined;
   /** The operator's override file's text (kept as it is), undefined when there is none. */

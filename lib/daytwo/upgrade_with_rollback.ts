@@ -22,7 +22,7 @@ import { connectionFlags, runTool } from "./etcdctl.ts";
 import { type UpgradeAction, type UpgradeChange, upgradeChanges, type UpgradeDiff } from "./upgrade_diff.ts";
 import type { UpgradeStep } from "./upgrade_paths.ts";
 import { saveSnapshot, type Snapshot } from "./snapshot.ts";
-import { keepFiles, ownedFileNow, restoreFiles } from "./swap.ts";
+import { keepFiles, restoreFiles } from "./swap.ts";
 
 /** What {@link applyUpgrade} needs. */
 export interface UpgradeInput {
@@ -146,7 +146,7 @@ async function swapBinaries(input: UpgradeInput, done: Done): Promise<string[]> 
   out.step(`installed the ${diff.step.to} binaries into ${input.state.binDir}`);
   for (const b of diff.binaries) {
     if (b.action === "install") {
-      const now = ownedFileNow(host, b.path);
+      const now = currentFile(host, b.path);
       done.did(b.path, "install", `${b.from?.slice(0, 12) ?? "none"} -> ${now?.sha256.slice(0, 12)}`);
       continue;
     }
@@ -201,7 +201,7 @@ function recordUpgrade(input: UpgradeInput, changed: string[], done: Done): void
   const { host, state } = input;
   const files = { ...state.files };
   for (const p of changed) {
-    const now = ownedFileNow(host, p);
+    const now = currentFile(host, p);
     if (now) files[p] = now;
     else delete files[p];
   }

@@ -7,10 +7,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { HostRoot, Ownership } from "./fs.ts";
 import { sha256File } from "./hash.ts";
-import { type CurrentFile, type DesiredFile, type FileDecision, NEW_SUFFIX } from "../files.ts";
+import { type DesiredFile, type FileDecision, NEW_SUFFIX, type OwnedFile } from "../files.ts";
 
 /** What is on disk at target path `p` as the diff compares it (lib/plan/diff.ts); undefined: no file. */
-export function currentFile(host: HostRoot, p: string): CurrentFile | undefined {
+export function currentFile(host: HostRoot, p: string): OwnedFile | undefined {
   const st = host.stat(p);
   return st?.isFile
     ? { sha256: sha256File(host.resolve(p)), uid: st.uid, gid: st.gid, mode: st.mode }
@@ -18,7 +18,7 @@ export function currentFile(host: HostRoot, p: string): CurrentFile | undefined 
 }
 
 /** {@link currentFile} of each of `paths` (drift: `status`, `uninstall`). */
-export function currentFiles(host: HostRoot, paths: string[]): Record<string, CurrentFile | undefined> {
+export function currentFiles(host: HostRoot, paths: string[]): Record<string, OwnedFile | undefined> {
   return Object.fromEntries(paths.map((p) => [p, currentFile(host, p)]));
 }
 

@@ -2,7 +2,7 @@
  * What install's diff (lib/install/diff.ts) decides from, as lib/observe/install.ts reads it: plain data,
  * beside its consumer and placed with it (model), so the pure diff names no host module.
  */
-import type { CurrentFile, DesiredFile, ObservedCompletion } from "../files.ts";
+import type { DesiredFile, ObservedCompletion, OwnedFile } from "../files.ts";
 import type { InstallState } from "../state_record.ts";
 import type { EtcdIds, ObservedPki, PkiRequest } from "../pki/types.ts";
 
@@ -20,7 +20,7 @@ export interface InstallObserved {
   /** The etcd account's ids, when it exists. */
   account: EtcdIds | undefined;
   /** The regular files at every file path the plan can write (config, self, completion, binaries). */
-  files: Record<string, CurrentFile | undefined>;
+  files: Record<string, OwnedFile | undefined>;
   /** The directories the plan makes, as they are. */
   dirs: Record<string, DirState | undefined>;
   /** The plan's units (etcd's, its timers') that are enabled now. */

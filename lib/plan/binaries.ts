@@ -4,7 +4,7 @@
  * decide it by the same rule.
  */
 import * as path from "node:path";
-import type { CurrentFile } from "../files.ts";
+import type { OwnedFile } from "../files.ts";
 import { manifestDigest } from "../release/manifest.ts";
 import { requiredBinaries } from "../release/binary_names.ts";
 import type { InstallPlan } from "./types.ts";
@@ -36,7 +36,7 @@ export const BINARY_OWN = { uid: 0, gid: 0, mode: 0o755 };
 export function binaryChanges(
   plan: InstallPlan,
   previous: RecordedRelease | undefined,
-  files: Record<string, CurrentFile | undefined>,
+  files: Record<string, OwnedFile | undefined>,
 ): BinaryChange[] {
   const r = plan.release;
   const trusted = r.sha256?.toLowerCase() ?? manifestDigest(r.version, r.arch);

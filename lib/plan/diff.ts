@@ -2,8 +2,7 @@
  * Deciding, file by file, what applying the plan does: create, update, fix owner/mode, keep, or keep a
  * file the operator edited. Pure: the caller passes what is on disk and what the state record says.
  */
-import type { OwnedFile } from "../files.ts";
-import type { CurrentFile, DesiredFile, FileAction, FileDecision } from "../files.ts";
+import type { DesiredFile, FileAction, FileDecision, OwnedFile } from "../files.ts";
 import { sha256Hex } from "../hash.ts";
 
 /** A root-owned text file whose edits are kept (unit, env file, profile, timer units). */
@@ -24,7 +23,7 @@ export function rootFile(p: string, content: string, mode: number, readByEtcd: b
  * Decides the action for one file.
  * @example decideFile(desired, undefined, undefined) // "create"
  */
-export function decideFile(desired: DesiredFile, current?: CurrentFile, recorded?: OwnedFile): FileAction {
+export function decideFile(desired: DesiredFile, current?: OwnedFile, recorded?: OwnedFile): FileAction {
   if (!current) return "create";
   if (current.sha256 === desired.sha256) {
     return current.uid === desired.uid && current.gid === desired.gid && current.mode === desired.mode
@@ -41,7 +40,7 @@ export function decideFile(desired: DesiredFile, current?: CurrentFile, recorded
  */
 export function decideFiles(
   files: DesiredFile[],
-  current: (path: string) => CurrentFile | undefined,
+  current: (path: string) => OwnedFile | undefined,
   recorded: Record<string, OwnedFile>,
 ): FileDecision[] {
   return files.map((file) => ({ file, action: decideFile(file, current(file.path), recorded[file.path]) }));

@@ -7,7 +7,7 @@
  * `install` re-run keeps it instead of writing the old member list back.
  */
 import { rerenderEnv } from "../daytwo/env.ts";
-import { ownedFileNow } from "../daytwo/swap.ts";
+import { currentFile } from "../host/file_writes.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { writeRecord, writeState } from "../host/state.ts";
 import type { InstallState } from "../state_record.ts";
@@ -75,7 +75,7 @@ export function recordSolo(
       initialClusterState: "new",
       initialClusterToken: clusterToken,
     });
-    const edited = recorded !== undefined && ownedFileNow(host, envFiles.envFile)?.sha256 !== recorded.sha256;
+    const edited = recorded !== undefined && currentFile(host, envFiles.envFile)?.sha256 !== recorded.sha256;
     if (next !== current && edited) result.envEdited = true;
     else {
       if (next !== current) {
@@ -83,7 +83,7 @@ export function recordSolo(
         result.envRewritten = true;
       }
       // etcdup's content, also when a killed run wrote it without recording its hash.
-      const owned = ownedFileNow(host, envFiles.envFile);
+      const owned = currentFile(host, envFiles.envFile);
       if (owned) files[envFiles.envFile] = owned;
     }
   }

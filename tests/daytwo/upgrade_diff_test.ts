@@ -9,7 +9,7 @@ import { deepStrictEqual as assertEquals, match as assertMatch } from "node:asse
 import { renderEnvFile } from "../../lib/etcd/env.ts";
 import { refusedWith } from "../support/refusal.ts";
 import { sha256Hex } from "../../lib/hash.ts";
-import type { CurrentFile, OwnedFile } from "../../lib/files.ts";
+import type { OwnedFile } from "../../lib/files.ts";
 import type { UpgradeObserved } from "../../lib/daytwo/upgrade_observed.ts";
 import {
   diffUpgrade,
@@ -25,7 +25,7 @@ const NOW = new Date("2026-12-02T10:00:00Z");
 const OPTS: UpgradeOptions = { allowDowngrade: false, healthTimeoutMs: 60_000, now: NOW };
 
 /** A file as observed and as recorded: root-owned, with this content. */
-const file = (content: string, mode = 0o755): CurrentFile & OwnedFile => ({
+const file = (content: string, mode = 0o755): OwnedFile & OwnedFile => ({
   sha256: sha256Hex(content),
   uid: 0,
   gid: 0,
@@ -39,7 +39,7 @@ const file = (content: string, mode = 0o755): CurrentFile & OwnedFile => ({
 function observed(from: string, to: string, over: Partial<UpgradeObserved> = {}): UpgradeObserved {
   const bins = from < "v3.5" ? ["etcd", "etcdctl"] : ["etcd", "etcdctl", "etcdutl"];
   const env = renderEnvFile(MEMBER, from, ENV_FILES);
-  const files: Record<string, CurrentFile & OwnedFile> = {
+  const files: Record<string, OwnedFile & OwnedFile> = {
     ...Object.fromEntries(bins.map((b) => [`/usr/local/bin/${b}`, file(`${b} ${from}`)])),
     [ENV_FILES.envFile]: file(env, 0o644),
     [PATHS.completionFile]: file("complete -F _etcdctl etcdctl\n", 0o644),

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { sha256Hex } from "../../lib/hash.ts";
 import type { InstallState } from "../../lib/state_record.ts";
 import { configFiles } from "../../lib/plan/desired.ts";
-import type { CurrentFile, DesiredFile, FileAction, FileDecision, OwnedFile } from "../../lib/files.ts";
+import type { DesiredFile, FileAction, FileDecision, OwnedFile } from "../../lib/files.ts";
 import type { HostFacts } from "../../lib/facts.ts";
 import { renderPlanText } from "../../lib/plan/render.ts";
 import type { InstallPlan } from "../../lib/plan/types.ts";
@@ -127,7 +127,7 @@ function installedHost(p: InstallPlan): InstallObserved {
   for (const b of ["etcd", "etcdctl", "etcdutl"]) {
     binaries[`/usr/local/bin/${b}`] = { sha256: sha256Hex(b), uid: 0, gid: 0, mode: 0o755 };
   }
-  const files: Record<string, CurrentFile> = { ...binaries };
+  const files: Record<string, OwnedFile> = { ...binaries };
   for (const f of desired) files[f.path] = { sha256: f.sha256, uid: f.uid, gid: f.gid, mode: f.mode };
   const kept: FileDecision[] = desired.map((file) => ({ file, action: "keep" }));
   const previous: InstallState = stateRecord(p, binaries, SHA, pki, ETCD, kept, undefined);

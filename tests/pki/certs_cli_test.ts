@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { readState, writeState } from "../../lib/host/state.ts";
 import type { InstallState } from "../../lib/state_record.ts";
-import { ownedFileNow } from "../../lib/daytwo/swap.ts";
+import { currentFile } from "../../lib/host/file_writes.ts";
 import { gatherFacts } from "../../lib/host/facts.ts";
 import { splitCaExport } from "../../lib/pki/export.ts";
 import { hostSans } from "../../lib/pki/hostsans.ts";
@@ -345,7 +345,7 @@ Deno.test("certs commands find the PKI through the install record and keep its f
     const files = Object.fromEntries(
       [paths.caCert, paths.caKey, paths.serverCert, paths.serverKey].map((
         p,
-      ) => [p, ownedFileNow(t.host, p)!]),
+      ) => [p, currentFile(t.host, p)!]),
     );
     const state: InstallState = {
       schema: 1,
@@ -383,7 +383,7 @@ Deno.test("certs commands find the PKI through the install record and keep its f
     assert.match(text, /DNS:etcd\.recorded\.test/);
     assert.match(text, /ED25519/, "new key of the recorded algorithm");
     const after = readState(t.host)!;
-    assert.deepEqual(after.files[paths.serverCert], ownedFileNow(t.host, paths.serverCert));
+    assert.deepEqual(after.files[paths.serverCert], currentFile(t.host, paths.serverCert));
     assert.notEqual(after.files[paths.serverCert].sha256, files[paths.serverCert].sha256);
     assert.deepEqual(after.files[paths.caCert], files[paths.caCert], "CA untouched");
     assert.equal((await runEtcdup(["certs", "check", "--root", t.root])).code, 0);

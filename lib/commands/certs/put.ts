@@ -10,7 +10,7 @@ import { writeState } from "../../host/state.ts";
 import { serviceManager } from "../../host/systemd.ts";
 import { waitHealthy } from "../../etcd/health.ts";
 import { adminClient, adminTlsClient } from "../../etcd/admin_client.ts";
-import { ownedFileNow } from "../../daytwo/swap.ts";
+import { currentFile } from "../../host/file_writes.ts";
 import { type PkiPlan, verifyPlan } from "../../pki/plan.ts";
 import type { Sans } from "../../pki/sans.ts";
 import { restorePki, writePki, type WriteResult } from "../../pki/write.ts";
@@ -74,7 +74,7 @@ function record(t: Target, written: string[], sans?: Sans): void {
   if (!t.state || (written.length === 0 && !sans)) return;
   const files = { ...t.state.files };
   for (const p of written) {
-    const now = ownedFileNow(t.host, p);
+    const now = currentFile(t.host, p);
     if (now) files[p] = now;
   }
   writeState(t.host, { ...t.state, files, sans: sans ?? t.state.sans, updatedAt: new Date().toISOString() });
