@@ -32,11 +32,11 @@ function files(root: string): Map<string, string> {
   return out;
 }
 
-/** Runs `etcdup certs ARGV --root root --json` in process: its exit code and result. */
-async function certs(
+/** Runs `etcdup certs ARGV --root root --json` in process: its exit code, result and error (code, exit). */
+export async function certs(
   t: TempRoot,
   argv: string[],
-): Promise<{ code: number; result: Record<string, unknown> }> {
+): Promise<{ code: number; result: Record<string, unknown>; error?: { code: string; exit: number } }> {
   const chunks: string[] = [];
   const write = Deno.stdout.writeSync;
   Deno.stdout.writeSync = (b: Uint8Array) => (chunks.push(new TextDecoder().decode(b)), b.length);
@@ -49,7 +49,12 @@ async function certs(
   const events = chunks.join("").trim().split("\n").filter((l) => l.startsWith("{")).map((l) =>
     JSON.parse(l)
   );
-  return { code, result: events.find((e) => e.event === "result")?.result ?? {} };
+  const error = events.find((e) => e.event === "error");
+  return {
+    code,
+    result: events.find((e) => e.event === "result")?.result ?? {},
+    ...(error ? { error: { code: error.code, exit: error.exit } } : {}),
+  };
 }
 
 /** One entry of a dry run's `changes`. */

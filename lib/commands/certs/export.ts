@@ -12,11 +12,36 @@ import { renderCaExport } from "../../pki/export.ts";
 import { readPkiFile } from "../../pki/files.ts";
 import { observeTarget, resolveTarget } from "../../observe/certs.ts";
 
-/** Writes a CA export to the local file `raw` (0600, the caller's), refusing to overwrite unless `force`. */
-export function writeExport(raw: string, text: string, force: boolean): string {
+/**
+ * The local file `raw` a CA export may go to (resolved), or the refusal the write would give: it exists
+ * (`out-exists`, exit 7; `force` overwrites a regular file), it is a directory, a symbolic link or a file with
+ * other hard links (`out-unsafe`, exit 7, even with `force`: the export holds the CA key, written through a
+ * link it would land elsewhere), its directory is missing (`out-dir-missing`, exit 2) or others may replace
+ * entries in it (`out-unsafe`: group/other-writable without the sticky bit). A dry run asks this too, so it
+ * refuses exactly as the run does.
+ */
+export function exportTarget(raw: string, force: boolean): string {
   const file = path.resolve(raw);
   const local = new HostRoot("/");
-  if (local.stat(file) !== undefined && !force) {
+  const unsafe = (why: string) =>
+    new EtcdupError({
+      code: "out-unsafe",
+      message: `--out ${file}: ${why}; the export holds the CA key`,
+      hint: "Give --out a new file in a directory only root (or you) can write.",
+      exit: Exit.precondition,
+    });
+  const st = local.stat(file);
+  if (st && (st.isSymlink || st.isDirectory || !st.isFile || st.links > 1)) {
+    const what = st.isSymlink
+      ? "a symbolic link"
+      : st.isDirectory
+      ? "a directory"
+      : st.isFile
+      ? `a file with ${st.links} hard links`
+      : "not a regular file";
+    throw unsafe(`it is ${what}`);
+  }
+  if (st && !force) {
     throw new EtcdupError({
       code: "out-exists",
       message: `--out ${file} already exists`,
@@ -24,10 +49,20 @@ export function writeExport(raw: string, text: string, force: boolean): string {
       exit: Exit.precondition,
     });
   }
-  if (local.stat(path.dirname(file))?.isDirectory !== true) {
+  const dir = local.stat(path.dirname(file));
+  if (dir?.isDirectory !== true) {
     throw usageError("out-dir-missing", `--out ${file}: directory ${path.dirname(file)} does not exist`);
   }
-  local.writeAtomic(file, text, { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0, mode: 0o600 });
+  if ((dir.mode & 0o022) !== 0 && (dir.mode & 0o1000) === 0) {
+    throw unsafe(`others may replace files in ${path.dirname(file)} (mode ${dir.mode.toString(8)})`);
+  }
+  return file;
+}
+
+/** Writes a CA export to the local file `raw` (0600, the caller's) once {@link exportTarget} allows it. */
+export function writeExport(raw: string, text: string, force: boolean): string {
+  const file = exportTarget(raw, force);
+  new HostRoot("/").writeAtomic(file, text, { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0, mode: 0o600 });
   return file;
 }
 

@@ -17,7 +17,7 @@ import { readCaFlags } from "../../pki/observe.ts";
 import type { PkiPlan } from "../../pki/plan.ts";
 import { pendingCa, planRotation, planRotationFinish, planRotationStage } from "../../pki/rotate.ts";
 import { removeRotationJournal, writeRotationJournal } from "../../pki/write.ts";
-import { writeExport } from "./export.ts";
+import { exportTarget, writeExport } from "./export.ts";
 import { putInPlace } from "./put.ts";
 import { changeLines, pkiChanges, restartLine } from "./pki_view.ts";
 import { observeTarget, resolveTarget } from "../../observe/certs.ts";
@@ -111,6 +111,8 @@ export async function run(ctx: ContextOf<typeof rotateCaFlags>): Promise<ExitCod
   const now = new Date();
   const req = baseRequest(options, t, now);
   const { step, given, out } = stepOf(options);
+  // the dry run refuses an export target exactly as the run would, before anything is planned
+  const outFile = out ? exportTarget(out, options.force) : undefined;
   const observed = observeTarget(t);
   const pending = pendingRotation(observed);
   if (!options["key-algorithm"] && !t.state) {
@@ -124,8 +126,8 @@ export async function run(ctx: ContextOf<typeof rotateCaFlags>): Promise<ExitCod
   } else if (step === "stage") {
     const staged = await planRotationStage(req, observed, given);
     plan = staged.plan;
-    if (staged.exportText && out && options["dry-run"]) exported = out;
-    else if (staged.exportText && out) exported = writeExport(out, staged.exportText, options.force);
+    if (staged.exportText && outFile && options["dry-run"]) exported = outFile;
+    else if (staged.exportText && outFile) exported = writeExport(outFile, staged.exportText, options.force);
   } else {
     plan = await planRotation(req, observed, given);
   }
