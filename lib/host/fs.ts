@@ -31,6 +31,11 @@ export interface FileState {
   /** Number of hard links to the file. */
   links: number;
   size: number;
+  /**
+   * What changes when the entry does (inode, size, owner, mode, modification and change times), compared to
+   * tell that a file observed earlier was replaced, rewritten or chowned since (lib/pki/write.ts).
+   */
+  stamp: string;
 }
 
 /** Most symlinks one path may go through before resolving it fails (Linux's own limit, MAXSYMLINKS). */
@@ -403,6 +408,7 @@ function fileState(st: fs.Stats): FileState {
     isSymlink: st.isSymbolicLink(),
     links: st.nlink,
     size: st.size,
+    stamp: [st.ino, st.size, st.uid, st.gid, st.mode, st.mtimeMs, st.ctimeMs].join(":"),
   };
 }
 

@@ -16,7 +16,7 @@ import { type InstallState, STATE_DIR } from "../state_record.ts";
 import { localClientUrl } from "../plan/desired.ts";
 import type { InstallPlan } from "../plan/types.ts";
 import type { PkiPaths } from "../pki/layout.ts";
-import type { EtcdIds, PkiPlan } from "../pki/types.ts";
+import type { EtcdIds, ObservedPki, PkiPlan } from "../pki/types.ts";
 import { cleanStaleStaging, installBinaries, stageInBinDir } from "../release/binaries.ts";
 import type { StagedRelease } from "../release/obtain.ts";
 import { completionFile } from "./completion.ts";
@@ -107,12 +107,19 @@ function keptCertificates(pki: PkiPlan): string[] {
 }
 
 /**
- * Writes the planned PKI, owners named "etcd" getting `ids`, saying what it did. The writer is loaded only
+ * Writes the planned PKI (from the files it was planned from, `observed`), owners named "etcd" getting `ids`,
+ * saying what it did. The writer is loaded only
  * now (with the planner, after the release is staged): x509's heap would add to the download's peak.
  */
-async function placePki(pki: PkiPlan, host: HostRoot, ids: EtcdIds, out: Output): Promise<void> {
+async function placePki(
+  pki: PkiPlan,
+  observed: ObservedPki,
+  host: HostRoot,
+  ids: EtcdIds,
+  out: Output,
+): Promise<void> {
   const { writePki } = await import("../pki/write.ts");
-  const { backupDir } = writePki(pki, host, new Date(), ids);
+  const { backupDir } = writePki(pki, observed, host, new Date(), ids);
   for (const n of pki.notes) out.info(`PKI: ${n}`);
   for (const f of keptCertificates(pki)) out.info(`PKI: kept ${f}`);
   if (backupDir) out.info(`PKI: replaced files backed up in ${backupDir}`);
@@ -262,7 +269,7 @@ export async function executeInstall(
     placeEtcdDirs(host, diff, ids, out);
     checkDisk(plan, host, previous, out);
     const binaries = placeBinaries(staged, host, plan, diff, out);
-    await placePki(pki, host, ids, out);
+    await placePki(pki, observed.pki, host, ids, out);
     if (hooks.member) plan = await hooks.member(plan, pki.paths);
     const generate = diff.completion.kind === "generate";
     const completion = generate ? await completionFile(plan, host, out) : undefined;

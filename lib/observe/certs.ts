@@ -1,9 +1,11 @@
 /**
  * The `certs` commands' observation: where the PKI is and what it is for (the install record, the host's
- * facts, the etcd account: {@link resolveTarget}), the PKI's files as the planners read them
- * ({@link observeTarget}, lib/pki/observe.ts), and, for `certs check`, `status` and `renew --if-expiring`,
- * every certificate inspected ({@link inspectCertificates}). Each command reads these before it decides
- * anything; the planners then work on that data alone.
+ * facts, the etcd account: {@link resolveTarget}), and the PKI's files as the planners read them
+ * ({@link observeTarget}, lib/pki/observe.ts), each file once; for `certs check`, `status` and
+ * `renew --if-expiring` every certificate is inspected from that same observation
+ * ({@link inspectCertificates}, pure). Each command reads these before it decides anything; the planners
+ * and the writer (lib/pki/write.ts: backups from the observed text, a file changed since refused) then work
+ * on that data alone.
  */
 import { notRoot } from "../errors.ts";
 import type { HostFacts } from "../facts.ts";
@@ -86,16 +88,22 @@ export function observeTarget(t: Target, extra: string[] = []): ObservedPki {
 }
 
 /**
- * Inspects every certificate of target `t`'s PKI (the layout's own and the client pairs beside them), each
- * with its problems: expiring within `warnDays`, server and peer not covering `sans`, ...
+ * Inspects every certificate of target `t`'s PKI as `pki` observed it (the layout's own and the client pairs
+ * beside them), each with its problems: expiring within `warnDays`, server and peer not covering `sans`, ...
+ * Reads nothing: `pki` is the one read of the files.
  */
-export function inspectCertificates(t: Target, sans: Sans, warnDays: number): Promise<CertInspection[]> {
+export function inspectCertificates(
+  t: Target,
+  pki: ObservedPki,
+  sans: Sans,
+  warnDays: number,
+): Promise<CertInspection[]> {
   return inspectPki(
-    t.host,
+    pki,
     { certPath: t.paths.caCert, keyPath: t.paths.caKey },
     leafProfiles(t.layout, t.paths, t.memberName),
     { now: new Date(), warnDays, hostSans: sans, etcdUid: t.etcdUid, etcdGid: t.etcdGid },
-    clientPairs(observeTarget(t), t.paths),
+    clientPairs(pki, t.paths),
   );
 }
 
@@ -108,17 +116,18 @@ export interface RenewObserved {
 
 /**
  * Observes `t` for `certs renew NAMES` (client pairs named on the command line and the recorded
- * `--for-user` pairs are looked at beside the PKI's own); `ifExpiring` inspects every certificate first.
+ * `--for-user` pairs are looked at beside the PKI's own), each file read once; `ifExpiring` inspects every
+ * certificate of that same observation.
  */
 export async function observeRenew(
   t: Target,
   names: string[],
   ifExpiring?: { sans: Sans; window: number },
 ): Promise<RenewObserved> {
-  const inspections = ifExpiring
-    ? await inspectCertificates(t, ifExpiring.sans, ifExpiring.window)
-    : undefined;
   const pairs = [...names.map((a) => clientPair(t.paths.dir, a)), ...t.state?.userClients ?? []];
   const pki = observeTarget(t, pairs.flatMap((p) => [p.certPath, p.keyPath]));
+  const inspections = ifExpiring
+    ? await inspectCertificates(t, pki, ifExpiring.sans, ifExpiring.window)
+    : undefined;
   return { pki, ...(inspections ? { inspections } : {}) };
 }

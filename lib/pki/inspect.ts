@@ -1,18 +1,20 @@
 /**
  * Inspecting certificates and keys: SANs, key algorithm, chain to a CA, key match, SAN coverage, expiry,
- * and file owner/mode problems. The primitives serve planning (what to keep) and `certs check` (what to
- * report); {@link inspectPki} reads a whole layout and never throws for a broken file: it reports it.
+ * and file owner/mode problems, for `certs check`, `status` and `renew --if-expiring`. Pure: it inspects
+ * what observe.ts read ({@link ObservedPki}), so a command that inspects and then plans reads each file
+ * once; {@link inspectPki} covers a whole layout and never throws for a broken certificate: it reports it.
  */
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { createPublicKey } from "node:crypto";
-import type { HostRoot } from "../host/fs.ts";
 import { asEtcdupError } from "../errors.ts";
 import { describeKeyObject } from "./algorithms.ts";
 import { parseCertificates, parsePrivateKey } from "./pem.ts";
 import type { LeafProfile, LeafRole } from "./profiles.ts";
 import { certSans, missingSans, type Sans } from "./sans.ts";
 import { chainsTo, daysUntil, keyMatches } from "./match.ts";
+import { observedAt } from "./files.ts";
+import type { ObservedFile, ObservedPki } from "./types.ts";
 
 /** The key algorithm of a certificate's public key ("ecdsa-p256", "rsa-2048", ...). */
 function certKeyAlgorithm(cert: x509.X509Certificate): string {
@@ -94,14 +96,18 @@ const octal = (mode: number) => mode.toString(8).padStart(4, "0");
 
 /** Owner and mode problems of a pair: a key others can read or owned by the wrong user, a writable certificate. */
 function modeProblems(
-  host: HostRoot,
+  observed: ObservedPki,
   keyPath: string,
   certPath: string,
   owner: Owner | undefined,
 ): Problem[] {
   const problems: Problem[] = [];
-  const k = host.stat(keyPath);
-  const c = host.stat(certPath);
+  const entry = (p: string) => {
+    const f = observedAt(observed, p);
+    return f.missing ? undefined : f;
+  };
+  const k = entry(keyPath);
+  const c = entry(certPath);
   if (k && (k.mode & 0o077) !== 0) {
     const message = `${keyPath} is mode ${octal(k.mode)}: group/other can read the private key (want 0600)`;
     problems.push({ code: "key-readable", message });
@@ -152,12 +158,23 @@ function describe(cert: x509.X509Certificate, now: Date): Partial<CertInspection
 }
 
 /**
- * Reads and checks one certificate/key pair; `cas` is the CA bundle a leaf must chain to (undefined for
+ * The text of the observed file at `p` as a certificate reads it (a final symlink followed), or undefined
+ * when there is none; what cannot be read as a regular file (a directory) throws, as reading it did.
+ */
+function textAt(observed: ObservedPki, p: string): string | undefined {
+  const f: ObservedFile = observedAt(observed, p);
+  if (f.missing) return undefined;
+  if (f.refused) throw f.refused;
+  return f.text;
+}
+
+/**
+ * Checks one certificate/key pair as observed; `cas` is the CA bundle a leaf must chain to (undefined for
  * the CA itself), `wantSans` the names it must cover (undefined: not checked). Returns the parsed
  * certificates too (the CA file's bundle).
  */
 async function inspectPair(
-  host: HostRoot,
+  observed: ObservedPki,
   role: CertInspection["role"],
   certPath: string,
   keyPath: string,
@@ -169,7 +186,7 @@ async function inspectPair(
 ): Promise<{ inspection: CertInspection; certs?: x509.X509Certificate[] }> {
   const problems: Problem[] = [];
   const base: CertInspection = { role, certPath, keyPath, present: false, problems };
-  const certText = host.readText(certPath);
+  const certText = textAt(observed, certPath);
   if (certText === undefined) {
     problems.push({ code: "missing", message: `${certPath} does not exist` });
     return { inspection: base };
@@ -181,7 +198,7 @@ async function inspectPair(
   if (role === "ca") inspection.bundleSize = certs.length;
   problems.push(...validityProblems(cert, certPath, opts));
 
-  const keyText = host.readText(keyPath);
+  const keyText = textAt(observed, keyPath);
   if (keyText === undefined) {
     problems.push({ code: "key-missing", message: `${keyPath} (the key of ${certPath}) does not exist` });
   } else {
@@ -192,7 +209,7 @@ async function inspectPair(
         problems.push({ code: "key-mismatch", message: `${keyPath} is not the private key of ${certPath}` });
       }
     }
-    problems.push(...modeProblems(host, keyPath, certPath, owner));
+    problems.push(...modeProblems(observed, keyPath, certPath, owner));
   }
   if (cas) {
     inspection.chains = await chainsTo(cert, cas);
@@ -219,17 +236,18 @@ async function inspectPair(
 /**
  * Inspects the CA (first certificate of the CA file; the rest is the trust bundle), every leaf of
  * `profiles`, and `others` (client pairs, any key owner): each entry lists its problems, an empty list
- * meaning healthy.
+ * meaning healthy. Every path must have been observed (observe.ts: the layout's files and the PKI
+ * directory's pairs are).
  */
 export async function inspectPki(
-  host: HostRoot,
+  observed: ObservedPki,
   ca: { certPath: string; keyPath: string },
   profiles: LeafProfile[],
   opts: InspectOptions,
   others: { name: string; certPath: string; keyPath: string }[] = [],
 ): Promise<CertInspection[]> {
   const caResult = await inspectPair(
-    host,
+    observed,
     "ca",
     ca.certPath,
     ca.keyPath,
@@ -243,13 +261,14 @@ export async function inspectPki(
     const owner = p.keyOwner === "etcd" ? { uid: opts.etcdUid, gid: opts.etcdGid } : { uid: 0, gid: 0 };
     const sans = p.withSans ? opts.hostSans : undefined;
     out.push(
-      (await inspectPair(host, p.role, p.certPath, p.keyPath, owner, caResult.certs, sans, opts)).inspection,
+      (await inspectPair(observed, p.role, p.certPath, p.keyPath, owner, caResult.certs, sans, opts))
+        .inspection,
     );
   }
   for (const o of others) {
     const role = `client:${o.name}` as const;
     out.push(
-      (await inspectPair(host, role, o.certPath, o.keyPath, undefined, caResult.certs, undefined, opts))
+      (await inspectPair(observed, role, o.certPath, o.keyPath, undefined, caResult.certs, undefined, opts))
         .inspection,
     );
   }

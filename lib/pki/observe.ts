@@ -60,6 +60,7 @@ export function observeFile(host: HostRoot, p: string, etcd?: EtcdIds): Observed
     uid: st.uid,
     gid: st.gid,
     mode: st.mode,
+    stamp: st.stamp,
     names,
     ...(text === undefined ? {} : { text }),
     ...(refused === undefined ? {} : { refused }),

@@ -91,6 +91,8 @@ export type ObservedFile =
     uid: number;
     gid: number;
     mode: number;
+    /** The entry's stamp when observed (lib/host/fs.ts FileState): the writer refuses a file changed since. */
+    stamp: string;
     /** The accounts these ids are (root is 0:0; etcd only when its account exists): empty for anyone else. */
     names: OwnerName[];
     /** The content (a final symlink followed inside the root), when it is readable as a regular file. */

@@ -4,15 +4,18 @@
  * and a backup of every replaced file under `<pki dir>/backup/<UTC timestamp>/` (0700 root, each file
  * keeping its old owner and mode, a key never wider than 0600). Each key is written before its certificate
  * (see {@link writeOrder}). Owners named "root" and "etcd" in the plan become ids only here, the etcd
- * account's given at write time; and the rotation journal (journal.ts) is written and removed here.
+ * account's given at write time; and the rotation journal (journal.ts) is written and removed here. It
+ * writes from what was observed (observe.ts): nothing the plan was decided from is read again.
  */
 import * as path from "node:path";
-import type { FileState, HostRoot, Ownership } from "../host/fs.ts";
-import { ownerIds, pkiText, ROOT_KEY_OWNER } from "./files.ts";
+import { EtcdupError, Exit } from "../errors.ts";
+import type { OwnedFile } from "../files.ts";
+import { sha256Hex } from "../hash.ts";
+import type { HostRoot, Ownership } from "../host/fs.ts";
+import { observedAt, ownerIds, pkiText, ROOT_KEY_OWNER } from "./files.ts";
 import { type RotationJournal, rotationJournalPath } from "./journal.ts";
 import { pkiBackupDir, type PkiPaths } from "./layout.ts";
-import { observeFile } from "./observe.ts";
-import type { EtcdIds, PkiPlan, PlannedFile } from "./types.ts";
+import type { EtcdIds, ObservedPki, PkiPlan, PlannedFile } from "./types.ts";
 
 /** Timestamp used for backup directories: 20260125T101500Z. */
 function backupStamp(now: Date): string {
@@ -29,6 +32,8 @@ export interface WriteResult {
   backups: { path: string; backup: string }[];
   /** Backup directory, when something was replaced. */
   backupDir?: string;
+  /** Each file written or fixed as it now is (its planned content's hash, owner, mode): for the state record. */
+  files: Record<string, OwnedFile>;
 }
 
 /** A fresh backup directory for this run (a suffix when one of the same second exists). */
@@ -57,13 +62,45 @@ export function writeOrder(files: PlannedFile[]): PlannedFile[] {
 }
 
 /** Owner and mode of the backup of a file owned `st`: the same, never wider than 0600 for a key. */
-function backupOwner(f: PlannedFile, st: FileState): Ownership {
+function backupOwner(f: PlannedFile, st: Ownership): Ownership {
   return { uid: st.uid, gid: st.gid, mode: st.mode & (f.role.endsWith("-key") ? 0o600 : 0o755) };
 }
 
-/** Writes `plan` to `host`, "etcd" being `etcd`'s ids; files with action "keep" are not touched. */
-export function writePki(plan: PkiPlan, host: HostRoot, now: Date, etcd?: EtcdIds): WriteResult {
-  const result: WriteResult = { written: [], created: [], backups: [] };
+/**
+ * Refuses (`pki-changed`, exit 7) to write `plan` when a file it creates, replaces or fixes is no longer as
+ * `observed` saw it (created, removed, replaced, rewritten or chowned since, by the entry's stamp): the plan
+ * was decided from what was observed, and the backup would not hold what is replaced. Stats only: the
+ * files are not read again.
+ */
+function checkUnchanged(plan: PkiPlan, host: HostRoot, observed: ObservedPki): void {
+  const changed = plan.files.filter((f) => f.action !== "keep").filter((f) => {
+    const seen = observedAt(observed, f.path);
+    const now = host.stat(f.path);
+    return seen.missing ? now !== undefined : now?.stamp !== seen.stamp;
+  }).map((f) => f.path);
+  if (changed.length === 0) return;
+  throw new EtcdupError({
+    code: "pki-changed",
+    message: `changed since etcdup read them, before anything was written: ${changed.join(", ")}`,
+    hint: "Another program is changing the PKI; let it finish, then re-run (the plan is made again).",
+    exit: Exit.precondition,
+  });
+}
+
+/**
+ * Writes `plan` to `host`, "etcd" being `etcd`'s ids; files with action "keep" are not touched. `observed`
+ * is what the plan was decided from: the backup of a replaced file is its observed text and owner (no file
+ * is read again), and a file changed since is refused before the first write ({@link checkUnchanged}).
+ */
+export function writePki(
+  plan: PkiPlan,
+  observed: ObservedPki,
+  host: HostRoot,
+  now: Date,
+  etcd?: EtcdIds,
+): WriteResult {
+  checkUnchanged(plan, host, observed);
+  const result: WriteResult = { written: [], created: [], backups: [], files: {} };
   for (const dir of new Set(plan.files.filter((f) => f.action !== "keep").map((f) => path.dirname(f.path)))) {
     if (!host.exists(dir)) host.ensureDir(dir, { uid: 0, gid: 0, mode: 0o755 });
   }
@@ -73,12 +110,12 @@ export function writePki(plan: PkiPlan, host: HostRoot, now: Date, etcd?: EtcdId
     if (f.action === "fix-owner") {
       host.setOwnership(f.path, own);
     } else {
-      const old = pkiText(observeFile(host, f.path));
-      const st = host.stat(f.path);
-      if (st && old !== undefined) {
+      const seen = observedAt(observed, f.path);
+      const old = pkiText(seen);
+      if (!seen.missing && old !== undefined) {
         result.backupDir ??= newBackupDir(host, plan.paths.dir, now);
         const backup = path.join(result.backupDir, path.basename(f.path));
-        host.writeAtomic(backup, old, backupOwner(f, st));
+        host.writeAtomic(backup, old, backupOwner(f, seen));
         result.backups.push({ path: f.path, backup });
       } else {
         result.created.push(f.path);
@@ -86,6 +123,7 @@ export function writePki(plan: PkiPlan, host: HostRoot, now: Date, etcd?: EtcdId
       host.writeAtomic(f.path, f.content, own);
     }
     result.written.push(f.path);
+    result.files[f.path] = { sha256: sha256Hex(f.content), ...own };
   }
   return result;
 }

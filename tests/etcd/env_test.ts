@@ -144,8 +144,9 @@ for (const suite of ["bookworm", "sid"] as FixtureSuite[]) {
         now: new Date(),
       };
       const etcdIds = { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0 };
-      const pki = await planPki(req, observePki(host, req, { etcd: etcdIds }));
-      writePki(pki, host, new Date(), etcdIds);
+      const observed = observePki(host, req, { etcd: etcdIds });
+      const pki = await planPki(req, observed);
+      writePki(pki, observed, host, new Date(), etcdIds);
       const p = ports();
       const cfg = {
         ...config(host.resolve("/pki"), path.join(dir, "data"), p),

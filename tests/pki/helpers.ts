@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { EtcdupError } from "../../lib/errors.ts";
 import { HostRoot } from "../../lib/host/fs.ts";
-import { observePki } from "../../lib/pki/observe.ts";
+import { observeFile, observePki } from "../../lib/pki/observe.ts";
 import { type PkiPlan, type PkiRequest, planPki } from "../../lib/pki/plan.ts";
 import type { ObservedPki } from "../../lib/pki/types.ts";
 import { writePki, type WriteResult } from "../../lib/pki/write.ts";
@@ -61,9 +61,13 @@ export function planOn(req: PkiRequest, host: HostRoot): Promise<PkiPlan> {
   return planPki(req, observe(host, req));
 }
 
-/** {@link writePki} of `plan` to `host`, etcd being {@link ETCD_IDS}. */
+/**
+ * {@link writePki} of `plan` to `host`, etcd being {@link ETCD_IDS}, from the plan's files as they are now
+ * (tests that plan and write in one go; a run writes from what it planned from).
+ */
 export function writeOn(plan: PkiPlan, host: HostRoot, now: Date): WriteResult {
-  return writePki(plan, host, now, ETCD_IDS);
+  const files = Object.fromEntries(plan.files.map((f) => [f.path, observeFile(host, f.path, ETCD_IDS)]));
+  return writePki(plan, { files, dirCerts: [], orphanCaKeys: [] }, host, now, ETCD_IDS);
 }
 
 /** Plans and writes `req` on `host`; returns the plan. */

@@ -44,7 +44,18 @@ function nothingObserved(req: PkiRequest = request()): ObservedPki {
 function regular(p: string, text: string, owner: OwnerName, mode: number, known = true): ObservedFile {
   const ids = owner === "root" ? { uid: 0, gid: 0 } : ETCD_IDS;
   const names = known ? [owner] : [];
-  return { missing: false, where: p, isSymlink: false, isFile: true, links: 1, ...ids, mode, names, text };
+  return {
+    missing: false,
+    where: p,
+    isSymlink: false,
+    isFile: true,
+    links: 1,
+    ...ids,
+    mode,
+    stamp: "test",
+    names,
+    text,
+  };
 }
 
 /**

@@ -72,11 +72,10 @@ export const PLACES: Record<string, Layer> = {
   "lib/etcd/health.ts": "host",
   "lib/etcd/diagnose.ts": "host",
   "lib/etcd/admin_client.ts": "host",
-  // The PKI's reads and writes of files: observing before planning, writing the plan, inspecting what is
-  // installed (certs check, status). Planning itself is model.
+  // The PKI's reads and writes of files: observing before planning, writing the plan. Planning and
+  // inspecting what was observed (certs check, status) are model.
   "lib/pki/observe.ts": "host",
   "lib/pki/write.ts": "host",
-  "lib/pki/inspect.ts": "host",
   // Each command family's reads, gathered before planning (and the state record, lib/observe/installed.ts).
   // The types of what they gather sit beside the code that decides from them (see the host layer above).
   "lib/observe/": "host",

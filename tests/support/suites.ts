@@ -70,6 +70,7 @@ export const UNIT: readonly string[] = [
   "tests/pki/observed_plan_test.ts",
   "tests/pki/plan_test.ts",
   "tests/pki/renew_view_test.ts",
+  "tests/pki/renew_reads_once_test.ts",
   "tests/plan/build_test.ts",
   "tests/plan/care_test.ts",
   "tests/plan/cluster_test.ts",

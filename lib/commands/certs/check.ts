@@ -4,7 +4,7 @@ import type { checkFlags } from "../../specs/certs.ts";
 import { EtcdupError, Exit, type ExitCode } from "../../errors.ts";
 import { textfilePath, writeCertMetrics } from "../../monitor/textfile.ts";
 import type { CertInspection } from "../../pki/inspect.ts";
-import { inspectCertificates, resolveTarget, type Target } from "../../observe/certs.ts";
+import { inspectCertificates, observeTarget, resolveTarget, type Target } from "../../observe/certs.ts";
 import { type SanOptions, wantedSans } from "./target.ts";
 
 /** One certificate as two or three lines of the human report. */
@@ -24,9 +24,12 @@ function formatRow(c: CertInspection): string {
     `\n${"".padEnd(23)}issuer: ${c.issuer ?? "?"}; ${c.certPath}${sans}`;
 }
 
-/** {@link inspectCertificates} with the names the options ask server and peer to cover; `status` reports the same. */
+/**
+ * Every certificate of `t` observed (once) and inspected with the names the options ask server and peer to
+ * cover; `status` reports the same.
+ */
 export function checkCertificates(t: Target, o: SanOptions, warnDays: number): Promise<CertInspection[]> {
-  return inspectCertificates(t, wantedSans(o, t), warnDays);
+  return inspectCertificates(t, observeTarget(t), wantedSans(o, t), warnDays);
 }
 
 /** Runs `certs check`. */

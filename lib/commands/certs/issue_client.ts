@@ -35,7 +35,7 @@ export async function run(ctx: ContextOf<typeof issueClientFlags>): Promise<Exit
   const outDir = place?.dir ?? (outFlag ? path.resolve(outFlag) : t.paths.dir);
   checkClientName(name, outDir === t.paths.dir ? t.paths : undefined);
   const pair = clientPair(outDir, name);
-  const observed = observeTarget(t, [pair.certPath, pair.keyPath]);
+  const observed = observeTarget(t, [pair.certPath, pair.keyPath, ...(place ? [place.profile] : [])]);
   const ca = await loadCaAt(observed, t.paths, now);
   const issued = await planNewClient(
     {
@@ -57,7 +57,7 @@ export async function run(ctx: ContextOf<typeof issueClientFlags>): Promise<Exit
   const files = place ? [...ownedByUser(issued, place.account), profile!] : issued;
   const plan = { paths: t.paths, files, notes: [`issued client ${name}`], changed: true };
   const madeDirs = place ? ensureUserDirs(t.host, place) : [];
-  await putInPlace(t, ctx.out, plan, { now, signer: ca.signer.cert });
+  await putInPlace(t, ctx.out, plan, observed, { now, signer: ca.signer.cert });
   if (place && t.state) {
     const client = {
       name,

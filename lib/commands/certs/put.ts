@@ -1,6 +1,6 @@
 /**
  * Putting a planned PKI change in place, the same way for `renew`, `issue-client` and `rotate-ca`: verify
- * the new certificates, write them with backups, report, restart etcd when it runs (rolling back on an
+ * the new certificates, write them with backups (from what was observed: nothing is read again), report, restart etcd when it runs (rolling back on an
  * unhealthy restart), and record the new files in the install record.
  */
 import type * as x509 from "@peculiar/x509";
@@ -10,9 +10,9 @@ import { writeState } from "../../host/state.ts";
 import { serviceManager } from "../../host/systemd.ts";
 import { waitHealthy } from "../../etcd/health.ts";
 import { adminClient, adminTlsClient } from "../../etcd/admin_client.ts";
-import { currentFile } from "../../host/file_writes.ts";
 import { type PkiPlan, verifyPlan } from "../../pki/plan.ts";
 import type { Sans } from "../../pki/sans.ts";
+import type { ObservedPki } from "../../pki/types.ts";
 import { restorePki, writePki, type WriteResult } from "../../pki/write.ts";
 import { etcdIds, type Target } from "../../observe/certs.ts";
 
@@ -45,38 +45,38 @@ export interface PutResult {
   reload?: string;
 }
 
-/** Verifies and writes `plan` (see the module doc); throws before writing anything when a new file is wrong. */
+/**
+ * Verifies and writes `plan`, decided from `observed` (see the module doc); throws before writing anything
+ * when a new file is wrong or a file changed since it was observed (lib/pki/write.ts).
+ */
 export async function putInPlace(
   t: Target,
   out: Output,
   plan: PkiPlan,
+  observed: ObservedPki,
   opts: PutOptions,
 ): Promise<PutResult> {
   await verifyPlan(plan, opts.signer);
   for (const w of plan.warnings ?? []) out.warn(w);
   if (opts.step) out.step(opts.step);
   opts.beforeWrite?.();
-  const applied = writePki(plan, t.host, opts.now, etcdIds(t));
+  const applied = writePki(plan, observed, t.host, opts.now, etcdIds(t));
   for (const n of plan.notes) out.info(n);
   for (const p of applied.written) out.info(`wrote ${p}`);
   if (applied.backupDir) out.info(`old files kept in ${applied.backupDir}`);
   const reload = opts.restart ? await reloadEtcd(opts.restart, t, out, applied) : undefined;
-  record(t, applied.written, opts.recordSans);
+  record(t, applied, opts.recordSans);
   return { applied, reload };
 }
 
 /**
  * Records the files now in place in the install record (when etcdup installed this host), so `status`
  * and `uninstall` see renewed certificates as etcdup's own rather than as user edits; `sans` replaces
- * the recorded wanted names when given.
+ * the recorded wanted names when given. What was written is known: no file is read back.
  */
-function record(t: Target, written: string[], sans?: Sans): void {
-  if (!t.state || (written.length === 0 && !sans)) return;
-  const files = { ...t.state.files };
-  for (const p of written) {
-    const now = currentFile(t.host, p);
-    if (now) files[p] = now;
-  }
+function record(t: Target, applied: WriteResult, sans?: Sans): void {
+  if (!t.state || (applied.written.length === 0 && !sans)) return;
+  const files = { ...t.state.files, ...applied.files };
   writeState(t.host, { ...t.state, files, sans: sans ?? t.state.sans, updatedAt: new Date().toISOString() });
 }
 

@@ -11,7 +11,7 @@ import type { renewFlags } from "../../specs/certs.ts";
 import { Exit, type ExitCode, usageError } from "../../errors.ts";
 import type { Output } from "../../output.ts";
 import { textfilePath, writeCertMetrics } from "../../monitor/textfile.ts";
-import { observeRenew, resolveTarget, type Target } from "../../observe/certs.ts";
+import { observeRenew, type RenewObserved, resolveTarget, type Target } from "../../observe/certs.ts";
 import { putInPlace } from "./put.ts";
 import { wantedSans } from "./target.ts";
 import { checkCertificates } from "./check.ts";
@@ -32,9 +32,15 @@ function checkFlags(ctx: ContextOf<typeof renewFlags>): void {
   }
 }
 
-/** Writes `plan`'s files, restarts etcd as the options say; returns the result to report. */
-async function apply(ctx: ContextOf<typeof renewFlags>, t: Target, plan: RenewPlan, now: Date) {
-  const { applied, reload } = await putInPlace(t, ctx.out, plan.pki, {
+/** Writes `plan`'s files from what was `observed` (read once), restarts etcd as the options say; returns the result to report. */
+async function apply(
+  ctx: ContextOf<typeof renewFlags>,
+  t: Target,
+  plan: RenewPlan,
+  observed: RenewObserved,
+  now: Date,
+) {
+  const { applied, reload } = await putInPlace(t, ctx.out, plan.pki, observed.pki, {
     now,
     signer: plan.signer,
     step: `renewing ${plan.asked.join(", ")} in ${t.paths.dir}`,
@@ -97,7 +103,7 @@ export async function run(ctx: ContextOf<typeof renewFlags>): Promise<ExitCode> 
     return Exit.ok;
   }
   if (plan.window !== undefined) out.info(`expiring within ${plan.window} days: ${plan.asked.join(", ")}`);
-  const result = await apply(ctx, t, plan, now);
+  const result = await apply(ctx, t, plan, observed, now);
   await refreshMetrics(ctx, t);
   out.result(result.data, result.text);
   return Exit.ok;

@@ -143,7 +143,7 @@ export async function run(ctx: ContextOf<typeof rotateCaFlags>): Promise<ExitCod
   }
   const { doing, next } = describe(step, exported);
   const journal = step === "switch" ? journalOf(plan, pending?.startedAt ?? now.toISOString()) : undefined;
-  const { applied, reload } = await putInPlace(t, ctx.out, plan, {
+  const { applied, reload } = await putInPlace(t, ctx.out, plan, observed, {
     now,
     step: `${doing} in ${t.paths.dir}`,
     restart: options,
