@@ -94,3 +94,31 @@ export interface Remains {
   /** Directories etcdup created, removed by --purge when empty. */
   dirs: string[];
 }
+
+/**
+ * Where `certs rotate-ca` records the phase a CA rotation of this host is in (target path), so `certs check`
+ * names the next step and a re-run after a kill converges (lib/pki/journal.ts reads it).
+ */
+export const CA_ROTATION_FILE = "/var/lib/etcdup/ca-rotation.json";
+
+/**
+ * The phase of a CA rotation: `staging`, `switching`, `finishing` while that step runs (left so by a
+ * kill), `staged` and `switched` once the step is done; none once `--finish` is done.
+ */
+export type CaRotationPhase = "staging" | "staged" | "switching" | "switched" | "finishing";
+
+/** The record at {@link CA_ROTATION_FILE}. */
+export interface CaRotation {
+  schema: 1;
+  /** The PKI directory rotated (target path). */
+  pkiDir: string;
+  phase: CaRotationPhase;
+  /** The new CA's certificate (PEM; no key). */
+  caCert: string;
+  /** The flags that name the new CA to the next step (`--ca-from FILE`), when a file holds it. */
+  caFlags?: string[];
+  /** Where a stage that made the new CA exports it (`--stage --out FILE`): a re-run takes the CA from there. */
+  exported?: string;
+  /** ISO time the phase was recorded. */
+  at: string;
+}

@@ -4,10 +4,12 @@
  * written here, root 0600 beside `ca.key`, before any file of the PKI changes, and the file is removed only
  * once every file is in place (write.ts writes and removes it; observe.ts reads it). A re-run that finds it
  * writes those same CA files and reissues every leaf from that CA, whatever the kill left (`ca.key` new and
- * `ca.crt` old, some leaves from either CA).
+ * `ca.crt` old, some leaves from either CA). Beside it, the phase the rotation is in (lib/state_record.ts
+ * CA_ROTATION_FILE, written by rotate_ca.ts, observed by observe.ts) is read here too.
  */
 import * as path from "node:path";
 import { EtcdupError, Exit } from "../errors.ts";
+import type { CaRotation, CaRotationPhase } from "../state_record.ts";
 import type { PkiPaths } from "./layout.ts";
 import type { ObservedPki } from "./types.ts";
 
@@ -55,4 +57,23 @@ export function unfinishedRotation(paths: PkiPaths, pending: RotationJournal): E
       "Finish it first: run 'etcdup certs rotate-ca' (without --stage/--finish; --ca-from only with that CA).",
     exit: Exit.precondition,
   });
+}
+
+const PHASES: readonly CaRotationPhase[] = ["staging", "staged", "switching", "switched", "finishing"];
+
+/**
+ * The phase record observed for the PKI at `paths`, or undefined (none, one about another PKI directory, or
+ * one this release cannot read: a rotation is then told by the CA file alone).
+ */
+export function recordedRotation(observed: ObservedPki, paths: PkiPaths): CaRotation | undefined {
+  if (observed.rotation === undefined) return undefined;
+  let r: Partial<CaRotation>;
+  try {
+    r = JSON.parse(observed.rotation) as Partial<CaRotation>;
+  } catch {
+    return undefined;
+  }
+  const ok = r.schema === 1 && r.pkiDir === paths.dir && PHASES.includes(r.phase!) &&
+    typeof r.caCert === "string" && typeof r.at === "string";
+  return ok ? r as CaRotation : undefined;
 }

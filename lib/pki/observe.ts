@@ -3,7 +3,7 @@
  * planning, every file the planners (plan.ts, ca.ts, leaf.ts, clients.ts, rotate.ts) look at into plain
  * data ({@link ObservedPki}): the CA certificate and key, each leaf's pair, the `*.crt` files of the PKI
  * directory and the keys beside them (client pairs, and what a stray CA key may have signed), the temp
- * files a killed run left beside `ca.key`, the rotation journal; and the CA a command is given
+ * files a killed run left beside `ca.key`, the rotation journal and the rotation's phase record; and the CA a command is given
  * (`--ca-from`, `--ca-cert`/`--ca-key`). The planners then decide from that data alone.
  */
 import * as path from "node:path";
@@ -11,6 +11,7 @@ import { EtcdupError, Exit } from "../errors.ts";
 import type { HostRoot } from "../host/fs.ts";
 import { type CaSource, checkCaFlags, splitCaExport } from "./export.ts";
 import { rotationJournalPath } from "./journal.ts";
+import { CA_ROTATION_FILE } from "../state_record.ts";
 import { type Layout, pkiPaths } from "./layout.ts";
 import { leafProfiles } from "./profiles.ts";
 import type { EtcdIds, ObservedFile, ObservedPki, OwnerName } from "./types.ts";
@@ -106,7 +107,14 @@ export function observePki(
   const orphanCaKeys = host.orphanTemps(keyDir, path.posix.basename(paths.caKey))
     .map((p) => ({ path: p, text: host.readText(p)! }));
   const journal = host.readText(rotationJournalPath(paths));
-  return { files, dirCerts, orphanCaKeys, ...(journal === undefined ? {} : { journal }) };
+  const rotation = host.readText(CA_ROTATION_FILE);
+  return {
+    files,
+    dirCerts,
+    orphanCaKeys,
+    ...(journal === undefined ? {} : { journal }),
+    ...(rotation === undefined ? {} : { rotation }),
+  };
 }
 
 function readLocal(file: string, flag: string): string {

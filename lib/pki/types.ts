@@ -111,4 +111,6 @@ export interface ObservedPki {
   orphanCaKeys: { path: string; text: string }[];
   /** The text of the record of an unfinished CA switch (rotate-ca.pending.json), when there is one. */
   journal?: string;
+  /** The text of the CA rotation's phase record (lib/state_record.ts CA_ROTATION_FILE), when there is one. */
+  rotation?: string;
 }

@@ -32,29 +32,42 @@ function files(root: string): Map<string, string> {
   return out;
 }
 
-/** Runs `etcdup certs ARGV --root root --json` in process: its exit code, result and error (code, exit). */
-export async function certs(
-  t: TempRoot,
-  argv: string[],
-): Promise<{ code: number; result: Record<string, unknown>; error?: { code: string; exit: number } }> {
+/** What an in-process run of etcdup printed and returned. */
+export interface Ran {
+  code: number;
+  /** Its standard output (the human report without --json). */
+  stdout: string;
+  /** The `--json` result, `{}` when there is none. */
+  result: Record<string, unknown>;
+  /** The `--json` error's code and exit, when it failed. */
+  error?: { code: string; exit: number };
+}
+
+/** Runs `etcdup ARGV` in process, capturing its standard output. */
+export async function etcdup(argv: string[]): Promise<Ran> {
   const chunks: string[] = [];
   const write = Deno.stdout.writeSync;
   Deno.stdout.writeSync = (b: Uint8Array) => (chunks.push(new TextDecoder().decode(b)), b.length);
   let code: number;
   try {
-    code = await main(["certs", ...argv, "--root", t.root, "--json"], {});
+    code = await main(argv, {});
   } finally {
     Deno.stdout.writeSync = write;
   }
-  const events = chunks.join("").trim().split("\n").filter((l) => l.startsWith("{")).map((l) =>
-    JSON.parse(l)
-  );
+  const stdout = chunks.join("");
+  const events = stdout.trim().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
   const error = events.find((e) => e.event === "error");
   return {
     code,
+    stdout,
     result: events.find((e) => e.event === "result")?.result ?? {},
     ...(error ? { error: { code: error.code, exit: error.exit } } : {}),
   };
+}
+
+/** Runs `etcdup certs ARGV --root root --json` in process (see {@link etcdup}). */
+export function certs(t: TempRoot, argv: string[]): Promise<Ran> {
+  return etcdup(["certs", ...argv, "--root", t.root, "--json"]);
 }
 
 /** One entry of a dry run's `changes`. */

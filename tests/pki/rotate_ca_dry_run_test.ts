@@ -1,7 +1,8 @@
 /**
  * `certs rotate-ca --dry-run` shows what each phase then writes, on a single node under a temp `--root`
  * (tests/pki/dry_run.ts compares the dry run's list with the files the run changed): the switch (a new CA
- * trusted beside the old, every leaf reissued from it), `--finish` (the old CA dropped), and a finish with
+ * trusted beside the old, every leaf reissued from it), `--finish` (the old CA dropped), each with the
+ * phase record it leaves (lib/state_record.ts CA_ROTATION_FILE; the finish removes it), and a finish with
  * nothing left to do; `--stage --out FILE` writes no export in a dry run, and a target the run refuses (it
  * exists, is a link, a directory, in a directory others may write, or its directory is missing) the dry run
  * refuses by the same exit and error code.
@@ -10,6 +11,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { Exit } from "../../lib/errors.ts";
 import { pkiPaths } from "../../lib/pki/layout.ts";
+import { CA_ROTATION_FILE } from "../../lib/state_record.ts";
 import { hostRoot } from "./helpers.ts";
 import { certs, certsDryRunEqualsApply } from "./dry_run.ts";
 
@@ -21,10 +23,19 @@ Deno.test("certs rotate-ca --dry-run equals the run: the switch, then --finish, 
   try {
     const sw = await certsDryRunEqualsApply(t, ["rotate-ca"]);
     assert.equal(sw.result.step, "switch");
-    assert.deepEqual(sw.changes.map((c) => c.path).sort(), [P.caCert, P.caKey, ...LEAVES].sort());
+    assert.deepEqual(
+      sw.changes.map((c) => c.path).sort(),
+      [P.caCert, P.caKey, ...LEAVES, CA_ROTATION_FILE].sort(),
+      "the PKI and the phase record",
+    );
     assert.equal(sw.result.journal, `${P.dir}/rotate-ca.pending.json`);
+    assert.equal(sw.result.phase, "switched");
     const fin = await certsDryRunEqualsApply(t, ["rotate-ca", "--finish"]);
-    assert.deepEqual(fin.changes.map((c) => c.path), [P.caCert], "only the trust bundle changes");
+    assert.deepEqual(
+      fin.changes.map((c) => `${c.action} ${c.path}`),
+      [`replace ${P.caCert}`, `remove ${CA_ROTATION_FILE}`],
+      "only the trust bundle changes, and the phase record goes",
+    );
     const again = await certsDryRunEqualsApply(t, ["rotate-ca", "--finish"]);
     assert.deepEqual(again.changes, []);
   } finally {
@@ -41,7 +52,8 @@ Deno.test("certs rotate-ca --stage --out FILE: the dry run names the export and 
       assert.equal(await exported(), false, "no export written by the dry run");
     });
     assert.equal(stage.result.exported, out);
-    assert.deepEqual(stage.changes.map((c) => c.path), [P.caCert], "the trust bundle only");
+    assert.deepEqual(stage.changes.map((c) => c.path), [P.caCert, CA_ROTATION_FILE], "the trust bundle only");
+    assert.equal(stage.result.phase, "staged");
     assert.equal(await exported(), true, "the run wrote it");
   } finally {
     await Deno.remove(out).catch(() => undefined);

@@ -156,6 +156,7 @@ export const E2E: readonly string[] = [
   "tests/pki/renew_dry_run_equals_apply_test.ts",
   "tests/pki/renew_if_expiring_test.ts",
   "tests/pki/rotate_ca_dry_run_test.ts",
+  "tests/pki/rotate_ca_interrupted_check_test.ts",
   "tests/pki/rotate_ca_kill_test.ts",
   "tests/pki/rotate_cluster_test.ts",
   "tests/pki/sans_test.ts",

@@ -1,4 +1,8 @@
-/** `etcdup certs check`: inspect every certificate of the PKI; exit 6 when any has a problem. */
+/**
+ * `etcdup certs check`: inspect every certificate of the PKI and say where a CA rotation stands (its phase
+ * record, rotation_phase.ts: the phase and the exact next command); exit 6 when any certificate has a
+ * problem or a rotation step was cut short (`rotation-interrupted`).
+ */
 import type { ContextOf } from "../../specs/spec.ts";
 import type { checkFlags } from "../../specs/certs.ts";
 import { EtcdupError, Exit, type ExitCode } from "../../errors.ts";
@@ -6,6 +10,7 @@ import { textfilePath, writeCertMetrics } from "../../monitor/textfile.ts";
 import type { CertInspection } from "../../pki/inspect.ts";
 import { inspectCertificates, observeTarget, resolveTarget, type Target } from "../../observe/certs.ts";
 import { type SanOptions, wantedSans } from "./target.ts";
+import { type RotationReport, rotationReport, whereFlags } from "./rotation_phase.ts";
 
 /** One certificate as two or three lines of the human report. */
 function formatRow(c: CertInspection): string {
@@ -45,13 +50,19 @@ export async function run(ctx: ContextOf<typeof checkFlags>): Promise<ExitCode> 
     });
   }
   const now = new Date();
-  const certs = await checkCertificates(t, options, options["warn-days"]);
+  const observed = observeTarget(t);
+  const certs = await inspectCertificates(t, observed, wantedSans(options, t), options["warn-days"]);
+  const rotation = rotationReport(observed, t.paths, whereFlags(t));
   if (options.prometheus) writeCertMetrics(textfilePath(options.prometheus), certs, now);
-  const problems = certs.flatMap((c) => c.problems.map((p) => ({ role: c.role, ...p })));
+  const problems = [
+    ...certs.flatMap((c) => c.problems.map((p) => ({ role: c.role as string, ...p }))),
+    ...(rotation?.interrupted ? [interrupted(rotation)] : []),
+  ];
   const human = [
     `PKI ${t.paths.dir} (layout ${t.layout}${t.host.isLive ? "" : `, root ${t.host.root}`})`,
     "",
     ...certs.map(formatRow),
+    ...(rotation ? ["", ...rotationLines(rotation)] : []),
     "",
     problems.length === 0
       ? "no problems found"
@@ -62,7 +73,27 @@ export async function run(ctx: ContextOf<typeof checkFlags>): Promise<ExitCode> 
     layout: t.layout,
     ok: problems.length === 0,
     certificates: certs,
+    ...(rotation ? { rotation } : {}),
     problems,
   }, human);
   return problems.length === 0 ? Exit.ok : Exit.check;
+}
+
+/** The problem of a rotation step cut short: its phase and the command that finishes it. */
+function interrupted(r: RotationReport): { role: string; code: string; message: string } {
+  return {
+    role: "ca",
+    code: "rotation-interrupted",
+    message: `a CA rotation stopped while ${r.phase} (since ${r.since}); run '${r.next}' to finish that step`,
+  };
+}
+
+/** Where a CA rotation stands, for the human report. */
+function rotationLines(r: RotationReport): string[] {
+  return [
+    `CA rotation: ${r.phase}${r.interrupted ? " (cut short)" : ""} since ${r.since}` +
+    `${r.newCa ? `, new CA '${r.newCa}'` : ""}`,
+    `  next: ${r.next}`,
+    ...(r.then ? [`  then: ${r.then}`] : []),
+  ];
 }

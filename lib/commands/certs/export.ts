@@ -8,7 +8,8 @@ import type { exportFlags } from "../../specs/certs.ts";
 import { EtcdupError, Exit, type ExitCode, usageError } from "../../errors.ts";
 import { HostRoot } from "../../host/fs.ts";
 import { loadCaAt } from "../../pki/ca.ts";
-import { renderCaExport } from "../../pki/export.ts";
+import { type CaSource, renderCaExport } from "../../pki/export.ts";
+import { readCaFlags } from "../../pki/observe.ts";
 import { readPkiFile } from "../../pki/files.ts";
 import { observeTarget, resolveTarget } from "../../observe/certs.ts";
 
@@ -57,6 +58,11 @@ export function exportTarget(raw: string, force: boolean): string {
     throw unsafe(`others may replace files in ${path.dirname(file)} (mode ${dir.mode.toString(8)})`);
   }
   return file;
+}
+
+/** The CA export at the local path `file` when it is a regular file there (a stage's own, kept), else undefined. */
+export function keptExport(file: string): CaSource | undefined {
+  return new HostRoot("/").stat(file)?.isFile ? readCaFlags({ caFrom: file }) : undefined;
 }
 
 /** Writes a CA export to the local file `raw` (0600, the caller's) once {@link exportTarget} allows it. */

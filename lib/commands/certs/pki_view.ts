@@ -5,11 +5,11 @@
 import type { PkiPlan, PlannedFile } from "../../pki/plan.ts";
 import type { RestartOptions } from "./put.ts";
 
-/** One file the run writes (`create`, `replace`) or only fixes the owner/mode of. */
+/** One file the run writes (`create`, `replace`), only fixes the owner/mode of, or removes (a record). */
 export interface PkiChange {
   path: string;
   role: string;
-  action: PlannedFile["action"];
+  action: PlannedFile["action"] | "remove";
 }
 
 /** The files `pki` writes or fixes, in the order they are planned. */
