@@ -2,7 +2,8 @@
  * A CA rotation's phase is recorded (lib/state_record.ts CA_ROTATION_FILE) at each `certs rotate-ca` step,
  * so `certs check` names the next step: under a temp `--root`, stage, then check (human and `--json`) says
  * `staged` and the exact next command, which is run as printed; then check says `switched` and names
- * `--finish`, which is run; then check is clean (no rotation, exit 0).
+ * `--finish`, which is run; then check is clean (no rotation, exit 0). A record whose CA the CA file does not
+ * hold (a PKI made anew) is not reported.
  *
  * A kill between two writes of any step converges: a real `etcdup certs rotate-ca --root R` is killed by
  * strace at each of its renames in turn (the phase record's, the export's, the CA files', the leaves'),
@@ -64,6 +65,19 @@ Deno.test("certs check names each next step of a CA rotation under --root: stage
     const human = await etcdup(["certs", "check", "--root", t.root]);
     assert.match(human.stdout, /CA rotation: staged since /);
     assert.ok(human.stdout.includes(`next: ${staged.rotation!.next}`), human.stdout);
+    const fresh = await hostRoot("pkitest");
+    try {
+      // a record left beside a PKI made anew (uninstall --purge, install): its CA is not in the CA file
+      fresh.host.ensureDir("/var/lib/etcdup", { uid: 0, gid: 0, mode: 0o700 });
+      fresh.host.writeAtomic(CA_ROTATION_FILE, t.host.readText(CA_ROTATION_FILE)!, {
+        uid: 0,
+        gid: 0,
+        mode: 0o600,
+      });
+      assert.deepEqual((await check(fresh.root)).rotation, undefined, "a stale record is not reported");
+    } finally {
+      await fresh.cleanup();
+    }
 
     assert.equal((await runPrinted(staged.rotation!.next)).code, Exit.ok, "the switch, run as printed");
     const switched = await check(t.root);

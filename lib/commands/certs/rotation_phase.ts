@@ -8,7 +8,7 @@
 import type { CaRotation, CaRotationPhase } from "../../state_record.ts";
 import { pendingRotation, recordedRotation } from "../../pki/journal.ts";
 import type { PkiPaths } from "../../pki/layout.ts";
-import { parseCertificates } from "../../pki/pem.ts";
+import { certificatePem, parseCertificates } from "../../pki/pem.ts";
 import type { ObservedPki } from "../../pki/types.ts";
 import type { Target } from "../../observe/certs.ts";
 
@@ -96,7 +96,7 @@ export function rotationReport(
   paths: PkiPaths,
   where: string[],
 ): RotationReport | undefined {
-  const rec = recordedRotation(observed, paths);
+  const rec = current(recordedRotation(observed, paths), observed, paths);
   const pending = pendingRotation(observed);
   if (!rec && !pending) return undefined;
   const phase = pending ? "switching" : rec!.phase;
@@ -108,6 +108,24 @@ export function rotationReport(
     ...(newCa ? { newCa } : {}),
     ...nextStep(phase, rec ?? {}, where),
   };
+}
+
+/**
+ * `rec` unless it is stale: a finished phase (`staged`, `switched`) whose CA the CA file no longer holds
+ * (the PKI was removed and made anew since: `uninstall --purge`, then `install`).
+ */
+function current(
+  rec: CaRotation | undefined,
+  observed: ObservedPki,
+  paths: PkiPaths,
+): CaRotation | undefined {
+  if (!rec || (rec.phase !== "staged" && rec.phase !== "switched")) return rec;
+  const f = observed.files[paths.caCert];
+  let held: string[] = [];
+  try {
+    held = parseCertificates(f && !f.missing ? f.text ?? "" : "", paths.caCert).map((c) => certificatePem(c));
+  } catch { /* an unreadable CA file holds no CA: check reports it as bad-pem */ }
+  return held.includes(rec.caCert) ? rec : undefined;
 }
 
 /** The subject of the first certificate of `pem`, or undefined when it does not parse. */
