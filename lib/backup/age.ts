@@ -224,6 +224,89 @@ function fileStream(file: string): ReadableStream<Uint8Array> {
   return ReadableStream.from(fs.createReadStream(file, { highWaterMark: READ_SIZE }));
 }
 
+/** A file another process is still writing: where it grows, and the writer's end. */
+export interface GrowingFile {
+  /** The name the writer writes under first (etcdctl's `FILE.part`), renamed to the file's own name at the end. */
+  part: string;
+  /** Settles when the writer exits: resolves once the file is complete under its own name, rejects if it failed. */
+  written: Promise<unknown>;
+  /** Ends the reading early (the encryption that reads it is then discarded). */
+  signal: AbortSignal;
+}
+
+/** How long the reader of a {@link GrowingFile} waits at its end before looking again, while the writer runs. */
+const FOLLOW_POLL_MS = 5;
+
+/**
+ * `file` as a byte stream while `growing` describes its writer: read from `growing.part` (or `file`, once
+ * renamed) as bytes arrive, like `tail -f`, so encryption runs beside the writer instead of after it; it ends
+ * at the end of the file once the writer has finished, and only if what was read is the file now under its
+ * own name (same inode and size: etcdctl only appends, then renames).
+ */
+function followStream(file: string, growing: GrowingFile): ReadableStream<Uint8Array> {
+  let fh: fs.promises.FileHandle | undefined;
+  let at = 0;
+  let state: "writing" | "done" | { failed: unknown } = "writing";
+  growing.written.then(() => void (state = "done"), (failed) => void (state = { failed }));
+  const open = async () => {
+    for (const name of [growing.part, file]) {
+      try {
+        return await fs.promises.open(name, "r");
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      }
+    }
+    return undefined;
+  };
+  const next = async (): Promise<Uint8Array | undefined> => {
+    for (;;) {
+      growing.signal.throwIfAborted();
+      const before = state;
+      if (typeof before === "object") throw before.failed;
+      fh ??= await open();
+      if (fh) {
+        const buf = new Uint8Array(READ_SIZE);
+        const { bytesRead } = await fh.read(buf, 0, READ_SIZE, at);
+        if (bytesRead > 0) {
+          at += bytesRead;
+          return buf.subarray(0, bytesRead);
+        }
+        if (before === "done") {
+          const [mine, named] = [await fh.stat(), await fs.promises.stat(file)];
+          if (mine.ino !== named.ino || mine.dev !== named.dev || named.size !== at) {
+            throw new Error(`${file} is not the file that was read while it was written`);
+          }
+          return undefined;
+        }
+      } else if (before === "done") {
+        throw new Error(`${file} was not written`);
+      }
+      await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
+    }
+  };
+  const close = async () => {
+    await fh?.close();
+    fh = undefined;
+  };
+  return new ReadableStream({
+    async pull(controller) {
+      try {
+        const chunk = await next();
+        if (chunk === undefined) {
+          await close();
+          controller.close();
+          return;
+        }
+        controller.enqueue(chunk);
+      } catch (err) {
+        await close();
+        throw err;
+      }
+    },
+    cancel: close,
+  }, { highWaterMark: 0 });
+}
+
 /** Writes a stream to a new file (mode 0600, refused if it exists), hashing it; removes it on failure. */
 async function writeNew(
   dst: string,
@@ -276,9 +359,36 @@ async function writeNew(
   }
 }
 
-/** Encrypts `src` into the new file `dst` (mode 0600), streamed. */
-export async function encryptFile(src: string, dst: string, recipients: string[]): Promise<CryptResult> {
-  return await writeNew(dst, await encryptStream(fileStream(src), recipients), (e) => e);
+/** What an encryption wrote, and the plaintext it read. */
+export interface SealResult extends CryptResult {
+  /** Size and SHA-256 of the plaintext read. */
+  plain: CryptResult;
+}
+
+/**
+ * Encrypts `src` into the new file `dst` (mode 0600), streamed, hashing what it reads and what it writes.
+ * With `growing`, `src` is still being written ({@link GrowingFile}): encryption follows the writer and is
+ * speculative, the caller discarding `dst` unless it then verifies `src` and finds the same plaintext digest.
+ */
+export async function encryptFile(
+  src: string,
+  dst: string,
+  recipients: string[],
+  growing?: GrowingFile,
+): Promise<SealResult> {
+  const plainHash = createHash("sha256");
+  let plainSize = 0;
+  const plain = (growing ? followStream(src, growing) : fileStream(src)).pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        plainHash.update(chunk);
+        plainSize += chunk.length;
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  const sealed = await writeNew(dst, await encryptStream(plain, recipients), (e) => e);
+  return { ...sealed, plain: { size: plainSize, sha256: plainHash.digest("hex") } };
 }
 
 /**

@@ -22,7 +22,7 @@ export interface SnapshotRecord {
   file: string;
   /** Hex SHA-256 of the snapshot file (as stored: of the ciphertext when encrypted). */
   sha256: string;
-  /** Set when the file is age-encrypted (`--encrypt-to`); the plaintext was read back before encryption. */
+  /** Set when the file is age-encrypted (`--encrypt-to`); the plaintext was read back before it was kept. */
   encrypted?: true;
   /** Hex SHA-256 of the plaintext snapshot, when encrypted. */
   plainSha256?: string;

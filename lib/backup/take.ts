@@ -1,7 +1,7 @@
 /**
  * One backup: a snapshot of the local member over mutual TLS with the admin certificate, saved under a
- * hidden temp name, read back with `snapshot status` while its SHA-256 is computed, its record written, and
- * only then renamed to its final name; then retention prunes what the plan (lib/backup/plan.ts) names. A
+ * hidden temp name (with recipients, encrypted as it is written), read back with `snapshot status` while its
+ * SHA-256 is computed, its record written, and only then renamed to its final name; then retention prunes what the plan (lib/backup/plan.ts) names. A
  * snapshot that cannot be read back is deleted (exit 3). A kill at any instant leaves at most a temp file or
  * a record without a snapshot, both removed by the next backup; never a partial file under a final name.
  */
@@ -40,8 +40,8 @@ export interface BackupOutcome {
 
 /**
  * Saves, reads back and hashes the snapshot `plan` names; returns it under its final name. With the plan's
- * recipients the plaintext, once read back, is age-encrypted to them (`.db.age`) and only the ciphertext is
- * kept; the record's digest is of the ciphertext, the plaintext's beside it.
+ * recipients the plaintext is age-encrypted to them (`.db.age`) and only the ciphertext is kept, once the
+ * plaintext was read back; the record's digest is of the ciphertext, the plaintext's beside it.
  */
 async function snapshotInto(
   host: HostRoot,
@@ -94,8 +94,12 @@ function diskFull(err: unknown, realDir: string): EtcdupError | undefined {
 }
 
 /**
- * The body of {@link snapshotInto}: save to `temp`, read back and hash, encrypt to `sealedTemp` when there
- * are recipients, write the record, rename to `final`.
+ * The body of {@link snapshotInto}: save to `temp`, read back and hash, write the record, rename to `final`.
+ * With recipients the encryption into `sealedTemp` starts with the save, following etcdctl's file as it
+ * grows, so its time overlaps the save and the read-back instead of adding to them. It is speculative:
+ * the ciphertext is only renamed into place once `snapshot status` read the plaintext back and the plaintext
+ * encrypted has the digest of the file read back; on any failure the encryption is stopped and its
+ * output removed.
  */
 async function saveVerified(
   host: HostRoot,
@@ -107,40 +111,62 @@ async function saveVerified(
   now: Date,
 ): Promise<StoredSnapshot & { record: SnapshotRecord }> {
   const { temp, sealedTemp, recipients } = tmp;
-  await takeSnapshot(
+  const saving = takeSnapshot(
     realBin,
     adminClient(host, state),
     host.resolve(temp),
     "etcd must be running and healthy; check 'etcdup status' and 'journalctl -u etcd'.",
   );
-  host.setOwnership(temp, SNAPSHOT_OWNER);
-  const [read, sha256] = await Promise.all([
-    snapshotStatus(
-      realBin,
-      host.resolve(temp),
-      "The unreadable snapshot was deleted; older snapshots are untouched. Check free space and etcd's health, then retry.",
-    ),
-    sha256FileAsync(host.resolve(temp)),
-  ]);
-  const sealed = recipients.length > 0
-    ? await encryptFile(host.resolve(temp), host.resolve(sealedTemp), recipients)
+  const stop = new AbortController();
+  const sealing = recipients.length > 0
+    ? encryptFile(host.resolve(temp), host.resolve(sealedTemp), recipients, {
+      part: host.resolve(`${temp}.part`),
+      written: saving,
+      signal: stop.signal,
+    })
     : undefined;
-  const record: SnapshotRecord = {
-    schema: 1,
-    file: path.basename(final),
-    sha256: sealed?.sha256 ?? sha256,
-    ...(sealed ? { encrypted: true as const, plainSha256: sha256 } : {}),
-    size: sealed?.size ?? host.stat(temp)?.size ?? 0,
-    status: read.status,
-    verifiedWith: read.verifiedWith,
-    member: state.name,
-    etcdVersion: state.version,
-    takenAt: now.toISOString(),
-  };
-  writeRecord(host, final, record);
-  fs.renameSync(host.resolve(sealed ? sealedTemp : temp), host.resolve(final));
-  syncDir(host.resolve(dir));
-  return { ...parseSnapshotName(path.basename(final))!, path: final, size: record.size, record };
+  try {
+    await saving;
+    host.setOwnership(temp, SNAPSHOT_OWNER);
+    const [read, sha256] = await Promise.all([
+      snapshotStatus(
+        realBin,
+        host.resolve(temp),
+        "The unreadable snapshot was deleted; older snapshots are untouched. Check free space and etcd's health, then retry.",
+      ),
+      sha256FileAsync(host.resolve(temp)),
+    ]);
+    const sealed = await sealing;
+    if (sealed && sealed.plain.sha256 !== sha256) {
+      throw new EtcdupError({
+        code: "snapshot-unverified",
+        message:
+          `the snapshot encrypted (SHA-256 ${sealed.plain.sha256}) is not the one read back (${sha256}); nothing was kept`,
+        hint: "Nothing may write to a snapshot while it is taken; retry the backup.",
+        exit: Exit.verification,
+      });
+    }
+    const record: SnapshotRecord = {
+      schema: 1,
+      file: path.basename(final),
+      sha256: sealed?.sha256 ?? sha256,
+      ...(sealed ? { encrypted: true as const, plainSha256: sha256 } : {}),
+      size: sealed?.size ?? host.stat(temp)?.size ?? 0,
+      status: read.status,
+      verifiedWith: read.verifiedWith,
+      member: state.name,
+      etcdVersion: state.version,
+      takenAt: now.toISOString(),
+    };
+    writeRecord(host, final, record);
+    fs.renameSync(host.resolve(sealed ? sealedTemp : temp), host.resolve(final));
+    syncDir(host.resolve(dir));
+    return { ...parseSnapshotName(path.basename(final))!, path: final, size: record.size, record };
+  } catch (err) {
+    stop.abort();
+    await Promise.allSettled([saving, sealing]);
+    throw err;
+  }
 }
 
 /**

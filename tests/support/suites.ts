@@ -109,6 +109,7 @@ export const E2E: readonly string[] = [
   "tests/backup/restore_root_test.ts",
   "tests/backup/retention_owner_test.ts",
   "tests/backup/root_only_test.ts",
+  "tests/backup/sealed_readback_test.ts",
   "tests/backup/symlinked_dir_test.ts",
   "tests/backup/too_new_test.ts",
   "tests/bench/bench_smoke_test.ts",
