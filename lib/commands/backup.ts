@@ -2,8 +2,9 @@
  * `etcdup backup`: observe the backup directory (lib/observe/backup.ts) -> plan the snapshot and retention
  * (lib/backup/plan.ts) -> print the plan (`--dry-run`, lib/backup/view.ts) or carry it out: a verified
  * snapshot of this member now, into the backup directory, then exactly the plan's prunes
- * (lib/backup/take.ts); with `--encrypt-to` the snapshot is age-encrypted once read back, with `--upload`
- * it also goes to the bucket (the leader's only) with the same retention there (lib/offsite/). The timer
+ * (lib/backup/take.ts); with `--encrypt-to` the snapshot is age-encrypted as it is saved and kept once read
+ * back, with `--upload` it also goes to the bucket (the leader's only, asked while the snapshot is taken)
+ * with the same retention there (lib/offsite/). The timer
  * etcdup-backup.timer runs it with the offsite settings last given; `--json` prints the snapshot's record.
  */
 import type { ContextOf } from "../specs/spec.ts";
@@ -15,10 +16,10 @@ import { backupDir } from "../backup/names.ts";
 import { retentionOf } from "../backup/retention.ts";
 import { planBackup } from "../backup/plan.ts";
 import { renderBackupPlan } from "../backup/view.ts";
-import { takeBackup } from "../backup/take.ts";
+import { type BackupOutcome, takeBackup } from "../backup/take.ts";
 import { observeBackup } from "../observe/backup.ts";
 import { offsiteForRun, recordOffsite } from "../offsite/recorded.ts";
-import { uploadBackup, type UploadOutcome } from "../offsite/backup_upload.ts";
+import { beginUpload, type UploadOutcome } from "../offsite/backup_upload.ts";
 import { backupMetrics, textfilePath, writeTextfile } from "../monitor/textfile.ts";
 
 /** Runs `etcdup backup`: observe -> plan -> print it (`--dry-run`) or carry it out. */
@@ -42,25 +43,22 @@ export async function run(ctx: ContextOf<typeof backupFlags>): Promise<ExitCode>
     return Exit.ok;
   }
   if (offsite.record) recordOffsite(host, offsite.settings);
-  const done = await takeBackup(host, state, plan, out);
+  const remote = offsite.settings.remote;
+  const uploading = remote ? beginUpload(host, state, remote, ctx.env, out) : undefined;
+  let done: BackupOutcome;
+  try {
+    done = await takeBackup(host, state, plan, out);
+  } catch (err) {
+    await uploading?.abandon();
+    throw err;
+  }
   const r = done.snapshot.record;
   if (prom) writeTextfile(prom, backupMetrics({ size: r.size, revision: r.status.revision }, new Date()));
   let upload: UploadOutcome | undefined;
   let failure: unknown;
-  if (offsite.settings.remote) {
+  if (uploading) {
     try {
-      upload = await uploadBackup(
-        host,
-        state,
-        offsite.settings.remote,
-        ctx.env,
-        {
-          file: host.resolve(done.snapshot.path),
-          record: r,
-        },
-        plan.policy,
-        out,
-      );
+      upload = await uploading.finish({ file: host.resolve(done.snapshot.path), record: r }, plan.policy);
     } catch (err) {
       failure = err;
     }

@@ -1,7 +1,7 @@
 /**
- * The off-host half of `etcdup backup --upload`: the snapshot just taken (and kept locally whatever
- * happens here) goes to the bucket with its record, then the bucket gets the same retention as the backup
- * directory, over etcdup's own snapshot objects under the prefix only. In a cluster only the leader
+ * The off-host half of `etcdup backup --upload`: the snapshot being taken (and kept locally whatever
+ * happens here) goes to the bucket with its record once kept, then the bucket gets the same retention as the
+ * backup directory, over etcdup's own snapshot objects under the prefix only. In a cluster only the leader
  * uploads, so the bucket receives one snapshot per period, not one per member; followers keep theirs local.
  */
 import type { Output } from "../output.ts";
@@ -15,7 +15,7 @@ import { retain, type RetentionPolicy } from "../backup/retention.ts";
 import type { SnapshotRecord } from "../backup/store.ts";
 import { openRemote, type RemoteSettings } from "./remote.ts";
 import { deleteRemoteSnapshots, listRemoteSnapshots } from "./remote_snapshots.ts";
-import type { UploadResult } from "./s3.ts";
+import type { S3Client, UploadResult } from "./s3.ts";
 import { shipSnapshot } from "./ship.ts";
 
 /** What the upload did. */
@@ -73,50 +73,83 @@ async function leadership(host: HostRoot, state: InstallState): Promise<{ leads:
   }
 }
 
+/** `err`, when it is an {@link EtcdupError}, saying that the local snapshot `file` is kept. */
+function keptLocally(err: unknown, file: string): unknown {
+  if (!(err instanceof EtcdupError)) return err;
+  return new EtcdupError({
+    code: err.code,
+    message: `${err.message} (the local snapshot ${file} is kept)`,
+    hint: err.hint,
+    exit: err.exit,
+    cause: err,
+  });
+}
+
+/** An upload begun beside a backup ({@link beginUpload}). */
+export interface BackupUpload {
+  /**
+   * After the backup: the snapshot at real path `file` and `record` to the bucket, then the bucket pruned by
+   * `policy`. Failures are {@link EtcdupError}s whose message says the local snapshot is kept.
+   */
+  finish(snapshot: { file: string; record: SnapshotRecord }, policy: RetentionPolicy): Promise<UploadOutcome>;
+  /** After a failed backup: the leader check ended, the client closed. */
+  abandon(): Promise<void>;
+}
+
 /**
- * Uploads the local snapshot at real path `file` with `record`, then prunes the bucket by `policy`.
- * Failures are {@link EtcdupError}s whose message says the local snapshot is kept.
+ * Begins the upload of the backup about to be taken: the client opened and the leader check run while the
+ * snapshot is taken (so its round trips are off the backup's critical path); the snapshot goes up once kept.
  */
-export async function uploadBackup(
+export function beginUpload(
   host: HostRoot,
   state: InstallState,
   remote: RemoteSettings,
   env: Record<string, string | undefined>,
-  snapshot: { file: string; record: SnapshotRecord },
-  policy: RetentionPolicy,
   out: Output,
-): Promise<UploadOutcome> {
-  const client = openRemote(remote, env);
+): BackupUpload {
+  let client: S3Client;
   try {
-    const { leads, leader } = await leadership(host, state);
-    if (!leads) {
-      const skipped = `left to the leader ${leader}: ${state.name} follows`;
-      out.info(`not uploading: ${skipped} (the leader uploads; this snapshot stays local)`);
-      return { skipped, leader, remotePruned: [] };
-    }
-    const uploaded = await shipSnapshot(client, snapshot.file, snapshot.record);
-    out.step(
-      `uploaded ${uploaded.url} (${uploaded.size} bytes, ${uploaded.parts} part(s), verified by ${uploaded.verified})`,
-    );
-    const stored = (await listRemoteSnapshots(client, parseSnapshotName)).map((s) => ({
-      ...s,
-      time: s.info.time,
-    }));
-    const { prune } = retain(stored, policy);
-    const gone = prune.filter((s) => s.key !== uploaded.key);
-    await deleteRemoteSnapshots(client, gone);
-    if (gone.length > 0) out.step(`remote retention removed ${gone.length} older snapshot(s)`);
-    return { uploaded, remotePruned: gone.map((s) => s.key) };
+    client = openRemote(remote, env);
   } catch (err) {
-    if (!(err instanceof EtcdupError)) throw err;
-    throw new EtcdupError({
-      code: err.code,
-      message: `${err.message} (the local snapshot ${snapshot.file} is kept)`,
-      hint: err.hint,
-      exit: err.exit,
-      cause: err,
-    });
-  } finally {
-    await client.close();
+    // Credentials that cannot be used fail the upload, after the backup: the local snapshot is still taken.
+    return {
+      finish: (snapshot) => Promise.reject(keptLocally(err, snapshot.file)),
+      abandon: () => Promise.resolve(),
+    };
   }
+  const leads = leadership(host, state);
+  leads.catch(() => {}); // reported by finish
+  return {
+    async finish(snapshot, policy) {
+      try {
+        const { leads: leading, leader } = await leads;
+        if (!leading) {
+          const skipped = `left to the leader ${leader}: ${state.name} follows`;
+          out.info(`not uploading: ${skipped} (the leader uploads; this snapshot stays local)`);
+          return { skipped, leader, remotePruned: [] };
+        }
+        const uploaded = await shipSnapshot(client, snapshot.file, snapshot.record);
+        out.step(
+          `uploaded ${uploaded.url} (${uploaded.size} bytes, ${uploaded.parts} part(s), verified by ${uploaded.verified})`,
+        );
+        const stored = (await listRemoteSnapshots(client, parseSnapshotName)).map((s) => ({
+          ...s,
+          time: s.info.time,
+        }));
+        const { prune } = retain(stored, policy);
+        const gone = prune.filter((s) => s.key !== uploaded.key);
+        await deleteRemoteSnapshots(client, gone);
+        if (gone.length > 0) out.step(`remote retention removed ${gone.length} older snapshot(s)`);
+        return { uploaded, remotePruned: gone.map((s) => s.key) };
+      } catch (err) {
+        throw keptLocally(err, snapshot.file);
+      } finally {
+        await client.close();
+      }
+    },
+    async abandon() {
+      await Promise.allSettled([leads]);
+      await client.close();
+    },
+  };
 }
