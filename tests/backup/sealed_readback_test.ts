@@ -14,7 +14,7 @@ import { Exit } from "../../lib/errors.ts";
 import { startLocalCluster } from "../cluster/local_cluster.ts";
 import { startS3rver } from "../support/s3rver.ts";
 import { lastJson, runEtcdup } from "../support/root_tree.ts";
-import { rclone, runClean } from "../offsite/helpers.ts";
+import { encryptedUploadArgs, rclone } from "../offsite/helpers.ts";
 import { BACKUP_DIR, backupTree } from "./snapshots.ts";
 
 /** Writes `file` executable (mode 0755). */
@@ -44,30 +44,8 @@ Deno.test("a snapshot that does not read back is neither kept nor uploaded, thou
       path.join(bin, "etcdutl"),
       `#!/bin/sh\nls -a "$(dirname "$3")" > ${seen}\nsleep 1\nexec "$(dirname "$0")/etcdutl.real" "$@"\n`,
     );
-    const identity = path.join(work, "id");
-    assert.equal((await runClean(["age-keygen", "-o", identity])).code, 0);
-    const recipient = (await runClean(["age-keygen", "-y", identity])).stdout.trim();
-    const creds = path.join(work, "s3.ini");
-    fs.writeFileSync(
-      creds,
-      `[default]\naws_access_key_id = ${s3.accessKeyId}\naws_secret_access_key = ${s3.secretAccessKey}\n`,
-      { mode: 0o600 },
-    );
-    const backup = () =>
-      runEtcdup([
-        "backup",
-        "--root",
-        tree,
-        "--encrypt-to",
-        recipient,
-        "--upload",
-        "s3://sealed/etcd",
-        "--s3-endpoint",
-        s3.endpoint,
-        "--s3-credentials",
-        creds,
-        "--json",
-      ]);
+    const args = await encryptedUploadArgs(s3, work, tree, "s3://sealed/etcd");
+    const backup = () => runEtcdup([...args, "--json"]);
 
     const bad = await backup();
     assert.equal(bad.code, Exit.verification, bad.stdout + bad.stderr);

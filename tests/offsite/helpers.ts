@@ -126,6 +126,41 @@ export async function rclone(s3: TestS3, configDir: string, args: string[]): Pro
   return r.stdout;
 }
 
+/**
+ * The arguments of `backup --root TREE --encrypt-to R --upload URL` against the test server, with a fresh
+ * age key (Debian's age-keygen; identity `DIR/id`) and a 0600 credentials file `DIR/s3.ini` made for it.
+ */
+export async function encryptedUploadArgs(
+  s3: TestS3,
+  dir: string,
+  tree: string,
+  url: string,
+): Promise<string[]> {
+  const identity = `${dir}/id`;
+  const made = await runClean(["age-keygen", "-o", identity]);
+  if (made.code !== 0) throw new Error(`age-keygen exited ${made.code}\n${made.stderr}`);
+  const recipient = (await runClean(["age-keygen", "-y", identity])).stdout.trim();
+  const creds = `${dir}/s3.ini`;
+  fs.writeFileSync(
+    creds,
+    `[default]\naws_access_key_id = ${s3.accessKeyId}\naws_secret_access_key = ${s3.secretAccessKey}\n`,
+    { mode: 0o600 },
+  );
+  return [
+    "backup",
+    "--root",
+    tree,
+    "--encrypt-to",
+    recipient,
+    "--upload",
+    url,
+    "--s3-endpoint",
+    s3.endpoint,
+    "--s3-credentials",
+    creds,
+  ];
+}
+
 /** Runs (and awaits) `fn`, which must fail with an {@link EtcdupError}, and returns that error. */
 export async function etcdupError(fn: () => unknown): Promise<EtcdupError> {
   try {

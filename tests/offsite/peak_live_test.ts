@@ -14,7 +14,7 @@ import { fill, FILL_MIB } from "../support/live_fill.ts";
 import { startS3rver } from "../support/s3rver.ts";
 import { startLocalCluster } from "../cluster/local_cluster.ts";
 import { BACKUP_DIR, backupTree } from "../backup/snapshots.ts";
-import { rclone, runClean } from "./helpers.ts";
+import { encryptedUploadArgs, rclone } from "./helpers.ts";
 
 Deno.test(`backup --encrypt-to --upload beside a live etcd peaks under ${RSS_TARGET_MIB} MiB`, async () => {
   if (skipWithoutGnuTime()) return;
@@ -26,30 +26,8 @@ Deno.test(`backup --encrypt-to --upload beside a live etcd peaks under ${RSS_TAR
     const tree = path.join(work, "tree");
     fs.mkdirSync(tree);
     const { host } = backupTree(c, tree);
-    const identity = path.join(work, "id");
-    assert.equal((await runClean(["age-keygen", "-o", identity])).code, 0);
-    const recipient = (await runClean(["age-keygen", "-y", identity])).stdout.trim();
-    const creds = path.join(work, "s3.ini");
-    fs.writeFileSync(
-      creds,
-      `[default]\naws_access_key_id = ${s3.accessKeyId}\naws_secret_access_key = ${s3.secretAccessKey}\n`,
-      { mode: 0o600 },
-    );
-    const peak = await lowerOfTwo(() =>
-      etcdupPeakMiB(work, [
-        "backup",
-        "--root",
-        tree,
-        "--encrypt-to",
-        recipient,
-        "--upload",
-        "s3://live/etcd",
-        "--s3-endpoint",
-        s3.endpoint,
-        "--s3-credentials",
-        creds,
-      ])
-    );
+    const args = await encryptedUploadArgs(s3, work, tree, "s3://live/etcd");
+    const peak = await lowerOfTwo(() => etcdupPeakMiB(work, args));
     const sealed = fs.readdirSync(host.resolve(BACKUP_DIR)).filter((n) => n.endsWith(".db.age"));
     assert.ok(sealed.length > 0, "backup wrote an encrypted snapshot");
     const size = fs.statSync(host.resolve(`${BACKUP_DIR}/${sealed.sort().at(-1)}`)).size / 1024 ** 2;
