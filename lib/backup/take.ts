@@ -125,6 +125,8 @@ async function saveVerified(
       signal: stop.signal,
     })
     : undefined;
+  // Awaited once the snapshot is read back; an encryption that fails before (a full disk) is not unhandled.
+  sealing?.catch(() => {});
   try {
     await saving;
     host.setOwnership(temp, SNAPSHOT_OWNER);

@@ -3,7 +3,9 @@
  * (etcdup's own write fails). Before, the first said "etcd must be running and healthy" and the second was an
  * `internal` error ("this is a bug"); now both are `backup-disk-full` (exit 1) naming the directory, and
  * nothing partial is left under any name. The backup directory is a small tmpfs mounted in a mount namespace
- * of the etcdup process (`unshare -m`), gone with it; real etcd on loopback. And a hand-edited state record
+ * of the etcdup process (`unshare -m`), gone with it; real etcd on loopback. With `--encrypt-to` the
+ * ciphertext, written while etcdctl still writes the snapshot, may be what does not fit: the same refusal
+ * (that early failure once ended the process as an unhandled rejection, with no answer). And a hand-edited state record
  * whose member name climbs out of the backup dir writes no snapshot there.
  */
 import assert from "node:assert/strict";
@@ -21,8 +23,10 @@ Deno.test("backup onto a full disk: backup-disk-full (exit 1), no partial snapsh
     await inTempDir(async (root) => {
       const { host } = backupTree(c, root);
       const dir = host.resolve(BACKUP_DIR);
-      // 8k: the snapshot (about 20 KiB) does not fit; 24k: it fits, its record beside it does not
-      for (const size of ["8k", "24k"]) {
+      // 8k: the snapshot (about 20 KiB) does not fit; 24k: it fits, its record beside it does not; 32k with
+      // --encrypt-to: the snapshot fits, its ciphertext (written while etcdctl writes the snapshot) does not
+      const recipient = (await exec(["sh", "-c", "age-keygen 2>/dev/null | age-keygen -y"])).stdout.trim();
+      for (const [size, ...more] of [["8k"], ["24k"], ["32k", "--encrypt-to", recipient]]) {
         const script = `mount -t tmpfs -o size=${size},mode=0700 etcdup-test "$1" || exit 99; d=$1; shift
           "$@"; rc=$?; ls -A "$d" | sed 's/^/left: /' >&2; exit $rc`;
         const r = await exec(
@@ -41,6 +45,7 @@ Deno.test("backup onto a full disk: backup-disk-full (exit 1), no partial snapsh
               "--root",
               root,
               "--json",
+              ...more,
             ]),
           ],
           { env: { NO_COLOR: "1", DENO_NO_PACKAGE_JSON: "1" }, timeoutMs: 120_000 },
