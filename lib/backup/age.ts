@@ -226,15 +226,15 @@ function fileStream(file: string): ReadableStream<Uint8Array> {
 
 /** A file another process is still writing: where it grows, and the writer's end. */
 export interface GrowingFile {
-  /** The name the writer writes under first (etcdctl's `FILE.part`), renamed to the file's own name at the end. */
+  /** The name the writer writes under (etcdctl's `FILE.part`), renamed to the file's own at the end. */
   part: string;
-  /** Settles when the writer exits: resolves once the file is complete under its own name, rejects if it failed. */
+  /** Settles when the writer exits: resolves once the file is whole under its own name, else rejects. */
   written: Promise<unknown>;
   /** Ends the reading early (the encryption that reads it is then discarded). */
   signal: AbortSignal;
 }
 
-/** How long the reader of a {@link GrowingFile} waits at its end before looking again, while the writer runs. */
+/** How long the reader of a {@link GrowingFile} waits at its end, while the writer runs, to look again. */
 const FOLLOW_POLL_MS = 5;
 
 /**

@@ -1,9 +1,10 @@
 /**
  * One backup: a snapshot of the local member over mutual TLS with the admin certificate, saved under a
  * hidden temp name (with recipients, encrypted as it is written), read back with `snapshot status` while its
- * SHA-256 is computed, its record written, and only then renamed to its final name; then retention prunes what the plan (lib/backup/plan.ts) names. A
- * snapshot that cannot be read back is deleted (exit 3). A kill at any instant leaves at most a temp file or
- * a record without a snapshot, both removed by the next backup; never a partial file under a final name.
+ * SHA-256 is computed, its record written, and only then renamed to its final name; then retention prunes
+ * what the plan (lib/backup/plan.ts) names. A snapshot that cannot be read back is deleted (exit 3). A kill
+ * at any instant leaves at most a temp file or a record without a snapshot, both removed by the next backup;
+ * never a partial file under a final name.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -4,8 +4,8 @@
  * snapshot of this member now, into the backup directory, then exactly the plan's prunes
  * (lib/backup/take.ts); with `--encrypt-to` the snapshot is age-encrypted as it is saved and kept once read
  * back, with `--upload` it also goes to the bucket (the leader's only, asked while the snapshot is taken)
- * with the same retention there (lib/offsite/). The timer
- * etcdup-backup.timer runs it with the offsite settings last given; `--json` prints the snapshot's record.
+ * with the same retention there (lib/offsite/). The timer etcdup-backup.timer runs it with the offsite
+ * settings last given; `--json` prints the snapshot's record.
  */
 import type { ContextOf } from "../specs/spec.ts";
 import type { backupFlags } from "../specs/backup.ts";

@@ -148,7 +148,7 @@ export function beginUpload(
       }
     },
     async abandon() {
-      await Promise.allSettled([leads]);
+      await leads.catch(() => {});
       await client.close();
     },
   };

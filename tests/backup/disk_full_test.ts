@@ -5,8 +5,8 @@
  * nothing partial is left under any name. The backup directory is a small tmpfs mounted in a mount namespace
  * of the etcdup process (`unshare -m`), gone with it; real etcd on loopback. With `--encrypt-to` the
  * ciphertext, written while etcdctl still writes the snapshot, may be what does not fit: the same refusal
- * (that early failure once ended the process as an unhandled rejection, with no answer). And a hand-edited state record
- * whose member name climbs out of the backup dir writes no snapshot there.
+ * (that early failure once ended the process as an unhandled rejection, with no answer). And a hand-edited
+ * state record whose member name climbs out of the backup dir writes no snapshot there.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
