@@ -6,6 +6,9 @@
  * Every step is safe to repeat, so a join or uninstall killed at any point can simply be run again.
  */
 import { EtcdupError, Exit } from "../errors.ts";
+
+/** The codes of a member change etcd refused: their exit is etcd\'s reason\'s (health when not caught up). */
+type MemberChangeCode = "member-add-failed" | "member-promote-failed" | "member-remove-failed";
 import { type ClusterApi, EtcdApiError, type Member } from "./api.ts";
 import type { ClusterMember } from "../plan/cluster.ts";
 import { normalizeUrl } from "./urls.ts";
@@ -72,7 +75,7 @@ const TRANSIENT =
  * Runs `fn` until it succeeds, retrying while etcd answers with a {@link TRANSIENT} refusal; other answers
  * and the last refusal at the deadline become an EtcdupError naming `what`.
  */
-async function retrying<T>(what: string, code: string, opts: RetryOptions, fn: () => Promise<T>): Promise<T> {
+async function retrying<T>(what: string, code: MemberChangeCode, opts: RetryOptions, fn: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + opts.timeoutMs;
   while (true) {
     try {
@@ -181,7 +184,7 @@ export async function removeSelf(
 }
 
 /** Wraps an error answered by etcd into an EtcdupError that names the operation; passes others through. */
-function memberApiError(code: string, what: string, err: unknown): unknown {
+function memberApiError(code: MemberChangeCode, what: string, err: unknown): unknown {
   if (!(err instanceof EtcdApiError)) return err;
   const [hint, exit] = /in sync with leader/.test(err.message)
     ? [

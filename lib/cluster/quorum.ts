@@ -8,6 +8,7 @@
 import type { Member } from "./api.ts";
 import type { Probe } from "./liveness.ts";
 import { shellWord } from "../text.ts";
+import type { CodeWithExit, Exit } from "../errors.ts";
 
 /**
  * The number of voting members a cluster of `voters` needs to agree: a strict majority.
@@ -27,7 +28,7 @@ export type RecoverDecision =
   /** Quorum is lost: force a new cluster of `self`, dropping `removed`. */
   | { kind: "recover"; self: Member; removed: Member[] }
   /** Refused (exit 7): `code` and the reason. */
-  | { kind: "refuse"; code: string; message: string; hint: string };
+  | { kind: "refuse"; code: CodeWithExit<typeof Exit.precondition>; message: string; hint: string };
 
 /**
  * Decides `etcdup recover`: refused while any member follows a leader or enough voting members answer to
@@ -107,7 +108,7 @@ export interface ReplaceInput {
 export type ReplaceDecision =
   /** Remove `target` (when given), then join. */
   | { kind: "replace"; target: Member | undefined; summary: string }
-  | { kind: "refuse"; code: string; message: string; hint: string };
+  | { kind: "refuse"; code: CodeWithExit<typeof Exit.precondition>; message: string; hint: string };
 
 /**
  * Decides `join --replace NAME`: refused for a live target (it answers), for the last member, and when the

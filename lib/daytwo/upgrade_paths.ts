@@ -5,7 +5,7 @@
  * refused unless asked for; a minor downgrade then follows etcd's downgrade procedure
  * (https://etcd.io/docs/v3.6/downgrades/downgrade_3_6/: `etcdctl downgrade validate` and `enable` first).
  */
-import { EtcdupError, Exit } from "../errors.ts";
+import { type CodeWithExit, EtcdupError, Exit } from "../errors.ts";
 import {
   compareVersions,
   type EtcdVersion,
@@ -46,7 +46,7 @@ export const MINIMUM_PATCH_BEFORE_MINOR: Readonly<Record<string, MinimumPatch>> 
 /** The first minor whose etcdctl has `downgrade validate|enable` (etcd's minor-downgrade procedure). */
 const FIRST_MINOR_WITH_DOWNGRADE_API = 6;
 
-function refuse(code: string, message: string, hint: string): EtcdupError {
+function refuse(code: CodeWithExit<typeof Exit.precondition>, message: string, hint: string): EtcdupError {
   return new EtcdupError({ code, message, hint, exit: Exit.precondition });
 }
 

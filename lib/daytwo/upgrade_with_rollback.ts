@@ -95,7 +95,7 @@ async function verifyRunning(input: UpgradeInput, version: string, timeoutMs: nu
     const running = (await api.status(client.endpoints[0])).version;
     if (`v${running}` !== version) {
       throw new EtcdupError({
-        code: "version-mismatch",
+        code: "running-version-mismatch",
         message: `etcd answers as v${running}, expected ${version}`,
         hint: "Another etcd may be listening on the client port; check 'systemctl status etcd'.",
         exit: Exit.health,

@@ -15,7 +15,7 @@
  */
 import * as fs from "node:fs";
 import { createHash, type Hash } from "node:crypto";
-import { EtcdupError, Exit } from "../errors.ts";
+import { type ErrorCode, EtcdupError, Exit, type ExitOf } from "../errors.ts";
 import {
   backoff,
   createHttpClient,
@@ -202,19 +202,19 @@ export class S3Client {
   }
 
   /** An error naming the object and what failed, never a header, scrubbed of secrets. */
-  private fail(
+  private fail<C extends ErrorCode>(
     req: Req,
-    code: string,
+    code: C,
     what: string,
     hint: string,
-    exit: number = Exit.network,
+    exit?: ExitOf<C>,
     cause?: unknown,
   ) {
     return new EtcdupError({
       code,
       message: this.redact(`S3 ${req.what} of ${this.url(req.key)} failed: ${what}`),
       hint,
-      exit: exit as EtcdupError["exit"],
+      exit,
       cause,
     });
   }

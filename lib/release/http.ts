@@ -24,7 +24,7 @@ export interface HttpOptions {
   /** First backoff delay in ms, doubled each retry (capped at 10 s). Default 500. */
   backoffMs?: number;
   /** The flag that named `caFile`, for its error messages. Default `--mirror-ca`. */
-  caFlag?: string;
+  caFlag?: "--mirror-ca" | "--s3-ca";
 }
 
 /** The HTTP clients of one command run; close it when done. */

@@ -7,8 +7,8 @@ import { usageError } from "../errors.ts";
  * is unreadable or holds no certificate. Planning calls it too, so a wrong path is reported before anything
  * is written.
  */
-export function readMirrorCa(file: string, flag = "--mirror-ca"): string {
-  const code = flag.replace(/^--/, "");
+export function readMirrorCa(file: string, flag: "--mirror-ca" | "--s3-ca" = "--mirror-ca"): string {
+  const code = flag === "--s3-ca" ? "s3-ca" : "mirror-ca";
   let pem: string;
   try {
     pem = fs.readFileSync(file, "utf8");

@@ -59,7 +59,7 @@ Deno.test("quiet mode keeps warnings, errors and the result only", () => {
   p.done();
   out.warn("manifest knows another digest");
   out.result({}, "done");
-  out.error(new EtcdupError({ code: "x", message: "broken", hint: "mend it" }));
+  out.error(new EtcdupError({ code: "internal", message: "broken", hint: "mend it" }));
   assert.equal(lines.stderr, "warning: manifest knows another digest\nerror: broken\nhint: mend it\n");
   assert.equal(lines.stdout, "done\n");
 });
@@ -78,7 +78,9 @@ Deno.test("messages and hints print control characters escaped; a newline in a m
   const { out, lines } = capture({ env: { NO_COLOR: "1" }, isTty: false });
   out.step("a\x1b[2Jb");
   out.warn("journal:\nerror: forged\r\x9b2J\u202e");
-  out.error(new EtcdupError({ code: "x", message: "bad\x07 name\nhint: forged", hint: "fix\x1b[31m" }));
+  out.error(
+    new EtcdupError({ code: "internal", message: "bad\x07 name\nhint: forged", hint: "fix\x1b[31m" }),
+  );
   assert.equal(
     lines.stderr,
     "==> a\\e[2Jb\n" +

@@ -16,7 +16,7 @@ const resolve = (v: string | undefined) => {
   if (v === undefined) return "v3.6.6";
   if (v === "latest-3.5") return "v3.5.30";
   if (/^v?\d+\.\d+\.\d+$/.test(v)) return v.startsWith("v") ? v : `v${v}`;
-  throw usageError("unknown-version", `--version: unknown '${v}'`);
+  throw usageError("unknown-version-alias", `--version: unknown '${v}'`);
 };
 const plan = (values: FlagValues, f: HostFacts = facts, root = "/") =>
   planFromValues(values, f, root, resolve);
