@@ -75,7 +75,12 @@ const TRANSIENT =
  * Runs `fn` until it succeeds, retrying while etcd answers with a {@link TRANSIENT} refusal; other answers
  * and the last refusal at the deadline become an EtcdupError naming `what`.
  */
-async function retrying<T>(what: string, code: MemberChangeCode, opts: RetryOptions, fn: () => Promise<T>): Promise<T> {
+async function retrying<T>(
+  what: string,
+  code: MemberChangeCode,
+  opts: RetryOptions,
+  fn: () => Promise<T>,
+): Promise<T> {
   const deadline = Date.now() + opts.timeoutMs;
   while (true) {
     try {

@@ -7,7 +7,7 @@
  */
 import type { InstallState } from "../state_record.ts";
 import type { EndpointHealth } from "../etcd/health.ts";
-import type { CurrentFile } from "../files.ts";
+import type { OwnedFile } from "../files.ts";
 import { type ClusterStatus, formatClusterStatus } from "../cluster/status.ts";
 import type { CertInspection } from "../pki/inspect.ts";
 import { formatTimers, timerProblems, type TimerStatus } from "../timers/status.ts";
@@ -59,7 +59,7 @@ export interface StatusObserved {
   /** Every certificate inspected as `certs check` does (its problems counted with its window). */
   certificates: CertInspection[];
   /** The files the state record lists, as they are now (absent: missing). */
-  files: Record<string, CurrentFile | undefined>;
+  files: Record<string, OwnedFile | undefined>;
   timers: TimerStatus[];
   backups: {
     dir: string;

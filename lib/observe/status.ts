@@ -30,7 +30,7 @@ import {
   type RemoteObserved,
   type StatusObserved,
 } from "../daytwo/status_report.ts";
-import { inspectCertificates, type Target } from "./certs.ts";
+import { inspectCertificates, observeTarget, type Target } from "./certs.ts";
 
 /** Health of each client endpoint and the cluster table, asked over mutual TLS. */
 async function observeEtcd(
@@ -136,7 +136,12 @@ export async function observeStatus(
     now: now.toISOString(),
     service,
     ...etcd,
-    certificates: await inspectCertificates(certs.target, certs.sans, certs.warnDays),
+    certificates: await inspectCertificates(
+      certs.target,
+      observeTarget(certs.target),
+      certs.sans,
+      certs.warnDays,
+    ),
     files: currentFiles(host, Object.keys(state.files)),
     timers: await timerStatuses(host, state.timers ?? []),
     backups: {

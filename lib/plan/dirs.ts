@@ -258,7 +258,11 @@ export function checkLeads(dirs: readonly DirChoice[], lead: (p: string) => stri
     const links = dirs.filter((d, i) => d.path !== real[i].path).map((d) =>
       `--${d.flag} ${d.path} -> ${lead(d.path)}`
     );
-    throw usageError("overlapping-directories", `${e.message}, once symbolic links are followed (${links.join(", ")})`, e.hint);
+    throw usageError(
+      "overlapping-directories",
+      `${e.message}, once symbolic links are followed (${links.join(", ")})`,
+      e.hint,
+    );
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import type { Member } from "../cluster/api.ts";
 import type { Probe } from "../cluster/liveness.ts";
-import type { CurrentFile } from "../files.ts";
+import type { OwnedFile } from "../files.ts";
 import type { InstallState } from "../state_record.ts";
 
 /** Where the record of a recovery in progress lives (target path). */
@@ -38,5 +38,5 @@ export interface RecoverObserved {
   /** Which of the two --force-new-cluster files are on the host (a killed run's). */
   force: { dropIn: boolean; flag: boolean };
   /** The env file as it is now, to tell whether the operator edited it since etcdup wrote it. */
-  envFile: CurrentFile | undefined;
+  envFile: OwnedFile | undefined;
 }

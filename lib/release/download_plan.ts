@@ -7,7 +7,7 @@
  */
 import * as path from "node:path";
 import { usageError } from "../errors.ts";
-import type { CurrentFile } from "../files.ts";
+import type { OwnedFile } from "../files.ts";
 import { tarballName } from "./file_name.ts";
 import { type Arch, hostArch, manifestDigest, parseArch, resolveVersion } from "./manifest.ts";
 import { DEFAULT_MIRROR, parseSha256Sums, sumsUrlFor, tarballUrl } from "./source.ts";
@@ -33,7 +33,7 @@ export interface DownloadObserved {
   /** The names of the entries of the output dir (none when it does not exist yet). */
   entries: string[];
   /** Each tarball's target file as it is, by file name (undefined: not there). */
-  files: Record<string, CurrentFile | undefined>;
+  files: Record<string, OwnedFile | undefined>;
   /** DIR/SHA256SUMS's text, undefined when there is none. */
   sums: string | undefined;
   /** Staging dirs in the output dir left by runs that died (absolute paths). */
