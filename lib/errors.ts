@@ -33,6 +33,7 @@ export type ExitCode = typeof Exit[keyof typeof Exit];
  */
 export const ERROR_CODES = {
   // exit 1: anything else (I/O, a command that failed)
+  "age-cli-failed": Exit.failure,
   "backup-disk-full": Exit.failure,
   "bench-broken": Exit.failure,
   "compile-failed": Exit.failure,
@@ -61,6 +62,7 @@ export const ERROR_CODES = {
   "member-promote-failed": [Exit.failure, Exit.health],
   "member-remove-failed": [Exit.failure, Exit.health],
   // exit 2: bad flags, config, arguments
+  "age-cli-unusable": Exit.usage,
   "age-identity-invalid": Exit.usage,
   "age-identity-unreadable": Exit.usage,
   "age-recipient-invalid": Exit.usage,

@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import { Decrypter, Encrypter } from "age-encryption";
 import { EtcdupError, Exit, usageError } from "../errors.ts";
 import { collectGarbage, collectYoung } from "../host/memory.ts";
+import { type AgeCli, encryptWithCli } from "../host/age_cli.ts";
 
 /** What an encryption or decryption wrote. */
 export interface CryptResult {
@@ -369,12 +370,15 @@ export interface SealResult extends CryptResult {
  * Encrypts `src` into the new file `dst` (mode 0600), streamed, hashing what it reads and what it writes.
  * With `growing`, `src` is still being written ({@link GrowingFile}): encryption follows the writer and is
  * speculative, the caller discarding `dst` unless it then verifies `src` and finds the same plaintext digest.
+ * With `cli` the age binary encrypts (lib/host/age_cli.ts), else the built-in library; either way etcdup reads
+ * and hashes the plaintext and writes and hashes the ciphertext itself.
  */
 export async function encryptFile(
   src: string,
   dst: string,
   recipients: string[],
   growing?: GrowingFile,
+  cli?: AgeCli,
 ): Promise<SealResult> {
   const plainHash = createHash("sha256");
   let plainSize = 0;
@@ -387,7 +391,10 @@ export async function encryptFile(
       },
     }),
   );
-  const sealed = await writeNew(dst, await encryptStream(plain, recipients), (e) => e);
+  const write = (ciphertext: ReadableStream<Uint8Array>) => writeNew(dst, ciphertext, (e) => e);
+  const sealed = cli
+    ? await encryptWithCli(cli, recipients, plain, write)
+    : await write(await encryptStream(plain, recipients));
   return { ...sealed, plain: { size: plainSize, sha256: plainHash.digest("hex") } };
 }
 

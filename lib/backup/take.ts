@@ -18,6 +18,7 @@ import { sha256FileAsync } from "../host/hash.ts";
 import { parseSnapshotName, tempFileName } from "./names.ts";
 import type { BackupPlan } from "./plan.ts";
 import { encryptFile } from "./age.ts";
+import type { AgeCli } from "../host/age_cli.ts";
 import {
   BACKUP_DIR_OWNER,
   removeLeftovers,
@@ -39,6 +40,11 @@ export interface BackupOutcome {
   cleaned: string[];
 }
 
+/** Which age implementation encrypts (with recipients): the age binary found, or undefined for the built-in. */
+export interface Encryption {
+  cli?: AgeCli;
+}
+
 /**
  * Saves, reads back and hashes the snapshot `plan` names; returns it under its final name. With the plan's
  * recipients the plaintext is age-encrypted to them (`.db.age`) and only the ciphertext is kept, once the
@@ -48,6 +54,7 @@ async function snapshotInto(
   host: HostRoot,
   state: InstallState,
   plan: BackupPlan,
+  encryption: Encryption,
 ): Promise<StoredSnapshot & { record: SnapshotRecord }> {
   const { dir } = plan;
   const final = plan.snapshot.path;
@@ -61,7 +68,7 @@ async function snapshotInto(
       state,
       dir,
       final,
-      { temp, sealedTemp, recipients },
+      { temp, sealedTemp, recipients, cli: encryption.cli },
       realBin,
       new Date(plan.snapshot.takenAt),
     );
@@ -107,7 +114,7 @@ async function saveVerified(
   state: InstallState,
   dir: string,
   final: string,
-  tmp: { temp: string; sealedTemp: string; recipients: string[] },
+  tmp: { temp: string; sealedTemp: string; recipients: string[]; cli?: AgeCli },
   realBin: string,
   now: Date,
 ): Promise<StoredSnapshot & { record: SnapshotRecord }> {
@@ -124,7 +131,7 @@ async function saveVerified(
       part: host.resolve(`${temp}.part`),
       written: saving,
       signal: stop.signal,
-    })
+    }, tmp.cli)
     : undefined;
   // Awaited once the snapshot is read back; an encryption that fails before (a full disk) is not unhandled.
   sealing?.catch(() => {});
@@ -182,12 +189,13 @@ export async function takeBackup(
   state: InstallState,
   plan: BackupPlan,
   out: Output,
+  encryption: Encryption = {},
 ): Promise<BackupOutcome> {
   host.ensureDir(plan.dir, BACKUP_DIR_OWNER);
   return await withBackupLock(host, plan.dir, async () => {
     const cleaned = removeLeftovers(host, plan.dir);
     if (cleaned.length > 0) out.info(`removed leftovers of an interrupted backup: ${cleaned.join(", ")}`);
-    const snapshot = await snapshotInto(host, state, plan);
+    const snapshot = await snapshotInto(host, state, plan, encryption);
     out.step(
       `saved ${snapshot.path} (revision ${snapshot.record.status.revision}, ${snapshot.record.status.totalKey} keys, sha256 ${
         snapshot.record.sha256.slice(0, 12)

@@ -18,6 +18,7 @@ import { planBackup } from "../backup/plan.ts";
 import { renderBackupPlan } from "../backup/view.ts";
 import { type BackupOutcome, takeBackup } from "../backup/take.ts";
 import { observeBackup } from "../observe/backup.ts";
+import { ageDescription, findAgeCli } from "../host/age_cli.ts";
 import { offsiteForRun, recordOffsite } from "../offsite/recorded.ts";
 import { beginUpload, type UploadOutcome } from "../offsite/backup_upload.ts";
 import { backupMetrics, textfilePath, writeTextfile } from "../monitor/textfile.ts";
@@ -38,6 +39,8 @@ export async function run(ctx: ContextOf<typeof backupFlags>): Promise<ExitCode>
     recordOffsite: offsite.record,
     ...(prom ? { prometheus: prom } : {}),
   }, new Date());
+  // The age binary is looked up (and ETCDUP_AGE checked) before anything runs, like the recipients.
+  const encryption = plan.recipients.length > 0 ? { cli: findAgeCli(ctx.env) } : {};
   if (options["dry-run"]) {
     out.result({ dryRun: true, plan }, renderBackupPlan(plan));
     return Exit.ok;
@@ -47,7 +50,7 @@ export async function run(ctx: ContextOf<typeof backupFlags>): Promise<ExitCode>
   const uploading = remote ? beginUpload(host, state, remote, ctx.env, out) : undefined;
   let done: BackupOutcome;
   try {
-    done = await takeBackup(host, state, plan, out);
+    done = await takeBackup(host, state, plan, out, encryption);
   } catch (err) {
     await uploading?.abandon();
     throw err;
@@ -63,6 +66,7 @@ export async function run(ctx: ContextOf<typeof backupFlags>): Promise<ExitCode>
       failure = err;
     }
   }
+  const encryptedWith = r.encrypted ? ageDescription(encryption.cli) : undefined;
   const where = upload?.uploaded
     ? `; uploaded to ${upload.uploaded.url}`
     : upload?.skipped
@@ -75,11 +79,12 @@ export async function run(ctx: ContextOf<typeof backupFlags>): Promise<ExitCode>
       pruned: done.pruned,
       cleaned: done.cleaned,
       policy: plan.policy,
+      ...(encryptedWith ? { encryptedWith } : {}),
       ...(upload ? { upload } : {}),
     },
     `backup ${done.snapshot.path}: revision ${r.status.revision}, ${r.status.totalKey} keys, ${r.size} bytes, ` +
       `sha256 ${r.sha256} (read back with ${r.verifiedWith}${
-        r.encrypted ? ", then encrypted" : ""
+        encryptedWith ? `, then encrypted with ${encryptedWith}` : ""
       }); retention removed ${done.pruned.length}${where}`,
   );
   if (failure !== undefined) throw failure;

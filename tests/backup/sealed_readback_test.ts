@@ -11,11 +11,9 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Exit } from "../../lib/errors.ts";
-import { startLocalCluster } from "../cluster/local_cluster.ts";
-import { startS3rver } from "../support/s3rver.ts";
 import { lastJson, runEtcdup } from "../support/root_tree.ts";
-import { encryptedUploadArgs, rclone } from "../offsite/helpers.ts";
-import { BACKUP_DIR, backupTree } from "./snapshots.ts";
+import { encryptedUploadArgs, rclone, withTreeAndS3 } from "../offsite/helpers.ts";
+import { BACKUP_DIR } from "./snapshots.ts";
 
 /** Writes `file` executable (mode 0755). */
 function script(file: string, text: string): void {
@@ -23,13 +21,7 @@ function script(file: string, text: string): void {
 }
 
 Deno.test("a snapshot that does not read back is neither kept nor uploaded, though it was encrypted while saved", async () => {
-  const c = await startLocalCluster(1);
-  const s3 = await startS3rver(["sealed"]);
-  const work = await Deno.makeTempDir({ prefix: "etcdup-sealed-readback-" });
-  try {
-    const tree = path.join(work, "tree");
-    fs.mkdirSync(tree);
-    const { host } = backupTree(c, tree);
+  await withTreeAndS3("sealed", "etcdup-sealed-readback-", async ({ s3, work, tree, host }) => {
     const bin = host.resolve("/usr/local/bin");
     for (const tool of ["etcdctl", "etcdutl"]) {
       fs.renameSync(path.join(bin, tool), path.join(bin, `${tool}.real`));
@@ -67,9 +59,5 @@ Deno.test("a snapshot that does not read back is neither kept nor uploaded, thou
     assert.equal(kept.length, 1, `${kept}`);
     const listed = (await rclone(s3, work, ["lsf", "-R", "T:sealed/etcd"])).trim().split("\n").sort();
     assert.deepEqual(listed, [kept[0], `${kept[0]}.json`]);
-  } finally {
-    await s3.stop();
-    await c.close();
-    await Deno.remove(work, { recursive: true });
-  }
+  });
 });

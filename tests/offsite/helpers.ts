@@ -11,6 +11,10 @@ import type { S3Credentials } from "../../lib/offsite/credentials.ts";
 import type { TestS3 } from "../support/s3rver.ts";
 import type { ExecResult } from "../support/exec.ts";
 import { EtcdupError } from "../../lib/errors.ts";
+import type { HostRoot } from "../../lib/host/fs.ts";
+import { type LocalCluster, startLocalCluster } from "../cluster/local_cluster.ts";
+import { startS3rver } from "../support/s3rver.ts";
+import { backupTree } from "../backup/snapshots.ts";
 
 export const MiB = 1024 * 1024;
 
@@ -170,4 +174,35 @@ export async function etcdupError(fn: () => unknown): Promise<EtcdupError> {
     throw err;
   }
   throw new Error("expected an EtcdupError, but it succeeded");
+}
+
+/** What {@link withTreeAndS3} gives its body. */
+export interface TreeAndS3 {
+  c: LocalCluster;
+  s3: TestS3;
+  /** A fresh temp dir, removed afterwards. */
+  work: string;
+  /** `WORK/tree`, a --root tree whose member is `c`'s (backupTree). */
+  tree: string;
+  host: HostRoot;
+}
+
+/** Runs `body` beside a one-member loopback etcd and s3rver with `bucket`, on a fresh --root tree; all stopped after. */
+export async function withTreeAndS3(
+  bucket: string,
+  prefix: string,
+  body: (t: TreeAndS3) => Promise<void>,
+): Promise<void> {
+  const c = await startLocalCluster(1);
+  const s3 = await startS3rver([bucket]);
+  const work = await Deno.makeTempDir({ prefix });
+  try {
+    const tree = `${work}/tree`;
+    fs.mkdirSync(tree);
+    await body({ c, s3, work, tree, host: backupTree(c, tree).host });
+  } finally {
+    await s3.stop();
+    await c.close();
+    await Deno.remove(work, { recursive: true });
+  }
 }

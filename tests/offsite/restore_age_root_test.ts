@@ -2,7 +2,9 @@
  * `etcdup restore FILE.db.age --identity KEY --root`: a local encrypted snapshot (as `backup --encrypt-to`
  * leaves it: ciphertext with its record beside it) is checked against its record, decrypted and restored
  * with real etcdutl; without an identity, with the wrong one, or with a ciphertext that differs from its
- * record, nothing is changed and the documented exit and error code come back.
+ * record, nothing is changed and the documented exit and error code come back. The snapshot is encrypted as
+ * backup does on this machine, by Debian's age binary (lib/host/age_cli.ts), so restore is shown to open what
+ * the reference implementation wrote.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -12,6 +14,7 @@ import { Exit } from "../../lib/errors.ts";
 import { HostRoot } from "../../lib/host/fs.ts";
 import { readState } from "../../lib/host/state.ts";
 import { encryptFile } from "../../lib/backup/age.ts";
+import { findAgeCli } from "../../lib/host/age_cli.ts";
 import { etcdFixture } from "../support/etcd_fixtures.ts";
 import { exec, execOk } from "../support/exec.ts";
 import { realSnapshot } from "../backup/snapshots.ts";
@@ -56,7 +59,9 @@ Deno.test("restore of a local .db.age with --identity under --root; refusals cha
     const recipient = (await runClean(["age-keygen", "-y", path.join(tmp, "id")])).stdout.trim();
     const name = `etcdup-20261201T220000.000Z-${state.name}-${fx.version}.db.age`;
     const sealed = path.join(tmp, name);
-    const enc = await encryptFile(plain, sealed, [recipient]);
+    const cli = findAgeCli({ PATH: Deno.env.get("PATH") });
+    assert.ok(cli, "Debian's age is installed on this machine (apt install age)");
+    const enc = await encryptFile(plain, sealed, [recipient], undefined, cli);
     const record = {
       schema: 1,
       file: name,

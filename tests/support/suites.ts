@@ -18,6 +18,7 @@
 
 /** In-process tests: seconds, nothing needed beyond the repository. */
 export const UNIT: readonly string[] = [
+  "tests/backup/age_cli_test.ts",
   "tests/backup/list_view_test.ts",
   "tests/backup/plan_test.ts",
   "tests/backup/purge_root_test.ts",
@@ -101,6 +102,7 @@ export const UNIT: readonly string[] = [
 
 /** The rest: real etcd, systemd containers, network namespaces, root, etcdup run as a process, servers. */
 export const E2E: readonly string[] = [
+  "tests/backup/age_cli_backup_test.ts",
   "tests/backup/disk_full_test.ts",
   "tests/backup/dry_run_test.ts",
   "tests/backup/live_cluster_test.ts",
