@@ -30,8 +30,10 @@ const MANUAL_OFFSITE = path.resolve(
 /**
  * Issue 16's rows: `etcdup backup --encrypt-to --upload` against `etcdctl snapshot save` + `age -r` +
  * `rclone copyto` (baseline/backup_encrypt_upload_manual.sh), both to s3rver on the container's loopback
- * (its network namespace), with Debian's age and rclone copied in, rclone with its defaults: one PutObject up
- * to 200 MiB, as etcdup sends one (streamed) up to 4 GiB, so both sides upload in the same shape.
+ * (its network namespace), with Debian's age and rclone copied in (etcdup encrypts with that age, found in
+ * PATH, and in a second row with ETCDUP_AGE=builtin with the built-in library), rclone with its defaults:
+ * one PutObject up to 200 MiB, as etcdup sends one (streamed) up to 4 GiB, so both sides upload in the same
+ * shape.
  */
 async function offsiteRowIn(
   c: Container,
@@ -55,21 +57,33 @@ async function offsiteRowIn(
       `[default]\naws_access_key_id = ${s3.accessKeyId}\naws_secret_access_key = ${s3.secretAccessKey}\n`,
     );
     await c.copyIn(creds, "/etc/etcdup/bench-s3.ini", 0o600);
-    const ours = await repeat(times, () =>
-      timedIn(c, "etcdup backup --encrypt-to --upload", [
-        ETCDUP,
-        "backup",
-        ...keepOnlyNew("/srv/bench/etcdup-offsite"),
-        "--encrypt-to",
-        recipient,
-        "--upload",
-        "s3://bench/ours",
-        "--s3-endpoint",
-        s3.endpoint,
-        "--s3-credentials",
-        "/etc/etcdup/bench-s3.ini",
-        "--quiet",
-      ], { timeoutMs: 600_000 }));
+    const argv = (last: string) => [
+      ETCDUP,
+      "backup",
+      ...keepOnlyNew("/srv/bench/etcdup-offsite"),
+      "--encrypt-to",
+      recipient,
+      "--upload",
+      "s3://bench/ours",
+      "--s3-endpoint",
+      s3.endpoint,
+      "--s3-credentials",
+      "/etc/etcdup/bench-s3.ini",
+      last,
+    ];
+    // etcdup encrypts with the copied-in age binary (found in PATH) and, with ETCDUP_AGE=builtin, with the
+    // library: each checked once, untimed, by what --json says it used, then timed.
+    const timedWith = async (env: Record<string, string>, used: RegExp) => {
+      const r = check("etcdup backup --json", await c.exec(argv("--json"), { env, timeoutMs: 600_000 }));
+      const said = String(JSON.parse(r.stdout.trim().split("\n").pop()!).result?.encryptedWith);
+      if (!used.test(said)) throw new Error(`etcdup backup encrypted with ${said}, not ${used}`);
+      return await repeat(
+        times,
+        () => timedIn(c, "etcdup backup --encrypt-to --upload", argv("--quiet"), { env, timeoutMs: 600_000 }),
+      );
+    };
+    const ours = await timedWith({}, /^age \d+\.\d+.* \(\/usr\/local\/bin\/age\)$/);
+    const builtin = await timedWith({ ETCDUP_AGE: "builtin" }, /^built-in age-encryption$/);
     const env = rcloneEnv(s3, "/root");
     const manual = await repeat(times, async () => {
       check("clean", await c.exec(["rm", "-rf", "/srv/bench/manual-offsite"]));
@@ -80,14 +94,16 @@ async function offsiteRowIn(
         "bench/manual",
       ], { env, timeoutMs: 600_000 });
     });
-    return [{
+    const row = {
       bench: "backup+encrypt+upload",
-      case: what,
-      ours,
       baseline: manual,
       baselineLabel: "etcdctl snapshot save + age -r + rclone copyto",
       target: { maxRatio: 1.2, maxRssMiB: RSS_TARGET_MIB },
-    }];
+    };
+    return [
+      { ...row, case: `${what}, age CLI`, ours },
+      { ...row, case: `${what}, built-in age-encryption`, ours: builtin },
+    ];
   } finally {
     await s3.stop();
     await Deno.remove(tmp, { recursive: true });
