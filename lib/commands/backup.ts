@@ -40,7 +40,7 @@ export async function run(ctx: ContextOf<typeof backupFlags>): Promise<ExitCode>
     ...(prom ? { prometheus: prom } : {}),
   }, new Date());
   // The age binary is looked up (and ETCDUP_AGE checked) before anything runs, like the recipients.
-  const encryption = plan.recipients.length > 0 ? { cli: findAgeCli(ctx.env) } : {};
+  const encryption = plan.recipients.length > 0 ? { cli: await findAgeCli(ctx.env) } : {};
   if (options["dry-run"]) {
     out.result({ dryRun: true, plan }, renderBackupPlan(plan));
     return Exit.ok;

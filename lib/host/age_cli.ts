@@ -47,7 +47,7 @@ function unusable(file: string, from: string, why: string): EtcdupError {
  * runs must not depend on the working directory); undefined when there is none. Refuses (exit 2,
  * `age-cli-unusable`) an `ETCDUP_AGE` that is neither, and a binary that does not answer `--version`.
  */
-export function findAgeCli(env: Record<string, string | undefined>): AgeCli | undefined {
+export async function findAgeCli(env: Record<string, string | undefined>): Promise<AgeCli | undefined> {
   const pinned = env.ETCDUP_AGE?.trim();
   let file: string | undefined;
   let from: string;
@@ -67,13 +67,13 @@ export function findAgeCli(env: Record<string, string | undefined>): AgeCli | un
   }
   let out: Deno.CommandOutput;
   try {
-    out = new Deno.Command(file, {
+    out = await new Deno.Command(file, {
       args: ["--version"],
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
       signal: AbortSignal.timeout(VERSION_TIMEOUT_MS),
-    }).outputSync();
+    }).output(); // not outputSync: a blocked event loop would never fire the timeout
   } catch (err) {
     throw unusable(file, from, (err as Error).message);
   }

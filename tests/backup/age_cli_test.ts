@@ -35,7 +35,7 @@ Deno.test("the age binary and the built-in library both write what age -d -i and
     const { identity, recipient } = await ageKey(dir);
     const plain = path.join(dir, "snap.db");
     const sha = randomFile(plain, 3 * MiB + 12345);
-    const cli = findAgeCli({ PATH: Deno.env.get("PATH") });
+    const cli = await findAgeCli({ PATH: Deno.env.get("PATH") });
     assert.ok(cli, "Debian's age is installed on this machine (apt install age)");
     assert.ok(path.isAbsolute(cli.path), cli.path);
     assert.match(ageDescription(cli), /^age \d+\.\d+\.\d+ \(\/.*\/age\)$/);
@@ -80,7 +80,7 @@ Deno.test("an age child that fails or is killed mid-stream fails the encryption 
       ],
     } as const;
     for (const [what, [fake, said]] of Object.entries(cases)) {
-      const cli = findAgeCli({ ETCDUP_AGE: fake });
+      const cli = await findAgeCli({ ETCDUP_AGE: fake });
       assert.deepEqual(cli, { path: fake, version: "1.1.1" });
       const sealed = path.join(dir, `${path.basename(fake)}.db.age`);
       const err = await etcdupError(() => encryptFile(plain, sealed, [recipient], undefined, cli));
@@ -97,18 +97,33 @@ Deno.test("an age child that fails or is killed mid-stream fails the encryption 
 Deno.test("ETCDUP_AGE pins the binary or disables it; the PATH search takes absolute directories only", async () => {
   const dir = await Deno.makeTempDir({ prefix: "etcdup-age-find-" });
   try {
-    assert.equal(findAgeCli({ ETCDUP_AGE: "builtin", PATH: "/usr/bin" }), undefined);
+    assert.equal(await findAgeCli({ ETCDUP_AGE: "builtin", PATH: "/usr/bin" }), undefined);
     const bin = path.join(dir, "bin");
     fs.mkdirSync(bin);
     const fake = fakeAge(bin, "age", "exit 1");
-    assert.deepEqual(findAgeCli({ PATH: `relative/bin:${bin}` }), { path: fake, version: "1.1.1" });
-    assert.equal(findAgeCli({ PATH: "relative/bin" }), undefined);
+    assert.deepEqual(await findAgeCli({ PATH: `relative/bin:${bin}` }), { path: fake, version: "1.1.1" });
+    assert.equal(await findAgeCli({ PATH: "relative/bin" }), undefined);
     for (const pinned of ["age", path.join(dir, "missing"), fakeAge(dir, "mute", "")]) {
       if (pinned.endsWith("mute")) fs.writeFileSync(pinned, "#!/bin/sh\nexit 3\n");
       const err = await etcdupError(() => findAgeCli({ ETCDUP_AGE: pinned }));
       assert.equal(err.code, "age-cli-unusable", `${pinned}: ${err.message}`);
       assert.equal(err.exit, Exit.usage, pinned);
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("an age binary that never answers --version is refused once the timeout passes, not waited on", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "etcdup-age-hang-" });
+  try {
+    const hangs = path.join(dir, "age");
+    fs.writeFileSync(hangs, "#!/bin/sh\nexec sleep 60\n", { mode: 0o755 });
+    const started = Date.now();
+    const err = await etcdupError(() => findAgeCli({ ETCDUP_AGE: hangs }));
+    assert.equal(err.code, "age-cli-unusable", err.message);
+    assert.equal(err.exit, Exit.usage);
+    assert.ok(Date.now() - started < 30_000, `refused after ${Date.now() - started} ms`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -59,7 +59,7 @@ Deno.test("restore of a local .db.age with --identity under --root; refusals cha
     const recipient = (await runClean(["age-keygen", "-y", path.join(tmp, "id")])).stdout.trim();
     const name = `etcdup-20261201T220000.000Z-${state.name}-${fx.version}.db.age`;
     const sealed = path.join(tmp, name);
-    const cli = findAgeCli({ PATH: Deno.env.get("PATH") });
+    const cli = await findAgeCli({ PATH: Deno.env.get("PATH") });
     assert.ok(cli, "Debian's age is installed on this machine (apt install age)");
     const enc = await encryptFile(plain, sealed, [recipient], undefined, cli);
     const record = {
